@@ -1,0 +1,1 @@
+"""Composition root and every entry point: CLI, HTTP API, Celery worker."""

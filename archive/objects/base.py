@@ -1,0 +1,223 @@
+"""The ObjectStore protocol and the streaming helpers every implementation shares.
+
+Contract (tested once for every implementation in ``tests/contract/test_object_store.py``):
+
+* Objects are content-addressed: the key of a blob is ``sha256/<aa>/<bb>/<hex digest>``.
+  ``put`` computes the SHA-256 (and MD5, for S3's Content-MD5) *while streaming*; the input is read
+  exactly once and memory stays flat whatever the size.
+* Nothing is ever overwritten: putting bytes that are already stored returns the existing object
+  (``created=False``); an ``expected_sha256`` that does not match what was streamed raises
+  :class:`~archive.errors.IntegrityError` and leaves nothing behind.
+* ``open`` returns a reader that checks the size at the end of the stream and, with ``verify=True``,
+  the SHA-256; a mismatch raises ``IntegrityError`` from the final ``read``.
+* Retention (object lock): an object with a retain-until date in the future, or a legal hold,
+  cannot be deleted (``ObjectLocked``). Retention can be extended, never shortened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from archive.errors import IntegrityError
+
+CHUNK_SIZE = 1024 * 1024
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def key_for_sha256(sha256: str) -> str:
+    """The storage key of a blob: ``sha256/ab/cd/abcd…`` (two fan-out levels keep folders small)."""
+    if not _HEX64.match(sha256):
+        raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+    return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def sha256_from_key(key: str) -> str:
+    digest = key.rsplit("/", 1)[-1]
+    if not key.startswith("sha256/") or not _HEX64.match(digest) or key != key_for_sha256(digest):
+        raise ValueError(f"not a content key: {key!r}")
+    return digest
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What ``put`` returns. ``created`` is False when identical bytes were already stored."""
+
+    key: str
+    sha256: str
+    size: int
+    created: bool
+    md5: str | None = None
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    sha256: str
+    retain_until: datetime | None = None
+    legal_hold: bool = False
+    version_id: str | None = None
+
+
+class HashingReader:
+    """Wraps a binary stream; counts bytes and feeds SHA-256 and MD5 as the consumer reads.
+
+    Used on the way in, so a file is read exactly once to be stored.
+    """
+
+    def __init__(self, raw: BinaryIO, *, max_size: int | None = None):
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+        self._max = max_size
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n if n is not None and n >= 0 else CHUNK_SIZE)
+        if data:
+            self._sha.update(data)
+            self._md5.update(data)
+            self.size += len(data)
+            if self._max is not None and self.size > self._max:
+                raise IntegrityError(
+                    f"stream is larger than the declared {self._max} bytes",
+                    f"Dữ liệu dài hơn kích thước đã khai báo ({self._max} byte)",
+                )
+        return data
+
+    def chunks(self, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        while data := self.read(size):
+            yield data
+
+    @property
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+    @property
+    def md5(self) -> str:
+        return self._md5.hexdigest()
+
+
+class VerifyingReader:
+    """A read-only stream over stored bytes that checks size and (optionally) SHA-256 at the end.
+
+    The check fires on the read that reaches end of stream, before it returns ``b""``, so a
+    consumer that reads to the end cannot miss a fixity failure.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], *, key: str, size: int, sha256: str, verify: bool,
+                 close=None):
+        self._chunks = chunks
+        self._buf = b""
+        self._key = key
+        self._size = size
+        self._expected = sha256
+        self._verify = verify
+        self._sha = hashlib.sha256() if verify else None
+        self._seen = 0
+        self._done = False
+        self._close = close
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        if self._seen != self._size:
+            raise IntegrityError(
+                f"{self._key}: read {self._seen} bytes, catalogue says {self._size}",
+                f"Tệp {self._key} bị sai kích thước: đọc được {self._seen} byte, cần {self._size} byte",
+            )
+        if self._sha is not None and self._sha.hexdigest() != self._expected:
+            raise IntegrityError(
+                f"{self._key}: SHA-256 {self._sha.hexdigest()} does not match {self._expected}",
+                f"Tệp {self._key} bị thay đổi: mã băm SHA-256 không khớp",
+            )
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = [self._buf]
+            self._buf = b""
+            for chunk in self._chunks:
+                self._account(chunk)
+                parts.append(chunk)
+            self._finish()
+            return b"".join(parts)
+        while len(self._buf) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._account(chunk)
+            self._buf += chunk
+        out, self._buf = self._buf[:n], self._buf[n:]
+        if not out:
+            self._finish()
+        return out
+
+    def _account(self, chunk: bytes) -> None:
+        self._seen += len(chunk)
+        if self._sha is not None:
+            self._sha.update(chunk)
+        if self._seen > self._size:
+            self._finish()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while data := self.read(CHUNK_SIZE):
+            yield data
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def __enter__(self) -> VerifyingReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """Where bytes live. Implementations: ``FilesystemObjectStore`` (embedded), ``S3ObjectStore``."""
+
+    name: str
+
+    def put(self, stream: BinaryIO, *, expected_sha256: str | None = None, size: int | None = None,
+            media_type: str = "application/octet-stream",
+            retain_until: datetime | None = None) -> StoredObject:
+        """Store a stream once, computing its digests while streaming; never overwrite."""
+        ...
+
+    def open(self, key: str, *, verify: bool = False) -> VerifyingReader:
+        """Read an object back as a stream; raises ObjectNotFound, IntegrityError at the end."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo:
+        """Size, SHA-256, retention of an object; raises ObjectNotFound."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def iter_keys(self) -> Iterator[str]:
+        """Every content key in the store (for the repair pass and fixity sweeps)."""
+        ...
+
+    def set_retention(self, key: str, retain_until: datetime) -> None:
+        """Extend the retain-until date; a date earlier than the current one raises ObjectLocked."""
+        ...
+
+    def set_legal_hold(self, key: str, on: bool) -> None: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object and every version of it; raises ObjectLocked while retained or held."""
+        ...
+
+    def health(self) -> str:
+        """A one-line description of the store's state; raises when it cannot be reached."""
+        ...

@@ -1,0 +1,1 @@
+"""Ingest: from a file to an archived, described record, or a clear reason why not."""

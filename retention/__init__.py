@@ -1,0 +1,1 @@
+"""Retention schedules, holds, appraisal and disposal."""

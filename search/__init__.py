@@ -1,0 +1,1 @@
+"""Full-text search in Vietnamese: the SearchBackend protocol and its backends."""
