@@ -63,6 +63,7 @@ class ObjectInfo:
     retain_until: datetime | None = None
     legal_hold: bool = False
     version_id: str | None = None
+    modified_at: datetime | None = None
 
 
 class HashingReader:
@@ -194,8 +195,10 @@ class ObjectStore(Protocol):
         """Store a stream once, computing its digests while streaming; never overwrite."""
         ...
 
-    def open(self, key: str, *, verify: bool = False) -> VerifyingReader:
-        """Read an object back as a stream; raises ObjectNotFound, IntegrityError at the end."""
+    def open(self, key: str, *, verify: bool = False, expected_size: int | None = None) -> VerifyingReader:
+        """Read an object back as a stream; raises ObjectNotFound, and IntegrityError at the end when
+        the size differs from ``expected_size`` (the catalogue's) or the stored size, or, with
+        ``verify``, when the SHA-256 differs from the key."""
         ...
 
     def stat(self, key: str) -> ObjectInfo:
@@ -213,6 +216,11 @@ class ObjectStore(Protocol):
         ...
 
     def set_legal_hold(self, key: str, on: bool) -> None: ...
+
+    def cleanup_incomplete(self, older_than: datetime) -> int:
+        """Remove what interrupted writes left (temporary files, staging objects, unfinished
+        multipart uploads) started before ``older_than``; returns how many were removed."""
+        ...
 
     def delete(self, key: str) -> None:
         """Remove the object and every version of it; raises ObjectLocked while retained or held."""

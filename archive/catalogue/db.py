@@ -1,0 +1,89 @@
+"""The Catalogue: engine, sessions and migrations for SQLite (embedded) and PostgreSQL (scale-out).
+
+The engine follows from the URL alone. SQLite runs in WAL mode with ``synchronous=FULL`` and
+foreign keys on, so a commit that returned is on disk; PostgreSQL through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Catalogue:
+    """Owns the engine. ``session()`` opens a transaction that commits on success."""
+
+    def __init__(self, url: str, *, echo: bool = False):
+        self.url = url
+        kwargs: dict = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            path = url.split("sqlite:///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine = sa.create_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return cfg
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (from empty, or from any earlier revision)."""
+        cfg = self._alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def revision(self) -> tuple[str | None, str]:
+        """(current revision of the database, newest revision shipped)."""
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current, head
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits when the block ends normally, rolls back on any exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def new_session(self) -> Session:
+        return self._sessions()
+
+    def ping(self) -> str:
+        with self.engine.connect() as conn:
+            version = conn.execute(sa.text(
+                "select sqlite_version()" if self.dialect == "sqlite" else "show server_version")).scalar()
+        return f"{self.dialect} {version}"
+
+    def dispose(self) -> None:
+        self.engine.dispose()

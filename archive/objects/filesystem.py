@@ -1,0 +1,200 @@
+"""FilesystemObjectStore: the embedded default, content-addressed files under one root.
+
+Writing follows the classic durable sequence: stream into a temporary file in the same
+filesystem while hashing, ``fsync`` it, ``link`` it to its content key (``link`` fails when the
+target exists, so an object is never overwritten, even by a concurrent writer), ``fsync`` the
+directory, then remove the temporary name. Stored files are made read-only.
+
+Retention is recorded in a sidecar ``<key>.lock`` JSON file and enforced by this class: a
+filesystem cannot enforce it against its administrator, which is why deployments that need
+WORM guarantees use the S3 store with object lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.errors import IntegrityError, ObjectLocked, ObjectNotFound
+from archive.objects.base import (
+    CHUNK_SIZE,
+    HashingReader,
+    ObjectInfo,
+    StoredObject,
+    VerifyingReader,
+    key_for_sha256,
+    sha256_from_key,
+)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FilesystemObjectStore:
+    name = "filesystem"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._tmp = self.root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    # paths ----------------------------------------------------------------------------------
+    def _path(self, key: str) -> Path:
+        sha256_from_key(key)  # validates: no other name ever reaches the filesystem
+        return self.root / key
+
+    def _lock_path(self, key: str) -> Path:
+        return self._path(key).with_name(self._path(key).name + ".lock")
+
+    # writing --------------------------------------------------------------------------------
+    def put(self, stream: BinaryIO, *, expected_sha256: str | None = None, size: int | None = None,
+            media_type: str = "application/octet-stream",
+            retain_until: datetime | None = None) -> StoredObject:
+        reader = HashingReader(stream, max_size=size)
+        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        try:
+            with open(tmp, "xb") as out:
+                for chunk in reader.chunks():
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if size is not None and reader.size != size:
+                raise IntegrityError(f"received {reader.size} bytes, {size} declared",
+                                     f"Nhận được {reader.size} byte, khác kích thước khai báo {size} byte")
+            if expected_sha256 is not None and reader.sha256 != expected_sha256:
+                raise IntegrityError(f"SHA-256 of the received bytes is {reader.sha256}, not {expected_sha256}",
+                                     "Mã băm SHA-256 của dữ liệu nhận được không khớp")
+            key = key_for_sha256(reader.sha256)
+            final = self._path(key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            try:
+                os.link(tmp, final)
+                created = True
+            except FileExistsError:
+                created = False
+                # Refresh the age: the repair pass removes unreferenced objects only after a grace
+                # period, and this one is about to be referenced by the caller's commit.
+                os.utime(final)
+            _fsync_dir(final.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+        if retain_until is not None:
+            self.set_retention(key, retain_until)
+        return StoredObject(key=key, sha256=reader.sha256, size=reader.size, created=created, md5=reader.md5)
+
+    # reading --------------------------------------------------------------------------------
+    def open(self, key: str, *, verify: bool = False, expected_size: int | None = None) -> VerifyingReader:
+        path = self._path(key)
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(f"no object {key}", f"Không tìm thấy tệp {key} trong kho lưu trữ") from None
+        actual = os.fstat(f.fileno()).st_size
+        size = actual if expected_size is None else expected_size
+
+        def chunks() -> Iterator[bytes]:
+            while data := f.read(CHUNK_SIZE):
+                yield data
+
+        return VerifyingReader(chunks(), key=key, size=size, sha256=sha256_from_key(key),
+                               verify=verify, close=f.close)
+
+    def _lock(self, key: str) -> dict:
+        try:
+            return json.loads(self._lock_path(key).read_text())
+        except FileNotFoundError:
+            return {}
+
+    def stat(self, key: str) -> ObjectInfo:
+        try:
+            st = self._path(key).stat()
+        except FileNotFoundError:
+            raise ObjectNotFound(f"no object {key}", f"Không tìm thấy tệp {key} trong kho lưu trữ") from None
+        lock = self._lock(key)
+        until = datetime.fromisoformat(lock["retain_until"]) if lock.get("retain_until") else None
+        return ObjectInfo(key=key, size=st.st_size, sha256=sha256_from_key(key), retain_until=until,
+                          legal_hold=bool(lock.get("legal_hold")),
+                          modified_at=datetime.fromtimestamp(st.st_mtime, UTC))
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def iter_keys(self) -> Iterator[str]:
+        base = self.root / "sha256"
+        if not base.is_dir():
+            return
+        for a in sorted(base.iterdir()):
+            for b in sorted(a.iterdir()):
+                for f in sorted(b.iterdir()):
+                    if not f.name.endswith(".lock"):
+                        yield f"sha256/{a.name}/{b.name}/{f.name}"
+
+    def cleanup_incomplete(self, older_than: datetime) -> int:
+        removed = 0
+        for part in self._tmp.glob("*.part"):
+            try:
+                if datetime.fromtimestamp(part.stat().st_mtime, UTC) < older_than:
+                    part.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    # retention ------------------------------------------------------------------------------
+    def _write_lock(self, key: str, lock: dict) -> None:
+        path = self._lock_path(key)
+        tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(lock))
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+
+    def set_retention(self, key: str, retain_until: datetime) -> None:
+        info = self.stat(key)
+        if retain_until.tzinfo is None:
+            raise ValueError("retain_until must be timezone-aware")
+        if info.retain_until is not None and retain_until < info.retain_until:
+            raise ObjectLocked(
+                f"{key} is retained until {info.retain_until.isoformat()}; retention can only be extended",
+                f"Tệp {key} được khóa đến {info.retain_until:%d/%m/%Y}; chỉ có thể gia hạn, không thể rút ngắn",
+            )
+        lock = self._lock(key)
+        lock["retain_until"] = retain_until.isoformat()
+        self._write_lock(key, lock)
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        self.stat(key)
+        lock = self._lock(key)
+        lock["legal_hold"] = bool(on)
+        self._write_lock(key, lock)
+
+    def delete(self, key: str) -> None:
+        info = self.stat(key)
+        now = datetime.now(UTC)
+        if info.legal_hold:
+            raise ObjectLocked(f"{key} is under a legal hold", f"Tệp {key} đang bị phong tỏa (legal hold)")
+        if info.retain_until is not None and info.retain_until > now:
+            raise ObjectLocked(f"{key} is retained until {info.retain_until.isoformat()}",
+                               f"Tệp {key} được khóa đến {info.retain_until:%d/%m/%Y}")
+        path = self._path(key)
+        path.unlink()
+        self._lock_path(key).unlink(missing_ok=True)
+        _fsync_dir(path.parent)
+
+    def health(self) -> str:
+        probe = self._tmp / f"health-{uuid.uuid4().hex}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+        st = os.statvfs(self.root)
+        free = st.f_bavail * st.f_frsize
+        return f"{self.root} (writable, {free / 1024**3:.1f} GiB free)"

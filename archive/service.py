@@ -1,0 +1,517 @@
+"""ArchiveService: create, read and repair records, all through one unit of work.
+
+Every write follows the same order (invenio's register → commit → post-commit):
+
+1. **objects first**: every bitstream is streamed into the object store (content-addressed,
+   never overwritten);
+2. **one catalogue transaction**: record, components, PREMIS events, the audit entry and the
+   post-commit work (outbox rows) commit together or not at all;
+3. **post-commit**: the outbox rows are executed (index, tasks) and deleted.
+
+A crash after (1) leaves objects without rows; a crash after (2) leaves outbox rows. The repair
+pass (``repair``; run at start and by ``luutru repair``) finds both and resolves them, and also
+reports rows whose bytes are missing. Nothing committed is ever removed by it.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+from sqlalchemy.orm import Session
+
+from archive import audit
+from archive.catalogue import Catalogue
+from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
+from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
+from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
+from archive.objects.base import ObjectStore, StoredObject, VerifyingReader
+from archive.ports import Clock, Dispatcher, Indexer, NullIndexer, SystemClock
+
+log = logging.getLogger(__name__)
+SOFTWARE_AGENT = "software:luutru"
+
+# Decree 30 Phụ lục VI lengths, enforced on input (requirements-vn.md §8.3).
+FIELD_LENGTHS = {
+    "type_name": 100, "code_number": 11, "code_notation": 30, "organ_name": 200, "subject": 500,
+    "language": 30, "description": 500, "signer_position": 100, "signer_name": 50, "place": 100,
+}
+
+
+class DuplicateRecord(ArchiveError):
+    """The same original bytes are already archived as ``record_id``."""
+
+    code = "duplicate"
+
+    def __init__(self, record_id: str, sha256: str):
+        super().__init__(f"already archived as record {record_id}",
+                         f"Tài liệu đã có trong kho lưu trữ (mã {record_id})")
+        self.record_id = record_id
+        self.sha256 = sha256
+
+
+class InvalidMetadata(ArchiveError):
+    code = "invalid_metadata"
+
+
+@dataclass(frozen=True)
+class NewComponent:
+    """A derivative to store with the record in the same unit of work."""
+
+    stream: BinaryIO
+    role: str
+    media_type: str
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_type: str
+    outcome: str = "success"
+    detail: str | None = None
+    data: dict | None = None
+    agent: str = SOFTWARE_AGENT
+
+
+@dataclass(frozen=True)
+class RecordCreated:
+    record_id: str
+    component_id: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class RepairReport:
+    outbox_done: int = 0
+    outbox_failed: int = 0
+    orphans_removed: list[str] = field(default_factory=list)
+    orphans_kept: list[str] = field(default_factory=list)
+    """Objects without rows that were too recent (an ingest may be in flight) or locked."""
+    missing: list[dict] = field(default_factory=list)
+    """Components whose bytes are not in the store."""
+    restored: list[str] = field(default_factory=list)
+    incomplete_removed: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.outbox_failed or self.orphans_kept or self.missing)
+
+    def as_dict(self) -> dict:
+        return {"outbox_done": self.outbox_done, "outbox_failed": self.outbox_failed,
+                "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
+                "missing": self.missing, "restored": self.restored,
+                "incomplete_removed": self.incomplete_removed, "clean": self.clean}
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class ArchiveService:
+    """The only way bytes and catalogue rows are written. Collaborators come in explicitly."""
+
+    def __init__(self, catalogue: Catalogue, store: ObjectStore, *, indexer: Indexer | None = None,
+                 dispatcher: Dispatcher | None = None, clock: Clock | None = None,
+                 orphan_grace: timedelta = timedelta(hours=1)):
+        self.catalogue = catalogue
+        self.store = store
+        self.indexer = indexer or NullIndexer()
+        self.dispatcher = dispatcher
+        self.clock = clock or SystemClock()
+        self.orphan_grace = orphan_grace
+
+    # fonds and dossiers -----------------------------------------------------------------------
+    def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT) -> str:
+        if not AGENCY_ID.match(organ_id):
+            raise InvalidMetadata(f"agency identifier {organ_id!r} is not of the form 000.00.00.H26",
+                                  f"Mã định danh cơ quan {organ_id!r} không đúng dạng 000.00.00.H26")
+        with self.catalogue.session() as s:
+            existing = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
+            if existing:
+                return existing
+            fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=_nfc(name), created_at=self.clock.now())
+            s.add(fonds)
+            audit.append(s, at=self.clock.now(), actor=actor, action="fonds.create", target_type="fonds",
+                         target_id=fonds.id, detail={"organ_id": organ_id})
+            return fonds.id
+
+    def create_dossier(self, *, organ_id: str, year: int, notation: str, title: str,
+                       actor: str = SOFTWARE_AGENT, **fields) -> str:
+        with self.catalogue.session() as s:
+            fonds_id = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
+            if fonds_id is None:
+                raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
+                                     f"Không có phông của cơ quan mã {organ_id}")
+            dossier = Dossier(id=str(uuid.uuid4()), fonds_id=fonds_id, year=year, notation=_nfc(notation),
+                              code=dossier_code(organ_id, year, notation), title=_nfc(title),
+                              created_at=self.clock.now(), **{k: _nfc(v) for k, v in fields.items()})
+            s.add(dossier)
+            audit.append(s, at=self.clock.now(), actor=actor, action="dossier.create", target_type="dossier",
+                         target_id=dossier.id, detail={"code": dossier.code})
+            return dossier.id
+
+    def find_dossier(self, code: str) -> str | None:
+        with self.catalogue.session() as s:
+            return s.execute(sa.select(Dossier.id).where(Dossier.code == code)).scalar()
+
+    # records ----------------------------------------------------------------------------------
+    def find_original(self, sha256: str) -> str | None:
+        """The record whose original has these bytes, if any (duplicate lookup)."""
+        with self.catalogue.session() as s:
+            return s.execute(
+                sa.select(Component.record_id).where(Component.sha256 == sha256,
+                                                     Component.role == ComponentRole.ORIGINAL,
+                                                     Component.status != "destroyed")
+            ).scalar()
+
+    def create_record(self, stream: BinaryIO, *, filename: str | None, metadata: RecordMetadata,
+                      actor: str, media_type: str = "application/octet-stream",
+                      format_id: str | None = None, dossier_id: str | None = None,
+                      expected_sha256: str | None = None, size: int | None = None,
+                      derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
+                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None) -> RecordCreated:
+        """Archive an original (and its derivatives) as a new record.
+
+        Raises ``DuplicateRecord`` when the same bytes are already an original, and
+        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``.
+        """
+        self._check_lengths(metadata)
+        record_id = record_id or str(uuid.uuid4())
+        # 1. objects first
+        original = self.store.put(stream, expected_sha256=expected_sha256, size=size, media_type=media_type)
+        stored = [(original, NewComponent(stream, ComponentRole.ORIGINAL, media_type,
+                                          safe_filename(filename)))]
+        for d in derivatives:
+            stored.append((self.store.put(d.stream, media_type=d.media_type), d))
+        # 2. one transaction
+        now = self.clock.now()
+        try:
+            with self.catalogue.session() as s:
+                dup = s.execute(sa.select(Component.record_id).where(
+                    Component.sha256 == original.sha256, Component.role == ComponentRole.ORIGINAL,
+                    Component.status != "destroyed")).scalar()
+                if dup:
+                    raise DuplicateRecord(dup, original.sha256)
+                fonds_id = None
+                if dossier_id:
+                    dossier = s.get(Dossier, dossier_id)
+                    if dossier is None:
+                        raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
+                    fonds_id = dossier.fonds_id
+                values = {k: v for k, v in vars(metadata).items() if k != "extra"}
+                record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
+                                original_filename=safe_filename(filename), extra=metadata.extra or None,
+                                created_at=now, updated_at=now, **values)
+                s.add(record)
+                s.flush()
+                original_id = None
+                for obj, comp in stored:
+                    row = self._component_row(record_id, obj, comp, now, format_id if comp.role == "original" else None,
+                                              derived_from=original_id)
+                    s.add(row)
+                    s.flush()
+                    original_id = original_id or row.id
+                    if comp.role == ComponentRole.ORIGINAL:
+                        s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
+                                    occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
+                                    detail=f"SHA-256 {obj.sha256}", data={"sha256": obj.sha256, "size": obj.size}))
+                for ev in events:
+                    s.add(Event(record_id=record_id, component_id=original_id, event_type=ev.event_type,
+                                occurred_at=now, agent=ev.agent, outcome=ev.outcome, detail=ev.detail, data=ev.data))
+                s.add(Event(record_id=record_id, component_id=original_id, event_type="ingestion", occurred_at=now,
+                            agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
+                audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
+                             target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+                outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
+                outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
+                s.add_all(outbox)
+                s.flush()
+                outbox_ids = [o.id for o in outbox]
+        except DBIntegrityError as exc:
+            # A concurrent ingest of the same bytes won the race on the unique original index.
+            existing = self.find_original(original.sha256)
+            if existing:
+                raise DuplicateRecord(existing, original.sha256) from None
+            raise ArchiveError(f"catalogue refused the record: {exc.orig}") from exc
+        # 3. post-commit
+        self._run_outbox(outbox_ids)
+        return RecordCreated(record_id=record_id, component_id=original_id, sha256=original.sha256,
+                             size=original.size)
+
+    def add_component(self, record_id: str, component: NewComponent, *, actor: str,
+                      derived_from: str | None = None, event: NewEvent | None = None,
+                      reindex: bool = True) -> str:
+        """Add a derivative (text, report, timestamp token…) to an existing record."""
+        obj = self.store.put(component.stream, media_type=component.media_type)
+        now = self.clock.now()
+        with self.catalogue.session() as s:
+            if s.get(Record, record_id) is None:
+                raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
+            row = self._component_row(record_id, obj, component, now, None, derived_from=derived_from)
+            s.add(row)
+            s.flush()
+            if event:
+                s.add(Event(record_id=record_id, component_id=row.id, event_type=event.event_type, occurred_at=now,
+                            agent=event.agent, outcome=event.outcome, detail=event.detail, data=event.data))
+            audit.append(s, at=now, actor=actor, action="component.add", target_type="record", target_id=record_id,
+                         detail={"role": component.role, "sha256": obj.sha256})
+            outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)] if reindex else []
+            s.add_all(outbox)
+            s.flush()
+            ids, comp_id = [o.id for o in outbox], row.id
+        self._run_outbox(ids)
+        return comp_id
+
+    @staticmethod
+    def _component_row(record_id: str, obj: StoredObject, comp: NewComponent, now: datetime,
+                       format_id: str | None, derived_from: str | None) -> Component:
+        return Component(id=str(uuid.uuid4()), record_id=record_id, role=str(comp.role), sha256=obj.sha256,
+                         size=obj.size, media_type=comp.media_type, format_id=format_id, storage_key=obj.key,
+                         filename=comp.filename, derived_from=derived_from if comp.role != "original" else None,
+                         created_at=now)
+
+    @staticmethod
+    def _check_lengths(metadata: RecordMetadata) -> None:
+        too_long = [f"{name} ({len(getattr(metadata, name))} > {limit})" for name, limit in FIELD_LENGTHS.items()
+                    if isinstance(getattr(metadata, name), str) and len(getattr(metadata, name)) > limit]
+        if too_long:
+            raise InvalidMetadata("metadata longer than Decree 30 allows: " + ", ".join(too_long),
+                                  "Trường dữ liệu dài quá mức Nghị định 30 cho phép: " + ", ".join(too_long))
+
+    # reading ----------------------------------------------------------------------------------
+    def get_record(self, record_id: str, *, actor: str, audit_access: bool = True) -> dict:
+        """The record's metadata, components and events as plain data; audited as a view."""
+        with self.catalogue.session() as s:
+            rec = s.get(Record, record_id)
+            if rec is None:
+                raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
+            data = self._record_dict(s, rec)
+            if audit_access:
+                audit.append(s, at=self.clock.now(), actor=actor, action="record.view", target_type="record",
+                             target_id=record_id)
+            return data
+
+    def _record_dict(self, s: Session, rec: Record) -> dict:
+        cols = {c.key: getattr(rec, c.key) for c in sa.inspect(Record).column_attrs}
+        for k, v in list(cols.items()):
+            if hasattr(v, "isoformat"):
+                cols[k] = v.isoformat()
+        cols["so_ky_hieu"] = rec.so_ky_hieu
+        dossier = s.get(Dossier, rec.dossier_id) if rec.dossier_id else None
+        cols["dossier_code"] = dossier.code if dossier else None
+        cols["components"] = [
+            {"id": c.id, "role": c.role, "sha256": c.sha256, "size": c.size, "media_type": c.media_type,
+             "format_id": c.format_id, "filename": c.filename, "storage_key": c.storage_key,
+             "status": c.status, "created_at": c.created_at.isoformat()}
+            for c in rec.components]
+        cols["events"] = [self._event_dict(e) for e in self._events(s, rec.id)]
+        return cols
+
+    @staticmethod
+    def _events(s: Session, record_id: str) -> Iterable[Event]:
+        return s.execute(sa.select(Event).where(Event.record_id == record_id).order_by(Event.id)).scalars()
+
+    @staticmethod
+    def _event_dict(e: Event) -> dict:
+        return {"type": e.event_type, "at": e.occurred_at.isoformat(), "agent": e.agent,
+                "outcome": e.outcome, "detail": e.detail, "data": e.data}
+
+    def list_events(self, record_id: str) -> list[dict]:
+        with self.catalogue.session() as s:
+            if s.get(Record, record_id) is None:
+                raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
+            return [self._event_dict(e) for e in self._events(s, record_id)]
+
+    def open_component(self, record_id: str, *, actor: str, role: str = ComponentRole.ORIGINAL,
+                       verify: bool = True, client: str | None = None,
+                       address: str | None = None) -> tuple[dict, VerifyingReader]:
+        """Open a component for reading, checked against the catalogue's size and SHA-256.
+
+        The read is audited before any byte leaves. The reader raises ``IntegrityError`` at the end
+        of the stream if the bytes differ from what was archived.
+        """
+        with self.catalogue.session() as s:
+            comp = s.execute(sa.select(Component).where(
+                Component.record_id == record_id, Component.role == role,
+                Component.status == "present").order_by(Component.created_at.desc())).scalars().first()
+            if comp is None:
+                raise RecordNotFound(f"record {record_id} has no {role}",
+                                     f"Không tìm thấy văn bản {record_id} hoặc tệp {role} của nó")
+            info = {"id": comp.id, "sha256": comp.sha256, "size": comp.size, "media_type": comp.media_type,
+                    "filename": comp.filename, "storage_key": comp.storage_key}
+            audit.append(s, at=self.clock.now(), actor=actor, client=client, address=address,
+                         action="record.download", target_type="record", target_id=record_id,
+                         detail={"role": role, "sha256": comp.sha256})
+        reader = self.store.open(info["storage_key"], verify=verify, expected_size=info["size"])
+        return info, reader
+
+    def counts(self) -> dict[str, int]:
+        with self.catalogue.session() as s:
+            def n(model, *where):
+                return s.execute(sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
+            total_bytes = s.execute(sa.select(sa.func.coalesce(sa.func.sum(Component.size), 0)).where(
+                Component.status == "present")).scalar_one()
+            return {"fonds": n(Fonds), "dossiers": n(Dossier), "records": n(Record),
+                    "components": n(Component), "bytes": int(total_bytes),
+                    "pending_post_commit": n(OutboxEntry)}
+
+    def audit_access(self, *, actor: str, action: str, target_type: str | None = None,
+                     target_id: str | None = None, outcome: str = "success", detail: Any = None,
+                     client: str | None = None, address: str | None = None) -> None:
+        with self.catalogue.session() as s:
+            audit.append(s, at=self.clock.now(), actor=actor, action=action, target_type=target_type,
+                         target_id=target_id, outcome=outcome, detail=detail, client=client, address=address)
+
+    # post-commit ------------------------------------------------------------------------------
+    def _run_outbox(self, ids: Sequence[int] | None = None) -> tuple[int, int]:
+        """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair."""
+        done = failed = 0
+        with self.catalogue.session() as s:
+            q = sa.select(OutboxEntry).order_by(OutboxEntry.id)
+            if ids is not None:
+                if not ids:
+                    return 0, 0
+                q = q.where(OutboxEntry.id.in_(list(ids)))
+            entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
+        for entry_id, kind, payload in entries:
+            try:
+                self._execute(kind, payload)
+            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried by repair
+                failed += 1
+                log.warning("post-commit %s %s failed: %s", kind, payload, exc)
+                with self.catalogue.session() as s:
+                    s.execute(sa.update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                        attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
+                continue
+            with self.catalogue.session() as s:
+                s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id == entry_id))
+            done += 1
+        return done, failed
+
+    def _execute(self, kind: str, payload: dict) -> None:
+        if kind == "index":
+            self.indexer.index(payload["record_ids"])
+        elif kind == "deindex":
+            self.indexer.delete(payload["record_ids"])
+        elif kind == "task":
+            if self.dispatcher is None:
+                raise RuntimeError(f"no dispatcher configured for task {payload['task']}")
+            self.dispatcher.dispatch(payload["task"], payload.get("args") or {})
+        else:
+            raise ValueError(f"unknown outbox entry kind {kind!r}")
+
+    # repair -----------------------------------------------------------------------------------
+    def _catalogue_keys(self) -> Iterator[tuple[str, str]]:
+        """(storage_key, status) of every component that should have bytes, in byte order."""
+        order = Component.storage_key
+        if self.catalogue.dialect == "postgresql":
+            order = Component.storage_key.collate("C")
+        with self.catalogue.session() as s:
+            q = (sa.select(Component.storage_key, sa.func.min(Component.status))
+                 .where(Component.status != "destroyed").group_by(Component.storage_key).order_by(order))
+            yield from s.execute(q.execution_options(yield_per=10000))
+
+    def repair(self, *, actor: str = SOFTWARE_AGENT) -> RepairReport:
+        """Reconcile store, catalogue and outbox. Safe to run at any time, also concurrently with ingest.
+
+        * pending post-commit work is executed (idempotent);
+        * objects without rows older than the grace period are removed (they were never
+          accepted: their catalogue commit did not happen); newer or locked ones are reported;
+        * components whose bytes are missing are marked ``missing``, their record ``damaged``,
+          with a failed fixity event; if the bytes come back (restored from backup) they are
+          marked present again;
+        * leftovers of interrupted writes are cleaned.
+
+        Store and catalogue keys are merge-joined in sorted order, so memory stays flat at any size.
+        """
+        report = RepairReport()
+        report.outbox_done, report.outbox_failed = self._run_outbox(None)
+        now = self.clock.now()
+        cutoff = now - self.orphan_grace
+        report.incomplete_removed = self.store.cleanup_incomplete(cutoff)
+
+        store_keys = iter(self.store.iter_keys())
+        cat_keys = self._catalogue_keys()
+        sk = next(store_keys, None)
+        ck = next(cat_keys, None)
+        while sk is not None or ck is not None:
+            if ck is None or (sk is not None and sk < ck[0]):
+                self._orphan(sk, cutoff, report)
+                sk = next(store_keys, None)
+            elif sk is None or ck[0] < sk:
+                self._missing(ck[0], ck[1], report, actor)
+                ck = next(cat_keys, None)
+            else:
+                if ck[1] == "missing":
+                    self._restored(ck[0], report, actor)
+                sk, ck = next(store_keys, None), next(cat_keys, None)
+        with self.catalogue.session() as s:
+            audit.append(s, at=now, actor=actor, action="archive.repair",
+                         outcome="success" if report.clean else "warning",
+                         detail={k: (len(v) if isinstance(v, list) else v) for k, v in report.as_dict().items()})
+        return report
+
+    def _orphan(self, key: str, cutoff: datetime, report: RepairReport) -> None:
+        try:
+            info = self.store.stat(key)
+        except ObjectNotFound:
+            return
+        if info.modified_at is not None and info.modified_at > cutoff:
+            report.orphans_kept.append(key)
+            return
+        # Check again: an ingest may have committed a row since the listing started.
+        with self.catalogue.session() as s:
+            if s.execute(sa.select(Component.id).where(Component.storage_key == key).limit(1)).first():
+                return
+        try:
+            self.store.delete(key)
+            report.orphans_removed.append(key)
+        except ObjectLocked:
+            report.orphans_kept.append(key)
+
+    def _missing(self, key: str, status: str, report: RepairReport, actor: str) -> None:
+        now = self.clock.now()
+        with self.catalogue.session() as s:
+            comps = s.execute(sa.select(Component).where(Component.storage_key == key,
+                                                         Component.status != "destroyed")).scalars().all()
+            for comp in comps:
+                report.missing.append({"record_id": comp.record_id, "component_id": comp.id, "role": comp.role,
+                                       "storage_key": key})
+                if comp.status == "missing":
+                    continue
+                comp.status = "missing"
+                s.execute(sa.update(Record).where(Record.id == comp.record_id).values(status="damaged"))
+                s.add(Event(record_id=comp.record_id, component_id=comp.id, event_type="fixity check",
+                            occurred_at=now, agent=SOFTWARE_AGENT, outcome="failure",
+                            detail=f"bytes of {comp.role} not found in the {self.store.name} store"))
+                audit.append(s, at=now, actor=actor, action="fixity.missing", outcome="failure",
+                             target_type="record", target_id=comp.record_id, detail={"storage_key": key})
+
+    def _restored(self, key: str, report: RepairReport, actor: str) -> None:
+        now = self.clock.now()
+        with self.catalogue.session() as s:
+            comps = s.execute(sa.select(Component).where(Component.storage_key == key,
+                                                         Component.status == "missing")).scalars().all()
+            for comp in comps:
+                comp.status = "present"
+                report.restored.append(comp.record_id)
+                s.add(Event(record_id=comp.record_id, component_id=comp.id, event_type="fixity check",
+                            occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
+                            detail="bytes found again in the store"))
+                s.flush()
+                still_missing = s.execute(sa.select(Component.id).where(
+                    Component.record_id == comp.record_id, Component.status == "missing")).first()
+                if not still_missing:
+                    s.execute(sa.update(Record).where(Record.id == comp.record_id,
+                                                      Record.status == "damaged").values(status="active"))
+                audit.append(s, at=now, actor=actor, action="fixity.restored", target_type="record",
+                             target_id=comp.record_id, detail={"storage_key": key})
+

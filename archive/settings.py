@@ -1,0 +1,227 @@
+"""Settings: one model, one section per concern, read from ``LUUTRU_*`` environment variables.
+
+The defaults are the embedded single-machine set — SQLite catalogue, objects on the local
+filesystem, the embedded Tantivy index, in-process Tika and tasks — so a fresh machine needs no
+configuration at all. Nested values use ``__``: ``LUUTRU_DB__URL``, ``LUUTRU_OBJECTS__BACKEND=s3``.
+
+No instance is created at import (``api.wiring.get_settings`` builds and caches one). Unknown
+``LUUTRU_`` variables and inconsistent combinations stop the start with a message naming the
+variable (pyHanko ``check_config_keys``; the template's ``_enforce_non_default_secrets``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from archive.errors import SettingsError
+
+ENV_PREFIX = "LUUTRU_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DatabaseSettings(_Section):
+    url: str | None = None
+    """SQLAlchemy URL of the catalogue. Empty: ``sqlite:///<data_dir>/catalogue.db``. A PostgreSQL URL
+    (``postgresql://…``) is normalised to the psycopg 3 driver."""
+    echo: bool = False
+    """Log every SQL statement (debugging only)."""
+
+
+class S3Settings(_Section):
+    endpoint: str | None = None
+    """``host:port`` of the MinIO/S3 service, e.g. ``minio:9000``."""
+    access_key: str | None = None
+    secret_key: SecretStr | None = None
+    bucket: str = "luutru"
+    region: str | None = None
+    secure: bool = True
+    """Use HTTPS. Set false only on a private network (the docker-compose network)."""
+    object_lock: bool = True
+    """Create the bucket with object lock (and therefore versioning) enabled."""
+    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "COMPLIANCE"
+    """Object-lock mode for retain-until dates. COMPLIANCE: nobody, not even the root account, can
+    delete a version before its date."""
+    part_size: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    """Multipart part size; memory per upload is about one part."""
+
+
+class ObjectsSettings(_Section):
+    backend: Literal["filesystem", "s3"] = "filesystem"
+    root: Path | None = None
+    """Filesystem store root. Empty: ``<data_dir>/objects``."""
+    s3: S3Settings = S3Settings()
+
+
+class SearchSettings(_Section):
+    backend: Literal["embedded", "opensearch"] = "embedded"
+    path: Path | None = None
+    """Embedded (Tantivy) index folder. Empty: ``<data_dir>/index``."""
+    opensearch_url: str | None = None
+    """e.g. ``https://opensearch:9200``."""
+    opensearch_user: str | None = None
+    opensearch_password: SecretStr | None = None
+    opensearch_verify_certs: bool = True
+    opensearch_ca_certs: Path | None = None
+    index_prefix: str = "luutru"
+
+
+class ExtractSettings(_Section):
+    tika: Literal["embedded", "server"] = "embedded"
+    tika_url: str | None = None
+    """Tika server URL for ``tika=server``, e.g. ``http://tika:9998``."""
+    max_file_size: int = Field(default=2 * 1024**3, gt=0)
+    """Files larger than this are refused at preflight (bytes)."""
+    timeout_seconds: float = Field(default=120.0, gt=0)
+    """Time limit for extracting one file."""
+    allow_state_secrets: bool = False
+    """Accept documents marked MẬT / TỐI MẬT / TUYỆT MẬT. Only on a system that is not connected to
+    a network (state-secret rules): off by default."""
+
+
+class TasksSettings(_Section):
+    backend: Literal["inline", "celery"] = "inline"
+    broker_url: str | None = None
+    """Celery broker, e.g. ``redis://redis:6379/0``."""
+    result_backend: str | None = None
+
+
+class ApiSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, gt=0, lt=65536)
+    secret_key: SecretStr | None = None
+    """Signs session tokens. Required whenever the API listens on a non-loopback address."""
+
+
+class RepairSettings(_Section):
+    orphan_grace_seconds: int = Field(default=3600, ge=0)
+    """An object with no catalogue row is removed by the repair pass only when older than this, so
+    an ingest still between object and commit is never touched."""
+    on_start: bool = True
+    """Run the repair pass when the CLI, API or worker starts."""
+
+
+class Settings(BaseSettings):
+    """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Path("./data")
+    """Holds the SQLite catalogue, the objects, the index and the archive's keys on the embedded
+    default."""
+    agency_id: str = "000.00.00.H26"
+    """Mã định danh of the agency running the archive (QCVN 102:2016, e.g. ``000.00.00.H26``)."""
+    db: DatabaseSettings = DatabaseSettings()
+    objects: ObjectsSettings = ObjectsSettings()
+    search: SearchSettings = SearchSettings()
+    extract: ExtractSettings = ExtractSettings()
+    tasks: TasksSettings = TasksSettings()
+    api: ApiSettings = ApiSettings()
+    repair: RepairSettings = RepairSettings()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems: list[str] = []
+        s3 = self.objects.s3
+        if self.objects.backend == "s3":
+            for name in ("endpoint", "access_key", "secret_key"):
+                if not getattr(s3, name):
+                    problems.append(f"LUUTRU_OBJECTS__S3__{name.upper()} is required with LUUTRU_OBJECTS__BACKEND=s3")
+        if self.search.backend == "opensearch" and not self.search.opensearch_url:
+            problems.append("LUUTRU_SEARCH__OPENSEARCH_URL is required with LUUTRU_SEARCH__BACKEND=opensearch")
+        if self.extract.tika == "server" and not self.extract.tika_url:
+            problems.append("LUUTRU_EXTRACT__TIKA_URL is required with LUUTRU_EXTRACT__TIKA=server")
+        if self.tasks.backend == "celery" and not self.tasks.broker_url:
+            problems.append("LUUTRU_TASKS__BROKER_URL is required with LUUTRU_TASKS__BACKEND=celery")
+        url = self.db.url
+        if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+            problems.append(f"LUUTRU_DB__URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")
+        if self.api.host not in ("127.0.0.1", "localhost", "::1") and not self.api.secret_key:
+            problems.append("LUUTRU_API__SECRET_KEY is required when LUUTRU_API__HOST is not a loopback address")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Derived values -------------------------------------------------------------------------
+    @property
+    def database_url(self) -> str:
+        """The catalogue URL with the driver made explicit (psycopg 3 for PostgreSQL)."""
+        url = self.db.url or f"sqlite:///{(self.data_dir / 'catalogue.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+
+    @property
+    def objects_root(self) -> Path:
+        return (self.objects.root or self.data_dir / "objects").resolve()
+
+    @property
+    def index_path(self) -> Path:
+        return (self.search.path or self.data_dir / "index").resolve()
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return (self.data_dir / "quarantine").resolve()
+
+    @property
+    def keys_dir(self) -> Path:
+        return (self.data_dir / "keys").resolve()
+
+
+def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        full = f"{prefix}{name.upper()}"
+        names.add(full)
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            names |= _known_env_names(ann, full + "__")
+    return names
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Build Settings from the environment, turning every problem into one clear SettingsError.
+
+    Unknown ``LUUTRU_*`` variables are refused: a typo such as ``LUUTRU_OBJECT__BACKEND`` would
+    otherwise silently leave the default in place.
+    """
+    env = os.environ if environ is None else environ
+    known = _known_env_names(Settings, ENV_PREFIX)
+    unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known
+                     and not k.upper().startswith("LUUTRU_TEST_"))
+    if unknown:
+        raise SettingsError(
+            "unknown settings: " + ", ".join(unknown),
+            "Cấu hình không hợp lệ: không có tham số " + ", ".join(unknown),
+        )
+    try:
+        if environ is None:
+            return Settings(**overrides)
+        saved = dict(os.environ)
+        try:
+            for k in [k for k in os.environ if k.upper().startswith(ENV_PREFIX)]:
+                del os.environ[k]
+            os.environ.update(environ)
+            return Settings(**overrides)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = "__".join(str(p) for p in err["loc"]).upper()
+            where = f"{ENV_PREFIX}{loc}: " if loc else ""
+            lines.append(where + err["msg"].removeprefix("Value error, "))
+        message = "invalid settings: " + "; ".join(lines)
+        raise SettingsError(message, "Cấu hình không hợp lệ: " + "; ".join(lines)) from None

@@ -1,0 +1,168 @@
+"""One contract for every ObjectStore: the filesystem store and the S3 store (moto's S3 server,
+started in-process, standing in for MinIO)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archive.errors import IntegrityError, ObjectLocked, ObjectNotFound
+from archive.objects.base import ObjectStore, key_for_sha256
+
+
+def _corrupt_file(store, key: str) -> None:
+    path = store.root / key
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(params=["filesystem", pytest.param("s3", marks=pytest.mark.s3)])
+def store(request, fs_store):
+    """(store, corrupt) where corrupt(key) damages the stored bytes behind the store's back."""
+    if request.param == "filesystem":
+        return fs_store, lambda key: _corrupt_file(fs_store, key)
+    return request.getfixturevalue("s3_store")
+
+
+class ChunkedStream(io.RawIOBase):
+    """A stream of ``size`` pseudo-random bytes that never exists in memory as a whole."""
+
+    def __init__(self, size: int, seed: int = 7):
+        self.remaining = size
+        self.block = hashlib.sha256(str(seed).encode()).digest() * 32768  # 1 MiB pattern
+        self.sha = hashlib.sha256()
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        n = self.remaining if n is None or n < 0 else min(n, self.remaining)
+        out = (self.block * (n // len(self.block) + 1))[:n]
+        self.remaining -= n
+        self.sha.update(out)
+        return out
+
+
+class TestObjectStoreContract:
+    def test_conforms_to_protocol(self, store):
+        s, _ = store
+        assert isinstance(s, ObjectStore)
+        assert isinstance(s.health(), str)
+
+    def test_round_trip_is_content_addressed(self, store):
+        s, _ = store
+        data = "Quyết định số 15/QĐ-UBND".encode()
+        obj = s.put(io.BytesIO(data), media_type="text/plain")
+        assert obj.sha256 == hashlib.sha256(data).hexdigest()
+        assert obj.key == key_for_sha256(obj.sha256)
+        assert obj.size == len(data) and obj.created
+        with s.open(obj.key, verify=True) as r:
+            assert r.read() == data
+        info = s.stat(obj.key)
+        assert (info.size, info.sha256) == (len(data), obj.sha256)
+        assert s.exists(obj.key)
+        assert obj.key in list(s.iter_keys())
+
+    @pytest.mark.parametrize("data", [b"", b"x"], ids=["empty", "one-byte"])
+    def test_tiny_objects(self, store, data):
+        s, _ = store
+        obj = s.put(io.BytesIO(data))
+        with s.open(obj.key, verify=True) as r:
+            assert r.read() == data
+
+    def test_same_bytes_are_never_stored_twice(self, store):
+        s, _ = store
+        first = s.put(io.BytesIO(b"cong van"))
+        second = s.put(io.BytesIO(b"cong van"))
+        assert first.key == second.key and first.created and not second.created
+        assert list(s.iter_keys()).count(first.key) == 1
+
+    def test_wrong_expected_digest_stores_nothing(self, store):
+        s, _ = store
+        with pytest.raises(IntegrityError):
+            s.put(io.BytesIO(b"noi dung"), expected_sha256="0" * 64)
+        assert list(s.iter_keys()) == []
+
+    def test_wrong_declared_size_stores_nothing(self, store):
+        s, _ = store
+        with pytest.raises(IntegrityError):
+            s.put(io.BytesIO(b"12345"), size=3)
+        assert list(s.iter_keys()) == []
+
+    def test_streamed_multi_part_object(self, store):
+        s, _ = store
+        src = ChunkedStream(12 * 1024 * 1024 + 17)
+        obj = s.put(src)
+        assert obj.sha256 == src.sha.hexdigest()
+        digest = hashlib.sha256()
+        with s.open(obj.key, verify=True) as r:
+            for chunk in r:
+                digest.update(chunk)
+        assert digest.hexdigest() == obj.sha256
+
+    def test_missing_object(self, store):
+        s, _ = store
+        key = key_for_sha256("ab" * 32)
+        assert not s.exists(key)
+        with pytest.raises(ObjectNotFound):
+            s.open(key)
+        with pytest.raises(ObjectNotFound):
+            s.stat(key)
+
+    def test_corruption_detected_on_verified_read(self, store):
+        s, corrupt = store
+        obj = s.put(io.BytesIO(b"ban goc dien tu " * 100))
+        corrupt(obj.key)
+        with pytest.raises(IntegrityError), s.open(obj.key, verify=True) as r:
+            r.read()
+
+    def test_size_checked_against_the_catalogue(self, store):
+        s, _ = store
+        obj = s.put(io.BytesIO(b"abc"))
+        with pytest.raises(IntegrityError), s.open(obj.key, expected_size=4) as r:
+            while r.read(1):
+                pass
+
+    def test_retained_object_cannot_be_deleted_or_replaced(self, store):
+        s, _ = store
+        until = datetime.now(UTC) + timedelta(days=3650)
+        data = b"Bien ban huy tai lieu"
+        obj = s.put(io.BytesIO(data), retain_until=until)
+        assert s.stat(obj.key).retain_until >= until - timedelta(seconds=1)
+        with pytest.raises(ObjectLocked):
+            s.delete(obj.key)
+        again = s.put(io.BytesIO(data))  # same key: never overwrites, stays locked
+        assert not again.created
+        with pytest.raises(ObjectLocked):
+            s.delete(obj.key)
+        with pytest.raises(ObjectLocked):
+            s.set_retention(obj.key, until - timedelta(days=1))  # never shortened
+        s.set_retention(obj.key, until + timedelta(days=1))
+        with s.open(obj.key, verify=True) as r:
+            assert r.read() == data
+
+    def test_retention_expires_and_legal_hold_blocks(self, store):
+        s, _ = store
+        obj = s.put(io.BytesIO(b"het han"), retain_until=datetime.now(UTC) + timedelta(seconds=2))
+        s.set_legal_hold(obj.key, True)
+        time.sleep(2.5)
+        with pytest.raises(ObjectLocked):
+            s.delete(obj.key)  # retention over, hold still on
+        assert s.stat(obj.key).legal_hold
+        s.set_legal_hold(obj.key, False)
+        s.delete(obj.key)
+        assert not s.exists(obj.key)
+        assert obj.key not in list(s.iter_keys())
+
+    def test_cleanup_incomplete_leaves_objects(self, store):
+        s, _ = store
+        obj = s.put(io.BytesIO(b"giu lai"))
+        s.cleanup_incomplete(datetime.now(UTC) + timedelta(seconds=1))
+        assert s.exists(obj.key)
