@@ -60,6 +60,9 @@ class Catalogue:
         """Bring the schema to the newest revision (from empty, or from any earlier revision)."""
         cfg = self._alembic_config()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Several processes (api, worker, beat) may start at once: migrate one at a time.
+                conn.execute(sa.text("select pg_advisory_xact_lock(7314023)"))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 

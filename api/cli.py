@@ -1,0 +1,238 @@
+"""The ``luutru`` command line (Typer + Rich). Messages to people are in Vietnamese first.
+
+Every command builds its services from the settings alone, so the same commands work on the
+embedded default and on the scale-out services.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from archive.errors import ArchiveError, SettingsError
+
+app = typer.Typer(
+    name="luutru",
+    help="Lưu Trữ — hệ thống lưu trữ và tra cứu tài liệu điện tử (electronic archive and search).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return f"cli:uid{os.getuid()}"
+
+
+def fail(message_vi: str, message_en: str, code: int = 1) -> None:
+    err.print(f"[bold red]Lỗi:[/] {message_vi}\n[dim]{message_en}[/]")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def services_or_exit(*, repair: bool = False):
+    """Build the services, mapping settings and domain errors to clear messages and exit codes."""
+    from api.wiring import build_services, get_settings
+
+    try:
+        settings = get_settings()
+        services = build_services(settings)
+    except SettingsError as exc:
+        fail(exc.message_vi, str(exc), code=2)
+    try:
+        if repair and settings.repair.on_start:
+            report = services.archive.repair(actor="software:luutru start")
+            if not report.clean:
+                err.print(f"[yellow]Kiểm tra khi khởi động:[/] {json.dumps(report.as_dict(), ensure_ascii=False)}")
+        yield services
+    except ArchiveError as exc:
+        fail(exc.message_vi, str(exc))
+    finally:
+        services.close()
+
+
+@app.command()
+def init() -> None:
+    """Khởi tạo kho: thư mục dữ liệu, cơ sở dữ liệu danh mục (idempotent). Create the data folder and catalogue."""
+    with services_or_exit() as services:
+        report = services.archive.repair(actor=actor())
+        current, head = services.catalogue.revision()
+        console.print(f"[green]Đã khởi tạo kho lưu trữ[/] tại {services.settings.data_dir.resolve()}")
+        console.print(f"  Cơ sở dữ liệu: {services.catalogue.dialect}, lược đồ {current} (mới nhất {head})")
+        console.print(f"  Kho tệp: {services.store.health()}")
+        if not report.clean:
+            console.print(f"  [yellow]Kiểm tra nhất quán:[/] {report.as_dict()}")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Tình trạng hệ thống: các thành phần đang dùng, số lượng, sức khỏe từng dịch vụ."""
+    from api.health import check_all
+
+    with services_or_exit() as services:
+        checks = check_all(services)
+        counts = services.archive.counts()
+        if as_json:
+            print(json.dumps({"checks": checks, "counts": counts}, ensure_ascii=False, indent=2))
+        else:
+            labels = {"catalogue": "Cơ sở dữ liệu danh mục", "objects": "Kho tệp", "search": "Chỉ mục tìm kiếm",
+                      "extraction": "Trích xuất văn bản", "tasks": "Hàng đợi tác vụ"}
+            table = Table(title="Lưu Trữ — tình trạng hệ thống")
+            for col in ("Thành phần", "Backend", "Trạng thái", "Chi tiết"):
+                table.add_column(col)
+            for name, c in checks.items():
+                table.add_row(labels[name], c["backend"], "[green]tốt[/]" if c["ok"] else "[red]lỗi[/]", c["detail"])
+            console.print(table)
+            console.print(
+                f"Phông: {counts['fonds']}  Hồ sơ: {counts['dossiers']}  Văn bản: {counts['records']}  "
+                f"Tệp: {counts['components']} ({counts['bytes'] / 1024**2:.1f} MiB)  "
+                f"Việc chờ sau ghi: {counts['pending_post_commit']}")
+        if not all(c["ok"] for c in checks.values()):
+            raise typer.Exit(1)
+
+
+FIELD_LABELS = [
+    ("so_ky_hieu", "Số, ký hiệu"), ("issued_date", "Ngày văn bản"), ("type_name", "Tên loại"),
+    ("subject", "Trích yếu"), ("organ_name", "Cơ quan ban hành"), ("signer_position", "Chức vụ người ký"),
+    ("signer_name", "Người ký"), ("security_level", "Độ mật"), ("urgency", "Độ khẩn"),
+    ("page_amount", "Số trang"), ("dossier_code", "Mã hồ sơ"), ("access_level", "Mức độ tiếp cận"),
+    ("original_filename", "Tên tệp gốc"), ("status", "Trạng thái"), ("created_at", "Thời điểm lưu"),
+]
+
+
+@app.command()
+def show(record_id: str, as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Xem thông tin một văn bản: siêu dữ liệu, các tệp, lịch sử xử lý."""
+    with services_or_exit() as services:
+        data = services.archive.get_record(record_id, actor=actor())
+        if as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            return
+        table = Table(title=f"Văn bản {record_id}", show_header=False)
+        table.add_column("Trường", style="bold")
+        table.add_column("Giá trị")
+        for key, label in FIELD_LABELS:
+            if data.get(key) not in (None, ""):
+                table.add_row(label, str(data[key]))
+        console.print(table)
+        comps = Table(title="Tệp")
+        for col in ("Vai trò", "Định dạng", "Kích thước", "SHA-256", "Trạng thái"):
+            comps.add_column(col)
+        for c in data["components"]:
+            comps.add_row(c["role"], c["media_type"], f"{c['size']:,}", c["sha256"], c["status"])
+        console.print(comps)
+        events = Table(title="Lịch sử (PREMIS)")
+        for col in ("Thời điểm", "Sự kiện", "Tác nhân", "Kết quả", "Chi tiết"):
+            events.add_column(col)
+        for e in data["events"]:
+            events.add_row(e["at"], e["type"], e["agent"], e["outcome"], e["detail"] or "")
+        console.print(events)
+
+
+@app.command()
+def get(record_id: str,
+        output: Path = typer.Option(..., "-o", "--output", help="Tệp đích."),
+        role: str = typer.Option("original", help="Tệp cần lấy: original, text, …"),
+        force: bool = typer.Option(False, "--force", help="Ghi đè tệp đích nếu đã có.")) -> None:
+    """Lấy tệp của văn bản ra đĩa; kiểm tra SHA-256 trước khi hoàn tất. Bytes identical to the original."""
+    if output.exists() and not force:
+        fail(f"Tệp {output} đã tồn tại (dùng --force để ghi đè)", f"{output} exists (use --force)")
+    with services_or_exit() as services:
+        info, reader = services.archive.open_component(record_id, role=role, actor=actor(), verify=True)
+        part = output.with_name(output.name + ".part")
+        try:
+            with reader, open(part, "wb") as out:
+                for chunk in reader:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(part, output)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        console.print(f"[green]Đã ghi[/] {output} ({info['size']:,} byte, SHA-256 {info['sha256']} đã kiểm tra)")
+
+
+@app.command()
+def repair(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Kiểm tra và sửa tính nhất quán giữa kho tệp và danh mục. Find and resolve inconsistencies."""
+    with services_or_exit() as services:
+        report = services.archive.repair(actor=actor())
+        data = report.as_dict()
+        if as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            console.print(f"Việc sau ghi đã chạy lại: {data['outbox_done']} (lỗi: {data['outbox_failed']})")
+            console.print(f"Tệp mồ côi đã xóa: {len(data['orphans_removed'])}; giữ lại: {len(data['orphans_kept'])}")
+            console.print(f"Tệp bị thiếu: {len(data['missing'])}; tìm lại được: {len(data['restored'])}")
+            for m in data["missing"]:
+                console.print(f"  [red]thiếu[/] văn bản {m['record_id']} ({m['role']}): {m['storage_key']}")
+            console.print("[green]Kho nhất quán.[/]" if report.clean else "[yellow]Cần xem xét các mục trên.[/]")
+        if data["missing"]:
+            raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="Địa chỉ lắng nghe (mặc định theo cấu hình)."),
+          port: int = typer.Option(None, help="Cổng (mặc định 8000).")) -> None:
+    """Chạy API HTTP. Start the HTTP API."""
+    import uvicorn
+
+    from api.wiring import get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        fail(exc.message_vi, str(exc), code=2)
+    with services_or_exit(repair=True):
+        pass
+    uvicorn.run("api.app:create_app", factory=True, host=host or settings.api.host,
+                port=port or settings.api.port, log_level="info")
+
+
+@app.command()
+def worker(concurrency: int = typer.Option(None, help="Số tiến trình (mặc định: số lõi CPU).")) -> None:
+    """Chạy Celery worker (triển khai mở rộng). Start a Celery worker."""
+    from api.worker import create_celery
+
+    with services_or_exit(repair=True) as services:
+        settings = services.settings
+    celery = create_celery(settings)
+    argv = ["worker", "--loglevel=INFO"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    celery.worker_main(argv)
+
+
+@app.command()
+def beat() -> None:
+    """Chạy Celery beat: các việc định kỳ (kiểm tra nhất quán, thời hạn bảo quản…)."""
+    from api.worker import create_celery
+
+    with services_or_exit() as services:
+        settings = services.settings
+    create_celery(settings).start(["beat", "--loglevel=INFO"])
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:  # raised outside a command (e.g. while wiring)
+        err.print(f"[bold red]Lỗi cấu hình:[/] {exc.message_vi}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

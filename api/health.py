@@ -1,0 +1,100 @@
+"""Health of each backend, for ``luutru status`` and the readiness endpoint.
+
+Each check returns ``(ok, detail)`` and never raises: an unreachable service is a red line in the
+status table, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable
+
+from api.wiring import Services
+
+
+def _catalogue(services: Services) -> str:
+    current, head = services.catalogue.revision()
+    state = "up to date" if current == head else f"schema {current}, newest {head}: run luutru init"
+    return f"{services.catalogue.ping()}, {state}"
+
+
+def _objects(services: Services) -> str:
+    return services.store.health()
+
+
+def _search(services: Services) -> str:
+    s = services.settings
+    if s.search.backend == "embedded":
+        path = s.index_path
+        return f"Tantivy at {path}" + ("" if path.exists() else " (not created yet)")
+    from opensearchpy import OpenSearch
+
+    auth = None
+    if s.search.opensearch_user:
+        pw = s.search.opensearch_password.get_secret_value() if s.search.opensearch_password else ""
+        auth = (s.search.opensearch_user, pw)
+    client = OpenSearch(s.search.opensearch_url, http_auth=auth, verify_certs=s.search.opensearch_verify_certs,
+                        ca_certs=str(s.search.opensearch_ca_certs) if s.search.opensearch_ca_certs else None,
+                        timeout=5)
+    health = client.cluster.health()
+    if health["status"] == "red":
+        raise RuntimeError(f"cluster {health['cluster_name']} is red")
+    return f"OpenSearch {health['cluster_name']} ({health['status']}, {health['number_of_nodes']} nodes)"
+
+
+def _extraction(services: Services) -> str:
+    s = services.settings
+    if s.extract.tika == "embedded":
+        from importlib.metadata import version
+
+        return f"PDFium + embedded Tika (iscc-tika {version('iscc-tika')})"
+    url = s.extract.tika_url.rstrip("/") + "/version"
+    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - URL comes from settings
+        return f"PDFium + Tika server {resp.read().decode().strip()}"
+
+
+def _tasks(services: Services) -> str:
+    s = services.settings
+    if s.tasks.backend == "inline":
+        return "in-process"
+    import redis
+
+    client = redis.Redis.from_url(s.tasks.broker_url, socket_timeout=5)
+    client.ping()
+    return f"Celery via {s.tasks.broker_url.split('@')[-1]}"
+
+
+CHECKS: dict[str, Callable[[Services], str]] = {
+    "catalogue": _catalogue,
+    "objects": _objects,
+    "search": _search,
+    "extraction": _extraction,
+    "tasks": _tasks,
+}
+
+
+def backend_names(services: Services) -> dict[str, str]:
+    s = services.settings
+    return {
+        "catalogue": services.catalogue.dialect,
+        "objects": s.objects.backend,
+        "search": s.search.backend,
+        "extraction": f"tika-{s.extract.tika}",
+        "tasks": s.tasks.backend,
+    }
+
+
+def check_all(services: Services) -> dict[str, dict]:
+    names = backend_names(services)
+    out: dict[str, dict] = {}
+    for name, check in CHECKS.items():
+        try:
+            out[name] = {"backend": names[name], "ok": True, "detail": check(services)}
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            out[name] = {"backend": names[name], "ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+    return out
+
+
+def to_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2)

@@ -1,0 +1,89 @@
+"""Composition root: the only place that knows the concrete classes behind each protocol.
+
+``build_services(settings)`` chooses the backends from the settings alone (a plain dict per
+capability) and builds the services. Nothing is created at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+
+from archive.catalogue import Catalogue
+from archive.objects.base import ObjectStore
+from archive.objects.filesystem import FilesystemObjectStore
+from archive.ports import Dispatcher, InlineDispatcher
+from archive.service import ArchiveService
+from archive.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _filesystem_store(settings: Settings) -> ObjectStore:
+    return FilesystemObjectStore(settings.objects_root)
+
+
+def _s3_store(settings: Settings) -> ObjectStore:
+    from archive.objects.s3 import S3ObjectStore  # the minio client is only loaded when used
+
+    store = S3ObjectStore.from_settings(settings.objects.s3)
+    store.ensure_bucket()
+    return store
+
+
+OBJECT_STORES: dict[str, Callable[[Settings], ObjectStore]] = {
+    "filesystem": _filesystem_store,
+    "s3": _s3_store,
+}
+
+
+def _inline_dispatcher(settings: Settings) -> Dispatcher:
+    return InlineDispatcher()
+
+
+def _celery_dispatcher(settings: Settings) -> Dispatcher:
+    from api.worker import CeleryDispatcher
+
+    return CeleryDispatcher(settings)
+
+
+DISPATCHERS: dict[str, Callable[[Settings], Dispatcher]] = {
+    "inline": _inline_dispatcher,
+    "celery": _celery_dispatcher,
+}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalogue: Catalogue
+    store: ObjectStore
+    dispatcher: Dispatcher
+    archive: ArchiveService
+    extras: dict = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.catalogue.dispose()
+
+
+def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """Build every service for these settings. Migrates the catalogue to the newest schema
+    (idempotent, serialised on PostgreSQL) and creates the embedded data folder if needed."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = Catalogue(settings.database_url, echo=settings.db.echo)
+    if migrate:
+        catalogue.migrate()
+    store = OBJECT_STORES[settings.objects.backend](settings)
+    dispatcher = DISPATCHERS[settings.tasks.backend](settings)
+    archive = ArchiveService(catalogue, store, dispatcher=dispatcher,
+                             orphan_grace=timedelta(seconds=settings.repair.orphan_grace_seconds))
+    return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return load_settings()

@@ -1,0 +1,26 @@
+"""Health endpoints of the HTTP API (used by docker-compose health checks)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from archive.settings import load_settings
+
+
+def test_health_and_readiness(tmp_path):
+    settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path)})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/health").json() == {"status": "ok"}
+        ready = client.get("/api/v1/ready")
+        assert ready.status_code == 200
+        assert ready.json()["ready"] is True and set(ready.json()["checks"]) == {
+            "catalogue", "objects", "search", "extraction", "tasks"}
+
+
+def test_not_ready_when_a_service_is_down(tmp_path):
+    settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path), "LUUTRU_TASKS__BACKEND": "celery",
+                              "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/api/v1/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["tasks"] is False

@@ -1,0 +1,172 @@
+"""A crash at any step of a write leaves a state that the repair pass resolves; nothing accepted
+is lost. The crashes are real: a child process dies with ``os._exit`` at the chosen point."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+from archive.catalogue import Catalogue
+from archive.domain import RecordMetadata
+from archive.objects.filesystem import FilesystemObjectStore
+from archive.service import ArchiveService
+
+CHILD = textwrap.dedent("""
+    import io, json, os, sys
+    from archive.catalogue import Catalogue
+    from archive.domain import RecordMetadata
+    from archive.objects.filesystem import FilesystemObjectStore
+    from archive.service import ArchiveService
+
+    url, root, crash_at, log = sys.argv[1:5]
+
+    class FileIndexer:
+        def index(self, ids):
+            with open(log, "a") as f:
+                f.write(json.dumps(ids) + "\\n")
+        def delete(self, ids):
+            pass
+
+    store = FilesystemObjectStore(root)
+    if crash_at == "after_object":
+        real_put = store.put
+        def put(*a, **k):
+            real_put(*a, **k)
+            os._exit(17)
+        store.put = put
+    service = ArchiveService(Catalogue(url), store, indexer=FileIndexer())
+    if crash_at == "after_commit":
+        service._run_outbox = lambda ids=None: os._exit(17)
+    service.create_record(io.BytesIO("Công văn số 9545/UBND-THCB".encode()), filename="cv.pdf",
+                          metadata=RecordMetadata(subject="Về việc tăng cường công tác lưu trữ"), actor="user:lan")
+    os._exit(0)
+""")
+
+
+class FileIndexer:
+    def __init__(self, path):
+        self.path = path
+
+    def index(self, ids):
+        with open(self.path, "a") as f:
+            f.write(json.dumps(ids) + "\n")
+
+    def delete(self, ids):
+        pass
+
+    def indexed(self) -> list[str]:
+        if not os.path.exists(self.path):
+            return []
+        return [i for line in open(self.path) for i in json.loads(line)]
+
+
+@pytest.fixture
+def setup(catalogue_url, tmp_path):
+    cat = Catalogue(catalogue_url)
+    cat.migrate()
+    store = FilesystemObjectStore(tmp_path / "objects")
+    indexer = FileIndexer(tmp_path / "index.log")
+    service = ArchiveService(cat, store, indexer=indexer, orphan_grace=timedelta(0))
+    # A record accepted before the crash, which must survive everything below.
+    kept = service.create_record(io.BytesIO(b"%PDF-1.4 da luu truoc"), filename="truoc.pdf",
+                                 metadata=RecordMetadata(subject="Báo cáo đã lưu trước"), actor="user:lan")
+    yield service, store, indexer, kept, catalogue_url, tmp_path
+    cat.dispose()
+
+
+def crash_child(url, root, point, log) -> None:
+    proc = subprocess.run([sys.executable, "-c", CHILD, url, str(root), point, str(log)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 17, proc.stderr
+
+
+def assert_kept_intact(service, kept):
+    _, reader = service.open_component(kept.record_id, actor="test")
+    assert reader.read() == b"%PDF-1.4 da luu truoc"
+
+
+def test_crash_between_object_and_commit(setup):
+    """GIVEN a process that dies after storing the bytes but before the catalogue commit
+    WHEN the repair pass runs THEN the orphan object is removed and no record exists for it."""
+    service, store, indexer, kept, url, tmp = setup
+    crash_child(url, store.root, "after_object", tmp / "index.log")
+    assert len(list(store.iter_keys())) == 2 and service.counts()["records"] == 1
+    report = service.repair()
+    assert len(report.orphans_removed) == 1 and not report.missing
+    assert list(store.iter_keys()) == [c["storage_key"] for c in
+                                       service.get_record(kept.record_id, actor="t")["components"]]
+    assert_kept_intact(service, kept)
+    # and the same file can be archived afterwards
+    again = service.create_record(io.BytesIO("Công văn số 9545/UBND-THCB".encode()), filename="cv.pdf",
+                                  metadata=RecordMetadata(), actor="user:lan")
+    assert service.find_original(again.sha256) == again.record_id
+
+
+def test_recent_orphans_are_kept_during_the_grace_period(setup):
+    service, store, indexer, kept, url, tmp = setup
+    crash_child(url, store.root, "after_object", tmp / "index.log")
+    service.orphan_grace = timedelta(hours=1)
+    report = service.repair()
+    assert len(report.orphans_kept) == 1 and not report.orphans_removed
+    assert len(list(store.iter_keys())) == 2
+
+
+def test_crash_between_commit_and_post_commit(setup):
+    """GIVEN a process that dies right after the commit, before indexing
+    WHEN the repair pass runs THEN the record is indexed and readable."""
+    service, store, indexer, kept, url, tmp = setup
+    crash_child(url, store.root, "after_commit", tmp / "index.log")
+    assert service.counts()["records"] == 2 and service.counts()["pending_post_commit"] == 1
+    new_ids = set(service_ids(service)) - {kept.record_id}
+    assert new_ids and not new_ids & set(indexer.indexed())
+    report = service.repair()
+    assert report.outbox_done == 1 and report.clean
+    assert new_ids <= set(indexer.indexed())
+    assert service.counts()["pending_post_commit"] == 0
+    assert_kept_intact(service, kept)
+
+
+def service_ids(service) -> list[str]:
+    import sqlalchemy as sa
+
+    from archive.catalogue import Record
+
+    with service.catalogue.session() as s:
+        return list(s.execute(sa.select(Record.id)).scalars())
+
+
+def test_index_down_keeps_the_work_for_later(catalogue, fs_store, indexer):
+    service = ArchiveService(catalogue, fs_store, indexer=indexer, orphan_grace=timedelta(0))
+    indexer.fail = True
+    created = service.create_record(io.BytesIO(b"abc"), filename="a", metadata=RecordMetadata(), actor="u")
+    assert service.counts()["pending_post_commit"] == 1
+    assert service.repair().outbox_failed == 1
+    indexer.fail = False
+    assert service.repair().outbox_done == 1
+    assert indexer.indexed == [created.record_id]
+
+
+def test_missing_bytes_are_reported_and_restored(catalogue, fs_store, indexer):
+    service = ArchiveService(catalogue, fs_store, indexer=indexer, orphan_grace=timedelta(0))
+    created = service.create_record(io.BytesIO(b"ban goc"), filename="a", metadata=RecordMetadata(), actor="u")
+    key = service.get_record(created.record_id, actor="u")["components"][0]["storage_key"]
+    path = fs_store.root / key
+    saved = path.read_bytes()
+    path.unlink()
+    report = service.repair()
+    assert [m["record_id"] for m in report.missing] == [created.record_id]
+    record = service.get_record(created.record_id, actor="u")
+    assert record["status"] == "damaged"
+    assert record["events"][-1]["type"] == "fixity check" and record["events"][-1]["outcome"] == "failure"
+    # restored from a backup: the next pass notices
+    fs_store.put(io.BytesIO(saved))
+    report = service.repair()
+    assert report.restored == [created.record_id] and report.clean
+    assert service.get_record(created.record_id, actor="u")["status"] == "active"
