@@ -24,7 +24,7 @@ ENV_PREFIX = "LUUTRU_"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, use_attribute_docstrings=True)
 
 
 class DatabaseSettings(_Section):
@@ -39,9 +39,13 @@ class S3Settings(_Section):
     endpoint: str | None = None
     """``host:port`` of the MinIO/S3 service, e.g. ``minio:9000``."""
     access_key: str | None = None
+    """Access key of the archive's MinIO/S3 user."""
     secret_key: SecretStr | None = None
+    """Secret key of that user (never printed)."""
     bucket: str = "luutru"
+    """Bucket holding every object; created with object lock if missing."""
     region: str | None = None
+    """S3 region, where the service needs one."""
     secure: bool = True
     """Use HTTPS. Set false only on a private network (the docker-compose network)."""
     object_lock: bool = True
@@ -55,6 +59,7 @@ class S3Settings(_Section):
 
 class ObjectsSettings(_Section):
     backend: Literal["filesystem", "s3"] = "filesystem"
+    """``filesystem`` (embedded) or ``s3`` (MinIO/S3 with object lock)."""
     root: Path | None = None
     """Filesystem store root. Empty: ``<data_dir>/objects``."""
     s3: S3Settings = S3Settings()
@@ -62,19 +67,26 @@ class ObjectsSettings(_Section):
 
 class SearchSettings(_Section):
     backend: Literal["embedded", "opensearch"] = "embedded"
+    """``embedded`` (Tantivy in the data folder) or ``opensearch``."""
     path: Path | None = None
     """Embedded (Tantivy) index folder. Empty: ``<data_dir>/index``."""
     opensearch_url: str | None = None
     """e.g. ``https://opensearch:9200``."""
     opensearch_user: str | None = None
+    """OpenSearch user (the security plugin stays enabled)."""
     opensearch_password: SecretStr | None = None
+    """Password of that user (never printed)."""
     opensearch_verify_certs: bool = True
+    """Verify the cluster's TLS certificate."""
     opensearch_ca_certs: Path | None = None
+    """CA bundle that signed the cluster's certificate."""
     index_prefix: str = "luutru"
+    """Prefix of index and alias names."""
 
 
 class ExtractSettings(_Section):
     tika: Literal["embedded", "server"] = "embedded"
+    """``embedded`` (Apache Tika in-process, the iscc-tika wheel) or ``server`` (a Tika server)."""
     tika_url: str | None = None
     """Tika server URL for ``tika=server``, e.g. ``http://tika:9998``."""
     max_file_size: int = Field(default=2 * 1024**3, gt=0)
@@ -88,14 +100,18 @@ class ExtractSettings(_Section):
 
 class TasksSettings(_Section):
     backend: Literal["inline", "celery"] = "inline"
+    """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat)."""
     broker_url: str | None = None
     """Celery broker, e.g. ``redis://redis:6379/0``."""
     result_backend: str | None = None
+    """Celery result backend (optional), e.g. ``redis://redis:6379/1``."""
 
 
 class ApiSettings(_Section):
     host: str = "127.0.0.1"
+    """Address the API listens on."""
     port: int = Field(default=8000, gt=0, lt=65536)
+    """Port the API listens on."""
     secret_key: SecretStr | None = None
     """Signs session tokens. Required whenever the API listens on a non-loopback address."""
 
@@ -112,7 +128,8 @@ class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True,
+        use_attribute_docstrings=True,
     )
 
     data_dir: Path = Path("./data")
@@ -225,3 +242,30 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
             lines.append(where + err["msg"].removeprefix("Value error, "))
         message = "invalid settings: " + "; ".join(lines)
         raise SettingsError(message, "Cấu hình không hợp lệ: " + "; ".join(lines)) from None
+
+
+def reference_markdown() -> str:
+    """The configuration reference (``docs/configuration.md``), generated from this module."""
+    lines = ["# Cấu hình — Configuration reference", "",
+             "Generated from `archive/settings.py` (`python -m archive.settings`). Every setting is an",
+             "environment variable; nested sections use `__`. Unknown `LUUTRU_*` variables stop the start.",
+             "", "| Variable | Default | Description |", "|---|---|---|"]
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            env = f"{prefix}{name.upper()}"
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, env + "__")
+                continue
+            default = field.default
+            shown = "" if default is None else (f"`{default.value}`" if hasattr(default, "value") else f"`{default}`")
+            desc = " ".join((field.description or "").split()).replace("|", "\\|")
+            lines.append(f"| `{env}` | {shown} | {desc} |")
+
+    walk(Settings, ENV_PREFIX)
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

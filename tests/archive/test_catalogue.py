@@ -77,3 +77,12 @@ def test_dates_come_back_timezone_aware(catalogue):
         entry_id = entry.id
     with catalogue.session() as s:
         assert s.get(AuditEntry, entry_id).occurred_at == at
+
+
+def test_every_column_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    missing = [f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns
+               if f"`{c.name}`" not in doc or f"`{t.name}`" not in doc]
+    assert missing == []

@@ -51,3 +51,12 @@ def test_no_instance_at_import():
     import archive.settings as module
 
     assert not any(isinstance(v, Settings) for v in vars(module).values())
+
+
+def test_configuration_reference_is_current():
+    from pathlib import Path
+
+    from archive.settings import reference_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == reference_markdown(), "run: python -m archive.settings > docs/configuration.md"
