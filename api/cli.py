@@ -226,6 +226,15 @@ def beat() -> None:
     create_celery(settings).start(["beat", "--loglevel=INFO"])
 
 
+def _register_commands() -> None:
+    from api import cli_ingest
+
+    cli_ingest.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     try:
         app()

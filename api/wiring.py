@@ -66,6 +66,9 @@ class Services:
     extras: dict = field(default_factory=dict)
 
     def close(self) -> None:
+        pool = self.extras.pop("extraction_pool", None)
+        if pool is not None:
+            pool.close()
         self.catalogue.dispose()
 
 
@@ -87,3 +90,30 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
 def get_settings() -> Settings:
     """The process's settings, read once from the environment."""
     return load_settings()
+
+
+def build_ingest(services: Services, *, workers: int | None = None):
+    """The ingest pipeline for these services: the step list lives here (paperless consume_file)."""
+    import os
+
+    from ingest.extract.pool import ExtractionPool, PoolConfig
+    from ingest.quarantine import Quarantine
+    from ingest.service import IngestService
+    from ingest.steps import ClassifyStep, DescribeStep, ExtractStep, IdentifyStep, PreflightStep, StoreStep
+
+    s = services.settings
+    workers = workers or max(1, os.cpu_count() or 1)
+    pool = services.extras.get("extraction_pool")
+    if pool is None:
+        pool = ExtractionPool(PoolConfig(size=workers, timeout=s.extract.timeout_seconds, tika=s.extract.tika,
+                                         tika_url=s.extract.tika_url))
+        services.extras["extraction_pool"] = pool
+    steps = [
+        PreflightStep(services.archive, s.extract.max_file_size),
+        IdentifyStep(),
+        ExtractStep(pool),
+        DescribeStep(allow_state_secrets=s.extract.allow_state_secrets),
+        ClassifyStep(services.extras.get("classifiers")),
+        StoreStep(services.archive),
+    ]
+    return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers)

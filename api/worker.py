@@ -22,6 +22,16 @@ def _get_services():
     return _services
 
 
+def _get_ingest():
+    services = _get_services()
+    if "ingest" not in services.extras:
+        from api.wiring import build_ingest
+
+        # One extraction process per Celery process: Celery's concurrency is the parallelism.
+        services.extras["ingest"] = build_ingest(services, workers=1)
+    return services.extras["ingest"]
+
+
 def create_celery(settings: Settings) -> Celery:
     app = Celery("luutru", broker=settings.tasks.broker_url,
                  backend=settings.tasks.result_backend or None)
@@ -35,6 +45,22 @@ def create_celery(settings: Settings) -> Celery:
             "repair-archive-hourly": {"task": "luutru.repair_archive", "schedule": 3600.0},
         },
     )
+
+    from sqlalchemy.exc import OperationalError
+
+    @app.task(name="luutru.ingest_file", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+              retry_backoff_max=300, retry_jitter=True, max_retries=8)
+    def ingest_file(path: str, submit_name: str | None = None, submitter: str = "software:luutru",
+                    dossier_code: str | None = None, declared: dict | None = None, source: str = "celery") -> dict:
+        """Thin: look up the ingest service and run the pipeline. Bad input is an outcome, not an
+        exception, so it is never retried; only transient failures (a service down) are."""
+        from pathlib import Path
+
+        from ingest.pipeline import SourceFile
+
+        outcome = _get_ingest().run(SourceFile(path=Path(path), submit_name=submit_name, submitter=submitter,
+                                               declared=declared or {}, dossier_code=dossier_code, source=source))
+        return outcome_to_dict(outcome)
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:
@@ -51,3 +77,11 @@ class CeleryDispatcher:
 
     def dispatch(self, task: str, payload: dict[str, Any]) -> None:
         self.app.send_task(f"luutru.{task}", kwargs=payload)
+
+
+def outcome_to_dict(outcome) -> dict:
+    d = {"outcome": outcome.outcome, "record_id": outcome.record_id, "sha256": outcome.sha256}
+    if outcome.outcome == "rejected":
+        d.update(code=outcome.code, message_vi=outcome.message_vi, message_en=outcome.message_en,
+                 quarantine=outcome.quarantine)
+    return d

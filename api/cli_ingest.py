@@ -1,0 +1,146 @@
+"""``luutru ingest`` and ``luutru watch``: files and folders into the archive, through the same
+pipeline as the HTTP upload, inline or through Celery workers."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.cli import actor, console, err, fail, services_or_exit
+
+
+def outcome_dict(path: Path, outcome) -> dict:
+    d = {"path": str(path), "outcome": outcome.outcome, "record_id": outcome.record_id, "sha256": outcome.sha256,
+         "reason": None}
+    if outcome.outcome == "rejected":
+        d.update(reason=outcome.code, message=outcome.message_vi, message_en=outcome.message_en,
+                 quarantine=outcome.quarantine)
+    return d
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ingest(paths: list[Path] = typer.Argument(..., help="Tệp hoặc thư mục (duyệt đệ quy)."),
+               dossier: str = typer.Option(None, "--dossier", help="Mã hồ sơ để đưa văn bản vào."),
+               as_json: bool = typer.Option(False, "--json", help="Mỗi tệp một dòng JSON."),
+               workers: int = typer.Option(None, "--workers", help="Số tệp xử lý song song.")) -> None:
+        """Nộp tệp vào kho: trích xuất, mô tả, lưu bản gốc. Exit 0 if all ingested or duplicates, 1 if any rejected."""
+        from ingest.pipeline import SourceFile
+        from ingest.service import walk
+
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
+        files = list(walk(paths))
+        sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=actor(), dossier_code=dossier)
+                   for p in files]
+        counts: Counter[str] = Counter()
+        with services_or_exit(repair=True) as services:
+            if services.settings.tasks.backend == "celery":
+                results = _through_celery(services, sources)
+            else:
+                from api.wiring import build_ingest
+
+                results = build_ingest(services, workers=workers).run_many(sources)
+            started = time.perf_counter()
+            rows = []
+            with Progress(TextColumn("[bold]Nộp lưu"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
+                          disable=as_json or not err.is_terminal) as progress:
+                task = progress.add_task("ingest", total=len(sources), rate="")
+                for source, outcome in results:
+                    counts[outcome.outcome] += 1
+                    row = outcome_dict(source.path, outcome)
+                    rows.append(row)
+                    if as_json:
+                        print(json.dumps(row, ensure_ascii=False), flush=True)
+                    done = sum(counts.values())
+                    progress.update(task, advance=1,
+                                    rate=f"{done / max(time.perf_counter() - started, 1e-6):.1f} tệp/s")
+            if not as_json:
+                _summary(rows, counts, time.perf_counter() - started)
+        if counts["rejected"]:
+            raise typer.Exit(1)
+
+    @app.command()
+    def watch(folder: Path = typer.Argument(..., help="Thư mục tiếp nhận (drop folder)."),
+              interval: float = typer.Option(2.0, help="Chu kỳ quét (giây)."),
+              once: bool = typer.Option(False, "--once", help="Quét một lần rồi dừng."),
+              dossier: str = typer.Option(None, "--dossier", help="Mã hồ sơ cho mọi tệp.")) -> None:
+        """Theo dõi thư mục tiếp nhận: tệp đã ổn định được nộp lưu rồi xóa khỏi thư mục
+        (tệp bị từ chối được giữ trong khu cách ly kèm lý do)."""
+        from api.wiring import build_ingest
+        from ingest.pipeline import SourceFile
+        from ingest.service import walk
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with services_or_exit(repair=True) as services:
+            ingest_service = build_ingest(services)
+            seen: dict[Path, tuple[int, float]] = {}
+            console.print(f"Đang theo dõi {folder.resolve()} (Ctrl+C để dừng)")
+            try:
+                while True:
+                    stable = []
+                    for path in walk([folder]):
+                        st = path.stat()
+                        sig = (st.st_size, st.st_mtime)
+                        if seen.get(path) == sig or once:
+                            stable.append(path)
+                        seen[path] = sig
+                    sources = [SourceFile(path=p, submit_name=p.name, submitter=actor(), source="watch",
+                                          dossier_code=dossier) for p in stable]
+                    for source, outcome in ingest_service.run_many(sources):
+                        row = outcome_dict(source.path, outcome)
+                        console.print(json.dumps(row, ensure_ascii=False))
+                        # The archive or the quarantine now holds the file durably.
+                        source.path.unlink(missing_ok=True)
+                        seen.pop(source.path, None)
+                    if once:
+                        break
+                    time.sleep(interval)
+            except KeyboardInterrupt:
+                console.print("Đã dừng theo dõi.")
+
+
+def _summary(rows: list[dict], counts: Counter, elapsed: float) -> None:
+    table = Table(title="Kết quả nộp lưu")
+    for col in ("Kết quả", "Số tệp"):
+        table.add_column(col)
+    labels = {"ingested": "Đã lưu", "duplicate": "Trùng (đã có trong kho)", "rejected": "Bị từ chối"}
+    for key, label in labels.items():
+        table.add_row(label, str(counts[key]))
+    console.print(table)
+    rejected = [r for r in rows if r["outcome"] == "rejected"]
+    if rejected:
+        t = Table(title="Tệp bị từ chối (đã chuyển vào khu cách ly)")
+        for col in ("Tệp", "Lý do"):
+            t.add_column(col)
+        for r in rejected:
+            t.add_row(r["path"], r["message"])
+        console.print(t)
+    total = sum(counts.values())
+    console.print(f"{total} tệp trong {elapsed:.1f} s ({total / max(elapsed, 1e-6):.1f} tệp/s)")
+
+
+def _through_celery(services, sources):
+    """Send one task per file to the Celery workers and yield their outcomes as they finish."""
+    from types import SimpleNamespace
+
+    from api.worker import create_celery
+
+    if not services.settings.tasks.result_backend:
+        fail("Cần cấu hình LUUTRU_TASKS__RESULT_BACKEND để nhận kết quả từ worker",
+             "LUUTRU_TASKS__RESULT_BACKEND is required to collect outcomes from the workers")
+    app = create_celery(services.settings)
+    pending = [(s, app.send_task("luutru.ingest_file", kwargs={
+        "path": str(s.path), "submit_name": s.submit_name, "submitter": s.submitter,
+        "dossier_code": s.dossier_code, "declared": s.declared, "source": s.source})) for s in sources]
+    for source, result in pending:
+        d = result.get(timeout=3600)
+        yield source, SimpleNamespace(**d)

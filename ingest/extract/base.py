@@ -1,0 +1,39 @@
+"""The Extractor protocol and what an extraction returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+class ExtractionFailed(Exception):
+    """The extractor could not read the file. ``code`` is the rejection reason code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Extraction:
+    text: str
+    extractor: str
+    media_type: str | None = None
+    """The media type the extractor detected (Tika's Content-Type), if any."""
+    pages: int | None = None
+    metadata: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    name: str
+
+    def score(self, media_type: str) -> int | None:
+        """How well this extractor handles the type (higher wins); ``None`` declines."""
+        ...
+
+    def extract(self, path: Path, media_type: str) -> Extraction:
+        """Extract text and metadata; raises ``ExtractionFailed`` on unreadable input."""
+        ...

@@ -1,0 +1,151 @@
+"""A pool of extraction worker processes with a time and memory limit per file.
+
+Workers are plain subprocesses (not multiprocessing children), so the pool also works inside
+Celery's prefork worker processes. A worker that overruns its time, exceeds its memory limit
+(resident set size, read from ``/proc``) or dies is killed and replaced; the file is reported
+with the code ``timeout`` or ``resource_limit``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import selectors
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.extract.base import Extraction, ExtractionFailed
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    size: int = max(1, os.cpu_count() or 1)
+    timeout: float = 120.0
+    memory_limit: int = 1536 * 1024**2
+    tika: str = "embedded"
+    tika_url: str | None = None
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class _Worker:
+    def __init__(self, config: PoolConfig):
+        args = json.dumps({"tika": config.tika, "tika_url": config.tika_url, "timeout": config.timeout})
+        self.proc = subprocess.Popen([sys.executable, "-m", "ingest.extract.worker", args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, encoding="utf-8")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class ExtractionPool:
+    def __init__(self, config: PoolConfig | None = None):
+        self.config = config or PoolConfig()
+        self._idle: queue.Queue[_Worker | None] = queue.Queue()
+        for _ in range(self.config.size):
+            self._idle.put(None)  # started lazily
+        self._closed = False
+        self._lock = threading.Lock()
+        self._all: set[_Worker] = set()
+
+    def _take(self) -> _Worker:
+        worker = self._idle.get()
+        if worker is None or not worker.alive():
+            worker = _Worker(self.config)
+            with self._lock:
+                self._all.add(worker)
+        return worker
+
+    def _release(self, worker: _Worker | None) -> None:
+        self._idle.put(worker)
+
+    def extract(self, path: Path, media_type: str) -> tuple[Extraction, dict | None]:
+        """Extract in a worker; returns (extraction, pdf structure or None)."""
+        worker = self._take()
+        out = tempfile.NamedTemporaryFile(prefix="luutru-text-", suffix=".txt", delete=False)
+        out.close()
+        try:
+            worker.proc.stdin.write(json.dumps({"path": str(path), "media_type": media_type, "out": out.name}) + "\n")
+            worker.proc.stdin.flush()
+            answer = self._wait(worker)
+            if not answer["ok"]:
+                raise ExtractionFailed(answer["code"], answer["error"])
+            text = Path(out.name).read_text(encoding="utf-8")
+            extraction = Extraction(text=text, extractor=answer["extractor"], media_type=answer["media_type"],
+                                    pages=answer["pages"], metadata=answer["metadata"] or {},
+                                    warnings=answer["warnings"] or [])
+            self._release(worker)
+            worker = None
+            return extraction, answer.get("structure")
+        except BrokenPipeError:
+            raise ExtractionFailed("corrupt", "the extraction process died") from None
+        finally:
+            if worker is not None:  # killed or failed: replace it
+                worker.kill()
+                with self._lock:
+                    self._all.discard(worker)
+                self._release(None)
+            os.unlink(out.name)
+
+    def _wait(self, worker: _Worker) -> dict:
+        deadline = time.monotonic() + self.config.timeout
+        sel = selectors.DefaultSelector()
+        sel.register(worker.proc.stdout, selectors.EVENT_READ)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExtractionFailed("timeout", f"extraction took longer than {self.config.timeout:.0f} s")
+                if sel.select(timeout=min(0.2, remaining)):
+                    line = worker.proc.stdout.readline()
+                    if not line:
+                        raise ExtractionFailed("resource_limit" if worker.proc.poll() in (-9, 137) else "corrupt",
+                                               f"the extraction process died (exit {worker.proc.poll()})")
+                    answer = json.loads(line)
+                    if answer["ok"] or answer["code"] != "transient":
+                        return answer
+                    raise ConnectionError(answer["error"])
+                if _rss(worker.proc.pid) > self.config.memory_limit:
+                    raise ExtractionFailed("resource_limit",
+                                           f"extraction used more than {self.config.memory_limit // 2**20} MiB")
+        finally:
+            sel.close()
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for w in workers:
+            w.kill()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,98 @@
+"""An extraction worker process: ``python -m ingest.extract.worker CONFIG_JSON``.
+
+Reads one JSON request per line on stdin (``{"path", "media_type", "out"}``), writes the text to
+``out`` (UTF-8) and answers one JSON line. The protocol uses a private copy of the original stdout;
+fd 1 is pointed at stderr so that native libraries printing to stdout cannot corrupt it.
+
+Isolation is the point: PDFium is not thread-safe and native parsers can hang or balloon on
+hostile files. The parent (``ingest.extract.pool``) enforces a time and memory limit per file by
+killing the process, and starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest.extract.base import Extraction, ExtractionFailed
+from ingest.extract.pdf import PdfiumExtractor, pdf_structure
+from ingest.extract.tika import MAX_TEXT, TikaEmbeddedExtractor, TikaServerExtractor
+
+
+def _read_text(path: Path) -> Extraction:
+    with open(path, "rb") as f:
+        raw = f.read(MAX_TEXT * 4)
+        cut = bool(f.read(1))
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and cut and exc.start > len(raw) - 4:
+                text = raw[: exc.start].decode("utf-8-sig")
+                break
+    else:
+        text = raw.decode("latin-1")
+        encoding = "latin-1"
+    warnings = [f"text cut at {len(raw):,} bytes"] if cut else []
+    return Extraction(text=text, extractor=f"plain-text ({encoding})", media_type="text/plain",
+                      metadata={"encoding": encoding}, warnings=warnings)
+
+
+class Worker:
+    def __init__(self, config: dict):
+        self.pdfium = PdfiumExtractor()
+        self.tika = (TikaServerExtractor(config["tika_url"], config.get("timeout", 120))
+                     if config.get("tika") == "server" else TikaEmbeddedExtractor())
+
+    def run(self, path: Path, media_type: str) -> tuple[Extraction, dict | None]:
+        if media_type == "application/pdf":
+            structure = pdf_structure(path)
+            if structure.get("encrypted") == "user_password":
+                raise ExtractionFailed("encrypted", "the PDF needs a password to open")
+            try:
+                return self.pdfium.extract(path, media_type), structure
+            except ExtractionFailed as first:
+                try:
+                    result = self.tika.extract(path, media_type)
+                except ExtractionFailed:
+                    raise first from None
+                result.warnings.append(f"PDFium failed ({first}); text from Tika")
+                return result, structure
+        if media_type == "text/plain":
+            return _read_text(path), None
+        return self.tika.extract(path, media_type), None
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    worker = Worker(config)
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            extraction, structure = worker.run(Path(req["path"]), req["media_type"])
+            with open(req["out"], "w", encoding="utf-8") as out:
+                out.write(extraction.text)
+            answer = {"ok": True, "extractor": extraction.extractor, "media_type": extraction.media_type,
+                      "pages": extraction.pages, "metadata": extraction.metadata,
+                      "warnings": extraction.warnings, "structure": structure}
+        except ExtractionFailed as exc:
+            answer = {"ok": False, "code": exc.code, "error": str(exc)}
+        except ConnectionError as exc:
+            answer = {"ok": False, "code": "transient", "error": str(exc)}
+        except RecursionError:
+            answer = {"ok": False, "code": "resource_limit", "error": "structure nested too deeply"}
+        except MemoryError:
+            answer = {"ok": False, "code": "resource_limit", "error": "out of memory"}
+        except Exception as exc:  # noqa: BLE001 - any parser crash is this file's problem
+            answer = {"ok": False, "code": "corrupt", "error": f"{type(exc).__name__}: {exc}"}
+        proto.write(json.dumps(answer, ensure_ascii=False, default=str) + "\n")
+        proto.flush()
+
+
+if __name__ == "__main__":
+    main()

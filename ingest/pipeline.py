@@ -1,0 +1,150 @@
+"""The ingest pipeline: named steps over one context, ending in a typed outcome.
+
+``SourceFile`` is the frozen input; ``IngestContext`` carries what the steps find. A step raises
+``Rejected`` or ``DuplicateFound`` to stop; the runner turns that into ``Ingested | Duplicate |
+Rejected`` (paperless ``ConsumeFile*Result``). Each run has a temporary folder that is always
+removed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+# Rejection codes with the message shown to officials (Vietnamese) and the English one.
+REASONS: dict[str, tuple[str, str]] = {
+    "empty_file": ("Tệp rỗng (0 byte)", "the file is empty"),
+    "too_large": ("Tệp vượt quá kích thước cho phép", "the file is larger than allowed"),
+    "encrypted": ("Tệp được mã hóa bằng mật khẩu, không đọc được nội dung", "the file is password-protected"),
+    "corrupt": ("Tệp bị hỏng, không đọc được", "the file is damaged and cannot be read"),
+    "unsupported_format": ("Định dạng tệp không được hỗ trợ", "the format is not accepted"),
+    "state_secret": ("Tài liệu mang dấu độ mật (bí mật nhà nước) không được xử lý trên hệ thống nối mạng",
+                     "documents marked as state secrets may not be processed on a networked system"),
+    "resource_limit": ("Tệp vượt giới hạn tài nguyên khi xử lý (nghi ngờ tệp độc hại, ví dụ bom nén)",
+                       "processing the file exceeded the resource limits (e.g. a decompression bomb)"),
+    "timeout": ("Xử lý tệp quá thời gian cho phép", "processing the file took longer than allowed"),
+    "unreadable": ("Không đọc được tệp nguồn", "the source file cannot be read"),
+    "invalid_metadata": ("Siêu dữ liệu khai báo không hợp lệ", "the declared metadata is invalid"),
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """What was handed to the archive: a path, the name the submitter gave, declared metadata."""
+
+    path: Path
+    submit_name: str | None = None
+    submitter: str = "software:luutru"
+    declared: dict[str, Any] = field(default_factory=dict)
+    dossier_code: str | None = None
+    source: str = "cli"
+
+    @property
+    def name(self) -> str:
+        return self.submit_name or self.path.name
+
+
+@dataclass
+class IngestContext:
+    source: SourceFile
+    workdir: Path
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    format_id: str | None = None
+    extension_matches: bool = True
+    text: str | None = None
+    extraction: dict[str, Any] = field(default_factory=dict)
+    pdf: dict[str, Any] | None = None
+    legacy_encoding: str | None = None
+    description: Any = None
+    metadata: Any = None
+    classification: dict[str, Any] = field(default_factory=dict)
+    record_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Rejected(Exception):  # noqa: N818 - an outcome, raised to stop the pipeline
+    def __init__(self, code: str, detail: str | None = None):
+        vi, en = REASONS.get(code, (code, code))
+        super().__init__(f"{en}: {detail}" if detail else en)
+        self.code = code
+        self.message_vi = f"{vi} ({detail})" if detail else vi
+        self.message_en = str(self)
+
+
+class DuplicateFound(Exception):  # noqa: N818 - an outcome
+    def __init__(self, record_id: str):
+        super().__init__(record_id)
+        self.record_id = record_id
+
+
+@dataclass(frozen=True)
+class Ingested:
+    record_id: str
+    sha256: str
+    outcome: str = "ingested"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    record_id: str
+    sha256: str
+    outcome: str = "duplicate"
+
+
+@dataclass(frozen=True)
+class RejectedOutcome:
+    code: str
+    message_vi: str
+    message_en: str
+    sha256: str | None = None
+    quarantine: str | None = None
+    outcome: str = "rejected"
+    record_id: None = None
+
+
+Outcome = Ingested | Duplicate | RejectedOutcome
+
+
+@runtime_checkable
+class Step(Protocol):
+    name: str
+
+    def applies(self, ctx: IngestContext) -> bool: ...
+
+    def run(self, ctx: IngestContext) -> None: ...
+
+
+class Pipeline:
+    def __init__(self, steps: list[Step], *, on_reject=None):
+        self.steps = steps
+        self.on_reject = on_reject
+
+    def run(self, source: SourceFile) -> tuple[Outcome, IngestContext]:
+        workdir = Path(tempfile.mkdtemp(prefix="luutru-ingest-"))
+        ctx = IngestContext(source=source, workdir=workdir)
+        try:
+            for step in self.steps:
+                if step.applies(ctx):
+                    started = time.perf_counter()
+                    step.run(ctx)
+                    ctx.timings[step.name] = time.perf_counter() - started
+            return Ingested(record_id=ctx.record_id, sha256=ctx.sha256), ctx
+        except DuplicateFound as dup:
+            return Duplicate(record_id=dup.record_id, sha256=ctx.sha256), ctx
+        except Rejected as rej:
+            where = self.on_reject(ctx, rej) if self.on_reject else None
+            return RejectedOutcome(code=rej.code, message_vi=rej.message_vi, message_en=rej.message_en,
+                                   sha256=ctx.sha256, quarantine=where), ctx
+        finally:
+            for step in self.steps:
+                cleanup = getattr(step, "cleanup", None)
+                if cleanup:
+                    cleanup(ctx)
+            shutil.rmtree(workdir, ignore_errors=True)

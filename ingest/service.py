@@ -1,0 +1,81 @@
+"""IngestService: runs the pipeline for one file or many, and keeps what it rejects.
+
+Many files run in parallel threads; the heavy work (extraction) happens in the worker processes
+of the ``ExtractionPool``, hashing releases the GIL, and the catalogue serialises its own writes.
+One bad file never fails a batch: every file ends in an outcome. Re-running a folder after a crash
+ingests only what is missing (the rest comes back as duplicates of their records).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from ingest.pipeline import IngestContext, Outcome, Pipeline, Rejected, RejectedOutcome, SourceFile
+from ingest.quarantine import Quarantine
+
+log = logging.getLogger(__name__)
+
+
+class IngestService:
+    def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2):
+        self.quarantine = quarantine
+        self.pipeline = Pipeline(pipeline_steps, on_reject=self._quarantine)
+        self.workers = workers
+
+    def _quarantine(self, ctx: IngestContext, rej: Rejected) -> str:
+        folder = self.quarantine.put(ctx.source.path, name=ctx.source.name, code=rej.code,
+                                     message_vi=rej.message_vi, message_en=rej.message_en, sha256=ctx.sha256,
+                                     submitter=ctx.source.submitter, source=ctx.source.source)
+        return str(folder)
+
+    def run(self, source: SourceFile) -> Outcome:
+        try:
+            outcome, _ = self.pipeline.run(source)
+        except ConnectionError:
+            raise  # a service is down: transient, the caller (or Celery) retries
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the file: quarantine it
+            log.exception("ingest of %s failed", source.path)
+            rej = Rejected("corrupt", f"internal error {type(exc).__name__}: {exc}")
+            where = self.quarantine.put(source.path, name=source.name, code="internal_error",
+                                        message_vi=rej.message_vi, message_en=rej.message_en, sha256=None,
+                                        submitter=source.submitter, source=source.source)
+            return RejectedOutcome(code="internal_error", message_vi=rej.message_vi, message_en=rej.message_en,
+                                   quarantine=str(where))
+        return outcome
+
+    def run_many(self, sources: Iterable[SourceFile],
+                 on_done: Callable[[SourceFile, Outcome], None] | None = None) -> Iterator[tuple[SourceFile, Outcome]]:
+        """Ingest many files with bounded parallelism; yields (source, outcome) as each finishes."""
+        it = iter(sources)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            pending = {}
+            for source in it:
+                pending[pool.submit(self.run, source)] = source
+                if len(pending) >= self.workers * 2:
+                    break
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    source = pending.pop(fut)
+                    outcome = fut.result()
+                    if on_done:
+                        on_done(source, outcome)
+                    yield source, outcome
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending[pool.submit(self.run, nxt)] = nxt
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order; hidden folders are skipped."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if child.is_file() and not any(p.startswith(".") for p in rel[:-1]):
+                    yield child
+        else:
+            yield path

@@ -1,0 +1,102 @@
+"""Description (Decree 30 metadata from the text, declared values winning) and classification hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from archive.domain import AccessLevel, RecordMetadata, SecurityLevel
+from archive.service import FIELD_LENGTHS
+from ingest.describe import parse_document
+from ingest.pipeline import IngestContext, Rejected
+
+SECRET_LEVELS = {s.value for s in SecurityLevel}
+
+
+def _cut(value: Any, limit: int | None, flags: list[str], name: str) -> Any:
+    if isinstance(value, str) and limit and len(value) > limit:
+        flags.append(f"{name} cut to {limit} characters (Decree 30 length)")
+        return value[: limit - 1] + "…"
+    return value
+
+
+def to_record_metadata(description, pages: int | None, declared: dict[str, Any]) -> tuple[RecordMetadata, list[str]]:
+    """Map the parsed (and declared) description onto the catalogue's Decree 30 fields."""
+    v = description.value
+    flags: list[str] = []
+    notation = v("notation")
+    if notation and v("year_in_number"):
+        notation = f"{v('year_in_number')}/{notation}"
+    recipients = v("recipients") or []
+    fields = {
+        "type_name": v("doc_type"), "code_number": v("number"), "code_notation": notation,
+        "issued_date": v("issued_date") if isinstance(v("issued_date"), date) else None,
+        "place": v("place"), "organ_name": v("issuing_agency"), "subject": v("subject"),
+        "signer_position": v("signer_position"), "signer_name": v("signer_name"),
+        "recipients": [{"organ_name": r} for r in recipients] or None,
+        "security_level": v("security_level"), "urgency": v("urgency"), "page_amount": pages,
+    }
+    for name in ("type_name", "code_number", "code_notation", "place", "organ_name", "subject",
+                 "signer_position", "signer_name"):
+        fields[name] = _cut(fields[name], FIELD_LENGTHS.get(name), flags, name)
+    for key in ("access_level", "direction", "language", "description", "doc_ordinal"):
+        if key in declared:
+            fields[key] = declared[key]
+    if fields.get("security_level") and "access_level" not in declared:
+        fields["access_level"] = AccessLevel.SECRET.value
+    extra = {"description": description.as_dict()}
+    return RecordMetadata(extra=extra, **fields), flags
+
+
+# Declared metadata uses the catalogue's names; these map them onto the parser's names.
+DECLARED_TO_PARSED = {
+    "type_name": "doc_type", "code_number": "number", "code_notation": "notation", "issued_date": "issued_date",
+    "place": "place", "organ_name": "issuing_agency", "subject": "subject", "signer_name": "signer_name",
+    "signer_position": "signer_position", "security_level": "security_level", "urgency": "urgency",
+}
+
+
+class DescribeStep:
+    name = "describe"
+
+    def __init__(self, allow_state_secrets: bool = False):
+        self.allow_state_secrets = allow_state_secrets
+
+    def applies(self, ctx: IngestContext) -> bool:
+        return True
+
+    def run(self, ctx: IngestContext) -> None:
+        declared = dict(ctx.source.declared)
+        if isinstance(declared.get("issued_date"), str):
+            try:
+                declared["issued_date"] = date.fromisoformat(declared["issued_date"])
+            except ValueError:
+                raise Rejected("invalid_metadata", f"issued_date {declared['issued_date']!r}") from None
+        parsed = parse_document(ctx.text or "")
+        description = parsed.merged({DECLARED_TO_PARSED[k]: v for k, v in declared.items() if k in DECLARED_TO_PARSED})
+        ctx.description = description
+        level = description.value("security_level")
+        if level in SECRET_LEVELS and not self.allow_state_secrets:
+            raise Rejected("state_secret", f"độ mật: {level}")
+        ctx.metadata, flags = to_record_metadata(description, ctx.extraction.get("pages"), declared)
+        ctx.warnings.extend(flags)
+
+
+Classifier = Callable[[IngestContext], dict[str, Any]]
+
+
+class ClassifyStep:
+    """Hooks that assign retention and series (filled by the retention package through wiring)."""
+
+    name = "classify"
+
+    def __init__(self, classifiers: list[Classifier] | None = None):
+        self.classifiers = classifiers or []
+
+    def applies(self, ctx: IngestContext) -> bool:
+        return bool(self.classifiers)
+
+    def run(self, ctx: IngestContext) -> None:
+        for classify in self.classifiers:
+            ctx.classification.update(classify(ctx) or {})
