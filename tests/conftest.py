@@ -117,3 +117,18 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "data"
     monkeypatch.setenv("LUUTRU_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture
+def redis_db() -> Iterator[str]:
+    """The machine's Redis (a test database, flushed before and after)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        service_unavailable("Redis", exc)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()

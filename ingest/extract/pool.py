@@ -122,7 +122,10 @@ class ExtractionPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ExtractionFailed("timeout", f"extraction took longer than {self.config.timeout:.0f} s")
-                if sel.select(timeout=min(0.2, remaining)):
+                if _rss(worker.proc.pid) > self.config.memory_limit:
+                    raise ExtractionFailed("resource_limit",
+                                           f"extraction used more than {self.config.memory_limit // 2**20} MiB")
+                if sel.select(timeout=min(0.05, remaining)):
                     line = worker.proc.stdout.readline()
                     if not line:
                         raise ExtractionFailed("resource_limit" if worker.proc.poll() in (-9, 137) else "corrupt",
@@ -131,9 +134,6 @@ class ExtractionPool:
                     if answer["ok"] or answer["code"] != "transient":
                         return answer
                     raise ConnectionError(answer["error"])
-                if _rss(worker.proc.pid) > self.config.memory_limit:
-                    raise ExtractionFailed("resource_limit",
-                                           f"extraction used more than {self.config.memory_limit // 2**20} MiB")
         finally:
             sel.close()
 

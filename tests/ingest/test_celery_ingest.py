@@ -1,0 +1,58 @@
+"""The Celery path: ``luutru ingest`` sends each file to a real ``luutru worker`` process through
+the machine's Redis, and the outcomes match the inline path: archived, then duplicates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.corpus import generate
+
+pytestmark = pytest.mark.redis
+
+
+def celery_env(data_dir: Path, redis_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUUTRU_") or k.startswith("LUUTRU_TEST_")}
+    env.update(LUUTRU_DATA_DIR=str(data_dir), LUUTRU_TASKS__BACKEND="celery", LUUTRU_TASKS__BROKER_URL=redis_url,
+               LUUTRU_TASKS__RESULT_BACKEND=redis_url)
+    return env
+
+
+def luutru(*args, env, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_ingest_through_celery_and_redis(tmp_path, redis_db):
+    corpus = tmp_path / "corpus"
+    truth = generate(corpus, seed=3, count=6, formats=("pdf", "html"))
+    env = celery_env(tmp_path / "data", redis_db)
+    assert luutru("init", env=env).returncode == 0
+    worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = luutru("ingest", str(corpus), "--json", env=env)
+        assert first.returncode == 0, first.stderr
+        rows = [json.loads(line) for line in first.stdout.splitlines() if line.startswith("{")]
+        assert len(rows) == len(truth)
+        assert {r["outcome"] for r in rows} == {"ingested"}
+        second = luutru("ingest", str(corpus), "--json", env=env)
+        again = {json.loads(line)["path"]: json.loads(line) for line in second.stdout.splitlines() if line.startswith("{")}
+        assert {r["outcome"] for r in again.values()} == {"duplicate"}
+        assert {p: r["record_id"] for p, r in again.items()} == {r["path"]: r["record_id"] for r in rows}
+        shown = luutru("show", rows[0]["record_id"], "--json", env=env)
+        assert json.loads(shown.stdout)["components"][0]["sha256"] == rows[0]["sha256"]
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
