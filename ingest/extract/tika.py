@@ -66,13 +66,21 @@ class TikaServerExtractor:
         return 10
 
     def extract(self, path: Path, media_type: str) -> Extraction:
+        import requests
+        import tika.tika
         from tika import parser
 
+        # Never let the client download and start a Tika server of its own: talk to ours only,
+        # and verify its TLS certificate (the client's default is not to).
+        tika.tika.TikaClientOnly = True
         try:
             parsed = parser.from_file(str(path), serverEndpoint=self.url,
-                                      requestOptions={"timeout": self.timeout})
-        except Exception as exc:  # noqa: BLE001 - connection errors are transient, not bad input
+                                      requestOptions={"timeout": self.timeout, "verify": True})
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            # The server is down or slow: transient, retried by the caller; never the file's fault.
             raise ConnectionError(f"Tika server {self.url}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - the server refused the file (non-JSON error body)
+            raise ExtractionFailed("corrupt", f"Tika server could not parse the file: {exc}") from None
         status = parsed.get("status")
         if status not in (200, None):
             raise ExtractionFailed("corrupt", f"Tika server answered {status}")
