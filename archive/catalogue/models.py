@@ -106,6 +106,11 @@ class Dossier(Base):
     """Ghi chú (Description, String 500)."""
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
     """open (đang lập) / closed (đã kết thúc) / disposed (đã hủy)."""
+    due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    """Ngày đến hạn: 31/12 of (end year + period) for review, or the transfer deadline; NULL when
+    permanent without transfer or not yet assigned (set by ``retention``)."""
+    due_action: Mapped[str | None] = mapped_column(sa.String(20))
+    """What is due on ``due_date``: review_destroy (xem xét hủy) / transfer (nộp lưu lịch sử)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     records: Mapped[list[Record]] = relationship(back_populates="dossier")
@@ -274,3 +279,6 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)
