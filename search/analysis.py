@@ -1,0 +1,210 @@
+"""Vietnamese text analysis shared by every backend: the same tokens at index and at query time.
+
+Vietnamese words are made of syllables written apart ("văn bản", "lưu trữ"), so a token is one
+syllable. Every text field is indexed in three forms:
+
+* **folded** (``fold``): lowercase, diacritics removed, ``đ`` → ``d``. A query typed without
+  diacritics ("luu tru") finds everything; this is the form every query must match.
+* **exact** (``exact``): lowercase, NFC, tone marks placed one canonical way. A query typed with
+  diacritics also scores on this form, so "lưu trữ" ranks "lưu trữ" above "lựu trụ".
+* **bigrams** of folded syllables (``luu_tru``): a multi-syllable word outranks the same syllables
+  scattered through a text.
+
+Input is normalised to NFC first (an NFD "Ủy" from a macOS file name matches an NFC "Ủy"), and the
+two tone placements in use — old style "hòa", "thủy", "Ủy" and new style "hoà", "thuỷ", "Uỷ"
+(Vietnamese orthography allows both, and both occur in official documents) — are brought to the
+old style, which most administrative texts use.
+
+Administrative abbreviations (UBND ↔ Ủy ban nhân dân…) come from ``data/abbreviations.json`` and
+are expanded at query time, both ways, so the index stays one form.
+
+Số và ký hiệu (``9545/UBND-THCB``, ``64/2007/NĐ-CP``) get their own keyword tokens (``skh_tokens``):
+the whole notation, the number, the notation, its parts and the years.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).with_name("data")
+_WORD = re.compile(r"\w+")
+_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
+# o+a, o+e, u+y at the end of a syllable: the tone may sit on either vowel. "qu" is a consonant.
+_TONE_PAIR_ANY = re.compile(r"(?<![qQ])([oOuU])([\u00c0-\u1ef9])(?!\w)")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _move_tone(match: re.Match) -> str:
+    first, second = match.group(1), match.group(2)
+    parts = unicodedata.normalize("NFD", second)
+    base, marks = parts[0], parts[1:]
+    tone = "".join(m for m in marks if m in _TONES)
+    if not tone or (first.lower(), base.lower()) not in {("o", "a"), ("o", "e"), ("u", "y")}:
+        return match.group(0)
+    rest = "".join(m for m in marks if m not in _TONES)
+    return nfc(first + tone) + nfc(base + rest)
+
+
+def normalize_tones(text: str) -> str:
+    """NFC, with the tone of a final "oa", "oe", "uy" on the first vowel: "hoà" → "hòa",
+    "Uỷ" → "Ủy", "thuỷ" → "thủy". "quý" is left alone ("qu" is a consonant)."""
+    return _TONE_PAIR_ANY.sub(_move_tone, nfc(text))
+
+
+def fold(text: str) -> str:
+    """Lowercase, no diacritics, đ → d: "Đường Lưu Trữ" → "duong luu tru"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return nfc("".join(c for c in decomposed if not unicodedata.combining(c))).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Syllables (``\\w+``) of NFC text, as written."""
+    return _WORD.findall(nfc(text))
+
+
+def exact_tokens(text: str) -> list[str]:
+    return [t.lower() for t in _WORD.findall(normalize_tones(text))]
+
+
+def fold_tokens(text: str) -> list[str]:
+    return [fold(t) for t in tokens(text)]
+
+
+def exact_form(word: str) -> str:
+    return normalize_tones(word).lower()
+
+
+def bigram(a: str, b: str) -> str:
+    return f"{a}_{b}"
+
+
+def bigrams(folded: Iterable[str]) -> list[str]:
+    seq = list(folded)
+    return [bigram(a, b) for a, b in zip(seq, seq[1:], strict=False)]
+
+
+# Abbreviations -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Abbreviations:
+    """Both directions: ``short`` (folded abbreviation) → phrases, phrase (folded) → abbreviations."""
+
+    to_long: dict[str, tuple[tuple[str, ...], ...]]
+    """folded abbreviation → expansions, each a tuple of exact-form syllables."""
+    to_short: dict[tuple[str, ...], tuple[str, ...]]
+    """folded phrase syllables → exact-form abbreviations."""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Abbreviations:
+        raw = json.loads((path or DATA / "abbreviations.json").read_text(encoding="utf-8"))
+        to_long: dict[str, list[tuple[str, ...]]] = {}
+        to_short: dict[tuple[str, ...], list[str]] = {}
+        for short, longs in raw.items():
+            if short.startswith("_"):
+                continue
+            key = "".join(fold_tokens(short))
+            for long in longs:
+                words = tuple(exact_tokens(long))
+                to_long.setdefault(key, []).append(words)
+                to_short.setdefault(tuple(fold(w) for w in words), []).append(exact_form("".join(tokens(short))))
+        return cls({k: tuple(v) for k, v in to_long.items()}, {k: tuple(v) for k, v in to_short.items()})
+
+    @property
+    def longest_phrase(self) -> int:
+        return max((len(k) for k in self.to_short), default=0)
+
+
+@lru_cache(maxsize=1)
+def default_abbreviations() -> Abbreviations:
+    return Abbreviations.load()
+
+
+# Số và ký hiệu -------------------------------------------------------------------------------
+_SKH_LIKE = re.compile(r"^\w+(?:[/\-–—.]\w+)+$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def skh_normal(text: str) -> str:
+    """``64/2007/NĐ-CP`` → ``64/2007/nd-cp`` (folded, dashes unified, no spaces)."""
+    text = re.sub(r"\s+", "", fold(text))
+    return re.sub(r"[–—]", "-", text)
+
+
+def is_skh_like(word: str) -> bool:
+    """A query word that looks like a số ký hiệu or a part of one (``9545/UBND-THCB``,
+    ``QĐ-UBND``, ``15/CT-TTg``)."""
+    return bool(_SKH_LIKE.match(nfc(word))) and any(c.isalpha() for c in word)
+
+
+@dataclass(frozen=True)
+class SkhParts:
+    full: str | None
+    number: str | None
+    notation: str | None
+    sub_notations: tuple[str, ...]
+    parts: tuple[str, ...]
+    years: tuple[str, ...]
+
+
+def split_skh(text: str) -> SkhParts:
+    """Split a số ký hiệu (or a part of one) into its keyword tokens.
+
+    ``64/2007/NĐ-CP`` → number ``64``, notation ``2007/nd-cp``, sub-notation ``nd-cp``, parts
+    ``nd``, ``cp``, year ``2007``. ``UBND-THCB`` → notation ``ubnd-thcb`` (no number).
+    """
+    norm = skh_normal(text)
+    pieces = norm.split("/")
+    number = pieces[0] if pieces[0].isdigit() else None
+    notation = "/".join(pieces[1:] if number else pieces) or None
+    subs: list[str] = []
+    years: list[str] = []
+    if notation:
+        for piece in notation.split("/"):
+            if _YEAR.match(piece):
+                years.append(piece)
+            elif piece != notation:
+                subs.append(piece)
+    parts = tuple(p for p in re.split(r"[/\-.]", notation or "") if p and not _YEAR.match(p))
+    full = norm if number and notation else None
+    return SkhParts(full, number, notation, tuple(subs), parts, tuple(years))
+
+
+def skh_tokens(code_number: str | None, code_notation: str | None, year: int | None) -> list[str]:
+    """Keyword tokens of a record's số ký hiệu for the dedicated ``skh`` field."""
+    out: list[str] = []
+    if code_number or code_notation:
+        whole = "/".join(x for x in (code_number, code_notation) if x)
+        sp = split_skh(whole)
+        out += [t for t in (sp.full, sp.notation) if t]
+        out += list(sp.sub_notations) + list(sp.parts) + list(sp.years)
+        if code_number:
+            num = skh_normal(code_number)
+            out.append(num)
+            if num.isdigit():
+                out.append(str(int(num)))
+    if year:
+        out.append(str(year))
+    seen: dict[str, None] = {}
+    for t in out:
+        seen.setdefault(t, None)
+    return list(seen)
+
+
+def find_spans(text: str, words: set[str]) -> Iterator[tuple[int, int]]:
+    """Character spans of the syllables of ``text`` whose folded form is in ``words``."""
+    src = nfc(text)
+    for m in _WORD.finditer(src):
+        if fold(m.group(0)) in words:
+            yield m.start(), m.end()

@@ -1,0 +1,282 @@
+"""From ``SearchQuery`` + ``Principal`` to a small engine-neutral clause tree.
+
+Both backends translate *this* tree mechanically (``Term`` → a term query, ``Bool`` → a boolean
+query…), so ranking rules, abbreviation expansion, số ký hiệu handling and security trimming are
+written once. Logical field names (``title``, ``title_exact``, ``title_bi``, ``skh``,
+``type_key``…) are mapped to physical ones by each backend.
+
+Scoring, in short: every word must match its folded form somewhere (title ×3, metadata ×1.5,
+body ×1); a word typed with diacritics also scores on the exact form; adjacent words score again
+as a bigram; a số ký hiệu scores on the dedicated ``skh`` field (whole ×12, notation ×4–6,
+number ×2–4), far above any mention in a body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from search.analysis import (
+    Abbreviations,
+    bigram,
+    default_abbreviations,
+    exact_form,
+    fold,
+    fold_tokens,
+    has_diacritics,
+    split_skh,
+)
+from search.document import keyword
+from search.query import And, Node, Not, Or, Phrase, Principal, SearchQuery, Skh, Word, Words, parse
+
+FIELD_BOOST = {"title": 3.0, "meta": 1.5, "body": 1.0}
+EXACT_FACTOR = 0.6
+BIGRAM_BOOST = {"title": 2.0, "meta": 1.0, "body": 1.5}
+EXPANSION_FACTOR = 0.8
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    value: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class PhraseQ:
+    field: str
+    values: tuple[str, ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Filter: the keyword field holds one of ``values`` (none given: matches nothing)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    """Filter on an integer field, bounds inclusive."""
+
+    field: str
+    lo: int | None = None
+    hi: int | None = None
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    pass
+
+
+@dataclass(frozen=True)
+class MatchNone:
+    pass
+
+
+@dataclass(frozen=True)
+class Bool:
+    must: tuple = ()
+    should: tuple = ()
+    must_not: tuple = ()
+    filter: tuple = ()
+    msm: int = 0
+    """Minimum number of ``should`` clauses that must match; 0 means 1 when there is no must/filter."""
+    boost: float = 1.0
+
+
+Clause = Term | PhraseQ | Terms | Range | MatchAll | MatchNone | Bool
+
+
+@dataclass
+class Compiled:
+    query: Clause
+    """Scored part (MatchAll for an empty ``q``)."""
+    filters: list[Clause]
+    """Non-scoring restrictions, the principal's rule first."""
+    highlight: set[str] = field(default_factory=set)
+    """Folded syllables to highlight in snippets."""
+    scored: bool = True
+
+
+class Compiler:
+    def __init__(self, abbreviations: Abbreviations | None = None):
+        self.abbr = abbreviations or default_abbreviations()
+
+    # words ------------------------------------------------------------------------------------
+    def word(self, text: str, hl: set[str]) -> Clause:
+        f = fold(text)
+        hl.add(f)
+        should: list[Clause] = [Term(name, f, b) for name, b in FIELD_BOOST.items()]
+        if f.isdigit():
+            should.append(Term("skh", f, 3.0))  # a number or a year of a số ký hiệu
+        else:
+            should.append(Term("skh", f, 1.0))  # a part of a notation: UBND, THCB…
+        if has_diacritics(text):
+            e = exact_form(text)
+            should += [Term(f"{name}_exact", e, b * EXACT_FACTOR) for name, b in FIELD_BOOST.items()]
+        clause: Clause = Bool(should=tuple(should))
+        expansions = self.abbr.to_long.get(f)
+        if expansions:
+            alts = [self.phrase(words, hl, boost=EXPANSION_FACTOR) for words in expansions]
+            clause = Bool(should=(clause, *alts))
+        return clause
+
+    def phrase(self, words: tuple[str, ...], hl: set[str], *, boost: float = 1.0,
+               expand: bool = True) -> Clause:
+        folded = tuple(fold(w) for w in words)
+        if len(folded) == 1:
+            return self.word(words[0], hl)
+        hl.update(folded)
+        should: list[Clause] = [PhraseQ(name, folded, b * boost) for name, b in FIELD_BOOST.items()]
+        if any(has_diacritics(w) for w in words):
+            exact = tuple(exact_form(w) for w in words)
+            should += [PhraseQ(f"{name}_exact", exact, b * boost * EXACT_FACTOR) for name, b in FIELD_BOOST.items()]
+        shorts = self.abbr.to_short.get(folded, ()) if expand else ()
+        for short in shorts:
+            fs = fold(short)
+            hl.add(fs)
+            should += [Term(name, fs, b * boost * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
+            should.append(Term("skh", fs, boost * EXPANSION_FACTOR))
+        return Bool(should=tuple(should))
+
+    def skh(self, text: str, hl: set[str]) -> Clause:
+        sp = split_skh(text)
+        should: list[Clause] = []
+        if sp.full:
+            should.append(Term("skh", sp.full, 12.0))
+        if sp.notation:
+            should.append(Term("skh", sp.notation, 4.0 if sp.full else 6.0))
+        for sub in sp.sub_notations:
+            should.append(Term("skh", sub, 2.0))
+        if sp.number:
+            should.append(Term("skh", sp.number, 2.0))
+        words = fold_tokens(text)
+        hl.update(words)
+        if len(words) > 1:
+            should += [PhraseQ(name, tuple(words), b * 0.5) for name, b in FIELD_BOOST.items()]
+        elif words:
+            should += [Term(name, words[0], b * 0.5) for name, b in FIELD_BOOST.items()]
+        return Bool(should=tuple(should))
+
+    # structure --------------------------------------------------------------------------------
+    def node(self, n: Node, hl: set[str]) -> Clause:
+        if isinstance(n, Word):
+            return self.word(n.text, hl)
+        if isinstance(n, Skh):
+            return self.skh(n.text, hl)
+        if isinstance(n, Phrase):
+            return self.phrase(n.words, hl)
+        if isinstance(n, Not):
+            return Bool(must=(MatchAll(),), must_not=(self.node(n.child, set()),))
+        if isinstance(n, And):
+            return self._combine([c for c in n.children], hl, required=True)
+        if isinstance(n, Or):
+            pos = [self.node(c, hl) for c in n.children if not isinstance(c, Not)]
+            neg = [self.node(c.child, set()) for c in n.children if isinstance(c, Not)]
+            if neg:  # "a OR NOT b": keep it simple and explicit
+                pos += [Bool(must=(MatchAll(),), must_not=(x,)) for x in neg]
+            return Bool(should=tuple(pos))
+        if isinstance(n, Words):
+            return self.words(n.children, hl)
+        raise TypeError(f"unknown node {n!r}")
+
+    def _combine(self, children: list[Node], hl: set[str], *, required: bool) -> Clause:
+        pos = [self.node(c, hl) for c in children if not isinstance(c, Not)]
+        neg = [self.node(c.child, set()) for c in children if isinstance(c, Not)]
+        return Bool(must=tuple(pos) if pos else (MatchAll(),), must_not=tuple(neg))
+
+    def words(self, children: tuple[Node, ...], hl: set[str]) -> Clause:
+        neg = [self.node(c.child, set()) for c in children if isinstance(c, Not)]
+        pos_nodes = [c for c in children if not isinstance(c, Not)]
+        units: list[Clause] = []
+        bigram_clauses: list[Clause] = []
+        i = 0
+        longest = self.abbr.longest_phrase
+        while i < len(pos_nodes):
+            # a run of plain words that spells out an abbreviation ("ủy ban nhân dân") is one unit
+            matched = 0
+            for n in range(min(longest, len(pos_nodes) - i), 1, -1):
+                window = pos_nodes[i:i + n]
+                if all(isinstance(w, Word) for w in window):
+                    key = tuple(fold(w.text) for w in window)
+                    if key in self.abbr.to_short:
+                        units.append(self.phrase(tuple(w.text for w in window), hl))
+                        matched = n
+                        break
+            if matched:
+                i += matched
+                continue
+            units.append(self.node(pos_nodes[i], hl))
+            i += 1
+        for a, b in zip(pos_nodes, pos_nodes[1:], strict=False):
+            if isinstance(a, Word) and isinstance(b, Word):
+                bg = bigram(fold(a.text), fold(b.text))
+                bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
+        n = len(units)
+        msm = n if n <= 3 else n - n // 4
+        core: Clause = units[0] if n == 1 else Bool(should=tuple(units), msm=msm)
+        if not units:
+            core = MatchAll()
+        return Bool(must=(core,), should=tuple(bigram_clauses), must_not=tuple(neg))
+
+    # the whole query --------------------------------------------------------------------------
+    def compile(self, query: SearchQuery, principal: Principal) -> Compiled:
+        hl: set[str] = set()
+        tree = parse(query.q)
+        scored = tree is not None
+        main = self.node(tree, hl) if tree is not None else MatchAll()
+        filters: list[Clause] = []
+        security = principal_filter(principal)
+        if security is not None:
+            filters.append(security)
+        filters += query_filters(query)
+        return Compiled(main, filters, hl, scored)
+
+
+def principal_filter(p: Principal) -> Clause | None:
+    """The principal's rule as a filter (None: unrestricted)."""
+    if p.unrestricted:
+        return None
+    branches: list[Clause] = []
+    if p.dossier_ids:
+        branches.append(Terms("dossier_id", tuple(sorted(p.dossier_ids))))
+    if p.access_levels and (p.fonds_ids is None or p.fonds_ids):
+        levels = Terms("access_level", tuple(sorted(p.access_levels)))
+        if p.fonds_ids is None:
+            branches.append(levels)
+        else:
+            branches.append(Bool(filter=(levels, Terms("fonds_id", tuple(sorted(p.fonds_ids))))))
+    if not branches:
+        return MatchNone()
+    return branches[0] if len(branches) == 1 else Bool(should=tuple(branches), msm=1)
+
+
+def query_filters(q: SearchQuery) -> list[Clause]:
+    out: list[Clause] = []
+
+    def keys(values):
+        return tuple(k for k in (keyword(v) for v in values) if k)
+
+    if q.types:
+        out.append(Terms("type_key", keys(q.types)))
+    if q.agencies:
+        out.append(Terms("agency_key", keys(q.agencies)))
+    if q.signers:
+        out.append(Terms("signer_key", keys(q.signers)))
+    for name, values in (("dossier_id", q.dossier_ids), ("fonds_id", q.fonds_ids),
+                         ("signature_status", q.signature_statuses), ("access_level", q.access_levels),
+                         ("retention_status", q.retention_statuses)):
+        if values:
+            out.append(Terms(name, tuple(values)))
+    lo, hi = q.date_bounds()
+    if lo or hi:
+        out.append(Range("date_key", lo.toordinal() if lo else 1, hi.toordinal() if hi else None))  # 0: no date
+    return out
+
+
+FACET_FIELDS = {"type": "type_name", "agency": "organ_name", "signer": "signer_name", "year": "year",
+                "access_level": "access_level", "signature_status": "signature_status",
+                "retention_status": "retention_status", "fonds": "fonds_id", "dossier": "dossier_id"}
+"""Facet name → the stored field whose values are counted (display values, not keys)."""
