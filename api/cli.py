@@ -6,18 +6,15 @@ embedded default and on the scale-out services.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from archive.errors import ArchiveError, SettingsError
+from archive.errors import SettingsError
 
 app = typer.Typer(
     name="luutru",
@@ -25,42 +22,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
 
+from api.cli_common import actor, console, err, fail, services_or_exit  # noqa: E402  (re-exported)
 
-def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return f"cli:uid{os.getuid()}"
-
-
-def fail(message_vi: str, message_en: str, code: int = 1) -> None:
-    err.print(f"[bold red]Lỗi:[/] {message_vi}\n[dim]{message_en}[/]")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def services_or_exit(*, repair: bool = False):
-    """Build the services, mapping settings and domain errors to clear messages and exit codes."""
-    from api.wiring import build_services, get_settings
-
-    try:
-        settings = get_settings()
-        services = build_services(settings)
-    except SettingsError as exc:
-        fail(exc.message_vi, str(exc), code=2)
-    try:
-        if repair and settings.repair.on_start:
-            report = services.archive.repair(actor="software:luutru start")
-            if not report.clean:
-                err.print(f"[yellow]Kiểm tra khi khởi động:[/] {json.dumps(report.as_dict(), ensure_ascii=False)}")
-        yield services
-    except ArchiveError as exc:
-        fail(exc.message_vi, str(exc))
-    finally:
-        services.close()
+__all__ = ["actor", "app", "console", "err", "fail", "main", "services_or_exit"]
 
 
 @app.command()

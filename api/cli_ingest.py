@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli import actor, console, err, fail, services_or_exit
+from api.cli_common import actor, console, err, fail, services_or_exit
 
 
 def outcome_dict(path: Path, outcome) -> dict:

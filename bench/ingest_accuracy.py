@@ -48,7 +48,7 @@ def main() -> None:
                 pairs.append((t, record))
         services.close()
         print(f"\noutcomes as expected: {outcome_ok}/{len(truth)}")
-        for kind, kpairs in [("all formats", pairs)] + sorted(kinds.items()):
+        for kind, kpairs in [("all formats", pairs), *sorted(kinds.items())]:
             stats = compare(kpairs)
             print(f"\n{kind} ({len(kpairs)} records)")
             print(f"{'field':18} {'accuracy':>9} {'n':>5}")

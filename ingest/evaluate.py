@@ -56,7 +56,8 @@ def compare(pairs: list[tuple[dict, dict]]) -> dict[str, dict[str, Any]]:
             if expected == got:
                 s["correct"] += 1
             elif len(s["errors"]) < 5:
-                s["errors"].append({"file": truth.get("file"), "expected": meta[field], "got": field_value(record, field)})
+                s["errors"].append({"file": truth.get("file"), "expected": meta[field],
+                                    "got": field_value(record, field)})
     for s in stats.values():
         s["accuracy"] = s["correct"] / s["total"] if s["total"] else 1.0
     return dict(stats)

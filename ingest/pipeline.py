@@ -69,7 +69,7 @@ class IngestContext:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-class Rejected(Exception):  # noqa: N818 - an outcome, raised to stop the pipeline
+class Rejected(Exception):  # an outcome, raised to stop the pipeline
     def __init__(self, code: str, detail: str | None = None):
         vi, en = REASONS.get(code, (code, code))
         super().__init__(f"{en}: {detail}" if detail else en)
@@ -78,7 +78,7 @@ class Rejected(Exception):  # noqa: N818 - an outcome, raised to stop the pipeli
         self.message_en = str(self)
 
 
-class DuplicateFound(Exception):  # noqa: N818 - an outcome
+class DuplicateFound(Exception):  # an outcome
     def __init__(self, record_id: str):
         super().__init__(record_id)
         self.record_id = record_id

@@ -36,7 +36,7 @@ class IngestService:
             outcome, _ = self.pipeline.run(source)
         except ConnectionError:
             raise  # a service is down: transient, the caller (or Celery) retries
-        except Exception as exc:  # noqa: BLE001 - a bug must not lose the file: quarantine it
+        except Exception as exc:  # a bug must not lose the file: quarantine it
             log.exception("ingest of %s failed", source.path)
             rej = Rejected("corrupt", f"internal error {type(exc).__name__}: {exc}")
             where = self.quarantine.put(source.path, name=source.name, code="internal_error",

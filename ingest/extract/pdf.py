@@ -53,14 +53,9 @@ def pdf_structure(path: Path) -> dict:
     import pypdf
 
     info: dict = {"errors": []}
-    data_tail = b""
     try:
         with open(path, "rb") as f:
             head = f.read(1024)
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 2048))
-            data_tail = f.read()
         m = re.search(rb"%PDF-(\d\.\d)", head)
         info["version"] = m.group(1).decode() if m else None
         with open(path, "rb") as f:

@@ -46,7 +46,7 @@ class TikaEmbeddedExtractor:
             raise ExtractionFailed(_classify(str(exc)), f"Tika: {exc}") from None
         meta = {k: v for k, v in meta.items() if not k.startswith("X-TIKA:Parsed-By")}
         pages = _first(meta, "xmpTPg:NPages") or _first(meta, "meta:page-count")
-        warnings = ["text cut at %d characters" % MAX_TEXT] if len(text) >= MAX_TEXT else []
+        warnings = [f"text cut at {MAX_TEXT} characters"] if len(text) >= MAX_TEXT else []
         return Extraction(text=text or "", extractor=self.name,
                           media_type=(_first(meta, "Content-Type") or "").split(";")[0] or None,
                           pages=int(pages) if pages and str(pages).isdigit() else None, metadata=meta,

@@ -95,7 +95,7 @@ def assert_kept_intact(service, kept):
 def test_crash_between_object_and_commit(setup):
     """GIVEN a process that dies after storing the bytes but before the catalogue commit
     WHEN the repair pass runs THEN the orphan object is removed and no record exists for it."""
-    service, store, indexer, kept, url, tmp = setup
+    service, store, _, kept, url, tmp = setup
     crash_child(url, store.root, "after_object", tmp / "index.log")
     assert len(list(store.iter_keys())) == 2 and service.counts()["records"] == 1
     report = service.repair()
@@ -110,7 +110,7 @@ def test_crash_between_object_and_commit(setup):
 
 
 def test_recent_orphans_are_kept_during_the_grace_period(setup):
-    service, store, indexer, kept, url, tmp = setup
+    service, store, _, _, url, tmp = setup
     crash_child(url, store.root, "after_object", tmp / "index.log")
     service.orphan_grace = timedelta(hours=1)
     report = service.repair()

@@ -59,4 +59,5 @@ def test_configuration_reference_is_current():
     from archive.settings import reference_markdown
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-    assert doc.read_text(encoding="utf-8") == reference_markdown(), "run: python -m archive.settings > docs/configuration.md"
+    assert doc.read_text(encoding="utf-8") == reference_markdown(), (
+        "run: python -m archive.settings > docs/configuration.md")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from fixtures_s3 import ACCESS_KEY, REGION, SECRET_KEY, make_s3_store
 from minio.error import S3Error
 from minio.objectlockconfig import DAYS, GOVERNANCE, ObjectLockConfig
 from pydantic import SecretStr
@@ -20,7 +21,6 @@ from archive.errors import IntegrityError, ObjectLocked, ObjectNotFound, Setting
 from archive.objects.base import key_for_sha256
 from archive.objects.s3 import SHA256_META, STAGING_PREFIX, S3ObjectStore
 from archive.settings import S3Settings
-from fixtures_s3 import ACCESS_KEY, REGION, SECRET_KEY, make_s3_store
 
 pytestmark = pytest.mark.s3
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -44,7 +43,8 @@ def test_ingest_through_celery_and_redis(tmp_path, redis_db):
         assert len(rows) == len(truth)
         assert {r["outcome"] for r in rows} == {"ingested"}
         second = luutru("ingest", str(corpus), "--json", env=env)
-        again = {json.loads(line)["path"]: json.loads(line) for line in second.stdout.splitlines() if line.startswith("{")}
+        again = {r["path"]: r for r in (json.loads(line) for line in second.stdout.splitlines()
+                                        if line.startswith("{"))}
         assert {r["outcome"] for r in again.values()} == {"duplicate"}
         assert {p: r["record_id"] for p, r in again.items()} == {r["path"]: r["record_id"] for r in rows}
         shown = luutru("show", rows[0]["record_id"], "--json", env=env)

@@ -60,9 +60,8 @@ def test_memory_limit_stops_the_worker(pdf):
 def test_unreadable_pdf_falls_back_then_fails_as_corrupt(tmp_path):
     bad = tmp_path / "hong.pdf"
     bad.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n" + b"\x00\xff" * 50)
-    with ExtractionPool(PoolConfig(size=1)) as pool:
-        with pytest.raises(ExtractionFailed) as info:
-            pool.extract(bad, "application/pdf")
+    with ExtractionPool(PoolConfig(size=1)) as pool, pytest.raises(ExtractionFailed) as info:
+        pool.extract(bad, "application/pdf")
     assert info.value.code == "corrupt"
 
 
@@ -74,9 +73,8 @@ def test_password_protected_pdf_is_reported_as_encrypted(pdf, tmp_path):
     locked = tmp_path / "khoa.pdf"
     with open(locked, "wb") as f:
         writer.write(f)
-    with ExtractionPool(PoolConfig(size=1)) as pool:
-        with pytest.raises(ExtractionFailed) as info:
-            pool.extract(locked, "application/pdf")
+    with ExtractionPool(PoolConfig(size=1)) as pool, pytest.raises(ExtractionFailed) as info:
+        pool.extract(locked, "application/pdf")
     assert info.value.code == "encrypted"
 
 
