@@ -11,7 +11,8 @@ Contract (tested once for every implementation in ``tests/contract/test_object_s
 * ``open`` returns a reader that checks the size at the end of the stream and, with ``verify=True``,
   the SHA-256; a mismatch raises ``IntegrityError`` from the final ``read``.
 * Retention (object lock): an object with a retain-until date in the future, or a legal hold,
-  cannot be deleted (``ObjectLocked``). Retention can be extended, never shortened.
+  cannot be deleted (``ObjectLocked``). Retention can be extended, never shortened; ``put``'s
+  ``retain_until`` means "retain at least until" (an earlier date on a duplicate is ignored).
 """
 
 from __future__ import annotations

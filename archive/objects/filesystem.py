@@ -90,7 +90,9 @@ class FilesystemObjectStore:
         finally:
             tmp.unlink(missing_ok=True)
         if retain_until is not None:
-            self.set_retention(key, retain_until)
+            current = self.stat(key).retain_until
+            if current is None or retain_until > current:  # "at least until": never shortens
+                self.set_retention(key, retain_until)
         return StoredObject(key=key, sha256=reader.sha256, size=reader.size, created=created, md5=reader.md5)
 
     # reading --------------------------------------------------------------------------------

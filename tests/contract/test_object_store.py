@@ -166,3 +166,12 @@ class TestObjectStoreContract:
         obj = s.put(io.BytesIO(b"giu lai"))
         s.cleanup_incomplete(datetime.now(UTC) + timedelta(seconds=1))
         assert s.exists(obj.key)
+
+
+def test_put_retain_until_means_at_least(store):
+    s, _ = store
+    far = datetime.now(UTC) + timedelta(days=3650)
+    obj = s.put(io.BytesIO(b"toi thieu"), retain_until=far)
+    again = s.put(io.BytesIO(b"toi thieu"), retain_until=far - timedelta(days=365))
+    assert not again.created
+    assert s.stat(obj.key).retain_until >= far - timedelta(seconds=1)
