@@ -1,0 +1,174 @@
+"""``validate_pdf``: one case per check of requirements-vn.md §8.6, each with its exact status and
+reason. PDFs are signed with pyHanko by the session PKI of ``conftest.py``; no network."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+
+from ingest.signatures import Status, document_findings, validate_pdf
+
+from .conftest import NOW, YEAR  # noqa: TID252 - constants of the shared PKI fixture module
+
+
+def run(tmp_path, data: bytes, trust_roots, **kw):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return validate_pdf(path, trust_roots, **kw)
+
+
+def only(reports):
+    assert len(reports) == 1, [r.as_dict() for r in reports]
+    return reports[0]
+
+
+def test_valid_person_signature_with_timestamp_and_embedded_revocation(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a PDF signed by a trusted person with a timestamp and pyHanko-embedded revocation data
+    WHEN validated offline THEN VALID, proven signing time, person signer, untouched."""
+    r = only(run(tmp_path, pki.sign(plain_pdf, pki.person), trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.VALID, None, True)
+    assert r.summary() == {"field": "Signature1", "status": "VALID", "intact": True, "reason": None,
+                           "signer": "Nguyễn Văn An", "organisation": "UBND tỉnh Thử Nghiệm",
+                           "signing_time": r.signing_time, "timestamped": True}
+    assert r.signer_type == "person" and r.signing_time_source == "timestamp"
+    assert r.modification == "none" and r.coverage == "entire_file"
+    assert r.revocation["status"] == "good" and "cms" in r.revocation["sources"]
+    assert r.algorithms["digest"] == "sha256" and r.algorithms["key"] == "EC 256"
+    assert r.chain and "Luutru Test Root CA" in r.chain[0]
+
+
+def test_untrusted_root_is_valid_untrusted(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a signer under a root that is not in the trust folder THEN VALID_UNTRUSTED / no_trust_path."""
+    r = only(run(tmp_path, pki.sign(plain_pdf, pki.untrusted, embed_revinfo=False), trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.VALID_UNTRUSTED, "no_trust_path", True)
+
+
+def test_empty_trust_folder_trusts_nothing(tmp_path, pki, plain_pdf):
+    """GIVEN no trust anchors at all THEN even a good signature is only VALID_UNTRUSTED (never the OS store)."""
+    r = only(run(tmp_path, pki.sign(plain_pdf, pki.person), []))
+    assert (r.status, r.reason) == (Status.VALID_UNTRUSTED, "no_trust_path")
+
+
+def test_signer_expired_at_signing(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a certificate that expired a year before the (timestamped) signing THEN INVALID / expired_at_signing."""
+    signed = pki.sign(plain_pdf, pki.expired, embed_revinfo=False)
+    signed = pki.add_dss(signed, crls=[pki.crl_der, pki.root_crl_der])
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.INVALID, "expired_at_signing", True)
+
+
+def test_revoked_before_signing(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a certificate revoked ten days before the timestamped signing, with the CRL in the DSS
+    THEN INVALID / revoked."""
+    signed = pki.sign(plain_pdf, pki.revoked_before, embed_revinfo=False)
+    signed = pki.add_dss(signed, crls=[pki.crl_der, pki.root_crl_der])
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.INVALID, "revoked", True)
+    assert r.revocation["status"] == "revoked"
+
+
+def test_revoked_after_signing_is_valid_at_signing_time(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a certificate revoked one day after the timestamped signing, and a CRL published after
+    the revocation WHEN validated later THEN VALID: it was not revoked when it signed."""
+    signed = pki.sign(plain_pdf, pki.revoked_after, embed_revinfo=False)
+    later_crl = pki.make_crl(NOW + 2 * pki_day())
+    signed = pki.add_dss(signed, crls=[later_crl, pki.root_crl_der])
+    r = only(run(tmp_path, signed, trust_roots, at=NOW + 3 * pki_day()))
+    assert (r.status, r.reason, r.timestamped) == (Status.VALID, None, True)
+
+
+def pki_day():
+    return timedelta(days=1)
+
+
+def test_no_revocation_data_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a certificate that declares a CRL and OCSP responder but no revocation data in the file,
+    validated offline THEN INDETERMINATE / revocation_unknown."""
+    r = only(run(tmp_path, pki.sign(plain_pdf, pki.person, embed_revinfo=False), trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.INDETERMINATE, "revocation_unknown", True)
+
+
+def test_key_usage_not_for_signing(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a key-encipherment-only certificate THEN INVALID / key_usage."""
+    signed = pki.add_dss(pki.sign(plain_pdf, pki.wrong_usage, embed_revinfo=False),
+                         crls=[pki.crl_der, pki.root_crl_der])
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason) == (Status.INVALID, "key_usage")
+
+
+def test_tampered_bytes(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN one byte of the signed range changed THEN INVALID / digest_mismatch, intact false."""
+    signed = bytearray(pki.sign(plain_pdf, pki.person))
+    i = bytes(signed).index(b"ReportLab")  # inside the signed range (the /Producer string)
+    signed[i + 7] = ord("o")
+    r = only(run(tmp_path, bytes(signed), trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.INVALID, "digest_mismatch", False)
+
+
+@pytest.mark.parametrize("timestamp", [True, False])
+def test_with_and_without_embedded_timestamp(tmp_path, pki, plain_pdf, trust_roots, timestamp):
+    """GIVEN a signature with or without a timestamp token THEN VALID either way; without one the
+    signing time is the signer's claim, marked unproven."""
+    reports = run(tmp_path, pki.sign(plain_pdf, pki.person, timestamp=timestamp), trust_roots)
+    r = only(reports)
+    assert (r.status, r.reason, r.timestamped) == (Status.VALID, None, timestamp)
+    assert r.signing_time_source == ("timestamp" if timestamp else "claimed")
+    assert r.signing_time is not None
+    assert ("signing_time_unproven" in document_findings(reports)) is (not timestamp)
+
+
+def test_person_plus_agency_signatures(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN the competent person's signature, then the agency's (Decree 30 art. 5) THEN both VALID,
+    the first one extended only by a signature (form filling), and no missing-agency finding."""
+    signed = pki.sign(plain_pdf, pki.person, field_name="NguoiKy")
+    signed = pki.sign(signed, pki.agency, field_name="CoQuan")
+    reports = run(tmp_path, signed, trust_roots)
+    assert [(r.field, r.status, r.signer_type) for r in reports] == [
+        ("NguoiKy", Status.VALID, "person"), ("CoQuan", Status.VALID, "organisation")]
+    assert reports[0].modification in ("form_filling", "lta_updates")
+    assert reports[1].modification == "none"
+    assert document_findings(reports) == []
+
+
+def test_person_only_reports_missing_agency_signature(tmp_path, pki, plain_pdf, trust_roots):
+    reports = run(tmp_path, pki.sign(plain_pdf, pki.person), trust_roots)
+    assert document_findings(reports) == ["missing_agency_signature"]
+
+
+def test_document_timestamp_only(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a PDF with only a document timestamp (no signature) THEN one VALID document_timestamp."""
+    r = only(run(tmp_path, pki.doc_timestamp(plain_pdf), trust_roots))
+    assert (r.kind, r.status, r.reason, r.timestamped) == ("document_timestamp", Status.VALID, None, True)
+    assert r.signer == "Luutru Test TSA"
+
+
+def test_encrypted_signed_pdf(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a PDF encrypted with an empty user password (permissions only), then signed THEN VALID."""
+    from pyhanko.pdf_utils.writer import PdfFileWriter, copy_into_new_writer
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.crypt import StandardSecurityHandler
+
+    w = copy_into_new_writer(PdfFileReader(io.BytesIO(plain_pdf)))
+    w.security_handler = StandardSecurityHandler.build_from_pw("chu-so-huu", "")
+    w._assign_security_handler(w.security_handler) if hasattr(w, "_assign_security_handler") else None
+    buf = io.BytesIO()
+    w.write(buf)
+    signed = pki.sign(buf.getvalue(), pki.person, encrypt_password="")
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.VALID, None, True)
+
+
+def test_validation_after_certificate_expiry_uses_embedded_evidence(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a timestamped signature with embedded revocation data WHEN validated two years later,
+    after the signer's certificate expired THEN still VALID (point-in-time at the signing time)."""
+    signed = pki.sign(plain_pdf, pki.person)
+    later = NOW + 2 * YEAR
+    assert pki.person.cert.not_valid_after_utc < later
+    r = only(run(tmp_path, signed, trust_roots, at=later))
+    assert (r.status, r.reason, r.timestamped) == (Status.VALID, None, True)
+
+
+def test_unsigned_pdf_has_no_reports(tmp_path, plain_pdf, trust_roots):
+    assert run(tmp_path, plain_pdf, trust_roots) == []
