@@ -96,18 +96,28 @@ class Compiled:
     filters: list[Clause]
     """Non-scoring restrictions, the principal's rule first."""
     highlight: set[str] = field(default_factory=set)
-    """Folded syllables to highlight in snippets."""
+    """Folded syllables to highlight in snippets (what the engine's highlighter is given)."""
+    highlight_exact: set[str] = field(default_factory=set)
+    """Exact forms of the syllables typed with diacritics: only these are kept bold for them."""
     scored: bool = True
+    highlight_fold: set[str] = field(default_factory=set)
+    """Folded forms of the syllables typed without diacritics (any tone is kept bold)."""
 
 
 class Compiler:
     def __init__(self, abbreviations: Abbreviations | None = None):
         self.abbr = abbreviations or default_abbreviations()
+        self._fold_hl: set[str] = set()
+        self._exact_hl: set[str] = set()
 
     # words ------------------------------------------------------------------------------------
     def word(self, text: str, hl: set[str]) -> Clause:
         f = fold(text)
         hl.add(f)
+        if has_diacritics(text):
+            self._exact_hl.add(exact_form(text))
+        else:
+            self._fold_hl.add(f)
         should: list[Clause] = [Term(name, f, b) for name, b in FIELD_BOOST.items()]
         if f.isdigit():
             should.append(Term("skh", f, 3.0))  # a number or a year of a số ký hiệu
@@ -129,6 +139,8 @@ class Compiler:
         if len(folded) == 1:
             return self.word(words[0], hl)
         hl.update(folded)
+        for w in words:
+            (self._exact_hl.add(exact_form(w)) if has_diacritics(w) else self._fold_hl.add(fold(w)))
         should: list[Clause] = [PhraseQ(name, folded, b * boost) for name, b in FIELD_BOOST.items()]
         if any(has_diacritics(w) for w in words):
             exact = tuple(exact_form(w) for w in words)
@@ -137,6 +149,7 @@ class Compiler:
         for short in shorts:
             fs = fold(short)
             hl.add(fs)
+            self._fold_hl.add(fs)
             should += [Term(name, fs, b * boost * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
             should.append(Term("skh", fs, boost * EXPANSION_FACTOR))
         return Bool(should=tuple(should))
@@ -154,6 +167,7 @@ class Compiler:
             should.append(Term("skh", sp.number, 2.0))
         words = fold_tokens(text)
         hl.update(words)
+        self._fold_hl.update(words)
         if len(words) > 1:
             should += [PhraseQ(name, tuple(words), b * 0.5) for name, b in FIELD_BOOST.items()]
         elif words:
@@ -224,6 +238,8 @@ class Compiler:
     # the whole query --------------------------------------------------------------------------
     def compile(self, query: SearchQuery, principal: Principal) -> Compiled:
         hl: set[str] = set()
+        self._fold_hl: set[str] = set()
+        self._exact_hl: set[str] = set()
         tree = parse(query.q)
         scored = tree is not None
         main = self.node(tree, hl) if tree is not None else MatchAll()
@@ -232,7 +248,7 @@ class Compiler:
         if security is not None:
             filters.append(security)
         filters += query_filters(query)
-        return Compiled(main, filters, hl, scored)
+        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl))
 
 
 def principal_filter(p: Principal) -> Clause | None:

@@ -33,6 +33,7 @@ from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGe
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import FACET_FIELDS, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, PhraseQ, Range, Term, Terms
 from search.document import IndexDocument, tiebreak
+from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
 CHECKPOINT = "reindex.checkpoint.json"
@@ -48,7 +49,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("title", stored=True, tokenizer_name="vi_fold")
     sb.add_text_field("body", stored=True, tokenizer_name="vi_fold")
-    sb.add_text_field("meta", stored=False, tokenizer_name="vi_fold")
+    sb.add_text_field("meta", stored=True, tokenizer_name="vi_fold")
     for name in ("title_exact", "body_exact", "meta_exact"):
         sb.add_text_field(name, tokenizer_name="vi_ws")
     for name in _FREQ_ONLY:
@@ -323,7 +324,7 @@ class EmbeddedSearchBackend:
                 for name in ("body", "title"):
                     sn = gens[name].snippet_from_doc(doc)
                     if sn.highlighted():
-                        snippet = sn.to_html()
+                        snippet = refine_highlights(sn.to_html(), compiled)
                         break
             if snippet is None and query.highlight:
                 body = first("body") or ""
@@ -366,7 +367,7 @@ class EmbeddedSearchBackend:
         if not src.hits:
             return SearchPage(total=0, hits=[])
         d = searcher.doc(src.hits[0][1]).to_dict()
-        fields = {name: d[name] for name in ("title", "body") if d.get(name)}
+        fields = {name: d[name] for name in ("title", "body", "meta") if d.get(name)}
         if not fields:
             return SearchPage(total=0, hits=[])
         mlt = Query.more_like_this_document_fields_query(
