@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ from retention.policy import (
 )
 
 SAMPLE_CODE = "vn-sample"
+SAMPLE_FILE = Path(__file__).with_name("data") / "retention-sample.json"
 CSV_COLUMNS = ["item_code", "description", "period", "trigger", "trigger_field", "action", "source", "group",
                "status", "note"]
 
@@ -67,7 +68,7 @@ def sample_schedule() -> Schedule:
     (``TT09-2011/7.b``); items whose number is unconfirmed or not shown get ``UNCONFIRMED-<n>`` or
     ``UNNUMBERED-<n>``.
     """
-    raw = json.loads(resources.files("retention").joinpath("data/retention-sample.json").read_text("utf-8"))
+    raw = json.loads(SAMPLE_FILE.read_text("utf-8"))
     items: list[ScheduleItem] = []
     seen: dict[str, int] = {}
     unnumbered: dict[str, int] = {}

@@ -1,0 +1,307 @@
+"""DisposalService: the destruction procedure as a state machine (requirements-vn.md §4.5, §8.8).
+
+    candidate ──propose──▶ listed ──vote…, close_review──▶ council_reviewed ─┬─approve──▶ approved ──destroy──▶ destroyed
+                                              │                              └─request_appraisal──▶ appraisal_requested
+                                              └──(no majority)──▶ rejected        ──record_appraisal──▶ appraised ──approve──▶ …
+
+* ``propose`` builds the Danh mục tài liệu hết giá trị from candidates, with the Bản thuyết minh
+  (``explanation``), the Tờ trình (an archived record) and the council members;
+* council members vote (approve / reject / abstain, with an opinion); ``close_review`` needs a
+  majority of the council, records the dissent and attaches the Biên bản họp Hội đồng;
+* external appraisal (thẩm định) is required for agencies that submit to a historical archive;
+* ``approve`` attaches the Quyết định hủy; the approver is never the proposer (two-person rule);
+* ``destroy`` runs the kernel destruction (``archive.disposal``), which checks the holds again
+  inside its own transaction, then issues the signed Biên bản hủy tài liệu as a record.
+
+Held dossiers are taken out of the batch (``excluded``) at every step; every transition is
+audited with who, when and why.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from archive import audit
+from archive.catalogue.models import Dossier, Record
+from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, DisposalVote
+from archive.disposal import DestructionService
+from archive.domain import RecordMetadata
+from archive.errors import ArchiveError
+from archive.keys import ensure_archive_identity
+from archive.service import ArchiveService
+from retention import minutes
+from retention.holds import HoldGuard
+
+STATES_VI = {
+    "candidate": "Xem xét hủy", "listed": "Đã lập danh mục", "council_reviewed": "Hội đồng đã xét",
+    "appraisal_requested": "Chờ thẩm định", "appraised": "Đã thẩm định", "approved": "Đã có quyết định hủy",
+    "destroying": "Đang hủy", "destroyed": "Đã hủy", "rejected": "Không hủy", "excluded": "Loại khỏi danh mục",
+}
+VOTES = ("approve", "reject", "abstain")
+
+
+class WorkflowError(ArchiveError):
+    code = "disposal_workflow"
+
+
+@dataclass(frozen=True)
+class MinutesConfig:
+    organ_name: str = "Cơ quan lưu trữ"
+    place: str = "Hà Nội"
+    keys_dir: Path | None = None
+
+
+class DisposalService:
+    def __init__(self, archive: ArchiveService, *, min_council: int = 3, minutes_config: MinutesConfig | None = None):
+        self.archive = archive
+        self.catalogue = archive.catalogue
+        self.clock = archive.clock
+        self.guard = HoldGuard()
+        self.destruction = DestructionService(archive, self.guard)
+        self.min_council = min_council
+        self.minutes_config = minutes_config or MinutesConfig()
+
+    # helpers -----------------------------------------------------------------------------------
+    def _batch(self, s: Session, batch_id: str, *states: str) -> DisposalBatch:
+        q = sa.select(DisposalBatch).where(DisposalBatch.id == batch_id)
+        if self.catalogue.dialect == "postgresql":
+            q = q.with_for_update()
+        batch = s.execute(q).scalar()
+        if batch is None:
+            raise WorkflowError(f"no disposal batch {batch_id}", f"Không có đợt hủy {batch_id}")
+        if states and batch.state not in states:
+            raise WorkflowError(
+                f"batch {batch_id} is {batch.state}; this step needs {'/'.join(states)}",
+                f"Đợt hủy đang ở bước «{STATES_VI.get(batch.state, batch.state)}», chưa thể thực hiện bước này")
+        return batch
+
+    def _transition(self, s: Session, batch: DisposalBatch, to: str, *, actor: str, why: str, **detail) -> None:
+        frm, batch.state = batch.state, to
+        audit.append(s, at=self.clock.now(), actor=actor, action=f"disposal.{to}", target_type="disposal_batch",
+                     target_id=batch.id, detail={"from": frm, "to": to, "why": why, **detail})
+
+    def _exclude_held(self, s: Session, batch: DisposalBatch, *, actor: str) -> dict[str, list[str]]:
+        items = s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch.id,
+                                                        DisposalItem.state == "listed")).scalars().all()
+        dossiers = s.execute(sa.select(Dossier).where(Dossier.id.in_([i.dossier_id for i in items]))).scalars().all()
+        held = self.guard.held_dossiers(s, dossiers)
+        for i in items:
+            if i.dossier_id in held:
+                i.state, i.note = "excluded", "phong tỏa: " + ", ".join(held[i.dossier_id])
+        if held:
+            audit.append(s, at=self.clock.now(), actor=actor, action="disposal.exclude_held", outcome="warning",
+                         target_type="disposal_batch", target_id=batch.id, detail={"held": held})
+        return held
+
+    def _listed(self, s: Session, batch_id: str) -> list[DisposalItem]:
+        return list(s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch_id,
+                                                            DisposalItem.state == "listed")).scalars())
+
+    # steps -------------------------------------------------------------------------------------
+    def propose(self, *, title: str, explanation: str, council: Sequence[str], actor: str,
+                dossier_ids: Sequence[str] | None = None, proposal_record_id: str | None = None,
+                appraisal_required: bool = False) -> dict:
+        """candidate → listed: the Danh mục with the Bản thuyết minh and the Tờ trình."""
+        council = list(dict.fromkeys(council))
+        if len(council) < self.min_council:
+            raise WorkflowError(f"the council needs at least {self.min_council} members",
+                                f"Hội đồng xét hủy cần ít nhất {self.min_council} thành viên")
+        if not explanation.strip():
+            raise WorkflowError("the list needs an explanation", "Danh mục phải kèm Bản thuyết minh")
+        with self.catalogue.session() as s:
+            q = sa.select(DisposalItem).where(DisposalItem.state == "candidate")
+            if dossier_ids is not None:
+                q = q.where(DisposalItem.dossier_id.in_(list(dossier_ids)))
+            items = s.execute(q).scalars().all()
+            if not items:
+                raise WorkflowError("no candidates to list", "Không có hồ sơ nào trong danh mục Xem xét hủy")
+            batch = DisposalBatch(id=str(uuid.uuid4()), state="candidate", title=title, explanation=explanation,
+                                  proposal_record_id=proposal_record_id, proposed_by=actor,
+                                  proposed_at=self.clock.now(), council=council,
+                                  appraisal_required=appraisal_required)
+            s.add(batch)
+            s.flush()
+            for i in items:
+                i.batch_id, i.state = batch.id, "listed"
+            s.flush()
+            self._transition(s, batch, "listed", actor=actor, why=explanation, council=council,
+                             dossiers=[i.dossier_id for i in items], proposal_record_id=proposal_record_id)
+            held = self._exclude_held(s, batch, actor=actor)
+            return {"batch_id": batch.id, "listed": [i.dossier_id for i in items if i.dossier_id not in held],
+                    "excluded_held": held}
+
+    def vote(self, batch_id: str, *, member: str, vote: str, opinion: str | None = None) -> None:
+        if vote not in VOTES:
+            raise WorkflowError(f"vote must be one of {VOTES}", "Ý kiến phải là approve, reject hoặc abstain")
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "listed")
+            if member not in (batch.council or []):
+                raise WorkflowError(f"{member} is not a council member", f"{member} không phải thành viên Hội đồng")
+            existing = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id,
+                                                               DisposalVote.member == member)).scalar()
+            if existing is not None:
+                raise WorkflowError(f"{member} has already voted", f"{member} đã cho ý kiến")
+            s.add(DisposalVote(batch_id=batch_id, member=member, vote=vote, opinion=opinion, voted_at=self.clock.now()))
+            audit.append(s, at=self.clock.now(), actor=member, action="disposal.vote", target_type="disposal_batch",
+                         target_id=batch_id, detail={"vote": vote, "opinion": opinion})
+
+    def close_review(self, batch_id: str, *, minutes_record_id: str, actor: str) -> dict:
+        """listed → council_reviewed (a majority of the council approves) or rejected; the
+        dissent goes into the audit entry and the result."""
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "listed")
+            if s.get(Record, minutes_record_id) is None:
+                raise WorkflowError("the council minutes must be an archived record",
+                                    "Biên bản họp Hội đồng phải được lưu trong kho trước")
+            votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)).scalars().all()
+            approve = sum(v.vote == "approve" for v in votes)
+            dissent = [{"member": v.member, "vote": v.vote, "opinion": v.opinion} for v in votes if v.vote != "approve"]
+            majority = approve * 2 > len(batch.council or [])
+            batch.council_minutes_record_id = minutes_record_id
+            result = {"approve": approve, "members": len(batch.council or []), "dissent": dissent,
+                      "majority": majority}
+            self._transition(s, batch, "council_reviewed" if majority else "rejected", actor=actor,
+                             why="Hội đồng xét hủy biểu quyết theo đa số", **result,
+                             minutes_record_id=minutes_record_id)
+            if not majority:
+                for i in self._listed(s, batch_id):
+                    i.state, i.note = "excluded", "Hội đồng không đồng ý hủy"
+            else:
+                self._exclude_held(s, batch, actor=actor)
+            return result
+
+    def request_appraisal(self, batch_id: str, *, letter_record_id: str | None, actor: str) -> None:
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "council_reviewed")
+            self._transition(s, batch, "appraisal_requested", actor=actor, why="Công văn đề nghị thẩm định",
+                             letter_record_id=letter_record_id)
+
+    def record_appraisal(self, batch_id: str, *, appraisal_record_id: str, agreed: bool, actor: str,
+                         opinion: str | None = None) -> None:
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "appraisal_requested")
+            batch.appraisal_record_id = appraisal_record_id
+            self._transition(s, batch, "appraised" if agreed else "rejected", actor=actor,
+                             why=opinion or "Văn bản thẩm định", appraisal_record_id=appraisal_record_id)
+            if agreed:
+                self._exclude_held(s, batch, actor=actor)
+
+    def approve(self, batch_id: str, *, decision_record_id: str, actor: str) -> dict:
+        """→ approved with the Quyết định hủy; never by the proposer."""
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "council_reviewed", "appraised")
+            if batch.appraisal_required and batch.state != "appraised":
+                raise WorkflowError("this agency needs an external appraisal before approval",
+                                    "Cơ quan thuộc nguồn nộp lưu: phải có văn bản thẩm định trước khi quyết định hủy")
+            if actor == batch.proposed_by:
+                raise WorkflowError("the approver cannot be the proposer (two-person rule)",
+                                    "Người quyết định hủy không được là người đề nghị hủy")
+            if s.get(Record, decision_record_id) is None:
+                raise WorkflowError("the decision must be an archived record",
+                                    "Quyết định hủy phải được lưu trong kho trước")
+            batch.decision_record_id, batch.approved_by, batch.approved_at = decision_record_id, actor, self.clock.now()
+            self._transition(s, batch, "approved", actor=actor, why="Quyết định hủy", decision_record_id=decision_record_id)
+            held = self._exclude_held(s, batch, actor=actor)
+            return {"batch_id": batch_id, "excluded_held": held}
+
+    # destruction -------------------------------------------------------------------------------
+    def _record_ids(self, s: Session, batch_id: str) -> list[str]:
+        dossier_ids = [i.dossier_id for i in self._listed(s, batch_id)]
+        return list(s.execute(sa.select(Record.id).where(Record.dossier_id.in_(dossier_ids),
+                                                         Record.status != "disposed").order_by(Record.id)).scalars())
+
+    def plan(self, batch_id: str) -> list[dict]:
+        """The dry run: exactly what ``destroy`` would remove now."""
+        with self.catalogue.session() as s:
+            self._batch(s, batch_id)
+            ids = self._record_ids(s, batch_id)
+        return [p.as_dict() for p in self.destruction.plan(ids)]
+
+    def destroy(self, batch_id: str, *, actor: str, dry_run: bool = False) -> dict:
+        if dry_run:
+            return {"batch_id": batch_id, "dry_run": True, "records": self.plan(batch_id)}
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id, "approved", "destroying")
+            if actor == batch.proposed_by:
+                raise WorkflowError("the proposer cannot carry out the destruction",
+                                    "Người đề nghị hủy không được tự thực hiện việc hủy")
+            decision = f"Quyết định hủy (văn bản {batch.decision_record_id}) do {batch.approved_by} phê duyệt"
+            ids = self._record_ids(s, batch_id)
+            if batch.state == "approved":
+                self._transition(s, batch, "destroying", actor=actor, why=decision, records=len(ids))
+        report = self.destruction.destroy(ids, actor=actor, decision=decision, batch_id=batch_id)
+        return self._complete(batch_id, actor=actor, report=report.as_dict())
+
+    def resume(self, *, actor: str) -> list[dict]:
+        """Finish interrupted destructions and the batches they belong to."""
+        self.destruction.resume(actor=actor)
+        with self.catalogue.session() as s:
+            batches = list(s.execute(sa.select(DisposalBatch.id).where(DisposalBatch.state == "destroying")).scalars())
+        return [self._complete(b, actor=actor, report={"resumed": True}) for b in batches]
+
+    def _complete(self, batch_id: str, *, actor: str, report: dict) -> dict:
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id)
+            if self.destruction.pending():
+                return {"batch_id": batch_id, "state": batch.state, **report}
+            # dossiers whose records are all gone are destroyed; the others (held, locked) are
+            # taken out of the batch and stay in the archive
+            for i in self._listed(s, batch_id):
+                live = s.execute(sa.select(Record.id).where(Record.dossier_id == i.dossier_id,
+                                                            Record.status != "disposed").limit(1)).first()
+                if live is None:
+                    i.state = "destroyed"
+                elif batch.state == "destroying":
+                    i.state, i.note = "excluded", "không hủy: tài liệu bị phong tỏa hoặc khóa lưu giữ"
+            info = {"id": batch.id, "title": batch.title, "proposed_by": batch.proposed_by,
+                    "approved_by": batch.approved_by, "council": batch.council, "actor": actor,
+                    "decision": f"Quyết định hủy tài liệu (văn bản lưu trữ {batch.decision_record_id})",
+                    "minutes_record_id": batch.minutes_record_id}
+        register = self.destruction.register(batch_id)
+        minutes_id = info["minutes_record_id"]
+        if minutes_id is None and register:
+            minutes_id = self._issue_minutes(info, register, actor=actor)
+        with self.catalogue.session() as s:
+            batch = self._batch(s, batch_id)
+            batch.minutes_record_id = minutes_id
+            remaining = self._listed(s, batch_id)
+            if batch.state == "destroying" and not remaining:
+                batch.destroyed_at = self.clock.now()
+                self._transition(s, batch, "destroyed", actor=actor, why="Biên bản hủy tài liệu",
+                                 minutes_record_id=minutes_id, destroyed=len(register))
+            return {"batch_id": batch_id, "state": batch.state, "minutes_record_id": minutes_id,
+                    "remaining_dossiers": [i.dossier_id for i in remaining], **report}
+
+    def _issue_minutes(self, batch: dict, register: list[dict], *, actor: str) -> str:
+        cfg = self.minutes_config
+        now = self.clock.now()
+        pdf = minutes.render(organ_name=cfg.organ_name, number=f"{batch['id'][:8]}/BB-HTL", place=cfg.place, at=now,
+                             batch=batch, items=register)
+        if cfg.keys_dir is not None:
+            pdf = minutes.sign(pdf, ensure_archive_identity(cfg.keys_dir))
+        created = self.archive.create_record(
+            io.BytesIO(pdf), filename=f"bien-ban-huy-{batch['id'][:8]}.pdf", media_type="application/pdf",
+            actor=actor, metadata=RecordMetadata(
+                type_name="Biên bản", code_notation="BB-HTL", organ_name=cfg.organ_name[:200],
+                subject=f"Biên bản hủy tài liệu lưu trữ hết giá trị — {batch['title']}"[:500], issued_date=now.date(),
+                extra={"disposal_batch_id": batch["id"], "destroyed_records": len(register),
+                       "retention": "permanent (hồ sơ hủy tài liệu, không bao giờ đến hạn)"}))
+        return created.record_id
+
+    def status(self, batch_id: str) -> dict:
+        with self.catalogue.session() as s:
+            b = self._batch(s, batch_id)
+            items = s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch_id)).scalars().all()
+            votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)).scalars().all()
+            return {"batch_id": b.id, "state": b.state, "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
+                    "proposed_by": b.proposed_by, "approved_by": b.approved_by, "council": b.council,
+                    "minutes_record_id": b.minutes_record_id, "decision_record_id": b.decision_record_id,
+                    "items": [{"dossier_id": i.dossier_id, "state": i.state, "note": i.note} for i in items],
+                    "votes": [{"member": v.member, "vote": v.vote, "opinion": v.opinion} for v in votes]}

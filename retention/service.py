@@ -1,0 +1,409 @@
+"""RetentionService: assignments, due dates, the sweep, holds, object lock.
+
+* Assignment: rules (``retention.policy.classify``) applied on demand to records without a
+  decision; a dossier takes the longest period of its documents unless a manual decision (with a
+  recorded reason) says otherwise; every change is audited and keeps the schedule version.
+* Due dates live in ``dossiers.due_date`` (indexed) so "due as of D" is an index range scan.
+* ``sweep`` puts the dossiers due for review into the list "Xem xét hủy" (``disposal_items``,
+  state ``candidate``), skipping held ones, and writes reminders for transfers to the historical
+  archive (12 months and 30 days ahead, requirements-vn.md §8.7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from archive import audit
+from archive.catalogue import Catalogue
+from archive.catalogue.models import Component, Dossier, Record
+from archive.catalogue.retention_tables import (
+    DisposalItem,
+    RetentionAssignment,
+    RetentionNotification,
+)
+from archive.errors import ObjectLocked, ObjectNotFound, RecordNotFound
+from archive.objects.base import ObjectStore
+from archive.ports import Clock, SystemClock
+from retention import holds as holds_mod
+from retention import schedules
+from retention.policy import (
+    TRANSFER_REGISTER_DAYS,
+    Action,
+    Assignment,
+    Period,
+    PolicyError,
+    classify,
+    due,
+    longest,
+)
+
+BATCH = 5000
+FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
+"""Retain-until of permanent originals in the object store (extended as needed)."""
+
+
+@dataclass
+class SweepReport:
+    as_of: date
+    listed: list[str] = field(default_factory=list)
+    """Dossiers newly put in the list "Xem xét hủy"."""
+    held: list[str] = field(default_factory=list)
+    transfer_reminders: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "listed": len(self.listed), "held": self.held,
+                "transfer_reminders": len(self.transfer_reminders), "listed_ids": self.listed[:1000]}
+
+
+def _assignment_row(target_type: str, target_id: str, a: Assignment, item_id: str, *, actor: str, at: datetime,
+                    event_date: date | None = None) -> RetentionAssignment:
+    return RetentionAssignment(
+        id=str(uuid.uuid4()), target_type=target_type, target_id=target_id, item_id=item_id,
+        schedule_code=a.schedule_code, schedule_version=a.schedule_version, item_code=a.item.code,
+        period=str(a.period), trigger=str(a.item.trigger), action=str(a.item.action), method=a.method,
+        rule_id=a.rule_id, reason=a.reason, event_date=event_date, assigned_at=at, assigned_by=actor)
+
+
+def _current(s: Session, target_type: str, target_id: str) -> RetentionAssignment | None:
+    return s.execute(sa.select(RetentionAssignment).where(
+        RetentionAssignment.target_type == target_type, RetentionAssignment.target_id == target_id,
+        RetentionAssignment.superseded_at.is_(None))).scalar()
+
+
+def _as_assignment(row: RetentionAssignment, s: Session) -> Assignment:
+    item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, row.item_id))
+    return Assignment(item=item, schedule_code=row.schedule_code, schedule_version=row.schedule_version,
+                      method=row.method, rule_id=row.rule_id, reason=row.reason)
+
+
+class RetentionService:
+    def __init__(self, catalogue: Catalogue, *, clock: Clock | None = None):
+        self.catalogue = catalogue
+        self.clock = clock or SystemClock()
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    # schedules ---------------------------------------------------------------------------------
+    def ensure_sample(self, actor: str) -> int:
+        with self.catalogue.session() as s:
+            return schedules.ensure_sample(s, actor=actor, at=self._now())
+
+    def save_schedule(self, schedule, actor: str) -> tuple[int, bool]:
+        with self.catalogue.session() as s:
+            return schedules.save_schedule(s, schedule, actor=actor, at=self._now())
+
+    def add_rule(self, *, actor: str, **kw) -> str:
+        with self.catalogue.session() as s:
+            return schedules.add_rule(s, actor=actor, at=self._now(), **kw)
+
+    # assignment --------------------------------------------------------------------------------
+    def _item_id(self, s: Session, a: Assignment) -> str:
+        return schedules.item_row(s, a.schedule_code, a.item.code, a.schedule_version).id
+
+    def _set(self, s: Session, target_type: str, target_id: str, a: Assignment, *, actor: str,
+             event_date: date | None = None) -> RetentionAssignment:
+        now = self._now()
+        old = _current(s, target_type, target_id)
+        if old is not None:
+            old.superseded_at = now
+        row = _assignment_row(target_type, target_id, a, self._item_id(s, a), actor=actor, at=now,
+                              event_date=event_date or (old.event_date if old else None))
+        s.add(row)
+        s.flush()
+        audit.append(s, at=now, actor=actor, action="retention.assign", target_type=target_type,
+                     target_id=target_id, detail={**a.as_dict(), "previous": old.item_code if old else None,
+                                                  "previous_period": old.period if old else None})
+        return row
+
+    def apply_rules(self, *, actor: str, record_ids: Sequence[str] | None = None,
+                    dossier_ids: Sequence[str] | None = None) -> dict:
+        """Assign by rule every record (in scope) without a current decision; recompute dossiers.
+
+        Records that already have a decision keep it: re-deciding is a manual change."""
+        assigned, unmatched, touched = 0, [], set(dossier_ids or [])
+        with self.catalogue.session() as s:
+            rules = schedules.load_rules(s)
+            q = sa.select(Record, Dossier).outerjoin(Dossier, Dossier.id == Record.dossier_id).where(
+                Record.status != "disposed")
+            if record_ids is not None:
+                q = q.where(Record.id.in_(list(record_ids)))
+            if dossier_ids is not None:
+                q = q.where(Record.dossier_id.in_(list(dossier_ids)))
+            for rec, dossier in s.execute(q).all():
+                if _current(s, "record", rec.id) is not None:
+                    continue
+                a = classify(holds_mod.record_fields(rec, dossier), rules)
+                if a is None:
+                    unmatched.append(rec.id)
+                    continue
+                self._set(s, "record", rec.id, a, actor=actor)
+                assigned += 1
+                if rec.dossier_id:
+                    touched.add(rec.dossier_id)
+            for did in sorted(touched):
+                self._recompute(s, did, actor=actor)
+        return {"assigned": assigned, "unmatched": unmatched, "dossiers": sorted(touched)}
+
+    def assign_manual(self, target_type: str, target_id: str, *, schedule_code: str, item_code: str,
+                      reason: str, actor: str, event_date: date | None = None) -> dict:
+        """A manual decision, only with a recorded reason (audited)."""
+        if target_type not in ("record", "dossier"):
+            raise PolicyError("target must be a record or a dossier", "Đối tượng phải là văn bản hoặc hồ sơ")
+        if not reason or not reason.strip():
+            raise PolicyError("a manual retention change needs a reason",
+                              "Thay đổi thời hạn lưu trữ thủ công phải ghi rõ lý do")
+        with self.catalogue.session() as s:
+            model = Record if target_type == "record" else Dossier
+            target = s.get(model, target_id)
+            if target is None:
+                raise RecordNotFound(f"no {target_type} {target_id}", f"Không tìm thấy {target_id}")
+            sched = schedules.load_schedule(s, schedule_code)
+            a = Assignment(item=sched.item(item_code), schedule_code=sched.code, schedule_version=sched.version or 0,
+                           method="manual", reason=reason.strip())
+            self._set(s, target_type, target_id, a, actor=actor, event_date=event_date)
+            did = target_id if target_type == "dossier" else target.dossier_id
+            result = self._recompute(s, did, actor=actor) if did else None
+        return {"assignment": a.as_dict(), "dossier": result}
+
+    def record_event(self, dossier_id: str, event_date: date, *, actor: str) -> dict:
+        """Record the date of the triggering event (event triggers are not due until it is known)."""
+        with self.catalogue.session() as s:
+            row = _current(s, "dossier", dossier_id)
+            if row is None:
+                raise PolicyError(f"dossier {dossier_id} has no retention decision",
+                                  f"Hồ sơ {dossier_id} chưa được xác định thời hạn lưu trữ")
+            row.event_date = event_date
+            audit.append(s, at=self._now(), actor=actor, action="retention.event", target_type="dossier",
+                         target_id=dossier_id, detail={"event_date": event_date.isoformat()})
+            return self._recompute(s, dossier_id, actor=actor)
+
+    def _recompute(self, s: Session, dossier_id: str, *, actor: str) -> dict:
+        """The dossier's decision (manual wins; else the longest of its documents) and due date."""
+        dossier = s.get(Dossier, dossier_id)
+        if dossier is None:
+            raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
+        current = _current(s, "dossier", dossier_id)
+        if current is None or current.method != "manual":
+            rows = s.execute(sa.select(RetentionAssignment).join(Record, sa.and_(
+                RetentionAssignment.target_type == "record", RetentionAssignment.target_id == Record.id)).where(
+                Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).scalars().all()
+            best = longest(_as_assignment(r, s) for r in rows)
+            if best is not None and (current is None or (current.item_id, current.schedule_version)
+                                     != (self._item_id(s, best), best.schedule_version)):
+                best = Assignment(item=best.item, schedule_code=best.schedule_code,
+                                  schedule_version=best.schedule_version, method="derived",
+                                  reason="thời hạn dài nhất của các văn bản trong hồ sơ (Luật Lưu trữ 2024, Điều 15)")
+                current = self._set(s, "dossier", dossier_id, best, actor=actor)
+        if current is None:
+            return {"dossier_id": dossier_id, "due_date": None, "due_action": None}
+        item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, current.item_id))
+        end_year = dossier.end_date.year if dossier.end_date else dossier.year
+        d = due(item, end_year=end_year, event_date=current.event_date, fields=holds_mod.dossier_fields(dossier))
+        period = Period.parse(current.period)
+        dossier.due_date = d.date
+        dossier.due_action = str(d.action) if d.action else None
+        dossier.retention = period.label_vi
+        dossier.retention_years = period.years
+        dossier.permanent = period.permanent
+        return {"dossier_id": dossier_id, "item_code": current.item_code, "period": current.period,
+                "due_date": d.date.isoformat() if d.date else None, "due_action": dossier.due_action}
+
+    def recompute(self, dossier_id: str, *, actor: str) -> dict:
+        with self.catalogue.session() as s:
+            return self._recompute(s, dossier_id, actor=actor)
+
+    # due dates ---------------------------------------------------------------------------------
+    def _due_query(self, as_of: date, action: Action):
+        return (sa.select(Dossier.id, Dossier.code, Dossier.title, Dossier.due_date, Dossier.retention)
+                .where(Dossier.due_date <= as_of, Dossier.due_action == str(action), Dossier.status != "disposed")
+                .order_by(Dossier.due_date, Dossier.id))
+
+    def due(self, as_of: date, *, action: Action = Action.REVIEW_DESTROY, limit: int | None = None) -> list[dict]:
+        """Dossiers due on or before ``as_of``, with their schedule item (index range scan on due_date)."""
+        with self.catalogue.session() as s:
+            q = self._due_query(as_of, action)
+            rows = s.execute(q.limit(limit) if limit else q).all()
+            out, ids = [], [r.id for r in rows]
+            items: dict[str, RetentionAssignment] = {}
+            for i in range(0, len(ids), BATCH):
+                for a in s.execute(sa.select(RetentionAssignment).where(
+                        RetentionAssignment.target_type == "dossier",
+                        RetentionAssignment.target_id.in_(ids[i:i + BATCH]),
+                        RetentionAssignment.superseded_at.is_(None))).scalars():
+                    items[a.target_id] = a
+            for r in rows:
+                a = items.get(r.id)
+                out.append({"dossier_id": r.id, "code": r.code, "title": r.title, "due_date": r.due_date.isoformat(),
+                            "action": str(action), "retention": r.retention,
+                            "schedule": f"{a.schedule_code} v{a.schedule_version}" if a else None,
+                            "item_code": a.item_code if a else None})
+            return out
+
+    def explain_due(self, as_of: date, *, no_seqscan: bool = False) -> str:
+        """The database's plan for the due query (bench and docs). ``no_seqscan`` shows on a tiny
+        PostgreSQL table the plan it uses on a large one (``enable_seqscan = off``)."""
+        q = self._due_query(as_of, Action.REVIEW_DESTROY)
+        with self.catalogue.engine.connect() as conn:
+            if no_seqscan and self.catalogue.dialect == "postgresql":
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            sql = str(q.compile(conn, compile_kwargs={"literal_binds": True}))
+            prefix = "EXPLAIN QUERY PLAN " if self.catalogue.dialect == "sqlite" else "EXPLAIN "
+            return "\n".join(" ".join(str(c) for c in row) for row in conn.exec_driver_sql(prefix + sql))
+
+    # the sweep ---------------------------------------------------------------------------------
+    def sweep(self, as_of: date | None = None, *, actor: str) -> SweepReport:
+        """Move the dossiers due for review into "Xem xét hủy" and write transfer reminders."""
+        now = self._now()
+        as_of = as_of or now.date()
+        report = SweepReport(as_of=as_of)
+        guard = holds_mod.HoldGuard()
+        with self.catalogue.session() as s:
+            listed = sa.select(DisposalItem.id).where(DisposalItem.dossier_id == Dossier.id,
+                                                      DisposalItem.state != "excluded")
+            due_rows = s.execute(sa.select(Dossier).where(
+                Dossier.due_date <= as_of, Dossier.due_action == str(Action.REVIEW_DESTROY),
+                Dossier.status != "disposed", ~sa.exists(listed))).scalars().all()
+            held = guard.held_dossiers(s, due_rows)
+            report.held = sorted(held)
+            new = [d for d in due_rows if d.id not in held]
+            if new:
+                s.execute(sa.insert(DisposalItem), [
+                    {"id": str(uuid.uuid4()), "dossier_id": d.id, "batch_id": None, "state": "candidate",
+                     "reason": "expired", "due_date": d.due_date, "added_at": now} for d in new])
+            report.listed = [d.id for d in new]
+            # transfer reminders: register 12 months ahead, and 30 days ahead
+            horizon = as_of + timedelta(days=TRANSFER_REGISTER_DAYS)
+            transfers = s.execute(sa.select(Dossier.id, Dossier.code, Dossier.due_date).where(
+                Dossier.due_date <= horizon, Dossier.due_action == str(Action.TRANSFER),
+                Dossier.status != "disposed")).all()
+            have = set()
+            for i in range(0, len(transfers), BATCH):
+                have |= set(s.execute(sa.select(RetentionNotification.kind, RetentionNotification.target_id,
+                                                RetentionNotification.due_date).where(
+                    RetentionNotification.target_id.in_([t.id for t in transfers[i:i + BATCH]]))).all())
+            notes = []
+            for t in transfers:
+                kind = "transfer_due" if t.due_date <= as_of + timedelta(days=30) else "transfer_register"
+                if (kind, t.id, t.due_date) in have:
+                    continue
+                msg = (f"Hồ sơ {t.code} đến hạn nộp lưu vào lưu trữ lịch sử ngày {t.due_date:%d/%m/%Y}"
+                       if kind == "transfer_due" else
+                       f"Hồ sơ {t.code} cần đăng ký nộp lưu vào lưu trữ lịch sử (hạn {t.due_date:%d/%m/%Y})")
+                notes.append({"kind": kind, "target_id": t.id, "due_date": t.due_date, "message": msg,
+                              "created_at": now})
+                report.transfer_reminders.append(t.id)
+            if new:
+                notes.append({"kind": "review_list", "target_id": str(uuid.uuid4()), "due_date": as_of,
+                              "message": f"Đã đưa {len(new)} hồ sơ hết thời hạn lưu trữ vào danh mục Xem xét hủy "
+                                         f"(tính đến ngày {as_of:%d/%m/%Y})", "created_at": now})
+            if notes:
+                s.execute(sa.insert(RetentionNotification), notes)
+            audit.append(s, at=now, actor=actor, action="retention.sweep", target_type="sweep",
+                         target_id=as_of.isoformat(),
+                         detail={"listed": len(report.listed), "held": report.held,
+                                 "transfer_reminders": len(report.transfer_reminders)})
+        return report
+
+    def candidates(self) -> list[dict]:
+        with self.catalogue.session() as s:
+            rows = s.execute(sa.select(DisposalItem, Dossier).join(Dossier, Dossier.id == DisposalItem.dossier_id)
+                             .where(DisposalItem.state == "candidate").order_by(DisposalItem.due_date)).all()
+            return [{"item_id": i.id, "dossier_id": d.id, "code": d.code, "title": d.title,
+                     "due_date": i.due_date.isoformat() if i.due_date else None, "reason": i.reason,
+                     "state": "Xem xét hủy"} for i, d in rows]
+
+    def notifications(self, *, unread_only: bool = True) -> list[dict]:
+        with self.catalogue.session() as s:
+            q = sa.select(RetentionNotification).order_by(RetentionNotification.id)
+            if unread_only:
+                q = q.where(RetentionNotification.read_at.is_(None))
+            return [{"id": n.id, "kind": n.kind, "target_id": n.target_id, "message": n.message,
+                     "due_date": n.due_date.isoformat() if n.due_date else None} for n in s.execute(q).scalars()]
+
+    # holds -------------------------------------------------------------------------------------
+    def place_hold(self, *, authority: str, reason: str, scope_type: str, scope: dict[str, Any], actor: str,
+                   store: ObjectStore | None = None) -> str:
+        with self.catalogue.session() as s:
+            hold_id = holds_mod.place(s, authority=authority, reason=reason, scope_type=scope_type, scope=scope,
+                                      actor=actor, at=self._now())
+        if store is not None:
+            self.mirror_legal_holds(store, actor=actor)
+        return hold_id
+
+    def release_hold(self, hold_id: str, *, reason: str, actor: str, store: ObjectStore | None = None) -> None:
+        with self.catalogue.session() as s:
+            holds_mod.release(s, hold_id, reason=reason, actor=actor, at=self._now())
+        if store is not None:
+            self.mirror_legal_holds(store, actor=actor)
+
+    def held_records(self, record_ids: Sequence[str]) -> dict[str, list[str]]:
+        with self.catalogue.session() as s:
+            return holds_mod.HoldGuard().held(s, record_ids)
+
+    # object lock -------------------------------------------------------------------------------
+    def _object_keys(self, s: Session, dossier_ids: Sequence[str] | None):
+        q = (sa.select(Component.storage_key, Component.record_id, Dossier.due_date, Dossier.permanent,
+                       Dossier.due_action)
+             .join(Record, Record.id == Component.record_id).join(Dossier, Dossier.id == Record.dossier_id)
+             .where(Component.status == "present", Component.role == "original"))
+        if dossier_ids is not None:
+            q = q.where(Dossier.id.in_(list(dossier_ids)))
+        return s.execute(q).all()
+
+    def apply_object_lock(self, store: ObjectStore, *, actor: str, dossier_ids: Sequence[str] | None = None) -> dict:
+        """Originals get retain-until = their disposal date (end of that day, UTC); permanent ones, and
+        ones due for transfer, a far date. Retention is only ever extended (the store refuses to
+        shorten it), so a later, longer decision extends the lock; a shorter one leaves it."""
+        done, kept, failed = 0, 0, []
+        with self.catalogue.session() as s:
+            rows = self._object_keys(s, dossier_ids)
+        for key, record_id, due_date, permanent, action in rows:
+            if due_date is None and not permanent:
+                continue
+            until = (FAR_FUTURE if permanent or action == str(Action.TRANSFER) or due_date is None
+                     else datetime.combine(due_date + timedelta(days=1), time(), tzinfo=UTC))
+            try:
+                info = store.stat(key)
+                if info.retain_until is not None and info.retain_until >= until:
+                    kept += 1
+                    continue
+                store.set_retention(key, until)
+                done += 1
+            except (ObjectLocked, ObjectNotFound) as exc:
+                failed.append({"record_id": record_id, "storage_key": key, "error": str(exc)})
+        with self.catalogue.session() as s:
+            audit.append(s, at=self._now(), actor=actor, action="retention.object_lock",
+                         outcome="success" if not failed else "warning",
+                         detail={"extended": done, "unchanged": kept, "failed": len(failed)})
+        return {"extended": done, "unchanged": kept, "failed": failed}
+
+    def mirror_legal_holds(self, store: ObjectStore, *, actor: str) -> dict:
+        """Legal hold on each held record's objects; released on objects no longer held."""
+        on, off = 0, 0
+        with self.catalogue.session() as s:
+            comps = s.execute(sa.select(Component.record_id, Component.storage_key).where(
+                Component.status == "present")).all()
+            held = holds_mod.HoldGuard().held(s, sorted({c.record_id for c in comps}))
+        held_keys = {k for r, k in comps if r in held}
+        for _, key in comps:
+            try:
+                info = store.stat(key)
+                want = key in held_keys
+                if info.legal_hold != want:
+                    store.set_legal_hold(key, want)
+                    on += want
+                    off += not want
+            except (ObjectNotFound, ObjectLocked):
+                continue
+        with self.catalogue.session() as s:
+            audit.append(s, at=self._now(), actor=actor, action="retention.legal_hold.mirror",
+                         detail={"on": on, "off": off})
+        return {"on": on, "off": off}
