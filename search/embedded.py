@@ -378,5 +378,5 @@ class EmbeddedSearchBackend:
         q = Query.boolean_query(clauses)
         total = searcher.search(q, 1, count=True).count
         page, _ = self._collect(searcher, q, "relevance", None, size)
-        return SearchPage(total=total, hits=self._hits(searcher, page, Compiled(MatchAll(), [], set(), True),
+        return SearchPage(total=total, hits=self._hits(searcher, page, Compiled(MatchAll(), []),
                                                         SearchQuery(highlight=False)))

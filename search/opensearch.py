@@ -1,0 +1,321 @@
+"""OpenSearchBackend: the scale-out search backend (opensearch-py).
+
+* The mapping is versioned JSON (``mappings/records-v1.json``); indices are named
+  ``<prefix>-records-v1-<timestamp>`` and read and written through the alias ``<prefix>-records``.
+* ``title``/``body``/``meta`` are analysed by OpenSearch with ``vi_folded`` (a char filter maps
+  đ → d, then lowercase and ``asciifolding``; ``icu_folding`` is not assumed to be installed) and
+  serve matching and highlighting. The ``*_exact``, ``*_bi`` and ``skh`` streams come from
+  ``search.analysis`` already tokenised (tone placement cannot be expressed portably) and are split
+  on whitespace — the same tokens as the embedded backend.
+* The shared clause tree (``search.compile``) becomes Query DSL one to one; the principal's rule
+  is a ``filter`` of the same ``bool``, so hits, totals, aggregations, highlights, more-like-this
+  and ``search_after`` all see only readable records.
+* Reindex builds a new index and switches the alias atomically (one ``_aliases`` call); an
+  interrupted rebuild is found again by name (an index of this version not behind the alias) and
+  resumed after its highest record id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from search.backend import FacetValue, SearchHit, SearchPage
+from search.compile import FACET_FIELDS, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, PhraseQ, Range, Term, Terms
+from search.document import IndexDocument, tiebreak
+from search.highlight import refine_highlights
+from search.query import Principal, SearchQuery
+
+MAPPING_VERSION = "v1"
+MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
+SNIPPET_CHARS = 220
+
+
+def source(d: IndexDocument) -> dict[str, Any]:
+    """The OpenSearch document of an IndexDocument."""
+    body: dict[str, Any] = {"record_id": d.record_id, "so_ky_hieu": d.so_ky_hieu, "type_name": d.type_name,
+                            "organ_name": d.organ_name, "signer_name": d.signer_name}
+    body.update(d.keys())
+    body.update(d.texts())
+    body.update(d.analysed())
+    if d.issued_date:
+        body.update(date_key=d.issued_date.toordinal(), year=d.issued_date.year,
+                    month_key=d.issued_date.year * 100 + d.issued_date.month)
+    else:
+        body["date_key"] = 0
+    body["tiebreak"] = tiebreak(d.record_id)
+    return {k: v for k, v in body.items() if v not in (None, "")}
+
+
+def translate(c: Clause) -> dict[str, Any]:
+    """One clause of the shared tree → Query DSL."""
+    if isinstance(c, Term):
+        return {"term": {c.field: {"value": c.value, "boost": c.boost}}}
+    if isinstance(c, PhraseQ):
+        return {"match_phrase": {c.field: {"query": " ".join(c.values), "boost": c.boost}}}
+    if isinstance(c, Terms):
+        return {"terms": {c.field: list(c.values)}} if c.values else {"match_none": {}}
+    if isinstance(c, Range):
+        bounds = {}
+        if c.lo is not None:
+            bounds["gte"] = c.lo
+        if c.hi is not None:
+            bounds["lte"] = c.hi
+        return {"range": {c.field: bounds}} if bounds else {"match_all": {}}
+    if isinstance(c, MatchAll):
+        return {"match_all": {}}
+    if isinstance(c, MatchNone):
+        return {"match_none": {}}
+    if isinstance(c, Bool):
+        b: dict[str, Any] = {}
+        for name in ("must", "should", "must_not", "filter"):
+            items = getattr(c, name)
+            if items:
+                b[name] = [translate(x) for x in items]
+        if c.msm > 1:
+            b["minimum_should_match"] = c.msm
+        elif c.should and not (c.must or c.filter):
+            b["minimum_should_match"] = 1
+        if c.boost != 1.0:
+            b["boost"] = c.boost
+        return {"bool": b}
+    raise TypeError(f"cannot translate {c!r}")
+
+
+class _OpenSearchRebuild:
+    def __init__(self, backend: OpenSearchBackend):
+        self.backend = backend
+        self.target, self.resume_after = backend._rebuild_target()
+
+    def index(self, docs: Sequence[IndexDocument]) -> None:
+        self.backend._bulk_index(docs, self.target)
+
+    def checkpoint(self, last_record_id: str) -> None:
+        self.resume_after = last_record_id  # the new index itself is the checkpoint
+
+    def finish(self) -> None:
+        self.backend._switch_alias(self.target)
+
+
+class OpenSearchBackend:
+    name = "opensearch"
+
+    def __init__(self, url: str, *, index_prefix: str = "luutru", user: str | None = None,
+                 password: str | None = None, verify_certs: bool = True, ca_certs: str | None = None,
+                 timeout: float = 30.0, compiler: Compiler | None = None, client: Any = None):
+        from opensearchpy import OpenSearch
+
+        auth = (user, password or "") if user else None
+        self.client = client or OpenSearch(url, http_auth=auth, verify_certs=verify_certs, ca_certs=ca_certs,
+                                           timeout=timeout, ssl_show_warn=verify_certs)
+        self.prefix = index_prefix
+        self.alias = f"{index_prefix}-records"
+        self.compiler = compiler or Compiler()
+        self._ensure()
+
+    @classmethod
+    def from_settings(cls, s) -> OpenSearchBackend:
+        """Build from ``archive.settings.SearchSettings``."""
+        return cls(s.opensearch_url, index_prefix=s.index_prefix, user=s.opensearch_user,
+                   password=s.opensearch_password.get_secret_value() if s.opensearch_password else None,
+                   verify_certs=s.opensearch_verify_certs,
+                   ca_certs=str(s.opensearch_ca_certs) if s.opensearch_ca_certs else None)
+
+    def __enter__(self) -> OpenSearchBackend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def health(self) -> str:
+        h = self.client.cluster.health()
+        return f"OpenSearch {h['status']}, alias {self.alias}"
+
+    # index management -------------------------------------------------------------------------
+    @staticmethod
+    def _body() -> dict:
+        body = json.loads(MAPPING_FILE.read_text(encoding="utf-8"))
+        body.pop("_comment", None)
+        return body
+
+    def _new_index_name(self) -> str:
+        return f"{self.prefix}-records-{MAPPING_VERSION}-{time.strftime('%Y%m%d%H%M%S')}{int(time.time() * 1000) % 1000:03d}"
+
+    def _ensure(self) -> None:
+        if not self.client.indices.exists_alias(name=self.alias):
+            name = self._new_index_name()
+            self.client.indices.create(index=name, body=self._body())
+            self.client.indices.put_alias(index=name, name=self.alias)
+
+    def _aliased(self) -> list[str]:
+        return list(self.client.indices.get_alias(name=self.alias).keys())
+
+    def _rebuild_target(self) -> tuple[str, str | None]:
+        current = set(self._aliased())
+        pattern = f"{self.prefix}-records-{MAPPING_VERSION}-*"
+        pending = sorted(n for n in self.client.indices.get(index=pattern).keys() if n not in current)
+        if pending:
+            target = pending[-1]
+            self.client.indices.refresh(index=target)
+            res = self.client.search(index=target, body={"size": 1, "sort": [{"record_id": "desc"}],
+                                                         "_source": False})
+            hits = res["hits"]["hits"]
+            return target, (hits[0]["_id"] if hits else None)
+        target = self._new_index_name()
+        self.client.indices.create(index=target, body=self._body())
+        return target, None
+
+    def _switch_alias(self, target: str) -> None:
+        old = self._aliased()
+        actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
+        actions.append({"add": {"index": target, "alias": self.alias}})
+        self.client.indices.update_aliases(body={"actions": actions})  # atomic
+        for o in old:
+            if o != target:
+                self.client.indices.delete(index=o, ignore_unavailable=True)
+
+    def drop(self) -> None:
+        """Delete every index of this prefix (tests)."""
+        self.client.indices.delete(index=f"{self.prefix}-records-*", ignore_unavailable=True)
+
+    def begin_rebuild(self) -> _OpenSearchRebuild:
+        return _OpenSearchRebuild(self)
+
+    # writing ----------------------------------------------------------------------------------
+    def _bulk_index(self, docs: Sequence[IndexDocument], index: str) -> None:
+        if not docs:
+            return
+        lines: list[dict] = []
+        for d in docs:
+            lines.append({"index": {"_index": index, "_id": d.record_id}})
+            lines.append(source(d))
+        res = self.client.bulk(body=lines)
+        if res.get("errors"):
+            failed = [i for i in res["items"] if i["index"].get("error")]
+            raise RuntimeError(f"OpenSearch refused {len(failed)} documents: {failed[0]['index']['error']}")
+
+    def index(self, docs: Sequence[IndexDocument]) -> None:
+        self._bulk_index(docs, self.alias)
+
+    def delete(self, record_ids: Sequence[str]) -> None:
+        if not record_ids:
+            return
+        lines = [{"delete": {"_index": self.alias, "_id": rid}} for rid in record_ids]
+        self.client.bulk(body=lines)  # a missing id is a 404 item, not an error: delete is idempotent
+
+    def refresh(self) -> None:
+        self.client.indices.refresh(index=self.alias)
+
+    def iter_ids(self, page: int = 5000) -> Iterator[str]:
+        after = None
+        while True:
+            body: dict[str, Any] = {"size": page, "sort": [{"record_id": "asc"}], "_source": False,
+                                    "query": {"match_all": {}}}
+            if after is not None:
+                body["search_after"] = after
+            hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+            for h in hits:
+                yield h["_id"]
+            if len(hits) < page:
+                return
+            after = hits[-1]["sort"]
+
+    # searching --------------------------------------------------------------------------------
+    def _sort(self, sort: str) -> list:
+        if sort == "relevance":
+            return [{"_score": "desc"}, {"tiebreak": "asc"}]
+        return [{"date_key": "desc" if sort == "date_desc" else "asc"}, {"tiebreak": "asc"}]
+
+    def _bool(self, compiled: Compiled) -> dict:
+        return translate(Bool(must=(compiled.query,), filter=tuple(compiled.filters)))
+
+    def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
+        compiled = self.compiler.compile(query, principal)
+        sort = query.sort if compiled.scored or query.sort != "relevance" else "date_desc"
+        body: dict[str, Any] = {"query": self._bool(compiled), "size": query.size + 1, "sort": self._sort(sort),
+                                "track_total_hits": True, "track_scores": True,
+                                "_source": ["record_id", "so_ky_hieu", "title", "type_name", "organ_name",
+                                            "signer_name", "date_key", "access_level", "dossier_id", "fonds_id"]}
+        if query.search_after is not None:
+            body["search_after"] = list(query.search_after)
+        if query.highlight and compiled.highlight:
+            hq = {"bool": {"should": [{"terms": {f: sorted(compiled.highlight)}} for f in ("body", "title")]}}
+            body["highlight"] = {"encoder": "html", "pre_tags": ["<b>"], "post_tags": ["</b>"],
+                                 "highlight_query": hq, "fields": {
+                                     "body": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 1,
+                                              "no_match_size": SNIPPET_CHARS},
+                                     "title": {"number_of_fragments": 0}}}
+        aggs: dict[str, Any] = {}
+        for name in query.facets:
+            aggs[f"f_{name}"] = {"terms": {"field": FACET_FIELDS[name], "size": 100 if name == "year" else 50}}
+        if query.histogram:
+            field = "year" if query.histogram == "year" else "month_key"
+            aggs["histogram"] = {"terms": {"field": field, "size": 10_000}}
+        if aggs:
+            body["aggs"] = aggs
+        res = self.client.search(index=self.alias, body=body)
+        raw_hits = res["hits"]["hits"]
+        more = len(raw_hits) > query.size
+        raw_hits = raw_hits[:query.size]
+        hits = [self._hit(h, compiled, query, sort) for h in raw_hits]
+        facets = {}
+        for name in query.facets:
+            buckets = res["aggregations"][f"f_{name}"]["buckets"]
+            facets[name] = sorted((FacetValue(str(b["key"]), b["doc_count"]) for b in buckets if b["doc_count"]),
+                                  key=lambda v: (-v.count, v.value))
+        histogram = []
+        if query.histogram:
+            for b in res["aggregations"]["histogram"]["buckets"]:
+                k = int(b["key"])
+                label = str(k) if query.histogram == "year" else f"{k // 100:04d}-{k % 100:02d}"
+                histogram.append(FacetValue(label, b["doc_count"]))
+            histogram.sort(key=lambda v: v.value)
+        next_after = tuple(raw_hits[-1]["sort"]) if more and raw_hits else None
+        return SearchPage(total=res["hits"]["total"]["value"], hits=hits, facets=facets, histogram=histogram,
+                          next_after=next_after)
+
+    def _hit(self, h: dict, compiled: Compiled, query: SearchQuery, sort: str) -> SearchHit:
+        s = h.get("_source", {})
+        snippet = None
+        hl = h.get("highlight", {})
+        for name in ("body", "title"):
+            if hl.get(name) and "<b>" in hl[name][0]:
+                snippet = refine_highlights(hl[name][0], compiled)
+                break
+        if snippet is None and hl.get("body"):
+            snippet = hl["body"][0]
+        dk = s.get("date_key")
+        score = h.get("_score") or 0.0
+        return SearchHit(record_id=s.get("record_id", h["_id"]),
+                         score=float(score) if compiled.scored and sort == "relevance" else 0.0,
+                         so_ky_hieu=s.get("so_ky_hieu"), title=s.get("title"),
+                         date=date.fromordinal(dk) if dk else None, snippet=snippet, type_name=s.get("type_name"),
+                         organ_name=s.get("organ_name"), signer_name=s.get("signer_name"),
+                         access_level=s.get("access_level"), dossier_id=s.get("dossier_id"),
+                         fonds_id=s.get("fonds_id"))
+
+    def more_like_this(self, record_id: str, principal: Principal, *, size: int = 10) -> SearchPage:
+        compiled = self.compiler.compile(SearchQuery(), principal)
+        filters = [translate(f) for f in compiled.filters]
+        readable = self.client.search(index=self.alias, body={
+            "size": 0, "track_total_hits": True,
+            "query": {"bool": {"filter": [{"ids": {"values": [record_id]}}, *filters]}}})
+        if readable["hits"]["total"]["value"] == 0:
+            return SearchPage(total=0, hits=[])
+        body = {"size": size, "track_total_hits": True, "sort": self._sort("relevance"),
+                "query": {"bool": {
+                    "must": [{"more_like_this": {"fields": ["title", "body", "meta"],
+                                                 "like": [{"_index": self.alias, "_id": record_id}],
+                                                 "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": 30}}],
+                    "must_not": [{"ids": {"values": [record_id]}}], "filter": filters}}}
+        res = self.client.search(index=self.alias, body=body)
+        plain = Compiled(MatchAll(), [])
+        hits = [self._hit(h, plain, SearchQuery(highlight=False), "relevance") for h in res["hits"]["hits"]]
+        return SearchPage(total=res["hits"]["total"]["value"], hits=hits)
