@@ -56,6 +56,24 @@ DISPATCHERS: dict[str, Callable[[Settings], Dispatcher]] = {
 }
 
 
+def _embedded_search(settings: Settings):
+    from search.embedded import EmbeddedSearchBackend
+
+    return EmbeddedSearchBackend(settings.index_path)
+
+
+def _opensearch_search(settings: Settings):
+    from search.opensearch import OpenSearchBackend  # opensearch-py is only loaded when used
+
+    return OpenSearchBackend.from_settings(settings.search)
+
+
+SEARCH_BACKENDS: dict[str, Callable[[Settings], object]] = {
+    "embedded": _embedded_search,
+    "opensearch": _opensearch_search,
+}
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -81,9 +99,14 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         catalogue.migrate()
     store = OBJECT_STORES[settings.objects.backend](settings)
     dispatcher = DISPATCHERS[settings.tasks.backend](settings)
-    archive = ArchiveService(catalogue, store, dispatcher=dispatcher,
+    from search.indexer import RecordIndexer
+
+    search_backend = SEARCH_BACKENDS[settings.search.backend](settings)
+    indexer = RecordIndexer(catalogue, store, search_backend)
+    archive = ArchiveService(catalogue, store, indexer=indexer, dispatcher=dispatcher,
                              orphan_grace=timedelta(seconds=settings.repair.orphan_grace_seconds))
-    return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive)
+    return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
+                    extras={"search_backend": search_backend, "search_indexer": indexer})
 
 
 @lru_cache(maxsize=1)
