@@ -41,6 +41,9 @@ REASONS: dict[str, tuple[str, str]] = {
                                "the document was changed after signing beyond form filling and annotations"),
     "modification_not_permitted": ("Văn bản bị sửa đổi sau khi ký ở mức người ký không cho phép",
                                    "changes after signing exceed what the signer's DocMDP permission allows"),
+    "annotations_unverified": ("Có chú thích (annotation) được thêm sau khi ký; không xác minh được phần còn lại "
+                               "của bản cập nhật", "annotations were added after signing; the rest of that update "
+                               "could not be cleared by the difference analysis"),
     "revoked": ("Chứng thư số đã bị thu hồi tại thời điểm ký", "the certificate was revoked at the signing time"),
     "ca_revoked": ("Chứng thư số của tổ chức cấp đã bị thu hồi tại thời điểm ký",
                    "a CA certificate in the chain was revoked at the signing time"),

@@ -10,7 +10,9 @@ How each check is made (pyHanko does the cryptography; this module decides what 
 1. **integrity** — pyHanko recomputes the digest over the ``/ByteRange`` (``intact``) and checks
    that the range covers the whole revision but the ``/Contents`` hole (``coverage``); updates
    appended later are classified by pyHanko's difference analysis
-   (``none`` / ``lta_updates`` / ``form_filling`` / ``annotations`` / ``other``);
+   (``none`` / ``lta_updates`` / ``form_filling`` / ``annotations`` / ``other``), with an added
+   rule for annotations (``ingest.signatures.annotations``); ``other`` is ``INVALID``, and any
+   level above what a certification signature's DocMDP permits is ``INVALID`` too;
 2. **cryptographic validity** — the CMS signature verifies with the signer certificate's key;
 3. **time** — the signature timestamp token (RFC 3161) when present and valid proves the signing
    time; otherwise the signer's claimed time is used and marked unproven (``timestamped: false``);
@@ -41,6 +43,7 @@ from pathlib import Path
 
 from asn1crypto import cms, crl, ocsp, x509
 
+from ingest.signatures.annotations import ARCHIVE_DIFF_POLICY
 from ingest.signatures.report import SignatureReport, Status
 from ingest.signatures.roles import signer_type, subject_fields
 
@@ -108,16 +111,22 @@ async def _validate_bytes(data: bytes, roots: list, allow_online: bool, at: date
         if not opened:
             return [_failed("(document)", "encrypted PDF: no password to open it", at)]
     evidence = _dss_evidence(reader)
-    reports = []
-    embedded = []
-    for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+    ordered: list[tuple[int, int, str, object]] = []  # (revision, position, field, embedded or failed report)
+    for pos, (fq_name, sig_obj, sig_field) in enumerate(enumerate_sig_fields(reader, filled_status=True)):
         try:
-            emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
-            embedded.append((emb.signed_revision, fq_name, emb))
+            revision = reader.xrefs.get_last_change(sig_obj.reference)
+        except Exception:  # noqa: BLE001 - a direct /V dictionary: order by field position
+            revision = 1 << 30
+        try:
+            ordered.append((revision, pos, fq_name, EmbeddedPdfSignature(reader, sig_field, fq_name)))
         except Exception as exc:  # noqa: BLE001 - malformed /V dictionary, broken CMS, …
-            reports.append(_failed(fq_name, f"{type(exc).__name__}: {exc}", at))
-    embedded.sort(key=lambda t: t[0])
-    for _, fq_name, emb in embedded:
+            ordered.append((revision, pos, fq_name, _failed(fq_name, f"{type(exc).__name__}: {exc}", at)))
+    ordered.sort(key=lambda t: (t[0], t[1]))
+    reports = []
+    for _, _, fq_name, emb in ordered:
+        if isinstance(emb, SignatureReport):
+            reports.append(emb)
+            continue
         try:
             reports.append(await _validate_one(emb, roots, evidence, allow_online, at))
         except Exception as exc:  # noqa: BLE001 - one bad signature never hides the others
@@ -242,7 +251,7 @@ async def _validate_one(emb, roots, doc_evidence: _Evidence, allow_online: bool,
         r.signer_type = "organisation"
         gen_time = emb.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
         vc = _context(roots, evidence, gen_time, allow_online)
-        status = await async_validate_pdf_timestamp(emb, validation_context=vc)
+        status = await async_validate_pdf_timestamp(emb, validation_context=vc, diff_policy=ARCHIVE_DIFF_POLICY)
         r.signing_time, r.signing_time_source, r.timestamped = gen_time.isoformat(), "timestamp", True
         r.timestamp = {"time": gen_time.isoformat(), "tsa": cert.subject.human_friendly}
         return _judge(r, status, signature=False)
@@ -251,6 +260,10 @@ async def _validate_one(emb, roots, doc_evidence: _Evidence, allow_online: bool,
         return r
 
     r.signer_type = signer_type(cert)
+    try:
+        r.docmdp = emb.docmdp_level.name if emb.docmdp_level is not None else None
+    except Exception:  # noqa: BLE001 - a broken /Reference array only loses this detail
+        r.docmdp = None
     token = _tst(emb.signer_info)
     claimed = emb.self_reported_timestamp
     tst_time = None
@@ -263,7 +276,7 @@ async def _validate_one(emb, roots, doc_evidence: _Evidence, allow_online: bool,
     moment = tst_time or (min(claimed, at) if claimed else at)
     vc = _context(roots, evidence, moment, allow_online)
     status = await async_validate_pdf_signature(
-        emb, signer_validation_context=vc, ts_validation_context=vc,
+        emb, signer_validation_context=vc, ts_validation_context=vc, diff_policy=ARCHIVE_DIFF_POLICY,
         key_usage_settings=KeyUsageConstraints(key_usage=SIGNING_KEY_USAGES, match_all_key_usages=False))
     r.algorithms.update(digest=status.md_algorithm, signature=status.pkcs7_signature_mechanism)
 
@@ -294,6 +307,9 @@ def _judge(r: SignatureReport, status, *, signature: bool) -> SignatureReport:
     r.coverage = status.coverage.name.lower() if status.coverage is not None else None
     level = status.modification_level
     r.modification = MODIFICATION_NAMES.get(level.name, level.name.lower()) if level is not None else None
+    annotations_only = r.modification == "other" and _only_new_annotations(status.diff_result)
+    if annotations_only:
+        r.modification = "annotations"
     if r.modification not in (None, "none"):
         r.findings.append(f"{r.modification}_after_signing")
     path = status.validation_path
@@ -311,6 +327,14 @@ def _judge(r: SignatureReport, status, *, signature: bool) -> SignatureReport:
         r.set(Status.INVALID, "signature_invalid")
     elif status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
         r.set(Status.INVALID, "byte_range_invalid", f"coverage {r.coverage}")
+    elif annotations_only:
+        # pyHanko's default policy has no annotation rule: it vetoes the first unexplained
+        # annotation, so the rest of the revision was not cleared. Allowed by the signer's DocMDP
+        # (none, or level 3) -> we cannot say more than "not verified"; forbidden -> invalid.
+        if r.docmdp in ("NO_CHANGES", "FILL_FORMS"):
+            r.set(Status.INVALID, "modification_not_permitted", f"annotations after signing, DocMDP {r.docmdp}")
+        else:
+            r.set(Status.INDETERMINATE, "annotations_unverified", str(status.diff_result))
     elif status.docmdp_ok is False and r.modification == "other":
         detail = str(status.diff_result) if status.diff_result is not None else None
         r.set(Status.INVALID, "modified_after_signing", detail)
@@ -340,6 +364,16 @@ def _judge(r: SignatureReport, status, *, signature: bool) -> SignatureReport:
     else:
         r.set(Status.INDETERMINATE, "chain_error", indic.name if indic is not None else "no validation path")
     return r
+
+
+def _only_new_annotations(diff_result) -> bool:
+    """True when pyHanko's veto is about annotations added to pages and nothing else it saw."""
+    from pyhanko.sign.diff_analysis import SuspiciousModification
+
+    if not isinstance(diff_result, SuspiciousModification):
+        return False
+    text = str(diff_result)
+    return "newly added annotations" in text and "were not recognised" in text
 
 
 def _revocation_detail(status) -> str:

@@ -114,6 +114,7 @@ class TestPKI:
     tsa: Party
     ocsp_responder: Party
     trust_dir: Path
+    now: datetime = NOW
     crl_der: bytes = b""
     root_crl_der: bytes = b""
     ocsp_cache: dict = field(default_factory=dict)
@@ -308,3 +309,64 @@ def form_pdf() -> bytes:
 @pytest.fixture(scope="session")
 def make_pdf_fn():
     return make_pdf
+
+
+class PdfEdits:
+    """Incremental updates appended after signing, one per modification level."""
+
+    @staticmethod
+    def _writer(pdf: bytes):
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+        return IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+
+    @staticmethod
+    def _out(w) -> bytes:
+        buf = io.BytesIO()
+        w.write(buf)
+        return buf.getvalue()
+
+    def fill_form(self, pdf: bytes, name: str = "ghi_chu", value: str = "đã xem") -> bytes:
+        from pyhanko.pdf_utils import generic
+
+        w = self._writer(pdf)
+        for ref in w.root["/AcroForm"]["/Fields"]:
+            f = ref.get_object()
+            if f.get("/T") == name:
+                f["/V"] = generic.TextStringObject(value)
+                w.update_container(f)
+        return self._out(w)
+
+    def add_annotation(self, pdf: bytes) -> bytes:
+        from pyhanko.pdf_utils import generic
+
+        w = self._writer(pdf)
+        page_ref = w.root["/Pages"]["/Kids"][0]
+        page = page_ref.get_object()
+        annot = w.add_object(generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Text"),
+            generic.NameObject("/Rect"): generic.ArrayObject([generic.FloatObject(x) for x in (100, 100, 120, 120)]),
+            generic.NameObject("/Contents"): generic.TextStringObject("ghi chú sau khi ký"),
+            generic.NameObject("/P"): page_ref}))
+        annots = page.get("/Annots")
+        arr = generic.ArrayObject(list(annots.get_object()) if annots is not None else [])
+        arr.append(annot)
+        page["/Annots"] = arr
+        w.update_container(page)
+        return self._out(w)
+
+    def replace_content(self, pdf: bytes) -> bytes:
+        from pyhanko.pdf_utils import generic
+
+        w = self._writer(pdf)
+        page = w.root["/Pages"]["/Kids"][0].get_object()
+        stream = generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 700 Td (Noi dung da bi thay) Tj ET")
+        page["/Contents"] = w.add_object(stream)
+        w.update_container(page)
+        return self._out(w)
+
+
+@pytest.fixture(scope="session")
+def edits() -> PdfEdits:
+    return PdfEdits()

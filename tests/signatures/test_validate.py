@@ -10,7 +10,8 @@ import pytest
 
 from ingest.signatures import Status, document_findings, validate_pdf
 
-from .conftest import NOW, YEAR  # noqa: TID252 - constants of the shared PKI fixture module
+YEAR = timedelta(days=365)
+DAY = timedelta(days=1)
 
 
 def run(tmp_path, data: bytes, trust_roots, **kw):
@@ -73,14 +74,10 @@ def test_revoked_after_signing_is_valid_at_signing_time(tmp_path, pki, plain_pdf
     """GIVEN a certificate revoked one day after the timestamped signing, and a CRL published after
     the revocation WHEN validated later THEN VALID: it was not revoked when it signed."""
     signed = pki.sign(plain_pdf, pki.revoked_after, embed_revinfo=False)
-    later_crl = pki.make_crl(NOW + 2 * pki_day())
+    later_crl = pki.make_crl(pki.now + 2 * DAY)
     signed = pki.add_dss(signed, crls=[later_crl, pki.root_crl_der])
-    r = only(run(tmp_path, signed, trust_roots, at=NOW + 3 * pki_day()))
+    r = only(run(tmp_path, signed, trust_roots, at=pki.now + 3 * DAY))
     assert (r.status, r.reason, r.timestamped) == (Status.VALID, None, True)
-
-
-def pki_day():
-    return timedelta(days=1)
 
 
 def test_no_revocation_data_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
@@ -164,7 +161,7 @@ def test_validation_after_certificate_expiry_uses_embedded_evidence(tmp_path, pk
     """GIVEN a timestamped signature with embedded revocation data WHEN validated two years later,
     after the signer's certificate expired THEN still VALID (point-in-time at the signing time)."""
     signed = pki.sign(plain_pdf, pki.person)
-    later = NOW + 2 * YEAR
+    later = pki.now + 2 * YEAR
     assert pki.person.cert.not_valid_after_utc < later
     r = only(run(tmp_path, signed, trust_roots, at=later))
     assert (r.status, r.reason, r.timestamped) == (Status.VALID, None, True)
@@ -172,3 +169,144 @@ def test_validation_after_certificate_expiry_uses_embedded_evidence(tmp_path, pk
 
 def test_unsigned_pdf_has_no_reports(tmp_path, plain_pdf, trust_roots):
     assert run(tmp_path, plain_pdf, trust_roots) == []
+
+
+# --- changes after signing, one per modification level ----------------------------------------
+
+def test_dss_added_after_signing_is_lta_update(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN revocation data added in a DSS revision after signing THEN VALID, modification lta_updates."""
+    signed = pki.add_dss(pki.sign(plain_pdf, pki.person, embed_revinfo=False), crls=[pki.crl_der, pki.root_crl_der])
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.modification, r.coverage) == (Status.VALID, None, "lta_updates", "entire_revision")
+
+
+def test_form_filled_after_signing(tmp_path, pki, form_pdf, trust_roots, edits):
+    """GIVEN a form field filled in after signing (allowed by the default DocMDP) THEN VALID, form_filling."""
+    r = only(run(tmp_path, edits.fill_form(pki.sign(form_pdf, pki.person)), trust_roots))
+    assert (r.status, r.reason, r.modification) == (Status.VALID, None, "form_filling")
+    assert "form_filling_after_signing" in r.findings
+
+
+def test_form_filled_after_certification_that_forbids_changes(tmp_path, pki, form_pdf, trust_roots, edits):
+    """GIVEN a certification signature with DocMDP "no changes" and a form filled later
+    THEN INVALID / modification_not_permitted."""
+    from pyhanko.sign.fields import MDPPerm
+
+    signed = pki.sign(form_pdf, pki.agency, certify=True, docmdp=MDPPerm.NO_CHANGES)
+    r = only(run(tmp_path, edits.fill_form(signed), trust_roots))
+    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modification_not_permitted", "form_filling")
+
+
+def test_annotation_added_after_signing(tmp_path, pki, plain_pdf, trust_roots, edits):
+    """GIVEN a comment added after an approval signature (no DocMDP restriction) THEN VALID, with the
+    modification classified as "annotations" and reported as a finding."""
+    r = only(run(tmp_path, edits.add_annotation(pki.sign(plain_pdf, pki.person)), trust_roots))
+    assert (r.status, r.reason, r.modification) == (Status.VALID, None, "annotations")
+    assert "annotations_after_signing" in r.findings
+
+
+def test_annotation_after_certification_that_forbids_it(tmp_path, pki, plain_pdf, trust_roots, edits):
+    """GIVEN a certification signature allowing form filling only, then a comment THEN INVALID."""
+    from pyhanko.sign.fields import MDPPerm
+
+    signed = pki.sign(plain_pdf, pki.agency, certify=True, docmdp=MDPPerm.FILL_FORMS)
+    r = only(run(tmp_path, edits.add_annotation(signed), trust_roots))
+    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modification_not_permitted", "annotations")
+
+
+def test_annotation_and_content_change_is_still_other(tmp_path, pki, plain_pdf, trust_roots, edits):
+    """GIVEN a comment and a content change in later updates THEN the content change wins: INVALID."""
+    signed = edits.replace_content(edits.add_annotation(pki.sign(plain_pdf, pki.person)))
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modified_after_signing", "other")
+
+
+def test_content_replaced_after_signing(tmp_path, pki, plain_pdf, trust_roots, edits):
+    """GIVEN the page content replaced in an incremental update THEN INVALID / modified_after_signing,
+    although the signed revision itself is intact."""
+    r = only(run(tmp_path, edits.replace_content(pki.sign(plain_pdf, pki.person)), trust_roots))
+    assert (r.status, r.reason, r.modification, r.intact) == (Status.INVALID, "modified_after_signing", "other", True)
+
+
+# --- malformed signatures: reported, never raised ------------------------------------------------
+
+def _replace_same_length(data: bytes, pattern: bytes, make) -> bytes:
+    import re
+
+    m = re.search(pattern, data)
+    assert m, pattern
+    new = make(m)
+    assert len(new) <= len(m.group(0))
+    return data[:m.start()] + new.ljust(len(m.group(0)), b" ") + data[m.end():]
+
+
+def test_garbage_contents_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN /Contents that is not a CMS structure THEN INDETERMINATE / validation_error, no exception."""
+    signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/Contents <([0-9a-fA-F]+)>",
+                                  lambda m: b"/Contents <" + b"ab" * (len(m.group(1)) // 2) + b">")
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason) == (Status.INDETERMINATE, "validation_error")
+    assert r.field == "Signature1" and r.detail
+
+
+def test_byte_range_not_covering_the_file(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a /ByteRange shortened by ten bytes THEN INVALID / digest_mismatch."""
+    def shorten(m):
+        a, b, c, d = (int(x) for x in m.group(1).split())
+        return b"/ByteRange [%d %d %d %d]" % (a, b, c, d - 10)
+
+    signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/ByteRange \[([0-9 ]+?)\s*\]", shorten)
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason, r.intact) == (Status.INVALID, "digest_mismatch", False)
+
+
+def test_unknown_subfilter_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
+    signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/SubFilter /adbe.pkcs7.detached",
+                                  lambda m: b"/SubFilter /x.unknown.format")
+    r = only(run(tmp_path, signed, trust_roots))
+    assert (r.status, r.reason) == (Status.INDETERMINATE, "validation_error")
+
+
+def test_signature_dictionary_without_contents(tmp_path, plain_pdf, trust_roots):
+    """GIVEN a signature field whose /V has neither /Contents nor /ByteRange THEN INDETERMINATE."""
+    import io as _io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+
+    w = IncrementalPdfFileWriter(_io.BytesIO(plain_pdf))
+    fields.append_signature_field(w, fields.SigFieldSpec("Hong"))
+    for ref in w.root["/AcroForm"]["/Fields"]:
+        f = ref.get_object()
+        if f.get("/T") == "Hong":
+            f["/V"] = w.add_object(generic.DictionaryObject({
+                generic.NameObject("/Type"): generic.NameObject("/Sig"),
+                generic.NameObject("/Filter"): generic.NameObject("/Adobe.PPKLite"),
+                generic.NameObject("/SubFilter"): generic.NameObject("/adbe.pkcs7.detached"),
+                generic.NameObject("/ByteRange"): generic.ArrayObject([generic.NumberObject(0)])}))
+            w.update_container(f)
+    buf = _io.BytesIO()
+    w.write(buf)
+    r = only(run(tmp_path, buf.getvalue(), trust_roots))
+    assert (r.field, r.status, r.reason) == ("Hong", Status.INDETERMINATE, "validation_error")
+
+
+def test_truncated_signed_file(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a signed file cut just after its signature dictionary THEN one INDETERMINATE report."""
+    signed = pki.sign(plain_pdf, pki.person)
+    reports = run(tmp_path, signed[: signed.index(b"/ByteRange") + 300], trust_roots)
+    assert [(r.status, r.reason) for r in reports] == [(Status.INDETERMINATE, "validation_error")]
+
+
+def test_one_bad_signature_does_not_hide_the_others(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN a good person signature followed by an agency signature with garbage /Contents
+    THEN the first is still judged on its own merits."""
+    signed = pki.sign(plain_pdf, pki.person, field_name="NguoiKy")
+    signed = pki.sign(signed, pki.agency, field_name="CoQuan")
+    head, sep, tail = signed.rpartition(b"/Contents <")
+    end = tail.index(b">")
+    broken = head + sep + b"ab" * (end // 2) + tail[end:]
+    reports = run(tmp_path, broken, trust_roots)
+    assert [(r.field, r.status, r.reason) for r in reports] == [
+        ("NguoiKy", Status.VALID, None), ("CoQuan", Status.INDETERMINATE, "validation_error")]
