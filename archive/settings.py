@@ -124,6 +124,27 @@ class RepairSettings(_Section):
     """Run the repair pass when the CLI, API or worker starts."""
 
 
+class SignatureSettings(_Section):
+    trust_dir: Path | None = None
+    """Folder of trusted root certificates (PEM or DER), e.g. the NEAC national root and the Ban Cơ
+    yếu Chính phủ root. Empty: ``<data_dir>/trust``. Only these are trusted, never the system store."""
+    allow_online_revocation: bool = False
+    """Fetch CRLs and OCSP responses from the network when a PDF does not embed them. Off: the
+    archive validates from the evidence in the file (offline)."""
+    tsa_url: str | None = None
+    """External RFC 3161 time-stamping authority (e.g. the Ban Cơ yếu Chính phủ TSA). Empty: the
+    archive's own TSA key in ``<data_dir>/keys/tsa``, created by ``luutru init``."""
+    tsa_user: SecretStr | None = None
+    """User for HTTP basic authentication at the external TSA."""
+    tsa_password: SecretStr | None = None
+    """Password for HTTP basic authentication at the external TSA (never printed)."""
+    tsa_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Time limit for one request to the external TSA."""
+    renewal_horizon_days: int = Field(default=730, ge=1)
+    """Archive timestamps are renewed (a new token over the old one, RFC 4998 style) when their
+    TSA certificate expires within this many days, or their hash algorithm is no longer strong."""
+
+
 class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
@@ -144,6 +165,7 @@ class Settings(BaseSettings):
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()
     repair: RepairSettings = RepairSettings()
+    signatures: SignatureSettings = SignatureSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -194,6 +216,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return (self.data_dir / "keys").resolve()
+
+    @property
+    def trust_dir(self) -> Path:
+        return (self.signatures.trust_dir or self.data_dir / "trust").resolve()
 
 
 def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
