@@ -75,12 +75,23 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(nfc(text))
 
 
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+@lru_cache(maxsize=200_000)
+def _exact_word(word: str) -> str:
+    return normalize_tones(word).lower()
+
+
 def exact_tokens(text: str) -> list[str]:
-    return [t.lower() for t in _WORD.findall(normalize_tones(text))]
+    # per-word caches: a corpus has a small vocabulary, so indexing is dominated by lookups
+    return [_exact_word(t) for t in _WORD.findall(nfc(text))]
 
 
 def fold_tokens(text: str) -> list[str]:
-    return [fold(t) for t in tokens(text)]
+    return [_fold_word(t) for t in tokens(text)]
 
 
 def exact_form(word: str) -> str:
