@@ -195,6 +195,7 @@ def _register_commands() -> None:
     from api import cli_ingest
 
     cli_ingest.register(app)
+    from api import cli_retention; cli_retention.register(app)  # noqa: E702
     from api import cli_search; cli_search.register(app)  # noqa: E702, I001
 
 

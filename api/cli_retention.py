@@ -1,0 +1,263 @@
+"""``luutru retention …``: schedules, assignment, due dates, the sweep, holds and the destruction
+procedure. Every command has ``--json``; messages to people are in Vietnamese."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from api.cli import actor, console, fail, services_or_exit
+
+retention_app = typer.Typer(help="Thời hạn lưu trữ và hủy tài liệu (retention and disposal).", no_args_is_help=True)
+JSON = typer.Option(False, "--json", help="In kết quả dạng JSON.")
+
+
+def _out(data, as_json: bool, message: str | None = None) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif message:
+        console.print(message)
+
+
+def _services():
+    from retention.disposal import DisposalService, MinutesConfig
+    from retention.service import RetentionService
+
+    ctx = services_or_exit()
+    services = ctx.__enter__()
+    retention = RetentionService(services.catalogue, clock=services.archive.clock)
+    retention.ensure_sample("software:luutru")
+    disposal = DisposalService(services.archive, minutes_config=MinutesConfig(
+        keys_dir=services.settings.data_dir / "keys"))
+    return ctx, services, retention, disposal
+
+
+class _Ctx:
+    def __enter__(self):
+        self.ctx, self.services, self.retention, self.disposal = _services()
+        return self
+
+    def __exit__(self, *exc):
+        return self.ctx.__exit__(*exc)
+
+
+@retention_app.command()
+def schedules(export: str = typer.Option(None, "--export", help="Mã bảng cần xuất."),
+              fmt: str = typer.Option("json", "--format", help="json hoặc csv."), as_json: bool = JSON) -> None:
+    """Các bảng thời hạn lưu trữ (và phiên bản); xuất một bảng ra JSON/CSV."""
+    from retention import schedules as sch
+
+    with _Ctx() as c, c.services.catalogue.session() as s:
+        if export:
+            sched = sch.load_schedule(s, export)
+            print(sch.schedule_to_csv(sched) if fmt == "csv" else sch.schedule_to_json(sched))
+            return
+        rows = sch.list_schedules(s)
+    if as_json:
+        return _out(rows, True)
+    t = Table(title="Bảng thời hạn lưu trữ")
+    for col in ("Mã", "Phiên bản", "Tên", "Trạng thái", "Số mục"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["code"], str(r["version"]), r["title"], r["status"], str(r["items"]))
+    console.print(t)
+
+
+@retention_app.command("import")
+def import_(path: Path, code: str = typer.Option(None, help="Mã bảng (bắt buộc với CSV)."),
+            title: str = typer.Option(None, help="Tên bảng (CSV)."), as_json: bool = JSON) -> None:
+    """Nhập bảng thời hạn từ JSON hoặc CSV; nội dung thay đổi thì tạo phiên bản mới."""
+    from retention import schedules as sch
+
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".csv":
+        if not code:
+            fail("Cần --code khi nhập CSV", "--code is required for CSV")
+        sched = sch.schedule_from_csv(text, code=code, title=title or code)
+    else:
+        sched = sch.schedule_from_json(text)
+    with _Ctx() as c:
+        version, created = c.retention.save_schedule(sched, actor())
+    _out({"code": sched.code, "version": version, "created": created}, as_json,
+         f"Bảng {sched.code}: phiên bản {version}" + ("" if created else " (không thay đổi)"))
+
+
+@retention_app.command()
+def assign(rule_item: str = typer.Option(None, "--rule", help="Thêm quy tắc: MÃ_BẢNG/MÃ_MỤC."),
+           criteria: str = typer.Option(None, help='Tiêu chí JSON, ví dụ {"type_names": ["Công văn"]}.'),
+           priority: int = typer.Option(0), name: str = typer.Option(None),
+           dossier: str = typer.Option(None, help="Gán thủ công cho hồ sơ (mã id)."),
+           record: str = typer.Option(None, help="Gán thủ công cho văn bản (mã id)."),
+           item: str = typer.Option(None, help="MÃ_BẢNG/MÃ_MỤC cho gán thủ công."),
+           reason: str = typer.Option(None, help="Lý do (bắt buộc khi gán thủ công)."), as_json: bool = JSON) -> None:
+    """Xác định thời hạn: thêm quy tắc, áp dụng quy tắc, hoặc gán thủ công có lý do."""
+    with _Ctx() as c:
+        if rule_item:
+            code, _, item_code = rule_item.partition("/")
+            rid = c.retention.add_rule(name=name or rule_item, schedule_code=code, item_code=item_code,
+                                       criteria=json.loads(criteria or "{}"), priority=priority, actor=actor())
+            return _out({"rule_id": rid}, as_json, f"Đã thêm quy tắc {rid}")
+        if dossier or record:
+            if not item:
+                fail("Cần --item MÃ_BẢNG/MÃ_MỤC", "--item is required")
+            code, _, item_code = item.partition("/")
+            out = c.retention.assign_manual("dossier" if dossier else "record", dossier or record,
+                                            schedule_code=code, item_code=item_code, reason=reason or "",
+                                            actor=actor())
+            return _out(out, as_json, f"Đã gán thời hạn: {out['assignment']['period_vi']}")
+        out = c.retention.apply_rules(actor=actor())
+    _out(out, as_json, f"Đã xác định thời hạn cho {out['assigned']} văn bản; "
+                       f"{len(out['unmatched'])} văn bản chưa khớp quy tắc nào")
+
+
+@retention_app.command()
+def due(as_of: str = typer.Option(None, "--as-of", help="Ngày (YYYY-MM-DD), mặc định hôm nay."),
+        transfer: bool = typer.Option(False, "--transfer", help="Hồ sơ đến hạn nộp lưu lịch sử."),
+        as_json: bool = JSON) -> None:
+    """Các hồ sơ đến hạn tính đến một ngày, với mục trong bảng thời hạn và ngày đến hạn."""
+    from retention.policy import Action
+
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    with _Ctx() as c:
+        rows = c.retention.due(day, action=Action.TRANSFER if transfer else Action.REVIEW_DESTROY)
+    if as_json:
+        return _out(rows, True)
+    t = Table(title=f"Hồ sơ đến hạn tính đến {day:%d/%m/%Y}")
+    for col in ("Mã hồ sơ", "Tiêu đề", "Thời hạn", "Mục", "Ngày đến hạn"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["code"], r["title"], r["retention"] or "", r["item_code"] or "", r["due_date"])
+    console.print(t)
+
+
+@retention_app.command()
+def sweep(as_of: str = typer.Option(None, "--as-of"), as_json: bool = JSON) -> None:
+    """Đưa hồ sơ hết hạn vào danh mục «Xem xét hủy» và nhắc hạn nộp lưu."""
+    day = date.fromisoformat(as_of) if as_of else None
+    with _Ctx() as c:
+        report = c.retention.sweep(day, actor=actor())
+    d = report.as_dict()
+    _out(d, as_json, f"Đã đưa {d['listed']} hồ sơ vào danh mục Xem xét hủy; {len(d['held'])} hồ sơ đang bị phong tỏa; "
+                     f"{d['transfer_reminders']} nhắc hạn nộp lưu")
+
+
+@retention_app.command()
+def hold(authority: str = typer.Option(..., help="Cơ quan yêu cầu."), reason: str = typer.Option(...),
+         records: str = typer.Option(None, help="Mã văn bản, cách nhau bởi dấu phẩy."),
+         dossiers: str = typer.Option(None, help="Mã hồ sơ, cách nhau bởi dấu phẩy."),
+         query: str = typer.Option(None, help="Tiêu chí JSON (truy vấn lưu sẵn)."), as_json: bool = JSON) -> None:
+    """Phong tỏa (legal hold): không được hủy tài liệu trong phạm vi."""
+    scope_type, scope = (("records", {"ids": records.split(",")}) if records else
+                         ("dossiers", {"ids": dossiers.split(",")}) if dossiers else
+                         ("query", json.loads(query or "{}")))
+    with _Ctx() as c:
+        hid = c.retention.place_hold(authority=authority, reason=reason, scope_type=scope_type, scope=scope,
+                                     actor=actor(), store=c.services.store)
+    _out({"hold_id": hid}, as_json, f"Đã phong tỏa: {hid}")
+
+
+@retention_app.command()
+def release(hold_id: str, reason: str = typer.Option(...), as_json: bool = JSON) -> None:
+    """Giải tỏa một lệnh phong tỏa (có lý do)."""
+    with _Ctx() as c:
+        c.retention.release_hold(hold_id, reason=reason, actor=actor(), store=c.services.store)
+    _out({"hold_id": hold_id, "released": True}, as_json, f"Đã giải tỏa {hold_id}")
+
+
+@retention_app.command()
+def propose(title: str = typer.Option(...), explanation: str = typer.Option(..., help="Bản thuyết minh."),
+            council: str = typer.Option(..., help="Thành viên Hội đồng, cách nhau bởi dấu phẩy."),
+            proposal: str = typer.Option(None, help="Mã văn bản Tờ trình đã lưu."),
+            appraisal: bool = typer.Option(False, help="Cần thẩm định của cơ quan lưu trữ nhà nước."),
+            as_json: bool = JSON) -> None:
+    """Lập Danh mục tài liệu hết giá trị từ các hồ sơ «Xem xét hủy»."""
+    with _Ctx() as c:
+        out = c.disposal.propose(title=title, explanation=explanation, council=council.split(","), actor=actor(),
+                                 proposal_record_id=proposal, appraisal_required=appraisal)
+    _out(out, as_json, f"Đã lập danh mục, đợt hủy {out['batch_id']} ({len(out['listed'])} hồ sơ)")
+
+
+@retention_app.command()
+def vote(batch_id: str, choice: str = typer.Argument(..., help="approve / reject / abstain"),
+         opinion: str = typer.Option(None), close: str = typer.Option(None, "--close",
+                                                                     help="Kết thúc xét: mã Biên bản họp Hội đồng."),
+         as_json: bool = JSON) -> None:
+    """Thành viên Hội đồng cho ý kiến; --close kết thúc phiên xét theo đa số."""
+    with _Ctx() as c:
+        if close:
+            out = c.disposal.close_review(batch_id, minutes_record_id=close, actor=actor())
+            return _out(out, as_json, "Hội đồng đồng ý hủy" if out["majority"] else "Hội đồng không đồng ý hủy")
+        c.disposal.vote(batch_id, member=actor(), vote=choice, opinion=opinion)
+    _out({"batch_id": batch_id, "vote": choice}, as_json, "Đã ghi nhận ý kiến")
+
+
+@retention_app.command()
+def approve(batch_id: str, decision: str = typer.Option(..., help="Mã văn bản Quyết định hủy đã lưu."),
+            as_json: bool = JSON) -> None:
+    """Phê duyệt hủy (người phê duyệt khác người đề nghị)."""
+    with _Ctx() as c:
+        out = c.disposal.approve(batch_id, decision_record_id=decision, actor=actor())
+    _out(out, as_json, f"Đã phê duyệt đợt hủy {batch_id}")
+
+
+@retention_app.command()
+def destroy(batch_id: str = typer.Argument(None), dry_run: bool = typer.Option(False, "--dry-run"),
+            resume: bool = typer.Option(False, "--resume", help="Hoàn tất các lần hủy bị gián đoạn."),
+            as_json: bool = JSON) -> None:
+    """Hủy tài liệu đã được phê duyệt; --dry-run chỉ liệt kê những gì sẽ bị xóa."""
+    with _Ctx() as c:
+        if resume:
+            return _out(c.disposal.resume(actor=actor()), as_json, "Đã hoàn tất các lần hủy bị gián đoạn")
+        if not batch_id:
+            fail("Cần mã đợt hủy", "batch id required")
+        out = c.disposal.destroy(batch_id, actor=actor(), dry_run=dry_run)
+    if dry_run:
+        return _out(out, as_json, "\n".join(f"{r['record_id']}: " + (r["blocked"] or "sẽ hủy "
+                    + ", ".join(f"{o['role']} ({o['action']})" for o in r["objects"])) for r in out["records"]))
+    _out(out, as_json, f"Đã hủy {len(out.get('destroyed', []))} văn bản; biên bản: {out.get('minutes_record_id')}")
+
+
+@retention_app.command()
+def report(kind: str = typer.Argument("due", help="due / destroyed / candidates"),
+           as_of: str = typer.Option(None, "--as-of"), output: Path = typer.Option(None, "-o", "--output",
+                                                                                   help="Tệp .csv hoặc .xlsx."),
+           as_json: bool = JSON) -> None:
+    """Báo cáo: hồ sơ đến hạn, danh mục Xem xét hủy, danh mục tài liệu đã hủy (CSV, XLSX, JSON)."""
+    with _Ctx() as c:
+        if kind == "destroyed":
+            rows = [{k: v for k, v in r.items() if k not in ("components", "objects")}
+                    for r in c.disposal.destruction.register()]
+        elif kind == "candidates":
+            rows = c.retention.candidates()
+        else:
+            rows = c.retention.due(date.fromisoformat(as_of) if as_of else date.today())
+    if output is None or as_json:
+        return _out(rows, True) if as_json or output is None else None
+    cols = list(rows[0]) if rows else ["(trống)"]
+    if output.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = kind
+        ws.append(cols)
+        for r in rows:
+            ws.append([str(r.get(k)) if r.get(k) is not None else None for k in cols])
+        wb.save(output)
+    else:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        output.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")  # BOM: Excel reads UTF-8 Vietnamese
+    console.print(f"Đã ghi {len(rows)} dòng vào {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(retention_app, name="retention")
