@@ -1,0 +1,79 @@
+"""Archive timestamps (``archive.timestamping``): the archive's own TSA, token verification, and
+renewal chains that never break."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+from datetime import UTC, datetime, timedelta
+
+from archive.domain import RecordMetadata
+from archive.timestamping import (
+    ArchiveTsaFiles,
+    LocalTimeStamper,
+    chain_imprint,
+    ensure_archive_tsa,
+    load_chain,
+    renew_timestamps,
+    rotate_archive_tsa,
+    verify_chain,
+    verify_token,
+)
+
+
+def test_archive_tsa_is_created_once_with_private_keys(tmp_path):
+    """GIVEN an empty keys folder WHEN the TSA is ensured twice THEN one root + TSA pair, keys 0600,
+    the TSA certificate carries the critical timeStamping EKU."""
+    files = ensure_archive_tsa(tmp_path, organisation="UBND Thử Nghiệm")
+    first = (files.folder / "tsa.pem").read_bytes()
+    ensure_archive_tsa(tmp_path)
+    assert (files.folder / "tsa.pem").read_bytes() == first
+    for key in ("root.key", "tsa.key"):
+        assert stat.S_IMODE((files.folder / key).stat().st_mode) == 0o600
+    cert = files.tsa_cert()
+    assert cert.extended_key_usage_value.native == ["time_stamping"]
+    assert "extended_key_usage" in cert.critical_extensions
+
+
+def test_token_verifies_and_detects_other_bytes(tmp_path):
+    files = ensure_archive_tsa(tmp_path)
+    digest = hashlib.sha256(b"ban goc").digest()
+    token = LocalTimeStamper.from_dir(tmp_path).timestamp(digest)
+    ok = verify_token(token, digest, trust_roots=[files.root_cert()])
+    assert ok.ok and ok.trusted and ok.imprint_matches and ok.hash_algorithm == "sha256"
+    other = verify_token(token, hashlib.sha256(b"khac").digest(), trust_roots=[files.root_cert()])
+    assert not other.ok and other.problem.startswith("the token covers other bytes")
+    untrusted = verify_token(token, digest, trust_roots=[])
+    assert not untrusted.ok and untrusted.trusted is False
+    broken = bytearray(token)
+    broken[-10] ^= 0xFF  # inside the signature value
+    assert not verify_token(bytes(broken), digest).ok
+
+
+def test_renewal_chains_over_the_old_token(tmp_path, archive_service):
+    """GIVEN a record whose archive TSA certificate ends within the horizon WHEN renewal runs
+    THEN the TSA is rotated, a new token covers the old token plus the original, the chain
+    verifies, and a second run changes nothing."""
+    keys = tmp_path / "keys"
+    now = datetime.now(UTC)
+    ensure_archive_tsa(keys, now=now - timedelta(days=365 * 9), tsa_years=10)  # ends in about a year
+    created = archive_service.create_record(io.BytesIO(b"%PDF-1.7 ban goc"), filename="a.pdf",
+                                            metadata=RecordMetadata(subject="Thử"), actor="test")
+    first = renew_timestamps(archive_service, LocalTimeStamper.from_dir(keys), horizon_days=730)
+    assert first.created == [created.record_id] and not first.failed
+    assert rotate_archive_tsa(keys, horizon=timedelta(days=730)) is True
+    second = renew_timestamps(archive_service, LocalTimeStamper.from_dir(keys), horizon_days=730)
+    assert second.renewed == [created.record_id]
+    assert renew_timestamps(archive_service, LocalTimeStamper.from_dir(keys), horizon_days=730).renewed == []
+    original, chain = load_chain(archive_service, created.record_id)
+    tokens = [t for _, t in chain]
+    assert len(tokens) == 2
+    root = ArchiveTsaFiles(keys / "tsa").root_cert()
+    assert verify_token(tokens[1], chain_imprint(tokens[0], bytes.fromhex(original)), trust_roots=[root]).ok
+    report = verify_chain(tokens, original, trust_roots=[root])
+    assert report.ok and not report.renewal_due
+    # ten years on, without renewal, the chain has lapsed
+    assert not verify_chain(tokens, original, trust_roots=[root], at=now + timedelta(days=365 * 11)).ok
+    record = archive_service.get_record(created.record_id, actor="test")
+    assert [e["type"] for e in record["events"]].count("timestamp renewal") == 1
