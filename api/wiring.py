@@ -87,6 +87,9 @@ class Services:
         pool = self.extras.pop("extraction_pool", None)
         if pool is not None:
             pool.close()
+        backend = self.extras.pop("search_backend", None)
+        if backend is not None:
+            backend.close()
         self.catalogue.dispose()
 
 
