@@ -134,12 +134,19 @@ def build_ingest(services: Services, *, workers: int | None = None):
         pool = ExtractionPool(PoolConfig(size=workers, timeout=s.extract.timeout_seconds, tika=s.extract.tika,
                                          tika_url=s.extract.tika_url))
         services.extras["extraction_pool"] = pool
+    from api.cli_signatures import ltv_task, timestamper_for, trust_roots_for
+    from ingest.signatures.step import ArchiveTimestampStep, SignatureStep
+
+    if isinstance(services.dispatcher, InlineDispatcher):
+        services.dispatcher.register("make_ltv_copy", ltv_task(services))
     steps = [
         PreflightStep(services.archive, s.extract.max_file_size),
         IdentifyStep(),
         ExtractStep(pool),
+        SignatureStep(trust_roots_for(s), allow_online=s.signatures.allow_online_revocation),
         DescribeStep(allow_state_secrets=s.extract.allow_state_secrets),
         ClassifyStep(services.extras.get("classifiers")),
+        ArchiveTimestampStep(timestamper_for(s)),
         StoreStep(services.archive),
     ]
     return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers)

@@ -62,6 +62,20 @@ def create_celery(settings: Settings) -> Celery:
                                                declared=declared or {}, dossier_code=dossier_code, source=source))
         return outcome_to_dict(outcome)
 
+    @app.task(name="luutru.make_ltv_copy", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+              max_retries=5)
+    def make_ltv_copy(record_id: str) -> None:
+        """Thin: the PAdES B-LTA copy of a signed PDF, off the ingest path."""
+        from api.cli_signatures import ltv_task
+
+        ltv_task(_get_services())(record_id)
+
+    @app.task(name="luutru.renew_timestamps")
+    def renew_timestamps() -> dict:
+        from api.cli_signatures import renew_all
+
+        return renew_all(_get_services(), actor="software:luutru beat")
+
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:
         return _get_services().archive.repair(actor="software:luutru beat").as_dict()

@@ -294,6 +294,7 @@ class ArchiveService:
             if rec is None:
                 raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
             data = self._record_dict(s, rec)
+            data["signatures"] = (rec.extra or {}).get("signatures", [])
             if audit_access:
                 audit.append(s, at=self.clock.now(), actor=actor, action="record.view", target_type="record",
                              target_id=record_id)

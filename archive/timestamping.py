@@ -80,6 +80,11 @@ class LocalTimeStamper:
     def timestamp(self, sha256: bytes) -> bytes:
         return asyncio.run(self._stamper.async_timestamp(sha256, "sha256")).dump()
 
+    @property
+    def pyhanko(self):
+        """The pyHanko ``TimeStamper`` behind it (for PDF document timestamps)."""
+        return self._stamper
+
 
 class HttpTimeStamper:
     """An external RFC 3161 TSA over HTTP(S) with optional basic authentication (pyHanko
@@ -91,11 +96,14 @@ class HttpTimeStamper:
         self.url, self.timeout = url, timeout
         self.auth = (user, password or "") if user else None
 
-    def timestamp(self, sha256: bytes) -> bytes:
+    @property
+    def pyhanko(self):
         from pyhanko.sign.timestamps import HTTPTimeStamper as PyHankoHttp
 
-        stamper = PyHankoHttp(self.url, timeout=self.timeout, auth=self.auth)
-        return asyncio.run(stamper.async_timestamp(sha256, "sha256")).dump()
+        return PyHankoHttp(self.url, timeout=self.timeout, auth=self.auth)
+
+    def timestamp(self, sha256: bytes) -> bytes:
+        return asyncio.run(self.pyhanko.async_timestamp(sha256, "sha256")).dump()
 
 
 # --- the archive's own TSA key and certificates -------------------------------------------------------

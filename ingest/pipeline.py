@@ -65,6 +65,11 @@ class IngestContext:
     metadata: Any = None
     classification: dict[str, Any] = field(default_factory=dict)
     record_id: str | None = None
+    signatures: Any = None
+    """``ingest.signatures.step.SignatureOutcome`` for PDFs (reports and document findings)."""
+    timestamp_token: bytes | None = None
+    """The archive's RFC 3161 token over ``sha256`` (``ingest.signatures.step.ArchiveTimestampStep``)."""
+    timestamp_event: dict | None = None
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 
 from archive.errors import IntegrityError, RecordNotFound
 from archive.service import ArchiveService, DuplicateRecord, InvalidMetadata, NewComponent, NewEvent
@@ -50,16 +51,39 @@ class StoreStep:
                      outcome="warning" if ctx.warnings else "success",
                      data={"warnings": ctx.warnings} if ctx.warnings else None),
         ]
+        tasks = []
+        if ctx.signatures is not None and ctx.signatures.reports:
+            ctx.metadata.extra["signatures"] = ctx.signatures.summaries()
+            ctx.metadata.extra["signature_findings"] = ctx.signatures.findings
+            derivatives.append(NewComponent(
+                io.BytesIO(json.dumps(ctx.signatures.as_report(), ensure_ascii=False, indent=1, default=str).encode()),
+                "signature_report", "application/json", "signatures.json"))
+            overall = ctx.signatures.overall
+            events.append(NewEvent("digital signature validation", agent="software:pyHanko via luutru",
+                                   outcome="success" if overall == "VALID" else "warning",
+                                   detail=f"{len(ctx.signatures.reports)} signature(s): {overall}",
+                                   data={"overall": overall, "findings": ctx.signatures.findings}))
+            if any(r.kind == "signature" for r in ctx.signatures.reports):
+                tasks.append(("make_ltv_copy", {"record_id": None}))
+        if ctx.timestamp_token is not None:
+            derivatives.append(NewComponent(io.BytesIO(ctx.timestamp_token), "timestamp",
+                                            "application/timestamp-token", "archive-timestamp.tst"))
+            events.append(NewEvent("timestamping", agent=SOFTWARE, data=ctx.timestamp_event,
+                                   detail=f"archive timestamp {ctx.timestamp_event['gen_time']}"))
         if ctx.legacy_encoding:
             events.append(NewEvent("character conversion", agent=SOFTWARE,
                                    detail=f"{ctx.legacy_encoding.upper()} → Unicode (text derivative only; "
                                           "the original is unchanged)"))
+        record_id = str(uuid.uuid4())
+        for _, args in tasks:
+            args["record_id"] = record_id
         try:
             with open(ctx.source.path, "rb") as stream:
                 created = self.archive.create_record(
                     stream, filename=ctx.source.name, metadata=ctx.metadata, actor=ctx.source.submitter,
                     media_type=ctx.media_type, format_id=ctx.format_id, dossier_id=dossier_id,
-                    expected_sha256=ctx.sha256, size=ctx.size, derivatives=derivatives, events=events)
+                    expected_sha256=ctx.sha256, size=ctx.size, derivatives=derivatives, events=events,
+                    tasks=tasks, record_id=record_id)
         except DuplicateRecord as dup:
             raise DuplicateFound(dup.record_id) from None
         except IntegrityError:

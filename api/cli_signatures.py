@@ -1,0 +1,168 @@
+"""``luutru verify`` and ``luutru timestamps renew``; the archive TSA is created by ``luutru init``.
+
+Also the small factories the composition root uses for signatures (trust anchors, the archive
+timestamper), so ``api/wiring.py`` and ``api/worker.py`` build them the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, datetime, timedelta
+
+import typer
+from rich.table import Table
+
+from api.cli import actor, console, fail, services_or_exit
+from archive.settings import Settings
+
+STATUS_VI = {"VALID": "[green]hợp lệ[/]", "VALID_UNTRUSTED": "[yellow]hợp lệ, chưa tin cậy[/]",
+             "INDETERMINATE": "[yellow]chưa xác định[/]", "INVALID": "[red]không hợp lệ[/]"}
+
+
+# --- factories (used by wiring and the worker) --------------------------------------------------------
+def trust_roots_for(settings: Settings) -> list:
+    from ingest.signatures import load_trust_roots
+
+    return load_trust_roots(settings.trust_dir)
+
+
+def timestamper_for(settings: Settings):
+    """The archive timestamper: the external TSA if configured, else the archive's own TSA."""
+    from archive.timestamping import HttpTimeStamper, LocalTimeStamper, ensure_archive_tsa
+
+    sig = settings.signatures
+    if sig.tsa_url:
+        return HttpTimeStamper(sig.tsa_url, timeout=sig.tsa_timeout_seconds,
+                               user=sig.tsa_user.get_secret_value() if sig.tsa_user else None,
+                               password=sig.tsa_password.get_secret_value() if sig.tsa_password else None)
+    ensure_archive_tsa(settings.keys_dir)
+    return LocalTimeStamper.from_dir(settings.keys_dir)
+
+
+def tsa_roots_for(settings: Settings) -> list:
+    from archive.timestamping import TSA_DIR, ArchiveTsaFiles
+
+    files = ArchiveTsaFiles(settings.keys_dir / TSA_DIR)
+    return [files.root_cert()] if (files.folder / "root.pem").exists() else []
+
+
+def ltv_task(services):
+    """The ``make_ltv_copy`` task bound to these services."""
+    from ingest.signatures.ltv import make_ltv_copy
+
+    def run(record_id: str) -> None:
+        make_ltv_copy(services.archive, record_id, pdf_timestamper=timestamper_for(services.settings).pyhanko)
+
+    return run
+
+
+# --- commands ---------------------------------------------------------------------------------
+def _parse_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"Thời điểm không hợp lệ: {value!r} (dùng ISO 8601, ví dụ 2030-01-01T00:00:00+07:00)",
+             f"invalid --at {value!r}", code=2)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def register(app: typer.Typer) -> None:
+    timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
+    app.add_typer(timestamps, name="timestamps")
+
+    @app.command()
+    def verify(record_id: str,
+               at: str = typer.Option(None, "--at", help="Thời điểm kiểm tra (ISO 8601); mặc định: bây giờ."),
+               as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+        """Kiểm tra lại chữ ký số và dấu thời gian lưu trữ chỉ từ chứng cứ đã lưu (ngoại tuyến).
+        Exit 1 if a signature is not VALID or the archive timestamp chain is broken."""
+        from ingest.signatures.ltv import verify_record
+
+        moment = _parse_at(at)
+        with services_or_exit() as services:
+            s = services.settings
+            result = verify_record(services.archive, record_id, trust_roots=trust_roots_for(s),
+                                   tsa_roots=tsa_roots_for(s), at=moment,
+                                   horizon_days=s.signatures.renewal_horizon_days, actor=actor())
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        else:
+            table = Table(title=f"Chữ ký số — văn bản {record_id} (kiểm tra lúc {result['at']})")
+            for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Kết quả", "Lý do"):
+                table.add_column(col)
+            for sig in result["signatures"]:
+                table.add_row(sig["field"], sig["signer"] or "", sig["organisation"] or "", sig["signing_time"] or "",
+                              "có" if sig["timestamped"] else "không", STATUS_VI.get(sig["status"], sig["status"]),
+                              sig["reason"] or "")
+            console.print(table)
+            chain = result["archive_timestamp"]
+            console.print(f"Dấu thời gian lưu trữ: {len(chain['tokens'])} token, "
+                          + ("[green]chuỗi hợp lệ[/]" if chain["ok"] else f"[red]lỗi:[/] {chain['problem']}")
+                          + (" — [yellow]cần gia hạn[/]" if chain["renewal_due"] else ""))
+            console.print("Khớp kết quả khi nộp lưu." if result["matches_ingest"] else
+                          "[yellow]Khác kết quả khi nộp lưu.[/]")
+        bad = any(sig["status"] != "VALID" for sig in result["signatures"]) or not result["archive_timestamp"]["ok"]
+        if bad:
+            raise typer.Exit(1)
+
+    @timestamps.command("renew")
+    def renew(horizon_days: int = typer.Option(None, "--horizon-days", help="Gia hạn khi chứng thư TSA hết hạn "
+                                               "trong số ngày này (mặc định theo cấu hình)."),
+              as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+        """Gia hạn dấu thời gian lưu trữ sắp hết hiệu lực (token mới phủ token cũ, RFC 4998) và
+        cấp dấu thời gian cho bản gốc chưa có."""
+        with services_or_exit() as services:
+            report = renew_all(services, horizon_days=horizon_days, actor=actor())
+        if as_json:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            console.print(f"Đã kiểm tra {report['checked']} văn bản: cấp mới {len(report['created'])}, "
+                          f"gia hạn {len(report['renewed'])}, lỗi {len(report['failed'])}")
+        if report["failed"]:
+            raise typer.Exit(1)
+
+    _wrap_init(app)
+
+
+def renew_all(services, *, horizon_days: int | None = None, now: datetime | None = None,
+              actor: str = "software:luutru timestamps") -> dict:
+    """What ``luutru timestamps renew`` and the Celery beat run: rotate the archive's own TSA
+    certificate if it nears its end, then renew every chain that is due."""
+    from archive.timestamping import rotate_archive_tsa, renew_timestamps
+
+    s = services.settings
+    days = horizon_days or s.signatures.renewal_horizon_days
+    rotated = False
+    if not s.signatures.tsa_url:
+        timestamper_for(s)  # creates the TSA on first use
+        rotated = rotate_archive_tsa(s.keys_dir, horizon=timedelta(days=days), now=now)
+    report = renew_timestamps(services.archive, timestamper_for(s), horizon_days=days, now=now, actor=actor)
+    return {**report.as_dict(), "tsa_rotated": rotated}
+
+
+def _wrap_init(app: typer.Typer) -> None:
+    """``luutru init`` also creates the archive's TSA key and certificates (once)."""
+    for info in app.registered_commands:
+        if info.callback is not None and info.callback.__name__ == "init" and not getattr(info.callback, "_tsa", 0):
+            original = info.callback
+
+            @functools.wraps(original)
+            def init_with_tsa(*args, **kwargs):
+                original(*args, **kwargs)
+                from api.wiring import get_settings
+                from archive.timestamping import ensure_archive_tsa
+
+                settings = get_settings()
+                if not settings.signatures.tsa_url:
+                    files = ensure_archive_tsa(settings.keys_dir)
+                    console.print(f"  Khóa TSA lưu trữ: {files.folder} (chứng thư hết hạn "
+                                  f"{files.tsa_cert().not_valid_after:%Y-%m-%d})")
+                settings.trust_dir.mkdir(parents=True, exist_ok=True)
+                console.print(f"  Chứng thư gốc tin cậy: {settings.trust_dir} "
+                              f"({len(trust_roots_for(settings))} chứng thư)")
+
+            init_with_tsa._tsa = 1
+            info.callback = init_with_tsa
