@@ -191,13 +191,15 @@ def beat() -> None:
     create_celery(settings).start(["beat", "--loglevel=INFO"])
 
 
+COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo"]
+"""Modules under ``api/`` that add commands through their ``register(app)``."""
+
+
 def _register_commands() -> None:
-    from api import cli_ingest
+    import importlib
 
-    cli_ingest.register(app)
-    from api import cli_retention; cli_retention.register(app)  # noqa: E702
-    from api import cli_search; cli_search.register(app)  # noqa: E702, I001
-
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"api.{name}").register(app)
 
 _register_commands()
 
