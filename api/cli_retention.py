@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli import actor, console, fail, services_or_exit
+from api.cli_common import actor, console, fail, services_or_exit
 
 retention_app = typer.Typer(help="Thời hạn lưu trữ và hủy tài liệu (retention and disposal).", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="In kết quả dạng JSON.")

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli import actor, console, fail, services_or_exit
+from api.cli_common import actor, console, fail, services_or_exit
 
 FILTER_KEYS = {"type": "types", "types": "types", "agency": "agencies", "agencies": "agencies",
                "signer": "signers", "signers": "signers", "from": "date_from", "date_from": "date_from",

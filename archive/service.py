@@ -481,8 +481,11 @@ class ArchiveService:
     def _missing(self, key: str, status: str, report: RepairReport, actor: str) -> None:
         now = self.clock.now()
         with self.catalogue.session() as s:
-            comps = s.execute(sa.select(Component).where(Component.storage_key == key,
-                                                         Component.status != "destroyed")).scalars().all()
+            # A record being destroyed lacks bytes by design: the destruction's resume pass
+            # (retention) finishes it; it is neither damaged nor a fixity failure.
+            comps = s.execute(sa.select(Component).join(Record, Record.id == Component.record_id).where(
+                Component.storage_key == key, Component.status != "destroyed",
+                Record.status != "disposing")).scalars().all()
             for comp in comps:
                 report.missing.append({"record_id": comp.record_id, "component_id": comp.id, "role": comp.role,
                                        "storage_key": key})

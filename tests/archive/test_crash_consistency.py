@@ -170,3 +170,21 @@ def test_missing_bytes_are_reported_and_restored(catalogue, fs_store, indexer):
     report = service.repair()
     assert report.restored == [created.record_id] and report.clean
     assert service.get_record(created.record_id, actor="u")["status"] == "active"
+
+
+def test_a_destruction_in_progress_is_not_a_fixity_failure(catalogue, fs_store, indexer):
+    """GIVEN a record whose destruction crashed after its bytes were removed (status disposing)
+    WHEN the repair pass runs THEN it is left to the destruction's resume, not marked damaged."""
+    import sqlalchemy as sa
+
+    from archive.catalogue import Record
+
+    service = ArchiveService(catalogue, fs_store, indexer=indexer, orphan_grace=timedelta(0))
+    created = service.create_record(io.BytesIO(b"se huy"), filename="a", metadata=RecordMetadata(), actor="u")
+    key = service.get_record(created.record_id, actor="u")["components"][0]["storage_key"]
+    with catalogue.session() as s:
+        s.execute(sa.update(Record).where(Record.id == created.record_id).values(status="disposing"))
+    fs_store.delete(key)
+    report = service.repair()
+    assert report.missing == []
+    assert service.get_record(created.record_id, actor="u")["status"] == "disposing"

@@ -29,7 +29,6 @@ def cli(data_dir):
                                     code_notation=notation, subject=subject, organ_name="UBND thành phố Hà Nội"),
             derivatives=[NewComponent(io.BytesIO(subject.encode()), "text", "text/plain; charset=utf-8")])
     services.close()
-    services.extras["search_backend"].close()
     yield lambda *args: runner.invoke(app, list(args))
     get_settings.cache_clear()
 
