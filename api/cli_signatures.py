@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 import typer
 from rich.table import Table
 
-from api.cli import actor, console, fail, services_or_exit
 from archive.settings import Settings
+
+# api.cli is imported inside the functions below: api.wiring imports the factories of this module,
+# and api.cli registers this module's commands at import, so a top-level import would be circular.
 
 STATUS_VI = {"VALID": "[green]hợp lệ[/]", "VALID_UNTRUSTED": "[yellow]hợp lệ, chưa tin cậy[/]",
              "INDETERMINATE": "[yellow]chưa xác định[/]", "INVALID": "[red]không hợp lệ[/]"}
@@ -59,6 +61,8 @@ def ltv_task(services):
 
 # --- commands ---------------------------------------------------------------------------------
 def _parse_at(value: str | None) -> datetime | None:
+    from api.cli import fail
+
     if not value:
         return None
     try:
@@ -70,6 +74,8 @@ def _parse_at(value: str | None) -> datetime | None:
 
 
 def register(app: typer.Typer) -> None:
+    from api.cli import actor, console, services_or_exit
+
     timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
     app.add_typer(timestamps, name="timestamps")
 
@@ -143,7 +149,7 @@ def renew_all(services, *, horizon_days: int | None = None, now: datetime | None
     return {**report.as_dict(), "tsa_rotated": rotated}
 
 
-def _wrap_init(app: typer.Typer) -> None:
+def _wrap_init(app: typer.Typer) -> None:  # noqa: C901
     """``luutru init`` also creates the archive's TSA key and certificates (once)."""
     for info in app.registered_commands:
         if info.callback is not None and info.callback.__name__ == "init" and not getattr(info.callback, "_tsa", 0):
@@ -151,6 +157,8 @@ def _wrap_init(app: typer.Typer) -> None:
 
             @functools.wraps(original)
             def init_with_tsa(*args, **kwargs):
+                from api.cli import console
+
                 original(*args, **kwargs)
                 from api.wiring import get_settings
                 from archive.timestamping import ensure_archive_tsa
