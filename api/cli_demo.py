@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
             counts: Counter[str] = Counter()
             for _, outcome in build_ingest(services).run_many(sources):
                 counts[outcome.outcome] += 1
+            services.archive.run_pending_tasks()
             console.print(f"[green]Đã lưu {counts['ingested']}[/] văn bản, trùng {counts['duplicate']}, "
                           f"từ chối {counts['rejected']}.")
             if counts["rejected"]:

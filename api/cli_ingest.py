@@ -65,6 +65,7 @@ def register(app: typer.Typer) -> None:
                                     rate=f"{done / max(time.perf_counter() - started, 1e-6):.1f} tệp/s")
             if not as_json:
                 _summary(rows, counts, time.perf_counter() - started)
+            _run_background_work(services, quiet=as_json)
         if counts["rejected"]:
             raise typer.Exit(1)
 
@@ -106,6 +107,18 @@ def register(app: typer.Typer) -> None:
                     time.sleep(interval)
             except KeyboardInterrupt:
                 console.print("Đã dừng theo dõi.")
+
+
+def _run_background_work(services, *, quiet: bool) -> None:
+    """Deferred tasks of the embedded default (e.g. long-term-validation copies of signed PDFs)."""
+    pending = services.archive.counts()["pending_post_commit"]
+    if not pending:
+        return
+    if not quiet:
+        console.print(f"Đang xử lý {pending} việc nền (bản sao kiểm chứng dài hạn…)")
+    done, failed = services.archive.run_pending_tasks()
+    if failed:
+        err.print(f"[yellow]{failed} việc nền lỗi; sẽ chạy lại khi 'luutru repair'.[/]")
 
 
 def _summary(rows: list[dict], counts: Counter, elapsed: float) -> None:

@@ -41,7 +41,8 @@ OBJECT_STORES: dict[str, Callable[[Settings], ObjectStore]] = {
 
 
 def _inline_dispatcher(settings: Settings) -> Dispatcher:
-    return InlineDispatcher()
+    # Deferred: background tasks run after a batch or in the repair pass, off the ingest path.
+    return InlineDispatcher(deferred=True)
 
 
 def _celery_dispatcher(settings: Settings) -> Dispatcher:
@@ -149,4 +150,4 @@ def build_ingest(services: Services, *, workers: int | None = None):
         ArchiveTimestampStep(timestamper_for(s)),
         StoreStep(services.archive),
     ]
-    return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers)
+    return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers, archive=services.archive)

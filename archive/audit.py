@@ -38,6 +38,11 @@ def append(session: Session, *, at: datetime, actor: str, action: str, outcome: 
            target_type: str | None = None, target_id: str | None = None, detail: Any = None,
            client: str | None = None, address: str | None = None) -> AuditEntry:
     """Append one entry inside the caller's transaction (it commits with the change it records)."""
+    # Take the write lock on the head *before* reading it. SELECT … FOR UPDATE does that on
+    # PostgreSQL, but SQLite ignores it and pysqlite begins its transaction only at the first write,
+    # so two writers could read the same head and collide on the next id. A no-op UPDATE locks on
+    # both engines.
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(last_id=AuditHead.last_id))
     head = session.execute(sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     new_id = head.last_id + 1
     digest = entry_hash(head.last_hash, id=new_id, occurred_at=at, actor=actor, client=client,

@@ -50,10 +50,14 @@ class NullIndexer:
 class InlineDispatcher:
     """Runs tasks in the calling process, one after the other: the embedded default.
 
-    Tasks are registered by name by the composition root (``api/wiring.py``).
+    Tasks are registered by name by the composition root (``api/wiring.py``). With ``deferred``,
+    ``ArchiveService`` leaves task entries in its durable outbox after the commit and runs them
+    later (``run_pending_tasks``: after a batch, or in the repair pass), so background work such
+    as long-term-validation copies stays off the ingest path and survives a crash.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, deferred: bool = False) -> None:
+        self.deferred = deferred
         self.tasks: dict[str, Any] = {}
 
     def register(self, name: str, fn) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from pathlib import Path
 
 from ingest.pipeline import IngestContext, Outcome, Pipeline, Rejected, RejectedOutcome, SourceFile
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 class IngestService:
-    def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2):
+    def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2, archive=None):
         self.quarantine = quarantine
+        self.archive = archive
         self.pipeline = Pipeline(pipeline_steps, on_reject=self._quarantine)
         self.workers = workers
 
@@ -50,7 +52,8 @@ class IngestService:
                  on_done: Callable[[SourceFile, Outcome], None] | None = None) -> Iterator[tuple[SourceFile, Outcome]]:
         """Ingest many files with bounded parallelism; yields (source, outcome) as each finishes."""
         it = iter(sources)
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        grouped = self.archive.grouped_indexing() if self.archive is not None else nullcontext()
+        with grouped, ThreadPoolExecutor(max_workers=self.workers) as pool:
             pending = {}
             for source in it:
                 pending[pool.submit(self.run, source)] = source

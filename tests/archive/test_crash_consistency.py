@@ -188,3 +188,21 @@ def test_a_destruction_in_progress_is_not_a_fixity_failure(catalogue, fs_store, 
     report = service.repair()
     assert report.missing == []
     assert service.get_record(created.record_id, actor="u")["status"] == "disposing"
+
+
+def test_grouped_indexing_sends_records_together_and_keeps_rows_until_indexed(catalogue, fs_store, indexer):
+    service = ArchiveService(catalogue, fs_store, indexer=indexer, orphan_grace=timedelta(0))
+    calls = []
+    real = indexer.index
+    indexer.index = lambda ids: (calls.append(list(ids)), real(ids))
+    with service.grouped_indexing(size=3):
+        made = [service.create_record(io.BytesIO(f"vb {i}".encode()), filename=f"{i}", metadata=RecordMetadata(),
+                                      actor="u").record_id for i in range(5)]
+        assert calls == [made[:3]]
+        assert service.counts()["pending_post_commit"] == 2  # staged, not yet indexed: still durable
+    assert calls == [made[:3], made[3:]]
+    assert service.counts()["pending_post_commit"] == 0
+    indexer.fail = True
+    with service.grouped_indexing(size=10):
+        service.create_record(io.BytesIO(b"vb loi"), filename="x", metadata=RecordMetadata(), actor="u")
+    assert service.counts()["pending_post_commit"] == 1  # left for the repair pass

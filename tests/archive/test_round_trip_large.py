@@ -68,4 +68,3 @@ def test_200_mb_round_trip_streams_with_flat_memory(tmp_path):
     grown = r["peak"] - r["baseline"]
     assert grown < 100 * 1024 * 1024, f"RSS grew by {grown / 2**20:.0f} MiB"
     assert r["traced_peak"] < 100 * 1024 * 1024
-    assert r["peak"] < 180 * 1024 * 1024, f"peak RSS {r['peak'] / 2**20:.0f} MiB"
