@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
                                           dossier_code=dossier) for p in stable]
                     for source, outcome in ingest_service.run_many(sources):
                         row = outcome_dict(source.path, outcome)
-                        console.print(json.dumps(row, ensure_ascii=False))
+                        print(json.dumps(row, ensure_ascii=False), flush=True)  # one JSON line per file
                         # The archive or the quarantine now holds the file durably.
                         source.path.unlink(missing_ok=True)
                         seen.pop(source.path, None)

@@ -150,3 +150,12 @@ def test_outbox_is_empty_after_a_normal_write(archive_service):
     with archive_service.catalogue.session() as s:
         assert s.execute(sa.select(sa.func.count()).select_from(OutboxEntry)).scalar() == 0
         assert s.execute(sa.select(sa.func.count()).select_from(Component)).scalar() == 1
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00", "Đ".encode()], ids=["empty", "one-byte", "one-letter"])
+def test_round_trip_of_tiny_originals(archive_service, data):
+    created = archive_service.create_record(io.BytesIO(data), filename="nho.bin", metadata=meta(), actor="u")
+    info, reader = archive_service.open_component(created.record_id, actor="u")
+    with reader:
+        assert reader.read() == data
+    assert info["size"] == len(data) and info["sha256"] == hashlib.sha256(data).hexdigest()
