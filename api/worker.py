@@ -43,6 +43,8 @@ def create_celery(settings: Settings) -> Celery:
         timezone="Asia/Ho_Chi_Minh", enable_utc=True,
         beat_schedule={
             "repair-archive-hourly": {"task": "luutru.repair_archive", "schedule": 3600.0},
+            "retention-sweep-daily": {"task": "luutru.retention_sweep", "schedule": 86400.0},
+            "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": 86400.0},
         },
     )
 
@@ -75,6 +77,14 @@ def create_celery(settings: Settings) -> Celery:
         from api.cli_signatures import renew_all
 
         return renew_all(_get_services(), actor="software:luutru beat")
+
+    @app.task(name="luutru.retention_sweep")
+    def retention_sweep() -> dict:
+        """Move due dossiers to the review list ("Xem xét hủy") and send transfer reminders."""
+        from retention.service import RetentionService
+
+        services = _get_services()
+        return RetentionService(services.catalogue).sweep(actor="software:luutru beat").as_dict()
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:

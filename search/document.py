@@ -54,10 +54,12 @@ class IndexDocument:
     access_level: str = "internal"
     signature_status: str = "unknown"
     retention_status: str = "unassigned"
+    signed_by: str | None = None
+    """Signers and organisations named in the document's digital signatures (chữ ký số)."""
 
     def __post_init__(self) -> None:
         for name in ("title", "body", "type_name", "code_number", "code_notation", "organ_name",
-                     "signer_name", "signer_position", "place", "dossier_title", "fonds_name"):
+                     "signer_name", "signer_position", "place", "dossier_title", "fonds_name", "signed_by"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, nfc(value))
@@ -75,7 +77,8 @@ class IndexDocument:
     def texts(self) -> dict[str, str]:
         """The three logical text fields, as written."""
         meta = " ".join(x for x in (self.type_name, self.so_ky_hieu, self.organ_name, self.signer_position,
-                                    self.signer_name, self.place, self.dossier_title, self.fonds_name) if x)
+                                    self.signer_name, self.place, self.dossier_title, self.fonds_name,
+                                    self.signed_by) if x)
         return {"title": self.title or "", "body": self.body or "", "meta": meta}
 
     def analysed(self) -> dict[str, str]:

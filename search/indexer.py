@@ -58,12 +58,30 @@ class ReindexReport:
         return {"indexed": self.indexed, "resumed_after": self.resumed_after, "removed": self.removed}
 
 
+SEVERITY = ("invalid", "indeterminate", "valid_untrusted", "valid")
+"""A record's signature status is the worst of its signatures' (ingest/signatures)."""
+
+
 def _signature_status(extra: dict | None) -> str:
     extra = extra or {}
+    signatures = extra.get("signatures")
+    if isinstance(signatures, list):
+        if not signatures:
+            return "unsigned"
+        statuses = {str(s.get("status", "")).lower() for s in signatures if isinstance(s, dict)}
+        return next((level for level in SEVERITY if level in statuses), "unknown")
     status = extra.get("signature_status")
     if not status and isinstance(extra.get("signature"), dict):
         status = extra["signature"].get("status")
     return str(status) if status else "unknown"
+
+
+def _signed_by(extra: dict | None) -> str | None:
+    names = []
+    for s in (extra or {}).get("signatures") or []:
+        if isinstance(s, dict):
+            names += [str(s[k]) for k in ("signer", "organisation") if s.get(k)]
+    return " ; ".join(dict.fromkeys(names)) or None
 
 
 def _retention_status(extra: dict | None, dossier: Dossier | None) -> str:
@@ -136,7 +154,8 @@ class RecordIndexer:
             dossier_id=rec.dossier_id, dossier_code=dossier.code if dossier else None,
             dossier_title=dossier.title if dossier else None, fonds_id=rec.fonds_id,
             fonds_name=fonds.name if fonds else None, access_level=rec.access_level,
-            signature_status=_signature_status(rec.extra), retention_status=_retention_status(rec.extra, dossier))
+            signature_status=_signature_status(rec.extra), retention_status=_retention_status(rec.extra, dossier),
+            signed_by=_signed_by(rec.extra))
 
     # rebuild and check ------------------------------------------------------------------------
     def _ordered(self, column):

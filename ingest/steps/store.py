@@ -52,6 +52,8 @@ class StoreStep:
                      data={"warnings": ctx.warnings} if ctx.warnings else None),
         ]
         tasks = []
+        # Every ingested file was examined: no report means unsigned (searchable as such).
+        ctx.metadata.extra["signatures"] = []
         if ctx.signatures is not None and ctx.signatures.reports:
             ctx.metadata.extra["signatures"] = ctx.signatures.summaries()
             ctx.metadata.extra["signature_findings"] = ctx.signatures.findings

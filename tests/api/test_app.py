@@ -24,3 +24,13 @@ def test_not_ready_when_a_service_is_down(tmp_path):
     with TestClient(create_app(settings)) as client:
         ready = client.get("/api/v1/ready")
         assert ready.status_code == 503 and ready.json()["checks"]["tasks"] is False
+
+
+def test_beat_schedule_names_registered_tasks():
+    from api.worker import create_celery
+
+    settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://"})
+    app = create_celery(settings)
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps"}
+    assert scheduled <= set(app.tasks)

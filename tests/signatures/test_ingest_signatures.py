@@ -125,3 +125,23 @@ def test_init_creates_the_archive_tsa(data_dir):
     assert result.exit_code == 0, result.output
     assert (data_dir / "keys" / "tsa" / "tsa.key").stat().st_mode & 0o077 == 0
     assert (data_dir / "trust").is_dir()
+
+
+def test_signature_fields_are_searchable(services, signed_folder, pki):
+    from search.query import Principal, SearchQuery
+
+    ingest = build_ingest(services, workers=1)
+    sources = [SourceFile(path=p, submit_name=p.name) for p in sorted(signed_folder.iterdir())]
+    ids = {s.path.name: o.record_id for s, o in ingest.run_many(sources)}
+    backend = services.extras["search_backend"]
+    backend.refresh()
+
+    def found(**query) -> set[str]:
+        page = backend.search(SearchQuery(size=50, **query), Principal.admin())
+        return {h.record_id for h in page.hits}
+
+    assert found(signature_statuses=("invalid",)) == {ids["bi-sua.pdf"]}
+    assert found(signature_statuses=("valid",)) == {ids["ca-nhan-va-co-quan.pdf"], ids["chi-ca-nhan.pdf"]}
+    assert found(signature_statuses=("unsigned",)) == {ids["khong-ky.pdf"], ids["ghi-chu.txt"]}
+    signer = services.archive.get_record(ids["chi-ca-nhan.pdf"], actor="test")["signatures"][0]["signer"]
+    assert signer and ids["chi-ca-nhan.pdf"] in found(q=f'"{signer}"')
