@@ -37,6 +37,16 @@ def init() -> None:
         console.print(f"[green]Đã khởi tạo kho lưu trữ[/] tại {services.settings.data_dir.resolve()}")
         console.print(f"  Cơ sở dữ liệu: {services.catalogue.dialect}, lược đồ {current} (mới nhất {head})")
         console.print(f"  Kho tệp: {services.store.health()}")
+        settings = services.settings
+        if not settings.signatures.tsa_url:  # the archive's own TSA (embedded default)
+            from archive.timestamping import ensure_archive_tsa
+
+            files = ensure_archive_tsa(settings.keys_dir)
+            console.print(f"  Khóa TSA lưu trữ: {files.folder} (chứng thư hết hạn "
+                          f"{files.tsa_cert().not_valid_after:%Y-%m-%d})")
+        settings.trust_dir.mkdir(parents=True, exist_ok=True)
+        roots = [p for p in settings.trust_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+        console.print(f"  Chứng thư gốc tin cậy (kiểm tra chữ ký số): {settings.trust_dir} ({len(roots)} tệp)")
         if not report.clean:
             console.print(f"  [yellow]Kiểm tra nhất quán:[/] {report.as_dict()}")
 

@@ -116,7 +116,7 @@ def _run_background_work(services, *, quiet: bool) -> None:
         return
     if not quiet:
         console.print(f"Đang xử lý {pending} việc nền (bản sao kiểm chứng dài hạn…)")
-    done, failed = services.archive.run_pending_tasks()
+    _done, failed = services.archive.run_pending_tasks()
     if failed:
         err.print(f"[yellow]{failed} việc nền lỗi; sẽ chạy lại khi 'luutru repair'.[/]")
 

@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _run_batch(services, backend, principal, path: Path) -> None:
-    stream = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    stream = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
     with stream:
         for n, line in enumerate(stream, 1):
             if not line.strip():

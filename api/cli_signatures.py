@@ -6,7 +6,6 @@ timestamper), so ``api/wiring.py`` and ``api/worker.py`` build them the same way
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -130,14 +129,13 @@ def register(app: typer.Typer) -> None:
         if report["failed"]:
             raise typer.Exit(1)
 
-    _wrap_init(app)
 
 
 def renew_all(services, *, horizon_days: int | None = None, now: datetime | None = None,
               actor: str = "software:luutru timestamps") -> dict:
     """What ``luutru timestamps renew`` and the Celery beat run: rotate the archive's own TSA
     certificate if it nears its end, then renew every chain that is due."""
-    from archive.timestamping import rotate_archive_tsa, renew_timestamps
+    from archive.timestamping import renew_timestamps, rotate_archive_tsa
 
     s = services.settings
     days = horizon_days or s.signatures.renewal_horizon_days
@@ -147,30 +145,3 @@ def renew_all(services, *, horizon_days: int | None = None, now: datetime | None
         rotated = rotate_archive_tsa(s.keys_dir, horizon=timedelta(days=days), now=now)
     report = renew_timestamps(services.archive, timestamper_for(s), horizon_days=days, now=now, actor=actor)
     return {**report.as_dict(), "tsa_rotated": rotated}
-
-
-def _wrap_init(app: typer.Typer) -> None:  # noqa: C901
-    """``luutru init`` also creates the archive's TSA key and certificates (once)."""
-    for info in app.registered_commands:
-        if info.callback is not None and info.callback.__name__ == "init" and not getattr(info.callback, "_tsa", 0):
-            original = info.callback
-
-            @functools.wraps(original)
-            def init_with_tsa(*args, **kwargs):
-                from api.cli import console
-
-                original(*args, **kwargs)
-                from api.wiring import get_settings
-                from archive.timestamping import ensure_archive_tsa
-
-                settings = get_settings()
-                if not settings.signatures.tsa_url:
-                    files = ensure_archive_tsa(settings.keys_dir)
-                    console.print(f"  Khóa TSA lưu trữ: {files.folder} (chứng thư hết hạn "
-                                  f"{files.tsa_cert().not_valid_after:%Y-%m-%d})")
-                settings.trust_dir.mkdir(parents=True, exist_ok=True)
-                console.print(f"  Chứng thư gốc tin cậy: {settings.trust_dir} "
-                              f"({len(trust_roots_for(settings))} chứng thư)")
-
-            init_with_tsa._tsa = 1
-            info.callback = init_with_tsa

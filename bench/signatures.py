@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from asn1crypto import keys as akeys  # noqa: E402
-from asn1crypto import x509 as ax509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from asn1crypto import x509 as ax509  # noqa: E402
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 
 
 def _cert(cn, key, issuer_name, issuer_key, *, ca, eku=None):
@@ -114,7 +114,7 @@ def bench_ingest(paths, root_pem_dir: Path, workers: int) -> dict:
         ingest = build_ingest(services, workers=workers)
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        for source, outcome in ingest.run_many(SourceFile(path=p, submit_name=p.name) for p in paths):
+        for _source, outcome in ingest.run_many(SourceFile(path=p, submit_name=p.name) for p in paths):
             assert outcome.outcome == "ingested", outcome
         elapsed = time.perf_counter() - started
         # per-step time of one more sequential run gives the share of signature work

@@ -24,6 +24,7 @@ the whole notation, the number, the notation, its parts and the years.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -104,7 +105,7 @@ def bigram(a: str, b: str) -> str:
 
 def bigrams(folded: Iterable[str]) -> list[str]:
     seq = list(folded)
-    return [bigram(a, b) for a, b in zip(seq, seq[1:], strict=False)]
+    return [bigram(a, b) for a, b in itertools.pairwise(seq)]
 
 
 # Abbreviations -------------------------------------------------------------------------------

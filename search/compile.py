@@ -13,6 +13,7 @@ number ×2–4), far above any mention in a body.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from search.analysis import (
@@ -224,7 +225,7 @@ class Compiler:
                 continue
             units.append(self.node(pos_nodes[i], hl))
             i += 1
-        for a, b in zip(pos_nodes, pos_nodes[1:], strict=False):
+        for a, b in itertools.pairwise(pos_nodes):
             if isinstance(a, Word) and isinstance(b, Word):
                 bg = bigram(fold(a.text), fold(b.text))
                 bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]

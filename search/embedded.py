@@ -31,7 +31,19 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
 from search.backend import FacetValue, SearchHit, SearchPage
-from search.compile import FACET_FIELDS, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, PhraseQ, Range, Term, Terms
+from search.compile import (
+    FACET_FIELDS,
+    Bool,
+    Clause,
+    Compiled,
+    Compiler,
+    MatchAll,
+    MatchNone,
+    PhraseQ,
+    Range,
+    Term,
+    Terms,
+)
 from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery

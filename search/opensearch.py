@@ -25,7 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from search.backend import FacetValue, SearchHit, SearchPage
-from search.compile import FACET_FIELDS, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, PhraseQ, Range, Term, Terms
+from search.compile import (
+    FACET_FIELDS,
+    Bool,
+    Clause,
+    Compiled,
+    Compiler,
+    MatchAll,
+    MatchNone,
+    PhraseQ,
+    Range,
+    Term,
+    Terms,
+)
 from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
@@ -160,7 +172,7 @@ class OpenSearchBackend:
     def _rebuild_target(self) -> tuple[str, str | None]:
         current = set(self._aliased())
         pattern = f"{self.prefix}-records-{MAPPING_VERSION}-*"
-        pending = sorted(n for n in self.client.indices.get(index=pattern).keys() if n not in current)
+        pending = sorted(n for n in self.client.indices.get(index=pattern) if n not in current)
         if pending:
             target = pending[-1]
             self.client.indices.refresh(index=target)

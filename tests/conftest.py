@@ -132,3 +132,17 @@ def redis_db() -> Iterator[str]:
     client.flushdb()
     yield REDIS_URL
     client.flushdb()
+
+
+@pytest.fixture
+def cli(data_dir):
+    """Run a ``luutru`` command in-process (Typer's runner) against the ``data_dir`` archive."""
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from api.wiring import get_settings
+
+    runner = CliRunner()
+    get_settings.cache_clear()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()

@@ -80,7 +80,7 @@ def validate_pdf(path: Path | str, trust_roots: Sequence[x509.Certificate], *, a
         return []  # no signature dictionary anywhere: nothing to do, and no parse cost
     try:
         return asyncio.run(_validate_bytes(data, list(trust_roots), allow_online, at, password))
-    except Exception as exc:  # noqa: BLE001 - the PDF could not even be opened by pyHanko
+    except Exception as exc:  # the PDF could not even be opened by pyHanko
         log.warning("signature validation of %s failed: %s", path, exc, exc_info=True)
         return [_failed("(document)", f"{type(exc).__name__}: {exc}", at)]
 
@@ -129,7 +129,7 @@ async def _validate_bytes(data: bytes, roots: list, allow_online: bool, at: date
             continue
         try:
             reports.append(await _validate_one(emb, roots, evidence, allow_online, at))
-        except Exception as exc:  # noqa: BLE001 - one bad signature never hides the others
+        except Exception as exc:  # one bad signature never hides the others
             log.warning("signature %s: validation failed: %s", fq_name, exc, exc_info=True)
             reports.append(_failed(fq_name, f"{type(exc).__name__}: {exc}", at))
     return reports

@@ -9,18 +9,10 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from api.wiring import build_services, get_settings
 from archive.domain import RecordMetadata
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(data_dir):
-    get_settings.cache_clear()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from api.wiring import build_ingest, build_services, get_settings
 from ingest.corpus import generate
 from ingest.evaluate import compare
@@ -30,13 +29,6 @@ def corpus(tmp_path_factory) -> tuple[Path, list[dict]]:
     folder = tmp_path_factory.mktemp("corpus")
     truth = generate(folder, seed=11, count=24, hostile=True)
     return folder, truth
-
-
-@pytest.fixture
-def cli(data_dir):
-    get_settings.cache_clear()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 def rows_of(output: str) -> dict[str, dict]:

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from api.wiring import build_services, get_settings
 from ingest.corpus import generate
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(data_dir):
-    get_settings.cache_clear()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 def test_drop_folder_is_emptied_into_archive_and_quarantine(cli, tmp_path, data_dir):

@@ -72,7 +72,7 @@ def test_dossier_takes_the_longest_of_its_documents(retention_service, make_doss
                                actor="u")
     retention_service.add_rule(name="bn", schedule_code="agency", item_code="2", priority=5,
                                criteria={"keywords": ["bổ nhiệm"]}, actor="u")
-    did, ids = make_dossier(2000, docs=[("Công văn", "Trao đổi", None), ("Quyết định", "Về việc bổ nhiệm", None)],
+    did, _ids = make_dossier(2000, docs=[("Công văn", "Trao đổi", None), ("Quyết định", "Về việc bổ nhiệm", None)],
                             end_date=date(2001, 5, 1))
     result = retention_service.apply_rules(actor="u")
     assert result["assigned"] == 2 and did in result["dossiers"]

@@ -20,7 +20,7 @@ from archive.domain import RecordMetadata
 from archive.errors import RecordNotFound
 from archive.keys import ensure_archive_identity
 from retention import minutes
-from retention.disposal import DisposalService, WorkflowError
+from retention.disposal import WorkflowError
 from retention.holds import HoldGuard
 from retention.policy import Period, Schedule, ScheduleItem
 
@@ -174,7 +174,7 @@ def test_a_hold_blocks_destruction_at_every_step(archive_service, retention_serv
 def test_the_kernel_checks_holds_inside_the_destruction_transaction(archive_service, retention_service,
                                                                     make_dossier):
     """GIVEN a hold placed after the dry run (between plan and intent) WHEN destroying THEN refused."""
-    [(did, recs)] = _expired(retention_service, make_dossier)
+    [(_did, recs)] = _expired(retention_service, make_dossier)
     service = DestructionService(archive_service, HoldGuard())
     assert service.plan(recs)[0].blocked is None
     original = service.plan
@@ -226,7 +226,7 @@ def test_destruction_on_s3_removes_every_version_and_respects_object_lock(catalo
 
 
 def test_object_lock_and_legal_hold_mirroring(archive_service, retention_service, make_dossier, fs_store):
-    [(did, recs)] = _expired(retention_service, make_dossier)
+    [(_did, recs)] = _expired(retention_service, make_dossier)
     retention_service.save_schedule(Schedule(code="agency", title="t", items=(
         ScheduleItem("1", "Công văn", Period(years=5)), ScheduleItem("2", "Quyết định", Period(years=70)))), "u")
     young, young_recs = make_dossier(2024)
@@ -270,7 +270,7 @@ CHILD = textwrap.dedent("""
 
 def test_a_crash_in_the_middle_resumes_without_losing_the_record(archive_service, retention_service,
                                                                  make_dossier, fs_store, indexer):
-    (d1, r1), (d2, r2) = _expired(retention_service, make_dossier, n=2,
+    (_d1, r1), (_d2, r2) = _expired(retention_service, make_dossier, n=2,
                                   docs=[("Công văn", "a", b"text a"), ("Công văn", "b", None)])
     ids = r1 + r2
     proc = subprocess.run([sys.executable, "-c", CHILD, archive_service.catalogue.url, str(fs_store.root),

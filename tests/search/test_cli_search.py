@@ -44,8 +44,9 @@ def test_search_table_json_and_audit(cli):
     filtered = json.loads(cli("search", "lưu trữ", "--type", "Quyết định", "--json").output)
     assert [h["so_ky_hieu"] for h in filtered["hits"]] == ["9546/QĐ-UBND"]
     services = build_services(get_settings())
-    from archive.catalogue import AuditEntry
     import sqlalchemy as sa
+
+    from archive.catalogue import AuditEntry
 
     with services.catalogue.session() as s:
         assert s.execute(sa.select(sa.func.count()).where(AuditEntry.action == "search")).scalar_one() == 3

@@ -68,7 +68,7 @@ def test_disposed_records_leave_the_index(setup):
 
 def test_reindex_resumes_and_check_finds_drift(setup):
     """GIVEN an interrupted reindex WHEN run again THEN it resumes after the checkpoint, and check is clean."""
-    archive, indexer, backend, cat = setup
+    archive, indexer, backend, _cat = setup
     ids = sorted(add(archive, n, f"văn bản số {n} về lưu trữ") for n in range(7))
     backend.delete(ids[:4])
     report = indexer.check()

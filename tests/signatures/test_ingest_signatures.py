@@ -75,7 +75,7 @@ def test_signed_folder_is_archived_with_verdicts_timestamps_and_ltv_copies(servi
         assert verify_chain([t for _, t in chain], original, trust_roots=tsa_roots_for(services.settings)).ok
 
     # the B-LTA copy validates too, and the original is byte-for-byte unchanged
-    info, reader = services.archive.open_component(both["id"], role="ltv_copy", actor="test")
+    _info, reader = services.archive.open_component(both["id"], role="ltv_copy", actor="test")
     ltv = reader.read()
     assert ltv.startswith(b"%PDF") and b"/DSS" in ltv and b"/DocTimeStamp" in ltv
 

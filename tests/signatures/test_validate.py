@@ -143,9 +143,9 @@ def test_document_timestamp_only(tmp_path, pki, plain_pdf, trust_roots):
 
 def test_encrypted_signed_pdf(tmp_path, pki, plain_pdf, trust_roots):
     """GIVEN a PDF encrypted with an empty user password (permissions only), then signed THEN VALID."""
-    from pyhanko.pdf_utils.writer import PdfFileWriter, copy_into_new_writer
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.pdf_utils.crypt import StandardSecurityHandler
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
 
     w = copy_into_new_writer(PdfFileReader(io.BytesIO(plain_pdf)))
     w.security_handler = StandardSecurityHandler.build_from_pw("chu-so-huu", "")
