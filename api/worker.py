@@ -36,6 +36,7 @@ def create_celery(settings: Settings) -> Celery:
     app = Celery("luutru", broker=settings.tasks.broker_url,
                  backend=settings.tasks.result_backend or None)
     app.conf.update(
+        task_default_queue=settings.tasks.queue,
         task_acks_late=True,               # a task lost with its worker is redelivered
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,      # long tasks (extraction) must not queue behind each other

@@ -105,6 +105,8 @@ class TasksSettings(_Section):
     """Celery broker, e.g. ``redis://redis:6379/0``."""
     result_backend: str | None = None
     """Celery result backend (optional), e.g. ``redis://redis:6379/1``."""
+    queue: str = "luutru"
+    """Celery queue the archive's tasks go to (lets several archives share one Redis)."""
 
 
 class ApiSettings(_Section):

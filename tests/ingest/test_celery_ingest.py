@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.redis
 def celery_env(data_dir: Path, redis_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUUTRU_") or k.startswith("LUUTRU_TEST_")}
     env.update(LUUTRU_DATA_DIR=str(data_dir), LUUTRU_TASKS__BACKEND="celery", LUUTRU_TASKS__BROKER_URL=redis_url,
-               LUUTRU_TASKS__RESULT_BACKEND=redis_url)
+               LUUTRU_TASKS__RESULT_BACKEND=redis_url,
+               LUUTRU_TASKS__QUEUE=f"luutru-test-{uuid.uuid4().hex[:8]}")  # never another run's worker
     return env
 
 
