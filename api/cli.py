@@ -87,6 +87,29 @@ FIELD_LABELS = [
 ]
 
 
+LABELS_VI = {
+    "access_level": {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế", "secret": "Mật"},
+    "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp)", "disposing": "Đang hủy",
+               "disposed": "Đã hủy"},
+}
+
+
+def display_value(key: str, value) -> str:
+    """How a record field is shown to officials: Vietnamese labels, dates as dd/mm/yyyy."""
+    if key in LABELS_VI:
+        return LABELS_VI[key].get(str(value), str(value))
+    text = str(value)
+    if key.endswith("_date") and len(text) == 10 and text[4] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    if key == "created_at" and "T" in text:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        at = datetime.fromisoformat(text).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+        return at.strftime("%H:%M:%S %d/%m/%Y (giờ Việt Nam)")
+    return text
+
+
 @app.command()
 def show(record_id: str, as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Xem thông tin một văn bản: siêu dữ liệu, các tệp, lịch sử xử lý."""
@@ -100,7 +123,7 @@ def show(record_id: str, as_json: bool = typer.Option(False, "--json", help="In 
         table.add_column("Giá trị")
         for key, label in FIELD_LABELS:
             if data.get(key) not in (None, ""):
-                table.add_row(label, str(data[key]))
+                table.add_row(label, display_value(key, data[key]))
         console.print(table)
         comps = Table(title="Tệp")
         for col in ("Vai trò", "Định dạng", "Kích thước", "SHA-256", "Trạng thái"):

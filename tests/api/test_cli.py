@@ -90,3 +90,10 @@ def test_bad_setting_stops_the_start(cli, monkeypatch):
     result = cli("status")
     assert result.exit_code == 2
     assert "LUUTRU_OBJECTS__BACKEN" in result.output
+
+
+def test_show_speaks_to_officials_in_vietnamese(cli, record):
+    record_id, _ = record
+    out = cli("show", record_id).output
+    assert "Nội bộ" in out and "Đang lưu giữ" in out and "giờ Việt Nam" in out
+    assert "internal" not in out and "active" not in out
