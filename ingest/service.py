@@ -21,11 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class IngestService:
-    def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2, archive=None):
+    def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2, archive=None,
+                 threads: int | None = None):
         self.quarantine = quarantine
         self.archive = archive
         self.pipeline = Pipeline(pipeline_steps, on_reject=self._quarantine)
         self.workers = workers
+        # More files in flight than extraction processes: while one file waits on fsync or on
+        # the catalogue, another is being extracted.
+        self.threads = threads or workers * 3
 
     def _quarantine(self, ctx: IngestContext, rej: Rejected) -> str:
         folder = self.quarantine.put(ctx.source.path, name=ctx.source.name, code=rej.code,
@@ -53,11 +57,11 @@ class IngestService:
         """Ingest many files with bounded parallelism; yields (source, outcome) as each finishes."""
         it = iter(sources)
         grouped = self.archive.grouped_indexing() if self.archive is not None else nullcontext()
-        with grouped, ThreadPoolExecutor(max_workers=self.workers) as pool:
+        with grouped, ThreadPoolExecutor(max_workers=self.threads) as pool:
             pending = {}
             for source in it:
                 pending[pool.submit(self.run, source)] = source
-                if len(pending) >= self.workers * 2:
+                if len(pending) >= self.threads * 2:
                     break
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
