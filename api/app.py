@@ -20,6 +20,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.services = build_services(settings)
+        if settings.repair.on_start:
+            app.state.services.archive.repair(actor="software:luutru api start")
         try:
             yield
         finally:

@@ -194,8 +194,7 @@ def serve(host: str = typer.Option(None, help="Địa chỉ lắng nghe (mặc �
         settings = get_settings()
     except SettingsError as exc:
         fail(exc.message_vi, str(exc), code=2)
-    with services_or_exit(repair=True):
-        pass
+    # The app's lifespan builds the services and runs the start-up repair pass.
     uvicorn.run("api.app:create_app", factory=True, host=host or settings.api.host,
                 port=port or settings.api.port, log_level="info")
 

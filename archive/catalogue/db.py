@@ -79,9 +79,6 @@ class Catalogue:
         with self._sessions() as session, session.begin():
             yield session
 
-    def new_session(self) -> Session:
-        return self._sessions()
-
     def ping(self) -> str:
         with self.engine.connect() as conn:
             version = conn.execute(sa.text(

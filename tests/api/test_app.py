@@ -34,3 +34,21 @@ def test_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps"}
     assert scheduled <= set(app.tasks)
+
+
+def test_api_start_runs_the_repair_pass(tmp_path):
+    """GIVEN post-commit work left by a crash WHEN the API starts THEN the repair pass runs it."""
+    import io
+
+    from api.wiring import build_services
+    from archive.domain import RecordMetadata
+
+    settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path)})
+    services = build_services(settings)
+    services.archive._run_outbox = lambda ids=None, **kw: (0, 0)  # the crash: commit done, post-commit not
+    services.archive.create_record(io.BytesIO(b"cong van"), filename="cv.txt", metadata=RecordMetadata(), actor="t")
+    assert services.archive.counts()["pending_post_commit"] == 1
+    services.close()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/ready").status_code == 200
+        assert client.app.state.services.archive.counts()["pending_post_commit"] == 0
