@@ -115,7 +115,35 @@ class ApiSettings(_Section):
     port: int = Field(default=8000, gt=0, lt=65536)
     """Port the API listens on."""
     secret_key: SecretStr | None = None
-    """Signs session tokens. Required whenever the API listens on a non-loopback address."""
+    """Keys the HMAC of stored token digests (a pepper). Required whenever the API listens on a
+    non-loopback address; changing it logs everyone out and invalidates client tokens."""
+    session_hours: float = Field(default=8.0, gt=0)
+    """A person's login session lasts this long (one working day)."""
+    login_max_failures: int = Field(default=5, ge=1)
+    """Consecutive failed logins before the account is locked for ``login_lockout_minutes``."""
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    """How long an account stays locked after too many failed logins."""
+    rate_limit_per_minute: int = Field(default=1200, ge=0)
+    """Requests per minute per user or client (per API process); 0 disables the limit. A client's
+    own ``rate_limit`` overrides it."""
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    """Largest JSON request body. Uploads are limited by ``LUUTRU_EXTRACT__MAX_FILE_SIZE``."""
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    """Largest page a list or search request may ask for."""
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    """Time limit for a search or listing request; slower ones end with 503 (downloads and uploads
+    are not limited, they stream)."""
+    oai_public: bool = False
+    """Serve OAI-PMH at ``/oai`` without a token (public records only, as always). Off: harvesters
+    need a client token with the ``oai`` scope."""
+    oidc_issuer: str | None = None
+    """OpenID Connect issuer URL of the agency's identity provider; empty: OIDC login off."""
+    oidc_audience: str | None = None
+    """Expected ``aud`` of ID tokens (the client id registered at the provider)."""
+    oidc_jwks_url: str | None = None
+    """JWKS URL of the provider (the ``jwks_uri`` of its discovery document)."""
+    oidc_username_claim: str = "preferred_username"
+    """Claim matched against ``users.username`` when no user is linked to the subject yet."""
 
 
 class RepairSettings(_Section):
@@ -188,6 +216,8 @@ class Settings(BaseSettings):
             problems.append(f"LUUTRU_DB__URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")
         if self.api.host not in ("127.0.0.1", "localhost", "::1") and not self.api.secret_key:
             problems.append("LUUTRU_API__SECRET_KEY is required when LUUTRU_API__HOST is not a loopback address")
+        if self.api.oidc_issuer and not (self.api.oidc_audience and self.api.oidc_jwks_url):
+            problems.append("LUUTRU_API__OIDC_AUDIENCE and LUUTRU_API__OIDC_JWKS_URL are required with LUUTRU_API__OIDC_ISSUER")
         if problems:
             raise ValueError("; ".join(problems))
         return self
