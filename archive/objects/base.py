@@ -202,6 +202,11 @@ class ObjectStore(Protocol):
         ``verify``, when the SHA-256 differs from the key."""
         ...
 
+    def open_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
+        """Stream ``length`` bytes from offset ``start`` (HTTP Range requests); raises ObjectNotFound.
+        A part cannot be checked against the SHA-256: fixity is verified by whole reads."""
+        ...
+
     def stat(self, key: str) -> ObjectInfo:
         """Size, SHA-256, retention of an object; raises ObjectNotFound."""
         ...

@@ -112,6 +112,22 @@ class FilesystemObjectStore:
         return VerifyingReader(chunks(), key=key, size=size, sha256=sha256_from_key(key),
                                verify=verify, close=f.close)
 
+    def open_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
+        try:
+            f = open(self._path(key), "rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(f"no object {key}", f"Không tìm thấy tệp {key} trong kho lưu trữ") from None
+
+        def chunks() -> Iterator[bytes]:
+            with f:
+                f.seek(start)
+                left = length
+                while left > 0 and (data := f.read(min(CHUNK_SIZE, left))):
+                    left -= len(data)
+                    yield data
+
+        return chunks()
+
     def _lock(self, key: str) -> dict:
         try:
             return json.loads(self._lock_path(key).read_text())

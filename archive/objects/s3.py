@@ -603,6 +603,22 @@ class S3ObjectStore:
         return VerifyingReader(chunks(), key=key, size=actual if expected_size is None else expected_size,
                                sha256=digest, verify=verify, close=close)
 
+    def open_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
+        sha256_from_key(key)
+        if length <= 0:
+            return iter(())
+        with self._s3("read", key):
+            response = self._client.get_object(self.bucket, key, offset=start, length=length)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response.stream(CHUNK_SIZE, decode_content=False)
+            finally:
+                response.close()
+                response.release_conn()
+
+        return chunks()
+
     def stat(self, key: str) -> ObjectInfo:
         """Of the current version. ``sha256`` is the digest recorded in its metadata: empty when the
         current version carries none (it was not written by luutru — a fixity warning)."""
