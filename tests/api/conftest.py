@@ -1,0 +1,57 @@
+"""Fixtures of the HTTP API tests: a real app on the embedded default (SQLite, filesystem objects,
+Tantivy, in-process Tika), people of every role and system clients, and deposited records at every
+access level. Tokens come from the real login and the real client creation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from apienv import CLIENTS, LEVELS, PASSWORD, PEOPLE, ApiEnv, make_env
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="session")
+def sample_pdfs() -> list[tuple[object, bytes]]:
+    """Six generated administrative documents (spec, PDF bytes): distinct, deterministic."""
+    from ingest.corpus.generator import generate_pdf, random_doc_spec
+
+    rng = random.Random(2026)
+    out = []
+    while len(out) < 6:
+        spec = random_doc_spec(rng, pages=1)
+        if spec.security:  # state-secret marks are refused at ingest: not what these tests need
+            continue
+        out.append((spec, generate_pdf(spec)))
+    return out
+
+
+@pytest.fixture
+def api(tmp_path) -> ApiEnv:
+    services, app = make_env(tmp_path / "data")
+    accounts = services.accounts
+    try:
+        with TestClient(app) as client:
+            env = ApiEnv(client, services)
+            for name, (role, levels) in PEOPLE.items():
+                accounts.create_user(name, full_name=f"Nguyễn Văn {name.title()}", role=role, password=PASSWORD,
+                                     access_levels=levels, actor="test")
+                r = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+                assert r.status_code == 200, r.text
+                env.tokens[name] = r.json()["access_token"]
+            for name, (scopes, levels) in CLIENTS.items():
+                env.tokens[name] = accounts.create_client(name, scopes=scopes, access_levels=levels,
+                                                          actor="test")["token"]
+            yield env
+    finally:
+        services.close()
+
+
+@pytest.fixture
+def records(api, sample_pdfs) -> dict[str, str]:
+    """One deposited record per access level: level -> record id."""
+    out = {}
+    for level, (_spec, pdf) in zip(LEVELS, sample_pdfs, strict=False):
+        out[level] = api.deposit(pdf, access_level=level)["record_id"]
+    api.services.archive.run_pending_tasks()
+    return out
