@@ -73,7 +73,13 @@ class Dossier(Base):
     """Hồ sơ (Decree 30 Phụ lục VI Phần II, mục III)."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (sa.UniqueConstraint("fonds_id", "year", "notation", name="fonds_year_notation"),)
+    __table_args__ = (
+        sa.UniqueConstraint("fonds_id", "year", "notation", name="fonds_year_notation"),
+        # What the retention sweep has still to look at: a partial index, so a sweep reads only
+        # the dossiers newly due, never the ones it already listed or reminded about.
+        sa.Index("ix_dossiers_due_pending", "due_action", "due_date",
+                 sqlite_where=sa.text("due_state IS NULL"), postgresql_where=sa.text("due_state IS NULL")),
+    )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     fonds_id: Mapped[str] = mapped_column(sa.ForeignKey("fonds.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -111,6 +117,11 @@ class Dossier(Base):
     permanent without transfer or not yet assigned (set by ``retention``)."""
     due_action: Mapped[str | None] = mapped_column(sa.String(20))
     """What is due on ``due_date``: review_destroy (xem xét hủy) / transfer (nộp lưu lịch sử)."""
+    due_state: Mapped[str | None] = mapped_column(sa.String(20))
+    """What the retention sweep has done about the current due date: NULL (pending: the sweep looks
+    at it once due), ``listed`` (put in the list Xem xét hủy or in a disposal batch), ``reminded``
+    (the last transfer reminder was sent). Reset to NULL when the due date or action changes and
+    when the dossier is taken out of a disposal batch, so it becomes eligible again."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     records: Mapped[list[Record]] = relationship(back_populates="dossier")
