@@ -19,6 +19,7 @@ audited with who, when and why.
 
 from __future__ import annotations
 
+import csv
 import io
 import uuid
 from collections.abc import Sequence
@@ -29,15 +30,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive import audit
-from archive.catalogue.models import Dossier, Record
+from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, DisposalVote
 from archive.disposal import DestructionService
-from archive.domain import RecordMetadata
+from archive.domain import RecordMetadata, dossier_code
 from archive.errors import ArchiveError
 from archive.keys import ensure_archive_identity
-from archive.service import ArchiveService
-from retention import minutes
+from archive.service import ArchiveService, DuplicateRecord
+from retention import minutes, schedules
 from retention.holds import HoldGuard
+from retention.hooks import KEY as RETENTION_KEY
+from retention.hooks import system_request
+from retention.service import release_dossiers
 
 STATES_VI = {
     "candidate": "Xem xét hủy", "listed": "Đã lập danh mục", "council_reviewed": "Hội đồng đã xét",
@@ -95,10 +99,18 @@ class DisposalService:
         for i in items:
             if i.dossier_id in held:
                 i.state, i.note = "excluded", "phong tỏa: " + ", ".join(held[i.dossier_id])
+        release_dossiers(s, list(held))  # pending again: listed by a sweep after the release
         if held:
             audit.append(s, at=self.clock.now(), actor=actor, action="disposal.exclude_held", outcome="warning",
                          target_type="disposal_batch", target_id=batch.id, detail={"held": held})
         return held
+
+    def _exclude_all(self, s: Session, batch_id: str, note: str) -> None:
+        """The batch was rejected: its dossiers leave it and are pending again for the sweep."""
+        items = self._listed(s, batch_id)
+        for i in items:
+            i.state, i.note = "excluded", note
+        release_dossiers(s, [i.dossier_id for i in items])
 
     def _listed(self, s: Session, batch_id: str) -> list[DisposalItem]:
         return list(s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch_id,
@@ -171,8 +183,7 @@ class DisposalService:
                              why="Hội đồng xét hủy biểu quyết theo đa số", **result,
                              minutes_record_id=minutes_record_id)
             if not majority:
-                for i in self._listed(s, batch_id):
-                    i.state, i.note = "excluded", "Hội đồng không đồng ý hủy"
+                self._exclude_all(s, batch_id, "Hội đồng không đồng ý hủy")
             else:
                 self._exclude_held(s, batch, actor=actor)
             return result
@@ -192,6 +203,8 @@ class DisposalService:
                              why=opinion or "Văn bản thẩm định", appraisal_record_id=appraisal_record_id)
             if agreed:
                 self._exclude_held(s, batch, actor=actor)
+            else:
+                self._exclude_all(s, batch_id, "Cơ quan thẩm định không đồng ý hủy")
 
     def approve(self, batch_id: str, *, decision_record_id: str, actor: str) -> dict:
         """→ approved with the Quyết định hủy; never by the proposer."""
@@ -253,6 +266,7 @@ class DisposalService:
                 return {"batch_id": batch_id, "state": batch.state, **report}
             # dossiers whose records are all gone are destroyed; the others (held, locked) are
             # taken out of the batch and stay in the archive
+            kept = []
             for i in self._listed(s, batch_id):
                 live = s.execute(sa.select(Record.id).where(Record.dossier_id == i.dossier_id,
                                                             Record.status != "disposed").limit(1)).first()
@@ -260,6 +274,8 @@ class DisposalService:
                     i.state = "destroyed"
                 elif batch.state == "destroying":
                     i.state, i.note = "excluded", "không hủy: tài liệu bị phong tỏa hoặc khóa lưu giữ"
+                    kept.append(i.dossier_id)
+            release_dossiers(s, kept)
             info = {"id": batch.id, "title": batch.title, "proposed_by": batch.proposed_by,
                     "approved_by": batch.approved_by, "council": batch.council, "actor": actor,
                     "decision": f"Quyết định hủy tài liệu (văn bản lưu trữ {batch.decision_record_id})",
@@ -279,21 +295,70 @@ class DisposalService:
             return {"batch_id": batch_id, "state": batch.state, "minutes_record_id": minutes_id,
                     "remaining_dossiers": [i.dossier_id for i in remaining], **report}
 
+    def _destruction_file(self, batch: dict, register: list[dict], *, actor: str) -> str:
+        """The batch's Hồ sơ hủy tài liệu (a permanent dossier), created once."""
+        now = self.clock.now()
+        with self.catalogue.session() as s:
+            schedules.save_schedule(s, schedules.system_schedule(), actor=actor, at=now)
+            dossier_ids = [r["dossier_id"] for r in register if r.get("dossier_id")]
+            fonds = s.execute(sa.select(Fonds).join(Dossier, Dossier.fonds_id == Fonds.id)
+                              .where(Dossier.id.in_(dossier_ids[:1] or [""]))).scalar()
+            if fonds is None:
+                fonds = s.execute(sa.select(Fonds).order_by(Fonds.created_at)).scalars().first()
+            organ_id = fonds.organ_id
+        notation = f"HUY.{batch['id'][:8]}"
+        code = dossier_code(organ_id, now.year, notation)
+        existing = self.archive.find_dossier(code)
+        if existing:
+            return existing
+        return self.archive.create_dossier(
+            organ_id=organ_id, year=now.year, notation=notation, actor=actor, status="closed",
+            start_date=now.date(), end_date=now.date(),
+            title=f"Hồ sơ hủy tài liệu — {batch['title']}"[:500],
+            description="Biên bản hủy tài liệu và Danh mục tài liệu đã hủy; bảo quản vĩnh viễn")
+
+    def _file_permanently(self, data: bytes, *, filename: str, media_type: str, dossier_id: str, actor: str,
+                          metadata: RecordMetadata) -> str:
+        metadata.extra = {**(metadata.extra or {}), RETENTION_KEY: system_request(
+            schedules.SYSTEM_CODE, schedules.DESTRUCTION_FILE_ITEM,
+            "hồ sơ hủy tài liệu của kho lưu trữ: bảo quản vĩnh viễn")}
+        try:
+            return self.archive.create_record(io.BytesIO(data), filename=filename, media_type=media_type, actor=actor,
+                                              dossier_id=dossier_id, metadata=metadata).record_id
+        except DuplicateRecord as dup:  # a resumed completion: already filed
+            return dup.record_id
+
     def _issue_minutes(self, batch: dict, register: list[dict], *, actor: str) -> str:
+        """The Biên bản hủy tài liệu (signed PDF) and the Danh mục tài liệu đã hủy (CSV), both filed
+        in the batch's Hồ sơ hủy tài liệu and decided permanent in their own transaction."""
         cfg = self.minutes_config
         now = self.clock.now()
+        dossier_id = self._destruction_file(batch, register, actor=actor)
+        buf = io.StringIO()
+        cols = ["record_id", "dossier_id", "so_ky_hieu", "subject", "sha256", "destroyed_at"]
+        w = csv.DictWriter(buf, cols, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in register:
+            original = next((c for c in r.get("components") or [] if c.get("role") == "original"), {})
+            w.writerow({**r, "sha256": original.get("sha256")})
+        register_id = self._file_permanently(
+            ("\ufeff" + f"# Danh mục tài liệu đã hủy — đợt {batch['id']}\n" + buf.getvalue()).encode(),
+            filename=f"danh-muc-tai-lieu-da-huy-{batch['id'][:8]}.csv", media_type="text/csv",
+            dossier_id=dossier_id, actor=actor, metadata=RecordMetadata(
+                type_name="Danh mục", organ_name=cfg.organ_name[:200], issued_date=now.date(),
+                subject=f"Danh mục tài liệu đã hủy — {batch['title']}"[:500],
+                extra={"disposal_batch_id": batch["id"], "destroyed_records": len(register)}))
         pdf = minutes.render(organ_name=cfg.organ_name, number=f"{batch['id'][:8]}/BB-HTL", place=cfg.place, at=now,
                              batch=batch, items=register)
         if cfg.keys_dir is not None:
             pdf = minutes.sign(pdf, ensure_archive_identity(cfg.keys_dir))
-        created = self.archive.create_record(
-            io.BytesIO(pdf), filename=f"bien-ban-huy-{batch['id'][:8]}.pdf", media_type="application/pdf",
+        return self._file_permanently(
+            pdf, filename=f"bien-ban-huy-{batch['id'][:8]}.pdf", media_type="application/pdf", dossier_id=dossier_id,
             actor=actor, metadata=RecordMetadata(
                 type_name="Biên bản", code_notation="BB-HTL", organ_name=cfg.organ_name[:200],
                 subject=f"Biên bản hủy tài liệu lưu trữ hết giá trị — {batch['title']}"[:500], issued_date=now.date(),
                 extra={"disposal_batch_id": batch["id"], "destroyed_records": len(register),
-                       "retention": "permanent (hồ sơ hủy tài liệu, không bao giờ đến hạn)"}))
-        return created.record_id
+                       "register_record_id": register_id}))
 
     def status(self, batch_id: str) -> dict:
         with self.catalogue.session() as s:

@@ -184,7 +184,24 @@ def save_schedule(s: Session, schedule: Schedule, *, actor: str, at: datetime) -
     return version, True
 
 
+SYSTEM_CODE = "vn-system"
+DESTRUCTION_FILE_ITEM = "HUY"
+
+
+def system_schedule() -> Schedule:
+    """The archive's own records, kept permanently: the destruction file (Hồ sơ hủy tài liệu) with
+    the Biên bản hủy tài liệu and the Danh mục tài liệu đã hủy. QĐ 3999/QĐ-BTC gives 30 years for
+    the Ministry of Finance (not confirmed at Law or Circular level, requirements-vn.md §8.8); the
+    archive keeps them permanently, so no destruction ever loses its own evidence."""
+    return Schedule(code=SYSTEM_CODE, title="Mục hệ thống của kho lưu trữ", source="luutru", items=(
+        ScheduleItem(DESTRUCTION_FILE_ITEM, "Hồ sơ hủy tài liệu: Biên bản hủy tài liệu, Danh mục tài liệu đã hủy",
+                     Period(permanent=True), source="luutru; QĐ 3999/QĐ-BTC (30 năm, chưa xác nhận) — giữ vĩnh viễn",
+                     note="Không bao giờ đến hạn xem xét hủy"),))
+
+
 def ensure_sample(s: Session, *, actor: str, at: datetime) -> int:
+    """The built-in sample and system schedules (idempotent); the sample's version."""
+    save_schedule(s, system_schedule(), actor=actor, at=at)
     return save_schedule(s, sample_schedule(), actor=actor, at=at)[0]
 
 

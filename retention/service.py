@@ -1,12 +1,19 @@
 """RetentionService: assignments, due dates, the sweep, holds, object lock.
 
-* Assignment: rules (``retention.policy.classify``) applied on demand to records without a
-  decision; a dossier takes the longest period of its documents unless a manual decision (with a
-  recorded reason) says otherwise; every change is audited and keeps the schedule version.
+* Assignment: rules (``retention.policy.classify``) applied to every ingested record in the
+  record's own transaction (``retention.hooks``) and on demand to records without a decision; a
+  dossier takes the longest period of its documents unless a manual decision (with a recorded
+  reason) says otherwise; every change is audited and keeps the schedule version.
 * Due dates live in ``dossiers.due_date`` (indexed) so "due as of D" is an index range scan.
 * ``sweep`` puts the dossiers due for review into the list "Xem xét hủy" (``disposal_items``,
   state ``candidate``), skipping held ones, and writes reminders for transfers to the historical
-  archive (12 months and 30 days ahead, requirements-vn.md §8.7).
+  archive (12 months and 30 days ahead, requirements-vn.md §8.7). It reads only dossiers still
+  pending (``dossiers.due_state`` NULL, partial index ``ix_dossiers_due_pending``) and writes with
+  set-based SQL, so a yearly sweep touches the newly due dossiers only. A dossier becomes pending
+  again when its due date or action changes or when it is taken out of a disposal batch.
+* Records outside any dossier are never put in the list (destruction goes by dossier); the sweep
+  counts them in a notification "chưa lập hồ sơ" and ``unfiled`` reports them with their own
+  assignment and indicative due date.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from archive import audit
 from archive.catalogue import Catalogue
-from archive.catalogue.models import Component, Dossier, Record
+from archive.catalogue.models import Component, Dossier, Record, UTCDateTime
 from archive.catalogue.retention_tables import (
+    DisposalBatch,
     DisposalItem,
     RetentionAssignment,
     RetentionNotification,
@@ -32,6 +40,7 @@ from archive.errors import ObjectLocked, ObjectNotFound, RecordNotFound
 from archive.objects.base import ObjectStore
 from archive.ports import Clock, SystemClock
 from retention import holds as holds_mod
+from retention import hooks as _hooks  # noqa: F401 - registers the retention decision at record commit
 from retention import schedules
 from retention.policy import (
     TRANSFER_REGISTER_DAYS,
@@ -56,10 +65,13 @@ class SweepReport:
     """Dossiers newly put in the list "Xem xét hủy"."""
     held: list[str] = field(default_factory=list)
     transfer_reminders: list[str] = field(default_factory=list)
+    unfiled: int = 0
+    """Records outside any dossier (chưa lập hồ sơ): never listed, reported instead."""
 
     def as_dict(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "listed": len(self.listed), "held": self.held,
-                "transfer_reminders": len(self.transfer_reminders), "listed_ids": self.listed[:1000]}
+                "transfer_reminders": len(self.transfer_reminders), "unfiled": self.unfiled,
+                "listed_ids": self.listed[:1000]}
 
 
 def _assignment_row(target_type: str, target_id: str, a: Assignment, item_id: str, *, actor: str, at: datetime,
@@ -81,6 +93,116 @@ def _as_assignment(row: RetentionAssignment, s: Session) -> Assignment:
     item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, row.item_id))
     return Assignment(item=item, schedule_code=row.schedule_code, schedule_version=row.schedule_version,
                       method=row.method, rule_id=row.rule_id, reason=row.reason)
+
+
+SWEEP_LOCK = 7314024
+"""PostgreSQL advisory lock: the sweep takes it exclusively, due-date changes shared, so a due
+date never changes between the sweep's read and its write (SQLite serialises writers itself)."""
+
+ACTIVE_BATCH_STATES = ("listed", "council_reviewed", "appraisal_requested", "appraised", "approved")
+
+
+def _lock_due_dates(s: Session, *, exclusive: bool) -> None:
+    if s.get_bind().dialect.name == "postgresql":
+        fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        s.execute(sa.text(f"select {fn}(:k)"), {"k": SWEEP_LOCK})
+
+
+def set_assignment(s: Session, target_type: str, target_id: str, a: Assignment, *, actor: str, now: datetime,
+                   event_date: date | None = None) -> RetentionAssignment:
+    """Save ``a`` as the current decision for the target (the previous one is superseded), audited."""
+    old = _current(s, target_type, target_id)
+    if old is not None:
+        old.superseded_at = now
+    item_id = schedules.item_row(s, a.schedule_code, a.item.code, a.schedule_version).id
+    row = _assignment_row(target_type, target_id, a, item_id, actor=actor, at=now,
+                          event_date=event_date or (old.event_date if old else None))
+    s.add(row)
+    s.flush()
+    audit.append(s, at=now, actor=actor, action="retention.assign", target_type=target_type,
+                 target_id=target_id, detail={**a.as_dict(), "previous": old.item_code if old else None,
+                                              "previous_period": old.period if old else None})
+    return row
+
+
+def release_dossiers(s: Session, dossier_ids: Sequence[str]) -> None:
+    """Dossiers taken out of the list or a batch become pending again for the next sweep."""
+    ids = list(dict.fromkeys(dossier_ids))
+    for i in range(0, len(ids), BATCH):
+        s.execute(sa.update(Dossier).where(Dossier.id.in_(ids[i:i + BATCH]), Dossier.due_state.is_not(None))
+                  .values(due_state=None))
+
+
+def recompute_dossier(s: Session, dossier_id: str, *, actor: str, now: datetime) -> dict:
+    """The dossier's decision (manual wins; else the longest of its documents) and due date.
+
+    The dossier row is locked first, so concurrent ingests into one dossier see each other's
+    decisions (the longest period never gets lost). When the due date or action changes, the
+    dossier leaves the list Xem xét hủy (and any batch not yet being destroyed) and is pending
+    again: the next sweep decides with the new date."""
+    _lock_due_dates(s, exclusive=False)
+    dossier = s.execute(sa.select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+                        .execution_options(populate_existing=True)).scalar()
+    if dossier is None:
+        raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
+    current = _current(s, "dossier", dossier_id)
+    if current is None or current.method != "manual":
+        rows = s.execute(sa.select(RetentionAssignment).join(Record, sa.and_(
+            RetentionAssignment.target_type == "record", RetentionAssignment.target_id == Record.id)).where(
+            Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).scalars().all()
+        best = longest(_as_assignment(r, s) for r in rows)
+        if best is not None and (current is None or (current.item_id, current.schedule_version) != (
+                schedules.item_row(s, best.schedule_code, best.item.code, best.schedule_version).id,
+                best.schedule_version)):
+            best = Assignment(item=best.item, schedule_code=best.schedule_code,
+                              schedule_version=best.schedule_version, method="derived",
+                              reason="thời hạn dài nhất của các văn bản trong hồ sơ (Luật Lưu trữ 2024, Điều 15)")
+            current = set_assignment(s, "dossier", dossier_id, best, actor=actor, now=now)
+    if current is None:
+        return {"dossier_id": dossier_id, "due_date": None, "due_action": None}
+    item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, current.item_id))
+    end_year = dossier.end_date.year if dossier.end_date else dossier.year
+    d = due(item, end_year=end_year, event_date=current.event_date, fields=holds_mod.dossier_fields(dossier))
+    period = Period.parse(current.period)
+    new_action = str(d.action) if d.action else None
+    if (dossier.due_date, dossier.due_action) != (d.date, new_action):
+        if dossier.due_state is not None:
+            _withdraw(s, dossier_id, now=now, actor=actor, old=(dossier.due_date, dossier.due_action),
+                      new=(d.date, new_action))
+        dossier.due_state = None
+    dossier.due_date = d.date
+    dossier.due_action = new_action
+    dossier.retention = period.label_vi
+    dossier.retention_years = period.years
+    dossier.permanent = period.permanent
+    return {"dossier_id": dossier_id, "item_code": current.item_code, "period": current.period,
+            "due_date": d.date.isoformat() if d.date else None, "due_action": dossier.due_action}
+
+
+def _withdraw(s: Session, dossier_id: str, *, now: datetime, actor: str, old: tuple, new: tuple) -> None:
+    """The due date changed: out of the list Xem xét hủy and of any batch not yet being destroyed."""
+    items = s.execute(sa.select(DisposalItem).outerjoin(DisposalBatch, DisposalBatch.id == DisposalItem.batch_id)
+                      .where(DisposalItem.dossier_id == dossier_id, sa.or_(
+                          DisposalItem.state == "candidate",
+                          sa.and_(DisposalItem.state == "listed", DisposalBatch.state.in_(ACTIVE_BATCH_STATES)))
+                      )).scalars().all()
+    for i in items:
+        i.state, i.note = "excluded", "thời hạn bảo quản đã thay đổi, chờ xét lại theo ngày đến hạn mới"
+    if items:
+        audit.append(s, at=now, actor=actor, action="retention.withdraw", outcome="warning", target_type="dossier",
+                     target_id=dossier_id, detail={"old_due": [str(x) for x in old], "new_due": [str(x) for x in new],
+                                                   "items": [i.id for i in items]})
+
+
+def _uuid_sql(dialect: str):
+    """A random UUID computed by the database (set-based inserts)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.gen_random_uuid(), sa.String)
+    h = sa.func.hex
+    r = sa.func.randomblob
+    return sa.func.lower(h(r(4)) + "-" + h(r(2)) + "-4" + sa.func.substr(h(r(2)), 2) + "-"
+                         + sa.func.substr("89ab", 1 + sa.func.abs(sa.func.random()) % 4, 1)
+                         + sa.func.substr(h(r(2)), 2) + "-" + h(r(6)))
 
 
 class RetentionService:
@@ -105,23 +227,9 @@ class RetentionService:
             return schedules.add_rule(s, actor=actor, at=self._now(), **kw)
 
     # assignment --------------------------------------------------------------------------------
-    def _item_id(self, s: Session, a: Assignment) -> str:
-        return schedules.item_row(s, a.schedule_code, a.item.code, a.schedule_version).id
-
     def _set(self, s: Session, target_type: str, target_id: str, a: Assignment, *, actor: str,
              event_date: date | None = None) -> RetentionAssignment:
-        now = self._now()
-        old = _current(s, target_type, target_id)
-        if old is not None:
-            old.superseded_at = now
-        row = _assignment_row(target_type, target_id, a, self._item_id(s, a), actor=actor, at=now,
-                              event_date=event_date or (old.event_date if old else None))
-        s.add(row)
-        s.flush()
-        audit.append(s, at=now, actor=actor, action="retention.assign", target_type=target_type,
-                     target_id=target_id, detail={**a.as_dict(), "previous": old.item_code if old else None,
-                                                  "previous_period": old.period if old else None})
-        return row
+        return set_assignment(s, target_type, target_id, a, actor=actor, now=self._now(), event_date=event_date)
 
     def apply_rules(self, *, actor: str, record_ids: Sequence[str] | None = None,
                     dossier_ids: Sequence[str] | None = None) -> dict:
@@ -186,35 +294,7 @@ class RetentionService:
             return self._recompute(s, dossier_id, actor=actor)
 
     def _recompute(self, s: Session, dossier_id: str, *, actor: str) -> dict:
-        """The dossier's decision (manual wins; else the longest of its documents) and due date."""
-        dossier = s.get(Dossier, dossier_id)
-        if dossier is None:
-            raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
-        current = _current(s, "dossier", dossier_id)
-        if current is None or current.method != "manual":
-            rows = s.execute(sa.select(RetentionAssignment).join(Record, sa.and_(
-                RetentionAssignment.target_type == "record", RetentionAssignment.target_id == Record.id)).where(
-                Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).scalars().all()
-            best = longest(_as_assignment(r, s) for r in rows)
-            if best is not None and (current is None or (current.item_id, current.schedule_version)
-                                     != (self._item_id(s, best), best.schedule_version)):
-                best = Assignment(item=best.item, schedule_code=best.schedule_code,
-                                  schedule_version=best.schedule_version, method="derived",
-                                  reason="thời hạn dài nhất của các văn bản trong hồ sơ (Luật Lưu trữ 2024, Điều 15)")
-                current = self._set(s, "dossier", dossier_id, best, actor=actor)
-        if current is None:
-            return {"dossier_id": dossier_id, "due_date": None, "due_action": None}
-        item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, current.item_id))
-        end_year = dossier.end_date.year if dossier.end_date else dossier.year
-        d = due(item, end_year=end_year, event_date=current.event_date, fields=holds_mod.dossier_fields(dossier))
-        period = Period.parse(current.period)
-        dossier.due_date = d.date
-        dossier.due_action = str(d.action) if d.action else None
-        dossier.retention = period.label_vi
-        dossier.retention_years = period.years
-        dossier.permanent = period.permanent
-        return {"dossier_id": dossier_id, "item_code": current.item_code, "period": current.period,
-                "due_date": d.date.isoformat() if d.date else None, "due_action": dossier.due_action}
+        return recompute_dossier(s, dossier_id, actor=actor, now=self._now())
 
     def recompute(self, dossier_id: str, *, actor: str) -> dict:
         with self.catalogue.session() as s:
@@ -260,57 +340,91 @@ class RetentionService:
 
     # the sweep ---------------------------------------------------------------------------------
     def sweep(self, as_of: date | None = None, *, actor: str) -> SweepReport:
-        """Move the dossiers due for review into "Xem xét hủy" and write transfer reminders."""
+        """Move the dossiers due for review into "Xem xét hủy" and write transfer reminders.
+
+        Reads only pending dossiers (``due_state`` NULL) through the partial index, and lists them
+        with one INSERT … SELECT and one UPDATE; held dossiers stay pending and are checked again
+        at the next sweep."""
         now = self._now()
         as_of = as_of or now.date()
         report = SweepReport(as_of=as_of)
-        guard = holds_mod.HoldGuard()
         with self.catalogue.session() as s:
-            listed = sa.select(DisposalItem.id).where(DisposalItem.dossier_id == Dossier.id,
-                                                      DisposalItem.state != "excluded")
-            due_rows = s.execute(sa.select(Dossier).where(
-                Dossier.due_date <= as_of, Dossier.due_action == str(Action.REVIEW_DESTROY),
-                Dossier.status != "disposed", ~sa.exists(listed))).scalars().all()
-            held = guard.held_dossiers(s, due_rows)
+            _lock_due_dates(s, exclusive=True)
+            pending = [Dossier.due_state.is_(None), Dossier.due_action == str(Action.REVIEW_DESTROY),
+                       Dossier.due_date <= as_of, Dossier.status != "disposed"]
+            ids = list(s.execute(sa.select(Dossier.id).where(*pending)).scalars())
+            held: dict[str, list[str]] = {}
+            if ids and holds_mod.active(s):
+                held = self._held_among(s, ids)
             report.held = sorted(held)
-            new = [d for d in due_rows if d.id not in held]
-            if new:
-                s.execute(sa.insert(DisposalItem), [
-                    {"id": str(uuid.uuid4()), "dossier_id": d.id, "batch_id": None, "state": "candidate",
-                     "reason": "expired", "due_date": d.due_date, "added_at": now} for d in new])
-            report.listed = [d.id for d in new]
-            # transfer reminders: register 12 months ahead, and 30 days ahead
-            horizon = as_of + timedelta(days=TRANSFER_REGISTER_DAYS)
-            transfers = s.execute(sa.select(Dossier.id, Dossier.code, Dossier.due_date).where(
-                Dossier.due_date <= horizon, Dossier.due_action == str(Action.TRANSFER),
-                Dossier.status != "disposed")).all()
-            have = set()
-            for i in range(0, len(transfers), BATCH):
-                have |= set(s.execute(sa.select(RetentionNotification.kind, RetentionNotification.target_id,
-                                                RetentionNotification.due_date).where(
-                    RetentionNotification.target_id.in_([t.id for t in transfers[i:i + BATCH]]))).all())
-            notes = []
-            for t in transfers:
-                kind = "transfer_due" if t.due_date <= as_of + timedelta(days=30) else "transfer_register"
-                if (kind, t.id, t.due_date) in have:
-                    continue
-                msg = (f"Hồ sơ {t.code} đến hạn nộp lưu vào lưu trữ lịch sử ngày {t.due_date:%d/%m/%Y}"
-                       if kind == "transfer_due" else
-                       f"Hồ sơ {t.code} cần đăng ký nộp lưu vào lưu trữ lịch sử (hạn {t.due_date:%d/%m/%Y})")
-                notes.append({"kind": kind, "target_id": t.id, "due_date": t.due_date, "message": msg,
-                              "created_at": now})
-                report.transfer_reminders.append(t.id)
-            if new:
+            report.listed = [i for i in ids if i not in held]
+            if report.listed:
+                where = [*pending, Dossier.id.not_in(report.held)] if held else pending
+                s.execute(sa.insert(DisposalItem).from_select(
+                    ["id", "dossier_id", "batch_id", "state", "reason", "due_date", "added_at"],
+                    sa.select(_uuid_sql(self.catalogue.dialect), Dossier.id, sa.null(), sa.literal("candidate"),
+                              sa.literal("expired"), Dossier.due_date,
+                              sa.bindparam("now", now, type_=UTCDateTime())).where(*where)))
+                s.execute(sa.update(Dossier).where(*where).values(due_state="listed"),
+                          execution_options={"synchronize_session": False})
+            notes = self._transfer_reminders(s, as_of, now, report)
+            if report.listed:
                 notes.append({"kind": "review_list", "target_id": str(uuid.uuid4()), "due_date": as_of,
-                              "message": f"Đã đưa {len(new)} hồ sơ hết thời hạn lưu trữ vào danh mục Xem xét hủy "
-                                         f"(tính đến ngày {as_of:%d/%m/%Y})", "created_at": now})
+                              "message": f"Đã đưa {len(report.listed)} hồ sơ hết thời hạn lưu trữ vào danh mục "
+                                         f"Xem xét hủy (tính đến ngày {as_of:%d/%m/%Y})", "created_at": now})
+            report.unfiled = s.execute(sa.select(sa.func.count()).select_from(Record).where(
+                Record.dossier_id.is_(None), Record.status != "disposed")).scalar() or 0
+            target = f"unfiled:{as_of.isoformat()}"
+            if report.unfiled and s.execute(sa.select(RetentionNotification.id).where(
+                    RetentionNotification.kind == "unfiled", RetentionNotification.target_id == target,
+                    RetentionNotification.due_date == as_of)).first() is None:
+                notes.append({"kind": "unfiled", "target_id": target, "due_date": as_of, "created_at": now,
+                              "message": f"Có {report.unfiled} văn bản chưa lập hồ sơ: việc xét hủy đi theo hồ sơ, "
+                                         "nên các văn bản này chưa bao giờ được đưa vào danh mục Xem xét hủy; "
+                                         "cần lập hồ sơ cho chúng (xem «luutru retention report unfiled»)"})
             if notes:
                 s.execute(sa.insert(RetentionNotification), notes)
             audit.append(s, at=now, actor=actor, action="retention.sweep", target_type="sweep",
                          target_id=as_of.isoformat(),
                          detail={"listed": len(report.listed), "held": report.held,
-                                 "transfer_reminders": len(report.transfer_reminders)})
+                                 "transfer_reminders": len(report.transfer_reminders), "unfiled": report.unfiled})
         return report
+
+    def _held_among(self, s: Session, ids: list[str]) -> dict[str, list[str]]:
+        guard, held = holds_mod.HoldGuard(), {}
+        for i in range(0, len(ids), BATCH):
+            dossiers = s.execute(sa.select(Dossier).where(Dossier.id.in_(ids[i:i + BATCH]))).scalars().all()
+            held.update(guard.held_dossiers(s, dossiers))
+        return held
+
+    def _transfer_reminders(self, s: Session, as_of: date, now: datetime, report: SweepReport) -> list[dict]:
+        """Register 12 months ahead, and 30 days ahead; after the 30-day one the dossier is
+        ``reminded`` and the sweep no longer reads it."""
+        horizon = as_of + timedelta(days=TRANSFER_REGISTER_DAYS)
+        transfers = s.execute(sa.select(Dossier.id, Dossier.code, Dossier.due_date).where(
+            Dossier.due_state.is_(None), Dossier.due_action == str(Action.TRANSFER), Dossier.due_date <= horizon,
+            Dossier.status != "disposed")).all()
+        have = set()
+        for i in range(0, len(transfers), BATCH):
+            have |= set(s.execute(sa.select(RetentionNotification.kind, RetentionNotification.target_id,
+                                            RetentionNotification.due_date).where(
+                RetentionNotification.target_id.in_([t.id for t in transfers[i:i + BATCH]]))).all())
+        notes, reminded = [], []
+        for t in transfers:
+            kind = "transfer_due" if t.due_date <= as_of + timedelta(days=30) else "transfer_register"
+            if kind == "transfer_due":
+                reminded.append(t.id)
+            if (kind, t.id, t.due_date) in have:
+                continue
+            msg = (f"Hồ sơ {t.code} đến hạn nộp lưu vào lưu trữ lịch sử ngày {t.due_date:%d/%m/%Y}"
+                   if kind == "transfer_due" else
+                   f"Hồ sơ {t.code} cần đăng ký nộp lưu vào lưu trữ lịch sử (hạn {t.due_date:%d/%m/%Y})")
+            notes.append({"kind": kind, "target_id": t.id, "due_date": t.due_date, "message": msg, "created_at": now})
+            report.transfer_reminders.append(t.id)
+        for i in range(0, len(reminded), BATCH):
+            s.execute(sa.update(Dossier).where(Dossier.id.in_(reminded[i:i + BATCH])).values(due_state="reminded"),
+                      execution_options={"synchronize_session": False})
+        return notes
 
     def candidates(self) -> list[dict]:
         with self.catalogue.session() as s:

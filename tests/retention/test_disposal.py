@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from archive.catalogue.models import Component, Dossier, Record
-from archive.catalogue.retention_tables import DestructionLogEntry
+from archive.catalogue.retention_tables import DestructionLogEntry, RetentionAssignment
 from archive.disposal import DestructionService
 from archive.domain import RecordMetadata
 from archive.errors import RecordNotFound
@@ -104,9 +104,25 @@ def test_full_workflow_destroys_bytes_index_and_leaves_a_tombstone(
     report = minutes.verify(pdf, ensure_archive_identity(tmp_path / "keys").ca_cert)
     assert report["ok"] and report["signatures"][0]["timestamped"]
     assert oct(os.stat(tmp_path / "keys" / "signing.key").st_mode & 0o777) == "0o600"
-    # the minutes are never due: they belong to no dossier
-    assert archive_service.get_record(result["minutes_record_id"], actor="u")["dossier_id"] is None
     assert disposal_service.status(b)["state_vi"] == "Đã hủy"
+    # the minutes and the list of destroyed documents are filed in a permanent Hồ sơ hủy tài liệu,
+    # decided in their own transaction, and never become due
+    minutes_rec = archive_service.get_record(result["minutes_record_id"], actor="u")
+    register_id = minutes_rec["extra"]["register_record_id"]
+    with archive_service.catalogue.session() as s:
+        file = s.get(Dossier, minutes_rec["dossier_id"])
+        assert (file.permanent, file.retention, file.due_date, file.due_action) == (True, "Vĩnh viễn", None, None)
+        assert file.title.startswith("Hồ sơ hủy tài liệu")
+        decided = {a.target_id: a for a in s.execute(sa.select(RetentionAssignment).where(
+            RetentionAssignment.superseded_at.is_(None))).scalars()}
+    for rid in (result["minutes_record_id"], register_id):
+        assert (decided[rid].period, decided[rid].method, decided[rid].schedule_code) == (
+            "permanent", "system", "vn-system")
+    _, reader = archive_service.open_component(register_id, actor="u")
+    listed = reader.read().decode("utf-8-sig")
+    assert all(r in listed for r in recs + recs2)
+    far = retention_service.sweep(date(2999, 12, 31), actor="u")
+    assert file.id not in far.listed and retention_service.due(date(2999, 12, 31)) == []
 
 
 def test_steps_are_enforced(retention_service, disposal_service, make_dossier, archived_doc):

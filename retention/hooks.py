@@ -1,0 +1,138 @@
+"""Retention decided in the record's own transaction.
+
+A record created with ``extra["retention"]`` (a *request*) gets its retention decision in the same
+catalogue transaction as the record itself: the record, its assignment, its dossier's new period
+and due date, and the audit entries commit together or not at all, so a crash can never leave an
+ingested record that was never classified. Two kinds of request:
+
+* ``{"method": "ingest", …}`` (``request(assignment)``, set by the ingest ClassifyStep): the rules
+  are applied again at commit, inside the transaction, to the stored record and its dossier; the
+  request only says "classify me" and is never trusted as a decision (an API client cannot pick a
+  shorter period by writing it);
+* ``{"method": "system", "schedule_code": …, "item_code": …}`` (``system_request``): the archive's
+  own records (Biên bản hủy tài liệu, Danh mục tài liệu đã hủy). Only a permanent item is accepted.
+
+The hook is a SQLAlchemy ``Session`` event pair registered when this module is imported (by
+``retention.service``): ``after_flush`` notes the new records that carry a request,
+``before_commit`` decides them. Other sessions and records are left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from archive.catalogue.models import Dossier, Record
+from archive.catalogue.retention_tables import RetentionRule, RetentionSchedule
+from archive.ports import SystemClock
+from retention import schedules
+from retention.holds import record_fields
+from retention.policy import Assignment, PolicyError, Rule, classify
+
+KEY = "retention"
+ACTOR = "software:luutru retention"
+_PENDING = "luutru.retention.pending"
+
+
+def request(a: Assignment | None) -> dict[str, Any]:
+    """What ingest stores in ``extra["retention"]``: the rule it matched (for people), and the ask."""
+    out: dict[str, Any] = {"method": "ingest"}
+    if a is not None:
+        out.update({"schedule_code": a.schedule_code, "schedule_version": a.schedule_version,
+                    "item_code": a.item.code, "period": str(a.period), "rule_id": a.rule_id})
+    return out
+
+
+def system_request(schedule_code: str, item_code: str, reason: str) -> dict[str, Any]:
+    return {"method": "system", "schedule_code": schedule_code, "item_code": item_code, "reason": reason}
+
+
+# rules, cached per database until they change ------------------------------------------------
+_cache: dict[str, tuple[tuple, list[Rule]]] = {}
+_cache_lock = threading.Lock()
+
+
+def rules(s: Session) -> list[Rule]:
+    """The active rules (``schedules.load_rules``), reloaded only when rules or schedules change."""
+    active = RetentionRule.active.is_(True)
+    fingerprint = tuple(s.execute(sa.select(
+        sa.select(sa.func.count(RetentionRule.id)).where(active).scalar_subquery(),
+        sa.select(sa.func.max(RetentionRule.created_at)).where(active).scalar_subquery(),
+        sa.select(sa.func.count(RetentionRule.id)).scalar_subquery(),
+        sa.select(sa.func.count(RetentionSchedule.id)).scalar_subquery())).one())
+    key = str(s.get_bind().url)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
+    loaded = schedules.load_rules(s)
+    with _cache_lock:
+        _cache[key] = (fingerprint, loaded)
+    return loaded
+
+
+def classify_record(s: Session, rec: Record) -> Assignment | None:
+    dossier = s.get(Dossier, rec.dossier_id) if rec.dossier_id else None
+    return classify(record_fields(rec, dossier), rules(s))
+
+
+# the hook ------------------------------------------------------------------------------------
+def _requested(obj: Any) -> bool:
+    return isinstance(obj, Record) and isinstance(obj.extra, dict) and isinstance(obj.extra.get(KEY), dict)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_new_records(session: Session, _ctx) -> None:
+    new = [o.id for o in session.new if _requested(o)]
+    if new:
+        session.info.setdefault(_PENDING, []).extend(new)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _decide(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if ids:
+        decide(session, ids)
+
+
+def decide(s: Session, record_ids: list[str]) -> list[dict]:
+    """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit)."""
+    from retention.service import recompute_dossier, set_assignment  # service imports this module
+
+    now = SystemClock().now()
+    out, dossiers = [], []
+    for rid in dict.fromkeys(record_ids):
+        rec = s.get(Record, rid)
+        if rec is None or not _requested(rec):
+            continue
+        req = rec.extra[KEY]
+        if req.get("method") == "system":
+            sched = schedules.load_schedule(s, req["schedule_code"])
+            item = sched.item(req["item_code"])
+            if not item.period.permanent:
+                raise PolicyError(f"a system retention request must be permanent, not {item.period}",
+                                  "Tài liệu của chính kho lưu trữ chỉ được gán thời hạn vĩnh viễn")
+            a = Assignment(item=item, schedule_code=sched.code, schedule_version=sched.version or 0,
+                           method="system", reason=req.get("reason"))
+        else:
+            a = classify_record(s, rec)
+            if a is None:
+                out.append({"record_id": rid, "assignment": None})
+                continue
+            a = Assignment(item=a.item, schedule_code=a.schedule_code, schedule_version=a.schedule_version,
+                           method="ingest", rule_id=a.rule_id, reason=a.reason)
+        set_assignment(s, "record", rid, a, actor=ACTOR, now=now)
+        out.append({"record_id": rid, "assignment": a.as_dict()})
+        if rec.dossier_id:
+            dossiers.append(rec.dossier_id)
+    for did in dict.fromkeys(dossiers):
+        recompute_dossier(s, did, actor=ACTOR, now=now)
+    return out
