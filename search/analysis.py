@@ -34,25 +34,48 @@ from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
-_WORD = re.compile(r"\w+")
+TOKEN_PATTERN = r"[^\W_]+"
+"""A syllable: letters and digits (``_`` separates, so a bigram ``luu_tru`` is never one syllable).
+The embedded backend gives Tantivy's regex tokenizer this same pattern."""
+_WORD = re.compile(TOKEN_PATTERN)
+_SEPARATORS = re.compile(r"[\W_]+")
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
-# o+a, o+e, u+y at the end of a syllable: the tone may sit on either vowel. "qu" is a consonant.
-_TONE_PAIR_ANY = re.compile(r"(?<![qQ])([oOuU])([\u00c0-\u1ef9])(?!\w)")
+
+
+def _toned(bases: str) -> str:
+    """Every precomposed letter whose base is one of ``bases`` and which carries a tone mark."""
+    out = []
+    for code in range(0x00C0, 0x1EFA):
+        c = chr(code)
+        parts = unicodedata.normalize("NFD", c)
+        if parts[0] in bases and any(m in _TONES for m in parts[1:]):
+            out.append(c)
+    return "".join(out)
+
+
+# o+a, o+e, u+y at the end of a syllable with the tone on the second vowel ("hoà", "thuỷ"): only
+# these pairs are matched, so the callback runs for the syllables it changes and no others.
+# "qu" is a consonant.
+_TONE_PAIR_ANY = re.compile(f"(?<![qQ])(?:([oO])([{_toned('aeAE')}])|([uU])([{_toned('yY')}]))(?!\\w)")
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _move_tone(match: re.Match) -> str:
-    first, second = match.group(1), match.group(2)
+@lru_cache(maxsize=4096)
+def _moved(first: str, second: str) -> str:
     parts = unicodedata.normalize("NFD", second)
     base, marks = parts[0], parts[1:]
     tone = "".join(m for m in marks if m in _TONES)
     if not tone or (first.lower(), base.lower()) not in {("o", "a"), ("o", "e"), ("u", "y")}:
-        return match.group(0)
+        return first + second
     rest = "".join(m for m in marks if m not in _TONES)
     return nfc(first + tone) + nfc(base + rest)
+
+
+def _move_tone(match: re.Match) -> str:
+    return _moved(match.group(1) or match.group(3), match.group(2) or match.group(4))
 
 
 def normalize_tones(text: str) -> str:
@@ -106,6 +129,17 @@ def bigram(a: str, b: str) -> str:
 def bigrams(folded: Iterable[str]) -> list[str]:
     seq = list(folded)
     return [bigram(a, b) for a, b in itertools.pairwise(seq)]
+
+
+def bigram_sources(text: str) -> tuple[str, str]:
+    """Two strings from which Tantivy's regex tokenizer (``[^\\W_]+_[^\\W_]+``, lowercase, ASCII
+    folding) produces exactly ``bigrams(fold_tokens(text))``: the syllables joined by ``_``, and the
+    same without the first syllable. The pattern's matches do not overlap, so the first string
+    gives the pairs (1, 2), (3, 4)… and the second (2, 3), (4, 5)… — one regex substitution in
+    Python instead of a string per bigram."""
+    joined = _SEPARATORS.sub("_", text).strip("_")
+    cut = joined.find("_")
+    return joined, (joined[cut + 1:] if cut >= 0 else "")
 
 
 # Abbreviations -------------------------------------------------------------------------------

@@ -26,11 +26,13 @@ from search.analysis import (
     has_diacritics,
     split_skh,
 )
-from search.document import keyword
+from search.document import EXACT_FIELDS, keyword
 from search.query import And, Node, Not, Or, Phrase, Principal, SearchQuery, Skh, Word, Words, parse
 
 FIELD_BOOST = {"title": 3.0, "meta": 1.5, "body": 1.0}
 EXACT_FACTOR = 0.6
+"""Exact tones (``EXACT_FIELDS``) score on the short fields only: a body holds most words of a query in both tone
+forms anyway, and an exact body field would double the postings every query reads."""
 BIGRAM_BOOST = {"title": 2.0, "meta": 1.0, "body": 1.5}
 EXPANSION_FACTOR = 0.8
 
@@ -39,13 +41,6 @@ EXPANSION_FACTOR = 0.8
 class Term:
     field: str
     value: str
-    boost: float = 1.0
-
-
-@dataclass(frozen=True)
-class PhraseQ:
-    field: str
-    values: tuple[str, ...]
     boost: float = 1.0
 
 
@@ -87,7 +82,7 @@ class Bool:
     boost: float = 1.0
 
 
-Clause = Term | PhraseQ | Terms | Range | MatchAll | MatchNone | Bool
+Clause = Term | Terms | Range | MatchAll | MatchNone | Bool
 
 
 @dataclass
@@ -112,21 +107,24 @@ class Compiler:
         self._exact_hl: set[str] = set()
 
     # words ------------------------------------------------------------------------------------
-    def word(self, text: str, hl: set[str]) -> Clause:
+    def _mark(self, text: str, hl: set[str]) -> tuple[str, str | None]:
+        """(folded, exact form or None when typed without diacritics); records the highlights."""
         f = fold(text)
         hl.add(f)
         if has_diacritics(text):
-            self._exact_hl.add(exact_form(text))
-        else:
-            self._fold_hl.add(f)
+            e = exact_form(text)
+            self._exact_hl.add(e)
+            return f, e
+        self._fold_hl.add(f)
+        return f, None
+
+    def word(self, text: str, hl: set[str]) -> Clause:
+        f, e = self._mark(text, hl)
         should: list[Clause] = [Term(name, f, b) for name, b in FIELD_BOOST.items()]
         if f.isdigit():
             should.append(Term("skh", f, 3.0))  # a number or a year of a số ký hiệu
-        else:
-            should.append(Term("skh", f, 1.0))  # a part of a notation: UBND, THCB…
-        if has_diacritics(text):
-            e = exact_form(text)
-            should += [Term(f"{name}_exact", e, b * EXACT_FACTOR) for name, b in FIELD_BOOST.items()]
+        if e is not None:
+            should += [Term(f"{name}_exact", e, FIELD_BOOST[name] * EXACT_FACTOR) for name in EXACT_FIELDS]
         clause: Clause = Bool(should=tuple(should))
         expansions = self.abbr.to_long.get(f)
         if expansions:
@@ -134,26 +132,40 @@ class Compiler:
             clause = Bool(should=(clause, *alts))
         return clause
 
+    @staticmethod
+    def adjacent(folded: tuple[str, ...], boost: float = 1.0) -> Clause:
+        """Folded syllables next to each other, in order, in one field: every adjacent pair is a
+        bigram term of that field. Exact for two syllables; for more, each pair must be adjacent
+        (``a b`` and ``b c`` somewhere in the field) — no positions are indexed, and a conjunction of
+        bigram postings is an order of magnitude cheaper than a positional phrase on common words."""
+        pairs = tuple(dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded)))
+        per_field = [Bool(must=tuple(Term(f"{name}_bi", bg) for bg in pairs), boost=b * boost)
+                     for name, b in FIELD_BOOST.items()]
+        return Bool(should=tuple(per_field))
+
     def phrase(self, words: tuple[str, ...], hl: set[str], *, boost: float = 1.0,
                expand: bool = True) -> Clause:
-        folded = tuple(fold(w) for w in words)
-        if len(folded) == 1:
+        if len(words) == 1:
             return self.word(words[0], hl)
-        hl.update(folded)
-        for w in words:
-            (self._exact_hl.add(exact_form(w)) if has_diacritics(w) else self._fold_hl.add(fold(w)))
-        should: list[Clause] = [PhraseQ(name, folded, b * boost) for name, b in FIELD_BOOST.items()]
-        if any(has_diacritics(w) for w in words):
-            exact = tuple(exact_form(w) for w in words)
-            should += [PhraseQ(f"{name}_exact", exact, b * boost * EXACT_FACTOR) for name, b in FIELD_BOOST.items()]
+        marked = [self._mark(w, hl) for w in words]
+        folded = tuple(f for f, _ in marked)
+        match: Clause = self.adjacent(folded, boost)
         shorts = self.abbr.to_short.get(folded, ()) if expand else ()
-        for short in shorts:
-            fs = fold(short)
-            hl.add(fs)
-            self._fold_hl.add(fs)
-            should += [Term(name, fs, b * boost * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
-            should.append(Term("skh", fs, boost * EXPANSION_FACTOR))
-        return Bool(should=tuple(should))
+        if shorts:
+            alts: list[Clause] = [match]
+            for short in shorts:
+                fs = fold(short)
+                hl.add(fs)
+                self._fold_hl.add(fs)
+                alts += [Term(name, fs, b * boost * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
+                alts.append(Term("skh", fs, boost * EXPANSION_FACTOR))
+            match = Bool(should=tuple(alts))
+        exact = [e for _, e in marked if e is not None]
+        if not exact:
+            return match
+        bonus = tuple(Term(f"{name}_exact", e, FIELD_BOOST[name] * boost * EXACT_FACTOR)
+                      for e in dict.fromkeys(exact) for name in EXACT_FIELDS)
+        return Bool(must=(match,), should=bonus)
 
     def skh(self, text: str, hl: set[str]) -> Clause:
         sp = split_skh(text)
@@ -170,7 +182,7 @@ class Compiler:
         hl.update(words)
         self._fold_hl.update(words)
         if len(words) > 1:
-            should += [PhraseQ(name, tuple(words), b * 0.5) for name, b in FIELD_BOOST.items()]
+            should.append(self.adjacent(tuple(words), 0.5))
         elif words:
             should += [Term(name, words[0], b * 0.5) for name, b in FIELD_BOOST.items()]
         return Bool(should=tuple(should))

@@ -15,6 +15,7 @@ from datetime import date
 from search.analysis import bigrams, exact_tokens, fold, fold_tokens, nfc, skh_tokens
 
 TEXT_FIELDS = ("title", "body", "meta")
+EXACT_FIELDS = ("title", "meta")
 """Logical text fields: trích yếu, full text, and the descriptive metadata (tên loại, số ký hiệu,
 agency, signer, place, dossier and fonds names)."""
 
@@ -82,13 +83,21 @@ class IndexDocument:
         return {"title": self.title or "", "body": self.body or "", "meta": meta}
 
     def analysed(self) -> dict[str, str]:
-        """Whitespace-separated token streams: ``<field>_exact``, ``<field>_bi`` and ``skh``."""
+        """Whitespace-separated token streams (what OpenSearch indexes with its whitespace analyzer):
+        ``title_exact``, ``meta_exact`` (exact tones are scored on the short fields only),
+        ``<field>_bi`` and ``skh``. The embedded backend lets Tantivy's own analyzers produce the
+        same tokens (``search.embedded``; ``tests/search/test_analysis.py`` checks they agree)."""
         out: dict[str, str] = {}
         for name, text in self.texts().items():
-            out[f"{name}_exact"] = " ".join(exact_tokens(text))
+            if name in EXACT_FIELDS:
+                out[f"{name}_exact"] = " ".join(exact_tokens(text))
             out[f"{name}_bi"] = " ".join(bigrams(fold_tokens(text)))
-        out["skh"] = " ".join(skh_tokens(self.code_number, self.code_notation, self.year))
+        out["skh"] = " ".join(self.skh_tokens())
         return out
+
+    def skh_tokens(self) -> list[str]:
+        """Keyword tokens of the số ký hiệu (``analysis.skh_tokens``)."""
+        return skh_tokens(self.code_number, self.code_notation, self.year)
 
     def keys(self) -> dict[str, str | None]:
         """Filter keys (exact-match keyword fields)."""

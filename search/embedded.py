@@ -1,28 +1,40 @@
 """EmbeddedSearchBackend: a Tantivy index in the data folder (the single-machine default).
 
-Tantivy's Python bindings register analyzers built from its own tokenizers and filters only, so
-the Vietnamese analysis is split:
+The Vietnamese analysis (``search.analysis``) is done by Tantivy's own analyzers wherever they can
+express it, so indexing does not build token strings in Python:
 
 * ``title``, ``body``, ``meta`` hold the text as written (stored, for display and snippets) and are
-  indexed by the registered ``vi_fold`` analyzer (``\\w+`` syllables, lowercase, ASCII folding — which
-  maps đ → d). Python NFC-normalises the text before it is added, and ``search.analysis.fold``
-  produces the same tokens at query time (a unit test checks both agree).
-* ``*_exact``, ``*_bi`` and ``skh`` are token streams produced by ``search.analysis`` (tone
-  placement cannot be expressed with Tantivy's filters) and indexed with a whitespace tokenizer.
+  indexed by ``vi_fold``: ``[^\\W_]+`` syllables, lowercase, ASCII folding (which maps đ → d).
+* ``title_exact``, ``meta_exact`` get the text with tone marks moved to their canonical place
+  (``analysis.normalize_tones``, one regex substitution — tone placement cannot be expressed with
+  Tantivy's filters), indexed by ``vi_exact`` (the same syllables, lowercase).
+* ``*_bi`` get the two strings of ``analysis.bigram_sources`` (syllables joined by ``_``), indexed
+  by ``vi_bi``: a regex token ``syllable_syllable``, lowercase, ASCII folding — the folded bigrams.
+* ``skh`` is the whitespace-joined số ký hiệu tokens.
 
-Facets and the histogram are Tantivy aggregations over the same query (so they are trimmed like
-the hits); snippets come from ``SnippetGenerator`` on the stored body. ``path=None`` keeps the
-index in memory (tests).
+``tests/search/test_analysis.py`` checks that these analyzers and ``search.analysis`` (used at
+query time, and by OpenSearch's pre-tokenised streams) produce the same tokens. No positions are
+indexed: phrases are matched with bigrams (``compile.Compiler.adjacent``).
 
-Only one process may write an index at a time (Tantivy's writer lock); readers are unlimited.
+One search is one scored pass (top hits and the total together) plus, when facets or a histogram
+are asked for, one aggregation pass over the same query run on a second thread (Tantivy releases
+the GIL). Facets and the histogram are therefore trimmed like the hits. Snippets are computed for
+the returned page only, from the stored text. ``path=None`` keeps the index in memory (tests).
+
+The schema version is written in ``luutru-index.json``; an index of another version is discarded
+when opened (``rebuild_needed`` is then true: run ``luutru reindex``). Only one process may write
+an index at a time (Tantivy's writer lock); readers are unlimited.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -30,6 +42,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
+from search.analysis import TOKEN_PATTERN, bigram_sources, normalize_tones
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
@@ -39,33 +52,37 @@ from search.compile import (
     Compiler,
     MatchAll,
     MatchNone,
-    PhraseQ,
     Range,
     Term,
     Terms,
 )
-from search.document import IndexDocument, tiebreak
+from search.document import EXACT_FIELDS, IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
+log = logging.getLogger(__name__)
 CHECKPOINT = "reindex.checkpoint.json"
+VERSION_FILE = "luutru-index.json"
+SCHEMA_VERSION = 2
+"""1: Python token streams, positions. 2: Tantivy analyzers, no positions, no ``body_exact``."""
 SNIPPET_CHARS = 220
+REBUILD_COMMIT_EVERY = 20_000
+"""A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
 _KEYWORDS = ("record_id", "type_key", "agency_key", "signer_key", "dossier_id", "fonds_id", "access_level",
              "signature_status", "retention_status", "type_name", "organ_name", "signer_name", "so_ky_hieu")
-_FREQ_ONLY = ("title_bi", "body_bi", "meta_bi", "skh")
 
 
 def _schema() -> tantivy.Schema:
     sb = SchemaBuilder()
     for name in _KEYWORDS:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("title", stored=True, tokenizer_name="vi_fold")
-    sb.add_text_field("body", stored=True, tokenizer_name="vi_fold")
-    sb.add_text_field("meta", stored=True, tokenizer_name="vi_fold")
-    for name in ("title_exact", "body_exact", "meta_exact"):
-        sb.add_text_field(name, tokenizer_name="vi_ws")
-    for name in _FREQ_ONLY:
-        sb.add_text_field(name, tokenizer_name="vi_ws", index_option="freq")
+    for name in ("title", "body", "meta"):
+        sb.add_text_field(name, stored=True, tokenizer_name="vi_fold", index_option="freq")
+    for name in EXACT_FIELDS:
+        sb.add_text_field(f"{name}_exact", tokenizer_name="vi_exact", index_option="freq")
+    for name in ("title", "body", "meta"):
+        sb.add_text_field(f"{name}_bi", tokenizer_name="vi_bi", index_option="freq")
+    sb.add_text_field("skh", tokenizer_name="vi_ws", index_option="freq")
     sb.add_integer_field("date_key", stored=True, indexed=True, fast=True)
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("month_key", indexed=True, fast=True)
@@ -74,25 +91,48 @@ def _schema() -> tantivy.Schema:
 
 
 def fold_analyzer() -> tantivy.TextAnalyzer:
-    return (TextAnalyzerBuilder(Tokenizer.regex(r"\w+")).filter(Filter.remove_long(60))
+    """Folded syllables: ``analysis.fold_tokens``."""
+    return (TextAnalyzerBuilder(Tokenizer.regex(TOKEN_PATTERN)).filter(Filter.remove_long(60))
             .filter(Filter.lowercase()).filter(Filter.ascii_fold()).build())
 
 
+def exact_analyzer() -> tantivy.TextAnalyzer:
+    """Exact syllables of tone-normalised text: ``analysis.exact_tokens``."""
+    return (TextAnalyzerBuilder(Tokenizer.regex(TOKEN_PATTERN)).filter(Filter.remove_long(60))
+            .filter(Filter.lowercase()).build())
+
+
+def bigram_analyzer() -> tantivy.TextAnalyzer:
+    """Folded bigrams of the strings of ``analysis.bigram_sources``: ``analysis.bigrams``."""
+    return (TextAnalyzerBuilder(Tokenizer.regex(f"{TOKEN_PATTERN}_{TOKEN_PATTERN}"))
+            .filter(Filter.remove_long(120)).filter(Filter.lowercase()).filter(Filter.ascii_fold()).build())
+
+
 class _EmbeddedRebuild:
-    """Rewrites in place; the checkpoint file makes an interrupted rebuild resumable."""
+    """Rewrites in place; the checkpoint file makes an interrupted rebuild resumable. Documents are
+    committed every ``REBUILD_COMMIT_EVERY`` (a commit per batch would flush a small segment each
+    time and keep the merger busy); the checkpoint only ever names committed documents."""
 
     def __init__(self, backend: EmbeddedSearchBackend):
         self.backend = backend
         self.resume_after = backend._read_checkpoint()
+        self.commit_every = backend.rebuild_commit_every
+        self._pending = 0
 
     def index(self, docs: Sequence[IndexDocument]) -> None:
-        self.backend.index(docs)
+        self.backend._add(docs, commit=False)
+        self._pending += len(docs)
 
     def checkpoint(self, last_record_id: str) -> None:
-        self.backend._write_checkpoint(last_record_id)
+        if self._pending >= self.commit_every:
+            self.backend._commit()
+            self._pending = 0
+            self.backend._write_checkpoint(last_record_id)
         self.resume_after = last_record_id
 
     def finish(self) -> None:
+        self.backend._commit()
+        self._pending = 0
         self.backend._write_checkpoint(None)
 
 
@@ -102,22 +142,46 @@ class EmbeddedSearchBackend:
     name = "embedded"
 
     def __init__(self, path: Path | str | None = None, *, writer_heap: int = 128_000_000,
-                 writer_threads: int = 0, compiler: Compiler | None = None):
+                 writer_threads: int = 0, compiler: Compiler | None = None,
+                 rebuild_commit_every: int = REBUILD_COMMIT_EVERY):
         self.path = Path(path) if path is not None else None
         self.schema = _schema()
+        self.rebuild_needed = False
+        self.rebuild_commit_every = rebuild_commit_every
         if self.path is not None:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._check_version()
             self.index_ = Index(self.schema, path=str(self.path), reuse=True)
         else:
             self.index_ = Index(self.schema)
         self.index_.register_tokenizer("vi_fold", fold_analyzer())
+        self.index_.register_tokenizer("vi_exact", exact_analyzer())
+        self.index_.register_tokenizer("vi_bi", bigram_analyzer())
         self.index_.register_tokenizer("vi_ws", TextAnalyzerBuilder(Tokenizer.whitespace()).build())
+        self._pool: ThreadPoolExecutor | None = None
         self._writer: tantivy.IndexWriter | None = None
         self._writer_heap = writer_heap
         self._writer_threads = writer_threads
         self._lock = threading.Lock()
         self._memory_checkpoint: str | None = None
         self.compiler = compiler or Compiler()
+
+    def _check_version(self) -> None:
+        """Discard an index written with another schema version (it is rebuilt by ``luutru reindex``)."""
+        assert self.path is not None
+        marker = self.path / VERSION_FILE
+        found = None
+        if marker.exists():
+            found = json.loads(marker.read_text()).get("schema")
+        elif self.path.exists() and (self.path / "meta.json").exists():
+            found = 1
+        if found is not None and found != SCHEMA_VERSION:
+            log.warning("search index %s has schema %s, this version needs %s: it is discarded; "
+                        "run `luutru reindex`", self.path, found, SCHEMA_VERSION)
+            shutil.rmtree(self.path)
+            self.rebuild_needed = True
+        self.path.mkdir(parents=True, exist_ok=True)
+        if found != SCHEMA_VERSION:
+            marker.write_text(json.dumps({"schema": SCHEMA_VERSION}))
 
     # context management ---------------------------------------------------------------------
     def __enter__(self) -> EmbeddedSearchBackend:
@@ -131,6 +195,9 @@ class EmbeddedSearchBackend:
             if self._writer is not None:
                 self._writer.wait_merging_threads()
                 self._writer = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def health(self) -> str:
         where = str(self.path) if self.path else "memory"
@@ -142,22 +209,31 @@ class EmbeddedSearchBackend:
             self._writer = self.index_.writer(self._writer_heap, self._writer_threads)
         return self._writer
 
-    def _document(self, d: IndexDocument) -> tantivy.Document:
+    @staticmethod
+    def _document(d: IndexDocument) -> tantivy.Document:
         doc = tantivy.Document()
-        doc.add_text("record_id", d.record_id)
+        add = doc.add_text
         for name, value in d.keys().items():
-            if name != "record_id" and value:
-                doc.add_text(name, value)
+            if value:
+                add(name, value)
+        add("record_id", d.record_id)
         for name in ("type_name", "organ_name", "signer_name", "so_ky_hieu"):
             value = getattr(d, name)
             if value:
-                doc.add_text(name, value)
+                add(name, value)
         for name, text in d.texts().items():
-            if text:
-                doc.add_text(name, text)
-        for name, stream in d.analysed().items():
-            if stream:
-                doc.add_text(name, stream)
+            if not text:
+                continue
+            add(name, text)
+            first, second = bigram_sources(text)
+            add(f"{name}_bi", first)
+            if second:
+                add(f"{name}_bi", second)
+            if name in EXACT_FIELDS:
+                add(f"{name}_exact", normalize_tones(text))
+        skh = d.skh_tokens()
+        if skh:
+            add("skh", " ".join(skh))
         if d.issued_date:
             doc.add_integer("date_key", d.issued_date.toordinal())
             doc.add_integer("year", d.issued_date.year)
@@ -167,15 +243,25 @@ class EmbeddedSearchBackend:
         doc.add_unsigned("tiebreak", tiebreak(d.record_id))
         return doc
 
-    def index(self, docs: Sequence[IndexDocument]) -> None:
-        if not docs:
-            return
+    def _add(self, docs: Sequence[IndexDocument], *, commit: bool = True) -> None:
         with self._lock:
             w = self._w()
             for d in docs:
                 w.delete_documents_by_term("record_id", d.record_id)
                 w.add_document(self._document(d))
-            w.commit()
+            if commit:
+                w.commit()
+
+    def _commit(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.commit()
+        self.index_.reload()
+
+    def index(self, docs: Sequence[IndexDocument]) -> None:
+        if not docs:
+            return
+        self._add(docs)
         self.index_.reload()
 
     def delete(self, record_ids: Sequence[str]) -> None:
@@ -229,10 +315,7 @@ class EmbeddedSearchBackend:
     def translate(self, c: Clause) -> Query:
         s = self.schema
         if isinstance(c, Term):
-            opt = "freq" if c.field in _FREQ_ONLY else "position"
-            q = Query.term_query(s, c.field, c.value, index_option=opt)
-        elif isinstance(c, PhraseQ):
-            q = Query.phrase_query(s, c.field, list(c.values))
+            q = Query.term_query(s, c.field, c.value, index_option="freq")
         elif isinstance(c, Terms):
             return Query.term_set_query(s, c.field, list(c.values)) if c.values else Query.empty_query()
         elif isinstance(c, Range):
@@ -261,27 +344,44 @@ class EmbeddedSearchBackend:
         return self.translate(Bool(must=(compiled.query,), filter=tuple(compiled.filters) + tuple(extra)))
 
     # searching --------------------------------------------------------------------------------
+    def _background(self, fn, *args):
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="luutru-search")
+        return self._pool.submit(fn, *args)
+
     def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
         compiled = self.compiler.compile(query, principal)
         searcher = self.index_.searcher()
         base = self._query(compiled)
         sort = query.sort if compiled.scored or query.sort != "relevance" else "date_desc"
-        total = searcher.search(base, 1, count=True).count
         extra: list[Clause] = []
         after = query.search_after
         if after is not None and sort != "relevance":
             # cheap pre-filter; ties on the cursor's date are resolved by the tiebreak in _collect
             key = int(after[0])
             extra.append(Range("date_key", None, key) if sort == "date_desc" else Range("date_key", key, None))
+        aggs = self._aggregations(query)
+        counted_apart = bool(extra or aggs)
+        if counted_apart:
+            # the total (and facets, histogram) come from an unscored aggregation of the query
+            # without the cursor, on a second thread while the scored pass collects the page
+            aggs["_total"] = {"value_count": {"field": "tiebreak"}}
+            pending = self._background(searcher.aggregate, base, aggs)
         q = self._query(compiled, extra) if extra else base
-        page, next_after = self._collect(searcher, q, sort, after, query.size)
+        page, next_after, total = self._collect(searcher, q, sort, after, query.size, count=not counted_apart)
         hits = self._hits(searcher, page, compiled, query)
-        facets = self._facets(searcher, base, query.facets) if query.facets else {}
-        histogram = self._histogram(searcher, base, query.histogram) if query.histogram else []
+        facets: dict[str, list[FacetValue]] = {}
+        histogram: list[FacetValue] = []
+        if counted_apart:
+            result = pending.result()
+            total = int(result.get("_total", {}).get("value") or 0)
+            facets = self._facets(result, query.facets)
+            histogram = self._histogram(result, query.histogram) if query.histogram else []
         return SearchPage(total=total, hits=hits, facets=facets, histogram=histogram, next_after=next_after)
 
-    def _collect(self, searcher, q: Query, sort: str, after, size: int):
-        """Top ``size`` hits strictly after ``after`` in (primary, tiebreak) order, plus the cursor."""
+    def _collect(self, searcher, q: Query, sort: str, after, size: int, *, count: bool = False):
+        """Top ``size`` hits strictly after ``after`` in (primary, tiebreak) order, the cursor, and
+        the number of matches when ``count`` (counted in the same pass as the first fetch)."""
         field = None if sort == "relevance" else "date_key"
         order = Order.Asc if sort == "date_asc" else Order.Desc
         sign = 1 if sort == "date_asc" else -1
@@ -291,9 +391,12 @@ class EmbeddedSearchBackend:
 
         cursor = key(float(after[0]) if sort == "relevance" else int(after[0]), int(after[1])) if after else None
         limit = max(size * 2, 32)
+        total = None
         while True:
-            res = (searcher.search(q, limit, count=False, order_by_field=field, order=order) if field
-                   else searcher.search(q, limit, count=False))
+            res = (searcher.search(q, limit, count=count, order_by_field=field, order=order) if field
+                   else searcher.search(q, limit, count=count))
+            if count:
+                total, count = res.count, False
             addrs = [a for _, a in res.hits]
             tbs = searcher.fast_field_values("tiebreak", addrs) if addrs else []
             items = sorted(((key(p, tb), p, tb, a) for (p, a), tb in zip(res.hits, tbs, strict=True)),
@@ -311,7 +414,7 @@ class EmbeddedSearchBackend:
             page = items[:size]
             more = len(items) > size or not exhausted
             nxt = (page[-1][1], page[-1][2]) if page and more else None
-            return page, nxt
+            return page, nxt, total
 
     def _hits(self, searcher, page, compiled: Compiled, query: SearchQuery) -> list[SearchHit]:
         gens = {}
@@ -350,23 +453,29 @@ class EmbeddedSearchBackend:
                 access_level=first("access_level"), dossier_id=first("dossier_id"), fonds_id=first("fonds_id")))
         return hits
 
-    def _facets(self, searcher, q: Query, names: Sequence[str]) -> dict[str, list[FacetValue]]:
-        aggs = {name: {"terms": {"field": FACET_FIELDS[name], "size": 100 if name == "year" else 50}}
-                for name in names}
-        result = searcher.aggregate(q, aggs)
+    @staticmethod
+    def _aggregations(query: SearchQuery) -> dict:
+        aggs = {f"f_{name}": {"terms": {"field": FACET_FIELDS[name], "size": 100 if name == "year" else 50}}
+                for name in query.facets}
+        if query.histogram:
+            field = "year" if query.histogram == "year" else "month_key"
+            aggs["_histogram"] = {"terms": {"field": field, "size": 10_000}}
+        return aggs
+
+    @staticmethod
+    def _facets(result: dict, names: Sequence[str]) -> dict[str, list[FacetValue]]:
         out = {}
         for name in names:
-            buckets = result.get(name, {}).get("buckets", [])
+            buckets = result.get(f"f_{name}", {}).get("buckets", [])
             values = [FacetValue(str(b["key"]) if name != "year" else str(int(b["key"])), int(b["doc_count"]))
                       for b in buckets if b["doc_count"] > 0]
             out[name] = sorted(values, key=lambda v: (-v.count, v.value))
         return out
 
-    def _histogram(self, searcher, q: Query, interval: str) -> list[FacetValue]:
-        field = "year" if interval == "year" else "month_key"
-        result = searcher.aggregate(q, {"h": {"terms": {"field": field, "size": 10_000}}})
+    @staticmethod
+    def _histogram(result: dict, interval: str) -> list[FacetValue]:
         out = []
-        for b in result.get("h", {}).get("buckets", []):
+        for b in result.get("_histogram", {}).get("buckets", []):
             k = int(b["key"])
             label = str(k) if interval == "year" else f"{k // 100:04d}-{k % 100:02d}"
             out.append(FacetValue(label, int(b["doc_count"])))
@@ -388,7 +497,6 @@ class EmbeddedSearchBackend:
         clauses = [(Occur.Must, mlt), (Occur.MustNot, Query.term_query(self.schema, "record_id", record_id))]
         clauses += [(Occur.Must, Query.const_score_query(self.translate(f), 0.0)) for f in compiled.filters]
         q = Query.boolean_query(clauses)
-        total = searcher.search(q, 1, count=True).count
-        page, _ = self._collect(searcher, q, "relevance", None, size)
+        page, _, total = self._collect(searcher, q, "relevance", None, size, count=True)
         return SearchPage(total=total, hits=self._hits(searcher, page, Compiled(MatchAll(), []),
                                                         SearchQuery(highlight=False)))

@@ -1,10 +1,12 @@
 """OpenSearchBackend: the scale-out search backend (opensearch-py).
 
-* The mapping is versioned JSON (``mappings/records-v1.json``); indices are named
-  ``<prefix>-records-v1-<timestamp>`` and read and written through the alias ``<prefix>-records``.
+* The mapping is versioned JSON (``mappings/records-v2.json``); indices are named
+  ``<prefix>-records-v2-<timestamp>`` and read and written through the alias ``<prefix>-records``.
+  An index of an older version keeps serving behind the alias (v2 documents only drop a field v1
+  had) until ``luutru reindex`` builds a v2 index and switches the alias to it.
 * ``title``/``body``/``meta`` are analysed by OpenSearch with ``vi_folded`` (a char filter maps
   đ → d, then lowercase and ``asciifolding``; ``icu_folding`` is not assumed to be installed) and
-  serve matching and highlighting. The ``*_exact``, ``*_bi`` and ``skh`` streams come from
+  serve matching and highlighting. The ``title_exact``, ``meta_exact``, ``*_bi`` and ``skh`` streams come from
   ``search.analysis`` already tokenised (tone placement cannot be expressed portably) and are split
   on whitespace — the same tokens as the embedded backend.
 * The shared clause tree (``search.compile``) becomes Query DSL one to one; the principal's rule
@@ -33,7 +35,6 @@ from search.compile import (
     Compiler,
     MatchAll,
     MatchNone,
-    PhraseQ,
     Range,
     Term,
     Terms,
@@ -42,7 +43,7 @@ from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
-MAPPING_VERSION = "v1"
+MAPPING_VERSION = "v2"
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
 SNIPPET_CHARS = 220
 
@@ -67,8 +68,6 @@ def translate(c: Clause) -> dict[str, Any]:
     """One clause of the shared tree → Query DSL."""
     if isinstance(c, Term):
         return {"term": {c.field: {"value": c.value, "boost": c.boost}}}
-    if isinstance(c, PhraseQ):
-        return {"match_phrase": {c.field: {"query": " ".join(c.values), "boost": c.boost}}}
     if isinstance(c, Terms):
         return {"terms": {c.field: list(c.values)}} if c.values else {"match_none": {}}
     if isinstance(c, Range):

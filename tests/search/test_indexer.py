@@ -75,18 +75,19 @@ def test_reindex_resumes_and_check_finds_drift(setup):
     assert sorted(report.missing) == ids[:4] and report.extra == [] and not report.clean
 
     calls = {"n": 0}
-    original = backend.index
+    original = backend._add  # what the rebuild writes with; it commits every 2 documents here
+    backend.rebuild_commit_every = 2
 
-    def failing(docs):
+    def failing(docs, **kw):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        original(docs)
+        original(docs, **kw)
 
-    backend.index = failing
+    backend._add = failing
     with pytest.raises(RuntimeError):
         indexer.reindex(batch_size=2)
-    backend.index = original
+    backend._add = original
     assert (backend.path / CHECKPOINT).exists()
     done = indexer.reindex(batch_size=2)
     assert done.resumed_after == ids[3] and done.indexed == 3
