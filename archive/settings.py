@@ -144,6 +144,13 @@ class ApiSettings(_Section):
     """JWKS URL of the provider (the ``jwks_uri`` of its discovery document)."""
     oidc_username_claim: str = "preferred_username"
     """Claim matched against ``users.username`` when no user is linked to the subject yet."""
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    """Attempts to deliver one webhook event (the first included) before it is marked ``failed``."""
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    """Wait before the first retry of a webhook delivery; doubled at each further attempt (at most
+    six hours)."""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Time limit for one webhook POST to a receiver (connect and response)."""
 
 
 class RepairSettings(_Section):
