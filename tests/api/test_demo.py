@@ -29,3 +29,13 @@ def test_demo_builds_an_archive_with_accounts(cli, data_dir):
             assert me.json()["scopes"] == ["deposit", "read", "search"]
     finally:
         services.close()
+
+
+def test_web_page_is_served_and_holds_no_data(api, records):
+    """GIVEN a running API WHEN a browser opens / THEN it gets the Vietnamese search page, with a
+    content security policy, and no record data (the page fetches everything with a token)."""
+    page = api.client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Đăng nhập" in page.text and "/api/v1/search" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert not any(rid in page.text for rid in records.values())
