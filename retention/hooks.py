@@ -37,9 +37,11 @@ ACTOR = "software:luutru retention"
 _PENDING = "luutru.retention.pending"
 
 
-def request(a: Assignment | None) -> dict[str, Any]:
+def request(a: Assignment | None, series: str | None = None) -> dict[str, Any]:
     """What ingest stores in ``extra["retention"]``: the rule it matched (for people), and the ask."""
     out: dict[str, Any] = {"method": "ingest"}
+    if series:
+        out["series"] = series
     if a is not None:
         out.update({"schedule_code": a.schedule_code, "schedule_version": a.schedule_version,
                     "item_code": a.item.code, "period": str(a.period), "rule_id": a.rule_id})
@@ -76,7 +78,11 @@ def rules(s: Session) -> list[Rule]:
 
 def classify_record(s: Session, rec: Record) -> Assignment | None:
     dossier = s.get(Dossier, rec.dossier_id) if rec.dossier_id else None
-    return classify(record_fields(rec, dossier), rules(s))
+    fields = record_fields(rec, dossier)
+    series = (rec.extra or {}).get(KEY, {}).get("series")
+    if series and not fields.get("series"):
+        fields["series"] = series
+    return classify(fields, rules(s))
 
 
 # the hook ------------------------------------------------------------------------------------
