@@ -154,6 +154,14 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+def ingest_classifiers(services: Services) -> list:
+    """The ClassifyStep's classifiers: the retention rules (decided in the record's own
+    transaction, see ``retention.hooks``), then any given in ``extras["classifiers"]``."""
+    from ingest.steps.classify import RetentionClassifier
+
+    return [RetentionClassifier(services.catalogue), *(services.extras.get("classifiers") or [])]
+
+
 def build_ingest(services: Services, *, workers: int | None = None):
     """The ingest pipeline for these services: the step list lives here (paperless consume_file)."""
     import os
@@ -181,7 +189,7 @@ def build_ingest(services: Services, *, workers: int | None = None):
         ExtractStep(pool),
         SignatureStep(trust_roots_for(s), allow_online=s.signatures.allow_online_revocation),
         DescribeStep(allow_state_secrets=s.extract.allow_state_secrets),
-        ClassifyStep(services.extras.get("classifiers")),
+        ClassifyStep(ingest_classifiers(services)),
         ArchiveTimestampStep(timestamper_for(s)),
         StoreStep(services.archive),
     ]
