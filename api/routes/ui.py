@@ -8,7 +8,7 @@ user's bearer token), so it is served without authentication, like the OpenAPI d
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -21,7 +21,7 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 
 @lru_cache(maxsize=1)
 def _page() -> str:
-    return files("api").joinpath("static/index.html").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[1] / "static" / "index.html").read_text(encoding="utf-8")
 
 
 @router.get("/", response_class=HTMLResponse)
