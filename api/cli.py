@@ -194,9 +194,13 @@ def serve(host: str = typer.Option(None, help="Địa chỉ lắng nghe (mặc �
         settings = get_settings()
     except SettingsError as exc:
         fail(exc.message_vi, str(exc), code=2)
+    host = host or settings.api.host
+    if host not in ("127.0.0.1", "localhost", "::1") and settings.api.secret_key is None:
+        fail("Cần đặt LUUTRU_API__SECRET_KEY khi mở API ra ngoài máy (địa chỉ khác 127.0.0.1)",
+             "LUUTRU_API__SECRET_KEY is required when the API listens on a non-loopback address", code=2)
     # The app's lifespan builds the services and runs the start-up repair pass.
-    uvicorn.run("api.app:create_app", factory=True, host=host or settings.api.host,
-                port=port or settings.api.port, log_level="info")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port or settings.api.port, log_level="info",
+                timeout_keep_alive=5, timeout_graceful_shutdown=30, server_header=False)
 
 
 @app.command()
