@@ -4,19 +4,31 @@ Each entry's hash is SHA-256 over the previous entry's hash and the entry's cano
 editing or deleting any entry breaks every hash after it. Appends lock the single ``audit_head``
 row, so concurrent writers (several API or worker processes on PostgreSQL) never fork the chain.
 The triggers created by the migration refuse UPDATE and DELETE on ``audit_log``.
+
+Anchors. Someone with raw database access can drop the triggers, edit or delete an entry and
+recompute every hash after it: the chain alone then verifies again. ``anchor`` closes that gap: it
+asks an RFC 3161 time-stamping authority for a token over ``SHA-256(last_hash)`` (the hex text of
+the head's ``entry_hash``) and keeps it in ``audit_anchors``. A rewrite changes the hash of every
+later entry, so the anchored entry no longer has the hash the TSA signed, and ``verify`` says so.
+Entries written after the newest anchor are protected by the chain only, until the next anchor
+(hourly by the Celery beat, and in every repair pass on the embedded default). Anchor ids are
+consecutive, so deleting an anchor other than the newest shows as a gap; copies of the tokens
+kept elsewhere (``luutru audit verify --json`` prints them) protect the newest one too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from archive.catalogue.access_tables import AuditAnchor
 from archive.catalogue.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -58,15 +70,55 @@ def append(session: Session, *, at: datetime, actor: str, action: str, outcome: 
     return entry
 
 
+def anchor_imprint(last_hash: str) -> bytes:
+    """What an anchor's token covers: SHA-256 of the entry hash as ASCII hex text (so a receiver can
+    recompute it with ``printf %s HASH | sha256sum``)."""
+    return hashlib.sha256(last_hash.encode("ascii")).digest()
+
+
+def anchor(session: Session, timestamper, *, at: datetime) -> AuditAnchor | None:
+    """Timestamp the log's head and keep the token; None when the head has not moved since the
+    last anchor (or the log is empty).
+
+    ``timestamper`` is an ``archive.timestamping.TimeStamper``. The head is read without taking its
+    lock, so appends are never held up by a slow TSA; the token is then stored only if the entry it
+    covers still has the hash (which it always has, unless the log was rewritten meanwhile).
+    """
+    head = session.execute(sa.select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    if head.last_id == 0:
+        return None
+    last = session.execute(sa.select(AuditAnchor.last_id).order_by(AuditAnchor.id.desc()).limit(1)).scalar()
+    if last is not None and last >= head.last_id:
+        return None
+    token = timestamper.timestamp(anchor_imprint(head.last_hash))
+    if session.execute(sa.select(AuditEntry.entry_hash).where(AuditEntry.id == head.last_id)).scalar() != head.last_hash:
+        raise RuntimeError(f"audit entry {head.last_id} does not have the head's hash: verify the log")
+    row = AuditAnchor(last_id=head.last_id, last_hash=head.last_hash, token=token,
+                      tsa=getattr(timestamper, "url", None) or getattr(timestamper, "name", "local"), anchored_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
 @dataclass
 class ChainReport:
     entries: int
     ok: bool
     problems: list[str]
+    anchors: int = 0
+    last_anchor: dict | None = None
+    """The newest anchor: id, last_id, last_hash, TSA time and the token's SHA-256 (keep a copy)."""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
-def verify(session: Session, batch: int = 5000) -> ChainReport:
-    """Recompute the chain from the genesis hash and compare with the head."""
+def verify(session: Session, batch: int = 5000, *, anchors: bool = True,
+           trust_roots: Sequence | None = None) -> ChainReport:
+    """Recompute the chain from the genesis hash and compare with the head; then check every
+    anchor: its token is a valid RFC 3161 token over SHA-256(``last_hash``) (signature, imprint,
+    and the TSA chain when ``trust_roots`` are given) and entry ``last_id`` still has ``last_hash``.
+    """
     problems: list[str] = []
     prev, expected_id, count = GENESIS, 1, 0
     rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch))
@@ -86,4 +138,64 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
     head = session.get(AuditHead, 1)
     if head is None or head.last_hash != prev or head.last_id != expected_id - 1:
         problems.append("the audit head does not match the last entry (entries removed at the end)")
-    return ChainReport(entries=count, ok=not problems, problems=problems)
+    report = ChainReport(entries=count, ok=False, problems=problems)
+    if anchors:
+        _verify_anchors(session, report, trust_roots)
+    report.ok = not problems
+    return report
+
+
+def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence | None) -> None:
+    from archive.timestamping import verify_token
+
+    problems = report.problems
+    previous_id = previous_last = None
+    for a in session.execute(sa.select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
+        report.anchors += 1
+        if previous_id is not None and a.id != previous_id + 1:
+            problems.append(f"anchors {previous_id + 1}–{a.id - 1} are missing (anchors were deleted)")
+        if previous_last is not None and a.last_id < previous_last:
+            problems.append(f"anchor {a.id}: covers entry {a.last_id}, before the previous anchor's {previous_last}")
+        token = verify_token(a.token, anchor_imprint(a.last_hash), trust_roots=trust_roots)
+        if not token.ok:
+            problems.append(f"anchor {a.id}: the timestamp token is not valid ({token.problem})")
+        current = session.execute(sa.select(AuditEntry.entry_hash).where(AuditEntry.id == a.last_id)).scalar()
+        if current is None:
+            problems.append(f"anchor {a.id}: entry {a.last_id} it covers is missing")
+        elif current != a.last_hash:
+            problems.append(f"anchor {a.id}: entry {a.last_id} no longer has the hash timestamped at "
+                            f"{token.gen_time or a.anchored_at.isoformat()} (the log was rewritten)")
+        report.last_anchor = {"id": a.id, "last_id": a.last_id, "last_hash": a.last_hash, "tsa": a.tsa,
+                              "gen_time": token.gen_time, "token_sha256": hashlib.sha256(a.token).hexdigest()}
+        previous_id, previous_last = a.id, a.last_id
+
+
+def entry_dict(e: AuditEntry) -> dict:
+    return {"id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "client": e.client,
+            "address": e.address, "action": e.action, "target_type": e.target_type, "target_id": e.target_id,
+            "outcome": e.outcome, "detail": e.detail, "entry_hash": e.entry_hash}
+
+
+def query(session: Session, *, actor: str | None = None, action: str | None = None,
+          target_type: str | None = None, target_id: str | None = None, outcome: str | None = None,
+          since: datetime | None = None, until: datetime | None = None, before: int | None = None,
+          limit: int = 50) -> list[dict]:
+    """Entries matching every given filter, newest first; ``before`` (an entry id) pages back.
+    ``action`` ending in ``.`` or ``*`` matches a prefix (``record.`` for every record action)."""
+    q = sa.select(AuditEntry)
+    if actor:
+        q = q.where(AuditEntry.actor == actor)
+    if action:
+        q = q.where(AuditEntry.action.startswith(action.rstrip("*"))) if action.endswith(("*", ".")) \
+            else q.where(AuditEntry.action == action)
+    for col, value in ((AuditEntry.target_type, target_type), (AuditEntry.target_id, target_id),
+                       (AuditEntry.outcome, outcome)):
+        if value:
+            q = q.where(col == value)
+    if since:
+        q = q.where(AuditEntry.occurred_at >= since)
+    if until:
+        q = q.where(AuditEntry.occurred_at < until)
+    if before:
+        q = q.where(AuditEntry.id < before)
+    return [entry_dict(e) for e in session.execute(q.order_by(AuditEntry.id.desc()).limit(limit)).scalars()]

@@ -259,11 +259,13 @@ class DestructionService:
                                                             Record.status != "disposed").limit(1)).first()
                 if live is None:
                     s.execute(sa.update(Dossier).where(Dossier.id == rec.dossier_id).values(status="disposed"))
-            outbox = OutboxEntry(kind="deindex", payload={"record_ids": [record_id]}, created_at=now)
-            s.add(outbox)
+            outbox = [OutboxEntry(kind="deindex", payload={"record_ids": [record_id]}, created_at=now),
+                      *self.archive.event_entries("record.disposed", {"record_id": record_id, "batch_id": entry.batch_id,
+                                                                      "disposed_at": now.isoformat()}, now=now)]
+            s.add_all(outbox)
             s.flush()
-            outbox_id = outbox.id
-        self.archive._run_outbox([outbox_id])
+            outbox_ids = [o.id for o in outbox]
+        self.archive.run_post_commit(outbox_ids)
         return record_id
 
     def _fail(self, entry_id: str, objects: dict, error: str, *, actor: str) -> None:

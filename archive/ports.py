@@ -28,6 +28,20 @@ class Dispatcher(Protocol):
 
 
 @runtime_checkable
+class EventSink(Protocol):
+    """Receives the archive's domain events (``record.ingested``, ``record.disposed``,
+    ``disposal.approved``, ``fixity.failed``) after the change that caused them has committed.
+
+    Events travel through the outbox like index work, so an event survives a crash between the
+    commit and its publication (the repair pass publishes it). ``publish`` should be quick and
+    idempotent enough to run again after a crash; slow work (HTTP) belongs in a task. Webhooks
+    (``api/webhooks.py``) implement it.
+    """
+
+    def publish(self, event: str, data: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

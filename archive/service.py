@@ -19,7 +19,7 @@ import logging
 import threading
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +35,7 @@ from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEnt
 from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
 from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
 from archive.objects.base import ObjectStore, StoredObject, VerifyingReader
-from archive.ports import Clock, Dispatcher, Indexer, NullIndexer, SystemClock
+from archive.ports import Clock, Dispatcher, EventSink, Indexer, NullIndexer, SystemClock
 
 log = logging.getLogger(__name__)
 SOFTWARE_AGENT = "software:luutru"
@@ -101,6 +101,8 @@ class RepairReport:
     """Components whose bytes are not in the store."""
     restored: list[str] = field(default_factory=list)
     incomplete_removed: int = 0
+    anchored: bool = False
+    """The audit log's head was anchored with an RFC 3161 token in this pass."""
 
     @property
     def clean(self) -> bool:
@@ -110,7 +112,7 @@ class RepairReport:
         return {"outbox_done": self.outbox_done, "outbox_failed": self.outbox_failed,
                 "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
                 "missing": self.missing, "restored": self.restored,
-                "incomplete_removed": self.incomplete_removed, "clean": self.clean}
+                "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, "clean": self.clean}
 
 
 def _nfc(value: Any) -> Any:
@@ -122,8 +124,13 @@ class ArchiveService:
 
     def __init__(self, catalogue: Catalogue, store: ObjectStore, *, indexer: Indexer | None = None,
                  dispatcher: Dispatcher | None = None, clock: Clock | None = None,
-                 orphan_grace: timedelta = timedelta(hours=1)):
+                 orphan_grace: timedelta = timedelta(hours=1), events: EventSink | None = None,
+                 timestamper: Callable[[], Any] | None = None):
+        """``events`` receives domain events post-commit (webhooks); ``timestamper`` builds the
+        ``TimeStamper`` that anchors the audit log (called only when an anchor is due)."""
         self.catalogue = catalogue
+        self.events = events
+        self.timestamper = timestamper
         self.store = store
         self.indexer = indexer or NullIndexer()
         self.dispatcher = dispatcher
@@ -237,6 +244,7 @@ class ArchiveService:
                              target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
+                outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
                 s.add_all(outbox)
                 s.flush()
                 outbox_ids = [o.id for o in outbox]
@@ -376,6 +384,50 @@ class ArchiveService:
             audit.append(s, at=self.clock.now(), actor=actor, action=action, target_type=target_type,
                          target_id=target_id, outcome=outcome, detail=detail, client=client, address=address)
 
+    # events and the audit anchor -----------------------------------------------------------------
+    def event_entries(self, event: str, data: dict, *, now: datetime | None = None) -> list[OutboxEntry]:
+        """Outbox rows publishing ``event`` after the caller's transaction commits (none without an
+        event sink). Add them to the transaction, then pass their ids to ``run_post_commit``."""
+        if self.events is None:
+            return []
+        return [OutboxEntry(kind="event", payload={"event": event, "data": data}, created_at=now or self.clock.now())]
+
+    def emit(self, event: str, **data: Any) -> None:
+        """Publish an event in its own transaction (durably, through the outbox)."""
+        with self.catalogue.session() as s:
+            rows = self.event_entries(event, data)
+            s.add_all(rows)
+            s.flush()
+            ids = [r.id for r in rows]
+        self.run_post_commit(ids)
+
+    def add_tasks(self, session: Session, tasks: Sequence[tuple[str, dict]]) -> list[int]:
+        """Task outbox rows in the caller's transaction; after commit, ``run_post_commit(ids)``
+        dispatches them (a deferred dispatcher leaves them for ``run_pending_tasks``)."""
+        rows = [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=self.clock.now()) for t, a in tasks]
+        session.add_all(rows)
+        session.flush()
+        return [r.id for r in rows]
+
+    def run_post_commit(self, ids: Sequence[int]) -> tuple[int, int]:
+        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair."""
+        return self._run_outbox(list(ids)) if ids else (0, 0)
+
+    def anchor_audit(self) -> dict | None:
+        """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
+        (``archive.audit.anchor``); None when nothing was due or no timestamper is configured."""
+        if self.timestamper is None:
+            return None
+        with self.catalogue.session() as s:
+            head = s.execute(sa.select(audit.AuditHead.last_id)).scalar()
+            last = s.execute(sa.select(sa.func.max(audit.AuditAnchor.last_id))).scalar()
+        if not head or (last is not None and last >= head):
+            return None  # checked first so the timestamper (and the TSA key) is built only when due
+        with self.catalogue.session() as s:
+            row = audit.anchor(s, self.timestamper(), at=self.clock.now())
+            return None if row is None else {"id": row.id, "last_id": row.last_id, "last_hash": row.last_hash,
+                                             "tsa": row.tsa, "anchored_at": row.anchored_at.isoformat()}
+
     # post-commit ------------------------------------------------------------------------------
     @contextmanager
     def grouped_indexing(self, size: int = 64):
@@ -458,6 +510,9 @@ class ArchiveService:
             self.indexer.index(payload["record_ids"])
         elif kind == "deindex":
             self.indexer.delete(payload["record_ids"])
+        elif kind == "event":
+            if self.events is not None:
+                self.events.publish(payload["event"], payload.get("data") or {})
         elif kind == "task":
             if self.dispatcher is None:
                 raise RuntimeError(f"no dispatcher configured for task {payload['task']}")
@@ -490,6 +545,12 @@ class ArchiveService:
         Store and catalogue keys are merge-joined in sorted order, so memory stays flat at any size.
         """
         report = RepairReport()
+        try:
+            # The embedded default has no beat: each repair pass (at start, ``luutru repair``)
+            # anchors the audit log's head, before this pass adds its own entry.
+            report.anchored = self.anchor_audit() is not None
+        except Exception as exc:  # noqa: BLE001 - a TSA that is down never stops the repair pass
+            log.warning("anchoring the audit log failed: %s", exc)
         report.outbox_done, report.outbox_failed = self._run_outbox(None, include_deferred=True)
         now = self.clock.now()
         cutoff = now - self.orphan_grace
@@ -536,6 +597,7 @@ class ArchiveService:
 
     def _missing(self, key: str, status: str, report: RepairReport, actor: str) -> None:
         now = self.clock.now()
+        events: list[OutboxEntry] = []
         with self.catalogue.session() as s:
             # A record being destroyed lacks bytes by design: the destruction's resume pass
             # (retention) finishes it; it is neither damaged nor a fixity failure.
@@ -554,6 +616,12 @@ class ArchiveService:
                             detail=f"bytes of {comp.role} not found in the {self.store.name} store"))
                 audit.append(s, at=now, actor=actor, action="fixity.missing", outcome="failure",
                              target_type="record", target_id=comp.record_id, detail={"storage_key": key})
+                events += self.event_entries("fixity.failed", {"record_id": comp.record_id, "role": comp.role,
+                                                               "detected_by": "repair", "problem": "missing"}, now=now)
+            s.add_all(events)
+            s.flush()
+            event_ids = [e.id for e in events]
+        self.run_post_commit(event_ids)
 
     def _restored(self, key: str, report: RepairReport, actor: str) -> None:
         now = self.clock.now()
