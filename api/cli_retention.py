@@ -144,7 +144,9 @@ def sweep(as_of: str = typer.Option(None, "--as-of"), as_json: bool = JSON) -> N
         report = c.retention.sweep(day, actor=actor())
     d = report.as_dict()
     _out(d, as_json, f"Đã đưa {d['listed']} hồ sơ vào danh mục Xem xét hủy; {len(d['held'])} hồ sơ đang bị phong tỏa; "
-                     f"{d['transfer_reminders']} nhắc hạn nộp lưu")
+                     f"{d['transfer_reminders']} nhắc hạn nộp lưu"
+                     + (f"; {d['unfiled']} văn bản chưa lập hồ sơ (luutru retention report unfiled)"
+                        if d["unfiled"] else ""))
 
 
 @retention_app.command()
@@ -224,13 +226,18 @@ def destroy(batch_id: str = typer.Argument(None), dry_run: bool = typer.Option(F
 
 
 @retention_app.command()
-def report(kind: str = typer.Argument("due", help="due / destroyed / candidates"),
+def report(kind: str = typer.Argument("due", help="due / destroyed / candidates / unfiled"),
            as_of: str = typer.Option(None, "--as-of"), output: Path = typer.Option(None, "-o", "--output",
                                                                                    help="Tệp .csv hoặc .xlsx."),
            as_json: bool = JSON) -> None:
-    """Báo cáo: hồ sơ đến hạn, danh mục Xem xét hủy, danh mục tài liệu đã hủy (CSV, XLSX, JSON)."""
+    """Báo cáo: hồ sơ đến hạn, danh mục Xem xét hủy, danh mục tài liệu đã hủy, văn bản chưa lập hồ sơ
+    (CSV, XLSX, JSON)."""
+    if kind not in ("due", "destroyed", "candidates", "unfiled"):
+        fail(f"Không có báo cáo «{kind}» (due, destroyed, candidates, unfiled)", f"unknown report {kind}")
     with _Ctx() as c:
-        if kind == "destroyed":
+        if kind == "unfiled":
+            rows = c.retention.unfiled(date.fromisoformat(as_of) if as_of else None)
+        elif kind == "destroyed":
             rows = [{k: v for k, v in r.items() if k not in ("components", "objects")}
                     for r in c.disposal.destruction.register()]
         elif kind == "candidates":

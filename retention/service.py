@@ -434,6 +434,43 @@ class RetentionService:
                      "due_date": i.due_date.isoformat() if i.due_date else None, "reason": i.reason,
                      "state": "Xem xét hủy"} for i, d in rows]
 
+    def unfiled(self, as_of: date | None = None) -> list[dict]:
+        """Records outside any dossier (chưa lập hồ sơ): never in the list Xem xét hủy, since review
+        and destruction go by dossier. Each with its own decision (from the rules at ingest) and the
+        date that decision would make it due, counted from the year of issue (else of archiving),
+        so a records officer sees what to file first."""
+        as_of = as_of or self._now().date()
+        out = []
+        with self.catalogue.session() as s:
+            recs = s.execute(sa.select(Record).where(Record.dossier_id.is_(None), Record.status != "disposed")
+                             .order_by(Record.created_at, Record.id)).scalars().all()
+            decided: dict[str, RetentionAssignment] = {}
+            ids = [r.id for r in recs]
+            for i in range(0, len(ids), BATCH):
+                for a in s.execute(sa.select(RetentionAssignment).where(
+                        RetentionAssignment.target_type == "record", RetentionAssignment.target_id.in_(ids[i:i + BATCH]),
+                        RetentionAssignment.superseded_at.is_(None))).scalars():
+                    decided[a.target_id] = a
+            items: dict[str, Any] = {}
+            for r in recs:
+                a = decided.get(r.id)
+                d = None
+                if a is not None:
+                    if a.item_id not in items:
+                        items[a.item_id] = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, a.item_id))
+                    start = r.issued_date or r.created_at.date()
+                    d = due(items[a.item_id], end_year=start.year, event_date=a.event_date,
+                            fields=holds_mod.record_fields(r, None))
+                out.append({"record_id": r.id, "type_name": r.type_name, "subject": r.subject,
+                            "issued_date": r.issued_date.isoformat() if r.issued_date else None,
+                            "retention": Period.parse(a.period).label_vi if a else None,
+                            "item_code": f"{a.schedule_code}/{a.item_code}" if a else None,
+                            "due_date": d.date.isoformat() if d and d.date else None,
+                            "due_action": str(d.action) if d and d.action else None,
+                            "overdue": bool(d and d.date and d.date <= as_of),
+                            "state": "Chưa lập hồ sơ" + ("" if a else "; chưa xác định thời hạn")})
+        return out
+
     def notifications(self, *, unread_only: bool = True) -> list[dict]:
         with self.catalogue.session() as s:
             q = sa.select(RetentionNotification).order_by(RetentionNotification.id)

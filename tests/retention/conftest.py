@@ -72,3 +72,11 @@ def archived_doc(archive_service):
                                              metadata=RecordMetadata(subject=title)).record_id
 
     return make
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_env(request, data_dir, monkeypatch):
+    """The CLI's catalogue: the embedded SQLite, or (``LUUTRU_DB__URL``) a PostgreSQL schema of its own."""
+    if request.param == "postgres":
+        monkeypatch.setenv("LUUTRU_DB__URL", request.getfixturevalue("postgres_url"))
+    return request.param

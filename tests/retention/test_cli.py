@@ -1,12 +1,14 @@
-"""``luutru retention`` end to end on the embedded default."""
+"""``luutru retention`` end to end: the embedded default, and the whole procedure on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+import random
 
 from typer.testing import CliRunner
 
 from api.cli import app
+from ingest.corpus.generator import generate_pdf, random_doc_spec
 
 
 def test_retention_commands(data_dir, tmp_path):
@@ -27,3 +29,96 @@ def test_retention_commands(data_dir, tmp_path):
     xlsx = tmp_path / "r.xlsx"
     out = runner.invoke(app, ["retention", "report", "destroyed", "-o", str(xlsx)])
     assert out.exit_code == 0 and xlsx.exists()
+
+
+def _one(out) -> dict:
+    assert out.exit_code == 0, out.output
+    return json.loads(out.output)
+
+
+def _services():
+    from api.wiring import build_services, get_settings
+
+    get_settings.cache_clear()
+    return build_services(get_settings())
+
+
+def _pdf(tmp_path, name: str, doc_type: str, seed: int):
+    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1)
+    path = tmp_path / name
+    path.write_bytes(generate_pdf(spec))
+    return path
+
+
+def test_the_whole_procedure_through_the_cli(cli, db_env, tmp_path, monkeypatch):
+    """schedules → import → assign (rule) → ingest → due → hold → sweep → release → sweep → propose →
+    vote → approve → destroy (dry run, then for real) → report, each command as a person would run
+    it, on the embedded SQLite and on PostgreSQL (``LUUTRU_DB__URL``)."""
+
+    def as_user(name):
+        monkeypatch.setenv("LOGNAME", name)  # actor() = cli:<login name>
+
+    def ingest(path, *extra):
+        out = cli("ingest", str(path), "--json", *extra)
+        assert out.exit_code == 0, out.output
+        return json.loads(out.output.splitlines()[0])["record_id"]
+
+    as_user("luu.tru")
+    assert cli("init").exit_code == 0
+    assert [s["code"] for s in _one(cli("retention", "schedules", "--json"))] == ["vn-sample", "vn-system"]
+    sched = tmp_path / "agency.csv"
+    sched.write_text("item_code,description,period\n1,Công văn trao đổi,5\n2,Quyết định,permanent\n", encoding="utf-8")
+    assert _one(cli("retention", "import", str(sched), "--code", "agency", "--json"))["version"] == 1
+    assert _one(cli("retention", "assign", "--rule", "agency/1", "--criteria", '{"type_names": ["Công văn"]}',
+                    "--json"))["rule_id"]
+    services = _services()
+    try:
+        services.archive.ensure_fonds("000.00.00.H26", "Ủy ban nhân dân tỉnh Hà Nam")
+        did = services.archive.create_dossier(organ_id="000.00.00.H26", year=2010, notation="01.VP",
+                                              title="Công văn trao đổi năm 2010")
+    finally:
+        services.close()
+    doc = ingest(_pdf(tmp_path, "cv.pdf", "Công văn", 5), "--dossier", "000.00.00.H26.2010.01.VP")
+    loose = ingest(_pdf(tmp_path, "cv-loose.pdf", "Công văn", 6))  # no dossier: chưa lập hồ sơ
+    minutes, decision = (ingest(_pdf(tmp_path, f"{n}.pdf", "Quyết định (cá biệt)", seed))
+                         for n, seed in (("bien-ban-hop", 7), ("quyet-dinh-huy", 8)))
+
+    due = _one(cli("retention", "due", "--as-of", "2025-01-01", "--json"))
+    assert [(r["dossier_id"], r["due_date"], r["item_code"]) for r in due] == [(did, "2015-12-31", "1")]
+    hold = _one(cli("retention", "hold", "--authority", "Tòa án nhân dân tỉnh", "--reason", "Vụ án số 12",
+                    "--dossiers", did, "--json"))["hold_id"]
+    swept = _one(cli("retention", "sweep", "--as-of", "2025-01-01", "--json"))
+    assert (swept["listed"], swept["held"], swept["unfiled"]) == (0, [did], 3)
+    assert _one(cli("retention", "release", hold, "--reason", "Đã xét xử xong", "--json"))["released"]
+    assert _one(cli("retention", "sweep", "--as-of", "2025-01-01", "--json"))["listed_ids"] == [did]
+    assert _one(cli("retention", "sweep", "--as-of", "2025-01-01", "--json"))["listed"] == 0  # already listed
+    assert [r["dossier_id"] for r in _one(cli("retention", "report", "candidates", "--json"))] == [did]
+    unfiled = {r["record_id"]: r for r in _one(cli("retention", "report", "unfiled", "--as-of", "2025-01-01",
+                                                   "--json"))}
+    assert set(unfiled) == {loose, minutes, decision}
+    assert unfiled[loose]["retention"] == "5 năm" and unfiled[loose]["state"] == "Chưa lập hồ sơ"
+    assert unfiled[minutes]["state"].endswith("chưa xác định thời hạn")
+
+    council = "cli:chu.tich,cli:thu.ky,cli:chuyen.gia"
+    batch = _one(cli("retention", "propose", "--title", "Đợt hủy 2025", "--explanation", "Hết thời hạn bảo quản",
+                     "--council", council, "--json"))["batch_id"]
+    for member, choice in (("chu.tich", "approve"), ("thu.ky", "approve"), ("chuyen.gia", "reject")):
+        as_user(member)
+        assert _one(cli("retention", "vote", batch, choice, "--json"))["vote"] == choice
+    assert _one(cli("retention", "vote", batch, "approve", "--close", minutes, "--json"))["majority"]
+    as_user("luu.tru")
+    refused = cli("retention", "approve", batch, "--decision", decision)
+    assert refused.exit_code == 1 and "không được là người đề nghị" in refused.output
+    as_user("giam.doc")
+    assert _one(cli("retention", "approve", batch, "--decision", decision, "--json"))["batch_id"] == batch
+    as_user("nhan.vien")
+    plan = _one(cli("retention", "destroy", batch, "--dry-run", "--json"))
+    assert [r["record_id"] for r in plan["records"]] == [doc]
+    result = _one(cli("retention", "destroy", batch, "--json"))
+    assert result["state"] == "destroyed" and result["destroyed"] == [doc]
+    assert [r["record_id"] for r in _one(cli("retention", "report", "destroyed", "--json"))] == [doc]
+    xlsx = tmp_path / "da-huy.xlsx"
+    assert cli("retention", "report", "destroyed", "-o", str(xlsx)).exit_code == 0 and xlsx.stat().st_size
+    # the destruction file is permanent: never due, never swept
+    assert _one(cli("retention", "due", "--as-of", "2999-12-31", "--json")) == []
+    assert _one(cli("retention", "sweep", "--as-of", "2999-12-31", "--json"))["listed"] == 0

@@ -19,14 +19,6 @@ from retention.policy import Period, Schedule, ScheduleItem
 ORGAN = "000.00.00.H26"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_env(request, data_dir, monkeypatch):
-    """The CLI's catalogue: the embedded SQLite, or a PostgreSQL schema of its own."""
-    if request.param == "postgres":
-        monkeypatch.setenv("LUUTRU_DB__URL", request.getfixturevalue("postgres_url"))
-    return request.param
-
-
 def _services():
     from api.wiring import build_services, get_settings
 
