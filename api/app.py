@@ -118,6 +118,21 @@ def _metrics():
     }
 
 
+def _remove_stale_uploads(settings: Settings, older_than: float = 24 * 3600) -> None:
+    """Spool files of uploads cut off by a crash (the ingest never started or never finished: the
+    client got no 201 and will send again). Only old ones: another API process may be receiving."""
+    folder = settings.data_dir / "uploads"
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - older_than
+    for path in folder.glob("upload-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
 def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     """The API for these settings. ``services`` lets a caller (tests, ``luutru serve``) hand over
     services it already built; otherwise the lifespan builds them and closes them at shutdown."""
@@ -134,6 +149,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
         app.state.services = services if services is not None else build_services(settings)
         if own and settings.repair.on_start:
             app.state.services.archive.repair(actor="software:luutru api start")
+        _remove_stale_uploads(settings)
         try:
             yield
         finally:

@@ -131,3 +131,26 @@ def test_oversized_upload_refused_before_reading(tmp_path, sample_pdfs):
             assert services.archive.counts()["records"] == 0
     finally:
         services.close()
+
+
+def test_api_start_removes_stale_upload_spools(tmp_path):
+    """GIVEN spool files left by a crash mid-upload WHEN the API starts THEN old ones are removed
+    and a recent one (another process may still be receiving it) is kept."""
+    import os
+    import time
+
+    from apienv import make_env
+    from fastapi.testclient import TestClient
+
+    services, app = make_env(tmp_path / "d")
+    uploads = services.settings.data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    old, new = uploads / "upload-old", uploads / "upload-new"
+    old.write_bytes(b"x" * 10)
+    new.write_bytes(b"y")
+    os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    try:
+        with TestClient(app):
+            assert not old.exists() and new.exists()
+    finally:
+        services.close()
