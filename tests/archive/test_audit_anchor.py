@@ -1,0 +1,169 @@
+"""Audit anchors on SQLite and on the machine's PostgreSQL: an RFC 3161 token over the log's head
+detects what the hash chain alone cannot — a rewrite of the whole chain after an edit or a deletion
+by someone with raw database access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from archive import audit
+from archive.catalogue import AuditEntry, Catalogue
+from archive.catalogue.access_tables import AuditAnchor
+from archive.catalogue.models import AuditHead
+from archive.timestamping import ArchiveTsaFiles, LocalTimeStamper, ensure_archive_tsa
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory) -> tuple[LocalTimeStamper, list]:
+    """The archive's own TSA (real RSA keys, real tokens), created once for the module."""
+    keys = tmp_path_factory.mktemp("keys")
+    files: ArchiveTsaFiles = ensure_archive_tsa(keys)
+    return LocalTimeStamper.from_dir(keys), [files.root_cert()]
+
+
+def _append(cat: Catalogue, n: int, start: int = 0) -> None:
+    with cat.session() as s:
+        for i in range(start, start + n):
+            audit.append(s, at=datetime.now(UTC), actor="user:lan.nguyen", action="record.view",
+                         target_type="record", target_id=f"r{i}", detail={"ghi_chu": "Xem văn bản"})
+
+
+def _anchor(cat: Catalogue, stamper) -> AuditAnchor | None:
+    with cat.session() as s:
+        row = audit.anchor(s, stamper, at=datetime.now(UTC))
+        return None if row is None else (row.id, row.last_id)
+
+
+def _verify(cat: Catalogue, roots, **kw) -> audit.ChainReport:
+    with cat.session() as s:
+        return audit.verify(s, trust_roots=roots, **kw)
+
+
+def _bypass_triggers(cat: Catalogue, conn) -> None:
+    """What someone with raw database access would do before touching the log."""
+    if cat.dialect == "sqlite":
+        conn.execute(sa.text("drop trigger if exists audit_log_no_update"))
+        conn.execute(sa.text("drop trigger if exists audit_log_no_delete"))
+    else:
+        conn.execute(sa.text("alter table audit_log disable trigger audit_log_append_only"))
+
+
+def _rewrite_chain(cat: Catalogue, change) -> None:
+    """Apply ``change`` to the entries (a list of dicts) and recompute every id and hash and the
+    head, exactly as a careful attacker would: afterwards the chain alone verifies."""
+    table = AuditEntry.__table__
+    with cat.engine.begin() as conn:
+        _bypass_triggers(cat, conn)
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(table).order_by(table.c.id))]
+        rows = change(rows)
+        conn.execute(sa.delete(table))
+        prev = audit.GENESIS
+        for new_id, row in enumerate(rows, start=1):
+            row["id"], row["prev_hash"] = new_id, prev
+            row["entry_hash"] = audit.entry_hash(
+                prev, id=new_id, occurred_at=row["occurred_at"], actor=row["actor"], client=row["client"],
+                address=row["address"], action=row["action"], target_type=row["target_type"],
+                target_id=row["target_id"], outcome=row["outcome"], detail=row["detail"])
+            conn.execute(sa.insert(table).values(**row))
+            prev = row["entry_hash"]
+        conn.execute(sa.update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
+                     .values(last_id=len(rows), last_hash=prev))
+
+
+def test_anchored_chain_verifies_and_anchors_only_when_the_head_moved(catalogue, tsa):
+    """GIVEN an audit log WHEN its head is anchored THEN chain and anchor verify; anchoring again
+    without new entries does nothing; after new entries a second anchor covers the new head."""
+    stamper, roots = tsa
+    with catalogue.session() as s:
+        assert audit.anchor(s, stamper, at=datetime.now(UTC)) is None  # empty log: nothing to anchor
+    _append(catalogue, 5)
+    assert _anchor(catalogue, stamper) == (1, 5)
+    assert _anchor(catalogue, stamper) is None
+    _append(catalogue, 2, start=5)
+    assert _anchor(catalogue, stamper) == (2, 7)
+    report = _verify(catalogue, roots)
+    assert report.ok, report.problems
+    assert (report.entries, report.anchors) == (7, 2)
+    assert report.last_anchor["last_id"] == 7 and report.last_anchor["gen_time"]
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete"])
+def test_raw_edit_or_delete_is_detected(catalogue, tsa, tamper):
+    """GIVEN an anchored log WHEN a DBA edits or deletes an entry without fixing the hashes THEN
+    verify reports it."""
+    stamper, roots = tsa
+    _append(catalogue, 5)
+    _anchor(catalogue, stamper)
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        if tamper == "edit":
+            conn.execute(sa.text("update audit_log set actor = 'user:khac' where id = 3"))
+        else:
+            conn.execute(sa.text("delete from audit_log where id = 3"))
+    report = _verify(catalogue, roots)
+    assert not report.ok
+    assert any("entry 3" in p or "entries 3" in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete"])
+def test_full_rewrite_after_tampering_is_detected_by_the_anchor(catalogue, tsa, tamper):
+    """GIVEN an anchored log WHEN an entry is edited (or deleted) and every later hash, id and the
+    head are recomputed THEN the chain alone verifies, but the anchor shows the rewrite."""
+    stamper, roots = tsa
+    _append(catalogue, 6)
+    _anchor(catalogue, stamper)
+    _append(catalogue, 2, start=6)
+
+    def change(rows):
+        if tamper == "edit":
+            rows[2]["actor"] = "user:nguoi-khac"
+            return rows
+        return rows[:2] + rows[3:]
+
+    _rewrite_chain(catalogue, change)
+    assert _verify(catalogue, roots, anchors=False).ok  # the chain alone is fooled
+    report = _verify(catalogue, roots)
+    assert not report.ok
+    assert any("anchor 1" in p and ("rewritten" in p or "missing" in p) for p in report.problems), report.problems
+
+
+def test_forging_the_anchor_row_too_is_detected(catalogue, tsa):
+    """GIVEN a rewritten chain WHEN the attacker also writes the new hash into the anchor row THEN
+    the TSA's token no longer matches (its imprint is the old hash)."""
+    stamper, roots = tsa
+    _append(catalogue, 4)
+    _anchor(catalogue, stamper)
+    _rewrite_chain(catalogue, lambda rows: [{**rows[0], "action": "record.download"}, *rows[1:]])
+    with catalogue.session() as s:
+        new_hash = s.get(AuditEntry, 4).entry_hash
+        s.execute(sa.update(AuditAnchor).where(AuditAnchor.id == 1).values(last_hash=new_hash))
+    report = _verify(catalogue, roots)
+    assert not report.ok
+    assert any("anchor 1" in p and "token" in p for p in report.problems), report.problems
+
+
+def test_deleting_an_anchor_leaves_a_gap(catalogue, tsa):
+    """GIVEN three anchors WHEN the middle one is deleted THEN verify reports the missing anchor."""
+    stamper, roots = tsa
+    for i in range(3):
+        _append(catalogue, 1, start=i)
+        _anchor(catalogue, stamper)
+    with catalogue.session() as s:
+        s.execute(sa.delete(AuditAnchor).where(AuditAnchor.id == 2))
+    report = _verify(catalogue, roots)
+    assert not report.ok and any("anchors 2–2 are missing" in p for p in report.problems), report.problems
+
+
+def test_a_token_from_an_untrusted_tsa_is_reported(catalogue, tsa, tmp_path):
+    """GIVEN an anchor signed by another TSA WHEN verified against the archive's TSA root THEN it is
+    refused: a forger cannot mint their own anchors."""
+    _, roots = tsa
+    other_keys = tmp_path / "other"
+    ensure_archive_tsa(other_keys, organisation="Ke Gia Mao")
+    _append(catalogue, 2)
+    _anchor(catalogue, LocalTimeStamper.from_dir(other_keys))
+    report = _verify(catalogue, roots)
+    assert not report.ok and any("trusted root" in p for p in report.problems), report.problems
