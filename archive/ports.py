@@ -34,11 +34,13 @@ class EventSink(Protocol):
 
     Events travel through the outbox like index work, so an event survives a crash between the
     commit and its publication (the repair pass publishes it). ``publish`` should be quick and
-    idempotent enough to run again after a crash; slow work (HTTP) belongs in a task. Webhooks
+    idempotent (keyed by ``event_id``); slow work (HTTP) belongs in a task. Webhooks
     (``api/webhooks.py``) implement it.
     """
 
-    def publish(self, event: str, data: dict[str, Any]) -> None: ...
+    def publish(self, event: str, data: dict[str, Any], *, event_id: str) -> None:
+        """``event_id`` is the same when a crash makes the event be published again (deduplicate on it)."""
+        ...
 
 
 @runtime_checkable

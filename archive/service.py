@@ -390,7 +390,8 @@ class ArchiveService:
         event sink). Add them to the transaction, then pass their ids to ``run_post_commit``."""
         if self.events is None:
             return []
-        return [OutboxEntry(kind="event", payload={"event": event, "data": data}, created_at=now or self.clock.now())]
+        return [OutboxEntry(kind="event", payload={"event": event, "data": data, "id": str(uuid.uuid4())},
+                            created_at=now or self.clock.now())]
 
     def emit(self, event: str, **data: Any) -> None:
         """Publish an event in its own transaction (durably, through the outbox)."""
@@ -512,7 +513,7 @@ class ArchiveService:
             self.indexer.delete(payload["record_ids"])
         elif kind == "event":
             if self.events is not None:
-                self.events.publish(payload["event"], payload.get("data") or {})
+                self.events.publish(payload["event"], payload.get("data") or {}, event_id=payload["id"])
         elif kind == "task":
             if self.dispatcher is None:
                 raise RuntimeError(f"no dispatcher configured for task {payload['task']}")
