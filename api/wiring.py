@@ -121,9 +121,23 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     search_backend = SEARCH_BACKENDS[settings.search.backend](settings)
     indexer = RecordIndexer(catalogue, store, search_backend)
     archive = ArchiveService(catalogue, store, indexer=indexer, dispatcher=dispatcher,
-                             orphan_grace=timedelta(seconds=settings.repair.orphan_grace_seconds))
+                             orphan_grace=timedelta(seconds=settings.repair.orphan_grace_seconds),
+                             timestamper=lambda: _audit_timestamper(settings))
+    from api.webhooks import WebhookService
+
+    webhooks = WebhookService.from_settings(catalogue, archive, settings)
+    archive.events = webhooks  # record.ingested, record.disposed, fixity.failed… → webhook deliveries
+    if isinstance(dispatcher, InlineDispatcher):
+        dispatcher.register("deliver_webhook", webhooks.run_inline)
     return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
-                    extras={"search_backend": search_backend, "search_indexer": indexer})
+                    extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
+
+
+def _audit_timestamper(settings: Settings):
+    """The TSA that anchors the audit log: the archive's timestamper (built only when an anchor is due)."""
+    from api.cli_signatures import timestamper_for
+
+    return timestamper_for(settings)
 
 
 def token_pepper(settings: Settings) -> bytes:

@@ -46,6 +46,7 @@ def create_celery(settings: Settings) -> Celery:
             "repair-archive-hourly": {"task": "luutru.repair_archive", "schedule": 3600.0},
             "retention-sweep-daily": {"task": "luutru.retention_sweep", "schedule": 86400.0},
             "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": 86400.0},
+            "anchor-audit-hourly": {"task": "luutru.anchor_audit", "schedule": 3600.0},
         },
     )
 
@@ -86,6 +87,21 @@ def create_celery(settings: Settings) -> Celery:
 
         services = _get_services()
         return RetentionService(services.catalogue).sweep(actor="software:luutru beat").as_dict()
+
+    @app.task(name="luutru.anchor_audit")
+    def anchor_audit() -> dict | None:
+        """RFC 3161 anchor over the audit log's head, when it moved since the last anchor."""
+        return _get_services().archive.anchor_audit()
+
+    @app.task(name="luutru.deliver_webhook", bind=True, max_retries=None,
+              autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300)
+    def deliver_webhook(self, delivery_id: str) -> str:
+        """Thin: one attempt; while the delivery stays pending, retry after its backoff (the
+        attempt count and the limit live in the delivery row, ``api.webhook_max_attempts``)."""
+        result = _get_services().extras["webhooks"].attempt(delivery_id)
+        if result.state == "pending":
+            raise self.retry(countdown=result.retry_in)
+        return result.state
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:

@@ -37,7 +37,9 @@ def test_beat_schedule_names_registered_tasks():
     settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://"})
     app = create_celery(settings)
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps"}
+    assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps",
+                         "luutru.anchor_audit"}
+    assert "luutru.deliver_webhook" in app.tasks
     assert scheduled <= set(app.tasks)
 
 
@@ -52,7 +54,7 @@ def test_api_start_runs_the_repair_pass(tmp_path):
     services = build_services(settings)
     services.archive._run_outbox = lambda ids=None, **kw: (0, 0)  # the crash: commit done, post-commit not
     services.archive.create_record(io.BytesIO(b"cong van"), filename="cv.txt", metadata=RecordMetadata(), actor="t")
-    assert services.archive.counts()["pending_post_commit"] == 1
+    assert services.archive.counts()["pending_post_commit"] == 2  # index work and the record.ingested event
     services.close()
     with TestClient(create_app(settings)) as client:
         assert client.app.state.services.archive.counts()["pending_post_commit"] == 0
