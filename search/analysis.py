@@ -122,8 +122,14 @@ def exact_form(word: str) -> str:
     return normalize_tones(word).lower()
 
 
+BIGRAM_JOINER = "ǂ"
+"""Joins the two syllables of a bigram token (``luuǂtru``). A letter (U+01C2, never used in
+Vietnamese), so Tantivy's simple tokenizer keeps a bigram whole while splitting on everything
+that is not alphanumeric."""
+
+
 def bigram(a: str, b: str) -> str:
-    return f"{a}_{b}"
+    return f"{a}{BIGRAM_JOINER}{b}"
 
 
 def bigrams(folded: Iterable[str]) -> list[str]:
@@ -132,14 +138,12 @@ def bigrams(folded: Iterable[str]) -> list[str]:
 
 
 def bigram_sources(text: str) -> tuple[str, str]:
-    """Two strings from which Tantivy's regex tokenizer (``[^\\W_]+_[^\\W_]+``, lowercase, ASCII
-    folding) produces exactly ``bigrams(fold_tokens(text))``: the syllables joined by ``_``, and the
-    same without the first syllable. The pattern's matches do not overlap, so the first string
-    gives the pairs (1, 2), (3, 4)… and the second (2, 3), (4, 5)… — one regex substitution in
-    Python instead of a string per bigram."""
-    joined = _SEPARATORS.sub("_", text).strip("_")
-    cut = joined.find("_")
-    return joined, (joined[cut + 1:] if cut >= 0 else "")
+    """Two strings in which Tantivy's simple tokenizer + lowercase + ASCII folding find exactly
+    ``bigrams(fold_tokens(text))``: the syllables paired (1, 2), (3, 4)… and (2, 3), (4, 5)…, each
+    pair joined by ``BIGRAM_JOINER``. Folding is left to Tantivy; Python only pairs the words."""
+    w = _WORD.findall(text)
+    j = BIGRAM_JOINER.join
+    return " ".join(map(j, zip(w[::2], w[1::2], strict=False))), " ".join(map(j, zip(w[1::2], w[2::2], strict=False)))
 
 
 # Abbreviations -------------------------------------------------------------------------------
