@@ -47,7 +47,7 @@ from archive import audit
 from archive.catalogue import Catalogue
 from archive.catalogue.access_tables import ApiClient, WebhookDelivery, WebhookSubscription
 from archive.catalogue.models import Component, Dossier, Record
-from archive.errors import ArchiveError, RecordNotFound
+from archive.errors import ArchiveError
 from archive.ports import Clock, SystemClock
 from search.query import ACCESS_LEVELS, Principal
 
@@ -73,7 +73,13 @@ NS = uuid.UUID("6f1c1a52-3f0e-4a52-9d36-6c7a0c1b7e01")
 class WebhookError(ArchiveError):
     """A subscription request is invalid (HTTP 422)."""
 
-    code = "invalid_webhook"
+    code = "invalid_request"
+
+
+class SubscriptionNotFound(ArchiveError):
+    """No such subscription, or not the caller's (HTTP 404, the same answer for both)."""
+
+    code = "not_found"
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class WebhookService:
     def _owned(self, s, sub_id: str, client_id: str | None) -> WebhookSubscription:
         sub = s.get(WebhookSubscription, sub_id)
         if sub is None or (client_id is not None and sub.client_id != client_id):
-            raise RecordNotFound(f"no webhook subscription {sub_id}", f"Không có đăng ký nhận thông báo {sub_id}")
+            raise SubscriptionNotFound(f"no webhook subscription {sub_id}", f"Không có đăng ký nhận thông báo {sub_id}")
         return sub
 
     def unsubscribe(self, sub_id: str, *, client_id: str | None, actor: str, address: str | None = None) -> None:
