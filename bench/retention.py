@@ -80,11 +80,20 @@ def run(name: str, url: str, rows: int) -> None:
     first = svc.sweep(date(2024, 12, 31), actor="bench")
     print(f"  first sweep (backlog to 2024, one-off): listed {len(first.listed):,}, reminders "
           f"{len(first.transfer_reminders):,} in {time.perf_counter() - t:.3f} s")
-    for year in (2025, 2026):
+    for year in (2025, 2026, 2027):
+        if year == 2026:
+            # A year passes between sweeps: PostgreSQL's autovacuum has long removed the index
+            # entries of the rows the backlog sweep updated (done here by hand).
+            t = time.perf_counter()
+            with cat.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for sql in (("VACUUM ANALYZE dossiers", "VACUUM ANALYZE disposal_items")
+                            if cat.dialect == "postgresql" else ("ANALYZE",)):
+                    conn.exec_driver_sql(sql)
+            print(f"  (vacuum/analyze, as autovacuum does between yearly sweeps: {time.perf_counter() - t:.1f} s)")
         t = time.perf_counter()
         yearly = svc.sweep(date(year, 12, 31), actor="bench")
-        print(f"  yearly sweep ({year}): listed {len(yearly.listed):,}, reminders "
-              f"{len(yearly.transfer_reminders):,} in {time.perf_counter() - t:.3f} s")
+        print(f"  yearly sweep ({year}{', right after the backlog sweep' if year == 2025 else ''}): listed "
+              f"{len(yearly.listed):,}, reminders {len(yearly.transfer_reminders):,} in {time.perf_counter() - t:.3f} s")
     print("  sweep plan:\n    " + explain_sweep(cat).replace("\n", "\n    "))
     cat.dispose()
 
