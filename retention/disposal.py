@@ -222,7 +222,9 @@ class DisposalService:
             batch.decision_record_id, batch.approved_by, batch.approved_at = decision_record_id, actor, self.clock.now()
             self._transition(s, batch, "approved", actor=actor, why="Quyết định hủy", decision_record_id=decision_record_id)
             held = self._exclude_held(s, batch, actor=actor)
-            return {"batch_id": batch_id, "excluded_held": held}
+        self.archive.emit("disposal.approved", batch_id=batch_id, decision_record_id=decision_record_id,
+                          approved_by=actor)
+        return {"batch_id": batch_id, "excluded_held": held}
 
     # destruction -------------------------------------------------------------------------------
     def _record_ids(self, s: Session, batch_id: str) -> list[str]:
