@@ -287,6 +287,7 @@ def _verified(services, record_id: str, reader):
         # Headers are gone already; cutting the stream short makes the client see the failure.
         services.archive.audit_access(actor="software:luutru api", action="fixity.failed", outcome="failure",
                                       target_type="record", target_id=record_id, detail={"error": str(exc)})
+        services.archive.emit("fixity.failed", record_id=record_id, detected_by="download", problem="sha256 mismatch")
         raise
 
 
