@@ -1,0 +1,245 @@
+"""Webhooks through the real app: subscriptions over HTTP, events from real deposits, delivery by
+real HTTP POST to a receiver on 127.0.0.1 (``http.server`` in a thread), HMAC signatures checked
+the way the documentation tells receivers to, retries, failure, the leak rule, unsubscribing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+
+from archive.catalogue.access_tables import WebhookDelivery
+
+
+class Receiver:
+    """An HTTP endpoint that records every POST and answers with the next queued status (the last
+    one repeats)."""
+
+    def __init__(self, statuses=(200,)):
+        self.requests: list[dict] = []
+        self.statuses = list(statuses)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # http.server calls do_<METHOD>
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/luutru/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def events(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.requests]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def verify_signature(secret: str, headers: dict, body: bytes, *, tolerance: int = 300) -> bool:
+    """What a receiver does (the example of docs/api.md)."""
+    timestamp = headers["X-Luutru-Timestamp"]
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers["X-Luutru-Signature"])
+
+
+def subscribe(api, who: str, url: str, events=("record.ingested",), **extra) -> dict:
+    r = api.post(who, "/api/v1/webhooks", json={"url": url, "events": list(events), **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def fast_retries(api, attempts: int) -> None:
+    """The settings' backoff (30 s, doubling) made immediate, so retries happen at the next pass."""
+    service = api.services.extras["webhooks"]
+    assert service.max_attempts == api.services.settings.api.webhook_max_attempts
+    service.backoff_seconds, service.max_attempts = 0.0, attempts
+
+
+def test_deposit_is_delivered_with_a_valid_signature(api, receiver, sample_pdfs):
+    """GIVEN the QLVB system subscribed to record.ingested WHEN a record is deposited THEN the
+    receiver gets one signed POST describing it, and the delivery is listed as delivered."""
+    sub = subscribe(api, "qlvb", receiver.url)
+    assert sub["secret"].startswith("whsec_") and sub["client"] == "qlvb"
+    assert "secret" not in api.get("qlvb", "/api/v1/webhooks").json()[0]
+    spec, pdf = sample_pdfs[0]
+    record_id = api.deposit(pdf, access_level="public")["record_id"]
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    headers, body = request["headers"], request["body"]
+    assert request["path"] == "/luutru/hook"
+    assert verify_signature(sub["secret"], headers, body)
+    assert not verify_signature("whsec_sai", headers, body)
+    assert headers["X-Luutru-Event"] == "record.ingested" and headers["Content-Type"].startswith("application/json")
+    event = json.loads(body)
+    assert event["id"] == headers["X-Luutru-Delivery"] and event["event"] == "record.ingested"
+    data = event["data"]
+    assert data["record_id"] == record_id and data["url"] == f"/api/v1/records/{record_id}"
+    assert data["access_level"] == "public" and data["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert data["so_ky_hieu"] == spec.so_ky_hieu
+    deliveries = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()
+    assert [(d["state"], d["attempts"], d["last_status"]) for d in deliveries] == [("delivered", 1, 200)]
+
+
+def test_a_500_is_retried_then_delivered(api, sample_pdfs):
+    """GIVEN a receiver that fails once with 500 WHEN the next background pass runs THEN the same
+    delivery (same id, same body) is sent again and succeeds."""
+    receiver = Receiver(statuses=(500, 200))
+    try:
+        fast_retries(api, attempts=5)
+        sub = subscribe(api, "qlvb", receiver.url)
+        api.deposit(sample_pdfs[1][1], access_level="internal")
+        assert len(receiver.requests) == 1
+        delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+        assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("pending", 1, 500)
+        api.services.archive.run_pending_tasks()
+        assert len(receiver.requests) == 2
+        first, second = receiver.requests
+        assert first["headers"]["X-Luutru-Delivery"] == second["headers"]["X-Luutru-Delivery"]
+        assert first["body"] == second["body"]
+        assert verify_signature(sub["secret"], second["headers"], second["body"])
+        delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+        assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("delivered", 2, 200)
+    finally:
+        receiver.close()
+
+
+@pytest.mark.parametrize("failure", ["http_503", "connection_refused"])
+def test_delivery_fails_after_max_attempts(api, sample_pdfs, failure):
+    """GIVEN a receiver that always answers 503 (or is not listening) WHEN every attempt is used
+    THEN the delivery is failed and never sent again."""
+    receiver = Receiver(statuses=(503,))
+    url = receiver.url
+    if failure == "connection_refused":
+        receiver.close()
+    try:
+        fast_retries(api, attempts=3)
+        sub = subscribe(api, "qlvb", url)
+        api.deposit(sample_pdfs[2][1], access_level="public")
+        for _ in range(4):
+            api.services.archive.run_pending_tasks()
+        delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+        assert (delivery["state"], delivery["attempts"]) == ("failed", 3)
+        if failure == "http_503":
+            assert len(receiver.requests) == 3 and delivery["last_status"] == 503
+        else:
+            assert delivery["last_status"] is None and "Connection" in delivery["last_error"]
+        assert api.services.archive.counts()["pending_post_commit"] == 0
+    finally:
+        if failure == "http_503":
+            receiver.close()
+
+
+def test_events_reach_only_clients_that_may_read_the_record(api, receiver, sample_pdfs):
+    """GIVEN a public-level client (cổng DVC) and a public+internal client (QLVB) subscribed to every
+    event WHEN records of each level are deposited THEN a restricted record reaches nobody, an
+    internal one only QLVB, a public one both — and payloads carry only the listed fields."""
+    subs = {who: subscribe(api, who, f"{receiver.url}?for={who}", events=["*"]) for who in ("qlvb", "cong-dvc")}
+    ids = {level: api.deposit(pdf, access_level=level)["record_id"]
+           for level, (_spec, pdf) in zip(("restricted", "internal", "public"), sample_pdfs, strict=False)}
+    got = {(r["path"].split("=")[1], json.loads(r["body"])["data"]["record_id"]) for r in receiver.requests}
+    assert got == {("qlvb", ids["internal"]), ("qlvb", ids["public"]), ("cong-dvc", ids["public"])}
+    assert all(ids["restricted"] not in r["body"].decode() for r in receiver.requests)
+    for r in receiver.requests:
+        assert set(json.loads(r["body"])["data"]) <= {"record_id", "url", "type_name", "so_ky_hieu", "issued_date",
+                                                     "organ_name", "subject", "access_level", "status",
+                                                     "dossier_code", "sha256"}
+    with api.services.catalogue.session() as s:
+        n = s.execute(sa.select(sa.func.count()).select_from(WebhookDelivery).where(
+            WebhookDelivery.subscription_id == subs["cong-dvc"]["id"])).scalar()
+    assert n == 1  # no row at all for what the client may not read
+
+
+def test_unsubscribe_stops_deliveries(api, receiver, sample_pdfs):
+    """GIVEN a subscription WHEN the client deletes it THEN later deposits are not delivered."""
+    sub = subscribe(api, "qlvb", receiver.url)
+    assert api.client.delete(f"/api/v1/webhooks/{sub['id']}", headers=api.auth("qlvb")).status_code == 204
+    api.deposit(sample_pdfs[3][1], access_level="public")
+    assert receiver.requests == []
+    assert [s["active"] for s in api.get("qlvb", "/api/v1/webhooks").json()] == [False]
+
+
+def test_a_410_gone_deactivates_the_subscription(api, sample_pdfs):
+    """GIVEN a receiver answering 410 Gone WHEN an event is delivered THEN the subscription is
+    deactivated and the delivery failed without retries."""
+    receiver = Receiver(statuses=(410,))
+    try:
+        sub = subscribe(api, "qlvb", receiver.url)
+        api.deposit(sample_pdfs[4][1], access_level="public")
+        api.services.archive.run_pending_tasks()
+        assert len(receiver.requests) == 1
+        assert api.get("qlvb", "/api/v1/webhooks").json()[0]["active"] is False
+        assert api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]["state"] == "failed"
+    finally:
+        receiver.close()
+
+
+def test_only_system_clients_and_administrators_manage_subscriptions(api, receiver):
+    """GIVEN people and clients of every kind WHEN they manage subscriptions THEN officials,
+    archivists and a metrics-only client get 403; a client sees and deletes only its own; an
+    administrator names the client and sees all."""
+    body = {"url": receiver.url, "events": ["record.ingested"]}
+    for who in ("canbo", "luutruvien", "monitor"):
+        assert api.post(who, "/api/v1/webhooks", json=body).status_code == 403, who
+        assert api.get(who, "/api/v1/webhooks").status_code == 403, who
+    assert api.post(None, "/api/v1/webhooks", json=body).status_code == 401
+    assert api.post("quantri", "/api/v1/webhooks", json=body).status_code == 422  # which client?
+    theirs = subscribe(api, "quantri", receiver.url, client="cong-dvc")
+    assert theirs["client"] == "cong-dvc"
+    assert api.post("qlvb", "/api/v1/webhooks", json={**body, "client": "cong-dvc"}).status_code == 403
+    ours = subscribe(api, "qlvb", receiver.url)
+    assert [s["id"] for s in api.get("qlvb", "/api/v1/webhooks").json()] == [ours["id"]]
+    assert {s["id"] for s in api.get("quantri", "/api/v1/webhooks").json()} == {ours["id"], theirs["id"]}
+    assert api.get("qlvb", f"/api/v1/webhooks/{theirs['id']}/deliveries").status_code == 404
+    assert api.client.delete(f"/api/v1/webhooks/{theirs['id']}", headers=api.auth("qlvb")).status_code == 404
+    for bad in ({"url": "ftp://x/y", "events": ["record.ingested"]}, {"url": receiver.url, "events": ["record.read"]},
+                {"url": receiver.url, "events": []}):
+        r = api.post("qlvb", "/api/v1/webhooks", json=bad)
+        assert r.status_code == 422 and r.json()["detail_vi"], bad
+
+
+def test_disposal_and_fixity_events(api, receiver, records):
+    """GIVEN QLVB subscribed to record.disposed and fixity.failed WHEN a readable record's bytes go
+    missing (found by the repair pass) and another record is destroyed THEN both events arrive."""
+    from archive.disposal import DestructionService
+
+    class NoHolds:
+        def held(self, session, record_ids):
+            return {}
+
+    subscribe(api, "qlvb", receiver.url, events=["record.disposed", "fixity.failed"])
+    archive = api.services.archive
+    data = archive.get_record(records["internal"], actor="test", audit_access=False)
+    (api.services.settings.data_dir / "objects" / data["components"][0]["storage_key"]).unlink()
+    archive.repair(actor="test")
+    DestructionService(archive, NoHolds()).destroy([records["public"]], actor="user:luutruvien",
+                                                   decision="Quyết định hủy số 01/QĐ-TEST")
+    archive.run_pending_tasks()
+    got = sorted((e["event"], e["data"]["record_id"]) for e in receiver.events())
+    assert got == sorted([("fixity.failed", records["internal"]), ("record.disposed", records["public"])])
+    fixity = next(e for e in receiver.events() if e["event"] == "fixity.failed")
+    assert fixity["data"]["detected_by"] == "repair" and fixity["data"]["problem"] == "missing"
