@@ -109,6 +109,12 @@ def _exact_word(word: str) -> str:
     return normalize_tones(word).lower()
 
 
+cached_fold = _fold_word
+"""``fold`` of one syllable, cached (a corpus has a small vocabulary)."""
+cached_exact = _exact_word
+"""``exact_form`` of one syllable, cached."""
+
+
 def exact_tokens(text: str) -> list[str]:
     # per-word caches: a corpus has a small vocabulary, so indexing is dominated by lookups
     return [_exact_word(t) for t in _WORD.findall(nfc(text))]

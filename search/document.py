@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from search.analysis import bigrams, exact_tokens, fold, fold_tokens, nfc, skh_tokens
+from search.query import ACCESS_LEVELS
 
 TEXT_FIELDS = ("title", "body", "meta")
 EXACT_FIELDS = ("title", "meta")
@@ -100,8 +101,10 @@ class IndexDocument:
         return skh_tokens(self.code_number, self.code_notation, self.year)
 
     def keys(self) -> dict[str, str | None]:
-        """Filter keys (exact-match keyword fields)."""
+        """Filter keys (exact-match keyword fields). An access level outside ``ACCESS_LEVELS`` is
+        indexed as ``secret``: the principal's rule excludes the levels a reader may not read."""
         return {"type_key": keyword(self.type_name), "agency_key": keyword(self.organ_name),
                 "signer_key": keyword(self.signer_name), "dossier_id": self.dossier_id, "fonds_id": self.fonds_id,
-                "access_level": self.access_level, "signature_status": self.signature_status,
+                "access_level": self.access_level if self.access_level in ACCESS_LEVELS else "secret",
+                "signature_status": self.signature_status,
                 "retention_status": self.retention_status}

@@ -333,9 +333,13 @@ class EmbeddedSearchBackend:
             clauses = [(Occur.Must, self.translate(x)) for x in c.must]
             clauses += [(Occur.Should, self.translate(x)) for x in c.should]
             clauses += [(Occur.MustNot, self.translate(x)) for x in c.must_not]
-            clauses += [(Occur.Must, Query.const_score_query(self.translate(x), 0.0)) for x in c.filter]
-            if c.must_not and not (c.must or c.should or c.filter):
-                clauses.append((Occur.Must, Query.all_query()))
+            for x in c.filter:
+                if isinstance(x, Bool) and x.must_not and not (x.must or x.should or x.filter):
+                    clauses += [(Occur.MustNot, self.translate(y)) for y in x.must_not]  # a pure exclusion
+                else:
+                    clauses.append((Occur.Must, Query.const_score_query(self.translate(x), 0.0)))
+            if clauses and all(occur == Occur.MustNot for occur, _ in clauses):
+                clauses.append((Occur.Must, Query.all_query()))  # only exclusions: from everything
             q = Query.boolean_query(clauses, minimum_number_should_match=c.msm if c.msm > 1 else None)
             if c.boost != 1.0:
                 q = Query.boost_query(q, c.boost)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from search.analysis import exact_form, fold
+from search.analysis import cached_exact, cached_fold
 
 _BOLD = re.compile(r"<b>(.*?)</b>", re.S)
 
@@ -23,7 +23,7 @@ def refine_highlights(html: str, compiled) -> str:
 
     def keep(m: re.Match) -> str:
         word = unescape(m.group(1))
-        if fold(word) in folded or exact_form(word) in exact:
+        if cached_fold(word) in folded or cached_exact(word) in exact:
             return m.group(0)
         return m.group(1)
 

@@ -294,6 +294,17 @@ class TestSearchBackend:
         admin_page = search(backend, "", who=ADMIN, sort="date_desc", size=100)
         assert "secret-ts" in ids(admin_page)
 
+    def test_unknown_access_level_is_read_as_secret(self, backend):
+        """GIVEN a record with an access level outside the known ones WHEN a reader who may read every
+        level but secret searches THEN it is not found (readers are trimmed by excluding levels)."""
+        backend.index([doc("odd-level", title="Biên bản họp kín", access_level="confidential")])
+        backend.refresh()
+        not_secret = Principal(access_levels=frozenset({"public", "internal", "restricted"}))
+        assert search(backend, "biên bản họp kín", who=not_secret).total == 0
+        assert ids(search(backend, "biên bản họp kín", who=ADMIN)) == ["odd-level"]
+        everything = Principal(access_levels=frozenset({"public", "internal", "restricted", "secret"}))
+        assert ids(search(backend, "biên bản họp kín", who=everything)) == ["odd-level"]
+
     def test_dossier_grant_and_fonds_scope(self, backend):
         grant = Principal(access_levels=frozenset({"public"}), dossier_ids=frozenset({"hs-mat"}))
         assert ids(search(backend, "Trường Sa", who=grant)) == ["secret-ts"]
