@@ -66,7 +66,7 @@ RECORD_FIELDS = ("type_name", "so_ky_hieu", "issued_date", "organ_name", "subjec
 """Descriptive fields a record event carries (the client may read the record, so may see them)."""
 EXTRA_FIELDS = {"record.ingested": ("sha256",), "record.disposed": ("batch_id", "disposed_at"),
                 "fixity.failed": ("role", "detected_by", "problem"),
-                "disposal.approved": ("batch_id", "decision_record_id", "approved_by", "records")}
+                "disposal.approved": ("batch_id", "decision_record_id", "approved_by")}
 NS = uuid.UUID("6f1c1a52-3f0e-4a52-9d36-6c7a0c1b7e01")
 
 

@@ -243,3 +243,18 @@ def test_disposal_and_fixity_events(api, receiver, records):
     assert got == sorted([("fixity.failed", records["internal"]), ("record.disposed", records["public"])])
     fixity = next(e for e in receiver.events() if e["event"] == "fixity.failed")
     assert fixity["data"]["detected_by"] == "repair" and fixity["data"]["problem"] == "missing"
+
+
+def test_disposal_approved_reaches_only_retention_clients(api, receiver):
+    """GIVEN a records-management system (retention scope) and QLVB (read only), both subscribed to
+    everything WHEN a disposal batch is approved THEN only the retention client is told."""
+    token = api.services.accounts.create_client("qlhs", scopes=["retention"], actor="test")["token"]
+    api.tokens["qlhs"] = token
+    subscribe(api, "qlhs", f"{receiver.url}?for=qlhs", events=["disposal.approved"])
+    subscribe(api, "qlvb", f"{receiver.url}?for=qlvb", events=["*"])
+    api.services.archive.emit("disposal.approved", batch_id="dot-huy-1", decision_record_id="qd-01",
+                              approved_by="user:quantri")
+    api.services.archive.run_pending_tasks()
+    assert [r["path"].split("=")[1] for r in receiver.requests] == ["qlhs"]
+    assert receiver.events()[0]["data"] == {"batch_id": "dot-huy-1", "decision_record_id": "qd-01",
+                                            "approved_by": "user:quantri"}
