@@ -89,12 +89,6 @@ def _current(s: Session, target_type: str, target_id: str) -> RetentionAssignmen
         RetentionAssignment.superseded_at.is_(None))).scalar()
 
 
-def _as_assignment(row: RetentionAssignment, s: Session) -> Assignment:
-    item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, row.item_id))
-    return Assignment(item=item, schedule_code=row.schedule_code, schedule_version=row.schedule_version,
-                      method=row.method, rule_id=row.rule_id, reason=row.reason)
-
-
 SWEEP_LOCK = 7314024
 """PostgreSQL advisory lock: the sweep takes it exclusively, due-date changes shared, so a due
 date never changes between the sweep's read and its write (SQLite serialises writers itself)."""
@@ -147,10 +141,15 @@ def recompute_dossier(s: Session, dossier_id: str, *, actor: str, now: datetime)
         raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
     current = _current(s, "dossier", dossier_id)
     if current is None or current.method != "manual":
-        rows = s.execute(sa.select(RetentionAssignment).join(Record, sa.and_(
+        # the distinct items of the documents' current decisions (a dossier of thousands of
+        # documents has a handful): the longest of them
+        rows = s.execute(sa.select(RetentionAssignment.item_id, RetentionAssignment.schedule_code,
+                                   RetentionAssignment.schedule_version).distinct().join(Record, sa.and_(
             RetentionAssignment.target_type == "record", RetentionAssignment.target_id == Record.id)).where(
-            Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).scalars().all()
-        best = longest(_as_assignment(r, s) for r in rows)
+            Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).all()
+        best = longest(Assignment(item=schedules.item_from_row(s.get(schedules.RetentionScheduleItem, r.item_id)),
+                                  schedule_code=r.schedule_code, schedule_version=r.schedule_version)
+                       for r in rows)
         if best is not None and (current is None or (current.item_id, current.schedule_version) != (
                 schedules.item_row(s, best.schedule_code, best.item.code, best.schedule_version).id,
                 best.schedule_version)):
