@@ -130,12 +130,13 @@ def release_dossiers(s: Session, dossier_ids: Sequence[str]) -> None:
 def recompute_dossier(s: Session, dossier_id: str, *, actor: str, now: datetime) -> dict:
     """The dossier's decision (manual wins; else the longest of its documents) and due date.
 
-    The dossier row is locked first, so concurrent ingests into one dossier see each other's
-    decisions (the longest period never gets lost). When the due date or action changes, the
-    dossier leaves the list Xem xét hủy (and any batch not yet being destroyed) and is pending
-    again: the next sweep decides with the new date."""
+    The dossier row is locked first (``FOR NO KEY UPDATE``: it does not wait for the key-share locks
+    that inserting a record into the dossier takes, so two ingests never deadlock), so concurrent
+    ingests into one dossier see each other's decisions (the longest period never gets lost).
+    When the due date or action changes, the dossier leaves the list Xem xét hủy (and any batch not
+    yet being destroyed) and is pending again: the next sweep decides with the new date."""
     _lock_due_dates(s, exclusive=False)
-    dossier = s.execute(sa.select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+    dossier = s.execute(sa.select(Dossier).where(Dossier.id == dossier_id).with_for_update(key_share=True)
                         .execution_options(populate_existing=True)).scalar()
     if dossier is None:
         raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")

@@ -136,3 +136,44 @@ def test_an_ingest_request_is_decided_by_the_rules_not_by_the_request(archive_se
     with archive_service.catalogue.session() as s:
         a = _decisions(s, [rid])[rid]
         assert (a.item_code, a.period, a.method) == ("2", "70", "ingest")
+
+
+def test_concurrent_ingests_into_one_dossier_keep_the_longest_period(archive_service, retention_service):
+    """Records committed at the same moment into one dossier, each deciding the dossier's period in
+    its own transaction: none waits forever (no deadlock) and the longest period wins."""
+    import io
+    import threading
+
+    from archive.domain import RecordMetadata
+    from retention.hooks import request
+
+    retention_service.save_schedule(Schedule(code="agency", title="t", items=(
+        ScheduleItem("5", "Công văn", Period(years=5)), ScheduleItem("70", "Quyết định", Period(years=70)))), "u")
+    retention_service.add_rule(name="cv", schedule_code="agency", item_code="5",
+                               criteria={"type_names": ["Công văn"]}, actor="u")
+    retention_service.add_rule(name="qđ", schedule_code="agency", item_code="70",
+                               criteria={"type_names": ["Quyết định"]}, actor="u")
+    archive_service.ensure_fonds(ORGAN, "UBND")
+    did = archive_service.create_dossier(organ_id=ORGAN, year=2010, notation="09.VP", title="Đồng thời")
+    barrier, errors = threading.Barrier(6), []
+
+    def ingest(n):
+        try:
+            barrier.wait()
+            archive_service.create_record(
+                io.BytesIO(f"%PDF-1.4 {n}".encode()), filename="a.pdf", actor="u", dossier_id=did,
+                metadata=RecordMetadata(type_name="Quyết định" if n == 3 else "Công văn",
+                                        extra={"retention": request(None)}))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ingest, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    with archive_service.catalogue.session() as s:
+        d = s.get(Dossier, did)
+        assert (d.retention, d.due_date) == ("70 năm", date(2080, 12, 31))
+        assert len(_decisions(s, [r.id for r in d.records])) == 6
