@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -113,7 +114,11 @@ def main() -> None:
     args = ap.parse_args()
     for db in args.db or ["sqlite", "postgresql+psycopg://postgres@127.0.0.1:5432/test"]:
         if db == "sqlite":
-            run("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db", args.rows)
+            folder = tempfile.mkdtemp()
+            try:
+                run("SQLite", f"sqlite:///{folder}/bench.db", args.rows)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
         elif db.startswith("sqlite"):
             run("SQLite", db, args.rows)
         else:
