@@ -8,46 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from api.cli_common import actor, console, fail, services_or_exit
-
-FILTER_KEYS = {"type": "types", "types": "types", "agency": "agencies", "agencies": "agencies",
-               "signer": "signers", "signers": "signers", "from": "date_from", "date_from": "date_from",
-               "to": "date_to", "date_to": "date_to", "year_from": "year_from", "year_to": "year_to",
-               "dossier": "dossier_ids", "dossier_ids": "dossier_ids", "fonds": "fonds_ids",
-               "fonds_ids": "fonds_ids", "signature_status": "signature_statuses",
-               "access_level": "access_levels", "retention_status": "retention_statuses",
-               "facets": "facets", "histogram": "histogram", "sort": "sort", "limit": "size", "size": "size",
-               "search_after": "search_after", "highlight": "highlight"}
-
-
-def _query_from_dict(d: dict):
-    from search.query import SearchQuery
-
-    kw: dict = {"q": d.get("q") or ""}
-    for key, value in d.items():
-        if key in ("id", "q") or value is None:
-            continue
-        name = FILTER_KEYS.get(key)
-        if name is None:
-            raise ValueError(f"unknown query key {key!r}")
-        if name in ("date_from", "date_to") and isinstance(value, str):
-            value = date.fromisoformat(value)
-        kw[name] = value
-    return SearchQuery(**kw)
-
-
-def _result(page) -> dict:
-    d = page.as_dict()
-    return {"total": d["total"],
-            "hits": [{k: h[k] for k in ("record_id", "score", "so_ky_hieu", "title", "date", "snippet")}
-                     for h in d["hits"]],
-            "facets": d["facets"], "next_after": d["next_after"]}
+from api.search_params import page_dict, query_from_dict
 
 
 def _backend(services):
@@ -86,7 +53,7 @@ def register(app: typer.Typer) -> None:
                 elif value:
                     d[key] = value
             try:
-                q = _query_from_dict(d)
+                q = query_from_dict(d)
             except ValueError as exc:
                 fail(f"Truy vấn không hợp lệ: {exc}", f"invalid query: {exc}", code=2)
             page = backend.search(q, principal)
@@ -94,7 +61,7 @@ def register(app: typer.Typer) -> None:
                                           detail={"q": query, "filters": {k: v for k, v in d.items()
                                                                           if k != "q" and v}, "total": page.total})
             if as_json:
-                print(json.dumps(_result(page), ensure_ascii=False, indent=2))
+                print(json.dumps(page_dict(page), ensure_ascii=False, indent=2))
                 return
             table = Table(title=f"Kết quả tìm kiếm: {page.total} văn bản")
             for col in ("Số ký hiệu", "Ngày", "Trích yếu", "Điểm"):
@@ -144,7 +111,7 @@ def _run_batch(services, backend, principal, path: Path) -> None:
                 continue
             try:
                 d = json.loads(line)
-                q = _query_from_dict(d)
+                q = query_from_dict(d)
             except (ValueError, TypeError) as exc:
                 print(json.dumps({"id": None, "line": n, "error": str(exc)}, ensure_ascii=False), flush=True)
                 continue
@@ -152,4 +119,4 @@ def _run_batch(services, backend, principal, path: Path) -> None:
             services.archive.audit_access(actor=actor(), action="search",
                                           detail={"q": q.q, "batch": str(path), "id": d.get("id"),
                                                   "total": page.total})
-            print(json.dumps({"id": d.get("id"), **_result(page)}, ensure_ascii=False), flush=True)
+            print(json.dumps({"id": d.get("id"), **page_dict(page)}, ensure_ascii=False), flush=True)
