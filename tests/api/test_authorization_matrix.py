@@ -1,0 +1,229 @@
+"""The authorization matrix: every route of the app × every kind of caller.
+
+The routes are read from the app itself (so a route added tomorrow is checked without touching this
+file) and each route's rule is derived from its dependencies: ``Depends(require("<scope>"))`` is a
+function named ``require_<scope>``; ``CallerDep`` is ``get_caller``. Then, for every caller:
+
+* no token (or a bad one) → 401, except on the public routes below (and ``/oai`` when
+  ``api.oai_public``);
+* a caller without the route's scope → 403;
+* a caller with it → neither 401 nor 403 (404 for a dummy id, 422 for an empty body are fine).
+
+A route with no authentication dependency at all that is not in ``PUBLIC_ROUTES`` fails the test:
+that is the guard behind "every endpoint authenticates".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from apienv import CLIENTS, PEOPLE, make_env
+from fastapi.testclient import TestClient
+
+from api.accounts import CLIENT_SCOPES, ROLE_SCOPES, SCOPES, Caller
+
+DUMMY_ID = "00000000-0000-4000-8000-000000000000"
+
+PUBLIC_ROUTES = {
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/oidc"),
+    # The static page and the API description carry no archive data (api/routes/ui.py).
+    ("GET", "/"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
+}
+"""Routes that answer without a token. Anything else without ``get_caller`` in its dependencies fails."""
+
+OAI_PREFIX = "/oai"
+"""OAI-PMH: public when ``api.oai_public``; otherwise it needs the ``oai`` scope."""
+
+CUSTOM_GATES: dict[str, Callable[[Caller], bool]] = {
+    # api/routes/webhooks.py: system clients with read or retention, and administrators.
+    "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and (c.has("read") or c.has("retention"))),
+}
+"""Dependencies that decide access by a rule other than one scope: name → who passes."""
+
+ENDPOINT_RULES: dict[tuple[str, str], Callable[[Caller], bool]] = {
+    # Only people have a second factor (checked in the handler).
+    ("POST", "/api/v1/auth/totp"): lambda c: c.kind == "user",
+}
+"""Checks made inside a handler, by (method, path)."""
+
+EXPECTED_ROLE_SCOPES = {
+    "official": {"read", "search"},
+    "archivist": {"read", "search", "deposit", "retention", "audit", "metrics", "oai"},
+    "council": {"read", "search", "council"},
+    "admin": set(SCOPES),
+}
+"""The roles table of docs/api.md and api/accounts.py: a change must be made here on purpose."""
+
+EXTRA_CLIENTS = {f"scope-{s}": ([s], ["public", "internal"]) for s in CLIENT_SCOPES}
+"""A system client holding exactly one scope, for every scope a client may hold."""
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    method: str
+    path: str
+    authenticated: bool
+    scopes: frozenset[str]
+    gates: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _dependency_names(dependant) -> list[str]:
+    names, stack = [], list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        names.append(getattr(dep.call, "__name__", repr(dep.call)))
+        stack.extend(dep.dependencies)
+    return names
+
+
+def route_rules(app) -> list[RouteRule]:
+    """Every (method, path) the app serves with the rule its dependencies declare."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI ≥ 0.16x: included routers are lazy
+
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:
+        routes = list(app.routes)
+    rules = []
+    for route in routes:
+        dependant = getattr(route, "dependant", None)
+        names = _dependency_names(dependant) if dependant is not None else []
+        scopes = frozenset(n.removeprefix("require_") for n in names if n.startswith("require_"))
+        authenticated = "get_caller" in names
+        gates = tuple(sorted({n for n in names if n in CUSTOM_GATES}))
+        for method in sorted(route.methods or ()):
+            if method == "HEAD" and "GET" in route.methods:
+                continue  # HEAD of a GET route runs the same dependencies
+            rules.append(RouteRule(method, route.path, authenticated, scopes, gates))
+    return rules
+
+
+def may_pass(rule: RouteRule, caller: Caller) -> bool:
+    scopes = rule.scopes or (frozenset({"oai"}) if rule.path.startswith(OAI_PREFIX) else frozenset())
+    ok = all(caller.has(s) for s in scopes) and all(CUSTOM_GATES[g](caller) for g in rule.gates)
+    endpoint_rule = ENDPOINT_RULES.get((rule.method, rule.path))
+    return ok and (endpoint_rule is None or endpoint_rule(caller))
+
+
+def concrete_url(path: str, records: dict[str, str]) -> str:
+    """Record ids from the records fixture (the public one: every reader may read it), else a dummy id."""
+    def fill(m: re.Match) -> str:
+        return records["public"] if m.group(1) in ("record_id", "id") and "/records" in path else DUMMY_ID
+
+    return re.sub(r"\{([^}:]+)(?::[^}]+)?\}", fill, path)
+
+
+def call(client: TestClient, rule: RouteRule, url: str, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.request(rule.method, url, headers=headers)
+
+
+def _callers(api) -> dict[str, Caller]:
+    """name → the Caller the server builds for that name's token."""
+    accounts = api.services.accounts
+    return {name: accounts.authenticate(token) for name, token in api.tokens.items()}
+
+
+@pytest.fixture
+def callers(api, records) -> dict[str, Caller]:
+    for name, (scopes, levels) in EXTRA_CLIENTS.items():
+        api.tokens[name] = api.services.accounts.create_client(name, scopes=scopes, access_levels=levels,
+                                                               actor="test")["token"]
+    return _callers(api)
+
+
+def test_the_roles_hold_the_documented_scopes(api):
+    """GIVEN the people of every role and the system clients WHEN each asks who it is THEN the
+    scopes are those of the roles table (clients: exactly the scopes they were given)."""
+    assert {role: set(s) for role, s in ROLE_SCOPES.items()} == EXPECTED_ROLE_SCOPES
+    assert "council" not in CLIENT_SCOPES  # voting in a council is for people only
+    for name, (role, _levels) in PEOPLE.items():
+        me = api.get(name, "/api/v1/auth/me").json()
+        assert (me["kind"], me["role"], set(me["scopes"])) == ("user", role, EXPECTED_ROLE_SCOPES[role]), name
+    for name, (scopes, _levels) in CLIENTS.items():
+        me = api.get(name, "/api/v1/auth/me").json()
+        assert (me["kind"], set(me["scopes"])) == ("client", set(scopes)), name
+
+
+def test_every_route_authenticates_unless_allow_listed(api):
+    """GIVEN the app's routes WHEN their dependencies are walked THEN each one outside the public
+    allow-list depends on the bearer-token check (``get_caller``), and each allow-listed route exists."""
+    rules = route_rules(api.client.app)
+    assert len(rules) > 15
+    unguarded = [r.label for r in rules if not r.authenticated and (r.method, r.path) not in PUBLIC_ROUTES
+                 and not r.path.startswith(OAI_PREFIX)]
+    assert unguarded == [], f"routes without authentication (add CallerDep/require or allow-list): {unguarded}"
+    served = {(r.method, r.path) for r in rules}
+    assert {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/oidc")} <= served
+    # a scope named in require() must be one the accounts know, or nobody but admin could ever pass
+    unknown = {r.label: sorted(r.scopes - set(SCOPES)) for r in rules if r.scopes - set(SCOPES)}
+    assert unknown == {}
+
+
+def test_authorization_matrix(api, records, callers, subtests):
+    """GIVEN every route and every caller (people of each role, a public-only official, system
+    clients with various scopes, a bad token, no token) WHEN each calls each route THEN no token →
+    401 except on public routes; a caller lacking the route's scope → 403; a caller holding it →
+    neither 401 nor 403."""
+    accounts = api.services.accounts
+    user_ids = {name: accounts.get_user(name)["id"] for name in PEOPLE}
+    rules = route_rules(api.client.app)
+    failures = []
+    for rule in rules:
+        url = concrete_url(rule.path, records)
+        public = (rule.method, rule.path) in PUBLIC_ROUTES
+        for who, token in (("no token", None), ("bad token", "lts_not-a-real-session")):
+            with subtests.test(msg=f"{rule.label} as {who}"):
+                status = call(api.client, rule, url, token).status_code
+                ok = status not in (401, 403) if public else status == 401
+                if not ok:
+                    failures.append(f"{rule.label} as {who}: {status}")
+                assert ok, f"{rule.label} as {who}: {status}"
+        if public:
+            continue
+        for name, caller in callers.items():
+            # People get a fresh session per route: logging out must not spoil the next request.
+            token = (accounts.open_session(user_ids[name], method="test", address=None)["access_token"]
+                     if name in user_ids else api.tokens[name])
+            expected_pass = may_pass(rule, caller)
+            with subtests.test(msg=f"{rule.label} as {name}"):
+                r = call(api.client, rule, url, token)
+                if expected_pass:
+                    ok = r.status_code not in (401, 403)
+                    want = "not 401/403"
+                else:
+                    ok = r.status_code == 403
+                    want = "403"
+                if not ok:
+                    failures.append(f"{rule.label} as {name} ({caller.role}, scopes {sorted(caller.scopes)}): "
+                                    f"{r.status_code}, expected {want}: {r.text[:200]}")
+                assert ok, failures[-1]
+    assert failures == [], "\n".join(failures)
+
+
+def test_oai_is_public_only_when_configured(tmp_path):
+    """GIVEN ``api.oai_public`` on WHEN a harvester without a token calls the app THEN ``/oai``
+    answers (neither 401 nor 403) and every other non-public route still answers 401."""
+    services, app = make_env(tmp_path / "data", LUUTRU_API__OAI_PUBLIC="true")
+    try:
+        with TestClient(app) as client:
+            rules = route_rules(app)
+            for rule in rules:
+                if (rule.method, rule.path) in PUBLIC_ROUTES:
+                    continue
+                url = re.sub(r"\{[^}]+\}", DUMMY_ID, rule.path)
+                status = call(client, rule, url, None).status_code
+                if rule.path.startswith(OAI_PREFIX):
+                    assert status not in (401, 403), f"{rule.label}: {status} with oai_public on"
+                else:
+                    assert status == 401, f"{rule.label}: {status} without a token"
+    finally:
+        services.close()
