@@ -26,15 +26,11 @@ def _out(data, as_json: bool, message: str | None = None) -> None:
 
 
 def _services():
-    from retention.disposal import DisposalService, MinutesConfig
-    from retention.service import RetentionService
+    from api.retention_wiring import retention_services
 
     ctx = services_or_exit()
     services = ctx.__enter__()
-    retention = RetentionService(services.catalogue, clock=services.archive.clock)
-    retention.ensure_sample("software:luutru")
-    disposal = DisposalService(services.archive, minutes_config=MinutesConfig(
-        keys_dir=services.settings.data_dir / "keys"))
+    retention, disposal = retention_services(services)
     return ctx, services, retention, disposal
 
 
