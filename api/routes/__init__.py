@@ -1,7 +1,7 @@
 """The API's routers, one module per resource; ``create_app`` includes ``ROUTERS`` in order."""
 
-from api.routes import audit, auth, records, system, ui, webhooks
+from api.routes import audit, auth, records, search, system, ui, webhooks
 
-ROUTERS = [auth.router, records.router, audit.router, webhooks.router, system.router, ui.router]
+ROUTERS = [auth.router, records.router, search.router, audit.router, webhooks.router, system.router, ui.router]
 
 __all__ = ["ROUTERS"]
