@@ -292,5 +292,5 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
-from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import access_tables as _access_tables  # noqa: E402,F401  (same Base)
+from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)
