@@ -1,14 +1,16 @@
 """Vietnamese text analysis shared by every backend: the same tokens at index and at query time.
 
 Vietnamese words are made of syllables written apart ("văn bản", "lưu trữ"), so a token is one
-syllable. Every text field is indexed in three forms:
+syllable. Text fields are indexed in up to three forms:
 
-* **folded** (``fold``): lowercase, diacritics removed, ``đ`` → ``d``. A query typed without
-  diacritics ("luu tru") finds everything; this is the form every query must match.
-* **exact** (``exact``): lowercase, NFC, tone marks placed one canonical way. A query typed with
-  diacritics also scores on this form, so "lưu trữ" ranks "lưu trữ" above "lựu trụ".
-* **bigrams** of folded syllables (``luu_tru``): a multi-syllable word outranks the same syllables
-  scattered through a text.
+* **folded** (``fold``; every text field): lowercase, diacritics removed, ``đ`` → ``d``. A query
+  typed without diacritics ("luu tru") finds everything; this is the form every query must match.
+* **exact** (``exact_form``; title and metadata only, ``document.EXACT_FIELDS``): lowercase, NFC,
+  tone marks placed one canonical way. A query typed with diacritics also scores on this form, so
+  "lưu trữ" ranks "lưu trữ" above "lựu trụ".
+* **bigrams** of folded syllables (``luuǂtru``; every text field): a multi-syllable word outranks
+  the same syllables scattered through a text, and a quoted phrase is matched as a conjunction of
+  its bigrams (no positions are indexed).
 
 Input is normalised to NFC first (an NFD "Ủy" from a macOS file name matches an NFC "Ủy"), and the
 two tone placements in use — old style "hòa", "thủy", "Ủy" and new style "hoà", "thuỷ", "Uỷ"
@@ -35,8 +37,8 @@ from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
 TOKEN_PATTERN = r"[^\W_]+"
-"""A syllable: letters and digits (``_`` separates, so a bigram ``luu_tru`` is never one syllable).
-The embedded backend gives Tantivy's regex tokenizer this same pattern."""
+"""A syllable: letters and digits (``_`` separates). The embedded backend's analyzers split the same
+way with Tantivy's simple tokenizer (``tests/search/test_analysis.py`` checks they agree)."""
 _WORD = re.compile(TOKEN_PATTERN)
 _SEPARATORS = re.compile(r"[\W_]+")
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền, sắc, hỏi, ngã, nặng
