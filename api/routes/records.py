@@ -229,13 +229,20 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-@router.api_route("/{record_id}/content", methods=["GET", "HEAD"], response_class=StreamingResponse,
-                  summary="Tải tệp — download a component (Range, ETag, Repr-Digest)",
-                  responses={200: {"description": "The bytes", "content": {"application/octet-stream": {}}},
-                             206: {"description": "One byte range", "content": {"application/octet-stream": {}}},
-                             304: {"description": "Not modified (If-None-Match)"},
-                             404: {"description": "No such record or component, or not readable"},
-                             416: {"description": "Range not satisfiable"}})
+_DOWNLOAD_RESPONSES = {200: {"description": "The bytes", "content": {"application/octet-stream": {}}},
+                       206: {"description": "One byte range", "content": {"application/octet-stream": {}}},
+                       304: {"description": "Not modified (If-None-Match)"},
+                       404: {"description": "No such record or component, or not readable"},
+                       416: {"description": "Range not satisfiable"}}
+
+
+# GET and HEAD are two routes so that each has its own OpenAPI operation id (one api_route with both
+# methods gives them the same id, which FastAPI warns about and client generators reject).
+@router.get("/{record_id}/content", response_class=StreamingResponse, responses=_DOWNLOAD_RESPONSES,
+            summary="Tải tệp — download a component (Range, ETag, Repr-Digest)")
+@router.head("/{record_id}/content", response_class=StreamingResponse, responses=_DOWNLOAD_RESPONSES,
+             operation_id="download_head_api_v1_records__record_id__content_head",
+             summary="Thông tin tệp (chỉ tiêu đề) — headers of a download, no body")
 def download(record_id: RecordId, request: Request, services: ServicesDep, caller: ReadCaller,
              role: Annotated[str, Query(max_length=30, pattern=r"^[a-z_]+$",
                                         description="original (mặc định), text, ltv…")] = "original",
