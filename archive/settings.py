@@ -136,6 +136,14 @@ class ApiSettings(_Section):
     oai_public: bool = False
     """Serve OAI-PMH at ``/oai`` without a token (public records only, as always). Off: harvesters
     need a client token with the ``oai`` scope."""
+    oai_page_size: int = Field(default=100, ge=1, le=1000)
+    """Records (or headers) per OAI-PMH ``ListRecords``/``ListIdentifiers`` response; the rest follows
+    through a ``resumptionToken``."""
+    oai_repository_id: str | None = None
+    """Repository identifier in OAI identifiers ``oai:<id>:<record id>``: a domain name the agency
+    controls, e.g. ``luutru.hanam.gov.vn``. Empty: the host name of the request."""
+    oai_admin_email: str | None = None
+    """Contact address in the OAI-PMH ``Identify`` answer. Empty: ``luutru@<repository id>``."""
     oidc_issuer: str | None = None
     """OpenID Connect issuer URL of the agency's identity provider; empty: OIDC login off."""
     oidc_audience: str | None = None
