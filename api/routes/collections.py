@@ -1,0 +1,439 @@
+"""Fonds (phông) and dossiers (hồ sơ) over HTTP, trimmed to what the caller may read.
+
+The access rule is the one of records (``search.query.Principal``, applied by ``readable_record``),
+written here as SQL so lists, totals and counts are computed by the database:
+
+* a **record** is readable when its access level is among the caller's and its fonds is one of
+  theirs (or they have every fonds), or its dossier is granted to them; a destroyed record's
+  tombstone is shown only to callers with the ``retention`` scope;
+* a **dossier** is visible when it is granted, or its fonds is the caller's and its access regime
+  (Chế độ sử dụng) is among their levels, or it holds a record they may read (whose metadata
+  names it anyway);
+* a **fonds** is visible to callers with every fonds, to those it is granted to, and to those who
+  see one of its dossiers.
+
+An invisible fonds or dossier answers 404 exactly like a missing one, and every count (records of a
+dossier, dossiers and records of a fonds) counts only what the caller may read. Every read and
+every creation is audited with the caller (user or client) and address.
+
+Creating fonds and dossiers (``POST``) needs the ``deposit`` scope: organising the holdings into
+which records are filed is the work of archivists and of the document-management systems that
+deposit (Decree 30: hồ sơ are opened where documents are filed); a fonds only by a caller who is
+not limited to some fonds.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+
+from api.accounts import Caller
+from api.deps import ServicesDep, page_size, require
+from api.problems import ApiProblem
+from archive.catalogue.models import Dossier, Fonds, Record
+from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
+from archive.domain import dossier_code
+from archive.errors import RecordNotFound
+
+router = APIRouter(prefix="/api/v1", tags=["collections"])
+
+ReadCaller = Annotated[Caller, Depends(require("read"))]
+DepositCaller = Annotated[Caller, Depends(require("deposit"))]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
+Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang")]
+
+ERRORS = {400: {"description": "Malformed request body"},
+          401: {"description": "A bearer token is required"},
+          403: {"description": "The caller lacks the scope"},
+          404: {"description": "No such fonds or dossier, or not visible to the caller"},
+          422: {"description": "Invalid parameters"}}
+
+
+# the access rule as SQL --------------------------------------------------------------------------
+
+def readable_records(caller: Caller):
+    """SQL condition: the records ``caller`` may read (``Principal.may_read`` + tombstones)."""
+    p = caller.principal
+    live = sa.true() if caller.has("retention") else Record.status != "disposed"
+    if p.unrestricted:
+        return live
+    cond = Record.access_level.in_(sorted(p.access_levels))
+    if p.fonds_ids is not None:
+        cond = sa.and_(cond, Record.fonds_id.in_(sorted(p.fonds_ids)))
+    if p.dossier_ids:
+        cond = sa.or_(cond, Record.dossier_id.in_(sorted(p.dossier_ids)))
+    return sa.and_(live, cond)
+
+
+def visible_dossiers(caller: Caller):
+    """SQL condition on ``Dossier``: the dossiers ``caller`` may see."""
+    p = caller.principal
+    if p.unrestricted:
+        return sa.true()
+    own = Dossier.access_regime.in_(sorted(p.access_levels))
+    if p.fonds_ids is not None:
+        own = sa.and_(own, Dossier.fonds_id.in_(sorted(p.fonds_ids)))
+    holds_readable = sa.exists().where(Record.dossier_id == Dossier.id, readable_records(caller))
+    cond = sa.or_(own, holds_readable)
+    if p.dossier_ids:
+        cond = sa.or_(Dossier.id.in_(sorted(p.dossier_ids)), cond)
+    return cond
+
+
+def visible_fonds(caller: Caller):
+    """SQL condition on ``Fonds``: the fonds ``caller`` may see."""
+    p = caller.principal
+    if p.unrestricted or p.fonds_ids is None:
+        return sa.true()
+    return sa.or_(Fonds.id.in_(sorted(p.fonds_ids)),
+                  sa.exists().where(Dossier.fonds_id == Fonds.id, visible_dossiers(caller)))
+
+
+def _audit(services, caller: Caller, action: str, *, target_type: str | None = None, target_id: str | None = None,
+           outcome: str = "success", **detail) -> None:
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
+                                  target_type=target_type, target_id=target_id[:64] if target_id else None,
+                                  outcome=outcome, detail={k: v for k, v in detail.items() if v is not None} or None)
+
+
+def _not_found(services, caller: Caller, kind: str, ident: str, action: str, exists: bool):
+    _audit(services, caller, action, target_type=kind, target_id=ident, outcome="denied" if exists else "not_found")
+    name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
+    return RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
+
+
+def visible_dossier(services, caller: Caller, dossier_id: str, *, action: str) -> Dossier:
+    """The dossier if the caller may see it; otherwise 404 (audited), as for a missing one."""
+    with services.catalogue.session() as s:
+        d = s.execute(sa.select(Dossier).where(Dossier.id == dossier_id, visible_dossiers(caller))).scalar()
+        if d is None:
+            exists = s.get(Dossier, dossier_id) is not None
+            raise _not_found(services, caller, "dossier", dossier_id, action, exists)
+        s.expunge(d)
+        return d
+
+
+def visible_fonds_row(services, caller: Caller, fonds_id: str, *, action: str) -> Fonds:
+    with services.catalogue.session() as s:
+        f = s.execute(sa.select(Fonds).where(Fonds.id == fonds_id, visible_fonds(caller))).scalar()
+        if f is None:
+            exists = s.get(Fonds, fonds_id) is not None
+            raise _not_found(services, caller, "fonds", fonds_id, action, exists)
+        s.expunge(f)
+        return f
+
+
+# models ----------------------------------------------------------------------------------------
+
+class FondsPublic(BaseModel):
+    """Phông lưu trữ, with what the caller may see in it."""
+
+    id: str
+    organ_id: str = Field(description="Mã định danh cơ quan (OrganId), e.g. 000.00.00.H26")
+    name: str = Field(description="Tên phông / cơ quan")
+    description: str | None = None
+    is_open: bool = Field(description="Phông đang mở")
+    created_at: str
+    dossiers: int = Field(description="Số hồ sơ người hỏi được xem")
+    records: int = Field(description="Số văn bản người hỏi được đọc")
+
+
+class FondsPage(BaseModel):
+    items: list[FondsPublic]
+    total: int
+    page: int
+    size: int
+
+
+class RetentionAssignmentPublic(BaseModel):
+    """The current retention decision (xác định thời hạn bảo quản)."""
+
+    schedule_code: str
+    schedule_version: int
+    item_code: str
+    period: str = Field(description="permanent, a number of years, or a legacy special value")
+    trigger: str
+    action: str = Field(description="review_destroy (xem xét hủy) or transfer (nộp lưu lịch sử)")
+    method: str = Field(description="rule, manual, ingest, derived, system")
+    reason: str | None = None
+    event_date: str | None = None
+    assigned_at: str
+    assigned_by: str
+
+
+class DossierSummary(BaseModel):
+    id: str
+    code: str = Field(description="Mã hồ sơ (FileCode)")
+    fonds_id: str
+    year: int = Field(description="Năm hình thành hồ sơ")
+    notation: str = Field(description="Số và ký hiệu hồ sơ")
+    title: str = Field(description="Tiêu đề hồ sơ")
+    retention: str | None = Field(None, description="Thời hạn bảo quản (Vĩnh viễn, 10 năm…)")
+    access_regime: str = Field(description="Chế độ sử dụng")
+    status: str = Field(description="open, closed, disposed")
+    due_date: str | None = Field(None, description="Ngày đến hạn")
+    due_action: str | None = None
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+    page: int
+    size: int
+
+
+class DossierPublic(DossierSummary):
+    """Hồ sơ: Decree 30 metadata, the retention decision, the due date and state, counts."""
+
+    archive_code: str | None = None
+    retention_years: int | None = None
+    permanent: bool
+    creator: str | None = None
+    language: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    description: str | None = None
+    created_at: str
+    due_state: str | None = Field(None, description="null (pending), listed, reminded")
+    disposal_state: str | None = Field(None, description="candidate (Xem xét hủy), listed in a batch, destroyed…")
+    disposal_batch_id: str | None = None
+    assignment: RetentionAssignmentPublic | None = None
+    records: int = Field(description="Số văn bản người hỏi được đọc (không kể văn bản đã hủy)")
+    records_disposed: int = Field(description="Văn bản đã hủy (chỉ tính với người có quyền quản lý thời hạn)")
+
+
+class RecordSummary(BaseModel):
+    id: str
+    doc_ordinal: int | None = None
+    type_name: str | None = Field(None, description="Tên loại văn bản")
+    so_ky_hieu: str | None = Field(None, description="Số và ký hiệu")
+    issued_date: str | None = None
+    organ_name: str | None = None
+    subject: str | None = Field(None, description="Trích yếu nội dung")
+    access_level: str
+    status: str
+    created_at: str
+
+
+class RecordPage(BaseModel):
+    items: list[RecordSummary]
+    total: int
+    page: int
+    size: int
+
+
+NoBlank = r"\S"
+
+
+class FondsCreate(BaseModel):
+    """Một phông mới (one per agency identifier)."""
+
+    model_config = ConfigDict(extra="forbid")
+    organ_id: str = Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$", description="Mã định danh cơ quan")
+    name: str = Field(min_length=1, max_length=200, pattern=NoBlank, description="Tên phông / cơ quan")
+    description: str | None = Field(None, max_length=2000)
+
+
+class DossierCreate(BaseModel):
+    """Một hồ sơ mới trong một phông (Decree 30 Phụ lục VI, mục III)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fonds_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    year: int = Field(ge=1000, le=9999, description="Năm hình thành hồ sơ")
+    notation: str = Field(min_length=1, max_length=20, pattern=r"^[\w.\-]+$",
+                          description="Số và ký hiệu hồ sơ, e.g. 01.TCCB")
+    title: str = Field(min_length=1, max_length=500, pattern=NoBlank, description="Tiêu đề hồ sơ")
+    access_regime: Literal["public", "internal", "restricted"] = "internal"
+    status: Literal["open", "closed"] = "open"
+    creator: str | None = Field(None, max_length=30)
+    language: str = Field("vi", min_length=1, max_length=50)
+    start_date: date | None = None
+    end_date: date | None = Field(None, description="Thời gian kết thúc: its year starts the retention period")
+    description: str | None = Field(None, max_length=500)
+
+
+# helpers ---------------------------------------------------------------------------------------
+
+def _iso(v) -> str | None:
+    return v.isoformat() if v is not None else None
+
+
+def _summary(d: Dossier) -> dict:
+    return {"id": d.id, "code": d.code, "fonds_id": d.fonds_id, "year": d.year, "notation": d.notation,
+            "title": d.title, "retention": d.retention, "access_regime": d.access_regime, "status": d.status,
+            "due_date": _iso(d.due_date), "due_action": d.due_action}
+
+
+def _record_counts(s, caller: Caller, *where) -> tuple[int, int]:
+    q = (sa.select(sa.func.count().filter(Record.status != "disposed"),
+                   sa.func.count().filter(Record.status == "disposed"))
+         .select_from(Record).where(readable_records(caller), *where))
+    live, disposed = s.execute(q).one()
+    return int(live or 0), int(disposed or 0)
+
+
+def dossier_detail(services, caller: Caller, d: Dossier) -> dict:
+    with services.catalogue.session() as s:
+        a = s.execute(sa.select(RetentionAssignment).where(
+            RetentionAssignment.target_type == "dossier", RetentionAssignment.target_id == d.id,
+            RetentionAssignment.superseded_at.is_(None))).scalar()
+        item = s.execute(sa.select(DisposalItem).where(DisposalItem.dossier_id == d.id)
+                         .order_by(DisposalItem.added_at.desc(), DisposalItem.id.desc()).limit(1)).scalar()
+        live, disposed = _record_counts(s, caller, Record.dossier_id == d.id)
+    out = {**_summary(d), "archive_code": d.archive_code, "retention_years": d.retention_years,
+           "permanent": bool(d.permanent), "creator": d.creator, "language": d.language,
+           "start_date": _iso(d.start_date), "end_date": _iso(d.end_date), "description": d.description,
+           "created_at": d.created_at.isoformat(), "due_state": d.due_state,
+           "disposal_state": item.state if item else None, "disposal_batch_id": item.batch_id if item else None,
+           "records": live, "records_disposed": disposed if caller.has("retention") else 0, "assignment": None}
+    if a is not None:
+        out["assignment"] = {"schedule_code": a.schedule_code, "schedule_version": a.schedule_version,
+                             "item_code": a.item_code, "period": a.period, "trigger": a.trigger, "action": a.action,
+                             "method": a.method, "reason": a.reason, "event_date": _iso(a.event_date),
+                             "assigned_at": a.assigned_at.isoformat(), "assigned_by": a.assigned_by}
+    return out
+
+
+def _fonds_public(s, caller: Caller, f: Fonds) -> dict:
+    dossiers = s.execute(sa.select(sa.func.count()).select_from(Dossier).where(
+        Dossier.fonds_id == f.id, visible_dossiers(caller))).scalar_one()
+    live, _ = _record_counts(s, caller, Record.fonds_id == f.id)
+    return {"id": f.id, "organ_id": f.organ_id, "name": f.name, "description": f.description,
+            "is_open": bool(f.is_open), "created_at": f.created_at.isoformat(), "dossiers": int(dossiers),
+            "records": live}
+
+
+# fonds -----------------------------------------------------------------------------------------
+
+@router.get("/fonds", response_model=FondsPage, summary="Danh sách phông — fonds the caller may see",
+            responses=ERRORS)
+def list_fonds(services: ServicesDep, caller: ReadCaller, page: Page = 1, size: Size = 20) -> dict:
+    size = page_size(services, size)
+    with services.catalogue.session() as s:
+        where = visible_fonds(caller)
+        total = s.execute(sa.select(sa.func.count()).select_from(Fonds).where(where)).scalar_one()
+        rows = s.execute(sa.select(Fonds).where(where).order_by(Fonds.organ_id, Fonds.id)
+                         .offset((page - 1) * size).limit(size)).scalars().all()
+        items = [_fonds_public(s, caller, f) for f in rows]
+    _audit(services, caller, "fonds.list", page=page, size=size, total=total)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get("/fonds/{fonds_id}", response_model=FondsPublic, summary="Một phông — one fonds, with counts",
+            responses=ERRORS)
+def get_fonds(fonds_id: Id, services: ServicesDep, caller: ReadCaller) -> dict:
+    f = visible_fonds_row(services, caller, fonds_id, action="fonds.view")
+    with services.catalogue.session() as s:
+        out = _fonds_public(s, caller, f)
+    _audit(services, caller, "fonds.view", target_type="fonds", target_id=fonds_id)
+    return out
+
+
+@router.post("/fonds", status_code=201, response_model=FondsPublic, summary="Tạo phông — create a fonds",
+             responses={**ERRORS, 409: {"description": "A fonds with this agency identifier exists"}})
+def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller) -> dict:
+    if caller.principal.fonds_ids is not None and not caller.principal.unrestricted:
+        _audit(services, caller, "fonds.create", outcome="denied", organ_id=body.organ_id)
+        raise ApiProblem(403, "a caller limited to some fonds cannot create a fonds",
+                         "Tài khoản chỉ được truy cập một số phông nên không được tạo phông mới", code="forbidden")
+    with services.catalogue.session() as s:
+        exists = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == body.organ_id)).scalar()
+    if exists:
+        _audit(services, caller, "fonds.create", target_type="fonds", target_id=exists, outcome="conflict")
+        raise ApiProblem(409, f"a fonds with agency identifier {body.organ_id} exists",
+                         f"Đã có phông của cơ quan mã {body.organ_id}", code="conflict", fonds_id=exists)
+    fonds_id = services.archive.ensure_fonds(body.organ_id, body.name, actor=caller.actor)
+    if body.description:
+        with services.catalogue.session() as s:
+            s.get(Fonds, fonds_id).description = unicodedata.normalize("NFC", body.description)
+    _audit(services, caller, "fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
+    with services.catalogue.session() as s:
+        return _fonds_public(s, caller, s.get(Fonds, fonds_id))
+
+
+# dossiers --------------------------------------------------------------------------------------
+
+@router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ — dossiers the caller may see",
+            responses=ERRORS)
+def list_dossiers(services: ServicesDep, caller: ReadCaller,
+                  fonds: Annotated[str | None, Query(max_length=64, description="Mã (id) phông")] = None,
+                  year: Annotated[int | None, Query(ge=1000, le=9999, description="Năm hình thành")] = None,
+                  q: Annotated[str | None, Query(max_length=200, description="Từ trong tiêu đề hồ sơ")] = None,
+                  status: Annotated[Literal["open", "closed", "disposed"] | None, Query()] = None,
+                  page: Page = 1, size: Size = 20) -> dict:
+    size = page_size(services, size)
+    where = [visible_dossiers(caller)]
+    if fonds:
+        where.append(Dossier.fonds_id == fonds)
+    if year is not None:
+        where.append(Dossier.year == year)
+    if status:
+        where.append(Dossier.status == status)
+    if q and q.strip():
+        text = unicodedata.normalize("NFC", q.strip()).lower()
+        where.append(sa.func.lower(Dossier.title).contains(text, autoescape=True))
+    with services.catalogue.session() as s:
+        total = s.execute(sa.select(sa.func.count()).select_from(Dossier).where(*where)).scalar_one()
+        rows = s.execute(sa.select(Dossier).where(*where).order_by(Dossier.year.desc(), Dossier.code)
+                         .offset((page - 1) * size).limit(size)).scalars().all()
+        items = [_summary(d) for d in rows]
+    _audit(services, caller, "dossier.list", fonds=fonds, year=year, q=q, status=status, page=page, total=total)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.get("/dossiers/{dossier_id}", response_model=DossierPublic,
+            summary="Một hồ sơ — metadata, retention decision, due date and state, counts", responses=ERRORS)
+def get_dossier(dossier_id: Id, services: ServicesDep, caller: ReadCaller) -> dict:
+    d = visible_dossier(services, caller, dossier_id, action="dossier.view")
+    out = dossier_detail(services, caller, d)
+    _audit(services, caller, "dossier.view", target_type="dossier", target_id=dossier_id)
+    return out
+
+
+@router.get("/dossiers/{dossier_id}/records", response_model=RecordPage,
+            summary="Văn bản trong hồ sơ — the records of a dossier the caller may read", responses=ERRORS)
+def dossier_records(dossier_id: Id, services: ServicesDep, caller: ReadCaller, page: Page = 1,
+                    size: Size = 20) -> dict:
+    size = page_size(services, size)
+    visible_dossier(services, caller, dossier_id, action="dossier.records")
+    where = [Record.dossier_id == dossier_id, readable_records(caller)]
+    with services.catalogue.session() as s:
+        total = s.execute(sa.select(sa.func.count()).select_from(Record).where(*where)).scalar_one()
+        rows = s.execute(sa.select(Record).where(*where).order_by(
+            Record.doc_ordinal.is_(None), Record.doc_ordinal, Record.issued_date, Record.created_at, Record.id)
+            .offset((page - 1) * size).limit(size)).scalars().all()
+        items = [{"id": r.id, "doc_ordinal": r.doc_ordinal, "type_name": r.type_name, "so_ky_hieu": r.so_ky_hieu,
+                  "issued_date": _iso(r.issued_date), "organ_name": r.organ_name, "subject": r.subject,
+                  "access_level": r.access_level, "status": r.status, "created_at": r.created_at.isoformat()}
+                 for r in rows]
+    _audit(services, caller, "dossier.records", target_type="dossier", target_id=dossier_id, page=page, total=total)
+    return {"items": items, "total": total, "page": page, "size": size}
+
+
+@router.post("/dossiers", status_code=201, response_model=DossierPublic, summary="Lập hồ sơ — create a dossier",
+             responses={**ERRORS, 409: {"description": "The fonds already has a dossier of this year and notation"}})
+def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCaller) -> dict:
+    f = visible_fonds_row(services, caller, body.fonds_id, action="dossier.create")
+    notation = unicodedata.normalize("NFC", body.notation)
+    code = dossier_code(f.organ_id, body.year, notation)
+    if services.archive.find_dossier(code):
+        _audit(services, caller, "dossier.create", target_type="fonds", target_id=f.id, outcome="conflict", code=code)
+        raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict")
+    fields = body.model_dump(exclude={"fonds_id", "year", "notation", "title"}, exclude_none=True)
+    try:
+        dossier_id = services.archive.create_dossier(organ_id=f.organ_id, year=body.year, notation=notation,
+                                                     title=body.title, actor=caller.actor, **fields)
+    except DBIntegrityError:  # created concurrently under the same code
+        raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict") from None
+    _audit(services, caller, "dossier.create", target_type="dossier", target_id=dossier_id, code=code)
+    with services.catalogue.session() as s:
+        d = s.get(Dossier, dossier_id)
+        s.expunge(d)
+    return dossier_detail(services, caller, d)
