@@ -150,8 +150,19 @@ def bigram_sources(text: str) -> tuple[str, str]:
     ``bigrams(fold_tokens(text))``: the syllables paired (1, 2), (3, 4)… and (2, 3), (4, 5)…, each
     pair joined by ``BIGRAM_JOINER``. Folding is left to Tantivy; Python only pairs the words."""
     w = _WORD.findall(text)
-    j = BIGRAM_JOINER.join
-    return " ".join(map(j, zip(w[::2], w[1::2], strict=False))), " ".join(map(j, zip(w[1::2], w[2::2], strict=False)))
+    return _paired(w), _paired(w[1:])
+
+
+def _paired(words: list[str]) -> str:
+    """``a b c d e`` → ``aǂb cǂd`` (an odd last word is left out): one ``join`` of the words
+    interleaved with alternating separators, no string built per pair (~20% of ``bigram_sources``)."""
+    n = len(words) - len(words) % 2
+    if not n:
+        return ""
+    parts: list[str] = [""] * (2 * n - 1)
+    parts[0::2] = words[:n]
+    parts[1::2] = ([BIGRAM_JOINER, " "] * (n // 2))[:n - 1]
+    return "".join(parts)
 
 
 # Abbreviations -------------------------------------------------------------------------------
