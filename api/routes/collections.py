@@ -340,20 +340,20 @@ def get_fonds(fonds_id: Id, services: ServicesDep, caller: ReadCaller) -> dict:
              responses={**ERRORS, 409: {"description": "A fonds with this agency identifier exists"}})
 def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller) -> dict:
     if caller.principal.fonds_ids is not None and not caller.principal.unrestricted:
-        _audit(services, caller, "fonds.create", outcome="denied", organ_id=body.organ_id)
+        _audit(services, caller, "api.fonds.create", outcome="denied", organ_id=body.organ_id)
         raise ApiProblem(403, "a caller limited to some fonds cannot create a fonds",
                          "Tài khoản chỉ được truy cập một số phông nên không được tạo phông mới", code="forbidden")
     with services.catalogue.session() as s:
         exists = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == body.organ_id)).scalar()
     if exists:
-        _audit(services, caller, "fonds.create", target_type="fonds", target_id=exists, outcome="conflict")
+        _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=exists, outcome="conflict")
         raise ApiProblem(409, f"a fonds with agency identifier {body.organ_id} exists",
                          f"Đã có phông của cơ quan mã {body.organ_id}", code="conflict", fonds_id=exists)
     fonds_id = services.archive.ensure_fonds(body.organ_id, body.name, actor=caller.actor)
     if body.description:
         with services.catalogue.session() as s:
             s.get(Fonds, fonds_id).description = unicodedata.normalize("NFC", body.description)
-    _audit(services, caller, "fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
+    _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
     with services.catalogue.session() as s:
         return _fonds_public(s, caller, s.get(Fonds, fonds_id))
 
@@ -420,11 +420,11 @@ def dossier_records(dossier_id: Id, services: ServicesDep, caller: ReadCaller, p
 @router.post("/dossiers", status_code=201, response_model=DossierPublic, summary="Lập hồ sơ — create a dossier",
              responses={**ERRORS, 409: {"description": "The fonds already has a dossier of this year and notation"}})
 def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCaller) -> dict:
-    f = visible_fonds_row(services, caller, body.fonds_id, action="dossier.create")
+    f = visible_fonds_row(services, caller, body.fonds_id, action="api.dossier.create")
     notation = unicodedata.normalize("NFC", body.notation)
     code = dossier_code(f.organ_id, body.year, notation)
     if services.archive.find_dossier(code):
-        _audit(services, caller, "dossier.create", target_type="fonds", target_id=f.id, outcome="conflict", code=code)
+        _audit(services, caller, "api.dossier.create", target_type="fonds", target_id=f.id, outcome="conflict", code=code)
         raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict")
     fields = body.model_dump(exclude={"fonds_id", "year", "notation", "title"}, exclude_none=True)
     try:
@@ -432,7 +432,7 @@ def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCa
                                                      title=body.title, actor=caller.actor, **fields)
     except DBIntegrityError:  # created concurrently under the same code
         raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict") from None
-    _audit(services, caller, "dossier.create", target_type="dossier", target_id=dossier_id, code=code)
+    _audit(services, caller, "api.dossier.create", target_type="dossier", target_id=dossier_id, code=code)
     with services.catalogue.session() as s:
         d = s.get(Dossier, dossier_id)
         s.expunge(d)
