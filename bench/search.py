@@ -7,13 +7,20 @@ filtered+faceted+highlighted, and *officials' mix* (2–4 words, optional filter
 facets, cycling through ``MIX``) — through the service layer (``EmbeddedSearchBackend.search``:
 parsing, compilation, paging, snippets, facets) and on the Tantivy searcher alone with the
 already-translated query (the same engine work done serially: one ``search`` with the count, plus
-one ``aggregate`` when the query asks for facets or a histogram), with their ratio.
+one ``aggregate`` when the query asks for facets or a histogram), with their ratio; and the engine
+doing all of an official's page — also loading the 20 stored documents and, when highlights are
+asked for, Tantivy's snippets (``SnippetGenerator`` on body, then title) — with that ratio too
+(``svc/eng`` and ``svc/page``). The load average is printed first: wall-clock figures depend on
+it, so the median CPU time of the process (all its threads) per search is printed too, for the
+service (p50/p95) and for the engine's page (p50), with their ratio (``cpu svc/page``): other
+processes disturb CPU time far less than wall-clock time.
 ``--reuse`` queries an index left in ``--path`` by an earlier run instead of indexing again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -23,8 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tantivy import Occur, Query, SnippetGenerator  # noqa: E402
+
 from search.corpus import synthetic  # noqa: E402
-from search.embedded import EmbeddedSearchBackend  # noqa: E402
+from search.embedded import SNIPPET_CHARS, EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
 
 QUERIES = {
@@ -88,30 +97,53 @@ def main() -> None:
     searcher = backend.index_.searcher()
     print(f"index: {searcher.num_docs} documents, {searcher.num_segments} segments, {size / 1024**2:.1f} MiB")
     principal = Principal(access_levels=frozenset({"public", "internal"}))
-    print(f"{'query':<30} {'service p50/p95/p99 ms':>26} {'engine p50/p95/p99 ms':>26} {'ratio p50':>9}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}; {} CPUs".format(*os.getloadavg(), os.cpu_count()))
+    print(f"{'query':<30} {'service p50/p95/p99 ms':>24} {'engine p50/p95/p99 ms':>24}"
+          f" {'engine+page p50/p95/p99':>24} {'svc/eng':>7} {'svc/page':>8}"
+          f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
     for name, queries in classes.items():
-        svc, eng = [], []
+        svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
         for q in queries:
             compiled = backend.compiler.compile(q, principal)
             aggs = backend._aggregations(q)
-            prepared.append((q, backend._query(compiled), aggs))
+            hl = None
+            if q.highlight and compiled.highlight:
+                hl = {name: Query.boolean_query([(Occur.Should, Query.term_query(backend.schema, name, t))
+                                                 for t in sorted(compiled.highlight)]) for name in ("body", "title")}
+            prepared.append((q, backend._query(compiled), aggs, hl))
         for i in range(args.repeat):
-            q, tq, aggs = prepared[i % len(prepared)]
-            t = time.perf_counter()
+            q, tq, aggs, hl = prepared[i % len(prepared)]
+            c, t = time.process_time(), time.perf_counter()
             backend.search(q, principal)
             svc.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            svc_cpu.append(time.process_time() - c)
+            c, t = time.process_time(), time.perf_counter()
             searcher = backend.index_.searcher()
-            searcher.search(tq, 20, count=True)
+            res = searcher.search(tq, 20, count=True)
             if aggs:
                 searcher.aggregate(tq, aggs)
             eng.append(time.perf_counter() - t)
+            docs = [searcher.doc(addr) for _, addr in res.hits]
+            if hl:
+                gens = {}
+                for field, hq in hl.items():
+                    gens[field] = SnippetGenerator.create(searcher, hq, backend.schema, field)
+                    gens[field].set_max_num_chars(SNIPPET_CHARS)
+                for doc in docs:
+                    sn = gens["body"].snippet_from_doc(doc)
+                    (sn if sn.highlighted() else gens["title"].snippet_from_doc(doc)).to_html()
+            full.append(time.perf_counter() - t)
+            full_cpu.append(time.process_time() - c)
+        m = statistics.median
         print(f"{name:<30} {pct(svc, 50):8.2f}/{pct(svc, 95):6.2f}/{pct(svc, 99):6.2f}"
-              f"   {pct(eng, 50):8.2f}/{pct(eng, 95):6.2f}/{pct(eng, 99):6.2f}"
-              f"   {statistics.median(svc) / max(statistics.median(eng), 1e-9):7.1f}x")
+              f" {pct(eng, 50):8.2f}/{pct(eng, 95):6.2f}/{pct(eng, 99):6.2f}"
+              f" {pct(full, 50):8.2f}/{pct(full, 95):6.2f}/{pct(full, 99):6.2f}"
+              f" {m(svc) / max(m(eng), 1e-9):6.1f}x {m(svc) / max(m(full), 1e-9):7.1f}x"
+              f" {pct(svc_cpu, 50):8.2f}/{pct(svc_cpu, 95):7.2f} {pct(full_cpu, 50):8.2f}"
+              f" {m(svc_cpu) / max(m(full_cpu), 1e-9):11.1f}x")
     backend.close()
 
 

@@ -436,12 +436,7 @@ class EmbeddedSearchBackend:
         hits = []
         for _, primary, _, addr in page:
             doc = searcher.doc(addr)
-            d = doc.to_dict()
-
-            def first(name, d=d):
-                v = d.get(name)
-                return v[0] if v else None
-
+            first = doc.get_first  # the fields a hit shows, not the whole stored body (Document.to_dict)
             snippet = None
             if gens:
                 for name in ("body", "title"):
