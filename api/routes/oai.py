@@ -7,7 +7,8 @@ asked for and requests are rate-limited per address. Either way only public reco
 
 As the protocol requires, every OAI answer — errors such as ``badVerb`` or ``idDoesNotExist``
 included — is ``200`` with ``text/xml``; HTTP errors are left for authentication (401/403), the
-rate limit (429) and a POST body that is not a form (415). Each request is audited
+rate limit (429), a POST body that is not a form (415) and a request slower than
+``api.request_timeout_seconds`` (503). Each request is audited
 (``action="oai"``: the verb, the number of items, the OAI error if any).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qsl
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -42,7 +44,8 @@ _ARGS = {
     "resumptionToken": "from the previous response (exclusive argument)",
 }
 _XML_200 = {200: {"description": "An OAI-PMH response (OAI errors included, as the protocol requires)",
-                  "content": {"text/xml": {"schema": {"type": "string"}}}}}
+                  "content": {"text/xml": {"schema": {"type": "string"}}}},
+            503: {"description": "Longer than api.request_timeout_seconds"}}
 
 
 def oai_access(request: Request, services: ServicesDep,
@@ -100,8 +103,28 @@ def _repository_name(services: Services) -> str:
     return f"Kho lưu trữ điện tử — {name}" if name else f"Kho lưu trữ điện tử của cơ quan {agency}"
 
 
-def _serve(services: Services, request: Request, caller: Caller | None, arguments: list[tuple[str, str]]) -> Response:
-    result: OaiResult = provider_for(services, request).respond(arguments)
+def _audit(services: Services, request: Request, caller: Caller | None, outcome: str, detail: dict,
+           record_id: str | None = None) -> None:
+    services.archive.audit_access(
+        actor=caller.actor if caller else "anonymous", client=caller.client if caller else None,
+        address=caller.address if caller else client_address(request), action="oai",
+        target_type="record" if record_id else None, target_id=record_id, outcome=outcome, detail=detail)
+
+
+async def _serve(services: Services, request: Request, caller: Caller | None,
+                 arguments: list[tuple[str, str]]) -> Response:
+    """Answer in a worker thread within ``api.request_timeout_seconds`` (else 503), then audit."""
+    limit = services.settings.api.request_timeout_seconds
+    try:
+        with anyio.fail_after(limit):
+            result: OaiResult = await anyio.to_thread.run_sync(
+                lambda: provider_for(services, request).respond(arguments), abandon_on_cancel=True)
+    except TimeoutError:
+        await run_in_threadpool(_audit, services, request, caller, "failure",
+                                {"error": "timeout", "seconds": limit})
+        raise ApiProblem(503, f"the OAI-PMH request took longer than {limit:g} s",
+                         f"Yêu cầu OAI-PMH quá {limit:g} giây; hãy thử lại sau", code="timeout",
+                         headers={"Retry-After": "5"}) from None
     detail = {"verb": result.verb, "items": result.items}
     if result.error:
         detail["error"] = result.error
@@ -111,11 +134,8 @@ def _serve(services: Services, request: Request, caller: Caller | None, argument
             detail[key] = args[key][:100]
     if "resumptionToken" in args:
         detail["resumed"] = True
-    services.archive.audit_access(
-        actor=caller.actor if caller else "anonymous", client=caller.client if caller else None,
-        address=caller.address if caller else client_address(request), action="oai",
-        target_type="record" if result.record_id else None, target_id=result.record_id,
-        outcome="failure" if result.error else "success", detail=detail)
+    await run_in_threadpool(_audit, services, request, caller, "failure" if result.error else "success", detail,
+                            result.record_id)
     return Response(result.xml, media_type=MEDIA_TYPE)
 
 
@@ -125,7 +145,7 @@ def _serve(services: Services, request: Request, caller: Caller | None, argument
                                            "schema": {"type": "string"}} for k, d in _ARGS.items()]})
 async def oai_get(request: Request, services: ServicesDep, caller: OaiCaller) -> Response:
     arguments = list(request.query_params.multi_items())
-    return await run_in_threadpool(_serve, services, request, caller, arguments)
+    return await _serve(services, request, caller, arguments)
 
 
 @router.post("/oai", response_class=Response,
@@ -143,4 +163,4 @@ async def oai_post(request: Request, services: ServicesDep, caller: OaiCaller) -
         arguments = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         arguments = [("verb", "")]  # not UTF-8: answered as an illegal request (badVerb), not a server error
-    return await run_in_threadpool(_serve, services, request, caller, arguments)
+    return await _serve(services, request, caller, arguments)

@@ -561,3 +561,16 @@ def test_oai_public_opens_oai_to_harvesters_without_a_token(tmp_path, oai_schema
             actors = set(s.execute(sa.select(AuditEntry.actor).where(AuditEntry.action == "oai")).scalars())
         assert actors == {"anonymous"}
         _no_secret_words(anonymous)
+
+
+def test_a_request_over_the_time_limit_answers_503(tmp_path, oai_schema):
+    """GIVEN an API whose time limit for a request is a microsecond WHEN a harvester lists records
+    THEN it gets a 503 problem with Retry-After (and the failure is audited), not a hanging request."""
+    with holdings_env(tmp_path, oai_schema, LUUTRU_API__REQUEST_TIMEOUT_SECONDS="0.000001") as h:
+        r = h.api.client.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc"},
+                             headers=h.api.auth("harvester"))
+        assert r.status_code == 503 and r.headers["retry-after"] == "5"
+        assert r.headers["content-type"].startswith("application/problem+json") and r.json()["detail_vi"]
+        with h.api.services.catalogue.session() as s:
+            entry = s.execute(sa.select(AuditEntry).where(AuditEntry.action == "oai")).scalar_one()
+        assert entry.outcome == "failure" and entry.detail["error"] == "timeout"
