@@ -14,10 +14,13 @@ rate limit (429), a POST body that is not a form (415) and a request slower than
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 import anyio
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -28,6 +31,7 @@ from api.deps import ServicesDep, bearer, client_address, get_caller, require
 from api.oai import GRANULARITY, OaiConfig, OaiProvider, OaiResult
 from api.problems import ApiProblem
 from api.wiring import Services, token_pepper
+from archive.catalogue.models import Fonds
 
 router = APIRouter(tags=["oai"])
 
@@ -75,16 +79,14 @@ def provider_for(services: Services, request: Request) -> OaiProvider:
         admin_email += ".invalid"  # RFC 2606: plainly unset (the schema wants a domain with a dot)
     config = OaiConfig(repository_id=repository_id, repository_name=_repository_name(services),
                        base_url=f"{origin}/oai", record_url=origin + "/api/v1/records/{id}", admin_email=admin_email,
-                       page_size=api.oai_page_size, token_key=_token_key(services))
+                       page_size=api.oai_page_size, token_key=resumption_key(services))
     return OaiProvider(services.catalogue, config, now=services.archive.clock.now)
 
 
-def _token_key(services: Services) -> bytes:
+def resumption_key(services: Services) -> bytes:
+    """The key signing resumption tokens (kept in ``services.extras``)."""
     key = services.extras.get("oai_token_key")
     if key is None:
-        import hashlib
-        import hmac
-
         # A key of its own, derived from the API secret: a resumption token is never a valid
         # digest of anything else keyed by it.
         key = services.extras["oai_token_key"] = hmac.new(token_pepper(services.settings), b"oai-resumption-token",
@@ -93,10 +95,6 @@ def _token_key(services: Services) -> bytes:
 
 
 def _repository_name(services: Services) -> str:
-    import sqlalchemy as sa
-
-    from archive.catalogue.models import Fonds
-
     agency = services.settings.agency_id
     with services.catalogue.session() as s:
         name = s.execute(sa.select(Fonds.name).where(Fonds.organ_id == agency)).scalar()

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from api.oai import encode_token
-from api.routes.oai import _token_key
+from api.routes.oai import resumption_key
 from archive.catalogue.models import AuditEntry, Record
 from archive.domain import RecordMetadata
 
@@ -444,7 +444,7 @@ def test_every_error_code(holdings):
     assert error(oai(verb="ListRecords", resumptionToken=token)) is None  # the untouched token still works
 
     # expired: the same token read a day and a bit later by the archive's clock
-    key = _token_key(holdings.api.services)
+    key = resumption_key(holdings.api.services)
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     payload["e"] = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
     assert error(oai(verb="ListRecords", resumptionToken=encode_token(payload, key))) == "badResumptionToken"
