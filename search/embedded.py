@@ -303,17 +303,14 @@ class EmbeddedSearchBackend:
         tmp.write_text(json.dumps({"last_record_id": last}))
         os.replace(tmp, f)
 
-    def iter_ids(self, page: int = 10_000) -> Iterator[str]:
-        searcher = self.index_.searcher()
-        offset = 0
-        while True:
-            res = searcher.search(Query.all_query(), page, count=False, order_by_field="record_id",
-                                  offset=offset, order=Order.Asc)
-            for key, _ in res.hits:
-                yield key
-            if len(res.hits) < page:
-                return
-            offset += page
+    def iter_ids(self) -> Iterator[str]:
+        """Every record id in the index, in codepoint order (the catalogue's order in ``check``): the
+        term dictionary of ``record_id`` counted over live documents (a deleted document's id stays
+        in the dictionary until its segment is merged, with no live document). The ids are held in
+        memory (~100 bytes each); paging a search sorted by ``record_id`` with an offset converted
+        every skipped key again — quadratic, about 15 minutes of CPU for a million."""
+        terms = self.index_.searcher().terms_with_prefix("record_id", "", filter_query=Query.all_query())
+        yield from sorted(term for term, live in terms if live > 0)
 
     # translation ------------------------------------------------------------------------------
     def translate(self, c: Clause) -> Query:
