@@ -133,6 +133,65 @@ def _remove_stale_uploads(settings: Settings, older_than: float = 24 * 3600) -> 
             pass
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem", "type": "object", "additionalProperties": True,
+    "description": "RFC 9457 problem details; `detail` in English, `detail_vi` in Vietnamese (api/problems.py)",
+    "required": ["type", "title", "status", "detail", "detail_vi", "code"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "detail_vi": {"type": "string"}, "code": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON)",
+    401: "No valid bearer token (`WWW-Authenticate: Bearer`)",
+    403: "The caller's role or client scope does not allow this",
+    413: "Request body over the limit",
+    422: "Invalid parameters or body",
+    429: "Rate limit exceeded (`Retry-After`)",
+    503: "Over the time limit or a service unavailable",
+}
+
+
+def _describe_errors(app: FastAPI) -> None:
+    """Complete the generated OpenAPI description with what every route may answer: the errors of
+    authentication, authorisation, limits and validation, all as ``application/problem+json``
+    ``Problem`` bodies (FastAPI would document 422 as its own JSON shape, which the API never sends)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for methods in schema.get("paths", {}).values():
+            for method, op in methods.items():
+                responses = op.setdefault("responses", {})
+                codes = [400, 422, 429, 503]
+                if op.get("security"):
+                    codes += [401, 403]
+                if method in ("post", "put", "patch"):
+                    codes.append(413)
+                for code in codes:
+                    responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
+                for code, response in responses.items():
+                    if code[0] not in "45":
+                        continue
+                    content = response.get("content")
+                    if not content or "HTTPValidationError" in str(content):
+                        response["content"] = dict(ref)
+                    else:  # a route's own error body (e.g. the ingest outcome of a rejected upload)
+                        content.update(ref)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     """The API for these settings. ``services`` lets a caller (tests, ``luutru serve``) hand over
     services it already built; otherwise the lifespan builds them and closes them at shutdown."""
@@ -181,6 +240,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    _describe_errors(app)
     app.add_middleware(BodyLimitMiddleware, default=settings.api.max_body_bytes, upload=settings.extract.max_file_size)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

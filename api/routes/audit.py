@@ -65,7 +65,7 @@ def list_audit(services: ServicesDep, caller: AuditCaller,
                outcome: Annotated[str | None, Query(max_length=20)] = None,
                since: Annotated[datetime | None, Query(description="Từ thời điểm (ISO 8601)")] = None,
                until: Annotated[datetime | None, Query(description="Trước thời điểm (ISO 8601)")] = None,
-               before: Annotated[int | None, Query(ge=1, description="Cursor: entries with a smaller id")] = None,
+               before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Cursor: entries with a smaller id")] = None,
                size: Annotated[int, Query(ge=1, description="Số kết quả mỗi trang")] = 50) -> dict:
     size = page_size(services, size)
     filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,

@@ -229,8 +229,9 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-_DOWNLOAD_RESPONSES = {200: {"description": "The bytes", "content": {"application/octet-stream": {}}},
-                       206: {"description": "One byte range", "content": {"application/octet-stream": {}}},
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+_DOWNLOAD_RESPONSES = {200: {"description": "The bytes, with the component's media type", "content": _BYTES},
+                       206: {"description": "One byte range", "content": _BYTES},
                        304: {"description": "Not modified (If-None-Match)"},
                        404: {"description": "No such record or component, or not readable"},
                        416: {"description": "Range not satisfiable"}}

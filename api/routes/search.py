@@ -22,7 +22,8 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
@@ -167,8 +168,11 @@ async def search_get(
         date_to: Annotated[date | None, Query(alias="to", description="Đến ngày (YYYY-MM-DD)")] = None,
         year_from: Annotated[int | None, Query(ge=1, le=9999)] = None,
         year_to: Annotated[int | None, Query(ge=1, le=9999)] = None,
-        dossier: Names = None, fonds: Names = None, signature_status: Names = None, access_level: Names = None,
-        retention_status: Names = None,
+        dossier: Annotated[list[str] | None, Query(max_length=50)] = None,
+        fonds: Annotated[list[str] | None, Query(max_length=50)] = None,
+        signature_status: Annotated[list[str] | None, Query(max_length=5)] = None,
+        access_level: Annotated[list[str] | None, Query(max_length=4)] = None,
+        retention_status: Annotated[list[str] | None, Query(max_length=3)] = None,
         facets: Annotated[list[str] | None, Query(max_length=9, description="type, agency, signer, year, "
                           "access_level, signature_status, retention_status, fonds, dossier (repeat or comma)")] = None,
         histogram: Annotated[Literal["year", "month"] | None, Query()] = None,
@@ -176,11 +180,14 @@ async def search_get(
         size: Annotated[int, Query(ge=1, description="Số kết quả mỗi trang")] = 20,
         search_after: Annotated[str | None, Query(max_length=2000, description="next_after of the previous page")] = None,
         highlight: bool = True) -> dict:
-    req = SearchRequest(q=q, type=type, agency=agency, signer=signer, date_from=date_from, date_to=date_to,
-                        year_from=year_from, year_to=year_to, dossier=dossier, fonds=fonds,
-                        signature_status=signature_status, access_level=access_level,
-                        retention_status=retention_status, facets=facets, histogram=histogram, sort=sort, size=size,
-                        search_after=search_after, highlight=highlight)
+    try:  # the query parameters are the body's fields: one validation, one set of limits
+        req = SearchRequest(q=q, type=type, agency=agency, signer=signer, date_from=date_from, date_to=date_to,
+                            year_from=year_from, year_to=year_to, dossier=dossier, fonds=fonds,
+                            signature_status=signature_status, access_level=access_level,
+                            retention_status=retention_status, facets=facets, histogram=histogram, sort=sort,
+                            size=size, search_after=search_after, highlight=highlight)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("query", *e.get("loc", ()))} for e in exc.errors()]) from None
     return await _search(services, caller, _params(req))
 
 
