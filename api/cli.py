@@ -183,6 +183,28 @@ def repair(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
 
 
 @app.command()
+def openapi(output: Path = typer.Option(None, "-o", "--output", help="Ghi ra tệp (mặc định: màn hình).")) -> None:
+    """In mô tả OpenAPI của API. Print the API's OpenAPI description (docs/openapi.json)."""
+    from api.app import create_app
+    from api.wiring import get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        fail(exc.message_vi, str(exc), code=2)
+    text = openapi_text(create_app(settings))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def openapi_text(fastapi_app) -> str:
+    """The description as kept in ``docs/openapi.json``: sorted keys, UTF-8, a final newline."""
+    return json.dumps(fastapi_app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+@app.command()
 def serve(host: str = typer.Option(None, help="Địa chỉ lắng nghe (mặc định theo cấu hình)."),
           port: int = typer.Option(None, help="Cổng (mặc định 8000).")) -> None:
     """Chạy API HTTP. Start the HTTP API."""
