@@ -29,53 +29,25 @@ from datetime import date
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from api.accounts import Caller
-from api.deps import CallerDep, ServicesDep, require
+from api.deps import ServicesDep, page_size, require
 from api.problems import ApiProblem
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
 from archive.domain import dossier_code
 from archive.errors import RecordNotFound
 
-
-def _query_names(dependant) -> set[str]:
-    names, stack = set(), [dependant]
-    while stack:
-        d = stack.pop()
-        names |= {p.alias for p in d.query_params}
-        stack.extend(d.dependencies)
-    return names
-
-
-def strict_query(request: Request, caller: CallerDep) -> None:
-    """Refuse query parameters the route does not know (422): a misspelt filter (``fond=``) would
-    otherwise be ignored silently and answer with everything. Runs after authentication."""
-    dependant = getattr(request.scope.get("route"), "dependant", None)
-    if dependant is None:
-        return
-    unknown = sorted(set(request.query_params) - _query_names(dependant))
-    if unknown:
-        shown = ", ".join(repr(u[:40]) for u in unknown[:5])
-        raise ApiProblem(422, f"unknown query parameters: {shown}", f"Tham số truy vấn không hợp lệ: {shown}",
-                         code="invalid_request")
-
-
-def clamp_size(services, size: int) -> int:
-    """The page size, at most ``api.max_page_size`` (answers give the size used)."""
-    return min(size, services.settings.api.max_page_size)
-
-
-router = APIRouter(prefix="/api/v1", tags=["collections"], dependencies=[Depends(strict_query)])
+router = APIRouter(prefix="/api/v1", tags=["collections"])
 
 ReadCaller = Annotated[Caller, Depends(require("read"))]
 DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
-Size = Annotated[int, Query(ge=1, le=1000, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
+Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 
 ERRORS = {400: {"description": "Malformed request body"},
           401: {"description": "A bearer token is required"},
@@ -343,7 +315,7 @@ def _fonds_public(s, caller: Caller, f: Fonds) -> dict:
 @router.get("/fonds", response_model=FondsPage, summary="Danh sách phông — fonds the caller may see",
             responses=ERRORS)
 def list_fonds(services: ServicesDep, caller: ReadCaller, page: Page = 1, size: Size = 20) -> dict:
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     with services.catalogue.session() as s:
         where = visible_fonds(caller)
         total = s.execute(sa.select(sa.func.count()).select_from(Fonds).where(where)).scalar_one()
@@ -396,7 +368,7 @@ def list_dossiers(services: ServicesDep, caller: ReadCaller,
                   q: Annotated[str | None, Query(max_length=200, description="Từ trong tiêu đề hồ sơ")] = None,
                   status: Annotated[Literal["open", "closed", "disposed"] | None, Query()] = None,
                   page: Page = 1, size: Size = 20) -> dict:
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     where = [visible_dossiers(caller)]
     if fonds:
         where.append(Dossier.fonds_id == fonds)
@@ -429,7 +401,7 @@ def get_dossier(dossier_id: Id, services: ServicesDep, caller: ReadCaller) -> di
             summary="Văn bản trong hồ sơ — the records of a dossier the caller may read", responses=ERRORS)
 def dossier_records(dossier_id: Id, services: ServicesDep, caller: ReadCaller, page: Page = 1,
                     size: Size = 20) -> dict:
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     visible_dossier(services, caller, dossier_id, action="dossier.records")
     where = [Record.dossier_id == dossier_id, readable_records(caller)]
     with services.catalogue.session() as s:

@@ -37,15 +37,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts import ROLE_SCOPES, AccountError, Caller
-from api.deps import ServicesDep, readable_record, require
+from api.deps import ServicesDep, page_size, readable_record, require
 from api.problems import ApiProblem
 from api.retention_wiring import retention_services
-from api.routes.collections import clamp_size, strict_query, visible_dossier
+from api.routes.collections import visible_dossier
 from archive.catalogue.models import Dossier
 from archive.catalogue.retention_tables import DisposalBatch, RetentionHold, RetentionSchedule
 from archive.errors import ArchiveError
 
-router = APIRouter(prefix="/api/v1/retention", tags=["retention"], dependencies=[Depends(strict_query)])
+router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
 
 RetentionCaller = Annotated[Caller, Depends(require("retention"))]
 CouncilCaller = Annotated[Caller, Depends(require("council"))]
@@ -54,7 +54,7 @@ Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][
 ItemCode = Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
-Size = Annotated[int, Query(ge=1, le=1000, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
+Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 BUILT_IN = ("vn-sample", "vn-system")
 
 ERRORS = {400: {"description": "Malformed request body"},
@@ -592,21 +592,16 @@ def import_schedule(body: ScheduleIn, services: ServicesDep, caller: RetentionCa
     with _acting(services, caller, "retention.schedule.import", target_type="schedule", target_id=body.code,
                  items=len(body.items)) as info:
         _not_built_in(body.code)
-        codes = [i.item_code for i in body.items]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            raise ApiProblem(409, f"item codes appear twice: {dupes[:10]}",
-                             f"Số mục bị trùng trong bảng thời hạn: {', '.join(dupes[:10])}", code="duplicate")
         sched = sch.schedule_from_json(body.model_dump_json())
         response = _save_schedule(services, caller, sched)
         info["status"] = response.status_code
     return response
 
 
-# The CSV import is left out of the OpenAPI description: its body is a file whose rules (columns,
-# periods, unique item codes) JSON Schema cannot state, so generated "valid" bodies would not be;
-# it is documented in docs/api.md and answers like the JSON import.
-@router.post("/schedules/{code}/csv", status_code=201, response_model=ScheduleSaved, include_in_schema=False)
+@router.post("/schedules/{code}/csv", status_code=201, response_model=ScheduleSaved,
+             summary="Nhập bảng thời hạn (CSV) — import a schedule from CSV (columns of `--export --format csv`)",
+             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
+             responses={**ERRORS, 200: {"model": ScheduleSaved, "description": "Unchanged: no new version"}})
 async def import_schedule_csv(code: Annotated[str, Field(min_length=1, max_length=60,
                                                          pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")],
                               request: Request, services: ServicesDep, caller: RetentionCaller,
@@ -670,7 +665,7 @@ def due(services: ServicesDep, caller: RetentionCaller,
         page: Page = 1, size: Size = 50) -> dict:
     from retention.policy import Action
 
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     retention, _ = _svc(services)
     day = as_of or services.archive.clock.now().date()
     # The service reads in due-date order with a limit: the page is the slice after the earlier pages.
@@ -742,7 +737,7 @@ def place_hold(body: HoldCreate, services: ServicesDep, caller: RetentionCaller)
 def list_holds(services: ServicesDep, caller: RetentionCaller,
                active: Annotated[bool | None, Query(description="true: in force; false: released")] = None,
                page: Page = 1, size: Size = 50) -> dict:
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     where = []
     if active is not None:
         where.append(RetentionHold.released_at.is_(None) if active else RetentionHold.released_at.is_not(None))
@@ -832,7 +827,7 @@ def list_batches(services: ServicesDep, caller: RetentionCaller,
                  page: Page = 1, size: Size = 50) -> dict:
     from retention.disposal import STATES_VI
 
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     where = [DisposalBatch.state == state] if state else []
     with services.catalogue.session() as s:
         total = s.execute(sa.select(sa.func.count()).select_from(DisposalBatch).where(*where)).scalar_one()
@@ -957,7 +952,7 @@ def destroy(batch_id: Id, services: ServicesDep, caller: RetentionCaller, body: 
 def destroyed(services: ServicesDep, caller: RetentionCaller,
               batch_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
               page: Page = 1, size: Size = 50) -> dict:
-    size = clamp_size(services, size)
+    size = page_size(services, size)
     _, disposal = _svc(services)
     rows = disposal.destruction.register(batch_id)
     items = rows[(page - 1) * size: page * size]

@@ -283,8 +283,8 @@ def test_who_may_call_the_retention_routes(api, records):
 def test_holds_schedules_and_errors_map_to_problems(api, records):
     """GIVEN an archivist WHEN they import schedules (JSON and CSV), assign, and place holds with
     bad ids or states THEN new content makes a new version, the same content none, built-in
-    schedules cannot be replaced, repeated item codes are a conflict, invalid periods 422, unknown
-    ids 404 and state conflicts 409 — never 500."""
+    schedules cannot be replaced, repeated item codes and invalid periods are 422, unknown ids 404
+    and state conflicts 409 — never 500."""
     sched = {"code": "so-noi-vu", "title": "Bảng thời hạn của Sở Nội vụ", "items": [
         {"item_code": "1", "description": "Công văn trao đổi", "period": "10"},
         {"item_code": "2", "description": "Hồ sơ nhân sự", "period": "permanent"},
@@ -307,8 +307,8 @@ def test_holds_schedules_and_errors_map_to_problems(api, records):
     _problem(api.get("luutruvien", "/api/v1/retention/schedules/khong-co"), 404)
     _problem(api.post("luutruvien", "/api/v1/retention/schedules", json={**sched, "code": "vn-sample"}), 409)
     dup = _problem(api.post("luutruvien", "/api/v1/retention/schedules",
-                            json={**sched, "items": [sched["items"][0], sched["items"][0]]}), 409)
-    assert dup["code"] == "duplicate" and "trùng" in dup["detail_vi"]
+                            json={**sched, "items": [sched["items"][0], sched["items"][0]]}), 422)
+    assert dup["code"] == "retention_policy" and "trùng" in dup["detail_vi"]
     _problem(api.post("luutruvien", "/api/v1/retention/schedules",
                       json={**sched, "items": [{**sched["items"][0], "period": "1"}]}), 422)  # below 2 years
     _problem(api.client.post("/api/v1/retention/schedules/x/csv", content=b"a,b\n1,2\n",
