@@ -84,9 +84,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 class OaiError(Exception):
     """One OAI-PMH error condition (``code`` from the protocol, section 3.6)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, record_id: str | None = None):
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.record_id = code, message, record_id
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,8 @@ class OaiProvider:
         except OaiError as exc:
             error = etree.SubElement(root, f"{{{OAI_NS}}}error", code=exc.code)
             error.text = clean(exc.message)
-            return OaiResult(self._xml(root), verb, 0, exc.code, getattr(exc, "record_id", None))
+            known = verb or next((v for k, v in arguments if k == "verb" and v in ARGUMENTS), None)  # for the audit
+            return OaiResult(self._xml(root), known, 0, exc.code, exc.record_id)
         root.append(body)
         return OaiResult(self._xml(root), verb, items, None, record_id)
 
@@ -513,10 +514,8 @@ class OaiProvider:
 
 
 def _no_such(identifier: str, record_id: str | None) -> OaiError:
-    err = OaiError("idDoesNotExist", f"no record {clean(identifier)[:120]!r} in this repository — "
-                                     "không có tài liệu với định danh này")
-    err.record_id = record_id
-    return err
+    return OaiError("idDoesNotExist", f"no record {clean(identifier)[:120]!r} in this repository — "
+                                      "không có tài liệu với định danh này", record_id=record_id)
 
 
 def _parse_time(name: str, value: str) -> datetime:

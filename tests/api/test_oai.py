@@ -538,15 +538,19 @@ def test_authentication_and_audit(holdings):
             assert r.status_code == status, r.text
             assert r.headers["content-type"].startswith("application/problem+json") and r.json()["detail_vi"]
     harvest(holdings.oai, "ListIdentifiers", metadataPrefix="oai_dc")
-    holdings.oai(verb="GetRecord", identifier=f"oai:testserver:{next(iter(holdings.hidden))}", metadataPrefix="oai_dc")
+    hidden = next(iter(holdings.hidden))
+    holdings.oai(verb="GetRecord", identifier=f"oai:testserver:{hidden}", metadataPrefix="oai_dc")
+    holdings.oai(verb="ListRecords")
     with holdings.api.services.catalogue.session() as s:
         entries = s.execute(sa.select(AuditEntry).where(AuditEntry.action == "oai").order_by(AuditEntry.id)).scalars().all()
-        rows = [(e.actor, e.client, e.outcome, e.detail) for e in entries]
-    assert [(r[0], r[1]) for r in rows] == [("client:harvester", "harvester")] * 4
-    assert [r[3]["verb"] for r in rows] == ["ListIdentifiers"] * 3 + ["GetRecord"]
-    assert [r[3]["items"] for r in rows] == [3, 3, 1, 0]
+        rows = [(e.actor, e.client, e.outcome, e.detail, e.target_id) for e in entries]
+    assert [(r[0], r[1]) for r in rows] == [("client:harvester", "harvester")] * 5
+    assert [r[3]["verb"] for r in rows] == ["ListIdentifiers"] * 3 + ["GetRecord", "ListRecords"]
+    assert [r[3]["items"] for r in rows] == [3, 3, 1, 0, 0]
+    assert [r[2] for r in rows] == ["success"] * 3 + ["failure"] * 2
     assert rows[0][3]["metadataPrefix"] == "oai_dc" and rows[1][3].get("resumed") is True
-    assert rows[3][2] == "failure" and rows[3][3]["error"] == "idDoesNotExist"
+    assert rows[3][3]["error"] == "idDoesNotExist" and rows[3][4] == hidden  # the probe is visible to auditors
+    assert rows[4][3]["error"] == "badArgument"
 
 
 def test_oai_public_opens_oai_to_harvesters_without_a_token(tmp_path, oai_schema):
