@@ -88,8 +88,12 @@ def _acting(services, caller: Caller, action: str, *, target_type: str | None = 
         code = exc.code
         outcome = ("not_found" if status == 404 or code in ("record_not_found", "not_found") else
                    "denied" if status == 403 or code == "forbidden" else "failure")
-        _audit(services, caller, f"api.{action}", target_type=target_type, target_id=extra.get("target_id", target_id),
+        _audit(services, caller, f"api.{action}", target_type=target_type, target_id=extra.pop("target_id", target_id),
                outcome=outcome, detail={**detail, **extra, "error": code, "message": str(exc)[:500]})
+        raise
+    except Exception as exc:  # an unexpected failure (500): still on record, then logged by the handler
+        _audit(services, caller, f"api.{action}", target_type=target_type, target_id=extra.pop("target_id", target_id),
+               outcome="error", detail={**detail, **extra, "error": type(exc).__name__})
         raise
     _audit(services, caller, f"api.{action}", target_type=target_type, target_id=extra.pop("target_id", target_id),
            detail={**detail, **extra})
