@@ -131,7 +131,9 @@ class Record(Base):
     """Văn bản: one document with the Decree 30 metadata (Phụ lục VI Phần II, mục I and II)."""
 
     __tablename__ = "records"
-    __table_args__ = (sa.Index("ix_records_number_notation_organ", "code_number", "code_notation", "organ_name"),)
+    __table_args__ = (sa.Index("ix_records_number_notation_organ", "code_number", "code_notation", "organ_name"),
+                      # OAI-PMH harvests: public records in (datestamp, id) order, a keyset page at a time
+                      sa.Index("ix_records_access_updated", "access_level", "updated_at", "id"))
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     dossier_id: Mapped[str | None] = mapped_column(sa.ForeignKey("dossiers.id"), index=True)
     fonds_id: Mapped[str | None] = mapped_column(sa.ForeignKey("fonds.id"), index=True)
