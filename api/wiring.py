@@ -190,7 +190,7 @@ def build_ingest(services: Services, *, workers: int | None = None):
     pool = services.extras.get("extraction_pool")
     if pool is None:
         pool = ExtractionPool(PoolConfig(size=workers, timeout=s.extract.timeout_seconds, tika=s.extract.tika,
-                                         tika_url=s.extract.tika_url))
+                                         tika_url=s.extract.tika_url, max_text_chars=s.extract.max_text_chars))
         services.extras["extraction_pool"] = pool
     from api.cli_signatures import ltv_task, timestamper_for, trust_roots_for
     from ingest.signatures.step import ArchiveTimestampStep, SignatureStep

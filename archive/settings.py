@@ -93,6 +93,9 @@ class ExtractSettings(_Section):
     """Files larger than this are refused at preflight (bytes)."""
     timeout_seconds: float = Field(default=120.0, gt=0)
     """Time limit for extracting one file."""
+    max_text_chars: int = Field(default=8_000_000, gt=0)
+    """Extracted text kept per file for the text copy and the index (about 3,000 dense pages); beyond
+    it the text is cut with a warning in the record — the original is always archived whole."""
     allow_state_secrets: bool = False
     """Accept documents marked MẬT / TỐI MẬT / TUYỆT MẬT. Only on a system that is not connected to
     a network (state-secret rules): off by default."""

@@ -30,6 +30,8 @@ class PoolConfig:
     memory_limit: int = 1536 * 1024**2
     tika: str = "embedded"
     tika_url: str | None = None
+    max_text_chars: int = 8_000_000
+    """Text kept per file (indexed, stored as the text component); the original is always whole."""
 
 
 def _rss(pid: int) -> int:
@@ -96,10 +98,15 @@ class ExtractionPool:
             answer = self._wait(worker)
             if not answer["ok"]:
                 raise ExtractionFailed(answer["code"], answer["error"])
-            text = Path(out.name).read_text(encoding="utf-8")
+            warnings = answer["warnings"] or []
+            # read at most max_text_chars: a huge text file must not fill the ingesting process
+            with open(out.name, encoding="utf-8", errors="replace") as f:
+                text = f.read(self.config.max_text_chars)
+                if f.read(1):
+                    warnings.append(f"text truncated to its first {self.config.max_text_chars:,} characters "
+                                    "for the text copy and the index (the original is archived whole)")
             extraction = Extraction(text=text, extractor=answer["extractor"], media_type=answer["media_type"],
-                                    pages=answer["pages"], metadata=answer["metadata"] or {},
-                                    warnings=answer["warnings"] or [])
+                                    pages=answer["pages"], metadata=answer["metadata"] or {}, warnings=warnings)
             self._release(worker)
             worker = None
             return extraction, answer.get("structure")

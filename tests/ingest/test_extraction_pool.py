@@ -99,3 +99,20 @@ def test_html_through_embedded_tika(tmp_path):
         extraction, structure = pool.extract(page, "text/html")
     assert extraction.extractor == "tika-embedded" and structure is None
     assert "Kết luận của Chủ tịch UBND" in extraction.text
+
+
+def test_text_beyond_the_limit_is_cut_with_a_warning(tmp_path):
+    """GIVEN a text file longer than the configured limit WHEN it is extracted THEN the ingest keeps
+    only the first ``max_text_chars`` characters (bounded memory for a huge upload) and says so;
+    under the limit the text is whole and nothing is said."""
+    line = "Điều 1. Quy định về công tác văn thư, lưu trữ của Ủy ban nhân dân tỉnh.\n"
+    path = tmp_path / "dai.txt"
+    path.write_text(line * 2000, encoding="utf-8")
+    with ExtractionPool(PoolConfig(size=1, max_text_chars=10_000)) as pool:
+        cut, _ = pool.extract(path, "text/plain")
+        pool.config = PoolConfig(size=1, max_text_chars=len(line) * 2000 + 100)
+        whole, _ = pool.extract(path, "text/plain")
+    assert len(cut.text) == 10_000 and cut.text.lstrip().startswith("Điều 1. Quy định về công tác văn thư")
+    assert any("truncated" in w and "10,000" in w for w in cut.warnings), cut.warnings
+    assert whole.text.count("Điều 1.") == 2000
+    assert not any("truncated" in w for w in whole.warnings)
