@@ -34,7 +34,6 @@ back years later, after the signer's certificate has expired (``luutru verify``)
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,16 +72,32 @@ def validate_pdf(path: Path | str, trust_roots: Sequence[x509.Certificate], *, a
     """
     at = at or datetime.now(UTC)
     try:
-        data = Path(path).read_bytes()
+        stream = open(path, "rb")
     except OSError as exc:
         return [_failed("(file)", f"read: {exc}", at)]
-    if b"/ByteRange" not in data:
-        return []  # no signature dictionary anywhere: nothing to do, and no parse cost
-    try:
-        return asyncio.run(_validate_bytes(data, list(trust_roots), allow_online, at, password))
-    except Exception as exc:  # the PDF could not even be opened by pyHanko
-        log.warning("signature validation of %s failed: %s", path, exc, exc_info=True)
-        return [_failed("(document)", f"{type(exc).__name__}: {exc}", at)]
+    with stream:
+        try:
+            signed = _contains(stream, b"/ByteRange")
+        except OSError as exc:
+            return [_failed("(file)", f"read: {exc}", at)]
+        if not signed:
+            return []  # no signature dictionary anywhere: nothing to do, and no parse cost
+        try:
+            stream.seek(0)
+            return asyncio.run(_validate_stream(stream, list(trust_roots), allow_online, at, password))
+        except Exception as exc:  # the PDF could not even be opened by pyHanko
+            log.warning("signature validation of %s failed: %s", path, exc, exc_info=True)
+            return [_failed("(document)", f"{type(exc).__name__}: {exc}", at)]
+
+
+def _contains(stream, needle: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether the file holds ``needle``, read a chunk at a time (a 1 GiB PDF is never in memory)."""
+    tail = b""
+    while block := stream.read(chunk):
+        if needle in tail + block[:len(needle)] or needle in block:
+            return True
+        tail = block[-(len(needle) - 1):]
+    return False
 
 
 def _failed(field: str, detail: str, at: datetime) -> SignatureReport:
@@ -91,13 +106,13 @@ def _failed(field: str, detail: str, at: datetime) -> SignatureReport:
     return r
 
 
-async def _validate_bytes(data: bytes, roots: list, allow_online: bool, at: datetime,
-                          password) -> list[SignatureReport]:
+async def _validate_stream(stream, roots: list, allow_online: bool, at: datetime,
+                           password) -> list[SignatureReport]:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields
     from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    reader = PdfFileReader(stream, strict=False)
     if reader.encrypted:
         opened = False
         for pw in ([password] if password else []) + [b""]:

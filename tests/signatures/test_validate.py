@@ -310,3 +310,40 @@ def test_one_bad_signature_does_not_hide_the_others(tmp_path, pki, plain_pdf, tr
     reports = run(tmp_path, broken, trust_roots)
     assert [(r.field, r.status, r.reason) for r in reports] == [
         ("NguoiKy", Status.VALID, None), ("CoQuan", Status.INDETERMINATE, "validation_error")]
+
+
+def test_a_large_signed_pdf_is_validated_without_reading_it_into_memory(tmp_path, pki, trust_roots):
+    """GIVEN a 200 MB PDF (a scanned annex) signed by a trusted person WHEN it is validated in a
+    fresh process THEN the signature is VALID (its digest covers all 200 MB) and the process's peak
+    memory grew by far less than the file's size: pyHanko reads the file as a stream."""
+    import os
+    import subprocess
+    import sys
+
+    from pypdf import PdfWriter
+    from pypdf.generic import StreamObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    annex = StreamObject()
+    annex._data = os.urandom(1 << 20) * 200
+    writer._add_object(annex)
+    buf = io.BytesIO()
+    writer.write(buf)
+    del annex, writer
+    path = tmp_path / "phu-luc-ban-do.pdf"
+    path.write_bytes(pki.sign(buf.getvalue(), pki.person, timestamp=False))
+    del buf
+    # VmHWM (not ru_maxrss, which keeps the forking pytest process's peak across exec)
+    probe = ("import re, sys\n"
+             "hwm = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+             "from ingest.signatures import validate_pdf, load_trust_roots\n"
+             "roots = load_trust_roots(sys.argv[2])\n"
+             "before = hwm()\n"
+             "reports = validate_pdf(sys.argv[1], roots)\n"
+             "print(reports[0].status.value, reports[0].intact, (hwm() - before) // 1024)\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(path), str(pki.trust_dir)], capture_output=True,
+                         text=True, timeout=300, check=True).stdout.split()
+    assert path.stat().st_size > 200 * 2**20
+    assert out[:2] == ["VALID", "True"], out
+    assert int(out[2]) < 50, f"validation grew the process by {out[2]} MB"
