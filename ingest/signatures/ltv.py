@@ -12,7 +12,6 @@ original's signatures at their signing time, and the chain of archive timestamps
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -26,44 +25,56 @@ from ingest.signatures.validate import _cms_revinfo, _dss_evidence, _token_certs
 AGENT = "software:luutru ltv"
 
 
-def _read_original(archive: ArchiveService, record_id: str, actor: str) -> tuple[dict, bytes]:
+def _copy_original(archive: ArchiveService, record_id: str, actor: str, path: Path) -> dict:
+    """The original, digest checked, copied to ``path`` a chunk at a time (a 1 GB PDF is never in memory)."""
     info, reader = archive.open_component(record_id, actor=actor, verify=True)
-    with reader:
-        return info, reader.read()
+    with reader, open(path, "wb") as out:
+        for chunk in reader:
+            out.write(chunk)
+    return info
 
 
 def make_ltv_copy(archive: ArchiveService, record_id: str, *, pdf_timestamper, actor: str = AGENT) -> str | None:
-    """Build and store the B-LTA copy; returns the new component id (None if the PDF has no signature)."""
+    """Build and store the B-LTA copy; returns the new component id (None if the PDF has no signature).
+
+    Works on files in a temporary folder (original → with DSS → timestamped), which pyHanko reads
+    and writes as streams: memory does not grow with the size of the PDF."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-    info, data = _read_original(archive, record_id, actor)
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    sigs = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
-    if not sigs:
-        return None
-    evidence = _dss_evidence(reader)
-    w = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    for emb in sigs:
-        crls, ocsps = _cms_revinfo(emb.signer_info)
-        token = _tst(emb.signer_info)
-        certs = [emb.signer_cert, *emb.other_embedded_certs, *evidence.certs]
-        if token is not None:
-            certs += _token_certs(token)
-        DocumentSecurityStore.supply_dss_in_writer(w, emb.pkcs7_content, certs=certs,
-                                                   crls=list(crls) + evidence.crls, ocsps=list(ocsps) + evidence.ocsps)
-    buf = io.BytesIO()
-    w.write(buf)
-    w2 = IncrementalPdfFileWriter(io.BytesIO(buf.getvalue()), strict=False)
-    out = signers.PdfTimeStamper(pdf_timestamper).timestamp_pdf(w2, "sha256", validation_context=None,
-                                                                validation_paths=[])
-    return archive.add_component(
-        record_id, NewComponent(io.BytesIO(out.getvalue()), "ltv_copy", "application/pdf", "ltv-copy.pdf"),
-        actor=actor, derived_from=info["id"], reindex=False,
-        event=NewEvent("migration", agent=AGENT, detail="PAdES B-LTA copy: DSS with the embedded validation "
-                       "data and an archive document timestamp; the original is unchanged"))
+    with tempfile.TemporaryDirectory(prefix="luutru-ltv-") as tmp:
+        original, with_dss, ltv = Path(tmp) / "original.pdf", Path(tmp) / "dss.pdf", Path(tmp) / "ltv.pdf"
+        info = _copy_original(archive, record_id, actor, original)
+        with open(original, "rb") as src:
+            reader = PdfFileReader(src, strict=False)
+            sigs = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+            if not sigs:
+                return None
+            evidence = _dss_evidence(reader)
+            w = IncrementalPdfFileWriter(src, strict=False)
+            for emb in sigs:
+                crls, ocsps = _cms_revinfo(emb.signer_info)
+                token = _tst(emb.signer_info)
+                certs = [emb.signer_cert, *emb.other_embedded_certs, *evidence.certs]
+                if token is not None:
+                    certs += _token_certs(token)
+                DocumentSecurityStore.supply_dss_in_writer(w, emb.pkcs7_content, certs=certs,
+                                                           crls=list(crls) + evidence.crls,
+                                                           ocsps=list(ocsps) + evidence.ocsps)
+            with open(with_dss, "wb") as out:
+                w.write(out)
+        with open(with_dss, "rb") as src, open(ltv, "w+b") as out:
+            w2 = IncrementalPdfFileWriter(src, strict=False)
+            signers.PdfTimeStamper(pdf_timestamper).timestamp_pdf(w2, "sha256", validation_context=None,
+                                                                  validation_paths=[], output=out)
+            out.seek(0)
+            return archive.add_component(
+                record_id, NewComponent(out, "ltv_copy", "application/pdf", "ltv-copy.pdf"),
+                actor=actor, derived_from=info["id"], reindex=False,
+                event=NewEvent("migration", agent=AGENT, detail="PAdES B-LTA copy: DSS with the embedded "
+                               "validation data and an archive document timestamp; the original is unchanged"))
 
 
 def verify_record(archive: ArchiveService, record_id: str, *, trust_roots: Sequence, tsa_roots: Sequence,
@@ -72,12 +83,11 @@ def verify_record(archive: ArchiveService, record_id: str, *, trust_roots: Seque
     signature verdicts equal those stored at ingest."""
     at = at or datetime.now(UTC)
     record = archive.get_record(record_id, actor=actor)
-    info, data = _read_original(archive, record_id, actor)
     reports = []
-    if info["media_type"] == "application/pdf":
-        with tempfile.TemporaryDirectory(prefix="luutru-verify-") as tmp:
-            path = Path(tmp) / "original.pdf"
-            path.write_bytes(data)
+    with tempfile.TemporaryDirectory(prefix="luutru-verify-") as tmp:
+        path = Path(tmp) / "original"
+        info = _copy_original(archive, record_id, actor, path)
+        if info["media_type"] == "application/pdf":
             reports = validate_pdf(path, trust_roots, allow_online=False, at=at)
     original, chain = load_chain(archive, record_id)
     chain_report = verify_chain([t for _, t in chain], original, trust_roots=list(tsa_roots) + list(trust_roots),

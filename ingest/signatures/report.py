@@ -118,6 +118,10 @@ class SignatureReport:
     findings: list[str] = field(default_factory=list)
     validated_at: str | None = None
 
+    def __post_init__(self) -> None:
+        # pyHanko names fields with its own str subclass, which keeps a reference to the open PDF
+        self.field = str.__str__(self.field)
+
     def set(self, status: Status, reason: str | None, detail: str | None = None) -> None:
         self.status, self.reason = status, reason
         if detail:
