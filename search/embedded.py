@@ -366,20 +366,24 @@ class EmbeddedSearchBackend:
             key = int(after[0])
             extra.append(Range("date_key", None, key) if sort == "date_desc" else Range("date_key", key, None))
         aggs = self._aggregations(query)
-        counted_apart = bool(extra or aggs)
+        counted_apart = bool(extra)
         if counted_apart:
-            # the total (and facets, histogram) come from an unscored aggregation of the query
-            # without the cursor, on a second thread while the scored pass collects the page
+            # past the first page the total is the query's without the cursor: counted by the
+            # aggregation pass (a value count), not by the scored pass, which has the cursor
             aggs["_total"] = {"value_count": {"field": "tiebreak"}}
+        if aggs:
+            # facets and histogram: an unscored aggregation of the query on a second thread while
+            # the scored pass collects the page (and counts the matches, at no extra cost)
             pending = self._background(searcher.aggregate, base, aggs)
         q = self._query(compiled, extra) if extra else base
         page, next_after, total = self._collect(searcher, q, sort, after, query.size, count=not counted_apart)
         hits = self._hits(searcher, page, compiled, query)
         facets: dict[str, list[FacetValue]] = {}
         histogram: list[FacetValue] = []
-        if counted_apart:
+        if aggs:
             result = pending.result()
-            total = int(result.get("_total", {}).get("value") or 0)
+            if counted_apart:
+                total = int(result.get("_total", {}).get("value") or 0)
             facets = self._facets(result, query.facets)
             histogram = self._histogram(result, query.histogram) if query.histogram else []
         return SearchPage(total=total, hits=hits, facets=facets, histogram=histogram, next_after=next_after)
