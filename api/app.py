@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     """The API for these settings. ``services`` lets a caller (tests, ``luutru serve``) hand over
     services it already built; otherwise the lifespan builds them and closes them at shutdown."""
     from api import problems
-    from api.deps import RateLimiter
+    from api.deps import RateLimiter, reject_unknown_query
     from api.routes import ROUTERS
     from api.wiring import build_services, get_settings
 
@@ -216,7 +216,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
                 app.state.services.close()
 
     app = FastAPI(
-        title="Lưu Trữ API", version="1.0.0", lifespan=lifespan,
+        title="Lưu Trữ API", version="1.0.0", lifespan=lifespan, dependencies=[Depends(reject_unknown_query)],
         description=("API lưu trữ và tra cứu tài liệu điện tử — electronic archive and search for Vietnamese "
                      "government agencies. Xác thực: `Authorization: Bearer <mã>` — phiên đăng nhập của người "
                      "dùng (`POST /api/v1/auth/login`) hoặc mã truy cập của hệ thống kết nối (`luutru clients add`). "

@@ -130,3 +130,32 @@ def page_size(services: Services, size: int) -> int:
     if size > limit:
         raise ApiProblem(422, f"size may be at most {limit}", f"Mỗi trang tối đa {limit} kết quả", code="invalid_request")
     return size
+
+
+def _query_names(dependant) -> frozenset[str]:
+    names = {f.alias for f in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+OWN_QUERY_PATHS = ("/oai",)
+"""Routes that read their query themselves (OAI-PMH answers an unknown argument with badArgument)."""
+
+
+def reject_unknown_query(request: Request) -> None:
+    """An app-wide dependency: a query parameter the route does not declare is refused with 422,
+    so a misspelt filter (``?typ=…``) never silently returns everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or request.url.path in OWN_QUERY_PATHS:
+        return
+    allowed = getattr(route, "luutru_query_names", None)
+    if allowed is None:
+        allowed = route.luutru_query_names = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        names = ", ".join(unknown[:5])
+        known = ", ".join(sorted(allowed)) or "-"
+        raise ApiProblem(422, f"unknown query parameter(s): {names} (accepted: {known})",
+                         f"Tham số không hợp lệ: {names} (các tham số được dùng: {known})", code="invalid_request")

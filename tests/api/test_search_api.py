@@ -166,6 +166,8 @@ def test_limits_scopes_and_audit(api, project_docs):
     assert bad.status_code == 422 and bad.json()["detail_vi"]
     assert api.get("canbo", "/api/v1/search", params={"search_after": "%%%"}).status_code == 422
     assert api.post("canbo", "/api/v1/search", json={"q": "x", "unknown": 1}).status_code == 422
+    misspelt = api.get("canbo", "/api/v1/search", params={"q": "dự án", "typ": "Công văn"})  # not a filter
+    assert misspelt.status_code == 422 and "typ" in misspelt.json()["detail_vi"]
     assert api.get("harvester", "/api/v1/search", params={"q": "x"}).status_code == 403
     assert api.get(None, "/api/v1/search", params={"q": "x"}).status_code == 401
     _search(api, "cong-dvc", q="Hoa Sen", facets="type")
