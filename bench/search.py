@@ -1,4 +1,4 @@
-"""Search benchmark: ``python bench/search.py [--count 100000] [--path DIR] [--reuse]``.
+"""Search benchmark: ``python bench/search.py [--count 100000] [--path DIR] [--reuse] [--only CLASS]``.
 
 Indexes N synthetic administrative documents (2–5 KB) into the embedded backend (batches of 5,000,
 one commit each) and prints indexing docs/s, the time the merges still take after the last
@@ -74,11 +74,15 @@ def main() -> None:
     ap.add_argument("--path", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--reuse", action="store_true", help="query the index already in --path")
+    ap.add_argument("--only", action="append", default=None, metavar="CLASS",
+                    help="run only this query class (repeatable): term, multi-term, phrase, "
+                         "filtered+faceted+highlighted, mix")
     args = ap.parse_args()
     path = args.path or Path(tempfile.mkdtemp(prefix="luutru-bench-"))
     backend = EmbeddedSearchBackend(path / "index", writer_heap=512_000_000)
     if not args.reuse:
-        started, batch, n = time.perf_counter(), [], 0
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}; {} CPUs".format(*os.getloadavg(), os.cpu_count()))
+        started, cpu, batch, n = time.perf_counter(), time.process_time(), [], 0
         for doc in synthetic(args.count):
             batch.append(doc)
             if len(batch) == 5000:
@@ -87,8 +91,9 @@ def main() -> None:
                 batch.clear()
         backend.index(batch)
         n += len(batch)
-        elapsed = time.perf_counter() - started
-        print(f"indexed {n} documents in {elapsed:.1f} s: {n / elapsed:.0f} docs/s")
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(f"indexed {n} documents in {elapsed:.1f} s: {n / elapsed:.0f} docs/s;"
+              f" CPU {cpu:.1f} s (all threads): {n / cpu:.0f} docs per CPU-second")
         started = time.perf_counter()
         backend.close()  # waits for the merges still running
         print(f"merges after the last commit: {time.perf_counter() - started:.1f} s")
@@ -103,6 +108,9 @@ def main() -> None:
           f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
+    if args.only:
+        classes = {name: qs for name, qs in classes.items() if name in args.only or (name == "officials' mix"
+                                                                                      and "mix" in args.only)}
     for name, queries in classes.items():
         svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
