@@ -197,7 +197,8 @@ class RecordIndexer:
         return report
 
     def check(self, limit: int = 10_000) -> CheckReport:
-        """Compare catalogue ids with index ids (merge-join of two sorted streams; flat memory).
+        """Compare catalogue ids with index ids (merge-join of two sorted streams: the catalogue's is
+        streamed; the embedded index holds its ids in memory, ~100 bytes each — ``iter_ids``).
         At most ``limit`` ids of each kind are listed; the counts are always complete."""
         report = CheckReport()
         cat, idx = self._catalogue_ids(), self.backend.iter_ids()
