@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI
 
 from api.problems import MEDIA_TYPE, TITLES, VI
@@ -209,11 +210,19 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
         if own and settings.repair.on_start:
             app.state.services.archive.repair(actor="software:luutru api start")
         _remove_stale_uploads(settings)
-        try:
-            yield
-        finally:
-            if own:
-                app.state.services.close()
+        async with anyio.create_task_group() as background:
+            interval = settings.tasks.inline_interval_seconds
+            if settings.tasks.backend == "inline" and interval > 0:
+                from api.scheduler import Scheduler, embedded_jobs
+
+                app.state.scheduler = Scheduler(embedded_jobs(app.state.services, interval), interval)
+                background.start_soon(app.state.scheduler.run)
+            try:
+                yield
+            finally:
+                background.cancel_scope.cancel()
+                if own:
+                    app.state.services.close()
 
     app = FastAPI(
         title="Lưu Trữ API", version="1.0.0", lifespan=lifespan, dependencies=[Depends(reject_unknown_query)],

@@ -335,6 +335,21 @@ class WebhookService:
             d.next_attempt_at = now + timedelta(seconds=wait)
             return Attempt("pending", status, wait)
 
+    def requeue_overdue(self, *, grace_seconds: float = 900.0, limit: int = 1000) -> list[str]:
+        """Queue ``deliver_webhook`` again for pending deliveries overdue by more than ``grace_seconds``
+        — their task was lost (a broker restarted without persistence, a purged queue). Celery beat
+        runs it every ten minutes; a delivery sent twice is deduplicated by the receiver on
+        ``X-Luutru-Delivery``."""
+        cutoff = self.clock.now() - timedelta(seconds=grace_seconds)
+        with self.catalogue.session() as s:
+            ids = list(s.execute(sa.select(WebhookDelivery.id).where(
+                WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at < cutoff)
+                .order_by(WebhookDelivery.next_attempt_at).limit(limit)).scalars())
+            outbox = self.archive.add_tasks(s, [(TASK, {"delivery_id": d}) for d in ids]) if ids else []
+        if outbox:
+            self.archive.run_post_commit(outbox)
+        return ids
+
     def run_inline(self, delivery_id: str) -> None:
         """The ``deliver_webhook`` task of the embedded default (deferred inline dispatcher): attempt
         when due, and put a delivery still pending back in the outbox for a later pass."""

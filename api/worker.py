@@ -47,6 +47,7 @@ def create_celery(settings: Settings) -> Celery:
             "retention-sweep-daily": {"task": "luutru.retention_sweep", "schedule": 86400.0},
             "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": 86400.0},
             "anchor-audit-hourly": {"task": "luutru.anchor_audit", "schedule": 3600.0},
+            "requeue-webhooks": {"task": "luutru.requeue_webhooks", "schedule": 600.0},
         },
     )
 
@@ -102,6 +103,11 @@ def create_celery(settings: Settings) -> Celery:
         if result.state == "pending":
             raise self.retry(countdown=result.retry_in)
         return result.state
+
+    @app.task(name="luutru.requeue_webhooks")
+    def requeue_webhooks() -> int:
+        """Thin: queue again the webhook deliveries whose task was lost (overdue pending ones)."""
+        return len(_get_services().extras["webhooks"].requeue_overdue())
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:

@@ -110,6 +110,10 @@ class TasksSettings(_Section):
     """Celery result backend (optional), e.g. ``redis://redis:6379/1``."""
     queue: str = "luutru"
     """Celery queue the archive's tasks go to (lets several archives share one Redis)."""
+    inline_interval_seconds: float = Field(default=60.0, ge=0)
+    """Embedded default (``backend=inline``): how often ``luutru serve`` runs deferred background
+    work (webhook retries, LTV copies); it also anchors the audit log hourly and runs the retention
+    sweep and timestamp renewal daily, as Celery beat does in scale-out. 0: off (use cron)."""
 
 
 class ApiSettings(_Section):

@@ -57,6 +57,7 @@ class ApiEnv:
 
 
 def make_env(data_dir: Path, **env) -> tuple[ApiEnv, object]:
-    settings = load_settings({"LUUTRU_DATA_DIR": str(data_dir), **env})
+    # the API's periodic loop off unless a test asks for it: background passes would race assertions
+    settings = load_settings({"LUUTRU_DATA_DIR": str(data_dir), "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0", **env})
     services = build_services(settings)
     return services, create_app(settings, services=services)

@@ -9,6 +9,7 @@ import hmac
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -258,3 +259,68 @@ def test_disposal_approved_reaches_only_retention_clients(api, receiver):
     assert [r["path"].split("=")[1] for r in receiver.requests] == ["qlhs"]
     assert receiver.events()[0]["data"] == {"batch_id": "dot-huy-1", "decision_record_id": "qd-01",
                                             "approved_by": "user:quantri"}
+
+
+def test_the_embedded_api_retries_without_any_other_activity(tmp_path, sample_pdfs):
+    """GIVEN the embedded default with its periodic loop (every 0.2 s here, a minute by default) and
+    a receiver that fails once WHEN a record is deposited and nothing else happens THEN the API
+    retries by itself and the delivery ends delivered."""
+    from apienv import make_env
+    from fastapi.testclient import TestClient
+
+    receiver = Receiver(statuses=(500, 200))
+    services, app = make_env(tmp_path / "data", LUUTRU_TASKS__INLINE_INTERVAL_SECONDS="0.2")
+    try:
+        token = services.accounts.create_client("qlvb", scopes=["deposit", "read"], access_levels=["public"],
+                                                actor="test")["token"]
+        services.extras["webhooks"].backoff_seconds = 0.0
+        auth = {"Authorization": f"Bearer {token}"}
+        with TestClient(app) as client:
+            r = client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["record.ingested"]},
+                            headers=auth)
+            assert r.status_code == 201, r.text
+            sub = r.json()
+            r = client.post("/api/v1/records", files={"file": ("cv.pdf", sample_pdfs[0][1], "application/pdf")},
+                            data={"access_level": "public"}, headers=auth)
+            assert r.status_code == 201, r.text
+            deadline = time.time() + 20
+            while len(receiver.requests) < 2 and time.time() < deadline:
+                time.sleep(0.1)
+            assert len(receiver.requests) == 2, "the periodic loop retried the delivery"
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                delivery = client.get(f"/api/v1/webhooks/{sub['id']}/deliveries", headers=auth).json()[0]
+                if delivery["state"] == "delivered":
+                    break
+                time.sleep(0.1)
+            assert (delivery["state"], delivery["attempts"]) == ("delivered", 2)
+            assert app.state.scheduler.runs["pending_tasks"] >= 1
+    finally:
+        receiver.close()
+        services.close()
+
+
+def test_a_delivery_whose_task_was_lost_is_requeued(api, receiver, sample_pdfs):
+    """GIVEN a pending delivery whose queued task is gone (a broker restarted without persistence:
+    here its outbox entry is removed) and overdue by more than the grace period WHEN the beat's
+    requeue job runs THEN it is queued and delivered once; a delivery not yet overdue is left."""
+    from archive.catalogue.models import OutboxEntry
+
+    fast_retries(api, attempts=5)
+    receiver.statuses = [500, 200]
+    sub = subscribe(api, "qlvb", receiver.url)
+    api.deposit(sample_pdfs[1][1], access_level="internal")
+    assert len(receiver.requests) == 1
+    service = api.services.extras["webhooks"]
+    with api.services.catalogue.session() as s:
+        s.execute(sa.delete(OutboxEntry).where(OutboxEntry.kind == "task"))  # the retry's task is lost
+    assert api.services.archive.run_pending_tasks() == (0, 0) and len(receiver.requests) == 1
+    assert service.requeue_overdue(grace_seconds=3600) == []  # not overdue by an hour yet
+    with api.services.catalogue.session() as s:
+        d = s.execute(sa.select(WebhookDelivery)).scalar_one()
+        d.next_attempt_at = service.clock.now() - timedelta(hours=2)
+    assert len(service.requeue_overdue(grace_seconds=3600)) == 1
+    api.services.archive.run_pending_tasks()
+    assert len(receiver.requests) == 2
+    delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+    assert delivery["state"] == "delivered"
