@@ -3,6 +3,7 @@ test environment gets and a small client wrapper."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,3 +62,18 @@ def make_env(data_dir: Path, **env) -> tuple[ApiEnv, object]:
     settings = load_settings({"LUUTRU_DATA_DIR": str(data_dir), "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0", **env})
     services = build_services(settings)
     return services, create_app(settings, services=services)
+
+
+def generated_pdfs(seed: int, count: int) -> list[tuple[object, bytes]]:
+    """``count`` distinct, deterministic administrative documents (spec, PDF bytes) from the corpus
+    generator, without state-secret marks (refused at ingest: not what the API tests need)."""
+    from ingest.corpus.generator import generate_pdf, random_doc_spec
+
+    rng = random.Random(seed)
+    out = []
+    while len(out) < count:
+        spec = random_doc_spec(rng, pages=1)
+        if not spec.security:
+            out.append((spec, generate_pdf(spec)))
+    return out
+

@@ -4,26 +4,15 @@ access level. Tokens come from the real login and the real client creation."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
-from apienv import CLIENTS, LEVELS, PASSWORD, PEOPLE, ApiEnv, make_env
+from apienv import CLIENTS, LEVELS, PASSWORD, PEOPLE, ApiEnv, generated_pdfs, make_env
 from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="session")
 def sample_pdfs() -> list[tuple[object, bytes]]:
     """Six generated administrative documents (spec, PDF bytes): distinct, deterministic."""
-    from ingest.corpus.generator import generate_pdf, random_doc_spec
-
-    rng = random.Random(2026)
-    out = []
-    while len(out) < 6:
-        spec = random_doc_spec(rng, pages=1)
-        if spec.security:  # state-secret marks are refused at ingest: not what these tests need
-            continue
-        out.append((spec, generate_pdf(spec)))
-    return out
+    return generated_pdfs(2026, 6)
 
 
 @pytest.fixture

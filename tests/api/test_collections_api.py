@@ -4,11 +4,9 @@ invisible dossier or fonds answered exactly like a missing one — and creating 
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import sqlalchemy as sa
-from apienv import PASSWORD
+from apienv import PASSWORD, generated_pdfs
 
 from archive.catalogue.models import AuditEntry
 
@@ -17,15 +15,7 @@ ORGAN, OTHER_ORGAN = "000.00.00.H26", "000.00.00.H40"
 
 @pytest.fixture(scope="module")
 def pdfs() -> list[bytes]:
-    from ingest.corpus.generator import generate_pdf, random_doc_spec
-
-    rng = random.Random(4410)
-    out = []
-    while len(out) < 5:
-        spec = random_doc_spec(rng, pages=1)
-        if not spec.security:
-            out.append(generate_pdf(spec))
-    return out
+    return [pdf for _spec, pdf in generated_pdfs(4410, 5)]
 
 
 def _ok(r, status=200):

@@ -9,12 +9,11 @@ and the signed minutes. Around it: who may call what, and the audit entries of t
 
 from __future__ import annotations
 
-import random
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from apienv import CLIENTS, PASSWORD, PEOPLE, ApiEnv, make_env
+from apienv import CLIENTS, PASSWORD, PEOPLE, ApiEnv, generated_pdfs, make_env
 from fastapi.testclient import TestClient
 
 from archive.catalogue.models import AuditEntry
@@ -27,15 +26,7 @@ COUNCIL = ["hoidong1", "hoidong2", "hoidong3"]
 def flow_pdfs() -> list[bytes]:
     """Five distinct generated documents: two for the dossier, the Tờ trình, the Biên bản họp Hội
     đồng and the Quyết định hủy."""
-    from ingest.corpus.generator import generate_pdf, random_doc_spec
-
-    rng = random.Random(3010)
-    out = []
-    while len(out) < 5:
-        spec = random_doc_spec(rng, pages=1)
-        if not spec.security:
-            out.append(generate_pdf(spec))
-    return out
+    return [pdf for _spec, pdf in generated_pdfs(3010, 5)]
 
 
 def _env(client: TestClient, services) -> ApiEnv:
