@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 ACTOR = "software:luutru serve"
 
+PERIODS = {"anchor_audit": 3600.0, "retention_sweep": 86400.0, "renew_timestamps": 86400.0}
+"""Seconds between runs of the periodic jobs, for Celery beat (``api/worker.py``) and for the
+embedded loop alike."""
+
 
 @dataclass
 class Job:
@@ -36,23 +40,21 @@ class Job:
     due: float = field(default=0.0)
 
 
+def retention_sweep(services, *, actor: str) -> dict:
+    """Move due dossiers to the review list ("Xem xét hủy") and send transfer reminders."""
+    from api.retention_wiring import retention_services
+
+    return retention_services(services)[0].sweep(actor=actor).as_dict()
+
+
 def embedded_jobs(services, interval: float) -> list[Job]:
     """The beat schedule of ``api/worker.py``, for the API process of the embedded default."""
-
-    def sweep():
-        from api.retention_wiring import retention_services
-
-        return retention_services(services)[0].sweep(actor=ACTOR).as_dict()
-
-    def renew():
-        from api.cli_signatures import renew_all
-
-        return renew_all(services, actor=ACTOR)
+    from api.cli_signatures import renew_all
 
     return [Job("pending_tasks", interval, services.archive.run_pending_tasks),
-            Job("anchor_audit", 3600.0, services.archive.anchor_audit),
-            Job("retention_sweep", 86400.0, sweep),
-            Job("renew_timestamps", 86400.0, renew)]
+            Job("anchor_audit", PERIODS["anchor_audit"], services.archive.anchor_audit),
+            Job("retention_sweep", PERIODS["retention_sweep"], lambda: retention_sweep(services, actor=ACTOR)),
+            Job("renew_timestamps", PERIODS["renew_timestamps"], lambda: renew_all(services, actor=ACTOR))]
 
 
 class Scheduler:

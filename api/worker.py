@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 
+from api.scheduler import PERIODS
 from archive.settings import Settings
 
 _services = None
@@ -44,9 +45,9 @@ def create_celery(settings: Settings) -> Celery:
         timezone="Asia/Ho_Chi_Minh", enable_utc=True,
         beat_schedule={
             "repair-archive-hourly": {"task": "luutru.repair_archive", "schedule": 3600.0},
-            "retention-sweep-daily": {"task": "luutru.retention_sweep", "schedule": 86400.0},
-            "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": 86400.0},
-            "anchor-audit-hourly": {"task": "luutru.anchor_audit", "schedule": 3600.0},
+            "retention-sweep-daily": {"task": "luutru.retention_sweep", "schedule": PERIODS["retention_sweep"]},
+            "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": PERIODS["renew_timestamps"]},
+            "anchor-audit-hourly": {"task": "luutru.anchor_audit", "schedule": PERIODS["anchor_audit"]},
             "requeue-webhooks": {"task": "luutru.requeue_webhooks", "schedule": 600.0},
         },
     )
@@ -84,10 +85,9 @@ def create_celery(settings: Settings) -> Celery:
     @app.task(name="luutru.retention_sweep")
     def retention_sweep() -> dict:
         """Move due dossiers to the review list ("Xem xét hủy") and send transfer reminders."""
-        from retention.service import RetentionService
+        from api.scheduler import retention_sweep as sweep
 
-        services = _get_services()
-        return RetentionService(services.catalogue).sweep(actor="software:luutru beat").as_dict()
+        return sweep(_get_services(), actor="software:luutru beat")
 
     @app.task(name="luutru.anchor_audit")
     def anchor_audit() -> dict | None:
