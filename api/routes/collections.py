@@ -103,31 +103,28 @@ def _audit(services, caller: Caller, action: str, *, target_type: str | None = N
                                   outcome=outcome, detail={k: v for k, v in detail.items() if v is not None} or None)
 
 
-def _not_found(services, caller: Caller, kind: str, ident: str, action: str, exists: bool):
-    _audit(services, caller, action, target_type=kind, target_id=ident, outcome="denied" if exists else "not_found")
-    name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
-    return RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
+def _visible(services, caller: Caller, model, visible, kind: str, ident: str, action: str):
+    """The row if the caller may see it; otherwise 404 (audited: denied or not found), exactly as
+    for a missing one."""
+    with services.catalogue.session() as s:
+        row = s.execute(sa.select(model).where(model.id == ident, visible)).scalar()
+        if row is None:
+            exists = s.get(model, ident) is not None
+            _audit(services, caller, action, target_type=kind, target_id=ident,
+                   outcome="denied" if exists else "not_found")
+            name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
+            raise RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
+        s.expunge(row)
+        return row
 
 
 def visible_dossier(services, caller: Caller, dossier_id: str, *, action: str) -> Dossier:
     """The dossier if the caller may see it; otherwise 404 (audited), as for a missing one."""
-    with services.catalogue.session() as s:
-        d = s.execute(sa.select(Dossier).where(Dossier.id == dossier_id, visible_dossiers(caller))).scalar()
-        if d is None:
-            exists = s.get(Dossier, dossier_id) is not None
-            raise _not_found(services, caller, "dossier", dossier_id, action, exists)
-        s.expunge(d)
-        return d
+    return _visible(services, caller, Dossier, visible_dossiers(caller), "dossier", dossier_id, action)
 
 
 def visible_fonds_row(services, caller: Caller, fonds_id: str, *, action: str) -> Fonds:
-    with services.catalogue.session() as s:
-        f = s.execute(sa.select(Fonds).where(Fonds.id == fonds_id, visible_fonds(caller))).scalar()
-        if f is None:
-            exists = s.get(Fonds, fonds_id) is not None
-            raise _not_found(services, caller, "fonds", fonds_id, action, exists)
-        s.expunge(f)
-        return f
+    return _visible(services, caller, Fonds, visible_fonds(caller), "fonds", fonds_id, action)
 
 
 # models ----------------------------------------------------------------------------------------
