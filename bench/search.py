@@ -6,8 +6,10 @@ commit, index size, and p50/p95/p99 latency of top-20 queries: term, multi-term,
 filtered+faceted+highlighted, and *officials' mix* (2–4 words, optional filters, highlights and
 facets, cycling through ``MIX``) — through the service layer (``EmbeddedSearchBackend.search``:
 parsing, compilation, paging, snippets, facets) and on the Tantivy searcher alone with the
-already-translated query (the same engine work done serially: one ``search`` with the count, plus
-one ``aggregate`` when the query asks for facets or a histogram), with their ratio; and the engine
+already-translated queries (the same engine work done serially: one ``search`` of the match with
+the count — for relevance, of the best ``rescore_window`` matches, then one ``search`` re-ranking
+them with the bonuses — plus one ``aggregate`` when the query asks for facets or a histogram), with
+their ratio; and the engine
 doing all of an official's page — also loading the 20 stored documents and, when highlights are
 asked for, Tantivy's snippets (``SnippetGenerator`` on body, then title) — with that ratio too
 (``svc/eng`` and ``svc/page``). The load average is printed first: wall-clock figures depend on
@@ -30,8 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tantivy import Occur, Query, SnippetGenerator  # noqa: E402
+from tantivy import Document, Occur, Order, Query, SnippetGenerator  # noqa: E402
 
+from search.compile import MATCH_FIELD  # noqa: E402
 from search.corpus import synthetic  # noqa: E402
 from search.embedded import SNIPPET_CHARS, EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
@@ -117,32 +120,42 @@ def main() -> None:
         for q in queries:
             compiled = backend.compiler.compile(q, principal)
             aggs = backend._aggregations(q)
-            hl = None
+            hq = None
             if q.highlight and compiled.highlight:
-                hl = {name: Query.boolean_query([(Occur.Should, Query.term_query(backend.schema, name, t))
-                                                 for t in sorted(compiled.highlight)]) for name in ("body", "title")}
-            prepared.append((q, backend._query(compiled), aggs, hl))
+                hq = Query.boolean_query([(Occur.Should, Query.term_query(backend.schema, MATCH_FIELD, t))
+                                          for t in sorted(compiled.highlight)])
+            rescore = bool(compiled.scored and q.sort == "relevance" and compiled.bonus)
+            prepared.append((q, compiled, backend._query(compiled), aggs, hq, rescore))
         for i in range(args.repeat):
-            q, tq, aggs, hl = prepared[i % len(prepared)]
+            q, compiled, tq, aggs, hq, rescore = prepared[i % len(prepared)]
             c, t = time.process_time(), time.perf_counter()
             backend.search(q, principal)
             svc.append(time.perf_counter() - t)
             svc_cpu.append(time.process_time() - c)
             c, t = time.process_time(), time.perf_counter()
             searcher = backend.index_.searcher()
-            res = searcher.search(tq, 20, count=True)
+            if rescore:  # the best matches by the match alone, then the bonuses on them
+                res = searcher.search(tq, backend.rescore_window, count=True)
+                tbs = searcher.fast_field_values("tiebreak", [a for _, a in res.hits])
+                if tbs:
+                    searcher.search(backend._rescore_query(compiled, tbs), len(tbs))
+            elif q.sort == "relevance":
+                res = searcher.search(tq, 20, count=True)
+            else:
+                res = searcher.search(tq, 20, count=True, order_by_field="date_key",
+                                      order=Order.Asc if q.sort == "date_asc" else Order.Desc)
             if aggs:
                 searcher.aggregate(tq, aggs)
             eng.append(time.perf_counter() - t)
             docs = [searcher.doc(addr) for _, addr in res.hits]
-            if hl:
-                gens = {}
-                for field, hq in hl.items():
-                    gens[field] = SnippetGenerator.create(searcher, hq, backend.schema, field)
-                    gens[field].set_max_num_chars(SNIPPET_CHARS)
+            if hq is not None:
+                gen = SnippetGenerator.create(searcher, hq, backend.schema, MATCH_FIELD)
+                gen.set_max_num_chars(SNIPPET_CHARS)
                 for doc in docs:
-                    sn = gens["body"].snippet_from_doc(doc)
-                    (sn if sn.highlighted() else gens["title"].snippet_from_doc(doc)).to_html()
+                    sn = gen.snippet_from_doc(Document(**{MATCH_FIELD: [bytes(doc.get_first("body")).decode()]}))
+                    if not sn.highlighted():
+                        sn = gen.snippet_from_doc(Document(**{MATCH_FIELD: [doc.get_first("title")]}))
+                    sn.to_html()
             full.append(time.perf_counter() - t)
             full_cpu.append(time.process_time() - c)
         m = statistics.median

@@ -2,18 +2,29 @@
 
 Both backends translate *this* tree mechanically (``Term`` → a term query, ``Bool`` → a boolean
 query…), so ranking rules, abbreviation expansion, số ký hiệu handling and security trimming are
-written once. Logical field names (``title``, ``title_exact``, ``title_bi``, ``skh``,
+written once. Logical field names (``all``, ``title``, ``title_exact``, ``all_bi``, ``skh``,
 ``type_key``…) are mapped to physical ones by each backend.
 
-Scoring, in short: every word must match its folded form somewhere (title ×3, metadata ×1.5,
-body ×1); a word typed with diacritics also scores on the exact form of the title and metadata;
-adjacent words score again as a bigram; a số ký hiệu scores on the dedicated ``skh`` field (whole
-×12, notation ×4–6, number ×2–4), far above any mention in a body. A quoted phrase matches where
-each adjacent pair of its syllables is a bigram of one field (``Compiler.adjacent``).
+**Matching** happens on ``all`` (title, metadata and body folded together, plus the abbreviations
+found in them, ``document.IndexDocument.abbreviations``) and ``all_bi`` (its bigrams): every word
+must be in ``all``; a quoted phrase is a conjunction of bigrams of ``all_bi``
+(``Compiler.adjacent``); a số ký hiệu matches its ``skh`` tokens or its parts side by side.
+**Ranking** adds bonuses: the word in the title (×2) or the metadata (×0.5), its exact tones there
+when typed with diacritics, adjacent words as bigrams (``all_bi`` ×1.5, ``title_bi`` ×2,
+``meta_bi`` ×1), a số ký hiệu on ``skh`` (whole ×12, notation ×4–6, number ×2–4), far above any
+mention in a body.
 
-Speed: a clause costs what its posting lists cost, and common syllables are in most documents,
-so the tree reads each word's folded postings once per field, exact forms only on the short
-fields, and phrases as bigram conjunctions (no positions are indexed).
+``Compiled.match`` is the matching tree and ``Compiled.bonus`` the bonus clauses
+(``split``): a backend finds, counts and aggregates every match with ``match`` alone — one posting
+list per word, whatever the ranking rules — and re-ranks the best ``RESCORE_WINDOW`` of them with
+``match`` + ``bonus`` (Elasticsearch's *rescore*). On a million documents where a query's words are
+in most documents, reading the bonus fields' postings for every match cost 2–3× the match itself.
+``Compiled.query`` is the two together (one tree, for a backend that scores everything).
+
+Abbreviations: a document's ``all`` holds the abbreviation of every spelt-out form it contains
+(``Ủy ban nhân dân`` → ``ubnd``), so a word or phrase of the table matches with one term — provided
+the index was built with this table (``Compiler(indexed_abbreviations=…)``); otherwise the long
+forms are matched at query time as bigram conjunctions, which is correct but slower.
 """
 
 from __future__ import annotations
@@ -47,12 +58,17 @@ from search.query import (
     parse,
 )
 
-FIELD_BOOST = {"title": 3.0, "meta": 1.5, "body": 1.0}
-EXACT_FACTOR = 0.6
-"""Exact tones (``EXACT_FIELDS``) score on the short fields only: a body holds most words of a query in both tone
-forms anyway, and an exact body field would double the postings every query reads."""
-BIGRAM_BOOST = {"title": 2.0, "meta": 1.0, "body": 1.5}
+MATCH_FIELD = "all"
+"""Every word must be in it: title, metadata and body folded, and the abbreviations they spell out."""
+FIELD_BOOST = {"title": 2.0, "meta": 0.5}
+"""Bonus for a word in a short field, over its match in ``all`` (which holds the short fields too)."""
+EXACT_BOOST = {"title": 1.8, "meta": 0.9}
+"""Bonus for the exact tones of a word typed with diacritics (``EXACT_FIELDS``; a body holds most
+words of a query in both tone forms anyway, and an exact body field would double the index)."""
+BIGRAM_BOOST = {"all": 1.5, "title": 2.0, "meta": 1.0}
 EXPANSION_FACTOR = 0.8
+RESCORE_WINDOW = 100
+"""How many of the best matches (by ``match`` alone) are re-ranked with the bonuses."""
 SOFT_FROM = 5
 """Words typed side by side must all match up to ``SOFT_FROM - 1`` words; from ``SOFT_FROM`` on,
 three in four suffice. (A minimum-should-match disjunction reads every posting of every word; a
@@ -111,7 +127,7 @@ Clause = Term | Terms | Range | MatchAll | MatchNone | Bool
 @dataclass
 class Compiled:
     query: Clause
-    """Scored part (MatchAll for an empty ``q``)."""
+    """Scored part, matching and ranking together (MatchAll for an empty ``q``)."""
     filters: list[Clause]
     """Non-scoring restrictions, the principal's rule first."""
     highlight: set[str] = field(default_factory=set)
@@ -121,13 +137,57 @@ class Compiled:
     scored: bool = True
     highlight_fold: set[str] = field(default_factory=set)
     """Folded forms of the syllables typed without diacritics (any tone is kept bold)."""
+    match: Clause | None = None
+    """What a document must match, with its own score (``query`` without the bonuses); None: ``query``."""
+    bonus: tuple = ()
+    """Ranking bonuses (each a clause scored where it matches), for the re-ranked window."""
+
+    def __post_init__(self) -> None:
+        if self.match is None:
+            self.match = self.query
+
+
+def split(c: Clause, boost: float = 1.0) -> tuple[Clause, list[Clause]]:
+    """``(match, bonuses)``: a ``should`` clause beside a ``must`` only adds to the score, so it is
+    taken out (with the boosts of the clauses around it) and returned apart; so are the bonuses of
+    the branches of a union (a bonus names the same words as its branch, so it only scores where
+    that branch matches). Exclusions keep only their match."""
+    if not isinstance(c, Bool):
+        return c, []
+    b = boost * c.boost
+    neg = tuple(split(x)[0] for x in c.must_not)
+    bonus: list[Clause] = []
+    if not (c.must or c.filter):  # a union: its should clauses decide what matches
+        branches = []
+        for x in c.should:
+            m, bb = split(x, b)
+            branches.append(m)
+            bonus += bb
+        return Bool(should=tuple(branches), must_not=neg, msm=c.msm, boost=c.boost), bonus
+    must = []
+    for m in c.must:
+        mm, bb = split(m, b)
+        must.append(mm)
+        bonus += bb
+    bonus += [x if b == 1.0 else Bool(should=(x,), boost=b) for x in c.should]
+    if len(must) == 1 and not (neg or c.filter):
+        inner = must[0]
+        return (inner if c.boost == 1.0 else Bool(must=(inner,), boost=c.boost)), bonus
+    return Bool(must=tuple(must), must_not=neg, filter=c.filter, boost=c.boost), bonus
 
 
 class Compiler:
-    def __init__(self, abbreviations: Abbreviations | None = None):
+    def __init__(self, abbreviations: Abbreviations | None = None, *,
+                 indexed_abbreviations: frozenset[str] | None = None):
         self.abbr = abbreviations or default_abbreviations()
+        self.indexed_abbreviations = indexed_abbreviations
+        """Folded abbreviations whose spelt-out forms the index holds as the abbreviation (None: the
+        whole table ``abbr``, the index was built with it)."""
         self._fold_hl: set[str] = set()
         self._exact_hl: set[str] = set()
+
+    def _indexed(self, short: str) -> bool:
+        return self.indexed_abbreviations is None or short in self.indexed_abbreviations
 
     # words ------------------------------------------------------------------------------------
     def _mark(self, text: str, hl: set[str]) -> tuple[str, str | None]:
@@ -143,52 +203,59 @@ class Compiler:
 
     def word(self, text: str, hl: set[str]) -> Clause:
         f, e = self._mark(text, hl)
-        should: list[Clause] = [Term(name, f, b) for name, b in FIELD_BOOST.items()]
-        if f.isdigit():
-            should.append(Term("skh", f, 3.0))  # a number or a year of a số ký hiệu
+        bonus: list[Clause] = [Term(name, f, b) for name, b in FIELD_BOOST.items()]
         if e is not None:
-            should += [Term(f"{name}_exact", e, FIELD_BOOST[name] * EXACT_FACTOR) for name in EXACT_FIELDS]
-        clause: Clause = Bool(should=tuple(should))
+            bonus += [Term(f"{name}_exact", e, EXACT_BOOST[name]) for name in EXACT_FIELDS]
+        match: Clause = Term(MATCH_FIELD, f)
+        if f.isdigit():  # a number or a year of a số ký hiệu (the year of issue is in no text)
+            match = Bool(should=(match, Term("skh", f, 3.0)))
         expansions = self.abbr.to_long.get(f)
         if expansions:
-            alts = [self.phrase(words, hl, boost=EXPANSION_FACTOR) for words in expansions]
-            clause = Bool(should=(clause, *alts))
-        return clause
+            for words in expansions:
+                folded = tuple(fold(w) for w in words)
+                for w in folded:
+                    hl.add(w)
+                    self._fold_hl.add(w)
+                bonus.append(self.adjacent(folded, "title", BIGRAM_BOOST["title"] * EXPANSION_FACTOR))
+            if not self._indexed(f):
+                match = Bool(should=(match, *[self.adjacent(tuple(fold(w) for w in words))
+                                              for words in expansions]))
+        return Bool(must=(match,), should=tuple(bonus))
 
     @staticmethod
-    def adjacent(folded: tuple[str, ...], boost: float = 1.0) -> Clause:
-        """Folded syllables next to each other, in order, in one field: every adjacent pair is a
-        bigram term of that field. Exact for two syllables; for more, each pair must be adjacent
+    def adjacent(folded: tuple[str, ...], name: str = MATCH_FIELD, boost: float = 1.0) -> Clause:
+        """Folded syllables next to each other, in order, in field ``name``: every adjacent pair is a
+        bigram term of ``<name>_bi``. Exact for two syllables; for more, each pair must be adjacent
         (``a b`` and ``b c`` somewhere in the field) — no positions are indexed, and a conjunction of
         bigram postings is an order of magnitude cheaper than a positional phrase on common words."""
         pairs = tuple(dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded)))
-        per_field = [Bool(must=tuple(Term(f"{name}_bi", bg) for bg in pairs), boost=b * boost)
-                     for name, b in FIELD_BOOST.items()]
-        return Bool(should=tuple(per_field))
+        if len(pairs) == 1:
+            return Term(f"{name}_bi", pairs[0], boost)
+        return Bool(must=tuple(Term(f"{name}_bi", bg) for bg in pairs), boost=boost)
 
-    def phrase(self, words: tuple[str, ...], hl: set[str], *, boost: float = 1.0,
-               expand: bool = True) -> Clause:
+    def phrase(self, words: tuple[str, ...], hl: set[str], *, expand: bool = True) -> Clause:
         if len(words) == 1:
             return self.word(words[0], hl)
         marked = [self._mark(w, hl) for w in words]
         folded = tuple(f for f, _ in marked)
-        match: Clause = self.adjacent(folded, boost)
+        match: Clause = self.adjacent(folded)
+        bonus: list[Clause] = [self.adjacent(folded, name, b) for name, b in BIGRAM_BOOST.items() if name != "all"]
         shorts = self.abbr.to_short.get(folded, ()) if expand else ()
         if shorts:
-            alts: list[Clause] = [match]
-            for short in shorts:
-                fs = fold(short)
+            keys = tuple(dict.fromkeys(fold(short) for short in shorts))
+            for fs in keys:
                 hl.add(fs)
                 self._fold_hl.add(fs)
-                alts += [Term(name, fs, b * boost * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
-                alts.append(Term("skh", fs, boost * EXPANSION_FACTOR))
-            match = Bool(should=tuple(alts))
+                bonus += [Term(name, fs, b * EXPANSION_FACTOR) for name, b in FIELD_BOOST.items()]
+            bonus.append(self.adjacent(folded, MATCH_FIELD, EXPANSION_FACTOR))  # the form typed
+            alts = tuple(Term(MATCH_FIELD, fs) for fs in keys)
+            if all(self._indexed(fs) for fs in keys):
+                match = alts[0] if len(alts) == 1 else Bool(should=alts)
+            else:
+                match = Bool(should=(match, *alts))
         exact = [e for _, e in marked if e is not None]
-        if not exact:
-            return match
-        bonus = tuple(Term(f"{name}_exact", e, FIELD_BOOST[name] * boost * EXACT_FACTOR)
-                      for e in dict.fromkeys(exact) for name in EXACT_FIELDS)
-        return Bool(must=(match,), should=bonus)
+        bonus += [Term(f"{name}_exact", e, EXACT_BOOST[name]) for e in dict.fromkeys(exact) for name in EXACT_FIELDS]
+        return Bool(must=(match,), should=tuple(bonus))
 
     def skh(self, text: str, hl: set[str]) -> Clause:
         sp = split_skh(text)
@@ -205,11 +272,10 @@ class Compiler:
         hl.update(words)
         self._fold_hl.update(words)
         if len(words) > 1:
-            # written without spaces ("9545/UBND-THCB"), so not bigrams: all its parts in one field
-            should += [Bool(must=tuple(Term(name, w) for w in dict.fromkeys(words)), boost=b * 0.5)
-                       for name, b in FIELD_BOOST.items()]
+            # its parts side by side anywhere ("căn cứ Nghị định số 30/2020/NĐ-CP" in a body)
+            should.append(self.adjacent(tuple(words), MATCH_FIELD, 0.5))
         elif words:
-            should += [Term(name, words[0], b * 0.5) for name, b in FIELD_BOOST.items()]
+            should.append(Term(MATCH_FIELD, words[0], 0.5))
         return Bool(should=tuple(should))
 
     # structure --------------------------------------------------------------------------------
@@ -282,12 +348,13 @@ class Compiler:
         tree = parse(query.q)
         scored = tree is not None
         main = self.node(tree, hl) if tree is not None else MatchAll()
+        match, bonus = split(main)
         filters: list[Clause] = []
         security = principal_filter(principal)
         if security is not None:
             filters.append(security)
         filters += query_filters(query)
-        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl))
+        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(bonus))
 
 
 def principal_filter(p: Principal) -> Clause | None:

@@ -11,8 +11,20 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from search.analysis import bigrams, exact_tokens, fold, fold_tokens, nfc, skh_tokens
+from search.analysis import (
+    SEPARATOR,
+    Abbreviations,
+    bigrams,
+    default_abbreviations,
+    exact_tokens,
+    fold,
+    fold_tokens,
+    nfc,
+    skh_tokens,
+    syllables,
+)
 from search.query import ACCESS_LEVELS
 
 TEXT_FIELDS = ("title", "body", "meta")
@@ -21,8 +33,10 @@ EXACT_FIELDS = ("title", "meta")
 agency, signer, place, dossier and fonds names)."""
 
 
+@lru_cache(maxsize=65_536)
 def keyword(value: str | None) -> str | None:
-    """A whole value as a filter key: folded, single spaces (``Ủy ban  nhân dân`` → ``uy ban nhan dan``)."""
+    """A whole value as a filter key: folded, single spaces (``Ủy ban  nhân dân`` → ``uy ban nhan dan``).
+    Cached: types, agencies and signers repeat from record to record."""
     if not value:
         return None
     return re.sub(r"\s+", " ", fold(value)).strip() or None
@@ -83,18 +97,37 @@ class IndexDocument:
                                     self.signed_by) if x)
         return {"title": self.title or "", "body": self.body or "", "meta": meta}
 
-    def analysed(self) -> dict[str, str]:
+    def analysed(self, abbreviations: Abbreviations | None = None) -> dict[str, str]:
         """Whitespace-separated token streams (what OpenSearch indexes with its whitespace analyzer):
         ``title_exact``, ``meta_exact`` (exact tones are scored on the short fields only),
-        ``<field>_bi`` and ``skh``. The embedded backend lets Tantivy's own analyzers produce the
-        same tokens (``search.embedded``; ``tests/search/test_analysis.py`` checks they agree)."""
+        ``title_bi``, ``meta_bi``, ``all_bi`` (the bigrams of every text field), ``abbr``
+        (``abbreviations``) and ``skh``. The embedded backend lets Tantivy's own analyzers produce
+        the same tokens (``search.embedded``; ``tests/search/test_analysis.py`` checks they agree)."""
         out: dict[str, str] = {}
+        every: list[str] = []
         for name, text in self.texts().items():
             if name in EXACT_FIELDS:
                 out[f"{name}_exact"] = " ".join(exact_tokens(text))
-            out[f"{name}_bi"] = " ".join(bigrams(fold_tokens(text)))
+            pairs = " ".join(bigrams(fold_tokens(text)))
+            if name != "body":
+                out[f"{name}_bi"] = pairs
+            if pairs:
+                every.append(pairs)
+        out["all_bi"] = " ".join(every)
+        out["abbr"] = " ".join(self.abbreviations(abbreviations))
         out["skh"] = " ".join(self.skh_tokens())
         return out
+
+    def abbreviations(self, table: Abbreviations | None = None) -> list[str]:
+        """The folded abbreviations (``ubnd``) of the spelt-out forms (``Ủy ban nhân dân``) in the
+        title, metadata and body: indexed in the match field beside the text, so a query for
+        either form finds both (``compile.Compiler``)."""
+        table = table or default_abbreviations()
+        every: list[str] = []
+        for text in self.texts().values():
+            every += syllables(text)
+            every.append(SEPARATOR)
+        return sorted(table.found(every))
 
     def skh_tokens(self) -> list[str]:
         """Keyword tokens of the số ký hiệu (``analysis.skh_tokens``)."""

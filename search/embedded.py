@@ -44,10 +44,12 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from search.analysis import bigram_sources, normalize_tones
+from search.analysis import SEPARATOR, bigram_sources, normalize_tones, syllables
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
+    MATCH_FIELD,
+    RESCORE_WINDOW,
     Bool,
     Clause,
     Compiled,
@@ -65,8 +67,10 @@ from search.query import Principal, SearchQuery
 log = logging.getLogger(__name__)
 CHECKPOINT = "reindex.checkpoint.json"
 VERSION_FILE = "luutru-index.json"
-SCHEMA_VERSION = 2
-"""1: Python token streams, positions. 2: Tantivy analyzers, no positions, no ``body_exact``."""
+SCHEMA_VERSION = 3
+"""1: Python token streams, positions. 2: Tantivy analyzers, no positions, no ``body_exact``.
+3: one match field ``all`` (with the abbreviations found) and ``all_bi``; the body stored only;
+``tiebreak`` indexed (the re-ranked window is selected by it)."""
 SNIPPET_CHARS = 220
 REBUILD_COMMIT_EVERY = 20_000
 """A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
@@ -78,17 +82,19 @@ def _schema() -> tantivy.Schema:
     sb = SchemaBuilder()
     for name in _KEYWORDS:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
-    for name in ("title", "body", "meta"):
+    for name in ("title", "meta"):
         sb.add_text_field(name, stored=True, tokenizer_name="vi_fold", index_option="freq")
+    sb.add_text_field(MATCH_FIELD, tokenizer_name="vi_fold", index_option="freq")
+    sb.add_bytes_field("body", stored=True)
     for name in EXACT_FIELDS:
         sb.add_text_field(f"{name}_exact", tokenizer_name="vi_exact", index_option="freq")
-    for name in ("title", "body", "meta"):
+    for name in ("title", "meta", MATCH_FIELD):
         sb.add_text_field(f"{name}_bi", tokenizer_name="vi_bi", index_option="freq")
     sb.add_text_field("skh", tokenizer_name="vi_ws", index_option="freq")
     sb.add_integer_field("date_key", stored=True, indexed=True, fast=True)
     sb.add_integer_field("year", indexed=True, fast=True)
     sb.add_integer_field("month_key", indexed=True, fast=True)
-    sb.add_unsigned_field("tiebreak", fast=True)
+    sb.add_unsigned_field("tiebreak", indexed=True, fast=True)
     return sb.build()
 
 
@@ -138,6 +144,7 @@ class _EmbeddedRebuild:
         self.backend._commit()
         self._pending = 0
         self.backend._write_checkpoint(None)
+        self.backend._analysed_with_current_table()
 
 
 class EmbeddedSearchBackend:
@@ -152,6 +159,8 @@ class EmbeddedSearchBackend:
         self.schema = _schema()
         self.rebuild_needed = False
         self.rebuild_commit_every = rebuild_commit_every
+        self.compiler = compiler or Compiler()
+        self.rescore_window = RESCORE_WINDOW
         if self.path is not None:
             self._check_version()
             self.index_ = Index(self.schema, path=str(self.path), reuse=True)
@@ -167,15 +176,17 @@ class EmbeddedSearchBackend:
         self._writer_threads = writer_threads
         self._lock = threading.Lock()
         self._memory_checkpoint: str | None = None
-        self.compiler = compiler or Compiler()
 
     def _check_version(self) -> None:
-        """Discard an index written with another schema version (it is rebuilt by ``luutru reindex``)."""
+        """Discard an index written with another schema version (it is rebuilt by ``luutru reindex``).
+        An index analysed with another abbreviation table keeps serving, with the abbreviations
+        matched at query time, until ``luutru reindex`` analyses it again."""
         assert self.path is not None
         marker = self.path / VERSION_FILE
-        found = None
+        found = table = None
         if marker.exists():
-            found = json.loads(marker.read_text()).get("schema")
+            data = json.loads(marker.read_text())
+            found, table = data.get("schema"), data.get("abbreviations")
         elif self.path.exists() and (self.path / "meta.json").exists():
             found = 1
         if found is not None and found != SCHEMA_VERSION:
@@ -184,8 +195,26 @@ class EmbeddedSearchBackend:
             shutil.rmtree(self.path)
             self.rebuild_needed = True
         self.path.mkdir(parents=True, exist_ok=True)
+        current = self.compiler.abbr.fingerprint
         if found != SCHEMA_VERSION:
-            marker.write_text(json.dumps({"schema": SCHEMA_VERSION}))
+            self._write_marker(current)
+        elif table != current:
+            log.warning("search index %s was analysed with another abbreviation table: abbreviations are "
+                        "expanded at query time (slower) until `luutru reindex`", self.path)
+            self.compiler.indexed_abbreviations = frozenset()
+
+    def _write_marker(self, table: str) -> None:
+        assert self.path is not None
+        marker = self.path / VERSION_FILE
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "abbreviations": table}))
+        os.replace(tmp, marker)
+
+    def _analysed_with_current_table(self) -> None:
+        """After a rebuild every document carries the current table's abbreviations."""
+        if self.path is not None:
+            self._write_marker(self.compiler.abbr.fingerprint)
+        self.compiler.indexed_abbreviations = None
 
     # context management ---------------------------------------------------------------------
     def __enter__(self) -> EmbeddedSearchBackend:
@@ -213,8 +242,7 @@ class EmbeddedSearchBackend:
             self._writer = self.index_.writer(self._writer_heap, self._writer_threads)
         return self._writer
 
-    @staticmethod
-    def _document(d: IndexDocument) -> tantivy.Document:
+    def _document(self, d: IndexDocument) -> tantivy.Document:
         doc = tantivy.Document()
         add = doc.add_text
         for name, value in d.keys().items():
@@ -225,16 +253,30 @@ class EmbeddedSearchBackend:
             value = getattr(d, name)
             if value:
                 add(name, value)
+        every: list[str] = []
         for name, text in d.texts().items():
             if not text:
                 continue
-            add(name, text)
-            first, second = bigram_sources(text)
-            add(f"{name}_bi", first)
+            words = syllables(text)
+            first, second = bigram_sources(text, words)
+            add(MATCH_FIELD, text)
+            add(f"{MATCH_FIELD}_bi", first)
             if second:
-                add(f"{name}_bi", second)
+                add(f"{MATCH_FIELD}_bi", second)
+            if name == "body":
+                doc.add_bytes("body", text.encode())
+            else:
+                add(name, text)
+                add(f"{name}_bi", first)
+                if second:
+                    add(f"{name}_bi", second)
             if name in EXACT_FIELDS:
                 add(f"{name}_exact", normalize_tones(text))
+            every += words
+            every.append(SEPARATOR)
+        found = self.compiler.abbr.found(every)
+        if found:
+            add(MATCH_FIELD, " ".join(sorted(found)))  # IndexDocument.abbreviations
         skh = d.skh_tokens()
         if skh:
             add("skh", " ".join(skh))
@@ -346,7 +388,22 @@ class EmbeddedSearchBackend:
         return Query.boost_query(q, c.boost) if c.boost != 1.0 else q
 
     def _query(self, compiled: Compiled, extra: Sequence[Clause] = ()) -> Query:
-        return self.translate(Bool(must=(compiled.query,), filter=tuple(compiled.filters) + tuple(extra)))
+        """What matches: ``compiled.match`` and the filters (its score is the match's alone)."""
+        return self.translate(Bool(must=(compiled.match,), filter=tuple(compiled.filters) + tuple(extra)))
+
+    def _rescore_query(self, compiled: Compiled, tiebreaks: Sequence[int]) -> Query:
+        """The bonuses alone (their sum is the score), on the window's documents only, selected by
+        ``tiebreak`` — a union of term queries: ``term_set_query`` on a numeric field scans its
+        column, ~8 ms at 1M. The match is not evaluated again (its score is known, and a
+        minimum-should-match union reads every posting whatever the filter). Each bonus gets its
+        own level: a single optional clause is *sought* for each of the window's documents, where a
+        union of them would be read in blocks of 4,096 documents around each."""
+        window = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, "tiebreak", tb))
+                                      for tb in tiebreaks])
+        q = Query.const_score_query(window, 0.0)
+        for b in compiled.bonus:
+            q = Query.boolean_query([(Occur.Must, q), (Occur.Should, self.translate(b))])
+        return q
 
     # searching --------------------------------------------------------------------------------
     def _background(self, fn, *args):
@@ -375,8 +432,11 @@ class EmbeddedSearchBackend:
             # facets and histogram: an unscored aggregation of the query on a second thread while
             # the scored pass collects the page (and counts the matches, at no extra cost)
             pending = self._background(searcher.aggregate, base, aggs)
-        q = self._query(compiled, extra) if extra else base
-        page, next_after, total = self._collect(searcher, q, sort, after, query.size, count=not counted_apart)
+        if sort == "relevance" and compiled.scored and compiled.bonus:
+            page, next_after, total = self._collect_rescored(searcher, base, compiled, after, query.size)
+        else:
+            q = self._query(compiled, extra) if extra else base
+            page, next_after, total = self._collect(searcher, q, sort, after, query.size, count=not counted_apart)
         hits = self._hits(searcher, page, compiled, query)
         facets: dict[str, list[FacetValue]] = {}
         histogram: list[FacetValue] = []
@@ -388,6 +448,37 @@ class EmbeddedSearchBackend:
             histogram = self._histogram(result, query.histogram) if query.histogram else []
         return SearchPage(total=total, hits=hits, facets=facets, histogram=histogram, next_after=next_after)
 
+    def _collect_rescored(self, searcher, base: Query, compiled: Compiled, after, size: int):
+        """Relevance order in two regions: the best ``rescore_window`` matches by ``match`` alone,
+        re-ranked by ``match`` + bonuses, then every other match by ``match`` alone. A bonus is never
+        negative, so scores still descend across the two, and a cursor ``(score, tiebreak)`` is
+        placed by its tiebreak: in the window (recomputed, deterministic for an unchanged index)
+        or after it."""
+        window, past, total = self._collect(searcher, base, "relevance", None, self.rescore_window, count=True)
+        bonus = {}
+        if window:
+            res = searcher.search(self._rescore_query(compiled, [it[2] for it in window]), len(window))
+            bonus = {(a.segment_ord, a.doc): score for score, a in res.hits}
+        items = sorted((((-s, tb), s, tb, a) for s, tb, a in
+                        ((p + bonus.get((a.segment_ord, a.doc), 0.0), tb, a) for _, p, tb, a in window)),
+                       key=lambda it: it[0])
+        in_window = {it[2] for it in items}
+        rest_after = past  # the window's last match, by match alone: the rest comes after it
+        if after is not None:
+            cursor = (-float(after[0]), int(after[1]))
+            if int(after[1]) in in_window:
+                items = [it for it in items if it[0] > cursor]
+            else:
+                items, rest_after = [], after
+        if past is None or len(items) >= size:
+            page = items[:size]
+            more = len(items) > size or past is not None
+        else:
+            rest, nxt, _ = self._collect(searcher, base, "relevance", rest_after, size - len(items))
+            page = items + rest
+            more = nxt is not None
+        nxt = (page[-1][1], page[-1][2]) if page and more else None
+        return page, nxt, total
     def _collect(self, searcher, q: Query, sort: str, after, size: int, *, count: bool = False):
         """Top ``size`` hits strictly after ``after`` in (primary, tiebreak) order, the cursor, and
         the number of matches when ``count`` (counted in the same pass as the first fetch)."""
@@ -399,7 +490,7 @@ class EmbeddedSearchBackend:
             return (sign * primary, tb)
 
         cursor = key(float(after[0]) if sort == "relevance" else int(after[0]), int(after[1])) if after else None
-        limit = max(size * 2, 32)
+        limit = max(size * 10, 200)
         total = None
         while True:
             res = (searcher.search(q, limit, count=count, order_by_field=field, order=order) if field
@@ -426,27 +517,28 @@ class EmbeddedSearchBackend:
             return page, nxt, total
 
     def _hits(self, searcher, page, compiled: Compiled, query: SearchQuery) -> list[SearchHit]:
-        gens = {}
+        gen = None
         if query.highlight and compiled.highlight:
-            for name in ("body", "title"):
-                hq = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, name, t))
-                                          for t in sorted(compiled.highlight)])
-                gen = SnippetGenerator.create(searcher, hq, self.schema, name)
-                gen.set_max_num_chars(SNIPPET_CHARS)
-                gens[name] = gen
+            # the body is stored apart (not indexed: ``all`` holds its words), so the snippet is made
+            # from a document holding the body — then the title — as the match field's text
+            hq = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, MATCH_FIELD, t))
+                                      for t in sorted(compiled.highlight)])
+            gen = SnippetGenerator.create(searcher, hq, self.schema, MATCH_FIELD)
+            gen.set_max_num_chars(SNIPPET_CHARS)
         hits = []
         for _, primary, _, addr in page:
             doc = searcher.doc(addr)
             first = doc.get_first  # the fields a hit shows, not the whole stored body (Document.to_dict)
+            raw = first("body")
+            body = bytes(raw).decode() if raw is not None else ""
             snippet = None
-            if gens:
-                for name in ("body", "title"):
-                    sn = gens[name].snippet_from_doc(doc)
+            if gen is not None:
+                for text in (body, first("title") or ""):
+                    sn = gen.snippet_from_doc(tantivy.Document(**{MATCH_FIELD: [text]}))
                     if sn.highlighted():
                         snippet = refine_highlights(sn.to_html(), compiled)
                         break
             if snippet is None and query.highlight:
-                body = first("body") or ""
                 snippet = escape(body[:SNIPPET_CHARS]) or None
             dk = first("date_key")
             hits.append(SearchHit(
@@ -491,8 +583,11 @@ class EmbeddedSearchBackend:
         src = searcher.search(self._query(compiled, [Terms("record_id", (record_id,))]), 1, count=False)
         if not src.hits:
             return SearchPage(total=0, hits=[])
-        d = searcher.doc(src.hits[0][1]).to_dict()
-        fields = {name: d[name] for name in ("title", "body", "meta") if d.get(name)}
+        doc = searcher.doc(src.hits[0][1])
+        raw = doc.get_first("body")
+        texts = {"title": doc.get_first("title"), "meta": doc.get_first("meta"),
+                 MATCH_FIELD: bytes(raw).decode() if raw is not None else None}
+        fields = {name: [text] for name, text in texts.items() if text}
         if not fields:
             return SearchPage(total=0, hits=[])
         mlt = Query.more_like_this_document_fields_query(

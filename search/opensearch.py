@@ -1,17 +1,21 @@
 """OpenSearchBackend: the scale-out search backend (opensearch-py).
 
-* The mapping is versioned JSON (``mappings/records-v2.json``); indices are named
-  ``<prefix>-records-v2-<timestamp>`` and read and written through the alias ``<prefix>-records``.
-  An index of an older version keeps serving behind the alias (v2 documents only drop a field v1
-  had) until ``luutru reindex`` builds a v2 index and switches the alias to it.
+* The mapping is versioned JSON (``mappings/records-v3.json``); indices are named
+  ``<prefix>-records-v3-<timestamp>`` and read and written through the alias ``<prefix>-records``.
+  Queries of this version match on fields a v2 index lacks: behind an older index,
+  ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v3 index
+  and switches the alias to it.
 * ``title``/``body``/``meta`` are analysed by OpenSearch with ``vi_folded`` (a char filter maps
   đ → d, then lowercase and ``asciifolding``; ``icu_folding`` is not assumed to be installed) and
-  serve matching and highlighting. The ``title_exact``, ``meta_exact``, ``*_bi`` and ``skh`` streams come from
-  ``search.analysis`` already tokenised (tone placement cannot be expressed portably) and are split
-  on whitespace — the same tokens as the embedded backend.
+  copied, with the abbreviations spelt out in them (``abbr``), into the match field ``all``;
+  ``body`` serves highlighting. The ``title_exact``, ``meta_exact``, ``*_bi``, ``abbr`` and ``skh``
+  streams come from ``search.analysis`` already tokenised (tone placement cannot be expressed
+  portably) and are split on whitespace — the same tokens as the embedded backend.
 * The shared clause tree (``search.compile``) becomes Query DSL one to one; the principal's rule
   is a ``filter`` of the same ``bool``, so hits, totals, aggregations, highlights, more-like-this
-  and ``search_after`` all see only readable records.
+  and ``search_after`` all see only readable records. OpenSearch scores the whole tree
+  (``Compiled.query``: match and bonuses) on every match: its ``rescore`` cannot be combined with
+  the tiebreak sort that keeps ``search_after`` paging stable.
 * Reindex builds a new index and switches the alias atomically (one ``_aliases`` call); an
   interrupted rebuild is found again by name (an index of this version not behind the alias) and
   resumed after its highest record id.
@@ -20,12 +24,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from search.analysis import Abbreviations
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
@@ -43,18 +49,19 @@ from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
-MAPPING_VERSION = "v2"
+MAPPING_VERSION = "v3"
+log = logging.getLogger(__name__)
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
 SNIPPET_CHARS = 220
 
 
-def source(d: IndexDocument) -> dict[str, Any]:
+def source(d: IndexDocument, abbreviations: Abbreviations | None = None) -> dict[str, Any]:
     """The OpenSearch document of an IndexDocument."""
     body: dict[str, Any] = {"record_id": d.record_id, "so_ky_hieu": d.so_ky_hieu, "type_name": d.type_name,
                             "organ_name": d.organ_name, "signer_name": d.signer_name}
     body.update(d.keys())
     body.update(d.texts())
-    body.update(d.analysed())
+    body.update(d.analysed(abbreviations))
     if d.issued_date:
         body.update(date_key=d.issued_date.toordinal(), year=d.issued_date.year,
                     month_key=d.issued_date.year * 100 + d.issued_date.month)
@@ -110,6 +117,7 @@ class _OpenSearchRebuild:
 
     def finish(self) -> None:
         self.backend._switch_alias(self.target)
+        self.backend.rebuild_needed = False
 
 
 class OpenSearchBackend:
@@ -126,6 +134,9 @@ class OpenSearchBackend:
         self.prefix = index_prefix
         self.alias = f"{index_prefix}-records"
         self.compiler = compiler or Compiler()
+        self.rescore_window = 0
+        """Not used: OpenSearch scores match and bonuses together on every match (module docstring)."""
+        self.rebuild_needed = False
         self._ensure()
 
     @classmethod
@@ -164,6 +175,10 @@ class OpenSearchBackend:
             name = self._new_index_name()
             self.client.indices.create(index=name, body=self._body())
             self.client.indices.put_alias(index=name, name=self.alias)
+        elif not any(n.startswith(f"{self.prefix}-records-{MAPPING_VERSION}-") for n in self._aliased()):
+            log.warning("OpenSearch alias %s points to an index of an older mapping: searches find nothing "
+                        "until `luutru reindex` builds a %s index", self.alias, MAPPING_VERSION)
+            self.rebuild_needed = True
 
     def _aliased(self) -> list[str]:
         return list(self.client.indices.get_alias(name=self.alias).keys())
@@ -206,7 +221,7 @@ class OpenSearchBackend:
         lines: list[dict] = []
         for d in docs:
             lines.append({"index": {"_index": index, "_id": d.record_id}})
-            lines.append(source(d))
+            lines.append(source(d, self.compiler.abbr))
         res = self.client.bulk(body=lines)
         if res.get("errors"):
             failed = [i for i in res["items"] if i["index"].get("error")]

@@ -6,6 +6,7 @@ cluster (``LUUTRU_TEST_OPENSEARCH_USER``/``_PASSWORD`` optional), unchanged.
 
 from __future__ import annotations
 
+import itertools
 import os
 import unicodedata
 import uuid
@@ -236,6 +237,23 @@ class TestSearchBackend:
             if after is None:
                 break
         assert seen == full and len(set(seen)) == len(seen)
+
+    def test_relevance_paging_across_the_rescore_window(self, backend):
+        """GIVEN more matches than the window re-ranked with the bonuses WHEN paging by relevance
+        THEN every match comes exactly once, in descending score, across the window's edge."""
+        everything = ids(search(backend, "ban", size=100))
+        assert len(everything) >= 6
+        backend.rescore_window = 3
+        seen, scores, after = [], [], None
+        while True:
+            page = search(backend, "ban", size=2, search_after=after)
+            seen += ids(page)
+            scores += [h.score for h in page.hits]
+            after = page.next_after
+            if after is None:
+                break
+        assert sorted(seen) == sorted(everything) and len(set(seen)) == len(seen)
+        assert all(a >= b - 1e-4 for a, b in itertools.pairwise(scores))
 
     def test_snippets_highlight_matches(self, backend):
         first = search(backend, '"số hóa" tài liệu').hits[0]

@@ -8,7 +8,19 @@ from collections import Counter
 
 import pytest
 
-from search.analysis import bigram_sources, bigrams, exact_tokens, fold_tokens, normalize_tones
+from search.analysis import (
+    SEPARATOR,
+    bigram_sources,
+    bigrams,
+    default_abbreviations,
+    exact_tokens,
+    fold_tokens,
+    normalize_tones,
+    skh_normal,
+    skh_tokens,
+    split_skh,
+    syllables,
+)
 from search.corpus import synthetic
 from search.embedded import bigram_analyzer, exact_analyzer, fold_analyzer
 
@@ -35,3 +47,54 @@ def test_tantivy_analyzers_agree_with_python(text):
 def test_tone_placement_is_canonical():
     assert normalize_tones("Uỷ ban hoà giải thuỷ lợi khoẻ") == "Ủy ban hòa giải thủy lợi khỏe"
     assert normalize_tones("quý toàn HOÀ") == "quý toàn HÒA"
+
+
+def test_spelt_out_abbreviations_are_found_in_any_case_tone_placement_or_without_diacritics():
+    table = default_abbreviations()
+
+    def found(text):
+        return table.found(syllables(unicodedata.normalize("NFC", text)))
+
+    assert found("UỶ BAN NHÂN DÂN thành phố Hà Nội") == {"ubnd", "tp"}
+    assert "ubnd" in found("Uỷ ban nhân dân") and "ubnd" in found("uy ban nhan dan")
+    assert "ubnd" in found("Ủy\nban  nhân,dân")  # syllables, whatever separates them
+    assert "ubnd" in found(unicodedata.normalize("NFD", "Ủy ban nhân dân"))
+    assert "ubnd" not in found("Ủy ban Kiểm tra; ban nhân dân")
+    assert "qd" not in found("quyết toán định mức") and "qd" in found("Quyết định")
+
+
+def test_opensearch_streams_hold_what_the_embedded_index_holds():
+    """The bigrams of every text field and the abbreviations found: the streams OpenSearch indexes
+    in ``all_bi`` and (through ``all``) ``abbr`` are the tokens the embedded backend indexes."""
+    from search.document import IndexDocument
+
+    d = IndexDocument("x", title="Về việc lưu trữ", body="Ủy ban nhân dân Thành phố yêu cầu",
+                      organ_name="UBND thành phố Hà Nội", type_name="Công văn")
+    streams = d.analysed()
+    expected = []
+    for text in d.texts().values():
+        first, second = bigram_sources(text)
+        expected += bigram_analyzer().analyze(first) + bigram_analyzer().analyze(second)
+    assert Counter(streams["all_bi"].split()) == Counter(expected)
+    assert streams["abbr"].split() == ["cv", "tp", "ubnd"]
+
+
+def test_abbreviations_do_not_span_two_texts():
+    table = default_abbreviations()
+    assert table.found([*syllables("Ủy ban"), SEPARATOR, *syllables("nhân dân")]) == set()
+    assert table.found([*syllables("Ủy ban nhân dân"), SEPARATOR]) == {"ubnd"}
+
+
+@pytest.mark.parametrize("number,notation,year", [
+    ("9545", "UBND-THCB", 2020), ("64", "2007/NĐ-CP", 2007), ("15", "CT-TTg", None), ("12a", "QĐ-UBND", 2021),
+    (None, "UBND-VP", 2020), ("7", None, 2020), ("0012", "2021/TT-BNV", 2021), ("12", "12/QĐ", None),
+    ("5", "Kh–UBND", 2022)])
+def test_skh_tokens_of_the_usual_case_are_those_of_the_whole_number(number, notation, year):
+    """The cached path (a number of digits and a notation) gives the tokens of splitting the whole."""
+    whole = "/".join(x for x in (number, notation) if x)
+    sp = split_skh(whole)
+    expected = [t for t in (sp.full, sp.notation) if t] + list(sp.sub_notations + sp.parts + sp.years)
+    if number:
+        expected += [skh_normal(number)] + ([str(int(number))] if number.isdigit() else [])
+    expected += [str(year)] if year else []
+    assert skh_tokens(number, notation, year) == list(dict.fromkeys(expected))

@@ -1,0 +1,47 @@
+"""The OpenSearch mapping (``dynamic: strict``) against what the code sends and asks: a field a
+document or a query names but the mapping lacks would be refused, or match nothing, on a cluster.
+Checked offline, so it holds where no cluster runs."""
+
+from __future__ import annotations
+
+import itertools
+
+from search.compile import FACET_FIELDS, Bool, Compiler, Range, Term, Terms
+from search.corpus import law_articles, synthetic
+from search.opensearch import MAPPING_VERSION, OpenSearchBackend, source
+from search.query import Principal, SearchQuery
+
+QUERIES = ["UBND Hà Nội", "ủy ban nhân dân tỉnh", '"số hóa tài liệu"', "9545/UBND-THCB", "QĐ-UBND 2021",
+           "lưu trữ OR văn thư -mật", "chinh ly tai lieu", "thông tư 2019", "a b c d e f"]
+
+
+def fields_of(clause) -> set[str]:
+    if isinstance(clause, (Term, Terms, Range)):
+        return {clause.field}
+    if isinstance(clause, Bool):
+        return set().union(*(fields_of(c) for c in (*clause.must, *clause.should, *clause.must_not, *clause.filter)))
+    return set()
+
+
+def test_mapping_holds_every_field_documents_and_queries_use():
+    body = OpenSearchBackend._body()
+    props = body["mappings"]["properties"]
+    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v3"
+    docs = [d for _, d in itertools.islice(law_articles(), 200)] + list(synthetic(200, seed=5))
+    sent = set().union(*(source(d) for d in docs))
+    assert sent <= set(props), sent - set(props)
+    assert {"all_bi", "abbr", "title_bi", "meta_bi", "skh"} <= sent
+    for spec in props.values():
+        if "copy_to" in spec:
+            assert spec["copy_to"] in props
+    assert {name for name, spec in props.items() if spec.get("copy_to") == "all"} == {"title", "meta", "body", "abbr"}
+    compiler = Compiler()
+    who = Principal(access_levels=frozenset({"public"}), fonds_ids=frozenset({"f1"}), dossier_ids=frozenset({"d1"}))
+    for q in QUERIES:
+        compiled = compiler.compile(SearchQuery(q=q, types=("Công văn",), signers=("A",), agencies=("B",),
+                                                year_from=2020, retention_statuses=("permanent",)), who)
+        used = fields_of(compiled.query).union(*(fields_of(f) for f in compiled.filters))
+        assert used <= set(props), (q, used - set(props))
+    assert set(FACET_FIELDS.values()) <= set(props)
+    for name in set(body["mappings"]["_source"]["excludes"]):
+        assert name in props
