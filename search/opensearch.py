@@ -1,7 +1,8 @@
 """OpenSearchBackend: the scale-out search backend (opensearch-py).
 
-* The mapping is versioned JSON (``mappings/records-v3.json``); indices are named
-  ``<prefix>-records-v3-<timestamp>`` and read and written through the alias ``<prefix>-records``.
+* The mapping is versioned JSON (``mappings/records-v3.json``), installed as the composable index
+  template ``<prefix>-records-v3``; indices are named ``<prefix>-records-v3-<timestamp>`` and read
+  and written through the alias ``<prefix>-records``.
   Queries of this version match on fields a v2 index lacks: behind an older index,
   ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v3 index
   and switches the alias to it.
@@ -170,10 +171,24 @@ class OpenSearchBackend:
     def _new_index_name(self) -> str:
         return f"{self.prefix}-records-{MAPPING_VERSION}-{time.strftime('%Y%m%d%H%M%S')}{int(time.time() * 1000) % 1000:03d}"
 
+    def template(self) -> tuple[str, dict]:
+        """(name, body) of the composable index template of this mapping version: every index named
+        ``<prefix>-records-<version>-*`` gets its settings and mappings, however it is created."""
+        body = self._body()
+        return f"{self.prefix}-records-{MAPPING_VERSION}", {
+            "index_patterns": [f"{self.prefix}-records-{MAPPING_VERSION}-*"], "priority": 100,
+            "version": int(MAPPING_VERSION.lstrip("v")),
+            "template": {"settings": body["settings"], "mappings": body["mappings"]}}
+
+    def _create_index(self, name: str) -> None:
+        template, body = self.template()
+        self.client.indices.put_index_template(name=template, body=body)
+        self.client.indices.create(index=name, body=self._body())  # the same, stated again
+
     def _ensure(self) -> None:
         if not self.client.indices.exists_alias(name=self.alias):
             name = self._new_index_name()
-            self.client.indices.create(index=name, body=self._body())
+            self._create_index(name)
             self.client.indices.put_alias(index=name, name=self.alias)
         elif not any(n.startswith(f"{self.prefix}-records-{MAPPING_VERSION}-") for n in self._aliased()):
             log.warning("OpenSearch alias %s points to an index of an older mapping: searches find nothing "
@@ -195,7 +210,7 @@ class OpenSearchBackend:
             hits = res["hits"]["hits"]
             return target, (hits[0]["_id"] if hits else None)
         target = self._new_index_name()
-        self.client.indices.create(index=target, body=self._body())
+        self._create_index(target)
         return target, None
 
     def _switch_alias(self, target: str) -> None:

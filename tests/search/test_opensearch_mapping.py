@@ -45,3 +45,17 @@ def test_mapping_holds_every_field_documents_and_queries_use():
     assert set(FACET_FIELDS.values()) <= set(props)
     for name in set(body["mappings"]["_source"]["excludes"]):
         assert name in props
+
+
+def test_the_index_template_covers_the_indices_the_backend_names():
+    """The composable template of this version applies to every index name the backend makes."""
+    import fnmatch
+
+    backend = OpenSearchBackend.__new__(OpenSearchBackend)  # no cluster: only naming and bodies
+    backend.prefix = "luutru"
+    name, template = backend.template()
+    assert name == "luutru-records-v3"
+    index = backend._new_index_name()
+    assert any(fnmatch.fnmatch(index, p) for p in template["index_patterns"])
+    assert not fnmatch.fnmatch(index.replace("-v3-", "-v2-"), template["index_patterns"][0])
+    assert template["template"] == {k: v for k, v in OpenSearchBackend._body().items() if k in ("settings", "mappings")}
