@@ -3,29 +3,36 @@
 The Vietnamese analysis (``search.analysis``) is done by Tantivy's own analyzers wherever they can
 express it, so indexing does not build token strings in Python:
 
-* ``title``, ``body``, ``meta`` hold the text as written (stored, for display and snippets) and are
-  indexed by ``vi_fold``: alphanumeric runs (``analysis.TOKEN_PATTERN``), lowercase, ASCII folding
-  (which maps đ → d).
+* ``all`` (the match field, ``compile.MATCH_FIELD``) gets the title, metadata and body as written,
+  plus the abbreviations of the spelt-out forms in them (``Abbreviations.found``, one pass per
+  document), indexed by ``vi_fold``: alphanumeric runs (``analysis.TOKEN_PATTERN``), lowercase,
+  ASCII folding (which maps đ → d). ``title`` and ``meta`` are indexed the same way on their own
+  (stored, for display, bonuses and more-like-this); ``body`` is stored only (as UTF-8 bytes), for
+  snippets and more-like-this.
 * ``title_exact``, ``meta_exact`` get the text with tone marks moved to their canonical place
   (``analysis.normalize_tones``, one regex substitution — tone placement cannot be expressed with
   Tantivy's filters), indexed by ``vi_exact`` (the same syllables, lowercase).
-* ``*_bi`` get the two strings of ``analysis.bigram_sources`` (adjacent syllables paired as
-  ``lưuǂtrữ``), indexed by ``vi_bi``: simple tokenizer, lowercase, ASCII folding — the folded
-  bigrams ``luuǂtru``.
+* ``all_bi``, ``title_bi``, ``meta_bi`` get the two strings of ``analysis.bigram_sources``
+  (adjacent syllables paired as ``lưuǂtrữ``), indexed by ``vi_bi``: simple tokenizer, lowercase,
+  ASCII folding — the folded bigrams ``luuǂtru``.
 * ``skh`` is the whitespace-joined số ký hiệu tokens.
 
 ``tests/search/test_analysis.py`` checks that these analyzers and ``search.analysis`` (used at
 query time, and by OpenSearch's pre-tokenised streams) produce the same tokens. No positions are
 indexed: phrases are matched with bigrams (``compile.Compiler.adjacent``).
 
-One search is one scored pass (top hits and the total together) plus, when facets or a histogram
-are asked for, one aggregation pass over the same query run on a second thread (Tantivy releases
-the GIL). Facets and the histogram are therefore trimmed like the hits. Snippets are computed for
-the returned page only, from the stored text. ``path=None`` keeps the index in memory (tests).
+One search is one pass of the match (``Compiled.match``: its best ``rescore_window`` hits and the
+total together), one search of the bonuses on those hits only (``_collect_rescored``), and, when
+facets or a histogram are asked for, one aggregation pass over the match run on a second thread
+(Tantivy releases the GIL). Facets and the histogram are therefore trimmed like the hits. Snippets
+are computed for the returned page only, from the stored text. ``path=None`` keeps the index in
+memory (tests).
 
-The schema version is written in ``luutru-index.json``; an index of another version is discarded
-when opened (``rebuild_needed`` is then true: run ``luutru reindex``). Only one process may write
-an index at a time (Tantivy's writer lock); readers are unlimited.
+The schema version and the abbreviation table's fingerprint are written in ``luutru-index.json``;
+an index of another version is discarded when opened (``rebuild_needed`` is then true: run
+``luutru reindex``); an index of another table is searched with the abbreviations expanded at
+query time until a rebuild. Only one process may write an index at a time (Tantivy's writer
+lock); readers are unlimited.
 """
 
 from __future__ import annotations
