@@ -227,19 +227,19 @@ class Abbreviations:
         automaton.make_automaton()
         return automaton
 
-    def found(self, words: list[str]) -> set[str]:
-        """Folded abbreviations whose spelt-out form occurs in ``words`` (syllables as written, in
-        order): ``["Ủy", "ban", "nhân", "dân", "Thành", "phố"]`` → ``{"ubnd", "tp"}``. One pass of
-        an Aho–Corasick automaton over the lowercased syllables (~30 µs for 3 KB of text). A
-        ``SEPARATOR`` item between the syllables of two texts keeps a form from spanning them."""
-        if not words or not self.to_long:
+    def found(self, *texts: list[str]) -> set[str]:
+        """Folded abbreviations whose spelt-out form occurs in one of ``texts``, each the syllables
+        of a text as written, in order: ``["Ủy", "ban", "nhân", "dân", "Thành", "phố"]`` →
+        ``{"ubnd", "tp"}``. One pass of an Aho–Corasick automaton over the lowercased syllables of
+        them all (~30 µs for 3 KB of text); a form never spans two texts."""
+        if not self.to_long or not any(texts):
             return set()
-        text = f" {' '.join(words).lower()} "
+        text = f" {f' {_SEPARATOR} '.join(' '.join(words) for words in texts).lower()} "
         return {short for shorts in {v for _, v in self._automaton.iter(text)} for short in shorts}
 
 
-SEPARATOR = "\x00"
-"""Put between the syllable lists of two texts given to ``Abbreviations.found`` at once."""
+_SEPARATOR = "\x00"
+"""Between the syllables of two texts given to ``Abbreviations.found`` (in no spelt-out form)."""
 
 
 def _new_style(syllable: str) -> str:

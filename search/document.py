@@ -14,7 +14,6 @@ from datetime import date
 from functools import lru_cache
 
 from search.analysis import (
-    SEPARATOR,
     Abbreviations,
     bigrams,
     default_abbreviations,
@@ -123,11 +122,7 @@ class IndexDocument:
         title, metadata and body: indexed in the match field beside the text, so a query for
         either form finds both (``compile.Compiler``)."""
         table = table or default_abbreviations()
-        every: list[str] = []
-        for text in self.texts().values():
-            every += syllables(text)
-            every.append(SEPARATOR)
-        return sorted(table.found(every))
+        return sorted(table.found(*(syllables(text) for text in self.texts().values())))
 
     def skh_tokens(self) -> list[str]:
         """Keyword tokens of the số ký hiệu (``analysis.skh_tokens``)."""

@@ -51,7 +51,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from search.analysis import SEPARATOR, bigram_sources, normalize_tones, syllables
+from search.analysis import bigram_sources, normalize_tones, syllables
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
@@ -260,7 +260,7 @@ class EmbeddedSearchBackend:
             value = getattr(d, name)
             if value:
                 add(name, value)
-        every: list[str] = []
+        every: list[list[str]] = []  # each text's syllables, for the abbreviations
         for name, text in d.texts().items():
             if not text:
                 continue
@@ -279,9 +279,8 @@ class EmbeddedSearchBackend:
                     add(f"{name}_bi", second)
             if name in EXACT_FIELDS:
                 add(f"{name}_exact", normalize_tones(text))
-            every += words
-            every.append(SEPARATOR)
-        found = self.compiler.abbr.found(every)
+            every.append(words)
+        found = self.compiler.abbr.found(*every)
         if found:
             add(MATCH_FIELD, " ".join(sorted(found)))  # IndexDocument.abbreviations
         skh = d.skh_tokens()
