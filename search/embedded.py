@@ -37,6 +37,7 @@ lock); readers are unlimited.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -503,22 +504,31 @@ class EmbeddedSearchBackend:
                    else searcher.search(q, limit, count=count))
             if count:
                 total, count = res.count, False
-            addrs = [a for _, a in res.hits]
-            tbs = searcher.fast_field_values("tiebreak", addrs) if addrs else []
-            items = sorted(((key(p, tb), p, tb, a) for (p, a), tb in zip(res.hits, tbs, strict=True)),
+            hits = res.hits
+            exhausted = len(hits) < limit
+            # Tantivy returns the hits in primary order (ties in any order): only those from the
+            # cursor's primary to the end of the tie group of the (size + 1)-th after it need their
+            # tiebreak read and sorted — not the whole fetch
+            primary = [sign * p for p, _ in hits]
+            lo = bisect.bisect_left(primary, cursor[0]) if cursor is not None else 0
+            past_cursor = bisect.bisect_right(primary, cursor[0]) if cursor is not None else 0
+            end = min(len(hits), max(lo, past_cursor) + size + 1)
+            end = bisect.bisect_right(primary, primary[end - 1]) if end > lo else end
+            chosen = hits[lo:end]
+            tbs = searcher.fast_field_values("tiebreak", [a for _, a in chosen]) if chosen else []
+            items = sorted(((key(p, tb), p, tb, a) for (p, a), tb in zip(chosen, tbs, strict=True)),
                            key=lambda it: it[0])
             if cursor is not None:
                 items = [it for it in items if it[0] > cursor]
-            exhausted = len(res.hits) < limit
             if not exhausted:
-                worst = sign * res.hits[-1][0] if field else -min(p for p, _ in res.hits)
+                worst = primary[-1]
                 # only hits strictly better than the worst fetched one are known to be complete
                 items = [it for it in items if it[0][0] < worst]
                 if len(items) <= size:
                     limit *= 4
                     continue
             page = items[:size]
-            more = len(items) > size or not exhausted
+            more = len(items) > size or end < len(hits) or not exhausted
             nxt = (page[-1][1], page[-1][2]) if page and more else None
             return page, nxt, total
 
