@@ -32,11 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tantivy import Document, Occur, Order, Query, SnippetGenerator  # noqa: E402
+from tantivy import Order  # noqa: E402
 
-from search.compile import MATCH_FIELD  # noqa: E402
 from search.corpus import synthetic  # noqa: E402
-from search.embedded import SNIPPET_CHARS, EmbeddedSearchBackend  # noqa: E402
+from search.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
 
 QUERIES = {
@@ -120,14 +119,10 @@ def main() -> None:
         for q in queries:
             compiled = backend.compiler.compile(q, principal)
             aggs = backend._aggregations(q)
-            hq = None
-            if q.highlight and compiled.highlight:
-                hq = Query.boolean_query([(Occur.Should, Query.term_query(backend.schema, MATCH_FIELD, t))
-                                          for t in sorted(compiled.highlight)])
             rescore = bool(compiled.scored and q.sort == "relevance" and compiled.bonus)
-            prepared.append((q, compiled, backend._query(compiled), aggs, hq, rescore))
+            prepared.append((q, compiled, backend._query(compiled), aggs, rescore))
         for i in range(args.repeat):
-            q, compiled, tq, aggs, hq, rescore = prepared[i % len(prepared)]
+            q, compiled, tq, aggs, rescore = prepared[i % len(prepared)]
             c, t = time.process_time(), time.perf_counter()
             backend.search(q, principal)
             svc.append(time.perf_counter() - t)
@@ -148,13 +143,12 @@ def main() -> None:
                 searcher.aggregate(tq, aggs)
             eng.append(time.perf_counter() - t)
             docs = [searcher.doc(addr) for _, addr in res.hits]
-            if hq is not None:
-                gen = SnippetGenerator.create(searcher, hq, backend.schema, MATCH_FIELD)
-                gen.set_max_num_chars(SNIPPET_CHARS)
+            gen = backend._snippet_generator(searcher, compiled) if q.highlight else None
+            if gen is not None:
                 for doc in docs:
-                    sn = gen.snippet_from_doc(Document(**{MATCH_FIELD: [bytes(doc.get_first("body")).decode()]}))
+                    sn = backend.snippet(gen, backend.stored_body(doc))
                     if not sn.highlighted():
-                        sn = gen.snippet_from_doc(Document(**{MATCH_FIELD: [doc.get_first("title")]}))
+                        sn = backend.snippet(gen, doc.get_first("title"))
                     sn.to_html()
             full.append(time.perf_counter() - t)
             full_cpu.append(time.process_time() - c)

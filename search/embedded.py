@@ -532,25 +532,39 @@ class EmbeddedSearchBackend:
             nxt = (page[-1][1], page[-1][2]) if page and more else None
             return page, nxt, total
 
+    def _snippet_generator(self, searcher, compiled: Compiled) -> SnippetGenerator | None:
+        """Tantivy's snippet generator for the query's words (None: nothing to highlight). The body
+        is stored apart (not indexed: ``all`` holds its words), so ``snippet`` makes a snippet from a
+        document holding a text — the body, then the title — as the match field's."""
+        if not compiled.highlight:
+            return None
+        hq = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, MATCH_FIELD, t))
+                                  for t in sorted(compiled.highlight)])
+        gen = SnippetGenerator.create(searcher, hq, self.schema, MATCH_FIELD)
+        gen.set_max_num_chars(SNIPPET_CHARS)
+        return gen
+
+    @staticmethod
+    def snippet(gen: SnippetGenerator, text: str):
+        return gen.snippet_from_doc(tantivy.Document(**{MATCH_FIELD: [text]}))
+
+    @staticmethod
+    def stored_body(doc: tantivy.Document) -> str | None:
+        """The body text of a stored document (kept as UTF-8 bytes)."""
+        raw = doc.get_first("body")
+        return bytes(raw).decode() if raw is not None else None
+
     def _hits(self, searcher, page, compiled: Compiled, query: SearchQuery) -> list[SearchHit]:
-        gen = None
-        if query.highlight and compiled.highlight:
-            # the body is stored apart (not indexed: ``all`` holds its words), so the snippet is made
-            # from a document holding the body — then the title — as the match field's text
-            hq = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, MATCH_FIELD, t))
-                                      for t in sorted(compiled.highlight)])
-            gen = SnippetGenerator.create(searcher, hq, self.schema, MATCH_FIELD)
-            gen.set_max_num_chars(SNIPPET_CHARS)
+        gen = self._snippet_generator(searcher, compiled) if query.highlight else None
         hits = []
         for _, primary, _, addr in page:
             doc = searcher.doc(addr)
             first = doc.get_first  # the fields a hit shows, not the whole stored body (Document.to_dict)
-            raw = first("body")
-            body = bytes(raw).decode() if raw is not None else ""
+            body = self.stored_body(doc) or ""
             snippet = None
             if gen is not None:
                 for text in (body, first("title") or ""):
-                    sn = gen.snippet_from_doc(tantivy.Document(**{MATCH_FIELD: [text]}))
+                    sn = self.snippet(gen, text)
                     if sn.highlighted():
                         snippet = refine_highlights(sn.to_html(), compiled)
                         break
@@ -600,9 +614,7 @@ class EmbeddedSearchBackend:
         if not src.hits:
             return SearchPage(total=0, hits=[])
         doc = searcher.doc(src.hits[0][1])
-        raw = doc.get_first("body")
-        texts = {"title": doc.get_first("title"), "meta": doc.get_first("meta"),
-                 MATCH_FIELD: bytes(raw).decode() if raw is not None else None}
+        texts = {"title": doc.get_first("title"), "meta": doc.get_first("meta"), MATCH_FIELD: self.stored_body(doc)}
         fields = {name: [text] for name, text in texts.items() if text}
         if not fields:
             return SearchPage(total=0, hits=[])
