@@ -142,7 +142,7 @@ def main() -> None:
             if aggs:
                 searcher.aggregate(tq, aggs)
             eng.append(time.perf_counter() - t)
-            docs = [searcher.doc(addr) for _, addr in res.hits]
+            docs = [searcher.doc(addr) for _, addr in res.hits[:20]]  # a page (the window has 100)
             gen = backend._snippet_generator(searcher, compiled) if q.highlight else None
             if gen is not None:
                 for doc in docs:
