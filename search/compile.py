@@ -209,17 +209,14 @@ class Compiler:
         match: Clause = Term(MATCH_FIELD, f)
         if f.isdigit():  # a number or a year of a số ký hiệu (the year of issue is in no text)
             match = Bool(should=(match, Term("skh", f, 3.0)))
-        expansions = self.abbr.to_long.get(f)
+        expansions = [tuple(fold(w) for w in words) for words in self.abbr.to_long.get(f, ())]
         if expansions:
-            for words in expansions:
-                folded = tuple(fold(w) for w in words)
-                for w in folded:
-                    hl.add(w)
-                    self._fold_hl.add(w)
+            for folded in expansions:
+                hl.update(folded)
+                self._fold_hl.update(folded)
                 bonus.append(self.adjacent(folded, "title", BIGRAM_BOOST["title"] * EXPANSION_FACTOR))
             if not self._indexed(f):
-                match = Bool(should=(match, *[self.adjacent(tuple(fold(w) for w in words))
-                                              for words in expansions]))
+                match = Bool(should=(match, *[self.adjacent(folded) for folded in expansions]))
         return Bool(must=(match,), should=tuple(bonus))
 
     @staticmethod
