@@ -135,8 +135,6 @@ class OpenSearchBackend:
         self.prefix = index_prefix
         self.alias = f"{index_prefix}-records"
         self.compiler = compiler or Compiler()
-        self.rescore_window = 0
-        """Not used: OpenSearch scores match and bonuses together on every match (module docstring)."""
         self.rebuild_needed = False
         self._ensure()
 
