@@ -521,6 +521,8 @@ class DestroyResult(BaseModel):
     held: dict[str, list[str]] = Field(default_factory=dict)
     locked: dict[str, str] = Field(default_factory=dict)
     skipped: list[str] = Field(default_factory=list)
+    pending: dict[str, str] = Field(default_factory=dict, description="Not finished yet (the index or the store "
+                                    "could not be written): resumed by the next repair pass or destroy --resume")
     minutes_record_id: str | None = None
     remaining_dossiers: list[str] = Field(default_factory=list)
 
