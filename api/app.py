@@ -207,8 +207,8 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     async def lifespan(app: FastAPI):
         own = services is None
         app.state.services = services if services is not None else build_services(settings)
-        if own and settings.repair.on_start:
-            app.state.services.archive.repair(actor="software:luutru api start")
+        if own and settings.repair.on_start:  # in a thread: it anchors the audit log (pyHanko runs its own loop)
+            await anyio.to_thread.run_sync(lambda: app.state.services.archive.repair(actor="software:luutru api start"))
         _remove_stale_uploads(settings)
         async with anyio.create_task_group() as background:
             interval = settings.tasks.inline_interval_seconds

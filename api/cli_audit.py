@@ -23,7 +23,7 @@ def verify_log(services) -> dict:
 
     roots = tsa_roots_for(services.settings) + trust_roots_for(services.settings)
     with services.catalogue.session() as s:
-        report = audit.verify(s, trust_roots=roots or None)
+        report = audit.verify(s, trust_roots=roots or None, store=services.store)
     return report.as_dict()
 
 
@@ -55,7 +55,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:
-            console.print(f"Nhật ký: {report['entries']} mục, {report['anchors']} mốc dấu thời gian (RFC 3161)")
+            console.print(f"Nhật ký: {report['entries']} mục, {report['anchors']} mốc dấu thời gian (RFC 3161), "
+                          f"{report['published']} mốc đã công bố trong kho tệp")
+            if report["unpublished"]:
+                console.print(f"[yellow]Mốc chưa công bố (lần kiểm tra nhất quán sau sẽ công bố):[/] "
+                              f"{', '.join(map(str, report['unpublished']))}")
             last = report["last_anchor"]
             if last:
                 console.print(f"Mốc mới nhất: mục {last['last_id']} lúc {last['gen_time']} "

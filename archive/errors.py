@@ -28,6 +28,12 @@ class ObjectLocked(ArchiveError):
     code = "object_locked"
 
 
+class ObjectExists(ArchiveError):
+    """A named object is written once: the name is already taken (it is never overwritten)."""
+
+    code = "object_exists"
+
+
 class IntegrityError(ArchiveError):
     """Bytes read back do not match the recorded size or SHA-256 (a fixity failure)."""
 

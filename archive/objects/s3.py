@@ -31,6 +31,7 @@ It must **not** need s3:BypassGovernanceRetention: the store never bypasses rete
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import uuid
@@ -53,13 +54,15 @@ from pydantic import SecretStr
 from urllib3.exceptions import HTTPError as TransportError
 from urllib3.util import Retry, Timeout
 
-from archive.errors import ArchiveError, IntegrityError, ObjectLocked, ObjectNotFound, SettingsError
+from archive.errors import ArchiveError, IntegrityError, ObjectExists, ObjectLocked, ObjectNotFound, SettingsError
 from archive.objects.base import (
     CHUNK_SIZE,
+    NAMED_PREFIX,
     HashingReader,
     ObjectInfo,
     StoredObject,
     VerifyingReader,
+    check_name,
     key_for_sha256,
     sha256_from_key,
 )
@@ -757,3 +760,35 @@ class S3ObjectStore:
                 return aborted
             key_marker = page.next_key_marker or page.uploads[-1].object_name
             upload_marker = page.uploads[-1].upload_id
+
+    # named objects --------------------------------------------------------------------------
+    def put_named(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
+        """``named/<name>``: refused when a version exists (a name is written once), then locked
+        until ``retain_until`` in the store's retention mode, like an original."""
+        key = NAMED_PREFIX + check_name(name)
+        if self._head(key) is not None:
+            raise ObjectExists(f"named object {name} exists", f"Đối tượng {name} đã có trong kho")
+        with self._s3("upload", key):
+            result = self._client.put_object(self.bucket, key, io.BytesIO(data), len(data),
+                                             content_type="application/json" if name.endswith(".json")
+                                             else "application/octet-stream")
+        if retain_until is not None and self.object_lock:
+            self._lock_version(key, result.version_id, retain_until, False)
+
+    def get_named(self, name: str) -> bytes:
+        key = NAMED_PREFIX + check_name(name)
+        with self._s3("read", key):
+            response = self._client.get_object(self.bucket, key)
+        try:
+            return response.read(decode_content=False)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def list_named(self, prefix: str) -> Iterator[str]:
+        if prefix.strip("/"):
+            check_name(prefix.rstrip("/"))
+        with self._s3("list"):
+            names = [o.object_name[len(NAMED_PREFIX):]
+                     for o in self._client.list_objects(self.bucket, prefix=NAMED_PREFIX + prefix, recursive=True)]
+        yield from sorted(names)

@@ -187,3 +187,30 @@ def test_put_retain_until_means_at_least(store):
     again = s.put(io.BytesIO(b"toi thieu"), retain_until=far - timedelta(days=365))
     assert not again.created
     assert s.stat(obj.key).retain_until >= far - timedelta(seconds=1)
+
+
+class TestNamedObjects:
+    """What the archive publishes about itself (the audit anchors): written once, never listed as
+    content, found again by name and by prefix."""
+
+    def test_written_once_read_back_and_listed_by_prefix(self, store):
+        from archive.errors import ObjectExists
+
+        s, _ = store
+        s.put_named("audit/anchors/00000002.json", b'{"id": 2}')
+        s.put_named("audit/anchors/00000001.json", b'{"id": 1}', retain_until=datetime.now(UTC) + timedelta(days=1))
+        s.put_named("other/x.json", b"{}")
+        with pytest.raises(ObjectExists):
+            s.put_named("audit/anchors/00000001.json", b'{"id": "rewritten"}')
+        assert s.get_named("audit/anchors/00000001.json") == b'{"id": 1}'
+        assert list(s.list_named("audit/anchors/")) == ["audit/anchors/00000001.json", "audit/anchors/00000002.json"]
+        assert list(s.list_named("nothing/")) == []
+        assert list(s.iter_keys()) == []  # never mistaken for content (the repair pass would remove it)
+        with pytest.raises(ObjectNotFound):
+            s.get_named("audit/anchors/00000003.json")
+
+    @pytest.mark.parametrize("name", ["../x", "/abs", "a/../b", "UPPER.json", "sha256 x", "", "a//b", "x/" * 120])
+    def test_names_that_could_escape_are_refused(self, store, name):
+        s, _ = store
+        with pytest.raises(ValueError):
+            s.put_named(name, b"x")
