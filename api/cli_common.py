@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from archive.errors import ArchiveError, SettingsError
+from archive.errors import ArchiveError, DiskFull, SettingsError, is_disk_full
 
 console = Console()
 err = Console(stderr=True)
@@ -58,7 +58,12 @@ def services_or_exit(*, repair: bool = False):
                 err.print(f"[yellow]Kiểm tra khi khởi động:[/] {json.dumps(report.as_dict(), ensure_ascii=False)}")
         yield services
     except ArchiveError as exc:
-        fail(exc.message_vi, str(exc))
+        fail(exc.message_vi, str(exc), code=3 if isinstance(exc, DiskFull) else 1)
+    except Exception as exc:
+        if is_disk_full(exc):  # the catalogue or the store could not write: say so, no traceback
+            full = DiskFull()
+            fail(full.message_vi, f"{full} ({type(exc).__name__}: {exc})", code=3)
+        raise
     finally:
         services.close()
 

@@ -155,6 +155,9 @@ class OpenSearchBackend:
     def close(self) -> None:
         self.client.close()
 
+    def count(self) -> int:
+        return int(self.client.count(index=self.alias)["count"])
+
     def health(self) -> str:
         h = self.client.cluster.health()
         return f"OpenSearch {h['status']}, alias {self.alias}"
