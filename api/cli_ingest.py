@@ -55,10 +55,11 @@ def register(app: typer.Typer) -> None:
         if missing:
             fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
         files = list(walk(paths))
-        sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=actor(), dossier_code=dossier)
-                   for p in files]
         counts: Counter[str] = Counter()
         with services_or_exit(repair=True) as services:
+            submitter = actor(scope="deposit")
+            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=dossier)
+                       for p in files]
             if services.settings.tasks.backend == "celery":
                 results = _through_celery(services, sources)
             else:
@@ -106,6 +107,7 @@ def register(app: typer.Typer) -> None:
 
         folder.mkdir(parents=True, exist_ok=True)
         with services_or_exit(repair=True) as services:
+            submitter = actor(scope="deposit")  # the intake's owner: an account or a token (LUUTRU_TOKEN)
             ingest_service = build_ingest(services)
             seen: dict[Path, tuple[int, float]] = {}
             console.print(f"Đang theo dõi {folder.resolve()} (Ctrl+C để dừng)")
@@ -118,7 +120,7 @@ def register(app: typer.Typer) -> None:
                         if seen.get(path) == sig or once:
                             stable.append(path)
                         seen[path] = sig
-                    sources = [SourceFile(path=p, submit_name=p.name, submitter=actor(), source="watch",
+                    sources = [SourceFile(path=p, submit_name=p.name, submitter=submitter, source="watch",
                                           dossier_code=dossier) for p in stable]
                     for source, outcome in ingest_service.run_many(sources):
                         row = outcome_dict(source.path, outcome)
