@@ -1,7 +1,8 @@
 """One contract for every SearchBackend (wagtail's shared BackendTests).
 
 The embedded (Tantivy) backend always runs; OpenSearch runs wherever ``OPENSEARCH_URL`` points at a
-cluster (``LUUTRU_TEST_OPENSEARCH_USER``/``_PASSWORD`` optional), unchanged.
+cluster (``LUUTRU_TEST_OPENSEARCH_USER``/``_PASSWORD`` optional), unchanged: tests/servers/start
+runs one; required under CI=true, skipped elsewhere without one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from services import service_unavailable
 
 from search.backend import SearchBackend
 from search.document import IndexDocument
@@ -93,7 +95,7 @@ BY_ID = {d.record_id: d for d in DOCS}
 def _opensearch_backend():
     url = os.environ.get("OPENSEARCH_URL")
     if not url:
-        pytest.skip("OPENSEARCH_URL is not set")
+        service_unavailable("OpenSearch", "OPENSEARCH_URL is not set (tests/servers/start)")
     from search.opensearch import OpenSearchBackend
 
     return OpenSearchBackend(url, index_prefix=f"test-{uuid.uuid4().hex[:8]}",
