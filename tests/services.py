@@ -51,3 +51,20 @@ def service_unavailable(what: str, error: Exception | str) -> None:
     if IN_CI:
         pytest.fail(message + " (required with CI=true)")
     pytest.skip(message)
+
+
+def opensearch_backend(index_prefix: str):
+    """An OpenSearchBackend on the cluster of ``OPENSEARCH_URL`` (``LUUTRU_TEST_OPENSEARCH_USER`` /
+    ``_PASSWORD`` / ``_VERIFY`` optional); fails under CI, skips elsewhere, when there is none or it
+    does not answer (a stale env file of a stopped tests/servers/start)."""
+    url = os.environ.get("OPENSEARCH_URL")
+    if not url:
+        service_unavailable("OpenSearch", "OPENSEARCH_URL is not set (tests/servers/start)")
+    from search.opensearch import OpenSearchBackend
+
+    try:
+        return OpenSearchBackend(url, index_prefix=index_prefix, user=os.environ.get("LUUTRU_TEST_OPENSEARCH_USER"),
+                                 password=os.environ.get("LUUTRU_TEST_OPENSEARCH_PASSWORD"),
+                                 verify_certs=os.environ.get("LUUTRU_TEST_OPENSEARCH_VERIFY", "1") == "1")
+    except Exception as exc:  # noqa: BLE001 - connection refused, TLS, authentication
+        service_unavailable(f"OpenSearch at {url}", exc)

@@ -8,14 +8,13 @@ runs one; required under CI=true, skipped elsewhere without one.
 from __future__ import annotations
 
 import itertools
-import os
 import unicodedata
 import uuid
 from collections import Counter
 from datetime import date
 
 import pytest
-from services import service_unavailable
+from services import opensearch_backend
 
 from search.backend import SearchBackend
 from search.document import IndexDocument
@@ -93,15 +92,7 @@ BY_ID = {d.record_id: d for d in DOCS}
 
 
 def _opensearch_backend():
-    url = os.environ.get("OPENSEARCH_URL")
-    if not url:
-        service_unavailable("OpenSearch", "OPENSEARCH_URL is not set (tests/servers/start)")
-    from search.opensearch import OpenSearchBackend
-
-    return OpenSearchBackend(url, index_prefix=f"test-{uuid.uuid4().hex[:8]}",
-                             user=os.environ.get("LUUTRU_TEST_OPENSEARCH_USER"),
-                             password=os.environ.get("LUUTRU_TEST_OPENSEARCH_PASSWORD"),
-                             verify_certs=os.environ.get("LUUTRU_TEST_OPENSEARCH_VERIFY", "1") == "1")
+    return opensearch_backend(f"test-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])

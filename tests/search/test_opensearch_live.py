@@ -6,7 +6,6 @@ atomically on a rebuild. Required under CI=true, skipped elsewhere without a clu
 
 from __future__ import annotations
 
-import os
 import string
 import threading
 import uuid
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from services import service_unavailable
+from services import opensearch_backend
 
 from search.analysis import fold_tokens
 from search.document import IndexDocument
@@ -26,17 +25,8 @@ pytestmark = pytest.mark.opensearch
 EVERYONE = Principal(unrestricted=True)
 
 
-def _url() -> str:
-    url = os.environ.get("OPENSEARCH_URL")
-    if not url:
-        service_unavailable("OpenSearch", "OPENSEARCH_URL is not set (tests/servers/start)")
-    return url
-
-
 def _backend(prefix: str) -> OpenSearchBackend:
-    return OpenSearchBackend(_url(), index_prefix=prefix, user=os.environ.get("LUUTRU_TEST_OPENSEARCH_USER"),
-                             password=os.environ.get("LUUTRU_TEST_OPENSEARCH_PASSWORD"),
-                             verify_certs=os.environ.get("LUUTRU_TEST_OPENSEARCH_VERIFY", "1") == "1")
+    return opensearch_backend(prefix)
 
 
 def _cleanup(backend: OpenSearchBackend) -> None:
