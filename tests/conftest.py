@@ -1,5 +1,7 @@
-"""Shared fixtures. Services: PostgreSQL and Redis are required under CI=true (a test fails when
-it cannot reach them) and may skip only on a machine without them."""
+"""Shared fixtures. Services (PostgreSQL, Redis, OpenSearch, the Tika server, the S3 server) are
+required under CI=true (a test fails when it cannot reach them) and may skip only on a machine
+without them; tests/services.py says where they are found (the environment, else the env file of
+tests/servers/start). The summary says which real servers the tests ran against."""
 
 from __future__ import annotations
 
@@ -11,24 +13,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from services import load_servers_env, service_unavailable
 
 from archive.catalogue import Catalogue
 from archive.objects.filesystem import FilesystemObjectStore
 from archive.service import ArchiveService
 
-pytest_plugins = ["fixtures_s3"]
+load_servers_env()  # before anything reads the variables below
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+pytest_plugins = ["fixtures_s3", "servers_report"]
+
 POSTGRES_URL = os.environ.get("LUUTRU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("LUUTRU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def service_unavailable(what: str, error: Exception) -> None:
-    """Fail under CI (services are required there), skip elsewhere."""
-    message = f"{what} is not reachable: {error}"
-    if IN_CI:
-        pytest.fail(message + " (required with CI=true)")
-    pytest.skip(message)
 
 
 def _pg_url() -> str:
