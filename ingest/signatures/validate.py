@@ -53,12 +53,14 @@ from pathlib import Path
 
 from asn1crypto import cms, crl, ocsp, x509
 
+from ingest.signatures import speedups
 from ingest.signatures.diff_policy import ARCHIVE_DIFF_POLICY
 from ingest.signatures.embedded import ArchiveSignature, PlainEcdsaValidator, StructureError
 from ingest.signatures.report import SignatureReport, Status, modifications_permitted
 from ingest.signatures.roles import signer_type, subject_fields
 
 log = logging.getLogger(__name__)
+speedups.install()
 
 MODIFICATION_NAMES = {"NONE": "none", "LTA_UPDATES": "lta_updates", "FORM_FILLING": "form_filling",
                       "ANNOTATIONS": "annotations", "OTHER": "not_allowed"}
