@@ -47,6 +47,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.reader import process_data_at_eof
+from pyhanko.sign.diff_analysis import SuspiciousModification
 from pyhanko.sign.validation import generic_cms
 from pyhanko.sign.validation.pdf_embedded import (
     EmbeddedPdfSignature,
@@ -75,6 +76,29 @@ class StructureError(Exception):
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
         self.reason, self.detail = reason, detail
+
+
+def classify_failure(exc: BaseException) -> str:
+    """The reason code for an exception raised while validating one signature: a damaged CMS
+    (pyHanko's FORMAT_FAILURE, or asn1crypto failing on a structure it parses lazily), a missing
+    signer certificate, an unreadable PDF object; ``validation_error`` for anything else."""
+    from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+    from pyhanko.sign.validation.errors import SignatureValidationError
+
+    if isinstance(exc, StructureError):
+        return exc.reason
+    if isinstance(exc, SignatureValidationError):
+        return {AdESFailure.FORMAT_FAILURE: "cms_malformed",
+                AdESIndeterminate.NO_SIGNING_CERTIFICATE_FOUND: "no_signing_certificate"}.get(
+            exc.ades_subindication, "validation_error")
+    if isinstance(exc, misc.PdfReadError):
+        return "pdf_unreadable"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if isinstance(exc, ValueError | TypeError) and tb is not None and "asn1crypto" in tb.tb_frame.f_code.co_filename:
+        return "cms_malformed"
+    return "validation_error"
 
 
 def der_algorithm(algorithm: algos.SignedDigestAlgorithm) -> algos.SignedDigestAlgorithm:
@@ -132,6 +156,12 @@ class ArchiveSignature(EmbeddedPdfSignature):
     """
 
     def __init__(self, reader, sig_field, fq_name: str):
+        try:
+            self._read(reader, sig_field, fq_name)
+        except misc.PdfReadError as exc:  # the dictionary or its /Contents string cannot be parsed
+            raise StructureError("signature_dictionary_malformed", f"{type(exc).__name__}: {exc}") from exc
+
+    def _read(self, reader, sig_field, fq_name: str) -> None:
         self.reader = reader
         if isinstance(sig_field, generic.IndirectObject):
             sig_field = sig_field.get_object()
@@ -234,6 +264,14 @@ class ArchiveSignature(EmbeddedPdfSignature):
         except (misc.PdfReadError, ValueError, OSError):
             return False
 
+    def evaluate_modifications(self, diff_policy):
+        """pyHanko's difference analysis; a later revision it cannot even read is a change it
+        cannot explain, as its own unexplained changes are (``not_allowed``)."""
+        try:
+            return super().evaluate_modifications(diff_policy)
+        except Exception as exc:  # noqa: BLE001 - damaged objects raise anything from the parser
+            return SuspiciousModification(f"a revision after signing could not be read: {type(exc).__name__}: {exc}")
+
     @property
     def sig_object_type(self) -> generic.NameObject:
         """The effective type: ``/DocTimeStamp`` for an RFC 3161 SubFilter, else ``/Sig``."""
@@ -242,6 +280,15 @@ class ArchiveSignature(EmbeddedPdfSignature):
     def byte_range_problem(self) -> str | None:
         """None if the /ByteRange is well formed and covers the signed revision exactly; else
         what is wrong. Call after ``compute_integrity_info`` (it uses the coverage level)."""
+        problem = self.byte_range_shape_problem()
+        if problem is None and (self.coverage is None or self.coverage < SignatureCoverageLevel.ENTIRE_REVISION):
+            return f"the ranges do not end where revision {self.signed_revision + 1} ends"
+        return problem
+
+    def byte_range_shape_problem(self) -> str | None:
+        """The checks that need no digest: four integers from 0, no overlap, within the file,
+        the gap exactly the /Contents string. pyHanko cannot even hash some malformed ranges (an
+        odd count raises), so this runs first."""
         br = self.byte_range
         if not isinstance(br, generic.ArrayObject) or len(br) != 4 or \
                 not all(isinstance(x, int) and not isinstance(x, bool) for x in br):
@@ -264,8 +311,6 @@ class ArchiveSignature(EmbeddedPdfSignature):
         gap = stream.read(hole)
         if not _HEX_BODY.fullmatch(gap) or binascii.unhexlify(gap[1:-1]) != self.pkcs7_content:
             return "the gap is not the /Contents string"
-        if self.coverage is None or self.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
-            return f"the ranges do not end where revision {self.signed_revision + 1} ends"
         return None
 
     def content_binds_byte_range(self) -> bool:

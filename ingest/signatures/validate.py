@@ -55,7 +55,7 @@ from asn1crypto import cms, crl, ocsp, x509
 
 from ingest.signatures import speedups
 from ingest.signatures.diff_policy import ARCHIVE_DIFF_POLICY
-from ingest.signatures.embedded import ArchiveSignature, PlainEcdsaValidator, StructureError
+from ingest.signatures.embedded import ArchiveSignature, PlainEcdsaValidator, StructureError, classify_failure
 from ingest.signatures.report import SignatureReport, Status, modifications_permitted
 from ingest.signatures.roles import signer_type, subject_fields
 
@@ -160,8 +160,12 @@ async def _validate_stream(stream, roots: list, allow_online: bool, at: datetime
         try:
             reports.append(await _validate_one(sig, roots, evidence, allow_online, at))
         except Exception as exc:  # one bad signature never hides the others
-            log.warning("signature %s: validation failed: %s", fq_name, exc, exc_info=True)
-            reports.append(_failed(fq_name, "validation_error", f"{type(exc).__name__}: {exc}", at))
+            reason = classify_failure(exc)
+            log.warning("signature %s: validation failed (%s): %s", fq_name, reason, exc,
+                        exc_info=reason == "validation_error")
+            failed = _failed(fq_name, reason, f"{type(exc).__name__}: {exc}", at)
+            failed.kind = sig.kind
+            reports.append(failed)
     return reports
 
 
@@ -323,6 +327,7 @@ async def _validate_one(sig: ArchiveSignature, roots, doc_evidence: _Evidence, a
         cert = sig.signer_cert
     except Exception as exc:  # noqa: BLE001 - pyHanko's CMSExtractionError and kin
         r.kind = sig.kind
+        r.intact = False if sig.byte_range_shape_problem() else None
         r.set(Status.INDETERMINATE, "no_signing_certificate", f"{type(exc).__name__}: {exc}")
         return r
     _fill_signer(r, cert)
@@ -334,8 +339,13 @@ async def _validate_one(sig: ArchiveSignature, roots, doc_evidence: _Evidence, a
                                                ("cms", len(sig_crls) + len(sig_ocsps))) if n],
                     "online": allow_online}
 
+    r.kind = sig.kind
+    shape = sig.byte_range_shape_problem()
+    if shape is not None:  # nothing to hash: the signature covers no well-defined bytes
+        r.intact = False
+        r.set(Status.INVALID, "byte_range_invalid", shape)
+        return r
     if sig.kind == "document_timestamp":
-        r.kind = "document_timestamp"
         r.signer_type = "organisation"
         gen_time = sig.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
         vc = _context(roots, evidence, gen_time, allow_online)

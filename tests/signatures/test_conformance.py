@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyhanko.sign.fields import MDPPerm
 
 from ingest.signatures import validate_pdf
@@ -280,3 +282,60 @@ def test_two_signer_infos_report_the_first_signer(conformance, trust_roots, tmp_
     pki = conformance.pki
     expected = {pki.person.cert.serial_number: "Nguyễn Văn An", pki.agency.cert.serial_number: "UBND tỉnh Thử Nghiệm"}
     assert r.signer == expected[serial] and "2 SignerInfos" in (r.detail or "")
+
+
+# --- hostile input: properties over random damage ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def signed_once(conformance) -> bytes:
+    return conformance.dss(conformance.signed(embed_revinfo=False, timestamp=False))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ranges=st.lists(st.integers(min_value=-5, max_value=60_000), min_size=0, max_size=6))
+def test_any_byte_range_is_judged_never_raised(signed_once, trust_roots, tmp_path, ranges):
+    """GIVEN the /ByteRange of a signed PDF rewritten (same width) with any list of integers
+    THEN validation returns a verdict with a known reason, intact only for the original range,
+    and never validation_error."""
+    import re
+
+    from ingest.signatures import REASONS
+
+    m = re.search(rb"/ByteRange \[([0-9 ]+)\]( *)", signed_once)
+    original = [int(x) for x in m.group(1).split()]
+    text = b"/ByteRange [" + b" ".join(b"%d" % n for n in ranges) + b"]"
+    if len(text) > len(m.group(0)):
+        return
+    data = signed_once[:m.start()] + text.ljust(len(m.group(0)), b" ") + signed_once[m.end():]
+    path = tmp_path / "range.pdf"
+    path.write_bytes(data)
+    reports = validate_pdf(path, trust_roots)
+    assert reports and all(r.reason is None or r.reason in REASONS for r in reports)
+    assert not [r for r in reports if r.reason == "validation_error"], [r.as_dict() for r in reports]
+    first = reports[0]
+    assert first.intact is (ranges == original) or (ranges != original and not first.intact)
+    if ranges != original:
+        assert first.status != "VALID"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flips=st.lists(st.tuples(st.floats(min_value=0, max_value=1, exclude_max=True), st.integers(1, 255)),
+                      min_size=1, max_size=4))
+def test_any_damaged_file_gets_a_verdict(signed_once, trust_roots, tmp_path, flips):
+    """GIVEN a signed PDF with a few bytes changed anywhere (structure, signature dictionary, CMS,
+    DSS) THEN validation never raises, every reason is a known one and none is validation_error
+    (a damaged dictionary, CMS or later revision has its own reason), and nothing VALID is not
+    intact."""
+    from ingest.signatures import REASONS
+
+    data = bytearray(signed_once)
+    for where, xor in flips:
+        data[int(where * len(data))] ^= xor
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(bytes(data))
+    reports = validate_pdf(path, trust_roots)
+    assert all(r.reason is None or r.reason in REASONS for r in reports)
+    assert not [r.detail for r in reports if r.reason == "validation_error"]
+    assert all(r.intact for r in reports if r.status == "VALID")
