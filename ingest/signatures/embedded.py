@@ -44,6 +44,7 @@ import re
 
 from asn1crypto import algos, cms, core
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.reader import process_data_at_eof
@@ -335,8 +336,6 @@ class ArchiveSignature(EmbeddedPdfSignature):
 
 
 def _digest(algorithm: str, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-
     md = hashes.Hash(generic_cms.get_pyca_cryptography_hash(algorithm))
     md.update(data)
     return md.finalize()

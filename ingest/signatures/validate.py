@@ -321,16 +321,22 @@ async def _validate_one(sig: ArchiveSignature, roots, doc_evidence: _Evidence, a
 
     from ingest.signatures.embedded import validate_signature, validate_timestamp
 
-    r = SignatureReport(field=sig.field_name, validated_at=at.isoformat())
+    r = SignatureReport(field=sig.field_name, kind=sig.kind, validated_at=at.isoformat())
     _describe_structure(r, sig)
     try:
         cert = sig.signer_cert
     except Exception as exc:  # noqa: BLE001 - pyHanko's CMSExtractionError and kin
-        r.kind = sig.kind
-        r.intact = False if sig.byte_range_shape_problem() else None
-        r.set(Status.INDETERMINATE, "no_signing_certificate", f"{type(exc).__name__}: {exc}")
+        cert, missing = None, f"{type(exc).__name__}: {exc}"
+    else:
+        _fill_signer(r, cert)
+    shape = sig.byte_range_shape_problem()
+    if shape is not None:  # nothing to hash: the signature covers no well-defined bytes
+        r.intact = False
+        r.set(Status.INVALID, "byte_range_invalid", shape)
         return r
-    _fill_signer(r, cert)
+    if cert is None:
+        r.set(Status.INDETERMINATE, "no_signing_certificate", missing)
+        return r
     sig_crls, sig_ocsps = _cms_revinfo(sig.signer_info)
     evidence = _Evidence(doc_evidence.certs + list(sig.other_embedded_certs), doc_evidence.crls + sig_crls,
                          doc_evidence.ocsps + sig_ocsps)
@@ -339,12 +345,6 @@ async def _validate_one(sig: ArchiveSignature, roots, doc_evidence: _Evidence, a
                                                ("cms", len(sig_crls) + len(sig_ocsps))) if n],
                     "online": allow_online}
 
-    r.kind = sig.kind
-    shape = sig.byte_range_shape_problem()
-    if shape is not None:  # nothing to hash: the signature covers no well-defined bytes
-        r.intact = False
-        r.set(Status.INVALID, "byte_range_invalid", shape)
-        return r
     if sig.kind == "document_timestamp":
         r.signer_type = "organisation"
         gen_time = sig.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
