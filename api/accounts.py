@@ -3,8 +3,8 @@
 * People log in with a password (argon2id) and, when enrolled, a TOTP code (RFC 6238); a login
   gives a session token valid ``api.session_hours``. Too many failures lock the account for a while.
 * Systems use API clients: a bearer token with scopes (``read``, ``deposit``, ``search``,
-  ``retention``, ``admin``, ``oai``), printed once by ``luutru clients add`` and stored only as a
-  keyed SHA-256 digest.
+  ``retention``, ``audit``, ``metrics``, ``admin``, ``oai``, ``webhooks``), printed once by
+  ``luutru clients add`` and stored only as a keyed SHA-256 digest.
 * ``Caller`` is what every route receives: the role, the scopes and the search ``Principal`` built
   from the account's access levels, fonds and dossier grants.
 
@@ -43,14 +43,14 @@ from archive.errors import ArchiveError
 from search.query import ACCESS_LEVELS, Principal
 
 ROLES = ("official", "archivist", "council", "admin")
-SCOPES = ("read", "deposit", "search", "retention", "council", "audit", "metrics", "admin", "oai")
+SCOPES = ("read", "deposit", "search", "retention", "council", "audit", "metrics", "admin", "oai", "webhooks")
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "official": frozenset({"read", "search"}),
     "archivist": frozenset({"read", "search", "deposit", "retention", "audit", "metrics", "oai"}),
     "council": frozenset({"read", "search", "council"}),
     "admin": frozenset(SCOPES),
 }
-CLIENT_SCOPES = ("read", "deposit", "search", "retention", "audit", "metrics", "admin", "oai")
+CLIENT_SCOPES = ("read", "deposit", "search", "retention", "audit", "metrics", "admin", "oai", "webhooks")
 """Scopes a system client may hold (voting in a council is for people only)."""
 ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     "official": ("public", "internal"),
@@ -395,6 +395,26 @@ class AccountService:
     def list_clients(self) -> list[dict]:
         with self.catalogue.session() as s:
             return [self._client_dict(c) for c in s.execute(sa.select(ApiClient).order_by(ApiClient.name)).scalars()]
+
+    def update_client(self, name: str, *, actor: str, scopes=None, access_levels=None) -> dict:
+        """Change a client's scopes or access levels (its token stays the same)."""
+        with self.catalogue.session() as s:
+            client = s.execute(sa.select(ApiClient).where(ApiClient.name == _norm_username(name))).scalar_one_or_none()
+            if client is None:
+                raise AccountError(f"no client {name}", f"Không có hệ thống {name}")
+            detail = {}
+            if scopes is not None:
+                scopes = list(dict.fromkeys(scopes))
+                unknown = set(scopes) - set(CLIENT_SCOPES)
+                if not scopes or unknown:
+                    raise AccountError(f"scopes must be among {', '.join(CLIENT_SCOPES)}",
+                                       "Phạm vi quyền không hợp lệ: " + ", ".join(sorted(unknown) or ["(trống)"]))
+                client.scopes = detail["scopes"] = scopes
+            if access_levels is not None:
+                client.access_levels = detail["access_levels"] = _levels(access_levels, ())
+            audit.append(s, at=self.now(), actor=actor, action="client.update", target_type="client",
+                         target_id=client.id, detail=detail)
+            return self._client_dict(client)
 
     def revoke_client(self, name: str, *, actor: str) -> dict:
         with self.catalogue.session() as s:

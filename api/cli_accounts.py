@@ -141,7 +141,8 @@ def users_totp(username: str = typer.Argument(...),
 
 @clients_app.command("add")
 def clients_add(name: str = typer.Argument(..., help="Tên hệ thống, ví dụ qlvb-so-noi-vu."),
-                scope: list[str] = typer.Option(..., "--scope", help="read deposit search retention audit metrics admin oai."),
+                scope: list[str] = typer.Option(..., "--scope",
+                                                help="read deposit search retention audit metrics admin oai webhooks."),
                 level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận được đọc (mặc định: public)."),
                 fonds: list[str] = typer.Option(None, "--fonds", help="Chỉ các phông này."),
                 description: str = typer.Option(None, help="Mô tả."),
@@ -175,6 +176,16 @@ def clients_list(as_json: bool = typer.Option(False, "--json", help="In kết qu
         table.add_row(c["name"], ", ".join(c["scopes"]), ", ".join(c["access_levels"]), c["token_hint"] + "…",
                       c["last_used_at"] or "—", "hoạt động" if c["active"] else "đã thu hồi")
     console.print(table)
+
+
+@clients_app.command("set")
+def clients_set(name: str = typer.Argument(...),
+                scope: list[str] = typer.Option(None, "--scope", help="Phạm vi quyền (thay toàn bộ), ví dụ read,webhooks."),
+                level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận (thay toàn bộ).")) -> None:
+    """Đổi phạm vi quyền hoặc mức độ tiếp cận (mã truy cập giữ nguyên). Change a client's scopes or levels."""
+    with services_or_exit() as services:
+        out = _accounts(services).update_client(name, scopes=_split(scope), access_levels=_split(level), actor=actor())
+    console.print(f"Đã cập nhật {out['name']}: quyền {', '.join(out['scopes'])}, đọc {', '.join(out['access_levels'])}")
 
 
 @clients_app.command("revoke")

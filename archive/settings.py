@@ -11,12 +11,13 @@ variable (pyHanko ``check_config_keys``; the template's ``_enforce_non_default_s
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archive.errors import SettingsError
 
@@ -166,6 +167,24 @@ class ApiSettings(_Section):
     six hours)."""
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     """Time limit for one webhook POST to a receiver (connect and response)."""
+    webhook_allow_networks: Annotated[list[str], NoDecode] = []
+    """Networks webhook receivers may be in although they are not public Internet addresses
+    (comma-separated CIDRs, e.g. ``10.20.0.0/16,fd00:1::/64``). Empty: only global addresses;
+    loopback, private, link-local, shared, multicast and other special ranges are refused when a
+    webhook is registered and again, after resolving the name, at every delivery."""
+
+    @field_validator("webhook_allow_networks", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        if isinstance(value, str):
+            value = [v for v in (p.strip() for p in value.split(",")) if v]
+        out = []
+        for item in value or []:
+            try:
+                out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network (CIDR): {item!r}") from None
+        return out
 
 
 class RepairSettings(_Section):

@@ -16,8 +16,15 @@ def sample_pdfs() -> list[tuple[object, bytes]]:
 
 
 @pytest.fixture
-def api(tmp_path) -> ApiEnv:
-    services, app = make_env(tmp_path / "data")
+def api_settings() -> dict[str, str]:
+    """Extra ``LUUTRU_*`` settings of the ``api`` fixture's app; a test module overrides this fixture
+    (e.g. the webhook tests allow their receiver's loopback address)."""
+    return {}
+
+
+@pytest.fixture
+def api(tmp_path, api_settings) -> ApiEnv:
+    services, app = make_env(tmp_path / "data", **api_settings)
     accounts = services.accounts
     try:
         with TestClient(app) as client:
