@@ -95,7 +95,7 @@ class UnlockRequest(BaseModel):
     address: Annotated[str | None, Field(min_length=2, max_length=64, description="Địa chỉ IP (IPv6: its /64)")] = None
 
     @model_validator(mode="after")
-    def _something(self) -> UnlockRequest:
+    def _a_user_or_an_address(self) -> UnlockRequest:
         if not self.username and not self.address:
             raise ValueError("name a username or an address")
         if self.address is not None:
