@@ -134,8 +134,10 @@ def test_luutru_users_unlock_reaches_a_running_server(cli, data_dir):
             for _ in range(5):
                 assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
             assert client.post("/api/v1/auth/login", json={"username": "quantri", "password": PASSWORD}).status_code == 429
-            assert cli("users", "unlock", "khong-co").exit_code != 0
-            result = cli("users", "unlock", "quantri", "--json")
+            other_admin = cli.as_user("quantri2")  # another administrator, at their own terminal
+            assert cli.as_user("luutruvien")("users", "unlock", "quantri").exit_code == 1  # not an administrator
+            assert other_admin("users", "unlock", "khong-co").exit_code != 0
+            result = other_admin("users", "unlock", "quantri", "--json")
             assert result.exit_code == 0, result.output
             assert '"shared_counters": false' in result.output
             deadline = time.monotonic() + 10
