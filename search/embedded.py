@@ -80,6 +80,9 @@ SCHEMA_VERSION = 3
 3: one match field ``all`` (with the abbreviations found) and ``all_bi``; the body stored only;
 ``tiebreak`` indexed (the re-ranked window is selected by it)."""
 SNIPPET_CHARS = 220
+RESCORE_CHAIN = 32
+"""Bonuses chained in one boolean query of the re-ranking (``_rescore_query``): one level of
+native recursion each, ~8 KiB of stack per level."""
 REBUILD_COMMIT_EVERY = 20_000
 """A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
 _KEYWORDS = ("record_id", "type_key", "agency_key", "signer_key", "dossier_id", "fonds_id", "access_level",
@@ -404,13 +407,22 @@ class EmbeddedSearchBackend:
         column, ~8 ms at 1M. The match is not evaluated again (its score is known, and a
         minimum-should-match union reads every posting whatever the filter). Each bonus gets its
         own level: a single optional clause is *sought* for each of the window's documents, where a
-        union of them would be read in blocks of 4,096 documents around each."""
+        union of them would be read in blocks of 4,096 documents around each.
+
+        The levels form chains of at most ``RESCORE_CHAIN``, each driven by the window, summed by
+        a union (which only ever meets the window's documents). One chain of every bonus — a
+        level each — overflowed Tantivy's stack at ~900 levels (8 MiB; 150 words pasted): the
+        process died of a segmentation fault."""
         window = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, "tiebreak", tb))
                                       for tb in tiebreaks])
-        q = Query.const_score_query(window, 0.0)
-        for b in compiled.bonus:
-            q = Query.boolean_query([(Occur.Must, q), (Occur.Should, self.translate(b))])
-        return q
+        chains = []
+        bonus = compiled.bonus
+        for start in range(0, max(len(bonus), 1), RESCORE_CHAIN):
+            q = Query.const_score_query(window, 0.0)
+            for b in bonus[start:start + RESCORE_CHAIN]:
+                q = Query.boolean_query([(Occur.Must, q), (Occur.Should, self.translate(b))])
+            chains.append(q)
+        return chains[0] if len(chains) == 1 else Query.boolean_query([(Occur.Should, c) for c in chains])
 
     # searching --------------------------------------------------------------------------------
     def _background(self, fn, *args):
@@ -419,6 +431,7 @@ class EmbeddedSearchBackend:
         return self._pool.submit(fn, *args)
 
     def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
+        """``query.QueryError`` when the query is beyond a bound of ``compile``."""
         compiled = self.compiler.compile(query, principal)
         searcher = self.index_.searcher()
         base = self._query(compiled)
