@@ -26,8 +26,10 @@ def _objects(services: Services) -> str:
 def _search(services: Services) -> str:
     s = services.settings
     if s.search.backend == "embedded":
-        path = s.index_path
-        return f"Tantivy at {path}" + ("" if path.exists() else " (not created yet)")
+        from search.inflight import crash_note
+
+        path = s.index_path  # crash_note: a process that died inside the engine, as the next one found
+        return f"Tantivy at {path}" + ("" if path.exists() else " (not created yet)") + crash_note(path)
     from opensearchpy import OpenSearch
 
     auth = None
