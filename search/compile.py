@@ -46,12 +46,11 @@ from dataclasses import dataclass, field
 from search.analysis import (
     Abbreviations,
     bigram,
+    cached_exact,
     cached_fold,
     default_abbreviations,
-    exact_form,
     fold,
     fold_tokens,
-    has_diacritics,
     split_skh,
 )
 from search.document import EXACT_FIELDS, keyword
@@ -231,8 +230,8 @@ class Compiler:
         """(folded, exact form or None when typed without diacritics); records the highlights."""
         f = cached_fold(text)
         hl.add(f)
-        if has_diacritics(text):
-            e = exact_form(text)
+        if f != text.lower():  # typed with diacritics (``has_diacritics``)
+            e = cached_exact(text)
             self._exact_hl.add(e)
             return f, e
         self._fold_hl.add(f)
@@ -373,13 +372,11 @@ class Compiler:
                 continue
             units.append(self.node(pos_nodes[i], hl))
             i += 1
-        for a, b in itertools.pairwise(folded):
-            if a is not None and b is not None:
-                bg = bigram(a, b)
-                bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
         # a word typed again adds nothing to match (and three in four of the *distinct* words must)
+        pairs = dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded) if a is not None and b is not None)
+        for bg in pairs:
+            bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
         units = list(dict.fromkeys(units))
-        bigram_clauses = list(dict.fromkeys(bigram_clauses))
         neg = list(dict.fromkeys(neg))
         n = len(units)
         msm = n if n <= SOFT_FROM - 1 else n - n // 4
@@ -447,11 +444,11 @@ def _adjacency_first(c: Clause) -> int:
 def trim_bonus(bonus: list[Clause]) -> list[Clause]:
     """The bonuses kept for ranking: all of them up to ``MAX_BONUS_CLAUSES`` leaves; past it, the
     adjacency bonuses of the match field first, then the others, each in the order typed."""
-    if sum(shape(b)[0] for b in bonus) <= MAX_BONUS_CLAUSES:
+    sizes = [shape(b)[0] for b in bonus]
+    if sum(sizes) <= MAX_BONUS_CLAUSES:
         return bonus
     kept, room = [], MAX_BONUS_CLAUSES
-    for b in sorted(bonus, key=_adjacency_first):
-        n = shape(b)[0]
+    for _, n, b in sorted(zip(map(_adjacency_first, bonus), sizes, bonus, strict=True), key=lambda it: it[0]):
         if n <= room:
             kept.append(b)
             room -= n
