@@ -312,7 +312,8 @@ def _free_port() -> int:
 def test_a_real_server_survives_long_pasted_queries(tmp_path):
     """GIVEN ``luutru serve`` (a real process) over archived articles WHEN a client sends the
     queries that killed it — 145 words pasted from a document, 200 repeated words, 1,000 pasted
-    characters — THEN each answers 200 with results and the process is still running."""
+    characters — THEN each answers 200 with results and the process is still running; and when
+    it does die of a fault in native code, its log says so, with every thread's stack."""
     data = tmp_path / "data"
     env = {"LUUTRU_DATA_DIR": str(data), "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0"}
     services, _app = make_env(data)
@@ -348,8 +349,14 @@ def test_a_real_server_survives_long_pasted_queries(tmp_path):
             assert r.json()["total"] >= 1
         assert r.json()["hits"][0]["record_id"] == rid
         assert proc.poll() is None
+        # a fault in native code (simulated: the signal a segmentation fault raises) ends it loudly
+        proc.send_signal(signal.SIGSEGV)
+        assert proc.wait(timeout=60) == -signal.SIGSEGV
+        out = log.read_text(errors="replace")
+        assert "Fatal Python error: Segmentation fault" in out and "Thread 0x" in out
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
