@@ -135,7 +135,6 @@ class SearchQuery:
                 object.__setattr__(self, name, (value,))
             else:
                 object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "search_after", _cursor(self.search_after, self.sort))
         unknown = set(self.facets) - set(FACETS)
         if unknown:
             raise ValueError(f"unknown facets {sorted(unknown)}; known: {', '.join(FACETS)}")
@@ -155,7 +154,10 @@ class SearchQuery:
             raise QueryError(f"the query has {len(self.q)} characters; at most {MAX_QUERY_CHARS} are searched",
                              f"Câu tìm dài {len(self.q)} ký tự, quá giới hạn {MAX_QUERY_CHARS} ký tự",
                              code="query_too_long")
-        self.tree  # noqa: B018 - parsed now, so a query beyond the bounds is refused where it is made
+        # parsed now, so a query beyond the bounds is refused where it is made; without words a
+        # "relevance" page is sorted by date (both backends), and so is its cursor
+        sort = self.sort if self.tree is not None else ("date_desc" if self.sort == "relevance" else self.sort)
+        object.__setattr__(self, "search_after", _cursor(self.search_after, sort))
 
     @cached_property
     def tree(self) -> Node | None:

@@ -198,7 +198,7 @@ def test_any_cursor_is_a_pair_of_numbers_or_refused(after, how):
         primary, tb = q.search_after
         assert type(tb) is int and 0 <= tb < 2**63
         if how == "relevance":
-            assert type(primary) is float
+            assert type(primary) is float and abs(primary) <= 3.5e38
         else:
             assert type(primary) is int and 0 <= primary <= DAY_MAX
 
@@ -206,5 +206,8 @@ def test_any_cursor_is_a_pair_of_numbers_or_refused(after, how):
 def test_cursors_a_page_returns_are_accepted():
     assert SearchQuery(q="a", search_after=(3.25, 17)).search_after == (3.25, 17)
     assert SearchQuery(q="a", search_after=[3, 17]).search_after == (3.0, 17)
+    assert SearchQuery(search_after=[738000, 17]).search_after == (738000, 17)  # no words: by date
+    with pytest.raises(QueryError):
+        SearchQuery(search_after=[2.5, 17])
     assert SearchQuery(sort="date_desc", search_after=[738000, 2**63 - 1]).search_after == (738000, 2**63 - 1)
     assert SearchQuery(sort="date_asc", search_after=[0.0, 5.0]).search_after == (0, 5)
