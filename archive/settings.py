@@ -82,6 +82,9 @@ class SearchSettings(_Section):
     """CA bundle that signed the cluster's certificate."""
     index_prefix: str = "luutru"
     """Prefix of index and alias names."""
+    writer_wait_seconds: float = Field(default=120.0, gt=0)
+    """Embedded index: how long a write waits for another process (``luutru serve``, a CLI command)
+    to release the index's writer lock before it fails and is left to the repair pass."""
 
 
 class ExtractSettings(_Section):
@@ -276,6 +279,10 @@ class Settings(BaseSettings):
         return (self.signatures.trust_dir or self.data_dir / "trust").resolve()
 
 
+CLI_IDENTITY_ENV = frozenset({"LUUTRU_USER", "LUUTRU_PASSWORD", "LUUTRU_TOTP", "LUUTRU_TOKEN"})
+"""Not settings: who a ``luutru`` command acts as (``api.cli_identity``); never read by ``Settings``."""
+
+
 def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
     names: set[str] = set()
     for name, field in model.model_fields.items():
@@ -294,7 +301,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
     otherwise silently leave the default in place.
     """
     env = os.environ if environ is None else environ
-    known = _known_env_names(Settings, ENV_PREFIX)
+    known = _known_env_names(Settings, ENV_PREFIX) | CLI_IDENTITY_ENV
     unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known
                      and not k.upper().startswith("LUUTRU_TEST_"))
     if unknown:

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
+from archive.domain import safe_filename
 from archive.errors import IntegrityError, RecordNotFound
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
@@ -108,10 +109,33 @@ class RecordPublic(BaseModel):
     components: list[ComponentPublic]
 
 
+class SignatureSummaryPublic(BaseModel):
+    """Kết quả kiểm tra một chữ ký số hoặc dấu thời gian tài liệu — one signature's verdict
+    (docs/signatures.md). Records validated by earlier versions lack the newer fields (null)."""
+
+    field: str = Field(description="Tên ô chữ ký — signature field name")
+    kind: str | None = Field(None, description="signature or document_timestamp")
+    status: str = Field(description="VALID, VALID_UNTRUSTED, INDETERMINATE or INVALID")
+    reason: str | None = Field(None, description="Mã lý do khi không VALID — reason code (docs/signatures.md)")
+    reason_vi: str | None = Field(None, description="Lý do bằng tiếng Việt")
+    indication: str | None = Field(None, description="ETSI EN 319 102-1: TOTAL-PASSED, INDETERMINATE, TOTAL-FAILED")
+    sub_indication: str | None = Field(None, description="ETSI sub-indication, e.g. FORMAT_FAILURE, HASH_FAILURE")
+    intact: bool | None = Field(None, description="Toàn vẹn: the signed bytes are exactly the bytes the signature "
+                                "covers (well-formed /ByteRange, matching digest)")
+    modification_level: str | None = Field(None, description="Thay đổi sau khi ký — changes appended after "
+                                           "signing: none, lta_updates, form_filling, annotations, not_allowed")
+    modifications_permitted: bool | None = Field(None, description="Whether those changes are within what the "
+                                                 "signer's DocMDP permission allows")
+    signer: str | None = Field(None, description="Người ký")
+    organisation: str | None = Field(None, description="Cơ quan, tổ chức")
+    signing_time: str | None = Field(None, description="Thời điểm ký (ISO 8601)")
+    timestamped: bool | None = Field(None, description="Thời điểm ký được chứng minh bằng dấu thời gian")
+
+
 class SignaturesPublic(BaseModel):
     record_id: str
     status: str
-    signatures: list[dict]
+    signatures: list[SignatureSummaryPublic]
 
 
 class DepositResult(BaseModel):
@@ -150,7 +174,7 @@ def _audited(services, caller: Caller, action: str, record_id: str, **detail) ->
 @router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
-    readable_record(services, caller, record_id, action="record.view")
+    record_id = readable_record(services, caller, record_id, action="record.view").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.view", record_id)
     return _public(data)
@@ -160,7 +184,7 @@ def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -
             summary="Sự kiện bảo quản (PREMIS) — preservation events",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
-    readable_record(services, caller, record_id, action="record.events")
+    record_id = readable_record(services, caller, record_id, action="record.events").id
     events = services.archive.list_events(record_id)
     _audited(services, caller, "record.events", record_id)
     return events
@@ -172,15 +196,22 @@ def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -
 def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
     rec = readable_record(services, caller, record_id, action="record.signatures")
     signatures = (rec.extra or {}).get("signatures", [])
-    _audited(services, caller, "record.signatures", record_id)
-    return {"record_id": record_id, "status": _signature_status(signatures), "signatures": signatures}
+    _audited(services, caller, "record.signatures", rec.id)
+    return {"record_id": rec.id, "status": _signature_status(signatures),
+            "signatures": [{**s, "reason_vi": _reason_vi(s.get("reason"))} for s in signatures if isinstance(s, dict)]}
+
+
+def _reason_vi(reason: str | None) -> str | None:
+    from ingest.signatures import REASONS
+
+    return REASONS[reason][0] if reason in REASONS else None
 
 
 @router.get("/{record_id}/components", response_model=list[ComponentPublic],
             summary="Các tệp của văn bản — components (original, text, LTV copy…)",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_components(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
-    readable_record(services, caller, record_id, action="record.components")
+    record_id = readable_record(services, caller, record_id, action="record.components").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.components", record_id)
     return _public(data)["components"]
@@ -217,7 +248,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["uns
 
 def content_disposition(filename: str | None, *, inline: bool = False) -> str:
     """RFC 6266: an ASCII fallback (diacritics folded) and the UTF-8 name in ``filename*``."""
-    name = unicodedata.normalize("NFC", filename or "tai-lieu")
+    # names stored before bidirectional controls were removed at ingest are neutralised here too
+    name = safe_filename(unicodedata.normalize("NFC", filename or "tai-lieu"))
     name = name.replace("\\", "_").replace("/", "_").replace('"', "'").replace("\r", " ").replace("\n", " ")
     ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_name = "".join(c for c in ascii_name if ord(c) < 128 and c.isprintable()) or "tai-lieu"
@@ -248,7 +280,7 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
              role: Annotated[str, Query(max_length=30, pattern=r"^[a-z_]+$",
                                         description="original (mặc định), text, ltv…")] = "original",
              inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
-    readable_record(services, caller, record_id, action="record.download")
+    record_id = readable_record(services, caller, record_id, action="record.download").id
     info, reader = services.archive.open_component(record_id, actor=caller.actor, role=role, verify=True,
                                                    client=caller.client, address=caller.address)
     size, sha = info["size"], info["sha256"]
