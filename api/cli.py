@@ -252,7 +252,8 @@ def beat() -> None:
     create_celery(settings).start(["beat", "--loglevel=INFO"])
 
 
-COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit"]
+COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
+                   "cli_collections", "cli_records"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 
