@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
@@ -116,6 +117,22 @@ def test_the_archivists_procedure(cli, db, data_dir, tmp_path):
                       "--json"))
     assert moved["filed"][0]["from_code"] == CODE and moved["dossier"]["end_date"] == "2013-01-02"
     assert _json(cli("dossiers", "show", CODE, "--json"))["due_date"] == "2017-12-31"
+
+    # a dossier whose dates were written around the listeners (as before migration 0007): refresh
+    from api.wiring import build_services, get_settings
+
+    get_settings.cache_clear()
+    services = build_services(get_settings())
+    try:
+        with services.catalogue.engine.begin() as conn:
+            conn.execute(sa.text("update dossiers set end_date = :d, due_date = :due, doc_total = 0 where code = :c"),
+                         {"d": date(2010, 6, 30), "due": date(2015, 12, 31), "c": CODE})
+    finally:
+        services.close()
+    assert _json(cli("dossiers", "refresh", CODE, "--json")) == {"refreshed": 1}
+    shown = _json(cli("dossiers", "show", CODE, "--json"))
+    assert (shown["doc_total"], shown["end_date"], shown["due_date"]) == (3, "2012-03-03", "2017-12-31")
+    assert _json(cli("dossiers", "refresh", "--all", "--json"))["refreshed"] == 2
     audit = cli("audit", "list", "--json")
     actions = [e["action"] for e in json.loads(audit.output)] if audit.exit_code == 0 else []
     for action in ("fonds.create", "dossier.create", "record.file", "dossier.close", "dossier.reopen"):
