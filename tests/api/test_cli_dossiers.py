@@ -73,7 +73,8 @@ def test_the_archivists_procedure(cli, db, data_dir, tmp_path):
                      "--end-date", "31/12/2010", "--creator", "Trần Thị Bình", "--json"))
     assert (made["code"], made["fonds_id"], made["declared_end_date"]) == (CODE, fonds["id"], "2010-12-31")
     second = _json(cli("dossiers", "create", "--fonds", ORGAN, "--year", "2010", "--notation", "02.VP",
-                       "--title", "Hồ sơ hội nghị", "--json"))
+                       "--title", "Hồ sơ hội nghị", "--retention", "agency/1", "--json"))
+    assert second["retention"] == "5 năm"  # the period of the Danh mục hồ sơ, a manual decision
     listing = cli("dossiers", "list")
     assert CODE in _said(listing) and made["id"][:8] in _said(listing) and second["id"][:8] in _said(listing)
 
@@ -116,6 +117,7 @@ def test_the_archivists_procedure(cli, db, data_dir, tmp_path):
     moved = _json(cli("records", "file", late["record_id"], "--dossier", second["code"], "--reason", "Để nhầm hồ sơ",
                       "--json"))
     assert moved["filed"][0]["from_code"] == CODE and moved["dossier"]["end_date"] == "2013-01-02"
+    assert moved["dossier"]["due_date"] == "2018-12-31"
     assert _json(cli("dossiers", "show", CODE, "--json"))["due_date"] == "2017-12-31"
 
     # a dossier whose dates were written around the listeners (as before migration 0007): refresh
