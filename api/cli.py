@@ -23,9 +23,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from api.cli_common import actor, console, err, fail, services_or_exit  # noqa: E402  (re-exported)
+from api.cli_common import actor, console, err, fail, resolve, services_or_exit  # noqa: E402  (re-exported)
 
-__all__ = ["actor", "app", "console", "err", "fail", "main", "services_or_exit"]
+__all__ = ["actor", "app", "console", "err", "fail", "main", "resolve", "services_or_exit"]
 
 
 @app.command()
@@ -115,9 +115,11 @@ def display_value(key: str, value) -> str:
 
 
 @app.command()
-def show(record_id: str, as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+def show(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút gọn hoặc số ký hiệu."),
+         as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Xem thông tin một văn bản: siêu dữ liệu, các tệp, lịch sử xử lý."""
     with services_or_exit() as services:
+        record_id = resolve(services, "record", record_id)
         data = services.archive.get_record(record_id, actor=actor())
         if as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -144,7 +146,7 @@ def show(record_id: str, as_json: bool = typer.Option(False, "--json", help="In 
 
 
 @app.command()
-def get(record_id: str,
+def get(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút gọn hoặc số ký hiệu."),
         output: Path = typer.Option(..., "-o", "--output", help="Tệp đích."),
         role: str = typer.Option("original", help="Tệp cần lấy: original, text, …"),
         force: bool = typer.Option(False, "--force", help="Ghi đè tệp đích nếu đã có.")) -> None:
@@ -152,6 +154,7 @@ def get(record_id: str,
     if output.exists() and not force:
         fail(f"Tệp {output} đã tồn tại (dùng --force để ghi đè)", f"{output} exists (use --force)")
     with services_or_exit() as services:
+        record_id = resolve(services, "record", record_id)
         fixity = services.fixity
         info = fixity.component(record_id, role)
         part = output.with_name(output.name + ".part")

@@ -31,6 +31,16 @@ def fail(message_vi: str, message_en: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def resolve(services, kind: str, ref: str) -> str:
+    """The id of the record, dossier, fonds or disposal batch ``ref`` names (its id, short id or
+    code: ``archive.identifiers``); an unknown or ambiguous reference raises the domain error that
+    ``services_or_exit`` prints."""
+    from archive import identifiers
+
+    with services.catalogue.session() as s:
+        return identifiers.resolve_id(s, kind, ref)
+
+
 @contextmanager
 def services_or_exit(*, repair: bool = False):
     """Build the services, mapping settings and domain errors to clear messages and exit codes."""

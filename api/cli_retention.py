@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, fail, services_or_exit
+from api.cli_common import actor, console, fail, resolve, services_or_exit
 
 retention_app = typer.Typer(help="Thời hạn lưu trữ và hủy tài liệu (retention and disposal).", no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="In kết quả dạng JSON.")
@@ -88,8 +88,8 @@ def import_(path: Path, code: str = typer.Option(None, help="Mã bảng (bắt b
 def assign(rule_item: str = typer.Option(None, "--rule", help="Thêm quy tắc: MÃ_BẢNG/MÃ_MỤC."),
            criteria: str = typer.Option(None, help='Tiêu chí JSON, ví dụ {"type_names": ["Công văn"]}.'),
            priority: int = typer.Option(0), name: str = typer.Option(None),
-           dossier: str = typer.Option(None, help="Gán thủ công cho hồ sơ (mã id)."),
-           record: str = typer.Option(None, help="Gán thủ công cho văn bản (mã id)."),
+           dossier: str = typer.Option(None, help="Gán thủ công cho hồ sơ (mã hồ sơ hoặc id)."),
+           record: str = typer.Option(None, help="Gán thủ công cho văn bản (id hoặc số ký hiệu)."),
            item: str = typer.Option(None, help="MÃ_BẢNG/MÃ_MỤC cho gán thủ công."),
            reason: str = typer.Option(None, help="Lý do (bắt buộc khi gán thủ công)."), as_json: bool = JSON) -> None:
     """Xác định thời hạn: thêm quy tắc, áp dụng quy tắc, hoặc gán thủ công có lý do."""
@@ -147,8 +147,8 @@ def sweep(as_of: str = typer.Option(None, "--as-of"), as_json: bool = JSON) -> N
 
 @retention_app.command()
 def hold(authority: str = typer.Option(..., help="Cơ quan yêu cầu."), reason: str = typer.Option(...),
-         records: str = typer.Option(None, help="Mã văn bản, cách nhau bởi dấu phẩy."),
-         dossiers: str = typer.Option(None, help="Mã hồ sơ, cách nhau bởi dấu phẩy."),
+         records: str = typer.Option(None, help="Văn bản (id, id rút gọn hoặc số ký hiệu), cách nhau bởi dấu phẩy."),
+         dossiers: str = typer.Option(None, help="Hồ sơ (mã hồ sơ hoặc id), cách nhau bởi dấu phẩy."),
          query: str = typer.Option(None, help="Tiêu chí JSON (truy vấn lưu sẵn)."), as_json: bool = JSON) -> None:
     """Phong tỏa (legal hold): không được hủy tài liệu trong phạm vi."""
     scope_type, scope = (("records", {"ids": records.split(",")}) if records else
@@ -188,6 +188,7 @@ def vote(batch_id: str, choice: str = typer.Argument(..., help="approve / reject
          as_json: bool = JSON) -> None:
     """Thành viên Hội đồng cho ý kiến; --close kết thúc phiên xét theo đa số."""
     with _Ctx() as c:
+        batch_id = resolve(c.services, "batch", batch_id)
         if close:
             out = c.disposal.close_review(batch_id, minutes_record_id=close, actor=actor())
             return _out(out, as_json, "Hội đồng đồng ý hủy" if out["majority"] else "Hội đồng không đồng ý hủy")
@@ -200,6 +201,7 @@ def approve(batch_id: str, decision: str = typer.Option(..., help="Mã văn bả
             as_json: bool = JSON) -> None:
     """Phê duyệt hủy (người phê duyệt khác người đề nghị)."""
     with _Ctx() as c:
+        batch_id = resolve(c.services, "batch", batch_id)
         out = c.disposal.approve(batch_id, decision_record_id=decision, actor=actor())
     _out(out, as_json, f"Đã phê duyệt đợt hủy {batch_id}")
 
@@ -214,6 +216,7 @@ def destroy(batch_id: str = typer.Argument(None), dry_run: bool = typer.Option(F
             return _out(c.disposal.resume(actor=actor()), as_json, "Đã hoàn tất các lần hủy bị gián đoạn")
         if not batch_id:
             fail("Cần mã đợt hủy", "batch id required")
+        batch_id = resolve(c.services, "batch", batch_id)
         out = c.disposal.destroy(batch_id, actor=actor(), dry_run=dry_run)
     if dry_run:
         return _out(out, as_json, "\n".join(f"{r['record_id']}: " + (r["blocked"] or "sẽ hủy "

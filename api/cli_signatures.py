@@ -73,7 +73,7 @@ def _parse_at(value: str | None) -> datetime | None:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import actor, console, services_or_exit
+    from api.cli import actor, console, resolve, services_or_exit
 
     timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
     app.add_typer(timestamps, name="timestamps")
@@ -88,6 +88,7 @@ def register(app: typer.Typer) -> None:
 
         moment = _parse_at(at)
         with services_or_exit() as services:
+            record_id = resolve(services, "record", record_id)
             s = services.settings
             result = verify_record(services.archive, record_id, trust_roots=trust_roots_for(s),
                                    tsa_roots=tsa_roots_for(s), at=moment,

@@ -13,13 +13,13 @@ import threading
 import time
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.accounts import AuthError, Caller, Forbidden
 from api.problems import ApiProblem
 from api.wiring import Services
+from archive import identifiers
 from archive.catalogue.models import Record
 from archive.errors import RecordNotFound
 
@@ -108,21 +108,28 @@ def require(scope: str):
 
 
 def readable_record(services: Services, caller: Caller, record_id: str, *, action: str) -> Record:
-    """The record if the caller may read it; otherwise ``RecordNotFound`` — the same answer as for
-    a missing record — with the denial audited."""
+    """The record ``record_id`` names (its id, a unique id prefix or its số và ký hiệu,
+    ``archive.identifiers``) if the caller may read it; otherwise ``RecordNotFound`` — the same
+    answer as for a missing record — with the denial audited. Routes use the returned record's
+    ``id`` from then on. A số ký hiệu shared by several readable records is an
+    ``AmbiguousReference`` listing only records the caller may read."""
     with services.catalogue.session() as s:
-        rec = s.execute(sa.select(Record).where(Record.id == record_id)).scalar_one_or_none()
-        if rec is not None:
+        rows = identifiers.matches(s, "record", record_id)
+        for rec in rows:
             s.expunge(rec)
-    # A destroyed record's tombstone is shown to archivists (retention scope) only.
-    allowed = rec is not None and (rec.status != "disposed" or caller.has("retention")) and caller.principal.may_read(
-        access_level=rec.access_level, dossier_id=rec.dossier_id, fonds_id=rec.fonds_id)
-    if not allowed:
+
+    def allowed(rec: Record) -> bool:
+        # A destroyed record's tombstone is shown to archivists (retention scope) only.
+        return (rec.status != "disposed" or caller.has("retention")) and caller.principal.may_read(
+            access_level=rec.access_level, dossier_id=rec.dossier_id, fonds_id=rec.fonds_id)
+
+    readable = [r for r in rows if allowed(r)]
+    if not readable:
         services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
                                       target_type="record", target_id=record_id[:64],
-                                      outcome="denied" if rec is not None else "not_found")
+                                      outcome="denied" if rows else "not_found")
         raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
-    return rec
+    return identifiers.pick("record", record_id, readable)
 
 
 def page_size(services: Services, size: int) -> int:

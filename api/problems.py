@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.errors import ArchiveError
+from archive.identifiers import AmbiguousReference
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ STATUS_BY_CODE = {
     "record_not_found": 404,
     "object_not_found": 404,
     "not_found": 404,
+    "ambiguous_reference": 422,
     "account_invalid": 422,
     "invalid_metadata": 422,
     "invalid_request": 422,
@@ -86,8 +88,9 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if status >= 500:
             log.error("%s on %s: %s", exc.code, request.url.path, exc)
+        extra = {"candidates": exc.candidates} if isinstance(exc, AmbiguousReference) else {}
         return problem(status, detail=str(exc), detail_vi=exc.message_vi, code=exc.code,
-                       instance=request.url.path, headers=headers)
+                       instance=request.url.path, headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

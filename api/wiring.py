@@ -76,7 +76,7 @@ DISPATCHERS: dict[str, Callable[[Settings], Dispatcher]] = {
 def _embedded_search(settings: Settings):
     from search.embedded import EmbeddedSearchBackend
 
-    return EmbeddedSearchBackend(settings.index_path)
+    return EmbeddedSearchBackend(settings.index_path, writer_wait=settings.search.writer_wait_seconds)
 
 
 def _opensearch_search(settings: Settings):

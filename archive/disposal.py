@@ -10,13 +10,18 @@ resumes without losing the record of what was destroyed:
    are found first and their records left out; for every other record a ``destruction_log`` row
    (``pending``) with the full metadata and checksums is written and the record marked
    ``disposing``;
-2. **bytes**: every object of every component is deleted from the store, except objects another
+2. **index**: the record is deleted from the search index and the deletion committed (the
+   indexer waits for the index's writer if another process holds it); if that fails the row stays
+   ``pending`` and nothing else happens yet — a destruction is never reported done while a search
+   still finds the record;
+3. **bytes**: every object of every component is deleted from the store, except objects another
    live component still references (content addressing: identical bytes are stored once);
-3. **tombstone** (one transaction per record): components ``destroyed``, record ``disposed``
+4. **tombstone** (one transaction per record): components ``destroyed``, record ``disposed``
    (metadata and checksums kept), a PREMIS ``deletion`` event, the log row ``done``, an audit
-   entry and a ``deindex`` outbox row, executed after the commit (or by ``repair``).
+   entry. A record whose object turns out to be locked at step 3 is not destroyed and is indexed
+   again.
 
-``resume`` finishes every ``pending`` row (steps 2–3 are idempotent: an object already gone counts
+``resume`` finishes every ``pending`` row (steps 2–4 are idempotent: an object already gone counts
 as deleted).
 """
 
@@ -83,10 +88,14 @@ class DestructionReport:
     held: dict[str, list[str]] = field(default_factory=dict)
     locked: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    pending: dict[str, str] = field(default_factory=dict)
+    """Not finished yet (the index or the store could not be written): record id → why. The resume
+    pass (``luutru retention destroy --resume``, and every repair) finishes them."""
     log_ids: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"destroyed": self.destroyed, "held": self.held, "locked": self.locked, "skipped": self.skipped}
+        return {"destroyed": self.destroyed, "held": self.held, "locked": self.locked, "skipped": self.skipped,
+                "pending": self.pending}
 
 
 def _snapshot(rec: Record, comps: Sequence[Component]) -> dict:
@@ -192,7 +201,7 @@ class DestructionService:
                 audit.append(s, at=now, actor=actor, action="record.destroy.blocked", outcome="warning",
                              target_type="batch", target_id=batch_id,
                              detail={"held": report.held, "locked": report.locked})
-        # 2 and 3
+        # 2, 3 and 4
         for entry_id in report.log_ids:
             rid = self._finish(entry_id, actor=actor)
             if rid is not None:
@@ -200,7 +209,10 @@ class DestructionService:
             else:
                 with self.catalogue.session() as s:
                     e = s.get(DestructionLogEntry, entry_id)
-                    report.locked[e.record_id] = e.error or "locked"
+                    if e.state == "pending":
+                        report.pending[e.record_id] = e.error or "interrupted"
+                    else:
+                        report.locked[e.record_id] = e.error or "locked"
         return report
 
     def pending(self) -> list[str]:
@@ -222,7 +234,17 @@ class DestructionService:
             # other records being destroyed may share keys with this one: they do not keep bytes alive
             keys = {c["storage_key"] for c in snapshot["components"]}
             shared = {k for k in keys if self._shared(s, k, {record_id})}
-        # 2. bytes
+        # 2. out of the index, committed, before any byte goes: a destruction reported done is
+        # never still found by a search. If the index cannot be written now, the entry stays
+        # pending (the record, "disposing", is not served) and the resume pass finishes it.
+        try:
+            self.archive.indexer.delete([record_id])
+        except Exception as exc:  # noqa: BLE001 - any index failure: not destroyed yet, resumable
+            log.warning("destruction of %s waits for the search index: %s", record_id, exc)
+            with self.catalogue.session() as s:
+                s.get(DestructionLogEntry, entry_id).error = f"index: {exc}"[:2000]
+            return None
+        # 3. bytes
         for key in sorted(keys):
             if objects.get(key) in ("deleted", "already_absent", "kept_shared"):
                 continue
@@ -241,7 +263,7 @@ class DestructionService:
                 with self.catalogue.session() as s:
                     s.get(DestructionLogEntry, entry_id).objects = objects
                 return None
-        # 3. tombstone
+        # 4. tombstone
         now = self.archive.clock.now()
         with self.catalogue.session() as s:
             entry = s.get(DestructionLogEntry, entry_id)
@@ -259,8 +281,7 @@ class DestructionService:
                                                             Record.status != "disposed").limit(1)).first()
                 if live is None:
                     s.execute(sa.update(Dossier).where(Dossier.id == rec.dossier_id).values(status="disposed"))
-            outbox = [OutboxEntry(kind="deindex", payload={"record_ids": [record_id]}, created_at=now),
-                      *self.archive.event_entries("record.disposed", {"record_id": record_id, "batch_id": entry.batch_id,
+            outbox = [*self.archive.event_entries("record.disposed", {"record_id": record_id, "batch_id": entry.batch_id,
                                                                       "disposed_at": now.isoformat()}, now=now)]
             s.add_all(outbox)
             s.flush()
@@ -280,6 +301,12 @@ class DestructionService:
             rec.status = "damaged" if partial else "active"
             audit.append(s, at=now, actor=actor, action="record.destroy", outcome="failure", target_type="record",
                          target_id=entry.record_id, detail={"error": error, "objects": objects})
+            # it left the index before its bytes were touched: it comes back
+            row = OutboxEntry(kind="index", payload={"record_ids": [entry.record_id]}, created_at=now)
+            s.add(row)
+            s.flush()
+            row_id = row.id
+        self.archive.run_post_commit([row_id])
         return None
 
     def register(self, batch_id: str | None = None) -> list[dict]:

@@ -110,6 +110,9 @@ class SearchSettings(_Section):
     """CA bundle that signed the cluster's certificate."""
     index_prefix: str = "luutru"
     """Prefix of index and alias names."""
+    writer_wait_seconds: float = Field(default=120.0, gt=0)
+    """Embedded index: how long a write waits for another process (``luutru serve``, a CLI command)
+    to release the index's writer lock before it fails and is left to the repair pass."""
 
 
 class ExtractSettings(_Section):

@@ -4,6 +4,8 @@
                                               │                              └─request_appraisal──▶ appraisal_requested
                                               └──(no majority)──▶ rejected        ──record_appraisal──▶ appraised ──approve──▶ …
 
+    any step after listing ──(every dossier left is held)──▶ withdrawn
+
 * ``propose`` builds the Danh mục tài liệu hết giá trị from candidates, with the Bản thuyết minh
   (``explanation``), the Tờ trình (an archived record) and the council members;
 * council members vote (approve / reject / abstain, with an opinion); ``close_review`` needs a
@@ -13,8 +15,9 @@
 * ``destroy`` runs the kernel destruction (``archive.disposal``), which checks the holds again
   inside its own transaction, then issues the signed Biên bản hủy tài liệu as a record.
 
-Held dossiers are taken out of the batch (``excluded``) at every step; every transition is
-audited with who, when and why.
+Held dossiers are taken out of the batch (``excluded``) at every step; a batch left with no dossier
+stops as ``withdrawn`` (never ``destroyed`` with nothing destroyed and no minutes), and a proposal
+whose every candidate is held is refused. Every transition is audited with who, when and why.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, identifiers
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, DisposalVote
 from archive.disposal import DestructionService
@@ -47,6 +50,7 @@ STATES_VI = {
     "candidate": "Xem xét hủy", "listed": "Đã lập danh mục", "council_reviewed": "Hội đồng đã xét",
     "appraisal_requested": "Chờ thẩm định", "appraised": "Đã thẩm định", "approved": "Đã có quyết định hủy",
     "destroying": "Đang hủy", "destroyed": "Đã hủy", "rejected": "Không hủy", "excluded": "Loại khỏi danh mục",
+    "withdrawn": "Dừng: mọi hồ sơ của danh mục bị phong tỏa",
 }
 VOTES = ("approve", "reject", "abstain")
 
@@ -91,6 +95,15 @@ class DisposalService:
         audit.append(s, at=self.clock.now(), actor=actor, action=f"disposal.{to}", target_type="disposal_batch",
                      target_id=batch.id, detail={"from": frm, "to": to, "why": why, **detail})
 
+    @staticmethod
+    def _document(s: Session, ref: str, what_en: str, what_vi: str) -> str:
+        """The id of an archived record named by ``ref`` (id, short id or số ký hiệu)."""
+        try:
+            return identifiers.resolve_id(s, "record", ref)
+        except identifiers.ReferenceNotFound:
+            raise WorkflowError(f"{what_en} must be an archived record; none is {ref!r}",
+                                f"{what_vi} phải được lưu trong kho trước (không có văn bản «{ref}»)") from None
+
     def _exclude_held(self, s: Session, batch: DisposalBatch, *, actor: str) -> dict[str, list[str]]:
         items = s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch.id,
                                                         DisposalItem.state == "listed")).scalars().all()
@@ -103,6 +116,15 @@ class DisposalService:
         if held:
             audit.append(s, at=self.clock.now(), actor=actor, action="disposal.exclude_held", outcome="warning",
                          target_type="disposal_batch", target_id=batch.id, detail={"held": held})
+        return held
+
+    def _exclude_held_or_withdraw(self, s: Session, batch: DisposalBatch, *, actor: str) -> dict[str, list[str]]:
+        """Take held dossiers out; a batch left with none stops (``withdrawn``): nothing of it can be
+        destroyed, and its procedure must not end as "destroyed" with nothing destroyed."""
+        held = self._exclude_held(s, batch, actor=actor)
+        if held and not self._listed(s, batch.id):
+            self._transition(s, batch, "withdrawn", actor=actor, why="mọi hồ sơ của danh mục đang bị phong tỏa",
+                             held=held)
         return held
 
     def _exclude_all(self, s: Session, batch_id: str, note: str) -> None:
@@ -128,9 +150,11 @@ class DisposalService:
         if not explanation.strip():
             raise WorkflowError("the list needs an explanation", "Danh mục phải kèm Bản thuyết minh")
         with self.catalogue.session() as s:
+            if proposal_record_id is not None:
+                proposal_record_id = self._document(s, proposal_record_id, "the proposal (Tờ trình)", "Tờ trình")
             q = sa.select(DisposalItem).where(DisposalItem.state == "candidate")
             if dossier_ids is not None:
-                q = q.where(DisposalItem.dossier_id.in_(list(dossier_ids)))
+                q = q.where(DisposalItem.dossier_id.in_(identifiers.resolve_ids(s, "dossier", dossier_ids)))
             items = s.execute(q).scalars().all()
             if not items:
                 raise WorkflowError("no candidates to list", "Không có hồ sơ nào trong danh mục Xem xét hủy")
@@ -146,6 +170,10 @@ class DisposalService:
             self._transition(s, batch, "listed", actor=actor, why=explanation, council=council,
                              dossiers=[i.dossier_id for i in items], proposal_record_id=proposal_record_id)
             held = self._exclude_held(s, batch, actor=actor)
+            if not self._listed(s, batch.id):
+                # raised inside the transaction: no batch is created, the candidates stay candidates
+                raise WorkflowError("every candidate dossier is under a legal hold; nothing to list",
+                                    "Mọi hồ sơ trong danh mục Xem xét hủy đang bị phong tỏa: không lập được danh mục hủy")
             return {"batch_id": batch.id, "listed": [i.dossier_id for i in items if i.dossier_id not in held],
                     "excluded_held": held}
 
@@ -169,9 +197,8 @@ class DisposalService:
         dissent goes into the audit entry and the result."""
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "listed")
-            if s.get(Record, minutes_record_id) is None:
-                raise WorkflowError("the council minutes must be an archived record",
-                                    "Biên bản họp Hội đồng phải được lưu trong kho trước")
+            minutes_record_id = self._document(s, minutes_record_id, "the council minutes",
+                                               "Biên bản họp Hội đồng")
             votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)).scalars().all()
             approve = sum(v.vote == "approve" for v in votes)
             dissent = [{"member": v.member, "vote": v.vote, "opinion": v.opinion} for v in votes if v.vote != "approve"]
@@ -185,12 +212,14 @@ class DisposalService:
             if not majority:
                 self._exclude_all(s, batch_id, "Hội đồng không đồng ý hủy")
             else:
-                self._exclude_held(s, batch, actor=actor)
+                self._exclude_held_or_withdraw(s, batch, actor=actor)
             return result
 
     def request_appraisal(self, batch_id: str, *, letter_record_id: str | None, actor: str) -> None:
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "council_reviewed")
+            if letter_record_id is not None:
+                letter_record_id = self._document(s, letter_record_id, "the appraisal request", "Công văn đề nghị thẩm định")
             self._transition(s, batch, "appraisal_requested", actor=actor, why="Công văn đề nghị thẩm định",
                              letter_record_id=letter_record_id)
 
@@ -198,11 +227,12 @@ class DisposalService:
                          opinion: str | None = None) -> None:
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "appraisal_requested")
+            appraisal_record_id = self._document(s, appraisal_record_id, "the appraisal", "Văn bản thẩm định")
             batch.appraisal_record_id = appraisal_record_id
             self._transition(s, batch, "appraised" if agreed else "rejected", actor=actor,
                              why=opinion or "Văn bản thẩm định", appraisal_record_id=appraisal_record_id)
             if agreed:
-                self._exclude_held(s, batch, actor=actor)
+                self._exclude_held_or_withdraw(s, batch, actor=actor)
             else:
                 self._exclude_all(s, batch_id, "Cơ quan thẩm định không đồng ý hủy")
 
@@ -216,15 +246,15 @@ class DisposalService:
             if actor == batch.proposed_by:
                 raise WorkflowError("the approver cannot be the proposer (two-person rule)",
                                     "Người quyết định hủy không được là người đề nghị hủy")
-            if s.get(Record, decision_record_id) is None:
-                raise WorkflowError("the decision must be an archived record",
-                                    "Quyết định hủy phải được lưu trong kho trước")
+            decision_record_id = self._document(s, decision_record_id, "the decision", "Quyết định hủy")
             batch.decision_record_id, batch.approved_by, batch.approved_at = decision_record_id, actor, self.clock.now()
             self._transition(s, batch, "approved", actor=actor, why="Quyết định hủy", decision_record_id=decision_record_id)
-            held = self._exclude_held(s, batch, actor=actor)
-        self.archive.emit("disposal.approved", batch_id=batch_id, decision_record_id=decision_record_id,
-                          approved_by=actor)
-        return {"batch_id": batch_id, "excluded_held": held}
+            held = self._exclude_held_or_withdraw(s, batch, actor=actor)
+            state = batch.state
+        if state == "approved":
+            self.archive.emit("disposal.approved", batch_id=batch_id, decision_record_id=decision_record_id,
+                              approved_by=actor)
+        return {"batch_id": batch_id, "state": state, "excluded_held": held}
 
     # destruction -------------------------------------------------------------------------------
     def _record_ids(self, s: Session, batch_id: str) -> list[str]:
@@ -291,9 +321,15 @@ class DisposalService:
             batch.minutes_record_id = minutes_id
             remaining = self._listed(s, batch_id)
             if batch.state == "destroying" and not remaining:
-                batch.destroyed_at = self.clock.now()
-                self._transition(s, batch, "destroyed", actor=actor, why="Biên bản hủy tài liệu",
-                                 minutes_record_id=minutes_id, destroyed=len(register))
+                destroyed_items = s.execute(sa.select(sa.func.count()).select_from(DisposalItem).where(
+                    DisposalItem.batch_id == batch_id, DisposalItem.state == "destroyed")).scalar_one()
+                if register or destroyed_items:
+                    batch.destroyed_at = self.clock.now()
+                    self._transition(s, batch, "destroyed", actor=actor, why="Biên bản hủy tài liệu",
+                                     minutes_record_id=minutes_id, destroyed=len(register))
+                else:  # every dossier was held or locked when the destruction ran: nothing was destroyed
+                    self._transition(s, batch, "withdrawn", actor=actor,
+                                     why="không hủy được hồ sơ nào: tài liệu bị phong tỏa hoặc khóa lưu giữ")
             return {"batch_id": batch_id, "state": batch.state, "minutes_record_id": minutes_id,
                     "remaining_dossiers": [i.dossier_id for i in remaining], **report}
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, identifiers
 from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import RetentionHold
 from retention.policy import Criteria, PolicyError
@@ -35,6 +35,13 @@ def place(s: Session, *, authority: str, reason: str, scope_type: str, scope: Ma
         Criteria.from_dict(scope)
     elif not scope.get("ids"):
         raise PolicyError("a hold on records or dossiers needs ids", "Lệnh phong tỏa phải nêu mã văn bản hoặc hồ sơ")
+    else:
+        # What people type (a mã hồ sơ, a số ký hiệu, a short id) is resolved to ids now: a hold
+        # stores what it protects, and one naming something that does not exist is refused.
+        refs = [str(r).strip() for r in scope["ids"] if str(r).strip()]
+        kind = "record" if scope_type == "records" else "dossier"
+        ids = identifiers.resolve_ids(s, kind, refs)
+        scope = {**scope, "ids": ids, **({"refs": refs} if refs != ids else {})}
     hold = RetentionHold(id=str(uuid.uuid4()), authority=authority, reason=reason, scope_type=scope_type,
                          scope=dict(scope), placed_at=at, placed_by=actor)
     s.add(hold)
@@ -72,6 +79,14 @@ def dossier_fields(d: Dossier) -> dict[str, Any]:
             "end_date": d.end_date, "start_date": d.start_date}
 
 
+def _scope_keys(hold: RetentionHold) -> set[str]:
+    """The ids a record or dossier hold names, and — for holds stored before references were
+    resolved, which kept a mã hồ sơ where an id belongs — those values as codes (normalised), so
+    such a hold still protects its dossier."""
+    ids = {str(i) for i in (hold.scope or {}).get("ids") or []}
+    return ids | {identifiers.norm(i) for i in ids}
+
+
 class HoldGuard:
     """Implements ``archive.disposal.DestructionGuard`` from the holds table."""
 
@@ -85,9 +100,10 @@ class HoldGuard:
         for rec, dossier in rows:
             fields = record_fields(rec, dossier)
             for h in holds:
-                ids = set((h.scope or {}).get("ids") or [])
+                ids = _scope_keys(h)
                 if ((h.scope_type == "records" and rec.id in ids)
-                        or (h.scope_type == "dossiers" and rec.dossier_id in ids)
+                        or (h.scope_type == "dossiers" and dossier is not None
+                            and (dossier.id in ids or identifiers.norm(dossier.code) in ids))
                         or (h.scope_type == "query" and Criteria.from_dict(h.scope).matches(fields))):
                     out.setdefault(rec.id, []).append(h.id)
         return out
@@ -101,10 +117,11 @@ class HoldGuard:
         out: dict[str, list[str]] = {}
         by_id = {d.id: d for d in dossiers}
         for h in holds:
-            ids = set((h.scope or {}).get("ids") or [])
+            ids = _scope_keys(h)
             if h.scope_type == "dossiers":
-                for d in ids & set(by_id):
-                    out.setdefault(d, []).append(h.id)
+                for d in dossiers:
+                    if d.id in ids or identifiers.norm(d.code) in ids:
+                        out.setdefault(d.id, []).append(h.id)
             elif h.scope_type == "records" and ids:
                 for (did,) in session.execute(sa.select(Record.dossier_id).where(Record.id.in_(list(ids)))).all():
                     if did in by_id:

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, identifiers
 from archive.catalogue import Catalogue
 from archive.catalogue.models import Component, Dossier, Record, UTCDateTime
 from archive.catalogue.retention_tables import (
@@ -274,10 +274,8 @@ class RetentionService:
             raise PolicyError("a manual retention change needs a reason",
                               "Thay đổi thời hạn lưu trữ thủ công phải ghi rõ lý do")
         with self.catalogue.session() as s:
-            model = Record if target_type == "record" else Dossier
-            target = s.get(model, target_id)
-            if target is None:
-                raise RecordNotFound(f"no {target_type} {target_id}", f"Không tìm thấy {target_id}")
+            target = identifiers.resolve(s, target_type, target_id)
+            target_id = target.id
             sched = schedules.load_schedule(s, schedule_code)
             a = Assignment(item=sched.item(item_code), schedule_code=sched.code, schedule_version=sched.version or 0,
                            method="manual", reason=reason.strip())
@@ -289,6 +287,7 @@ class RetentionService:
     def record_event(self, dossier_id: str, event_date: date, *, actor: str) -> dict:
         """Record the date of the triggering event (event triggers are not due until it is known)."""
         with self.catalogue.session() as s:
+            dossier_id = identifiers.resolve_id(s, "dossier", dossier_id)
             row = _current(s, "dossier", dossier_id)
             if row is None:
                 raise PolicyError(f"dossier {dossier_id} has no retention decision",

@@ -31,8 +31,17 @@ memory (tests).
 The schema version and the abbreviation table's fingerprint are written in ``luutru-index.json``;
 an index of another version is discarded when opened (``rebuild_needed`` is then true: run
 ``luutru reindex``); an index of another table is searched with the abbreviations expanded at
-query time until a rebuild. Only one process may write an index at a time (Tantivy's writer
-lock); readers are unlimited.
+query time until a rebuild.
+
+Only one process may write an index at a time (Tantivy's writer lock); readers are unlimited. So
+that ``luutru serve`` and the CLI (a destruction, an edit, an ingest) can both write, no process
+keeps the writer: each write *leases* it — open, write, commit, release (``_lease``) — and a process
+that finds the lock taken waits for it (up to ``writer_wait`` seconds, default 120) instead of
+failing and leaving its work to a later repair pass. Opening a writer costs about what a commit
+costs (~15 ms), so this is no slower than a long-lived writer. A rebuild holds its writer until it
+finishes; other writers wait for it or, past ``writer_wait``, fail and are retried by the repair
+pass. Readers of another process see a commit within about half a second (Tantivy's reader reloads
+on a change of ``meta.json``).
 """
 
 from __future__ import annotations
@@ -43,8 +52,10 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -138,18 +149,32 @@ class _EmbeddedRebuild:
         self._pending = 0
 
     def index(self, docs: Sequence[IndexDocument]) -> None:
-        self.backend._add(docs, commit=False)
+        with self.backend._lock:  # the rebuild keeps the writer (and the index's lock) until finish
+            w = self.backend._w()
+            try:
+                self.backend._add(w, docs)
+            except BaseException:  # back to the last checkpoint's commit, and the lock given back
+                w.rollback()
+                self.backend._release()
+                raise
         self._pending += len(docs)
+
+    def _commit(self, *, release: bool = False) -> None:
+        with self.backend._lock:
+            self.backend._w().commit()
+            if release:
+                self.backend._release()
+        self.backend.index_.reload()
 
     def checkpoint(self, last_record_id: str) -> None:
         if self._pending >= self.commit_every:
-            self.backend._commit()
+            self._commit()
             self._pending = 0
             self.backend._write_checkpoint(last_record_id)
         self.resume_after = last_record_id
 
     def finish(self) -> None:
-        self.backend._commit()
+        self._commit(release=True)
         self._pending = 0
         self.backend._write_checkpoint(None)
         self.backend._analysed_with_current_table()
@@ -162,7 +187,7 @@ class EmbeddedSearchBackend:
 
     def __init__(self, path: Path | str | None = None, *, writer_heap: int = 128_000_000,
                  writer_threads: int = 0, compiler: Compiler | None = None,
-                 rebuild_commit_every: int = REBUILD_COMMIT_EVERY):
+                 rebuild_commit_every: int = REBUILD_COMMIT_EVERY, writer_wait: float = 120.0):
         self.path = Path(path) if path is not None else None
         self.schema = _schema()
         self.rebuild_needed = False
@@ -182,6 +207,7 @@ class EmbeddedSearchBackend:
         self._writer: tantivy.IndexWriter | None = None
         self._writer_heap = writer_heap
         self._writer_threads = writer_threads
+        self.writer_wait = writer_wait
         self._lock = threading.Lock()
         self._memory_checkpoint: str | None = None
 
@@ -233,9 +259,7 @@ class EmbeddedSearchBackend:
 
     def close(self) -> None:
         with self._lock:
-            if self._writer is not None:
-                self._writer.wait_merging_threads()
-                self._writer = None
+            self._release()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -246,9 +270,46 @@ class EmbeddedSearchBackend:
 
     # writing ----------------------------------------------------------------------------------
     def _w(self) -> tantivy.IndexWriter:
+        """The writer, opened if needed; waits while another process holds the index's lock. Call
+        with ``_lock`` held."""
         if self._writer is None:
-            self._writer = self.index_.writer(self._writer_heap, self._writer_threads)
+            deadline = time.monotonic() + self.writer_wait
+            pause = 0.01
+            while True:
+                try:
+                    self._writer = self.index_.writer(self._writer_heap, self._writer_threads)
+                    break
+                except ValueError as exc:
+                    if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
         return self._writer
+
+    def _release(self) -> None:
+        """Give the index's lock back (after the merges the last commit started). Call with
+        ``_lock`` held."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.wait_merging_threads()
+
+    @contextmanager
+    def _lease(self) -> Iterator[tantivy.IndexWriter]:
+        """The writer for one write: committed and released at the end, unless a rebuild holds it."""
+        with self._lock:
+            held = self._writer is not None
+            w = self._w()
+            try:
+                yield w
+                if not held:
+                    w.commit()
+            except BaseException:
+                if not held:
+                    w.rollback()
+                raise
+            finally:
+                if not held:
+                    self._release()
 
     def _document(self, d: IndexDocument) -> tantivy.Document:
         doc = tantivy.Document()
@@ -296,35 +357,25 @@ class EmbeddedSearchBackend:
         doc.add_unsigned("tiebreak", tiebreak(d.record_id))
         return doc
 
-    def _add(self, docs: Sequence[IndexDocument], *, commit: bool = True) -> None:
-        with self._lock:
-            w = self._w()
-            for d in docs:
-                w.delete_documents_by_term("record_id", d.record_id)
-                w.add_document(self._document(d))
-            if commit:
-                w.commit()
-
-    def _commit(self) -> None:
-        with self._lock:
-            if self._writer is not None:
-                self._writer.commit()
-        self.index_.reload()
+    def _add(self, w: tantivy.IndexWriter, docs: Sequence[IndexDocument]) -> None:
+        for d in docs:
+            w.delete_documents_by_term("record_id", d.record_id)
+            w.add_document(self._document(d))
 
     def index(self, docs: Sequence[IndexDocument]) -> None:
         if not docs:
             return
-        self._add(docs)
+        with self._lease() as w:
+            self._add(w, docs)
         self.index_.reload()
 
     def delete(self, record_ids: Sequence[str]) -> None:
+        """Returns once the deletion is committed (a destruction reports done only after this)."""
         if not record_ids:
             return
-        with self._lock:
-            w = self._w()
+        with self._lease() as w:
             for rid in record_ids:
                 w.delete_documents_by_term("record_id", rid)
-            w.commit()
         self.index_.reload()
 
     def refresh(self) -> None:

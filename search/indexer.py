@@ -27,7 +27,8 @@ from search.document import IndexDocument
 log = logging.getLogger(__name__)
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 """Text beyond this is not indexed (a scanned register can extract to hundreds of MB)."""
-NOT_INDEXED = ("disposed",)
+NOT_INDEXED = ("disposing", "disposed")
+"""A record being destroyed leaves the index before its bytes go (``archive.disposal``)."""
 
 
 @dataclass

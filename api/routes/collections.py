@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
 from api.problems import ApiProblem
+from archive import identifiers
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
 from archive.domain import dossier_code
@@ -46,6 +47,8 @@ router = APIRouter(prefix="/api/v1", tags=["collections"])
 ReadCaller = Annotated[Caller, Depends(require("read"))]
 DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$",
+                           description="Id, id rút gọn (8 ký tự đầu) hoặc mã (mã hồ sơ, mã định danh của phông)")]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
 Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 
@@ -107,13 +110,15 @@ def _visible(services, caller: Caller, model, visible, kind: str, ident: str, ac
     """The row if the caller may see it; otherwise 404 (audited: denied or not found), exactly as
     for a missing one."""
     with services.catalogue.session() as s:
-        row = s.execute(sa.select(model).where(model.id == ident, visible)).scalar()
-        if row is None:
-            exists = s.get(model, ident) is not None
+        rows = identifiers.matches(s, kind, ident)  # an id, a short id or the code (mã hồ sơ, mã phông)
+        seen = set(s.execute(sa.select(model.id).where(model.id.in_([r.id for r in rows]), visible)).scalars())
+        shown = [r for r in rows if r.id in seen]
+        if not shown:
             _audit(services, caller, action, target_type=kind, target_id=ident,
-                   outcome="denied" if exists else "not_found")
+                   outcome="denied" if rows else "not_found")
             name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
             raise RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
+        row = identifiers.pick(kind, ident, shown)
         s.expunge(row)
         return row
 
@@ -242,7 +247,7 @@ class DossierCreate(BaseModel):
     """Một hồ sơ mới trong một phông (Decree 30 Phụ lục VI, mục III)."""
 
     model_config = ConfigDict(extra="forbid")
-    fonds_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    fonds_id: Ref = Field(description="Phông: id hoặc mã định danh cơ quan (000.00.00.H26)")
     year: int = Field(ge=1000, le=9999, description="Năm hình thành hồ sơ")
     notation: str = Field(min_length=1, max_length=20, pattern=r"^[\w.\-]+$",
                           description="Số và ký hiệu hồ sơ, e.g. 01.TCCB")
@@ -325,11 +330,11 @@ def list_fonds(services: ServicesDep, caller: ReadCaller, page: Page = 1, size: 
 
 @router.get("/fonds/{fonds_id}", response_model=FondsPublic, summary="Một phông — one fonds, with counts",
             responses=ERRORS)
-def get_fonds(fonds_id: Id, services: ServicesDep, caller: ReadCaller) -> dict:
+def get_fonds(fonds_id: Ref, services: ServicesDep, caller: ReadCaller) -> dict:
     f = visible_fonds_row(services, caller, fonds_id, action="fonds.view")
     with services.catalogue.session() as s:
         out = _fonds_public(s, caller, f)
-    _audit(services, caller, "fonds.view", target_type="fonds", target_id=fonds_id)
+    _audit(services, caller, "fonds.view", target_type="fonds", target_id=f.id)
     return out
 
 
@@ -360,15 +365,15 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
 @router.get("/dossiers", response_model=DossierPage, summary="Danh sách hồ sơ — dossiers the caller may see",
             responses=ERRORS)
 def list_dossiers(services: ServicesDep, caller: ReadCaller,
-                  fonds: Annotated[str | None, Query(max_length=64, description="Mã (id) phông")] = None,
+                  fonds: Annotated[str | None, Query(max_length=64, description="Phông: id hoặc mã định danh cơ quan")] = None,
                   year: Annotated[int | None, Query(ge=1000, le=9999, description="Năm hình thành")] = None,
                   q: Annotated[str | None, Query(max_length=200, description="Từ trong tiêu đề hồ sơ")] = None,
                   status: Annotated[Literal["open", "closed", "disposed"] | None, Query()] = None,
                   page: Page = 1, size: Size = 20) -> dict:
     size = page_size(services, size)
     where = [visible_dossiers(caller)]
-    if fonds:
-        where.append(Dossier.fonds_id == fonds)
+    if fonds:  # an unknown fonds is a 404, never an empty page that looks like "no dossiers"
+        where.append(Dossier.fonds_id == visible_fonds_row(services, caller, fonds, action="dossier.list").id)
     if year is not None:
         where.append(Dossier.year == year)
     if status:
@@ -387,19 +392,19 @@ def list_dossiers(services: ServicesDep, caller: ReadCaller,
 
 @router.get("/dossiers/{dossier_id}", response_model=DossierPublic,
             summary="Một hồ sơ — metadata, retention decision, due date and state, counts", responses=ERRORS)
-def get_dossier(dossier_id: Id, services: ServicesDep, caller: ReadCaller) -> dict:
+def get_dossier(dossier_id: Ref, services: ServicesDep, caller: ReadCaller) -> dict:
     d = visible_dossier(services, caller, dossier_id, action="dossier.view")
     out = dossier_detail(services, caller, d)
-    _audit(services, caller, "dossier.view", target_type="dossier", target_id=dossier_id)
+    _audit(services, caller, "dossier.view", target_type="dossier", target_id=d.id)
     return out
 
 
 @router.get("/dossiers/{dossier_id}/records", response_model=RecordPage,
             summary="Văn bản trong hồ sơ — the records of a dossier the caller may read", responses=ERRORS)
-def dossier_records(dossier_id: Id, services: ServicesDep, caller: ReadCaller, page: Page = 1,
+def dossier_records(dossier_id: Ref, services: ServicesDep, caller: ReadCaller, page: Page = 1,
                     size: Size = 20) -> dict:
     size = page_size(services, size)
-    visible_dossier(services, caller, dossier_id, action="dossier.records")
+    dossier_id = visible_dossier(services, caller, dossier_id, action="dossier.records").id
     where = [Record.dossier_id == dossier_id, readable_records(caller)]
     with services.catalogue.session() as s:
         total = s.execute(sa.select(sa.func.count()).select_from(Record).where(*where)).scalar_one()

@@ -156,7 +156,7 @@ def _audited(services, caller: Caller, action: str, record_id: str, **detail) ->
 @router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
-    readable_record(services, caller, record_id, action="record.view")
+    record_id = readable_record(services, caller, record_id, action="record.view").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.view", record_id)
     return _public(data)
@@ -166,7 +166,7 @@ def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -
             summary="Sự kiện bảo quản (PREMIS) — preservation events",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
-    readable_record(services, caller, record_id, action="record.events")
+    record_id = readable_record(services, caller, record_id, action="record.events").id
     events = services.archive.list_events(record_id)
     _audited(services, caller, "record.events", record_id)
     return events
@@ -178,15 +178,15 @@ def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -
 def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
     rec = readable_record(services, caller, record_id, action="record.signatures")
     signatures = (rec.extra or {}).get("signatures", [])
-    _audited(services, caller, "record.signatures", record_id)
-    return {"record_id": record_id, "status": _signature_status(signatures), "signatures": signatures}
+    _audited(services, caller, "record.signatures", rec.id)
+    return {"record_id": rec.id, "status": _signature_status(signatures), "signatures": signatures}
 
 
 @router.get("/{record_id}/components", response_model=list[ComponentPublic],
             summary="Các tệp của văn bản — components (original, text, LTV copy…)",
             responses={404: {"description": "No such record, or not readable by the caller"}})
 def get_components(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
-    readable_record(services, caller, record_id, action="record.components")
+    record_id = readable_record(services, caller, record_id, action="record.components").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.components", record_id)
     return _public(data)["components"]
@@ -256,7 +256,7 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
              role: Annotated[str, Query(max_length=30, pattern=r"^[a-z_]+$",
                                         description="original (mặc định), text, ltv…")] = "original",
              inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
-    readable_record(services, caller, record_id, action="record.download")
+    record_id = readable_record(services, caller, record_id, action="record.download").id
     fixity = services.fixity
     info = fixity.component(record_id, role)
     size, sha = info["size"], info["sha256"]

@@ -50,6 +50,8 @@ router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
 RetentionCaller = Annotated[Caller, Depends(require("retention"))]
 CouncilCaller = Annotated[Caller, Depends(require("council"))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$",
+                           description="An id, a short id (its first 8 characters) or the code people use")]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 ItemCode = Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
 Text = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
@@ -125,10 +127,12 @@ def _schedule_exists(services, code: str, version: int | None = None) -> None:
             raise _not_found("schedule", "bảng thời hạn", code + (f" v{version}" if version else ""))
 
 
-def _document(services, caller: Caller, record_id: str | None, *, action: str) -> None:
-    """A workflow document (Tờ trình, Biên bản, Quyết định…) must be an archived record the caller reads."""
-    if record_id is not None:
-        readable_record(services, caller, record_id, action=action)
+def _document(services, caller: Caller, record_id: str | None, *, action: str) -> str | None:
+    """A workflow document (Tờ trình, Biên bản, Quyết định…) must be an archived record the caller
+    reads: its id (the body may name it by id, short id or số ký hiệu)."""
+    if record_id is None:
+        return None
+    return readable_record(services, caller, record_id, action=action).id
 
 
 # models ----------------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ class AssignmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     target_type: Literal["record", "dossier"]
-    target_id: Id
+    target_id: Ref = Field(description="Văn bản (id, id rút gọn, số ký hiệu) hoặc hồ sơ (id, mã hồ sơ)")
     schedule_code: Code
     item_code: ItemCode
     reason: Text = Field(description="Lý do (bắt buộc)")
@@ -320,12 +324,16 @@ class _HoldBase(BaseModel):
 
 class HoldOnRecords(_HoldBase):
     scope_type: Literal["records"]
-    ids: list[Id] = Field(min_length=1, max_length=1000, description="Mã văn bản")
+    ids: list[Ref] = Field(min_length=1, max_length=1000,
+                           description="Văn bản: id, id rút gọn (8 ký tự đầu) hoặc số và ký hiệu (45/QĐ-UBND); "
+                                       "mỗi mục phải chỉ đúng một văn bản có trong kho")
 
 
 class HoldOnDossiers(_HoldBase):
     scope_type: Literal["dossiers"]
-    ids: list[Id] = Field(min_length=1, max_length=1000, description="Mã hồ sơ")
+    ids: list[Ref] = Field(min_length=1, max_length=1000,
+                           description="Hồ sơ: id, id rút gọn hoặc mã hồ sơ (000.00.00.H26.2012.03.VP); "
+                                       "mỗi mục phải chỉ đúng một hồ sơ có trong kho")
 
 
 class HoldOnQuery(_HoldBase):
@@ -370,9 +378,10 @@ class ProposeRequest(BaseModel):
     explanation: str = Field(min_length=1, max_length=20000, pattern=r"\S", description="Bản thuyết minh")
     council: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         min_length=3, max_length=25, description="Tên đăng nhập của các thành viên Hội đồng xét hủy (ít nhất 3)")
-    dossier_ids: list[Id] | None = Field(None, min_length=1, max_length=5000,
-                                         description="Only these candidates (default: every candidate)")
-    proposal_record_id: Id | None = Field(None, description="Tờ trình (an archived record)")
+    dossier_ids: list[Ref] | None = Field(None, min_length=1, max_length=5000,
+                                          description="Only these candidates, by id or mã hồ sơ (default: every "
+                                                      "candidate)")
+    proposal_record_id: Ref | None = Field(None, description="Tờ trình (an archived record: id or số ký hiệu)")
     appraisal_required: bool = Field(False, description="Cần thẩm định của cơ quan lưu trữ nhà nước")
 
 
@@ -447,7 +456,7 @@ class VoteRecorded(BaseModel):
 
 class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    minutes_record_id: Id = Field(description="Biên bản họp Hội đồng (an archived record)")
+    minutes_record_id: Ref = Field(description="Biên bản họp Hội đồng (an archived record: id or số ký hiệu)")
 
 
 class ReviewResult(BaseModel):
@@ -459,23 +468,24 @@ class ReviewResult(BaseModel):
 
 class AppraisalRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    letter_record_id: Id | None = Field(None, description="Công văn đề nghị thẩm định (an archived record)")
+    letter_record_id: Ref | None = Field(None, description="Công văn đề nghị thẩm định (an archived record)")
 
 
 class AppraisalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    appraisal_record_id: Id = Field(description="Văn bản thẩm định (an archived record)")
+    appraisal_record_id: Ref = Field(description="Văn bản thẩm định (an archived record: id or số ký hiệu)")
     agreed: bool
     opinion: str | None = Field(None, max_length=1000)
 
 
 class ApproveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision_record_id: Id = Field(description="Quyết định hủy (an archived record)")
+    decision_record_id: Ref = Field(description="Quyết định hủy (an archived record: id or số ký hiệu)")
 
 
 class Approved(BaseModel):
     batch_id: str
+    state: str = Field(description="approved; withdrawn when every dossier left is under a legal hold")
     excluded_held: dict[str, list[str]]
 
 
@@ -511,6 +521,8 @@ class DestroyResult(BaseModel):
     held: dict[str, list[str]] = Field(default_factory=dict)
     locked: dict[str, str] = Field(default_factory=dict)
     skipped: list[str] = Field(default_factory=list)
+    pending: dict[str, str] = Field(default_factory=dict, description="Not finished yet (the index or the store "
+                                    "could not be written): resumed by the next repair pass or destroy --resume")
     minutes_record_id: str | None = None
     remaining_dossiers: list[str] = Field(default_factory=list)
 
@@ -647,16 +659,16 @@ def assign(body: AssignmentCreate, services: ServicesDep, caller: RetentionCalle
     with _acting(services, caller, "retention.assign", target_type=body.target_type, target_id=body.target_id,
                  item=f"{body.schedule_code}/{body.item_code}", reason=body.reason):
         if body.target_type == "record":
-            readable_record(services, caller, body.target_id, action="retention.assign")
+            target_id = readable_record(services, caller, body.target_id, action="retention.assign").id
         else:
-            visible_dossier(services, caller, body.target_id, action="retention.assign")
+            target_id = visible_dossier(services, caller, body.target_id, action="retention.assign").id
         _schedule_exists(services, body.schedule_code)
         with services.catalogue.session() as s:
             try:
                 sch.item_row(s, body.schedule_code, body.item_code)
             except PolicyError:
                 raise _not_found("schedule item", "mục", f"{body.schedule_code}/{body.item_code}") from None
-        return retention.assign_manual(body.target_type, body.target_id, schedule_code=body.schedule_code,
+        return retention.assign_manual(body.target_type, target_id, schedule_code=body.schedule_code,
                                        item_code=body.item_code, reason=body.reason.strip(), actor=caller.actor,
                                        event_date=body.event_date)
 
@@ -730,6 +742,11 @@ def place_hold(body: HoldCreate, services: ServicesDep, caller: RetentionCaller)
         if body.scope_type == "query" and not scope:
             raise ApiProblem(422, "a query hold needs at least one criterion",
                              "Phong tỏa theo truy vấn cần ít nhất một tiêu chí", code="invalid_request")
+        if body.scope_type == "records":  # resolved as the caller sees them: 404 for what they may not read
+            scope["ids"] = [readable_record(services, caller, r, action="retention.hold.place").id for r in scope["ids"]]
+        elif body.scope_type == "dossiers":
+            scope["ids"] = [visible_dossier(services, caller, d, action="retention.hold.place").id
+                            for d in scope["ids"]]
         hold_id = retention.place_hold(authority=body.authority.strip(), reason=body.reason.strip(),
                                        scope_type=body.scope_type, scope=scope, actor=caller.actor,
                                        store=services.store)
@@ -815,10 +832,12 @@ def propose(body: ProposeRequest, services: ServicesDep, caller: RetentionCaller
     with _acting(services, caller, "disposal.propose", target_type="disposal_batch", title=body.title,
                  council=body.council) as info:
         council = _council_actors(services, body.council)
-        _document(services, caller, body.proposal_record_id, action="disposal.propose")
+        proposal = _document(services, caller, body.proposal_record_id, action="disposal.propose")
+        dossier_ids = (None if body.dossier_ids is None else
+                       [visible_dossier(services, caller, d, action="disposal.propose").id for d in body.dossier_ids])
         out = disposal.propose(title=body.title.strip(), explanation=body.explanation, council=council,
-                               actor=caller.actor, dossier_ids=body.dossier_ids,
-                               proposal_record_id=body.proposal_record_id,
+                               actor=caller.actor, dossier_ids=dossier_ids,
+                               proposal_record_id=proposal,
                                appraisal_required=body.appraisal_required)
         info.update(target_id=out["batch_id"], listed=len(out["listed"]))
     return out
@@ -883,8 +902,8 @@ def close_review(batch_id: Id, body: ReviewRequest, services: ServicesDep, calle
     with _acting(services, caller, "disposal.review", target_type="disposal_batch", target_id=batch_id,
                  minutes_record_id=body.minutes_record_id) as info:
         _batch(services, batch_id)
-        _document(services, caller, body.minutes_record_id, action="disposal.review")
-        out = disposal.close_review(batch_id, minutes_record_id=body.minutes_record_id, actor=caller.actor)
+        minutes = _document(services, caller, body.minutes_record_id, action="disposal.review")
+        out = disposal.close_review(batch_id, minutes_record_id=minutes, actor=caller.actor)
         info["majority"] = out["majority"]
     return out
 
@@ -896,8 +915,8 @@ def request_appraisal(batch_id: Id, body: AppraisalRequestIn, services: Services
     with _acting(services, caller, "disposal.appraisal_request", target_type="disposal_batch", target_id=batch_id,
                  letter_record_id=body.letter_record_id):
         _batch(services, batch_id)
-        _document(services, caller, body.letter_record_id, action="disposal.appraisal_request")
-        disposal.request_appraisal(batch_id, letter_record_id=body.letter_record_id, actor=caller.actor)
+        letter = _document(services, caller, body.letter_record_id, action="disposal.appraisal_request")
+        disposal.request_appraisal(batch_id, letter_record_id=letter, actor=caller.actor)
     return _status(services, batch_id)
 
 
@@ -908,8 +927,8 @@ def record_appraisal(batch_id: Id, body: AppraisalIn, services: ServicesDep, cal
     with _acting(services, caller, "disposal.appraisal", target_type="disposal_batch", target_id=batch_id,
                  appraisal_record_id=body.appraisal_record_id, agreed=body.agreed):
         _batch(services, batch_id)
-        _document(services, caller, body.appraisal_record_id, action="disposal.appraisal")
-        disposal.record_appraisal(batch_id, appraisal_record_id=body.appraisal_record_id, agreed=body.agreed,
+        appraisal = _document(services, caller, body.appraisal_record_id, action="disposal.appraisal")
+        disposal.record_appraisal(batch_id, appraisal_record_id=appraisal, agreed=body.agreed,
                                   actor=caller.actor, opinion=body.opinion)
     return _status(services, batch_id)
 
@@ -921,8 +940,8 @@ def approve(batch_id: Id, body: ApproveRequest, services: ServicesDep, caller: R
     with _acting(services, caller, "disposal.approve", target_type="disposal_batch", target_id=batch_id,
                  decision_record_id=body.decision_record_id):
         _batch(services, batch_id)
-        _document(services, caller, body.decision_record_id, action="disposal.approve")
-        return disposal.approve(batch_id, decision_record_id=body.decision_record_id, actor=caller.actor)
+        decision = _document(services, caller, body.decision_record_id, action="disposal.approve")
+        return disposal.approve(batch_id, decision_record_id=decision, actor=caller.actor)
 
 
 @router.post("/disposals/{batch_id}/destroy", response_model=DestroyResult,

@@ -363,3 +363,55 @@ def test_an_appraisal_rejection_returns_the_dossier_to_the_sweep(api, flow_pdfs)
     assert _ok(api.get("luutruvien", f"/api/v1/dossiers/{ids['dossier']['id']}"))["due_state"] is None
     batches = _ok(api.get("luutruvien", "/api/v1/retention/disposals", params={"state": "rejected"}))
     assert [x["batch_id"] for x in batches["items"]] == [b]
+
+
+def test_holds_and_lookups_name_things_as_people_do(api, flow_pdfs):
+    """GIVEN a dossier in Xem xét hủy, listed in a batch the council approved WHEN an archivist
+    holds it by its mã hồ sơ (the code printed on the dossier, any case) THEN the hold stores the
+    dossier's id and protects it: the approval leaves the batch ``withdrawn`` (never "destroyed"
+    with nothing destroyed) and the destruction is refused. Holds naming what does not exist are
+    404 and store nothing; fonds and dossiers are found by their codes (issue 13, defect 1)."""
+    from archive.catalogue.retention_tables import RetentionHold
+
+    ids = prepare_due_dossier(api, flow_pdfs)
+    dossier, docs = ids["dossier"], ids["docs"]
+    code = dossier["code"]
+
+    def holds() -> int:
+        with api.services.catalogue.session() as s:
+            return s.execute(sa.select(sa.func.count()).select_from(RetentionHold)).scalar_one()
+
+    base = {"authority": "Tòa án nhân dân tỉnh Hà Nam", "reason": "Vụ án hành chính số 7"}
+    for scope_type, refs in (("dossiers", ["khong-ton-tai"]), ("dossiers", [dossier["id"], f"{code}X"]),
+                             ("records", ["999/QĐ-UBND"]), ("records", ["00000000-0000-4000-8000-000000000000"])):
+        missing = _problem(api.post("luutruvien", "/api/v1/retention/holds",
+                                    json={**base, "scope_type": scope_type, "ids": refs}), 404)
+        assert "Không tìm thấy" in missing["detail_vi"]
+    assert holds() == 0
+
+    # fonds and dossiers by their codes; an unknown fonds filter is a 404, not an empty page
+    assert _ok(api.get("luutruvien", f"/api/v1/dossiers/{code}"))["id"] == dossier["id"]
+    assert _ok(api.get("luutruvien", f"/api/v1/fonds/{ORGAN}"))["organ_id"] == ORGAN
+    listed = _ok(api.get("luutruvien", "/api/v1/dossiers", params={"fonds": ORGAN}))
+    assert [d["id"] for d in listed["items"]] == [dossier["id"]]
+    _problem(api.get("luutruvien", "/api/v1/dossiers", params={"fonds": "000.00.00.H99"}), 404)
+
+    b = _ok(api.post("luutruvien", "/api/v1/retention/disposals", json={
+        "title": "Đợt hủy 2026", "explanation": "Hết thời hạn bảo quản", "council": COUNCIL,
+        "dossier_ids": [code]}), 201)["batch_id"]
+    for who in COUNCIL:
+        _ok(api.post(who, f"/api/v1/retention/disposals/{b}/votes", json={"vote": "approve"}), 201)
+    _ok(api.post("luutruvien", f"/api/v1/retention/disposals/{b}/review", json={"minutes_record_id": docs["biên bản họp"]}))
+
+    hold = _ok(api.post("luutruvien", "/api/v1/retention/holds",
+                        json={**base, "scope_type": "dossiers", "ids": [code.lower()]}), 201)
+    assert hold["scope"]["ids"] == [dossier["id"]]
+    approved = _ok(api.post("quantri", f"/api/v1/retention/disposals/{b}/approve",
+                            json={"decision_record_id": docs["quyết định hủy"]}))
+    assert approved["excluded_held"] == {dossier["id"]: [hold["id"]]}
+    status = _ok(api.get("luutruvien", f"/api/v1/retention/disposals/{b}"))
+    assert status["state"] == "withdrawn" and status["minutes_record_id"] is None
+    _problem(api.post("quantri", f"/api/v1/retention/disposals/{b}/destroy", json={"exclude_held": True}), 409)
+    for rid in ids["records"]:
+        assert api.get("luutruvien", f"/api/v1/records/{rid}/content").status_code == 200
+    assert _ok(api.get("luutruvien", "/api/v1/retention/destroyed"))["total"] == 0

@@ -78,11 +78,11 @@ def test_reindex_resumes_and_check_finds_drift(setup):
     original = backend._add  # what the rebuild writes with; it commits every 2 documents here
     backend.rebuild_commit_every = 2
 
-    def failing(docs, **kw):
+    def failing(writer, docs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        original(docs, **kw)
+        original(writer, docs)
 
     backend._add = failing
     with pytest.raises(RuntimeError):
