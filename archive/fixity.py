@@ -96,6 +96,7 @@ class RunReport:
     seconds: float = 0.0
     failures: list[dict] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    """Records whose bytes were found right again (restored from a backup)."""
     complete: bool = False
     """Nothing of the run's work is left (False: stopped by its time limit or interrupted)."""
     budget_bytes_s: float | None = None
@@ -502,7 +503,6 @@ class FixityService:
                     row.checks += 1
                 if r.outcome == "success":
                     if row.failed_at is not None:
-                        restored.append(r.key)
                         reopened.update(c.record_id for c in comps.get(r.key, ()))
                     if any(c.status == "missing" for c in comps.get(r.key, ())):
                         back.append(r.key)
@@ -563,7 +563,7 @@ class FixityService:
                 failures.append({**m, "problem": "missing", "first": first})
         for key in back:
             restored += self.archive.mark_restored(key, actor=actor)
-        return failures, restored + sorted(reopened)
+        return failures, sorted(reopened) + [rid for rid in restored if rid not in reopened]
 
     # reports --------------------------------------------------------------------------------------
     def summary(self) -> dict:
