@@ -202,9 +202,9 @@ class FixityService:
             return FixityFailed(
                 f"stored bytes of record {info['record_id']} ({info['role']}) are "
                 f"{'missing' if missing else 'altered'} ({exc}) and no good copy exists",
-                f"Tệp lưu trữ của văn bản {info['record_id']} "
-                f"{'không còn trong kho' if missing else 'bị hỏng (không khớp mã băm SHA-256)'} và không có bản "
-                "sao tốt: hệ thống không cung cấp tệp sai. Sự cố đã được ghi nhận và báo cho bộ phận lưu trữ.",
+                f"Tệp lưu trữ {'không còn trong kho' if missing else 'bị hỏng, mã băm SHA-256 không khớp'}: văn "
+                f"bản {info['record_id']} không có bản sao tốt, hệ thống không cung cấp tệp sai. Sự cố đã được ghi "
+                "nhận và báo cho bộ phận lưu trữ.",
                 record_id=info["record_id"], storage_key=key)
 
         verified = VerifiedSpan(self._sources(), self._digests(info), key=key, sha256=info["sha256"],
