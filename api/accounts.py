@@ -187,7 +187,7 @@ class AccountService:
     # users ------------------------------------------------------------------------------------
     def create_user(self, username: str, *, full_name: str, role: str, password: str | None,
                     email: str | None = None, access_levels=None, fonds_ids=None, dossier_ids=None,
-                    actor: str) -> dict:
+                    actor: str, title: str | None = None) -> dict:
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}; known: {', '.join(ROLES)}",
                                f"Vai trò không hợp lệ: {role}")
@@ -195,7 +195,7 @@ class AccountService:
         if password is not None:
             check_password_strength(password)
         user = User(id=str(uuid.uuid4()), username=username, full_name=unicodedata.normalize("NFC", full_name),
-                    email=email, role=role, access_levels=_levels(access_levels, ROLE_LEVELS[role]),
+                    title=_title(title), email=email, role=role, access_levels=_levels(access_levels, ROLE_LEVELS[role]),
                     fonds_ids=list(fonds_ids) if fonds_ids else None, dossier_ids=list(dossier_ids or []),
                     password_hash=_hasher.hash(password) if password else None, active=True,
                     failed_logins=0, created_at=self.now(), updated_at=self.now())
@@ -211,7 +211,8 @@ class AccountService:
 
     @staticmethod
     def _user_dict(u: User) -> dict:
-        return {"id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email, "role": u.role,
+        return {"id": u.id, "username": u.username, "full_name": u.full_name, "title": u.title, "email": u.email,
+                "role": u.role,
                 "role_vi": ROLE_NAMES_VI[u.role], "access_levels": list(u.access_levels),
                 "fonds_ids": u.fonds_ids, "dossier_ids": list(u.dossier_ids or []), "active": u.active,
                 "totp": bool(u.totp_secret), "created_at": u.created_at.isoformat()}
@@ -245,6 +246,8 @@ class AccountService:
                 user.fonds_ids = detail["fonds_ids"] = list(changes["fonds_ids"]) if changes["fonds_ids"] else None
             if changes.get("dossier_ids") is not None:
                 user.dossier_ids = detail["dossier_ids"] = list(changes["dossier_ids"])
+            if changes.get("title") is not None:
+                user.title = detail["title"] = _title(changes["title"])
             if changes.get("active") is not None:
                 user.active = detail["active"] = bool(changes["active"])
                 if not user.active:
@@ -475,6 +478,16 @@ class AccountService:
                     audit.append(s, at=self.now(), actor=f"user:{user.username}", action="user.oidc_link",
                                  target_type="user", target_id=user.id, detail={"subject": subject})
             return user.id if user is not None and user.active else None
+
+
+def _title(title: str | None) -> str | None:
+    """Chức vụ: NFC, at most 200 characters; empty means none."""
+    if title is None or not title.strip():
+        return None
+    title = unicodedata.normalize("NFC", title.strip())
+    if len(title) > 200:
+        raise AccountError("a title is at most 200 characters", "Chức vụ tối đa 200 ký tự")
+    return title
 
 
 def _verify(hash_: str, password: str) -> bool:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import Depends, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
@@ -20,8 +21,16 @@ UPLOAD_PATHS = ("/api/v1/records",)
 """POST to these paths carries a file: limited by ``extract.max_file_size``, not ``api.max_body_bytes``."""
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised from the body stream past the limit. An HTTPException, because FastAPI turns any other
+    exception raised while it reads a JSON body into "400 error parsing the body" (a chunked JSON
+    body over the limit answered 400, not 413)."""
+
+    code = "too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body larger than {limit} bytes")
+        self.detail_vi = f"{VI[413]} (tối đa {limit} byte)"
 
 
 class BodyLimitMiddleware:
@@ -48,7 +57,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge()
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message):
@@ -207,8 +216,8 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     async def lifespan(app: FastAPI):
         own = services is None
         app.state.services = services if services is not None else build_services(settings)
-        if own and settings.repair.on_start:
-            app.state.services.archive.repair(actor="software:luutru api start")
+        if own and settings.repair.on_start:  # in a thread: it anchors the audit log (pyHanko runs its own loop)
+            await anyio.to_thread.run_sync(lambda: app.state.services.archive.repair(actor="software:luutru api start"))
         _remove_stale_uploads(settings)
         async with anyio.create_task_group() as background:
             interval = settings.tasks.inline_interval_seconds

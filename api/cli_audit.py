@@ -23,7 +23,7 @@ def verify_log(services) -> dict:
 
     roots = tsa_roots_for(services.settings) + trust_roots_for(services.settings)
     with services.catalogue.session() as s:
-        report = audit.verify(s, trust_roots=roots or None)
+        report = audit.verify(s, trust_roots=roots or None, store=services.store)
     return report.as_dict()
 
 
@@ -47,15 +47,20 @@ def register(app: typer.Typer) -> None:
     def verify(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Kiểm tra toàn vẹn nhật ký: chuỗi băm và các mốc dấu thời gian. Exit 1 on any problem."""
         with services_or_exit() as services:
+            who = actor(write=False, scope="audit")
             report = verify_log(services)
-            services.archive.audit_access(actor=actor(), action="audit.verify",
+            services.archive.audit_access(actor=who, action="audit.verify",
                                           outcome="success" if report["ok"] else "failure",
                                           detail={"entries": report["entries"], "anchors": report["anchors"],
                                                   "problems": len(report["problems"])})
         if as_json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:
-            console.print(f"Nhật ký: {report['entries']} mục, {report['anchors']} mốc dấu thời gian (RFC 3161)")
+            console.print(f"Nhật ký: {report['entries']} mục, {report['anchors']} mốc dấu thời gian (RFC 3161), "
+                          f"{report['published']} mốc đã công bố trong kho tệp")
+            if report["unpublished"]:
+                console.print(f"[yellow]Mốc chưa công bố (lần kiểm tra nhất quán sau sẽ công bố):[/] "
+                              f"{', '.join(map(str, report['unpublished']))}")
             last = report["last_anchor"]
             if last:
                 console.print(f"Mốc mới nhất: mục {last['last_id']} lúc {last['gen_time']} "
@@ -94,9 +99,10 @@ def register(app: typer.Typer) -> None:
 
         at = _when(since, "--since")
         with services_or_exit() as services:
+            who = actor(write=False, scope="audit")
             with services.catalogue.session() as s:
                 items = audit.query(s, actor=actor_, action=action, target_id=target, since=at, limit=limit)
-            services.archive.audit_access(actor=actor(), action="audit.read",
+            services.archive.audit_access(actor=who, action="audit.read",
                                           detail={k: v for k, v in {"actor": actor_, "action": action, "target": target,
                                                                     "since": since}.items() if v} or None)
         if as_json:

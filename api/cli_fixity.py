@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, err, services_or_exit
+from api.cli_common import actor, console, err, services_or_exit, system_actor
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 OUTCOMES = {"ingest": "đúng khi nộp lưu", "success": "[green]đúng[/]", "failure": "[red]SAI[/]",
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 report = fixity.run(kind="due" if due else "full", budget_bytes_s=rate or None,
-                                    max_seconds=max_seconds, actor=actor(), progress=progress)
+                                    max_seconds=max_seconds, actor=system_actor(), progress=progress)
             except KeyboardInterrupt:
                 err.print("[yellow]Đã dừng.[/] Các tệp đã kiểm tra được ghi nhận; chạy lại "
                           "`luutru fixity run` để làm tiếp.")
@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
         """Khi nào mỗi tệp được kiểm tra lần cuối, tệp nào hỏng hoặc mất."""
         with services_or_exit() as services:
             data = services.fixity.report(limit=limit)
-            services.archive.audit_access(actor=actor(), action="fixity.report",
+            services.archive.audit_access(actor=actor(write=False), action="fixity.report",
                                           detail={"failures": len(data["failures"])})
         if as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.cli_common import actor, console, err, fail, services_or_exit
+from archive.errors import DiskFull
 
 
 def outcome_dict(path: Path, outcome) -> dict:
@@ -24,13 +25,29 @@ def outcome_dict(path: Path, outcome) -> dict:
     return d
 
 
+DISK_FULL_EXIT = 3
+"""Exit code of a run stopped because the disk is full (1: some files rejected; 2: bad usage)."""
+
+
+def _stopped(exc: DiskFull, rows: list[dict], total: int, as_json: bool) -> None:
+    """The run stopped on a full disk: say so in the output asked for, with what was done."""
+    done = len(rows)
+    if as_json:
+        print(json.dumps({"outcome": "stopped", "reason": exc.code, "message": exc.message_vi, "message_en": str(exc),
+                          "done": done, "not_started": total - done}, ensure_ascii=False), flush=True)
+    err.print(f"[bold red]Dừng nộp lưu:[/] {exc.message_vi}\n"
+              f"Đã xử lý {done}/{total} tệp; {total - done} tệp chưa được nộp (không tệp nào bị đưa vào khu cách ly "
+              f"vì lỗi này).\n[dim]{exc}[/]")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def ingest(paths: list[Path] = typer.Argument(..., help="Tệp hoặc thư mục (duyệt đệ quy)."),
                dossier: str = typer.Option(None, "--dossier", help="Mã hồ sơ để đưa văn bản vào."),
                as_json: bool = typer.Option(False, "--json", help="Mỗi tệp một dòng JSON."),
                workers: int = typer.Option(None, "--workers", help="Số tệp xử lý song song.")) -> None:
-        """Nộp tệp vào kho: trích xuất, mô tả, lưu bản gốc. Exit 0 if all ingested or duplicates, 1 if any rejected."""
+        """Nộp tệp vào kho: trích xuất, mô tả, lưu bản gốc. Exit 0 if all ingested or duplicates, 1 if any
+        rejected, 3 if the disk is full (the run stops; run it again after freeing space)."""
         from ingest.pipeline import SourceFile
         from ingest.service import walk
 
@@ -38,10 +55,11 @@ def register(app: typer.Typer) -> None:
         if missing:
             fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
         files = list(walk(paths))
-        sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=actor(), dossier_code=dossier)
-                   for p in files]
         counts: Counter[str] = Counter()
         with services_or_exit(repair=True) as services:
+            submitter = actor(scope="deposit")
+            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=dossier)
+                       for p in files]
             if services.settings.tasks.backend == "celery":
                 results = _through_celery(services, sources)
             else:
@@ -50,19 +68,26 @@ def register(app: typer.Typer) -> None:
                 results = build_ingest(services, workers=workers).run_many(sources)
             started = time.perf_counter()
             rows = []
+            stopped: DiskFull | None = None
             with Progress(TextColumn("[bold]Nộp lưu"), BarColumn(), MofNCompleteColumn(),
                           TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
                           disable=as_json or not err.is_terminal) as progress:
                 task = progress.add_task("ingest", total=len(sources), rate="")
-                for source, outcome in results:
-                    counts[outcome.outcome] += 1
-                    row = outcome_dict(source.path, outcome)
-                    rows.append(row)
-                    if as_json:
-                        print(json.dumps(row, ensure_ascii=False), flush=True)
-                    done = sum(counts.values())
-                    progress.update(task, advance=1,
-                                    rate=f"{done / max(time.perf_counter() - started, 1e-6):.1f} tệp/s")
+                try:
+                    for source, outcome in results:
+                        counts[outcome.outcome] += 1
+                        row = outcome_dict(source.path, outcome)
+                        rows.append(row)
+                        if as_json:
+                            print(json.dumps(row, ensure_ascii=False), flush=True)
+                        done = sum(counts.values())
+                        progress.update(task, advance=1,
+                                        rate=f"{done / max(time.perf_counter() - started, 1e-6):.1f} tệp/s")
+                except DiskFull as exc:
+                    stopped = exc
+            if stopped is not None:
+                _stopped(stopped, rows, len(sources), as_json)
+                raise typer.Exit(DISK_FULL_EXIT)
             if not as_json:
                 _summary(rows, counts, time.perf_counter() - started)
             _run_background_work(services, quiet=as_json)
@@ -82,6 +107,7 @@ def register(app: typer.Typer) -> None:
 
         folder.mkdir(parents=True, exist_ok=True)
         with services_or_exit(repair=True) as services:
+            submitter = actor(scope="deposit")  # the intake's owner: an account or a token (LUUTRU_TOKEN)
             ingest_service = build_ingest(services)
             seen: dict[Path, tuple[int, float]] = {}
             console.print(f"Đang theo dõi {folder.resolve()} (Ctrl+C để dừng)")
@@ -94,7 +120,7 @@ def register(app: typer.Typer) -> None:
                         if seen.get(path) == sig or once:
                             stable.append(path)
                         seen[path] = sig
-                    sources = [SourceFile(path=p, submit_name=p.name, submitter=actor(), source="watch",
+                    sources = [SourceFile(path=p, submit_name=p.name, submitter=submitter, source="watch",
                                           dossier_code=dossier) for p in stable]
                     for source, outcome in ingest_service.run_many(sources):
                         row = outcome_dict(source.path, outcome)

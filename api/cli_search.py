@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, fail, services_or_exit
+from api.cli_common import actor, console, fail, reader, services_or_exit, system_actor
 from api.search_params import page_dict, query_from_dict
 
 
@@ -37,10 +37,8 @@ def register(app: typer.Typer) -> None:
                as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
                batch: Path = typer.Option(None, "--batch", help="Tệp JSONL: mỗi dòng một truy vấn.")) -> None:
         """Tìm kiếm văn bản (có dấu hoặc không dấu). Search the archive."""
-        from search.query import Principal
-
-        principal = Principal.admin(actor())
         with services_or_exit() as services:
+            principal = reader(services)  # an account's own reading rights; the machine's operator: all
             backend = _backend(services)
             if batch is not None:
                 _run_batch(services, backend, principal, batch)
@@ -57,17 +55,17 @@ def register(app: typer.Typer) -> None:
             except ValueError as exc:
                 fail(f"Truy vấn không hợp lệ: {exc}", f"invalid query: {exc}", code=2)
             page = backend.search(q, principal)
-            services.archive.audit_access(actor=actor(), action="search",
+            services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": query, "filters": {k: v for k, v in d.items()
                                                                           if k != "q" and v}, "total": page.total})
             if as_json:
                 print(json.dumps(page_dict(page), ensure_ascii=False, indent=2))
                 return
             table = Table(title=f"Kết quả tìm kiếm: {page.total} văn bản")
-            for col in ("Số ký hiệu", "Ngày", "Trích yếu", "Điểm"):
-                table.add_column(col)
-            for h in page.hits:
-                table.add_row(h.so_ky_hieu or "", h.date.strftime("%d/%m/%Y") if h.date else "",
+            for col in ("Mã", "Số ký hiệu", "Ngày", "Trích yếu", "Điểm"):
+                table.add_column(col, no_wrap=col == "Mã")
+            for h in page.hits:  # the short id: `luutru show` and `get` accept it
+                table.add_row(h.record_id[:8], h.so_ky_hieu or "", h.date.strftime("%d/%m/%Y") if h.date else "",
                               h.title or "", f"{h.score:.2f}")
             console.print(table)
 
@@ -94,7 +92,7 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(1)
                 return
             report = indexer.reindex(batch_size=batch_size)
-            services.archive.audit_access(actor=actor(), action="search.reindex", detail=report.as_dict())
+            services.archive.audit_access(actor=system_actor(), action="search.reindex", detail=report.as_dict())
             if as_json:
                 print(json.dumps(report.as_dict(), ensure_ascii=False))
             else:
@@ -116,7 +114,7 @@ def _run_batch(services, backend, principal, path: Path) -> None:
                 print(json.dumps({"id": None, "line": n, "error": str(exc)}, ensure_ascii=False), flush=True)
                 continue
             page = backend.search(q, principal)
-            services.archive.audit_access(actor=actor(), action="search",
+            services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": q.q, "batch": str(path), "id": d.get("id"),
                                                   "total": page.total})
             print(json.dumps({"id": d.get("id"), **page_dict(page)}, ensure_ascii=False), flush=True)

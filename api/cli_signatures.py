@@ -73,7 +73,7 @@ def _parse_at(value: str | None) -> datetime | None:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import actor, console, resolve, services_or_exit
+    from api.cli import actor, console, readable, services_or_exit, system_actor
 
     timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
     app.add_typer(timestamps, name="timestamps")
@@ -88,11 +88,11 @@ def register(app: typer.Typer) -> None:
 
         moment = _parse_at(at)
         with services_or_exit() as services:
-            record_id = resolve(services, "record", record_id)
+            record_id = readable(services, record_id, action="record.verify")
             s = services.settings
             result = verify_record(services.archive, record_id, trust_roots=trust_roots_for(s),
                                    tsa_roots=tsa_roots_for(s), at=moment,
-                                   horizon_days=s.signatures.renewal_horizon_days, actor=actor())
+                                   horizon_days=s.signatures.renewal_horizon_days, actor=actor(write=False))
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         """Gia hạn dấu thời gian lưu trữ sắp hết hiệu lực (token mới phủ token cũ, RFC 4998) và
         cấp dấu thời gian cho bản gốc chưa có."""
         with services_or_exit() as services:
-            report = renew_all(services, horizon_days=horizon_days, actor=actor())
+            report = renew_all(services, horizon_days=horizon_days, actor=system_actor())
         if as_json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:

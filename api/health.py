@@ -27,7 +27,37 @@ def _search(services: Services) -> str:
     s = services.settings
     if s.search.backend == "embedded":
         path = s.index_path
-        return f"Tantivy at {path}" + ("" if path.exists() else " (not created yet)")
+        if not (path / "meta.json").exists():
+            raise RuntimeError(f"no index at {path}: run luutru reindex")
+        detail = f"Tantivy at {path}"
+    else:
+        detail = _opensearch(services)
+    return f"{detail}; {_coverage(services)}"
+
+
+def _coverage(services: Services) -> str:
+    """The index against the catalogue: every live record indexed, nothing else, once the pending
+    post-commit work is done. An index folder deleted (or replaced by an empty one) while the
+    catalogue holds records fails here instead of answering every search with nothing."""
+    import sqlalchemy as sa
+
+    from archive.catalogue.models import OutboxEntry, Record
+    from search.indexer import NOT_INDEXED
+
+    indexed = services.extras["search_backend"].count()
+    with services.catalogue.session() as session:
+        live = session.execute(sa.select(sa.func.count()).select_from(Record)
+                               .where(Record.status.notin_(NOT_INDEXED))).scalar_one()
+        pending = session.execute(sa.select(sa.func.count()).select_from(OutboxEntry)
+                                  .where(OutboxEntry.kind.in_(("index", "deindex")))).scalar_one()
+    if abs(live - indexed) > pending:
+        raise RuntimeError(f"the index holds {indexed} records, the catalogue {live}: run luutru reindex "
+                           "(luutru reindex --check lists the differences)")
+    return f"{indexed} of {live} records indexed"
+
+
+def _opensearch(services: Services) -> str:
+    s = services.settings
     from opensearchpy import OpenSearch
 
     auth = None

@@ -104,9 +104,9 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(status, "Error")
-        return problem(status, detail=detail, detail_vi=VI.get(status, detail),
-                       code=TITLES.get(status, "error").lower().replace(" ", "_"), instance=request.url.path,
-                       headers=getattr(exc, "headers", None))
+        code = getattr(exc, "code", None) or TITLES.get(status, "error").lower().replace(" ", "_")
+        return problem(status, detail=detail, detail_vi=getattr(exc, "detail_vi", None) or VI.get(status, detail),
+                       code=code, instance=request.url.path, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

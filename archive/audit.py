@@ -11,18 +11,32 @@ asks an RFC 3161 time-stamping authority for a token over ``SHA-256(last_hash)``
 the head's ``entry_hash``) and keeps it in ``audit_anchors``. A rewrite changes the hash of every
 later entry, so the anchored entry no longer has the hash the TSA signed, and ``verify`` says so.
 Entries written after the newest anchor are protected by the chain only, until the next anchor
-(hourly by the Celery beat, and in every repair pass on the embedded default). Anchor ids are
-consecutive, so deleting an anchor other than the newest shows as a gap; copies of the tokens
-kept elsewhere (``luutru audit verify --json`` prints them) protect the newest one too.
+(hourly by the Celery beat, and in every repair pass on the embedded default).
+
+Outside the database. Whoever can rewrite the chain can also delete the anchors, or drop the
+triggers. So:
+
+* every anchor is also **published** in the object store as a named object
+  (``audit/anchors/00000001.json``: the token and what it covers), written once and, on S3, under
+  object lock until 2200 — the database alone can no longer rewrite history; ``verify`` with the
+  store checks every published anchor against the database and against the chain, and the repair
+  pass publishes any anchor whose publication failed;
+* anchor ids must run from 1 without a gap (deleting the oldest, or every anchor, shows);
+* the append-only triggers on ``audit_log`` and ``audit_anchors`` must be in place and enabled.
+
+What remains: on the filesystem store an administrator of the machine can delete published files
+(the filesystem cannot enforce retention against root); entries after the newest anchor rest on the
+chain alone until the next anchor.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +46,15 @@ from archive.catalogue.access_tables import AuditAnchor
 from archive.catalogue.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+ANCHORS_PREFIX = "audit/anchors/"
+ANCHOR_RETAIN_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
+"""Published anchors are kept as long as permanent records (object lock on S3)."""
+TRIGGERS = {
+    "sqlite": {"audit_log": ("audit_log_no_update", "audit_log_no_delete"),
+               "audit_anchors": ("audit_anchors_no_update", "audit_anchors_no_delete")},
+    "postgresql": {"audit_log": ("audit_log_append_only",), "audit_anchors": ("audit_anchors_append_only",)},
+}
+"""The append-only triggers the migrations create (0001 on the log, 0006 on the anchors)."""
 
 
 def entry_hash(prev_hash: str, *, id: int, occurred_at: datetime, actor: str, client: str | None,
@@ -100,6 +123,61 @@ def anchor(session: Session, timestamper, *, at: datetime) -> AuditAnchor | None
     return row
 
 
+# publishing anchors outside the database -------------------------------------------------------
+def anchor_name(anchor_id: int) -> str:
+    return f"{ANCHORS_PREFIX}{anchor_id:08d}.json"
+
+
+def anchor_document(a: AuditAnchor) -> bytes:
+    """The published copy of an anchor: everything needed to check it without the database."""
+    return json.dumps({"id": a.id, "last_id": a.last_id, "last_hash": a.last_hash, "tsa": a.tsa,
+                       "anchored_at": a.anchored_at.isoformat(), "token": base64.b64encode(a.token).decode(),
+                       "imprint": "sha256(last_hash as ASCII hex)"}, sort_keys=True, indent=1).encode()
+
+
+def publish(store, a: AuditAnchor) -> bool:
+    """Publish one anchor (write-once; locked on S3). False when an identical copy was already
+    there; raises ``ValueError`` when a *different* copy is (the database's anchor was rewritten)."""
+    from archive.errors import ObjectExists
+
+    doc = anchor_document(a)
+    try:
+        store.put_named(anchor_name(a.id), doc, retain_until=ANCHOR_RETAIN_UNTIL)
+        return True
+    except ObjectExists:
+        if _published_fields(json.loads(store.get_named(anchor_name(a.id)))) != _published_fields(json.loads(doc)):
+            raise ValueError(f"anchor {a.id} differs from its published copy") from None
+        return False
+
+
+def publish_missing(session: Session, store) -> int:
+    """Publish every anchor not yet in the store (a publication that failed, an older archive)."""
+    published = set(store.list_named(ANCHORS_PREFIX))
+    done = 0
+    for a in session.execute(sa.select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
+        if anchor_name(a.id) not in published:
+            done += publish(store, a)
+    return done
+
+
+def _published_fields(doc: dict) -> tuple:
+    return doc.get("id"), doc.get("last_id"), doc.get("last_hash"), doc.get("token")
+
+
+def missing_triggers(session: Session) -> list[str]:
+    """Append-only triggers that are absent or disabled."""
+    dialect = session.get_bind().dialect.name
+    expected = TRIGGERS.get(dialect, {})
+    if dialect == "sqlite":
+        found = set(session.execute(sa.text("select name from sqlite_master where type = 'trigger'")).scalars())
+    elif dialect == "postgresql":
+        found = set(session.execute(sa.text(
+            "select tgname from pg_trigger where not tgisinternal and tgenabled <> 'D'")).scalars())
+    else:
+        return []
+    return [f"{table}.{name}" for table, names in expected.items() for name in names if name not in found]
+
+
 @dataclass
 class ChainReport:
     entries: int
@@ -108,16 +186,22 @@ class ChainReport:
     anchors: int = 0
     last_anchor: dict | None = None
     """The newest anchor: id, last_id, last_hash, TSA time and the token's SHA-256 (keep a copy)."""
+    published: int | None = None
+    """Anchors found published in the object store (None: the store was not checked)."""
+    unpublished: list[int] = field(default_factory=list)
+    """Anchors of the database not (yet) published: the next repair pass publishes them."""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def verify(session: Session, batch: int = 5000, *, anchors: bool = True,
-           trust_roots: Sequence | None = None) -> ChainReport:
-    """Recompute the chain from the genesis hash and compare with the head; then check every
-    anchor: its token is a valid RFC 3161 token over SHA-256(``last_hash``) (signature, imprint,
-    and the TSA chain when ``trust_roots`` are given) and entry ``last_id`` still has ``last_hash``.
+           trust_roots: Sequence | None = None, store=None) -> ChainReport:
+    """Recompute the chain from the genesis hash and compare with the head; check that the
+    append-only triggers are in place; then check every anchor: ids from 1 without a gap, its token
+    is a valid RFC 3161 token over SHA-256(``last_hash``) (signature, imprint, and the TSA chain
+    when ``trust_roots`` are given) and entry ``last_id`` still has ``last_hash``. With ``store``,
+    the published anchors are checked the same way and against the database's.
     """
     problems: list[str] = []
     prev, expected_id, count = GENESIS, 1, 0
@@ -138,9 +222,13 @@ def verify(session: Session, batch: int = 5000, *, anchors: bool = True,
     head = session.get(AuditHead, 1)
     if head is None or head.last_hash != prev or head.last_id != expected_id - 1:
         problems.append("the audit head does not match the last entry (entries removed at the end)")
+    for trigger in missing_triggers(session):
+        problems.append(f"the append-only trigger {trigger} is missing or disabled (the log could be rewritten)")
     report = ChainReport(entries=count, ok=False, problems=problems)
     if anchors:
         _verify_anchors(session, report, trust_roots)
+        if store is not None:
+            _verify_published(session, report, trust_roots, store)
     report.ok = not problems
     return report
 
@@ -152,6 +240,8 @@ def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence
     previous_id = previous_last = None
     for a in session.execute(sa.select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
         report.anchors += 1
+        if previous_id is None and a.id != 1:
+            problems.append(f"anchors 1–{a.id - 1} are missing (the oldest anchors were deleted)")
         if previous_id is not None and a.id != previous_id + 1:
             problems.append(f"anchors {previous_id + 1}–{a.id - 1} are missing (anchors were deleted)")
         if previous_last is not None and a.last_id < previous_last:
@@ -168,6 +258,43 @@ def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence
         report.last_anchor = {"id": a.id, "last_id": a.last_id, "last_hash": a.last_hash, "tsa": a.tsa,
                               "gen_time": token.gen_time, "token_sha256": hashlib.sha256(a.token).hexdigest()}
         previous_id, previous_last = a.id, a.last_id
+
+
+def _verify_published(session: Session, report: ChainReport, trust_roots: Sequence | None, store) -> None:
+    """Each published anchor: in the database unchanged, a valid token, and its entry still with the
+    hash it covers — so deleting or rewriting the database's anchors, or rewriting the chain after
+    deleting them, shows."""
+    from archive.timestamping import verify_token
+
+    problems = report.problems
+    in_db = {a.id: a for a in session.execute(sa.select(AuditAnchor)).scalars()}
+    names = list(store.list_named(ANCHORS_PREFIX))
+    report.published = len(names)
+    seen: set[int] = set()
+    for name in names:
+        try:
+            doc = json.loads(store.get_named(name))
+            anchor_id, last_id, last_hash = int(doc["id"]), int(doc["last_id"]), str(doc["last_hash"])
+            token = base64.b64decode(doc["token"])
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(f"published anchor {name} cannot be read ({exc})")
+            continue
+        seen.add(anchor_id)
+        row = in_db.get(anchor_id)
+        if row is None:
+            problems.append(f"anchor {anchor_id} (published) is missing from the database (anchors were deleted)")
+        elif (row.last_id, row.last_hash, row.token) != (last_id, last_hash, token):
+            problems.append(f"anchor {anchor_id} of the database differs from its published copy (anchors were "
+                            "rewritten)")
+        checked = verify_token(token, anchor_imprint(last_hash), trust_roots=trust_roots)
+        if not checked.ok:
+            problems.append(f"published anchor {anchor_id}: the timestamp token is not valid ({checked.problem})")
+        current = session.execute(sa.select(AuditEntry.entry_hash).where(AuditEntry.id == last_id)).scalar()
+        if current != last_hash:
+            problems.append(f"published anchor {anchor_id}: entry {last_id} "
+                            + ("is missing" if current is None else "no longer has the hash timestamped")
+                            + " (the log was rewritten)")
+    report.unpublished = sorted(set(in_db) - seen)
 
 
 def entry_dict(e: AuditEntry) -> dict:

@@ -55,15 +55,19 @@ def dossier_code(organ_id: str, year: int, notation: str, sep: str = ".") -> str
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\x80-\x9f]")
+"""Bidirectional controls (RIGHT-TO-LEFT OVERRIDE makes ``hoso\u202Efdp.exe`` show as ``hosoexe.pdf``),
+zero-width and other invisible format characters, C1 controls: removed from file names."""
 
 
 def safe_filename(name: str | None, default: str = "tai-lieu") -> str:
-    """Neutralise a submitted file name: keep only its last path part, NFC, no control or path
-    characters, never ``.``/``..``; at most 255 bytes in UTF-8. ``../x`` becomes ``x``."""
+    """Neutralise a submitted file name: keep only its last path part, NFC, no control, path,
+    bidirectional or invisible characters, never ``.``/``..``; at most 255 bytes in UTF-8. ``../x``
+    becomes ``x``."""
     if not name:
         return default
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip().strip(".").strip()
+    name = _UNSAFE.sub("_", _INVISIBLE.sub("", name)).strip().strip(".").strip()
     if not name:
         return default
     while len(name.encode("utf-8")) > 255:

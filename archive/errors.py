@@ -28,6 +28,12 @@ class ObjectLocked(ArchiveError):
     code = "object_locked"
 
 
+class ObjectExists(ArchiveError):
+    """A named object is written once: the name is already taken (it is never overwritten)."""
+
+    code = "object_exists"
+
+
 class IntegrityError(ArchiveError):
     """Bytes read back do not match the recorded size or SHA-256 (a fixity failure)."""
 
@@ -45,6 +51,34 @@ class FixityFailed(IntegrityError):
         super().__init__(message, message_vi)
         self.record_id = record_id
         self.storage_key = storage_key
+
+
+class DiskFull(ArchiveError):
+    """The disk (of the data folder, the object store or the catalogue) is full: nothing can be
+    accepted until space is freed. Not the file's fault: it is not quarantined."""
+
+    code = "disk_full"
+
+    def __init__(self, where: str = ""):
+        super().__init__(f"no space left on the device{' (' + where + ')' if where else ''}: free space, then run "
+                         "the command again (what was archived comes back as duplicates)",
+                         "Hết dung lượng đĩa" + (f" ({where})" if where else "") + ": hãy giải phóng dung lượng rồi "
+                         "chạy lại lệnh (các tệp đã nộp lưu sẽ được nhận ra là trùng)")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC / EDQUOT anywhere in the cause chain, or SQLite's "database or disk is full"."""
+    import errno
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+            return True
+        if "database or disk is full" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class RecordNotFound(ArchiveError):

@@ -443,8 +443,22 @@ class ArchiveService:
             return None  # checked first so the timestamper (and the TSA key) is built only when due
         with self.catalogue.session() as s:
             row = audit.anchor(s, self.timestamper(), at=self.clock.now())
-            return None if row is None else {"id": row.id, "last_id": row.last_id, "last_hash": row.last_hash,
-                                             "tsa": row.tsa, "anchored_at": row.anchored_at.isoformat()}
+            if row is None:
+                return None
+            out = {"id": row.id, "last_id": row.last_id, "last_hash": row.last_hash, "tsa": row.tsa,
+                   "anchored_at": row.anchored_at.isoformat()}
+        self.publish_anchors()
+        return out
+
+    def publish_anchors(self) -> int:
+        """Publish the audit anchors not yet in the object store (``archive.audit``: the database
+        alone cannot then rewrite history); a store that is down is retried by the next pass."""
+        try:
+            with self.catalogue.session() as s:
+                return audit.publish_missing(s, self.store)
+        except ArchiveError as exc:
+            log.warning("publishing the audit anchors failed: %s", exc)
+            return 0
 
     # post-commit ------------------------------------------------------------------------------
     @contextmanager
@@ -569,6 +583,7 @@ class ArchiveService:
             report.anchored = self.anchor_audit() is not None
         except Exception as exc:  # noqa: BLE001 - a TSA that is down never stops the repair pass
             log.warning("anchoring the audit log failed: %s", exc)
+        self.publish_anchors()
         report.outbox_done, report.outbox_failed = self._run_outbox(None, include_deferred=True)
         now = self.clock.now()
         cutoff = now - self.orphan_grace

@@ -312,6 +312,10 @@ class Settings(BaseSettings):
         return (self.signatures.trust_dir or self.data_dir / "trust").resolve()
 
 
+CLI_IDENTITY_ENV = frozenset({"LUUTRU_USER", "LUUTRU_PASSWORD", "LUUTRU_TOTP", "LUUTRU_TOKEN"})
+"""Not settings: who a ``luutru`` command acts as (``api.cli_identity``); never read by ``Settings``."""
+
+
 def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
     names: set[str] = set()
     for name, field in model.model_fields.items():
@@ -330,7 +334,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
     otherwise silently leave the default in place.
     """
     env = os.environ if environ is None else environ
-    known = _known_env_names(Settings, ENV_PREFIX)
+    known = _known_env_names(Settings, ENV_PREFIX) | CLI_IDENTITY_ENV
     unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known
                      and not k.upper().startswith("LUUTRU_TEST_"))
     if unknown:

@@ -33,6 +33,7 @@ import io
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,6 +102,18 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
     return CachedKeyTimeStamper(tsa_cert=tsa_cert, tsa_key=tsa_key, **kw)
 
 
+def run_sync(make_coroutine):
+    """Run pyHanko's coroutine from synchronous code, also when the calling thread already runs an
+    event loop (``luutru serve``'s start-up repair anchored the log from inside the loop:
+    "asyncio.run() cannot be called from a running event loop"): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 class LocalTimeStamper:
     """The archive's own TSA (embedded default), signing in-process with pyHanko's local stamper."""
 
@@ -118,7 +131,7 @@ class LocalTimeStamper:
         return cls(files.tsa_cert(), files.tsa_key(), [files.root_cert()], **kw)
 
     def timestamp(self, sha256: bytes) -> bytes:
-        return asyncio.run(self._stamper.async_timestamp(sha256, "sha256")).dump()
+        return run_sync(lambda: self._stamper.async_timestamp(sha256, "sha256")).dump()
 
     @property
     def pyhanko(self):
@@ -143,7 +156,7 @@ class HttpTimeStamper:
         return PyHankoHttp(self.url, timeout=self.timeout, auth=self.auth)
 
     def timestamp(self, sha256: bytes) -> bytes:
-        return asyncio.run(self.pyhanko.async_timestamp(sha256, "sha256")).dump()
+        return run_sync(lambda: self.pyhanko.async_timestamp(sha256, "sha256")).dump()
 
 
 # --- the archive's own TSA key and certificates -------------------------------------------------------
@@ -368,7 +381,7 @@ def verify_token(token: bytes, sha256: bytes | str, *, trust_roots: Sequence[x50
     vc = ValidationContext(trust_roots=roots, other_certs=list(extra_certs), moment=gen_time, best_signature_time=gen_time,
                            revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule)))
     try:
-        status = asyncio.run(validate_tst_signed_data(ci["content"], vc, lambda _algo: imprint["hashed_message"].native))
+        status = run_sync(lambda: validate_tst_signed_data(ci["content"], vc, lambda _algo: imprint["hashed_message"].native))
     except Exception as exc:  # noqa: BLE001
         report.problem = f"{type(exc).__name__}: {exc}"
         return report

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from pathlib import Path
 
+from archive.errors import DiskFull, is_disk_full
 from ingest.pipeline import IngestContext, Outcome, Pipeline, Rejected, RejectedOutcome, SourceFile
 from ingest.quarantine import Quarantine
 
@@ -38,25 +39,37 @@ class IngestService:
         return str(folder)
 
     def run(self, source: SourceFile) -> Outcome:
+        """Raises ``DiskFull`` (the file is not at fault and is not quarantined: the run must stop)."""
         try:
             outcome, _ = self.pipeline.run(source)
         except ConnectionError:
             raise  # a service is down: transient, the caller (or Celery) retries
         except Exception as exc:  # a bug must not lose the file: quarantine it
+            if is_disk_full(exc):
+                raise DiskFull(str(getattr(exc, "filename", "") or "")) from exc
             log.exception("ingest of %s failed", source.path)
             rej = Rejected("corrupt", f"internal error {type(exc).__name__}: {exc}")
-            where = self.quarantine.put(source.path, name=source.name, code="internal_error",
-                                        message_vi=rej.message_vi, message_en=rej.message_en, sha256=None,
-                                        submitter=source.submitter, source=source.source)
+            try:
+                where = self.quarantine.put(source.path, name=source.name, code="internal_error",
+                                            message_vi=rej.message_vi, message_en=rej.message_en, sha256=None,
+                                            submitter=source.submitter, source=source.source)
+            except OSError as failed:
+                if is_disk_full(failed):
+                    raise DiskFull("quarantine") from failed
+                raise
             return RejectedOutcome(code="internal_error", message_vi=rej.message_vi, message_en=rej.message_en,
                                    quarantine=str(where))
         return outcome
 
     def run_many(self, sources: Iterable[SourceFile],
                  on_done: Callable[[SourceFile, Outcome], None] | None = None) -> Iterator[tuple[SourceFile, Outcome]]:
-        """Ingest many files with bounded parallelism; yields (source, outcome) as each finishes."""
+        """Ingest many files with bounded parallelism; yields (source, outcome) as each finishes.
+
+        A full disk stops the run: no further file is started, the files already in flight finish
+        (and are yielded), then ``DiskFull`` is raised."""
         it = iter(sources)
         grouped = self.archive.grouped_indexing() if self.archive is not None else nullcontext()
+        stop: DiskFull | None = None
         with grouped, ThreadPoolExecutor(max_workers=self.threads) as pool:
             pending = {}
             for source in it:
@@ -67,13 +80,22 @@ class IngestService:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     source = pending.pop(fut)
-                    outcome = fut.result()
+                    try:
+                        outcome = fut.result()
+                    except DiskFull as exc:
+                        if stop is None:
+                            stop = exc
+                            for queued in [f for f in pending if f.cancel()]:
+                                pending.pop(queued)
+                        continue
                     if on_done:
                         on_done(source, outcome)
                     yield source, outcome
-                    nxt = next(it, None)
+                    nxt = next(it, None) if stop is None else None
                     if nxt is not None:
                         pending[pool.submit(self.run, nxt)] = nxt
+        if stop is not None:
+            raise stop
 
 
 def walk(paths: Iterable[Path]) -> Iterator[Path]:

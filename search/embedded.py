@@ -264,6 +264,10 @@ class EmbeddedSearchBackend:
             self._pool.shutdown()
             self._pool = None
 
+    def count(self) -> int:
+        self.index_.reload()
+        return self.index_.searcher().num_docs
+
     def health(self) -> str:
         where = str(self.path) if self.path else "memory"
         return f"tantivy {tantivy.__version__}, {self.index_.searcher().num_docs} documents ({where})"

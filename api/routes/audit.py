@@ -49,6 +49,9 @@ class AuditVerification(BaseModel):
     anchors: int
     problems: list[str]
     last_anchor: dict | None = Field(None, description="Newest anchor: keep a copy of token_sha256 elsewhere")
+    published: int | None = Field(None, description="Anchors published in the object store (audit/anchors/)")
+    unpublished: list[int] = Field(default_factory=list, description="Anchors not yet published (the next repair "
+                                                                     "pass publishes them)")
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -28,6 +28,7 @@ class UserPublic(BaseModel):
     id: str
     username: str
     full_name: str
+    title: str | None = Field(None, description="Chức vụ")
     email: str | None = None
     role: str
     role_vi: str

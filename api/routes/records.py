@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
+from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["uns
 
 def content_disposition(filename: str | None, *, inline: bool = False) -> str:
     """RFC 6266: an ASCII fallback (diacritics folded) and the UTF-8 name in ``filename*``."""
-    name = unicodedata.normalize("NFC", filename or "tai-lieu")
+    # names stored before bidirectional controls were removed at ingest are neutralised here too
+    name = safe_filename(unicodedata.normalize("NFC", filename or "tai-lieu"))
     name = name.replace("\\", "_").replace("/", "_").replace('"', "'").replace("\r", " ").replace("\n", " ")
     ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_name = "".join(c for c in ascii_name if ord(c) < 128 and c.isprintable()) or "tai-lieu"

@@ -16,6 +16,10 @@ Contract (tested once for every implementation in ``tests/contract/test_object_s
 * Retention (object lock): an object with a retain-until date in the future, or a legal hold,
   cannot be deleted (``ObjectLocked``). Retention can be extended, never shortened; ``put``'s
   ``retain_until`` means "retain at least until" (an earlier date on a duplicate is ignored).
+* Besides content objects, a store keeps small **named objects** (``put_named``): what the archive
+  publishes about itself so that it can be checked without the catalogue — the audit log's anchors
+  (``audit/anchors/00000001.json``). A name is written once and never overwritten
+  (``ObjectExists``); on S3 it is locked like an original. ``iter_keys`` never lists them.
 """
 
 from __future__ import annotations
@@ -40,6 +44,19 @@ def key_for_sha256(sha256: str) -> str:
     if not _HEX64.match(sha256):
         raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
     return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
+NAMED_PREFIX = "named/"
+"""Where named objects live in a store, apart from the content keys."""
+
+
+def check_name(name: str) -> str:
+    """A named object's name: lower-case ASCII path parts (``audit/anchors/00000001.json``), no
+    ``..``, nothing a filesystem or S3 would read as something else."""
+    if not isinstance(name, str) or len(name) > 200 or not _NAME.match(name) or ".." in name:
+        raise ValueError(f"not an object name: {name!r}")
+    return name
 
 
 def sha256_from_key(key: str) -> str:
@@ -282,6 +299,19 @@ class ObjectStore(Protocol):
     def cleanup_incomplete(self, older_than: datetime) -> int:
         """Remove what interrupted writes left (temporary files, staging objects, unfinished
         multipart uploads) started before ``older_than``; returns how many were removed."""
+        ...
+
+    def put_named(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
+        """Write a small named object once (``check_name``); raises ``ObjectExists`` when the name
+        is taken. ``retain_until`` locks it (S3 object lock; the filesystem records it)."""
+        ...
+
+    def get_named(self, name: str) -> bytes:
+        """A named object's bytes; raises ObjectNotFound."""
+        ...
+
+    def list_named(self, prefix: str) -> Iterator[str]:
+        """Names under ``prefix`` (``audit/anchors/``), in byte order."""
         ...
 
     def delete(self, key: str) -> None:

@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.errors import IntegrityError, ObjectLocked, ObjectNotFound
+from archive.errors import IntegrityError, ObjectExists, ObjectLocked, ObjectNotFound
 from archive.objects.base import (
     CHUNK_SIZE,
+    NAMED_PREFIX,
     HashingReader,
     ObjectInfo,
     StoredObject,
     VerifyingReader,
+    check_name,
     key_for_sha256,
     sha256_from_key,
 )
@@ -211,6 +213,47 @@ class FilesystemObjectStore:
         path.unlink()
         self._lock_path(key).unlink(missing_ok=True)
         _fsync_dir(path.parent)
+
+    # named objects --------------------------------------------------------------------------
+    def _named_path(self, name: str) -> Path:
+        return self.root / NAMED_PREFIX / check_name(name)
+
+    def put_named(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
+        """Written like a content object (temporary file, fsync, ``link``: never overwrites) and
+        made read-only; a retention date goes in the ``.lock`` sidecar."""
+        final = self._named_path(name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        try:
+            with open(tmp, "xb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o444)
+            try:
+                os.link(tmp, final)
+            except FileExistsError:
+                raise ObjectExists(f"named object {name} exists", f"Đối tượng {name} đã có trong kho") from None
+            _fsync_dir(final.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+        if retain_until is not None:
+            lock = final.with_name(final.name + ".lock")
+            lock.write_text(json.dumps({"retain_until": retain_until.isoformat()}))
+
+    def get_named(self, name: str) -> bytes:
+        try:
+            return self._named_path(name).read_bytes()
+        except FileNotFoundError:
+            raise ObjectNotFound(f"no object {name}", f"Không tìm thấy {name} trong kho lưu trữ") from None
+
+    def list_named(self, prefix: str) -> Iterator[str]:
+        base = self.root / NAMED_PREFIX
+        folder = base / check_name(prefix.rstrip("/")) if prefix.strip("/") else base
+        if not folder.is_dir():
+            return
+        names = (p.relative_to(base).as_posix() for p in folder.rglob("*") if p.is_file())
+        yield from sorted(n for n in names if not n.endswith(".lock") and n.startswith(prefix))
 
     def health(self) -> str:
         probe = self._tmp / f"health-{uuid.uuid4().hex}"

@@ -58,3 +58,32 @@ def test_api_start_runs_the_repair_pass(tmp_path):
     services.close()
     with TestClient(create_app(settings)) as client:
         assert client.app.state.services.archive.counts()["pending_post_commit"] == 0
+
+
+def test_a_chunked_json_body_over_the_limit_is_413(tmp_path):
+    """Regression (issue 13, defect 12): a JSON body sent without Content-Length (chunked) and over
+    ``LUUTRU_API__MAX_BODY_BYTES`` answered 400 "error parsing the body" instead of 413."""
+    from apienv import make_env
+    from fastapi.testclient import TestClient
+
+    services, app = make_env(tmp_path / "d", LUUTRU_API__MAX_BODY_BYTES="2000")
+    try:
+        token = services.accounts.create_client("tim", scopes=["search"], actor="t")["token"]
+
+        def chunks():
+            yield b'{"q": "'
+            for _ in range(100):
+                yield b"luu tru " * 10
+            yield b'"}'
+
+        with TestClient(app) as client:
+            r = client.post("/api/v1/search", content=chunks(),
+                            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            assert "content-length" not in {k.lower() for k in r.request.headers}
+            assert r.status_code == 413, r.text
+            body = r.json()
+            assert body["code"] == "too_large" and "2000" in body["detail_vi"]
+            small = client.post("/api/v1/search", json={"q": "lưu trữ"}, headers={"Authorization": f"Bearer {token}"})
+            assert small.status_code == 200, small.text
+    finally:
+        services.close()

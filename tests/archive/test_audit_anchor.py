@@ -43,12 +43,26 @@ def _verify(cat: Catalogue, roots, **kw) -> audit.ChainReport:
 
 
 def _bypass_triggers(cat: Catalogue, conn) -> None:
-    """What someone with raw database access would do before touching the log."""
+    """What someone with raw database access would do before touching the log or its anchors."""
     if cat.dialect == "sqlite":
-        conn.execute(sa.text("drop trigger if exists audit_log_no_update"))
-        conn.execute(sa.text("drop trigger if exists audit_log_no_delete"))
+        for table in ("audit_log", "audit_anchors"):
+            conn.execute(sa.text(f"drop trigger if exists {table}_no_update"))
+            conn.execute(sa.text(f"drop trigger if exists {table}_no_delete"))
     else:
         conn.execute(sa.text("alter table audit_log disable trigger audit_log_append_only"))
+        conn.execute(sa.text("alter table audit_anchors disable trigger audit_anchors_append_only"))
+
+
+def _restore_triggers(cat: Catalogue, conn) -> None:
+    """What a careful attacker does afterwards, so that the triggers' absence does not give them away."""
+    if cat.dialect == "sqlite":
+        for table in ("audit_log", "audit_anchors"):
+            for verb in ("UPDATE", "DELETE"):
+                conn.execute(sa.text(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
+    else:
+        conn.execute(sa.text("alter table audit_log enable trigger audit_log_append_only"))
+        conn.execute(sa.text("alter table audit_anchors enable trigger audit_anchors_append_only"))
 
 
 def _rewrite_chain(cat: Catalogue, change) -> None:
@@ -71,6 +85,7 @@ def _rewrite_chain(cat: Catalogue, change) -> None:
             prev = row["entry_hash"]
         conn.execute(sa.update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
                      .values(last_id=len(rows), last_hash=prev))
+        _restore_triggers(cat, conn)
 
 
 def test_anchored_chain_verifies_and_anchors_only_when_the_head_moved(catalogue, tsa):
@@ -139,7 +154,10 @@ def test_forging_the_anchor_row_too_is_detected(catalogue, tsa):
     _rewrite_chain(catalogue, lambda rows: [{**rows[0], "action": "record.download"}, *rows[1:]])
     with catalogue.session() as s:
         new_hash = s.get(AuditEntry, 4).entry_hash
-        s.execute(sa.update(AuditAnchor).where(AuditAnchor.id == 1).values(last_hash=new_hash))
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        conn.execute(sa.update(AuditAnchor.__table__).where(AuditAnchor.__table__.c.id == 1)
+                     .values(last_hash=new_hash))
     report = _verify(catalogue, roots)
     assert not report.ok
     assert any("anchor 1" in p and "token" in p for p in report.problems), report.problems
@@ -151,8 +169,9 @@ def test_deleting_an_anchor_leaves_a_gap(catalogue, tsa):
     for i in range(3):
         _append(catalogue, 1, start=i)
         _anchor(catalogue, stamper)
-    with catalogue.session() as s:
-        s.execute(sa.delete(AuditAnchor).where(AuditAnchor.id == 2))
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        conn.execute(sa.delete(AuditAnchor.__table__).where(AuditAnchor.__table__.c.id == 2))
     report = _verify(catalogue, roots)
     assert not report.ok and any("anchors 2–2 are missing" in p for p in report.problems), report.problems
 
@@ -167,3 +186,93 @@ def test_a_token_from_an_untrusted_tsa_is_reported(catalogue, tsa, tmp_path):
     _anchor(catalogue, LocalTimeStamper.from_dir(other_keys))
     report = _verify(catalogue, roots)
     assert not report.ok and any("trusted root" in p for p in report.problems), report.problems
+
+
+# outside the database: published anchors, the oldest anchor, the triggers (issue 13, defect 10) -----
+def _anchored_log(catalogue, stamper, store, rounds: int = 3) -> None:
+    """A log anchored ``rounds`` times, each anchor published in ``store`` as the service does."""
+    for i in range(rounds):
+        _append(catalogue, 2, start=2 * i)
+        _anchor(catalogue, stamper)
+        with catalogue.session() as s:
+            audit.publish_missing(s, store)
+
+
+def test_anchors_are_published_once_and_verify_with_the_store(catalogue, tsa, fs_store):
+    stamper, roots = tsa
+    _anchored_log(catalogue, stamper, fs_store)
+    assert list(fs_store.list_named(audit.ANCHORS_PREFIX)) == [audit.anchor_name(i) for i in (1, 2, 3)]
+    with catalogue.session() as s:
+        assert audit.publish_missing(s, fs_store) == 0  # idempotent
+        report = audit.verify(s, trust_roots=roots, store=fs_store)
+    assert report.ok, report.problems
+    assert (report.anchors, report.published, report.unpublished) == (3, 3, [])
+
+
+def test_deleting_every_anchor_and_rewriting_the_chain_is_detected(catalogue, tsa, fs_store):
+    """GIVEN a published, anchored log WHEN a DBA deletes every anchor row and rewrites the chain
+    after editing an entry THEN the database alone verifies — and the published anchors do not."""
+    stamper, roots = tsa
+    _anchored_log(catalogue, stamper, fs_store)
+
+    def change(rows):
+        rows[1]["actor"] = "user:nguoi-khac"
+        return rows
+
+    _rewrite_chain(catalogue, change)
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        conn.execute(sa.delete(AuditAnchor.__table__))
+        _restore_triggers(catalogue, conn)
+    assert _verify(catalogue, roots).ok  # without the store: fooled
+    with catalogue.session() as s:
+        report = audit.verify(s, trust_roots=roots, store=fs_store)
+    assert not report.ok
+    assert any("anchor 1 (published) is missing from the database" in p for p in report.problems), report.problems
+    assert any("published anchor 1: entry 2 no longer has the hash" in p for p in report.problems), report.problems
+
+
+def test_deleting_the_oldest_anchor_is_detected(catalogue, tsa):
+    stamper, roots = tsa
+    for i in range(3):
+        _append(catalogue, 1, start=i)
+        _anchor(catalogue, stamper)
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        conn.execute(sa.delete(AuditAnchor.__table__).where(AuditAnchor.__table__.c.id == 1))
+    report = _verify(catalogue, roots)
+    assert not report.ok and any("anchors 1–1 are missing" in p for p in report.problems), report.problems
+
+
+def test_dropped_or_disabled_triggers_are_reported(catalogue, tsa):
+    stamper, roots = tsa
+    _append(catalogue, 2)
+    _anchor(catalogue, stamper)
+    assert _verify(catalogue, roots).ok
+    with catalogue.engine.begin() as conn:
+        if catalogue.dialect == "sqlite":
+            conn.execute(sa.text("drop trigger audit_log_no_delete"))
+        else:
+            conn.execute(sa.text("alter table audit_log disable trigger audit_log_append_only"))
+    report = _verify(catalogue, roots)
+    assert not report.ok and any("append-only trigger audit_log." in p for p in report.problems), report.problems
+
+
+def test_anchors_table_refuses_updates_and_deletes(catalogue, tsa):
+    stamper, _ = tsa
+    _append(catalogue, 2)
+    _anchor(catalogue, stamper)
+    for statement in (sa.update(AuditAnchor.__table__).values(last_hash="0" * 64), sa.delete(AuditAnchor.__table__)):
+        with pytest.raises(sa.exc.DatabaseError), catalogue.engine.begin() as conn:
+            conn.execute(statement)
+
+
+def test_a_rewritten_anchor_is_not_published_over_its_copy(catalogue, tsa, fs_store):
+    stamper, _ = tsa
+    _anchored_log(catalogue, stamper, fs_store, rounds=1)
+    with catalogue.session() as s:
+        row = s.get(AuditAnchor, 1)
+        s.expunge(row)
+    row.last_hash = "f" * 64
+    with pytest.raises(ValueError, match="differs from its published copy"):
+        audit.publish(fs_store, row)

@@ -6,8 +6,8 @@ the store writes, when the bytes were last read and hashed, the outcome and any 
 objects get a row from their components, checked at their ingest time and without block digests:
 the first full read (a fixity audit or a download) records them.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-10 09:00:00
 """
 from alembic import op
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from archive.catalogue.models import UTCDateTime
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
