@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
-from archive import audit
+from archive import audit, fixity_report
 from archive.catalogue.fixity_tables import FixityRun, ObjectFixity
 from archive.catalogue.models import Component, Event, Record
 from archive.errors import ArchiveError, FixityFailed, IntegrityError, ObjectNotFound, RecordNotFound
@@ -434,7 +434,7 @@ class FixityService:
                                                             "resumed_from": report.resumed_from})
 
     def _live(self):
-        return sa.exists().where(Component.storage_key == ObjectFixity.storage_key, Component.status != "destroyed")
+        return fixity_report.live()
 
     def _due(self, kind: str, cutoff: datetime) -> list[dict]:
         F = ObjectFixity
@@ -567,76 +567,9 @@ class FixityService:
 
     # reports --------------------------------------------------------------------------------------
     def summary(self) -> dict:
-        """Fixity state for ``luutru status``: objects, the oldest check, what is overdue or failing,
-        the last audit."""
-        F = ObjectFixity
-        now = self.archive.clock.now()
-        with self.catalogue.session() as s:
-            live = self._live()
-
-            def count(*where) -> int:
-                return s.execute(sa.select(sa.func.count()).select_from(F).where(live, *where)).scalar_one()
-
-            objects, total, oldest = s.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(F.size), 0),
-                                                         sa.func.min(F.checked_at)).select_from(F).where(live)).one()
-            overdue = count(F.checked_at < now - self.cycle)
-            failing = count(F.failed_at.is_not(None))
-            reread = count(F.checks > 0)
-            missing = s.execute(sa.select(sa.func.count(sa.distinct(Component.storage_key))).where(
-                Component.status == "missing")).scalar_one()
-            last = s.execute(sa.select(FixityRun).order_by(FixityRun.id.desc()).limit(1)).scalars().first()
-            last_full = s.execute(sa.select(FixityRun).where(FixityRun.kind == "full", FixityRun.state == "done")
-                                  .order_by(FixityRun.id.desc()).limit(1)).scalars().first()
-        return {"objects": objects, "bytes": int(total), "cycle_days": self.cycle.total_seconds() / 86400,
-                "oldest_check": oldest.isoformat() if oldest else None, "rechecked": reread,
-                "overdue": overdue, "failing": failing, "missing": missing,
-                "last_run": _run_dict(last), "last_full_run": _run_dict(last_full),
-                "ok": not (failing or missing)}
+        """Fixity state for ``luutru status`` (``archive.fixity_report.summary``)."""
+        return fixity_report.summary(self.catalogue, cycle=self.cycle, now=self.archive.clock.now())
 
     def report(self, *, limit: int = 50) -> dict:
-        """What failed (open failures and missing bytes, with their records) and when each object was
-        last verified, oldest first (``limit`` objects; 0: all)."""
-        F = ObjectFixity
-        with self.catalogue.session() as s:
-            failing = s.execute(sa.select(F).where(self._live(), sa.or_(
-                F.failed_at.is_not(None), F.outcome == "missing")).order_by(F.failed_at, F.storage_key)).scalars().all()
-            missing_keys = [k for (k,) in s.execute(sa.select(Component.storage_key).where(
-                Component.status == "missing").distinct())]
-            q = sa.select(F).where(self._live()).order_by(F.checked_at, F.storage_key)
-            rows = s.execute(q.limit(limit) if limit else q).scalars().all()
-            keys = {r.storage_key for r in rows} | {r.storage_key for r in failing} | set(missing_keys)
-            records: dict[str, list[dict]] = {}
-            for c, rec in s.execute(sa.select(Component, Record).join(Record, Record.id == Component.record_id).where(
-                    Component.storage_key.in_(sorted(keys)), Component.status != "destroyed")):
-                records.setdefault(c.storage_key, []).append(
-                    {"record_id": rec.id, "role": c.role, "so_ky_hieu": rec.so_ky_hieu, "subject": rec.subject,
-                     "status": rec.status, "component_status": c.status})
-            runs = s.execute(sa.select(FixityRun).order_by(FixityRun.id.desc()).limit(10)).scalars().all()
-            failed = {r.storage_key: _row_dict(r, records) for r in failing}
-            for key in missing_keys:
-                row = s.get(F, key)
-                failed.setdefault(key, {**(_row_dict(row, records) if row else {"storage_key": key,
-                                                                                "records": records.get(key, [])}),
-                                        "problem": "missing"})
-        return {"summary": self.summary(), "failures": list(failed.values()),
-                "objects": [_row_dict(r, records) for r in rows], "runs": [_run_dict(r) for r in runs]}
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
-
-
-def _row_dict(r: ObjectFixity, records: dict[str, list[dict]]) -> dict:
-    return {"storage_key": r.storage_key, "size": r.size, "checked_at": _iso(r.checked_at), "outcome": r.outcome,
-            "verified_at": _iso(r.verified_at), "failed_at": _iso(r.failed_at), "problem": r.problem,
-            "checks": r.checks, "block_digests": r.block_digests is not None or r.size <= BLOCK_SIZE,
-            "records": records.get(r.storage_key, [])}
-
-
-def _run_dict(run: FixityRun | None) -> dict | None:
-    if run is None:
-        return None
-    return {"id": run.id, "kind": run.kind, "state": run.state, "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at), "cutoff": _iso(run.cutoff), "resumed_from": run.resumed_from,
-            "objects": run.objects, "bytes": run.bytes, "failures": run.failures,
-            "budget_bytes_s": run.budget_bytes_s}
+        """What failed and when each object was last verified (``archive.fixity_report.report``)."""
+        return fixity_report.report(self.catalogue, cycle=self.cycle, now=self.archive.clock.now(), limit=limit)
