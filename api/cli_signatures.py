@@ -19,6 +19,19 @@ from archive.settings import Settings
 
 STATUS_VI = {"VALID": "[green]hợp lệ[/]", "VALID_UNTRUSTED": "[yellow]hợp lệ, chưa tin cậy[/]",
              "INDETERMINATE": "[yellow]chưa xác định[/]", "INVALID": "[red]không hợp lệ[/]"}
+MODIFICATION_VI = {"none": "không", "lta_updates": "dữ liệu kiểm tra dài hạn", "form_filling": "điền biểu mẫu",
+                   "annotations": "chú thích", "not_allowed": "[red]thay đổi không được phép[/]"}
+
+
+def _intact_vi(value) -> str:
+    return {True: "có", False: "[red]không[/]"}.get(value, "")
+
+
+def _modification_vi(sig: dict) -> str:
+    level = sig.get("modification_level")
+    text = MODIFICATION_VI.get(level, level or "")
+    return f"{text} [red](vượt quyền người ký)[/]" if sig.get("modifications_permitted") is False and \
+        level != "not_allowed" else text
 
 
 # --- factories (used by wiring and the worker) --------------------------------------------------------
@@ -97,12 +110,13 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:
             table = Table(title=f"Chữ ký số — văn bản {record_id} (kiểm tra lúc {result['at']})")
-            for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Kết quả", "Lý do"):
+            for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Toàn vẹn", "Thay đổi sau ký",
+                        "Kết quả", "Lý do"):
                 table.add_column(col)
             for sig in result["signatures"]:
                 table.add_row(sig["field"], sig["signer"] or "", sig["organisation"] or "", sig["signing_time"] or "",
-                              "có" if sig["timestamped"] else "không", STATUS_VI.get(sig["status"], sig["status"]),
-                              sig["reason"] or "")
+                              "có" if sig["timestamped"] else "không", _intact_vi(sig.get("intact")),
+                              _modification_vi(sig), STATUS_VI.get(sig["status"], sig["status"]), sig["reason"] or "")
             console.print(table)
             chain = result["archive_timestamp"]
             console.print(f"Dấu thời gian lưu trữ: {len(chain['tokens'])} token, "

@@ -115,10 +115,33 @@ class RecordPublic(BaseModel):
     components: list[ComponentPublic]
 
 
+class SignatureSummaryPublic(BaseModel):
+    """Kết quả kiểm tra một chữ ký số hoặc dấu thời gian tài liệu — one signature's verdict
+    (docs/signatures.md). Records validated by earlier versions lack the newer fields (null)."""
+
+    field: str = Field(description="Tên ô chữ ký — signature field name")
+    kind: str | None = Field(None, description="signature or document_timestamp")
+    status: str = Field(description="VALID, VALID_UNTRUSTED, INDETERMINATE or INVALID")
+    reason: str | None = Field(None, description="Mã lý do khi không VALID — reason code (docs/signatures.md)")
+    reason_vi: str | None = Field(None, description="Lý do bằng tiếng Việt")
+    indication: str | None = Field(None, description="ETSI EN 319 102-1: TOTAL-PASSED, INDETERMINATE, TOTAL-FAILED")
+    sub_indication: str | None = Field(None, description="ETSI sub-indication, e.g. FORMAT_FAILURE, HASH_FAILURE")
+    intact: bool | None = Field(None, description="Toàn vẹn: the signed bytes are exactly the bytes the signature "
+                                "covers (well-formed /ByteRange, matching digest)")
+    modification_level: str | None = Field(None, description="Thay đổi sau khi ký — changes appended after "
+                                           "signing: none, lta_updates, form_filling, annotations, not_allowed")
+    modifications_permitted: bool | None = Field(None, description="Whether those changes are within what the "
+                                                 "signer's DocMDP permission allows")
+    signer: str | None = Field(None, description="Người ký")
+    organisation: str | None = Field(None, description="Cơ quan, tổ chức")
+    signing_time: str | None = Field(None, description="Thời điểm ký (ISO 8601)")
+    timestamped: bool | None = Field(None, description="Thời điểm ký được chứng minh bằng dấu thời gian")
+
+
 class SignaturesPublic(BaseModel):
     record_id: str
     status: str
-    signatures: list[dict]
+    signatures: list[SignatureSummaryPublic]
 
 
 class DepositResult(BaseModel):
@@ -180,7 +203,14 @@ def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCalle
     rec = readable_record(services, caller, record_id, action="record.signatures")
     signatures = (rec.extra or {}).get("signatures", [])
     _audited(services, caller, "record.signatures", rec.id)
-    return {"record_id": rec.id, "status": _signature_status(signatures), "signatures": signatures}
+    return {"record_id": rec.id, "status": _signature_status(signatures),
+            "signatures": [{**s, "reason_vi": _reason_vi(s.get("reason"))} for s in signatures if isinstance(s, dict)]}
+
+
+def _reason_vi(reason: str | None) -> str | None:
+    from ingest.signatures import REASONS
+
+    return REASONS[reason][0] if reason in REASONS else None
 
 
 @router.get("/{record_id}/components", response_model=list[ComponentPublic],
