@@ -40,6 +40,22 @@ OBJECT_STORES: dict[str, Callable[[Settings], ObjectStore]] = {
 }
 
 
+def _filesystem_replica(settings: Settings) -> ObjectStore:
+    return FilesystemObjectStore(settings.objects.replica_root, read_only=True)
+
+
+def _s3_replica(settings: Settings) -> ObjectStore:
+    from archive.objects.s3 import S3ObjectStore
+
+    return S3ObjectStore.from_settings(settings.objects.replica_s3)  # only read: never created here
+
+
+REPLICAS: dict[str, Callable[[Settings], ObjectStore]] = {
+    "filesystem": _filesystem_replica,
+    "s3": _s3_replica,
+}
+
+
 def _inline_dispatcher(settings: Settings) -> Dispatcher:
     # Deferred: background tasks run after a batch or in the repair pass, off the ingest path.
     return InlineDispatcher(deferred=True)
@@ -96,6 +112,19 @@ class Services:
                 self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
                 max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
         return accounts
+
+    @property
+    def fixity(self):
+        """Verified downloads and fixity audits (built on first use)."""
+        fixity = self.extras.get("fixity")
+        if fixity is None:
+            from archive.fixity import FixityService
+
+            objects = self.settings.objects
+            replica = REPLICAS[objects.replica](self.settings) if objects.replica != "none" else None
+            fixity = self.extras["fixity"] = FixityService.from_settings(self.archive, self.settings.fixity,
+                                                                         replica=replica)
+        return fixity
 
     def close(self) -> None:
         pool = self.extras.pop("extraction_pool", None)
