@@ -7,6 +7,7 @@ capability) and builds the services. Nothing is created at import.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -91,6 +92,9 @@ SEARCH_BACKENDS: dict[str, Callable[[Settings], object]] = {
 }
 
 
+_BUILD_LOCK = threading.RLock()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -107,10 +111,13 @@ class Services:
         if accounts is None:
             from api.accounts import AccountService
 
-            a = self.settings.api
-            accounts = self.extras["accounts"] = AccountService(
-                self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
-                max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
+            with _BUILD_LOCK:  # one service per process: its failure counters and throttles are shared
+                accounts = self.extras.get("accounts")
+                if accounts is None:
+                    a = self.settings.api
+                    accounts = self.extras["accounts"] = AccountService(
+                        self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
+                        max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
         return accounts
 
     @property
@@ -180,14 +187,17 @@ def token_pepper(settings: Settings) -> bytes:
     path = settings.keys_dir / "api-token-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # a temporary name of this process and thread alone: two first requests at once each
+        # write their own, and the first link wins
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
         tmp.write_bytes(secrets.token_bytes(32))
         os.chmod(tmp, 0o600)
         try:
             os.link(tmp, path)  # atomic and never overwrites a key another process created first
         except FileExistsError:
             pass
-        tmp.unlink()
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_bytes()
 
 
