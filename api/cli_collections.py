@@ -46,7 +46,7 @@ def fonds_create(organ_id: str = typer.Argument(..., help="Mã định danh cơ 
                  as_json: bool = JSON) -> None:
     """Tạo phông lưu trữ cho một cơ quan (mỗi mã định danh một phông)."""
     with services_or_exit() as services:
-        fid = services.dossiers.create_fonds(organ_id, name, description=description, actor=actor())
+        fid = services.dossiers.create_fonds(organ_id, name, description=description, actor=actor(scope="deposit"))
         (row,) = services.dossiers.fonds(fid)
     _print(row, as_json, f"[green]Đã tạo phông[/] {row['organ_id']} — {row['name']} (id {fid[:8]})")
 
@@ -159,12 +159,12 @@ def dossiers_create(
         did = services.dossiers.create(fid, _fields(
             year=year, notation=notation, title=title, start_date=start_date, end_date=end_date,
             access_regime=access_regime, creator=creator, language=language, description=description,
-            catalogue_number=catalogue_number, sheet_total=sheets), actor=actor())
+            catalogue_number=catalogue_number, sheet_total=sheets), actor=actor(scope="deposit"))
         if item:
             from api.retention_wiring import retention_services
 
             retention_services(services)[0].assign_manual(
-                "dossier", did, schedule_code=item[0], item_code=item[1], actor=actor(),
+                "dossier", did, schedule_code=item[0], item_code=item[1], actor=actor(scope="retention"),
                 reason="Thời hạn bảo quản theo Danh mục hồ sơ")
         data = services.dossiers.describe(did, records=False)
     _print(data, as_json, f"[green]Đã lập hồ sơ[/] {data['code']} (id {did[:8]}): {data['title']}")
@@ -298,7 +298,7 @@ def dossiers_edit(
     if not changes:
         fail("Không có gì để sửa (xem luutru dossiers edit --help)", "nothing to change", code=2)
     with services_or_exit() as services:
-        out = services.dossiers.edit(resolve(services, "dossier", ref), changes, reason=reason, actor=actor())
+        out = services.dossiers.edit(resolve(services, "dossier", ref), changes, reason=reason, actor=actor(scope="deposit"))
     lines = [f"  {k}: {old!r} → {new!r}" for k, (old, new) in out["changes"].items()]
     _print(out, as_json, f"[green]Đã sửa hồ sơ[/] {out['code']}\n" + "\n".join(lines) if lines
            else f"Hồ sơ {out['code']}: không có gì thay đổi")
@@ -310,7 +310,7 @@ def dossiers_close(ref: str = typer.Argument(..., help="Hồ sơ: mã hồ sơ, 
                    as_json: bool = JSON) -> None:
     """Kết thúc (đóng) hồ sơ: không nhận thêm văn bản cho đến khi mở lại có lý do."""
     with services_or_exit() as services:
-        out = services.dossiers.close(resolve(services, "dossier", ref), reason=reason, actor=actor())
+        out = services.dossiers.close(resolve(services, "dossier", ref), reason=reason, actor=actor(scope="deposit"))
     _print(out, as_json, f"[green]Đã kết thúc hồ sơ[/] {out['code']}")
 
 
@@ -320,7 +320,7 @@ def dossiers_reopen(ref: str = typer.Argument(..., help="Hồ sơ: mã hồ sơ,
                     as_json: bool = JSON) -> None:
     """Mở lại hồ sơ đã kết thúc, có lý do (ghi nhật ký)."""
     with services_or_exit() as services:
-        out = services.dossiers.reopen(resolve(services, "dossier", ref), reason=reason, actor=actor())
+        out = services.dossiers.reopen(resolve(services, "dossier", ref), reason=reason, actor=actor(scope="deposit"))
     _print(out, as_json, f"[green]Đã mở lại hồ sơ[/] {out['code']}")
 
 
@@ -338,7 +338,7 @@ def dossiers_refresh(refs: list[str] = typer.Argument(None, help="Hồ sơ (mã 
         if refs:
             with services.catalogue.session() as s:
                 ids = identifiers.resolve_ids(s, "dossier", refs)
-        n = services.dossiers.refresh(ids, actor=actor())
+        n = services.dossiers.refresh(ids, actor=actor(scope="deposit"))
     _print({"refreshed": n}, as_json, f"Đã tính lại {n} hồ sơ")
 
 

@@ -62,9 +62,10 @@ def register(app: typer.Typer) -> None:
             fail("--create-dossier và --title cần --dossier MÃ_HỒ_SƠ", "--create-dossier needs --dossier", code=2)
         counts: Counter[str] = Counter()
         with services_or_exit(repair=True) as services:
+            submitter = actor(scope="deposit")
             code = _dossier_code(services, dossier, create=create_dossier, title=title) if dossier else None
             files = list(walk(paths))
-            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=actor(), dossier_code=code)
+            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=code)
                        for p in files]
             if services.settings.tasks.backend == "celery":
                 results = _through_celery(services, sources)
@@ -114,6 +115,7 @@ def register(app: typer.Typer) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with services_or_exit(repair=True) as services:
             dossier = _dossier_code(services, dossier) if dossier else None
+            submitter = actor(scope="deposit")  # the intake's owner: an account or a token (LUUTRU_TOKEN)
             ingest_service = build_ingest(services)
             seen: dict[Path, tuple[int, float]] = {}
             console.print(f"Đang theo dõi {folder.resolve()} (Ctrl+C để dừng)")
@@ -126,7 +128,7 @@ def register(app: typer.Typer) -> None:
                         if seen.get(path) == sig or once:
                             stable.append(path)
                         seen[path] = sig
-                    sources = [SourceFile(path=p, submit_name=p.name, submitter=actor(), source="watch",
+                    sources = [SourceFile(path=p, submit_name=p.name, submitter=submitter, source="watch",
                                           dossier_code=dossier) for p in stable]
                     for source, outcome in ingest_service.run_many(sources):
                         row = outcome_dict(source.path, outcome)
@@ -149,7 +151,7 @@ def _dossier_code(services, ref: str, *, create: bool = False, title: str | None
     from archive.errors import ArchiveError, RecordNotFound
 
     try:
-        return services.dossiers.for_deposit(ref, create=create, title=title, actor=actor()).code
+        return services.dossiers.for_deposit(ref, create=create, title=title, actor=actor(scope="deposit")).code
     except (RecordNotFound, DossierClosed, DossierLocked) as exc:
         hint = ("" if create or not isinstance(exc, RecordNotFound) else
                 "\nLập hồ sơ trước (luutru dossiers create MÃ_HỒ_SƠ --title …) hoặc thêm --create-dossier.")

@@ -12,7 +12,7 @@ import json
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, resolve, services_or_exit
+from api.cli_common import actor, console, readable, resolve, services_or_exit
 
 records_app = typer.Typer(help="Văn bản đã lưu: lập hồ sơ, … (records already archived).", no_args_is_help=True)
 
@@ -26,13 +26,14 @@ def file_records(records: list[str] = typer.Argument(..., help="Văn bản: id, 
 
     Tất cả hoặc không: một văn bản không tìm thấy, trùng số ký hiệu, đã hủy, hoặc hồ sơ đã kết
     thúc thì không văn bản nào bị chuyển."""
-    from archive import identifiers
     from archive.dossier_fields import fmt_date
 
     with services_or_exit() as services:
-        with services.catalogue.session() as s:
-            ids = identifiers.resolve_ids(s, "record", records)
-        out = services.dossiers.file(ids, resolve(services, "dossier", dossier), reason=reason, actor=actor())
+        who = actor(scope="deposit")
+        # each record as the account may read it (a record it may not read is "not found", audited),
+        # exactly as over HTTP
+        ids = list(dict.fromkeys(readable(services, ref, action="cli.records.file") for ref in records))
+        out = services.dossiers.file(ids, resolve(services, "dossier", dossier), reason=reason, actor=who)
         after = services.dossiers.describe(out["dossier_id"], records=False)
     if as_json:
         print(json.dumps({**out, "dossier": after}, ensure_ascii=False, indent=2, default=str))

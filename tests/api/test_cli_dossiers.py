@@ -120,7 +120,7 @@ def test_the_archivists_procedure(cli, db, data_dir, tmp_path):
     assert moved["dossier"]["due_date"] == "2018-12-31"
     assert _json(cli("dossiers", "show", CODE, "--json"))["due_date"] == "2017-12-31"
 
-    # a dossier whose dates were written around the listeners (as before migration 0007): refresh
+    # a dossier whose dates were written around the listeners (as before migration 0009): refresh
     from api.wiring import build_services, get_settings
 
     get_settings.cache_clear()

@@ -150,7 +150,8 @@ def run_disposal(api: ApiEnv, ids: dict) -> dict:
     review = _ok(api.post("luutruvien", f"/api/v1/retention/disposals/{b}/review",
                           json={"minutes_record_id": docs["biên bản họp"]}))
     assert review["majority"] and review["dissent"] == [
-        {"member": "user:hoidong3", "vote": "reject", "opinion": "Nên giữ thêm 5 năm"}]
+        {"member": "user:hoidong3", "dossier_id": dossier["id"], "vote": "reject", "opinion": "Nên giữ thêm 5 năm"}]
+    assert review["kept"] == [] and review["dossiers"][0]["approve"] == 2
 
     # a council member may vote but not approve; the proposer may not approve
     decision = {"decision_record_id": docs["quyết định hủy"]}

@@ -1,4 +1,4 @@
-"""Migration 0007 on a catalogue with dossiers and records (SQLite and PostgreSQL): the dates stored
+"""Migration 0009 on a catalogue with dossiers and records (SQLite and PostgreSQL): the dates stored
 before become the declared ones, the totals are counted from the records, and the effective dates
 are left alone (``luutru dossiers refresh`` recomputes them with the due dates)."""
 
@@ -18,7 +18,7 @@ def test_existing_dossiers_get_declared_dates_and_totals(catalogue_url):
         cfg = cat._alembic_config()
         with cat.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0006")
+            command.upgrade(cfg, "0008")
         now = datetime.now(UTC).replace(tzinfo=None)
         with cat.engine.begin() as conn:
             conn.execute(sa.text("insert into fonds (id, organ_id, name, is_open, created_at) "

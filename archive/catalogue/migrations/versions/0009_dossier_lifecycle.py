@@ -11,16 +11,16 @@ declared ones; the totals are counted from the records. The effective dates are 
 (widening them here would move due dates without the retention engine):
 ``luutru dossiers refresh --all`` recomputes them with the due dates.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-08 09:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
