@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from served import run_cli
+from served import account, run_cli
 
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
@@ -24,7 +24,7 @@ def env(request, tmp_path) -> dict[str, str]:
     out = {"LUUTRU_DATA_DIR": str(tmp_path / "data"), "LOGNAME": "tran.binh", "COLUMNS": "200"}
     if request.param == "postgres":
         out["LUUTRU_DB__URL"] = request.getfixturevalue("postgres_url")
-    return out
+    return account(out, "tran.binh", full_name="Trần Văn Bình")  # every change is a named person's
 
 
 def _pdf(folder: Path, seed: int, issued: date) -> str:
@@ -90,4 +90,4 @@ def test_an_archivists_day_with_dossiers(env, tmp_path):
     audit = _json(env, "audit", "list", "--limit", "1000")
     mine = {(e["action"], e["actor"]) for e in audit}
     for action in ("dossier.create", "record.file", "dossier.close", "dossier.reopen"):
-        assert (action, "cli:tran.binh") in mine, action
+        assert (action, "user:tran.binh") in mine, action
