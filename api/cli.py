@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from archive.errors import SettingsError
+from archive.errors import ArchiveError, SettingsError
 
 app = typer.Typer(
     name="luutru",
@@ -23,16 +23,86 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from api.cli_common import actor, console, err, fail, resolve, services_or_exit  # noqa: E402  (re-exported)
+from api.cli_common import (  # noqa: E402  (re-exported)
+    actor,
+    console,
+    err,
+    fail,
+    readable,
+    resolve,
+    services_or_exit,
+    system_actor,
+)
 
-__all__ = ["actor", "app", "console", "err", "fail", "main", "resolve", "services_or_exit"]
+__all__ = ["actor", "app", "console", "err", "fail", "main", "readable", "resolve", "services_or_exit", "system_actor"]
+
+
+@app.callback()
+def _as(as_user: str = typer.Option(None, "--as", metavar="TÊN_ĐĂNG_NHẬP",
+                                    help="Thực hiện với tài khoản này (hỏi mật khẩu, hoặc LUUTRU_PASSWORD); "
+                                         "mặc định: LUUTRU_USER, LUUTRU_TOKEN hoặc phiên của «luutru login».")) -> None:
+    """Lưu Trữ — hệ thống lưu trữ và tra cứu tài liệu điện tử (electronic archive and search)."""
+    from api.cli_identity import request_user
+
+    request_user(as_user)
+
+
+@app.command()
+def login(username: str = typer.Argument(..., help="Tên đăng nhập.")) -> None:
+    """Đăng nhập: các lệnh sau thực hiện với tài khoản này (phiên lưu cho kho này, hết hạn như trên web)."""
+    from api.cli_identity import login as do_login
+    from api.cli_identity import save_session
+
+    with services_or_exit() as services:
+        try:
+            result = do_login(services, username)
+        except ArchiveError as exc:
+            fail(exc.message_vi, str(exc), code=2)
+        path = save_session(services, result["user"]["username"], result["access_token"], result["expires_at"])
+        user = result["user"]
+    console.print(f"[green]Đã đăng nhập[/] {user['full_name']} ({user['username']}, {user.get('role_vi') or user['role']}); "
+                  f"phiên lưu tại {path}")
+
+
+@app.command()
+def logout() -> None:
+    """Đăng xuất: thu hồi phiên đã lưu của kho này."""
+    from api.cli_identity import forget_session
+
+    with services_or_exit() as services:
+        token = forget_session(services)
+        if token:
+            try:
+                services.accounts.logout(services.accounts.authenticate(token, address="cli"))
+            except ArchiveError:
+                pass  # expired or revoked already
+    console.print("Đã đăng xuất." if token else "Không có phiên đăng nhập nào cho kho này.")
+
+
+@app.command()
+def whoami(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Lệnh đang thực hiện với tài khoản nào."""
+    from api.cli_common import identity
+
+    with services_or_exit() as services:
+        ident = identity(write=False)
+        out = {"actor": ident.actor, "full_name": ident.full_name,
+               "role": ident.caller.role if ident.caller else None,
+               "account": ident.caller is not None}
+        del services
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False))
+    elif out["account"]:
+        console.print(f"{out['full_name'] or out['actor']} ({out['actor']}, vai trò {out['role']})")
+    else:
+        console.print(f"Chưa đăng nhập: người vận hành máy ({out['actor']}) — chỉ được xem, không được thay đổi kho.")
 
 
 @app.command()
 def init() -> None:
     """Khởi tạo kho: thư mục dữ liệu, cơ sở dữ liệu danh mục (idempotent). Create the data folder and catalogue."""
     with services_or_exit() as services:
-        report = services.archive.repair(actor=actor())
+        report = services.archive.repair(actor=system_actor())
         current, head = services.catalogue.revision()
         console.print(f"[green]Đã khởi tạo kho lưu trữ[/] tại {services.settings.data_dir.resolve()}")
         console.print(f"  Cơ sở dữ liệu: {services.catalogue.dialect}, lược đồ {current} (mới nhất {head})")
@@ -54,13 +124,15 @@ def init() -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Tình trạng hệ thống: các thành phần đang dùng, số lượng, sức khỏe từng dịch vụ."""
+    from api.cli_fixity import summary_lines
     from api.health import check_all
 
     with services_or_exit() as services:
         checks = check_all(services)
         counts = services.archive.counts()
+        fixity = services.fixity.summary()
         if as_json:
-            print(json.dumps({"checks": checks, "counts": counts}, ensure_ascii=False, indent=2))
+            print(json.dumps({"checks": checks, "counts": counts, "fixity": fixity}, ensure_ascii=False, indent=2))
         else:
             labels = {"catalogue": "Cơ sở dữ liệu danh mục", "objects": "Kho tệp", "search": "Chỉ mục tìm kiếm",
                       "extraction": "Trích xuất văn bản", "tasks": "Hàng đợi tác vụ"}
@@ -74,7 +146,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
                 f"Phông: {counts['fonds']}  Hồ sơ: {counts['dossiers']}  Văn bản: {counts['records']}  "
                 f"Tệp: {counts['components']} ({counts['bytes'] / 1024**2:.1f} MiB)  "
                 f"Việc chờ sau ghi: {counts['pending_post_commit']}")
-        if not all(c["ok"] for c in checks.values()):
+            for line in summary_lines(fixity):
+                console.print(line)
+        if not all(c["ok"] for c in checks.values()) or fixity["failing"] or fixity["missing"]:
             raise typer.Exit(1)
 
 
@@ -89,7 +163,7 @@ FIELD_LABELS = [
 
 LABELS_VI = {
     "access_level": {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế", "secret": "Mật"},
-    "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp)", "disposing": "Đang hủy",
+    "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp hoặc tệp sai mã băm)", "disposing": "Đang hủy",
                "disposed": "Đã hủy"},
 }
 
@@ -115,8 +189,8 @@ def show(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút 
          as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Xem thông tin một văn bản: siêu dữ liệu, các tệp, lịch sử xử lý."""
     with services_or_exit() as services:
-        record_id = resolve(services, "record", record_id)
-        data = services.archive.get_record(record_id, actor=actor())
+        record_id = readable(services, record_id, action="record.view")
+        data = services.archive.get_record(record_id, actor=actor(write=False))
         if as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             return
@@ -150,12 +224,15 @@ def get(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút g
     if output.exists() and not force:
         fail(f"Tệp {output} đã tồn tại (dùng --force để ghi đè)", f"{output} exists (use --force)")
     with services_or_exit() as services:
-        record_id = resolve(services, "record", record_id)
-        info, reader = services.archive.open_component(record_id, role=role, actor=actor(), verify=True)
+        record_id = readable(services, record_id, action="record.download")
+        fixity = services.fixity
+        info = fixity.component(record_id, role)
         part = output.with_name(output.name + ".part")
         try:
-            with reader, open(part, "wb") as out:
-                for chunk in reader:
+            # Verified as a download is (archive.fixity): a block that fails in every copy raises
+            # before the file is complete, and the partial file is removed: never a corrupt file.
+            with fixity.open(info, actor=actor(write=False)) as content, open(part, "wb") as out:
+                for chunk in content:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
@@ -163,14 +240,15 @@ def get(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút g
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-        console.print(f"[green]Đã ghi[/] {output} ({info['size']:,} byte, SHA-256 {info['sha256']} đã kiểm tra)")
+        copy = " — từ bản sao dự phòng (bản trong kho bị hỏng)" if content.source != "primary" else ""
+        console.print(f"[green]Đã ghi[/] {output} ({info['size']:,} byte, SHA-256 {info['sha256']} đã kiểm tra){copy}")
 
 
 @app.command()
 def repair(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Kiểm tra và sửa tính nhất quán giữa kho tệp và danh mục. Find and resolve inconsistencies."""
     with services_or_exit() as services:
-        report = services.archive.repair(actor=actor())
+        report = services.archive.repair(actor=system_actor())
         data = report.as_dict()
         if as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -253,7 +331,7 @@ def beat() -> None:
 
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
-                   "cli_records"]
+                   "cli_collections", "cli_records", "cli_fixity"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

@@ -1,7 +1,9 @@
 """``luutru users`` and ``luutru clients``: manage the people and systems that use the API.
 
 Secrets are shown once: a generated password, a TOTP secret, a client token. The archive keeps
-only their hashes. Every change is written to the audit log with the operator as actor.
+only their hashes. Every change is written to the audit log with the administrator's account as actor
+(``luutru login`` / ``--as``); only the first administrator of a new archive is created by the
+machine's operator.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, services_or_exit
+from api.cli_common import actor, console, fail, services_or_exit
 
 users_app = typer.Typer(help="Quản lý người dùng (cán bộ, người làm lưu trữ, Hội đồng, quản trị). Manage users.",
                         no_args_is_help=True)
@@ -43,9 +45,25 @@ def _accounts(services):
     return services.accounts
 
 
+def _admin(services) -> str:
+    """Managing accounts is an administrator's work, as over HTTP. The one exception is the first
+    administrator of a new archive: while no active administrator exists, the machine's operator
+    may create one (recorded as ``cli:<login>``)."""
+    import sqlalchemy as sa
+
+    from archive.catalogue.access_tables import User
+
+    with services.catalogue.session() as s:
+        has_admin = s.execute(sa.select(User.id).where(User.role == "admin", User.active.is_(True)).limit(1)).first()
+    if has_admin is None:
+        return actor(write=False)
+    return actor(scope="admin")
+
+
 @users_app.command("add")
 def users_add(username: str = typer.Argument(..., help="Tên đăng nhập."),
               full_name: str = typer.Option(..., "--name", help="Họ và tên."),
+              title: str = typer.Option(None, "--title", help="Chức vụ (in trong biên bản, quyết định)."),
               role: str = typer.Option("official", help="official | archivist | council | admin"),
               level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận được đọc (lặp lại, hoặc a,b)."),
               fonds: list[str] = typer.Option(None, "--fonds", help="Chỉ các phông này (mã phông)."),
@@ -59,14 +77,15 @@ def users_add(username: str = typer.Argument(..., help="Tên đăng nhập."),
 
     password, generated = _password(generate, password_stdin)
     with services_or_exit() as services:
+        who = _admin(services)
         user = _accounts(services).create_user(username, full_name=full_name, role=role, password=password,
                                                email=email, access_levels=_split(level), fonds_ids=_split(fonds),
-                                               actor=actor())
+                                               actor=who, title=title)
         out = {"user": user}
         if generated:
             out["password"] = password
         if totp:
-            secret = _accounts(services).enroll_totp(user["username"], actor=actor())
+            secret = _accounts(services).enroll_totp(user["username"], actor=who)
             out["totp_secret"], out["totp_uri"] = secret, totp_uri(secret, user["username"])
     if as_json:
         console.print_json(json.dumps(out, ensure_ascii=False))
@@ -100,15 +119,17 @@ def users_set(username: str = typer.Argument(...),
               fonds: list[str] = typer.Option(None, "--fonds", help="Giới hạn phông (thay toàn bộ)."),
               all_fonds: bool = typer.Option(False, "--all-fonds", help="Bỏ giới hạn phông."),
               dossier: list[str] = typer.Option(None, "--dossier", help="Cấp quyền đọc hồ sơ (thay toàn bộ)."),
-              active: bool = typer.Option(None, "--active/--disabled", help="Mở hoặc khóa tài khoản.")) -> None:
-    """Đổi vai trò, quyền đọc hoặc trạng thái. Change a user's role, access or state."""
-    changes: dict = {"role": role, "access_levels": _split(level), "dossier_ids": _split(dossier), "active": active}
+              active: bool = typer.Option(None, "--active/--disabled", help="Mở hoặc khóa tài khoản."),
+              title: str = typer.Option(None, "--title", help="Chức vụ.")) -> None:
+    """Đổi vai trò, chức vụ, quyền đọc hoặc trạng thái. Change a user's role, title, access or state."""
+    changes: dict = {"role": role, "access_levels": _split(level), "dossier_ids": _split(dossier), "active": active,
+                     "title": title}
     if all_fonds:
         changes["fonds_ids"] = None
     elif fonds:
         changes["fonds_ids"] = _split(fonds)
     with services_or_exit() as services:
-        user = _accounts(services).update_user(username, actor=actor(), **changes)
+        user = _accounts(services).update_user(username, actor=_admin(services), **changes)
     console.print(f"Đã cập nhật {user['username']}: {user['role_vi']}, đọc {', '.join(user['access_levels'])}, "
                   f"{'hoạt động' if user['active'] else 'đã khóa'}")
 
@@ -120,28 +141,64 @@ def users_passwd(username: str = typer.Argument(...),
     """Đặt lại mật khẩu (đăng xuất mọi phiên). Reset a password (ends every session)."""
     password, generated = _password(generate, password_stdin)
     with services_or_exit() as services:
-        _accounts(services).update_user(username, actor=actor(), password=password)
+        _accounts(services).update_user(username, actor=_admin(services), password=password)
     console.print("Đã đổi mật khẩu." + (f" Mật khẩu mới (chỉ hiện một lần): [bold]{password}[/]" if generated else ""))
 
 
 @users_app.command("totp")
 def users_totp(username: str = typer.Argument(...),
-               disable: bool = typer.Option(False, "--disable", help="Tắt xác thực hai lớp.")) -> None:
-    """Bật (cấp khóa mới) hoặc tắt xác thực hai lớp TOTP. Enrol or remove TOTP."""
+               disable: bool = typer.Option(False, "--disable", help="Gỡ xác thực hai lớp (mất điện thoại).")) -> None:
+    """Cấp khóa TOTP mới hoặc gỡ xác thực hai lớp; mọi phiên của người dùng kết thúc. Enrol a new
+    TOTP secret or remove it (an administrator's reset); every session of the user ends."""
     from api.accounts import totp_uri
 
     with services_or_exit() as services:
         if disable:
-            _accounts(services).disable_totp(username, actor=actor())
-            console.print("Đã tắt xác thực hai lớp.")
+            out = _accounts(services).disable_totp(username, actor=_admin(services))
+            console.print(f"Đã gỡ xác thực hai lớp; {out['sessions_revoked']} phiên đăng nhập đã kết thúc. "
+                          "Người dùng tự đăng ký lại bằng mật khẩu.")
             return
-        secret = _accounts(services).enroll_totp(username, actor=actor())
+        secret = _accounts(services).enroll_totp(username, actor=_admin(services))
     console.print(f"Khóa TOTP (chỉ hiện một lần): [bold]{secret}[/]\n{totp_uri(secret, username)}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str = typer.Argument(None, help="Tên đăng nhập (mọi địa chỉ)."),
+                 address: str = typer.Option(None, "--address", help="Địa chỉ IP bị chặn do đăng nhập sai nhiều lần."),
+                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Mở khóa đăng nhập: xóa các lần sai của một tài khoản hoặc một địa chỉ. Forget failed logins
+    of an account (from every address) and/or an address."""
+    import ipaddress
+
+    from api.login_guard import LoginGuard, MemoryCounterStore, build_store
+
+    if not username and not address:
+        fail("Cần chỉ rõ tên đăng nhập hoặc --address", "name a user or --address", code=2)
+    if address:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail(f"Địa chỉ IP không hợp lệ: {address}", f"not an IP address: {address}", code=2)
+    with services_or_exit() as services:
+        detail = _accounts(services).record_unlock(actor=_admin(services), username=username, address=address)
+        store = build_store(services.settings)
+        shared = not isinstance(store, MemoryCounterStore)
+        # Shared counters (Redis) are cleared here; a server counting in its own memory applies the
+        # audited unlock itself within seconds.
+        cleared = LoginGuard(store, services.settings.api).unlock(username=detail["username"], address=address) \
+            if shared else None
+    out = {**detail, "shared_counters": shared, "cleared": cleared}
+    if as_json:
+        console.print_json(json.dumps(out, ensure_ascii=False))
+        return
+    who = " và ".join(x for x in (detail["username"], address) if x)
+    console.print(f"Đã mở khóa đăng nhập cho {who}." + ("" if shared else " Máy chủ API đang chạy áp dụng trong vài giây."))
 
 
 @clients_app.command("add")
 def clients_add(name: str = typer.Argument(..., help="Tên hệ thống, ví dụ qlvb-so-noi-vu."),
-                scope: list[str] = typer.Option(..., "--scope", help="read deposit search retention audit metrics admin oai."),
+                scope: list[str] = typer.Option(..., "--scope",
+                                                help="read deposit search retention audit metrics admin oai webhooks."),
                 level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận được đọc (mặc định: public)."),
                 fonds: list[str] = typer.Option(None, "--fonds", help="Chỉ các phông này."),
                 description: str = typer.Option(None, help="Mô tả."),
@@ -153,7 +210,7 @@ def clients_add(name: str = typer.Argument(..., help="Tên hệ thống, ví d�
     with services_or_exit() as services:
         out = _accounts(services).create_client(name, scopes=_split(scope), access_levels=_split(level),
                                                 fonds_ids=_split(fonds), description=description,
-                                                rate_limit=rate_limit, expires_at=expires, actor=actor())
+                                                rate_limit=rate_limit, expires_at=expires, actor=_admin(services))
     if as_json:
         console.print_json(json.dumps(out, ensure_ascii=False))
         return
@@ -177,11 +234,21 @@ def clients_list(as_json: bool = typer.Option(False, "--json", help="In kết qu
     console.print(table)
 
 
+@clients_app.command("set")
+def clients_set(name: str = typer.Argument(...),
+                scope: list[str] = typer.Option(None, "--scope", help="Phạm vi quyền (thay toàn bộ), ví dụ read,webhooks."),
+                level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận (thay toàn bộ).")) -> None:
+    """Đổi phạm vi quyền hoặc mức độ tiếp cận (mã truy cập giữ nguyên). Change a client's scopes or levels."""
+    with services_or_exit() as services:
+        out = _accounts(services).update_client(name, scopes=_split(scope), access_levels=_split(level), actor=_admin(services))
+    console.print(f"Đã cập nhật {out['name']}: quyền {', '.join(out['scopes'])}, đọc {', '.join(out['access_levels'])}")
+
+
 @clients_app.command("revoke")
 def clients_revoke(name: str = typer.Argument(...)) -> None:
     """Thu hồi mã truy cập. Revoke a client's token."""
     with services_or_exit() as services:
-        _accounts(services).revoke_client(name, actor=actor())
+        _accounts(services).revoke_client(name, actor=_admin(services))
     console.print(f"Đã thu hồi mã truy cập của {name}.")
 
 
@@ -189,7 +256,7 @@ def clients_revoke(name: str = typer.Argument(...)) -> None:
 def clients_rotate(name: str = typer.Argument(...)) -> None:
     """Cấp mã mới (mã cũ hết hiệu lực ngay). Issue a new token; the old one stops working."""
     with services_or_exit() as services:
-        out = _accounts(services).rotate_client(name, actor=actor())
+        out = _accounts(services).rotate_client(name, actor=_admin(services))
     console.print(f"Mã truy cập mới (chỉ hiện một lần): [bold]{out['token']}[/]")
 
 

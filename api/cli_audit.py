@@ -47,8 +47,9 @@ def register(app: typer.Typer) -> None:
     def verify(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Kiểm tra toàn vẹn nhật ký: chuỗi băm và các mốc dấu thời gian. Exit 1 on any problem."""
         with services_or_exit() as services:
+            who = actor(write=False, scope="audit")
             report = verify_log(services)
-            services.archive.audit_access(actor=actor(), action="audit.verify",
+            services.archive.audit_access(actor=who, action="audit.verify",
                                           outcome="success" if report["ok"] else "failure",
                                           detail={"entries": report["entries"], "anchors": report["anchors"],
                                                   "problems": len(report["problems"])})
@@ -98,9 +99,10 @@ def register(app: typer.Typer) -> None:
 
         at = _when(since, "--since")
         with services_or_exit() as services:
+            who = actor(write=False, scope="audit")
             with services.catalogue.session() as s:
                 items = audit.query(s, actor=actor_, action=action, target_id=target, since=at, limit=limit)
-            services.archive.audit_access(actor=actor(), action="audit.read",
+            services.archive.audit_access(actor=who, action="audit.read",
                                           detail={k: v for k, v in {"actor": actor_, "action": action, "target": target,
                                                                     "since": since}.items() if v} or None)
         if as_json:

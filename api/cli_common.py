@@ -5,9 +5,7 @@ Command modules import from here, never from ``api.cli``, so they can be importe
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from contextlib import contextmanager
 
 import typer
@@ -19,11 +17,68 @@ console = Console()
 err = Console(stderr=True)
 
 
-def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return f"cli:uid{os.getuid()}"
+_context: dict = {"services": None, "identity": None}
+"""The services of the running command and the identity resolved for it (``api.cli_identity``)."""
+
+
+def identity(*, write: bool = True, scope: str | None = None):
+    """Who this command acts as (``api.cli_identity``): a named account for a write — the command
+    stops with exit code 2 and says how to log in otherwise — and, with ``scope``, an account that
+    holds it (the same roles as over HTTP; exit code 1 otherwise). A read by the machine's operator
+    (no account) is not limited by ``scope``: the operator can read the data folder anyway."""
+    from api.accounts import AuthError
+    from api.cli_identity import NeedAccount, resolve
+
+    services = _context["services"]
+    if services is None:
+        raise RuntimeError("identity() is only known inside services_or_exit()")
+    ident = _context["identity"]
+    if ident is None or (write and ident.caller is None):
+        try:
+            ident = _context["identity"] = resolve(services, write=write)
+        except NeedAccount:
+            fail("Thao tác này phải do một người dùng của kho lưu trữ thực hiện: đăng nhập bằng "
+                 "«luutru login TÊN_ĐĂNG_NHẬP», hoặc chạy «luutru --as TÊN_ĐĂNG_NHẬP …» (hoặc đặt LUUTRU_USER)",
+                 "this command changes the archive: log in first (luutru login USER, --as USER or LUUTRU_USER)",
+                 code=2)
+        except AuthError as exc:
+            fail(exc.message_vi, str(exc), code=2)
+    if scope is not None and ident.caller is not None and not ident.caller.has(scope):
+        fail(f"Tài khoản {ident.caller.name} không có quyền thực hiện thao tác này (cần quyền «{scope}»)",
+             f"{ident.caller.name} lacks the {scope} scope", code=1)
+    return ident
+
+
+def actor(*, write: bool = True, scope: str | None = None) -> str:
+    """The actor of this command as recorded in events and the audit log (see ``identity``)."""
+    return identity(write=write, scope=scope).actor
+
+
+def system_actor() -> str:
+    """Maintenance the system does when the operator runs it (init, repair, reindex, renewal)."""
+    from api.cli_identity import os_login
+
+    return f"software:luutru (cli:{os_login()})"
+
+
+def readable(services, ref: str, *, action: str) -> str:
+    """The id of the record ``ref`` names (id, short id, số ký hiệu), if this command's reader may
+    read it — trimmed for an account exactly as over HTTP (``api.deps.readable_record``: a record
+    the account may not read is "not found", and the denial is audited)."""
+    ident = identity(write=False)
+    if ident.caller is None:
+        return resolve(services, "record", ref)
+    from api.deps import readable_record
+
+    return readable_record(services, ident.caller, ref, action=action).id
+
+
+def reader(services):
+    """The search principal of a read: the account's, or every record for the machine's operator."""
+    from search.query import Principal
+
+    ident = identity(write=False)
+    return ident.caller.principal if ident.caller is not None else Principal.admin(ident.actor)
 
 
 def fail(message_vi: str, message_en: str, code: int = 1) -> None:
@@ -51,6 +106,7 @@ def services_or_exit(*, repair: bool = False):
         services = build_services(settings)
     except SettingsError as exc:
         fail(exc.message_vi, str(exc), code=2)
+    _context["services"], _context["identity"] = services, None
     try:
         if repair and settings.repair.on_start:
             report = services.archive.repair(actor="software:luutru start")
@@ -65,6 +121,7 @@ def services_or_exit(*, repair: bool = False):
             fail(full.message_vi, f"{full} ({type(exc).__name__}: {exc})", code=3)
         raise
     finally:
+        _context["services"] = None
         services.close()
 
 

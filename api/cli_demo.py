@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from api.cli_common import actor, console, services_or_exit
+from api.cli_common import console, services_or_exit, system_actor
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
             target = folder or services.settings.data_dir / "mau"
             console.print(f"Sinh {count} văn bản mẫu vào {target} …")
             truth = generate(target, seed=seed, count=count)
-            sources = [SourceFile(path=(target / t["file"]).resolve(), submitter=actor(), source="demo")
+            sources = [SourceFile(path=(target / t["file"]).resolve(), submitter=system_actor(), source="demo")
                        for t in truth]
             counts: Counter[str] = Counter()
             for _, outcome in build_ingest(services).run_many(sources):

@@ -1,8 +1,9 @@
-"""``luutru records …``: work on archived records — metadata corrections with their history.
+"""``luutru records …``: work on archived records — filing into dossiers, metadata corrections with
+their history.
 
-``edit`` and ``history`` are self-contained functions on ``records_app`` (other commands of the
-group, such as filing, live beside them). Records are named as people name them: id, short id or
-số ký hiệu (``archive.identifiers``).
+``file``, ``edit`` and ``history`` are self-contained functions on ``records_app``. Records are
+named as people name them: id, short id or số ký hiệu (``archive.identifiers``), and read as the
+account may read them (``api.cli_common.readable``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import json
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, err, fail, resolve, services_or_exit
+from api.cli_common import actor, console, err, fail, readable, resolve, services_or_exit
 
-records_app = typer.Typer(help="Văn bản: sửa siêu dữ liệu và lịch sử sửa (records).", no_args_is_help=True)
+records_app = typer.Typer(help="Văn bản đã lưu: lập hồ sơ, sửa siêu dữ liệu và lịch sử sửa (records).",
+                          no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="In kết quả dạng JSON.")
 
 NOT_INDEXED_EXIT = 4
@@ -28,6 +30,46 @@ def _period(assignment: dict | None) -> str:
     from retention.policy import Period
 
     return f"{Period.parse(assignment['period']).label_vi} (mục {assignment['schedule_code']}/{assignment['item_code']})"
+
+
+@records_app.command("file")
+def file_records(records: list[str] = typer.Argument(..., help="Văn bản: id, id rút gọn hoặc số ký hiệu (nhiều)."),
+                 dossier: str = typer.Option(..., "--dossier", help="Hồ sơ đích: mã hồ sơ hoặc id."),
+                 reason: str = typer.Option(..., "--reason", help="Lý do (ghi nhật ký), ví dụ «lập hồ sơ năm 2025»."),
+                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Lập hồ sơ: đưa văn bản chưa lập hồ sơ (hoặc để nhầm hồ sơ) vào một hồ sơ, có lý do.
+
+    Tất cả hoặc không: một văn bản không tìm thấy, trùng số ký hiệu, đã hủy, hoặc hồ sơ đã kết
+    thúc thì không văn bản nào bị chuyển."""
+    from archive.dossier_fields import fmt_date
+
+    with services_or_exit() as services:
+        who = actor(scope="deposit")
+        # each record as the account may read it (a record it may not read is "not found", audited),
+        # exactly as over HTTP
+        ids = list(dict.fromkeys(readable(services, ref, action="cli.records.file") for ref in records))
+        out = services.dossiers.file(ids, resolve(services, "dossier", dossier), reason=reason, actor=who)
+        after = services.dossiers.describe(out["dossier_id"], records=False)
+    if as_json:
+        print(json.dumps({**out, "dossier": after}, ensure_ascii=False, indent=2, default=str))
+        return
+    t = Table(title=f"Đã đưa {len(out['filed'])} văn bản vào hồ sơ {out['code']}")
+    for col in ("STT", "Số, ký hiệu", "Id", "Từ hồ sơ"):
+        t.add_column(col)
+    for r in out["filed"]:
+        t.add_row(str(r["doc_ordinal"]), r["so_ky_hieu"] or "", r["record_id"][:8], r["from_code"] or "(chưa lập hồ sơ)")
+    console.print(t)
+    if out["unchanged"]:
+        console.print(f"Đã ở trong hồ sơ từ trước: {', '.join(i[:8] for i in out['unchanged'])}")
+    console.print(f"Hồ sơ {after['code']}: {after['doc_total']} văn bản, {after['page_total']} trang, "
+                  f"thời gian {after['period_vi'] or '(chưa rõ)'}"
+                  + (f", đến hạn {fmt_date(_date(after['due_date']))}" if after["due_date"] else ""))
+
+
+def _date(iso: str):
+    from datetime import date
+
+    return date.fromisoformat(iso)
 
 
 @records_app.command()
@@ -54,10 +96,11 @@ def edit(record: str = typer.Argument(..., help="Văn bản: id, id rút gọn h
     except InvalidCorrection as exc:
         fail(exc.message_vi, str(exc), code=2)
     with services_or_exit() as services:
-        record_id = resolve(services, "record", record)
+        who = actor(scope="deposit")  # as over HTTP (PATCH /api/v1/records/{id})
+        record_id = readable(services, record, action="record.edit")
         try:
             done = correction_service(services).edit(
-                record_id, changes, reason=reason, actor=actor(),
+                record_id, changes, reason=reason, actor=who,
                 allow_state_secrets=services.settings.extract.allow_state_secrets)
         except InvalidCorrection as exc:  # (services_or_exit would answer 1: bad input is 2)
             fail(exc.message_vi, str(exc), code=2)
@@ -96,9 +139,9 @@ def history(record: str = typer.Argument(..., help="Văn bản: id, id rút gọ
     from archive.catalogue.models import Record
 
     with services_or_exit() as services:
-        record_id = resolve(services, "record", record)
+        record_id = readable(services, record, action="record.history")
         rows = correction_service(services).history(record_id)
-        services.archive.audit_access(actor=actor(), action="record.history", target_type="record",
+        services.archive.audit_access(actor=actor(write=False), action="record.history", target_type="record",
                                       target_id=record_id)
         with services.catalogue.session() as s:
             so_ky_hieu = s.get(Record, record_id).so_ky_hieu

@@ -79,7 +79,7 @@ def import_(path: Path, code: str = typer.Option(None, help="Mã bảng (bắt b
     else:
         sched = sch.schedule_from_json(text)
     with _Ctx() as c:
-        version, created = c.retention.save_schedule(sched, actor())
+        version, created = c.retention.save_schedule(sched, actor(scope="retention"))
     _out({"code": sched.code, "version": version, "created": created}, as_json,
          f"Bảng {sched.code}: phiên bản {version}" + ("" if created else " (không thay đổi)"))
 
@@ -97,7 +97,7 @@ def assign(rule_item: str = typer.Option(None, "--rule", help="Thêm quy tắc: 
         if rule_item:
             code, _, item_code = rule_item.partition("/")
             rid = c.retention.add_rule(name=name or rule_item, schedule_code=code, item_code=item_code,
-                                       criteria=json.loads(criteria or "{}"), priority=priority, actor=actor())
+                                       criteria=json.loads(criteria or "{}"), priority=priority, actor=actor(scope="retention"))
             return _out({"rule_id": rid}, as_json, f"Đã thêm quy tắc {rid}")
         if dossier or record:
             if not item:
@@ -105,9 +105,9 @@ def assign(rule_item: str = typer.Option(None, "--rule", help="Thêm quy tắc: 
             code, _, item_code = item.partition("/")
             out = c.retention.assign_manual("dossier" if dossier else "record", dossier or record,
                                             schedule_code=code, item_code=item_code, reason=reason or "",
-                                            actor=actor())
+                                            actor=actor(scope="retention"))
             return _out(out, as_json, f"Đã gán thời hạn: {out['assignment']['period_vi']}")
-        out = c.retention.apply_rules(actor=actor())
+        out = c.retention.apply_rules(actor=actor(scope="retention"))
     _out(out, as_json, f"Đã xác định thời hạn cho {out['assigned']} văn bản; "
                        f"{len(out['unmatched'])} văn bản chưa khớp quy tắc nào")
 
@@ -137,7 +137,7 @@ def sweep(as_of: str = typer.Option(None, "--as-of"), as_json: bool = JSON) -> N
     """Đưa hồ sơ hết hạn vào danh mục «Xem xét hủy» và nhắc hạn nộp lưu."""
     day = date.fromisoformat(as_of) if as_of else None
     with _Ctx() as c:
-        report = c.retention.sweep(day, actor=actor())
+        report = c.retention.sweep(day, actor=actor(scope="retention"))
     d = report.as_dict()
     _out(d, as_json, f"Đã đưa {d['listed']} hồ sơ vào danh mục Xem xét hủy; {len(d['held'])} hồ sơ đang bị phong tỏa; "
                      f"{d['transfer_reminders']} nhắc hạn nộp lưu"
@@ -156,7 +156,7 @@ def hold(authority: str = typer.Option(..., help="Cơ quan yêu cầu."), reason
                          ("query", json.loads(query or "{}")))
     with _Ctx() as c:
         hid = c.retention.place_hold(authority=authority, reason=reason, scope_type=scope_type, scope=scope,
-                                     actor=actor(), store=c.services.store)
+                                     actor=actor(scope="retention"), store=c.services.store)
     _out({"hold_id": hid}, as_json, f"Đã phong tỏa: {hid}")
 
 
@@ -164,60 +164,124 @@ def hold(authority: str = typer.Option(..., help="Cơ quan yêu cầu."), reason
 def release(hold_id: str, reason: str = typer.Option(...), as_json: bool = JSON) -> None:
     """Giải tỏa một lệnh phong tỏa (có lý do)."""
     with _Ctx() as c:
-        c.retention.release_hold(hold_id, reason=reason, actor=actor(), store=c.services.store)
+        c.retention.release_hold(hold_id, reason=reason, actor=actor(scope="retention"), store=c.services.store)
     _out({"hold_id": hold_id, "released": True}, as_json, f"Đã giải tỏa {hold_id}")
 
 
 @retention_app.command()
 def propose(title: str = typer.Option(...), explanation: str = typer.Option(..., help="Bản thuyết minh."),
-            council: str = typer.Option(..., help="Thành viên Hội đồng, cách nhau bởi dấu phẩy."),
-            proposal: str = typer.Option(None, help="Mã văn bản Tờ trình đã lưu."),
+            council: str = typer.Option(..., help="Tên đăng nhập của các thành viên Hội đồng, cách nhau bởi dấu phẩy."),
+            proposal: str = typer.Option(None, help="Tờ trình đã lưu (id, id rút gọn hoặc số ký hiệu)."),
+            dossiers: str = typer.Option(None, help="Chỉ các hồ sơ này (mã hồ sơ), cách nhau bởi dấu phẩy."),
             appraisal: bool = typer.Option(False, help="Cần thẩm định của cơ quan lưu trữ nhà nước."),
             as_json: bool = JSON) -> None:
-    """Lập Danh mục tài liệu hết giá trị từ các hồ sơ «Xem xét hủy»."""
+    """Lập Danh mục tài liệu hết giá trị từ các hồ sơ «Xem xét hủy», với Hội đồng xét hủy."""
     with _Ctx() as c:
-        out = c.disposal.propose(title=title, explanation=explanation, council=council.split(","), actor=actor(),
-                                 proposal_record_id=proposal, appraisal_required=appraisal)
-    _out(out, as_json, f"Đã lập danh mục, đợt hủy {out['batch_id']} ({len(out['listed'])} hồ sơ)")
+        out = c.disposal.propose(title=title, explanation=explanation, council=council.split(","),
+                                 actor=actor(scope="retention"), proposal_record_id=proposal,
+                                 dossier_ids=dossiers.split(",") if dossiers else None, appraisal_required=appraisal)
+        status = c.disposal.status(out["batch_id"])
+    _out(out, as_json, f"Đã lập danh mục, đợt hủy số {out['number']} (mã {out['batch_id'][:8]}), "
+                       f"{len(out['listed'])} hồ sơ; Hội đồng: " + _names(status, status["council"]))
+
+
+def _names(status: dict, actors) -> str:
+    """People as «Họ tên (chức vụ)», never as account ids."""
+    out = []
+    for a in actors or []:
+        p = status["people"].get(a) or {"full_name": a}
+        out.append(p["full_name"] + (f" ({p['title']})" if p.get("title") else ""))
+    return ", ".join(out)
 
 
 @retention_app.command()
-def vote(batch_id: str, choice: str = typer.Argument(..., help="approve / reject / abstain"),
-         opinion: str = typer.Option(None), close: str = typer.Option(None, "--close",
-                                                                     help="Kết thúc xét: mã Biên bản họp Hội đồng."),
-         as_json: bool = JSON) -> None:
-    """Thành viên Hội đồng cho ý kiến; --close kết thúc phiên xét theo đa số."""
+def vote(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026) hoặc mã."),
+         choice: str = typer.Argument(..., help="approve (đồng ý hủy) / reject (không đồng ý) / abstain"),
+         dossier: list[str] = typer.Option(None, "--dossier", help="Chỉ cho hồ sơ này (mã hồ sơ; lặp lại được). "
+                                                                  "Mặc định: mọi hồ sơ của danh mục."),
+         opinion: str = typer.Option(None, help="Ý kiến (ghi vào biên bản)."), as_json: bool = JSON) -> None:
+    """Thành viên Hội đồng cho ý kiến về từng hồ sơ, hoặc cả danh mục một lần."""
     with _Ctx() as c:
-        batch_id = resolve(c.services, "batch", batch_id)
-        if close:
-            out = c.disposal.close_review(batch_id, minutes_record_id=close, actor=actor())
-            return _out(out, as_json, "Hội đồng đồng ý hủy" if out["majority"] else "Hội đồng không đồng ý hủy")
-        c.disposal.vote(batch_id, member=actor(), vote=choice, opinion=opinion)
-    _out({"batch_id": batch_id, "vote": choice}, as_json, "Đã ghi nhận ý kiến")
+        batch_id = resolve(c.services, "batch", batch)
+        voted = c.disposal.vote(batch_id, member=actor(scope="council"), vote=choice, opinion=opinion,
+                                dossiers=dossier or None)
+    _out({"batch_id": batch_id, "vote": choice, "dossiers": voted}, as_json,
+         f"Đã ghi nhận ý kiến «{VOTES_VI.get(choice, choice)}» cho {len(voted)} hồ sơ")
+
+
+VOTES_VI = {"approve": "đồng ý hủy", "reject": "không đồng ý hủy", "abstain": "không biểu quyết"}
 
 
 @retention_app.command()
-def approve(batch_id: str, decision: str = typer.Option(..., help="Mã văn bản Quyết định hủy đã lưu."),
+def review(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026) hoặc mã."),
+           minutes: str = typer.Option(..., "--minutes", help="Biên bản họp Hội đồng đã lưu (id hoặc số ký hiệu)."),
+           as_json: bool = JSON) -> None:
+    """Kết thúc phiên xét của Hội đồng: mỗi hồ sơ được hủy khi đa số thành viên đồng ý."""
+    with _Ctx() as c:
+        batch_id = resolve(c.services, "batch", batch)
+        out = c.disposal.close_review(batch_id, minutes_record_id=minutes, actor=actor(scope="retention"))
+    _out(out, as_json, (f"Hội đồng đồng ý hủy {out['approve']} hồ sơ" if out["majority"]
+                        else "Hội đồng không đồng ý hủy hồ sơ nào")
+         + (f"; giữ lại {len(out['kept'])} hồ sơ" if out["kept"] else "")
+         + (f"; {len(out['dissent'])} ý kiến khác" if out["dissent"] else ""))
+
+
+@retention_app.command()
+def approve(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026) hoặc mã."),
+            decision: str = typer.Option(..., help="Quyết định hủy đã lưu (số ký hiệu, id hoặc id rút gọn)."),
             as_json: bool = JSON) -> None:
-    """Phê duyệt hủy (người phê duyệt khác người đề nghị)."""
+    """Phê duyệt hủy bằng Quyết định hủy (người phê duyệt khác người đề nghị)."""
     with _Ctx() as c:
-        batch_id = resolve(c.services, "batch", batch_id)
-        out = c.disposal.approve(batch_id, decision_record_id=decision, actor=actor())
-    _out(out, as_json, f"Đã phê duyệt đợt hủy {batch_id}")
+        batch_id = resolve(c.services, "batch", batch)
+        out = c.disposal.approve(batch_id, decision_record_id=decision, actor=actor(scope="retention"))
+    _out(out, as_json, f"Đã phê duyệt đợt hủy {batch}" if out["state"] == "approved"
+         else f"Đợt hủy {batch} dừng: mọi hồ sơ còn lại đang bị phong tỏa")
+
+
+@retention_app.command("show")
+def show_batch(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026) hoặc mã."), as_json: bool = JSON) -> None:
+    """Tình trạng một đợt hủy: các bước, Hội đồng, hồ sơ và ý kiến từng người."""
+    with _Ctx() as c:
+        batch_id = resolve(c.services, "batch", batch)
+        st = c.disposal.status(batch_id)
+        actor(write=False, scope="retention")
+    if as_json:
+        return _out(st, True)
+    console.print(f"[bold]Đợt hủy số {st['number']}[/] — {st['title']} — [bold]{st['state_vi']}[/]")
+    console.print(f"Người đề nghị: {_names(st, [st['proposed_by']])}")
+    console.print(f"Hội đồng xét hủy: {_names(st, st['council'])}")
+    if st["approved_by"]:
+        console.print(f"Người quyết định hủy: {_names(st, [st['approved_by']])}")
+    t = Table(title="Hồ sơ trong danh mục")
+    for col in ("Mã hồ sơ", "Tiêu đề", "Trạng thái", "Ghi chú"):
+        t.add_column(col)
+    for i in st["items"]:
+        t.add_row(i["code"] or i["dossier_id"][:8], i["title"] or "", i["state_vi"], i["note"] or "")
+    console.print(t)
+    if st["votes"]:
+        codes = {i["dossier_id"]: i["code"] for i in st["items"]}
+        v = Table(title="Ý kiến thành viên Hội đồng")
+        for col in ("Thành viên", "Hồ sơ", "Ý kiến", "Nhận xét"):
+            v.add_column(col)
+        for x in st["votes"]:
+            v.add_row(_names(st, [x["member"]]), codes.get(x["dossier_id"], "cả danh mục") if x["dossier_id"]
+                      else "cả danh mục", VOTES_VI.get(x["vote"], x["vote"]), x["opinion"] or "")
+        console.print(v)
 
 
 @retention_app.command()
-def destroy(batch_id: str = typer.Argument(None), dry_run: bool = typer.Option(False, "--dry-run"),
+def destroy(batch_id: str = typer.Argument(None, help="Đợt hủy: số (3/2026) hoặc mã."),
+            dry_run: bool = typer.Option(False, "--dry-run"),
             resume: bool = typer.Option(False, "--resume", help="Hoàn tất các lần hủy bị gián đoạn."),
             as_json: bool = JSON) -> None:
     """Hủy tài liệu đã được phê duyệt; --dry-run chỉ liệt kê những gì sẽ bị xóa."""
     with _Ctx() as c:
         if resume:
-            return _out(c.disposal.resume(actor=actor()), as_json, "Đã hoàn tất các lần hủy bị gián đoạn")
+            return _out(c.disposal.resume(actor=actor(scope="retention")), as_json, "Đã hoàn tất các lần hủy bị gián đoạn")
         if not batch_id:
             fail("Cần mã đợt hủy", "batch id required")
         batch_id = resolve(c.services, "batch", batch_id)
-        out = c.disposal.destroy(batch_id, actor=actor(), dry_run=dry_run)
+        out = c.disposal.destroy(batch_id, actor=actor(scope="retention"), dry_run=dry_run)
     if dry_run:
         return _out(out, as_json, "\n".join(f"{r['record_id']}: " + (r["blocked"] or "sẽ hủy "
                     + ", ".join(f"{o['role']} ({o['action']})" for o in r["objects"])) for r in out["records"]))

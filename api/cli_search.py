@@ -13,8 +13,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, fail, services_or_exit
+from api.cli_common import actor, console, fail, reader, services_or_exit, system_actor
 from api.search_params import page_dict, query_from_dict
+from search.query import QueryError
 
 
 def _backend(services):
@@ -37,10 +38,8 @@ def register(app: typer.Typer) -> None:
                as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON."),
                batch: Path = typer.Option(None, "--batch", help="Tệp JSONL: mỗi dòng một truy vấn.")) -> None:
         """Tìm kiếm văn bản (có dấu hoặc không dấu). Search the archive."""
-        from search.query import Principal
-
-        principal = Principal.admin(actor())
         with services_or_exit() as services:
+            principal = reader(services)  # an account's own reading rights; the machine's operator: all
             backend = _backend(services)
             if batch is not None:
                 _run_batch(services, backend, principal, batch)
@@ -54,20 +53,22 @@ def register(app: typer.Typer) -> None:
                     d[key] = value
             try:
                 q = query_from_dict(d)
+                page = backend.search(q, principal)  # QueryError: beyond the bounds of docs/search.md
+            except QueryError as exc:
+                fail(f"Truy vấn không hợp lệ: {exc.message_vi}", f"invalid query ({exc.code}): {exc}", code=2)
             except ValueError as exc:
                 fail(f"Truy vấn không hợp lệ: {exc}", f"invalid query: {exc}", code=2)
-            page = backend.search(q, principal)
-            services.archive.audit_access(actor=actor(), action="search",
+            services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": query, "filters": {k: v for k, v in d.items()
                                                                           if k != "q" and v}, "total": page.total})
             if as_json:
                 print(json.dumps(page_dict(page), ensure_ascii=False, indent=2))
                 return
             table = Table(title=f"Kết quả tìm kiếm: {page.total} văn bản")
-            for col in ("Số ký hiệu", "Ngày", "Trích yếu", "Điểm"):
-                table.add_column(col)
-            for h in page.hits:
-                table.add_row(h.so_ky_hieu or "", h.date.strftime("%d/%m/%Y") if h.date else "",
+            for col in ("Mã", "Số ký hiệu", "Ngày", "Trích yếu", "Điểm"):
+                table.add_column(col, no_wrap=col == "Mã")
+            for h in page.hits:  # the short id: `luutru show` and `get` accept it
+                table.add_row(h.record_id[:8], h.so_ky_hieu or "", h.date.strftime("%d/%m/%Y") if h.date else "",
                               h.title or "", f"{h.score:.2f}")
             console.print(table)
 
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(1)
                 return
             report = indexer.reindex(batch_size=batch_size)
-            services.archive.audit_access(actor=actor(), action="search.reindex", detail=report.as_dict())
+            services.archive.audit_access(actor=system_actor(), action="search.reindex", detail=report.as_dict())
             if as_json:
                 print(json.dumps(report.as_dict(), ensure_ascii=False))
             else:
@@ -109,14 +110,20 @@ def _run_batch(services, backend, principal, path: Path) -> None:
         for n, line in enumerate(stream, 1):
             if not line.strip():
                 continue
+            d = None
             try:
                 d = json.loads(line)
+                if not isinstance(d, dict):
+                    raise ValueError("a line must be a JSON object")
                 q = query_from_dict(d)
-            except (ValueError, TypeError) as exc:
-                print(json.dumps({"id": None, "line": n, "error": str(exc)}, ensure_ascii=False), flush=True)
+                page = backend.search(q, principal)
+            except (ValueError, TypeError, RecursionError) as exc:
+                error = {"id": d.get("id") if isinstance(d, dict) else None, "line": n, "error": str(exc)}
+                if isinstance(exc, QueryError):
+                    error.update(code=exc.code, error_vi=exc.message_vi)
+                print(json.dumps(error, ensure_ascii=False, default=str), flush=True)
                 continue
-            page = backend.search(q, principal)
-            services.archive.audit_access(actor=actor(), action="search",
+            services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": q.q, "batch": str(path), "id": d.get("id"),
                                                   "total": page.total})
             print(json.dumps({"id": d.get("id"), **page_dict(page)}, ensure_ascii=False), flush=True)

@@ -19,6 +19,19 @@ from archive.settings import Settings
 
 STATUS_VI = {"VALID": "[green]hợp lệ[/]", "VALID_UNTRUSTED": "[yellow]hợp lệ, chưa tin cậy[/]",
              "INDETERMINATE": "[yellow]chưa xác định[/]", "INVALID": "[red]không hợp lệ[/]"}
+MODIFICATION_VI = {"none": "không", "lta_updates": "dữ liệu kiểm tra dài hạn", "form_filling": "điền biểu mẫu",
+                   "annotations": "chú thích", "not_allowed": "[red]thay đổi không được phép[/]"}
+
+
+def _intact_vi(value) -> str:
+    return {True: "có", False: "[red]không[/]"}.get(value, "")
+
+
+def _modification_vi(sig: dict) -> str:
+    level = sig.get("modification_level")
+    text = MODIFICATION_VI.get(level, level or "")
+    return f"{text} [red](vượt quyền người ký)[/]" if sig.get("modifications_permitted") is False and \
+        level != "not_allowed" else text
 
 
 # --- factories (used by wiring and the worker) --------------------------------------------------------
@@ -73,7 +86,7 @@ def _parse_at(value: str | None) -> datetime | None:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import actor, console, resolve, services_or_exit
+    from api.cli import actor, console, readable, services_or_exit, system_actor
 
     timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
     app.add_typer(timestamps, name="timestamps")
@@ -88,21 +101,22 @@ def register(app: typer.Typer) -> None:
 
         moment = _parse_at(at)
         with services_or_exit() as services:
-            record_id = resolve(services, "record", record_id)
+            record_id = readable(services, record_id, action="record.verify")
             s = services.settings
             result = verify_record(services.archive, record_id, trust_roots=trust_roots_for(s),
                                    tsa_roots=tsa_roots_for(s), at=moment,
-                                   horizon_days=s.signatures.renewal_horizon_days, actor=actor())
+                                   horizon_days=s.signatures.renewal_horizon_days, actor=actor(write=False))
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:
             table = Table(title=f"Chữ ký số — văn bản {record_id} (kiểm tra lúc {result['at']})")
-            for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Kết quả", "Lý do"):
+            for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Toàn vẹn", "Thay đổi sau ký",
+                        "Kết quả", "Lý do"):
                 table.add_column(col)
             for sig in result["signatures"]:
                 table.add_row(sig["field"], sig["signer"] or "", sig["organisation"] or "", sig["signing_time"] or "",
-                              "có" if sig["timestamped"] else "không", STATUS_VI.get(sig["status"], sig["status"]),
-                              sig["reason"] or "")
+                              "có" if sig["timestamped"] else "không", _intact_vi(sig.get("intact")),
+                              _modification_vi(sig), STATUS_VI.get(sig["status"], sig["status"]), sig["reason"] or "")
             console.print(table)
             chain = result["archive_timestamp"]
             console.print(f"Dấu thời gian lưu trữ: {len(chain['tokens'])} token, "
@@ -121,7 +135,7 @@ def register(app: typer.Typer) -> None:
         """Gia hạn dấu thời gian lưu trữ sắp hết hiệu lực (token mới phủ token cũ, RFC 4998) và
         cấp dấu thời gian cho bản gốc chưa có."""
         with services_or_exit() as services:
-            report = renew_all(services, horizon_days=horizon_days, actor=actor())
+            report = renew_all(services, horizon_days=horizon_days, actor=system_actor())
         if as_json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:

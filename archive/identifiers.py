@@ -1,8 +1,9 @@
 """Resolve what people type to the catalogue row it names.
 
 People know a dossier by its mã hồ sơ (``000.00.00.H26.2012.03.VP``), a fonds by its agency code
-(mã định danh ``000.00.00.H26``) or name, a record by its số và ký hiệu (``45/QĐ-UBND``) and every
-row by the short id a table showed them (the first 8 characters). Systems use ids. Every command
+(mã định danh ``000.00.00.H26``) or name, a record by its số và ký hiệu (``45/QĐ-UBND``), a disposal
+batch by its number (``3/2026``) and every row by the short id a table showed them (the first 8
+characters). Systems use ids. Every command
 and route that names a record, dossier or fonds resolves the name here, so a code is never stored
 where an id belongs (a hold "by code" that matched nothing let a held dossier be destroyed).
 
@@ -92,8 +93,12 @@ def _code_candidates(s: Session, kind: str, ref: str) -> list:
                                             sa.func.lower(Dossier.archive_code) == key))
     elif kind == "fonds":
         q = sa.select(Fonds).where(sa.or_(sa.func.lower(Fonds.organ_id) == key, sa.func.lower(Fonds.name) == key))
-    elif kind == "batch":
-        return []  # by id or short id only
+    elif kind == "batch":  # số đợt hủy: 3/2026
+        seq, sep, year = ref.partition("/")
+        if not (sep and seq.strip().isdigit() and year.strip().isdigit()):
+            return []
+        return list(s.execute(sa.select(DisposalBatch).where(DisposalBatch.seq == int(seq),
+                                                             DisposalBatch.year == int(year))).scalars())
     else:
         parts = _skh_number_and_notation(ref)
         if parts is None:

@@ -28,11 +28,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive import audit, identifiers
+from archive.catalogue.access_tables import User
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, DisposalVote
 from archive.disposal import DestructionService
@@ -53,6 +55,10 @@ STATES_VI = {
     "withdrawn": "Dừng: mọi hồ sơ của danh mục bị phong tỏa",
 }
 VOTES = ("approve", "reject", "abstain")
+COUNCIL_ROLES = ("council", "admin")
+"""Roles whose accounts may sit on a council (the roles holding the ``council`` scope in
+``api.accounts.ROLE_SCOPES``; a test keeps the two in step)."""
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class WorkflowError(ArchiveError):
@@ -138,18 +144,67 @@ class DisposalService:
         return list(s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch_id,
                                                             DisposalItem.state == "listed")).scalars())
 
+    # people ------------------------------------------------------------------------------------
+    @staticmethod
+    def _person(actor: str, what_en: str, what_vi: str) -> None:
+        """The procedure's decisions are taken by people (two-person rule between accounts): an API
+        client or the machine's operator cannot propose, review, approve or destroy."""
+        if not actor.startswith("user:"):
+            raise WorkflowError(f"{what_en} must be done by a person's account, not {actor}",
+                                f"{what_vi} phải do một người dùng (tài khoản cá nhân) thực hiện, không phải {actor}")
+
+    def _council(self, s: Session, members: Sequence[str]) -> list[str]:
+        """Council members as accounts: each an active user whose role may vote; ``hoidong1`` and
+        ``user:hoidong1`` name the same person."""
+        out, problems = [], []
+        for m in dict.fromkeys(str(x).strip() for x in members if str(x).strip()):
+            name = m.removeprefix("user:")
+            user = s.execute(sa.select(User).where(User.username == name.casefold())).scalar_one_or_none()
+            if user is None:
+                problems.append(f"«{name}»: không có tài khoản này")
+            elif not user.active or user.role not in COUNCIL_ROLES:
+                problems.append(f"«{name}» ({user.full_name}): tài khoản không hoạt động hoặc không có vai trò "
+                                "Thành viên Hội đồng")
+            else:
+                out.append(f"user:{user.username}")
+        if problems:
+            raise WorkflowError("council members must be active accounts that may vote: " + "; ".join(problems),
+                                "Thành viên Hội đồng xét hủy phải là tài khoản đang hoạt động có vai trò Thành viên "
+                                "Hội đồng: " + "; ".join(problems))
+        out = list(dict.fromkeys(out))
+        if len(out) < self.min_council:
+            raise WorkflowError(f"the council needs at least {self.min_council} members",
+                                f"Hội đồng xét hủy cần ít nhất {self.min_council} thành viên")
+        return out
+
+    def people(self, s: Session, actors: Sequence[str | None]) -> dict[str, dict]:
+        """Names and titles of the accounts behind ``actors`` (``user:…``), for every output."""
+        names = {a.removeprefix("user:") for a in actors if a and a.startswith("user:")}
+        rows = s.execute(sa.select(User).where(User.username.in_(sorted(names)))).scalars() if names else []
+        out = {f"user:{u.username}": {"actor": f"user:{u.username}", "username": u.username,
+                                      "full_name": u.full_name, "title": u.title} for u in rows}
+        for a in actors:
+            if a and a not in out:
+                out[a] = {"actor": a, "username": None, "full_name": a, "title": None}
+        return out
+
+    def _number(self, s: Session, year: int) -> int:
+        last = s.execute(sa.select(sa.func.max(DisposalBatch.seq)).where(DisposalBatch.year == year)).scalar()
+        return (last or 0) + 1
+
     # steps -------------------------------------------------------------------------------------
     def propose(self, *, title: str, explanation: str, council: Sequence[str], actor: str,
                 dossier_ids: Sequence[str] | None = None, proposal_record_id: str | None = None,
                 appraisal_required: bool = False) -> dict:
-        """candidate → listed: the Danh mục with the Bản thuyết minh and the Tờ trình."""
-        council = list(dict.fromkeys(council))
-        if len(council) < self.min_council:
-            raise WorkflowError(f"the council needs at least {self.min_council} members",
-                                f"Hội đồng xét hủy cần ít nhất {self.min_council} thành viên")
+        """candidate → listed: the Danh mục with the Bản thuyết minh and the Tờ trình, a council of
+        accounts, and the batch's number (``seq/year``)."""
+        self._person(actor, "proposing a disposal list", "Lập danh mục tài liệu hết giá trị")
         if not explanation.strip():
             raise WorkflowError("the list needs an explanation", "Danh mục phải kèm Bản thuyết minh")
         with self.catalogue.session() as s:
+            if self.catalogue.dialect == "postgresql":  # batch numbers: one proposal at a time
+                s.execute(sa.text("LOCK TABLE disposal_batches IN SHARE ROW EXCLUSIVE MODE"))
+            council = self._council(s, council)
             if proposal_record_id is not None:
                 proposal_record_id = self._document(s, proposal_record_id, "the proposal (Tờ trình)", "Tờ trình")
             q = sa.select(DisposalItem).where(DisposalItem.state == "candidate")
@@ -158,9 +213,11 @@ class DisposalService:
             items = s.execute(q).scalars().all()
             if not items:
                 raise WorkflowError("no candidates to list", "Không có hồ sơ nào trong danh mục Xem xét hủy")
+            now = self.clock.now()
+            year = now.astimezone(LOCAL_TZ).year
             batch = DisposalBatch(id=str(uuid.uuid4()), state="candidate", title=title, explanation=explanation,
                                   proposal_record_id=proposal_record_id, proposed_by=actor,
-                                  proposed_at=self.clock.now(), council=council,
+                                  proposed_at=now, council=council, year=year, seq=self._number(s, year),
                                   appraisal_required=appraisal_required)
             s.add(batch)
             s.flush()
@@ -174,44 +231,95 @@ class DisposalService:
                 # raised inside the transaction: no batch is created, the candidates stay candidates
                 raise WorkflowError("every candidate dossier is under a legal hold; nothing to list",
                                     "Mọi hồ sơ trong danh mục Xem xét hủy đang bị phong tỏa: không lập được danh mục hủy")
-            return {"batch_id": batch.id, "listed": [i.dossier_id for i in items if i.dossier_id not in held],
-                    "excluded_held": held}
+            return {"batch_id": batch.id, "number": f"{batch.seq}/{batch.year}",
+                    "listed": [i.dossier_id for i in items if i.dossier_id not in held], "excluded_held": held}
 
-    def vote(self, batch_id: str, *, member: str, vote: str, opinion: str | None = None) -> None:
+    def vote(self, batch_id: str, *, member: str, vote: str, opinion: str | None = None,
+             dossiers: Sequence[str] | None = None) -> list[str]:
+        """A council member's opinion on some dossiers of the list (by mã hồ sơ or id) or, without
+        ``dossiers``, on every dossier of it at once. Each (member, dossier) is voted once. Returns
+        the dossier ids voted on."""
         if vote not in VOTES:
             raise WorkflowError(f"vote must be one of {VOTES}", "Ý kiến phải là approve, reject hoặc abstain")
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "listed")
             if member not in (batch.council or []):
-                raise WorkflowError(f"{member} is not a council member", f"{member} không phải thành viên Hội đồng")
-            existing = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id,
-                                                               DisposalVote.member == member)).scalar()
-            if existing is not None:
-                raise WorkflowError(f"{member} has already voted", f"{member} đã cho ý kiến")
-            s.add(DisposalVote(batch_id=batch_id, member=member, vote=vote, opinion=opinion, voted_at=self.clock.now()))
-            audit.append(s, at=self.clock.now(), actor=member, action="disposal.vote", target_type="disposal_batch",
-                         target_id=batch_id, detail={"vote": vote, "opinion": opinion})
+                who = self.people(s, [member])[member]["full_name"]
+                raise WorkflowError(f"{member} is not a member of this batch's council",
+                                    f"{who} không phải thành viên Hội đồng xét hủy của đợt hủy này")
+            listed = {i.dossier_id: i for i in self._listed(s, batch_id)}
+            if dossiers is None:
+                chosen = list(listed.values())
+            else:
+                wanted = identifiers.resolve_ids(s, "dossier", dossiers)
+                outside = [d for d in wanted if d not in listed]
+                if outside:
+                    raise WorkflowError(f"dossiers not in this batch's list: {outside}",
+                                        "Hồ sơ không có trong danh mục của đợt hủy này: " + ", ".join(outside))
+                chosen = [listed[d] for d in wanted]
+            done = {(v.item_id) for v in s.execute(sa.select(DisposalVote).where(
+                DisposalVote.batch_id == batch_id, DisposalVote.member == member)).scalars()}
+            again = [i.dossier_id for i in chosen if i.id in done or None in done]
+            if again:
+                raise WorkflowError(f"{member} has already voted on {again}",
+                                    "Thành viên đã cho ý kiến về hồ sơ này: " + ", ".join(again))
+            now = self.clock.now()
+            for i in chosen:
+                s.add(DisposalVote(batch_id=batch_id, item_id=i.id, member=member, vote=vote, opinion=opinion,
+                                   voted_at=now))
+            audit.append(s, at=now, actor=member, action="disposal.vote", target_type="disposal_batch",
+                         target_id=batch_id, detail={"vote": vote, "opinion": opinion,
+                                                     "dossiers": [i.dossier_id for i in chosen]})
+            return [i.dossier_id for i in chosen]
+
+    def tally(self, s: Session, batch: DisposalBatch) -> list[dict]:
+        """Per dossier of the list: each member's vote (a whole-list vote counts for every dossier;
+        a member who did not vote is counted as not approving) and whether a majority of the whole
+        council approves its destruction."""
+        council = list(batch.council or [])
+        votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch.id)
+                          .order_by(DisposalVote.id)).scalars().all()
+        out = []
+        for item in self._listed(s, batch.id):
+            by_member = {v.member: v for v in votes if v.item_id in (None, item.id)}
+            approve = sum(1 for m in council if by_member.get(m) and by_member[m].vote == "approve")
+            out.append({"item_id": item.id, "dossier_id": item.dossier_id, "approve": approve,
+                        "members": len(council), "majority": approve * 2 > len(council),
+                        "votes": [{"member": m, "vote": by_member[m].vote if m in by_member else None,
+                                   "opinion": by_member[m].opinion if m in by_member else None} for m in council]})
+        return out
 
     def close_review(self, batch_id: str, *, minutes_record_id: str, actor: str) -> dict:
-        """listed → council_reviewed (a majority of the council approves) or rejected; the
-        dissent goes into the audit entry and the result."""
+        """listed → council_reviewed, keeping the dossiers a majority of the council approved for
+        destruction; the others leave the list (kept; pending again for the sweep). No dossier
+        approved → rejected. Dissenting votes, per dossier, are in the result and the audit entry
+        (and in the destruction minutes)."""
+        self._person(actor, "closing the council review", "Kết thúc phiên xét của Hội đồng")
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "listed")
             minutes_record_id = self._document(s, minutes_record_id, "the council minutes",
                                                "Biên bản họp Hội đồng")
-            votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)).scalars().all()
-            approve = sum(v.vote == "approve" for v in votes)
-            dissent = [{"member": v.member, "vote": v.vote, "opinion": v.opinion} for v in votes if v.vote != "approve"]
-            majority = approve * 2 > len(batch.council or [])
+            tally = self.tally(s, batch)
+            kept = [t for t in tally if not t["majority"]]
+            dissent = [{"dossier_id": t["dossier_id"], **v} for t in tally for v in t["votes"]
+                       if v["vote"] != "approve"]
+            majority = any(t["majority"] for t in tally)
             batch.council_minutes_record_id = minutes_record_id
-            result = {"approve": approve, "members": len(batch.council or []), "dissent": dissent,
-                      "majority": majority}
+            result = {"approve": sum(t["majority"] for t in tally), "members": len(batch.council or []),
+                      "dossiers": tally, "dissent": dissent, "majority": majority,
+                      "kept": [t["dossier_id"] for t in kept]}
             self._transition(s, batch, "council_reviewed" if majority else "rejected", actor=actor,
-                             why="Hội đồng xét hủy biểu quyết theo đa số", **result,
+                             why="Hội đồng xét hủy biểu quyết theo đa số từng hồ sơ", approve=result["approve"],
+                             members=result["members"], dissent=dissent, kept=result["kept"],
                              minutes_record_id=minutes_record_id)
             if not majority:
                 self._exclude_all(s, batch_id, "Hội đồng không đồng ý hủy")
             else:
+                by_id = {i.id: i for i in self._listed(s, batch_id)}
+                for t in kept:
+                    item = by_id[t["item_id"]]
+                    item.state, item.note = "excluded", f"Hội đồng không đồng ý hủy ({t['approve']}/{t['members']})"
+                release_dossiers(s, [t["dossier_id"] for t in kept])
                 self._exclude_held_or_withdraw(s, batch, actor=actor)
             return result
 
@@ -237,7 +345,9 @@ class DisposalService:
                 self._exclude_all(s, batch_id, "Cơ quan thẩm định không đồng ý hủy")
 
     def approve(self, batch_id: str, *, decision_record_id: str, actor: str) -> dict:
-        """→ approved with the Quyết định hủy; never by the proposer."""
+        """→ approved with the Quyết định hủy — an archived record with its own số và ký hiệu, by
+        which the minutes cite it; never by the proposer's account."""
+        self._person(actor, "approving a destruction", "Quyết định hủy tài liệu")
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "council_reviewed", "appraised")
             if batch.appraisal_required and batch.state != "appraised":
@@ -247,6 +357,11 @@ class DisposalService:
                 raise WorkflowError("the approver cannot be the proposer (two-person rule)",
                                     "Người quyết định hủy không được là người đề nghị hủy")
             decision_record_id = self._document(s, decision_record_id, "the decision", "Quyết định hủy")
+            decision = s.get(Record, decision_record_id)
+            if not (decision.code_number and decision.code_notation and decision.issued_date):
+                raise WorkflowError("the decision must have a number, a notation and a date to be cited by",
+                                    "Quyết định hủy phải có số, ký hiệu và ngày ban hành (sửa siêu dữ liệu của văn "
+                                    "bản trước: luutru records edit)")
             batch.decision_record_id, batch.approved_by, batch.approved_at = decision_record_id, actor, self.clock.now()
             self._transition(s, batch, "approved", actor=actor, why="Quyết định hủy", decision_record_id=decision_record_id)
             held = self._exclude_held_or_withdraw(s, batch, actor=actor)
@@ -272,6 +387,7 @@ class DisposalService:
     def destroy(self, batch_id: str, *, actor: str, dry_run: bool = False) -> dict:
         if dry_run:
             return {"batch_id": batch_id, "dry_run": True, "records": self.plan(batch_id)}
+        self._person(actor, "carrying out a destruction", "Thực hiện hủy tài liệu")
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id, "approved", "destroying")
             if actor == batch.proposed_by:
@@ -399,12 +515,26 @@ class DisposalService:
                        "register_record_id": register_id}))
 
     def status(self, batch_id: str) -> dict:
+        """The batch as people read it: number, state in Vietnamese, the council, proposer and
+        approver by name and title, each dossier with its code and title, and every vote."""
         with self.catalogue.session() as s:
             b = self._batch(s, batch_id)
             items = s.execute(sa.select(DisposalItem).where(DisposalItem.batch_id == batch_id)).scalars().all()
-            votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)).scalars().all()
-            return {"batch_id": b.id, "state": b.state, "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
+            votes = s.execute(sa.select(DisposalVote).where(DisposalVote.batch_id == batch_id)
+                              .order_by(DisposalVote.id)).scalars().all()
+            people = self.people(s, [*(b.council or []), b.proposed_by, b.approved_by, *(v.member for v in votes)])
+            dossiers = {d.id: d for d in s.execute(sa.select(Dossier).where(
+                Dossier.id.in_([i.dossier_id for i in items]))).scalars()}
+            by_item = {i.id: i.dossier_id for i in items}
+            tally = {t["dossier_id"]: t for t in self.tally(s, b)} if b.state == "listed" else {}
+            return {"batch_id": b.id, "number": f"{b.seq}/{b.year}" if b.seq else None, "state": b.state,
+                    "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
                     "proposed_by": b.proposed_by, "approved_by": b.approved_by, "council": b.council,
+                    "people": people,
                     "minutes_record_id": b.minutes_record_id, "decision_record_id": b.decision_record_id,
-                    "items": [{"dossier_id": i.dossier_id, "state": i.state, "note": i.note} for i in items],
-                    "votes": [{"member": v.member, "vote": v.vote, "opinion": v.opinion} for v in votes]}
+                    "items": [{"dossier_id": i.dossier_id, "code": dossiers[i.dossier_id].code if i.dossier_id in
+                               dossiers else None, "title": dossiers[i.dossier_id].title if i.dossier_id in dossiers
+                               else None, "state": i.state, "state_vi": STATES_VI.get(i.state, i.state),
+                               "note": i.note, "approve": tally.get(i.dossier_id, {}).get("approve")} for i in items],
+                    "votes": [{"member": v.member, "dossier_id": by_item.get(v.item_id) if v.item_id else None,
+                               "vote": v.vote, "opinion": v.opinion} for v in votes]}

@@ -117,6 +117,9 @@ class _OpenSearchRebuild:
         self.resume_after = last_record_id  # the new index itself is the checkpoint
 
     def finish(self) -> None:
+        # Make what was written visible before readers are sent there: otherwise searches find
+        # nothing (or part) from the switch until the index's next periodic refresh.
+        self.backend.client.indices.refresh(index=self.target)
         self.backend._switch_alias(self.target)
         self.backend.rebuild_needed = False
 

@@ -86,3 +86,26 @@ def run_cli(env: Mapping[str, str], *args: str, timeout: float = 300.0) -> subpr
     """``luutru ARGS…`` in its own process; stdout and stderr as text."""
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=child_env(env), cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+PASSWORD = "Mật-khẩu-thử-nghiệm-2026"
+
+
+def account(env: Mapping[str, str], username: str = "luutruvien", *, role: str = "archivist",
+            full_name: str = "Nguyễn Thị Lan", title: str | None = "Chuyên viên lưu trữ") -> dict[str, str]:
+    """Create an account in the archive ``env`` selects (if missing) and return the environment a
+    ``luutru`` process needs to act as it (every change needs a named account)."""
+    from api.wiring import build_services
+    from archive.settings import load_settings
+
+    services = build_services(load_settings({k: v for k, v in env.items() if k.startswith("LUUTRU_")
+                                             and k not in ("LUUTRU_USER", "LUUTRU_PASSWORD", "LUUTRU_TOKEN")}))
+    try:
+        if username not in {u["username"] for u in services.accounts.list_users()}:
+            services.accounts.create_user(username, full_name=full_name, title=title, role=role, password=PASSWORD,
+                                          actor="test:setup",
+                                          access_levels=None if role != "archivist" else
+                                          ["public", "internal", "restricted", "secret"])
+    finally:
+        services.close()
+    return {**env, "LUUTRU_USER": username, "LUUTRU_PASSWORD": PASSWORD}

@@ -3,9 +3,12 @@
 Download (``GET /api/v1/records/{id}/content``) streams the stored bytes with a strong ``ETag``
 (the SHA-256), ``Repr-Digest`` (RFC 9530) and the legacy ``Digest`` (RFC 3230), single byte
 ranges (RFC 9110 §14: ``Range``, ``If-Range``, 206/416), conditional GET (``If-None-Match``) and
-``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). A whole read is
-verified against the SHA-256 as it streams; on a mismatch the connection is cut short (the
-client sees a truncated body against ``Content-Length``) and a ``fixity`` failure is recorded.
+``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). What is sent is
+verified before it leaves (``archive.fixity``): up to ``fixity.prehash_limit`` bytes completely
+before the first byte, so altered bytes answer 500 ``fixity_failed`` (problem+json); longer
+transfers block by block, cut short at the first block that fails (the client sees a body shorter
+than ``Content-Length``). The record is marked damaged and ``fixity.failed`` is emitted; with a
+replica configured, its verified copy is sent instead (header ``X-Luutru-Copy: replica``).
 
 Upload (``POST /api/v1/records``) takes a multipart form (``file`` plus optional metadata fields)
 or a raw body (``Content-Type`` of the file, name in ``?filename=`` or ``Content-Disposition``).
@@ -17,6 +20,7 @@ by checksum): 201 the first time, 200 with ``outcome: duplicate`` after.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import tempfile
@@ -34,8 +38,11 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
+from api.routes.dossier_changes import deposit_dossier
 from archive.domain import safe_filename
-from archive.errors import IntegrityError, RecordNotFound
+from archive.errors import FixityFailed, RecordNotFound
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
@@ -110,10 +117,33 @@ class RecordPublic(BaseModel):
     components: list[ComponentPublic]
 
 
+class SignatureSummaryPublic(BaseModel):
+    """Kết quả kiểm tra một chữ ký số hoặc dấu thời gian tài liệu — one signature's verdict
+    (docs/signatures.md). Records validated by earlier versions lack the newer fields (null)."""
+
+    field: str = Field(description="Tên ô chữ ký — signature field name")
+    kind: str | None = Field(None, description="signature or document_timestamp")
+    status: str = Field(description="VALID, VALID_UNTRUSTED, INDETERMINATE or INVALID")
+    reason: str | None = Field(None, description="Mã lý do khi không VALID — reason code (docs/signatures.md)")
+    reason_vi: str | None = Field(None, description="Lý do bằng tiếng Việt")
+    indication: str | None = Field(None, description="ETSI EN 319 102-1: TOTAL-PASSED, INDETERMINATE, TOTAL-FAILED")
+    sub_indication: str | None = Field(None, description="ETSI sub-indication, e.g. FORMAT_FAILURE, HASH_FAILURE")
+    intact: bool | None = Field(None, description="Toàn vẹn: the signed bytes are exactly the bytes the signature "
+                                "covers (well-formed /ByteRange, matching digest)")
+    modification_level: str | None = Field(None, description="Thay đổi sau khi ký — changes appended after "
+                                           "signing: none, lta_updates, form_filling, annotations, not_allowed")
+    modifications_permitted: bool | None = Field(None, description="Whether those changes are within what the "
+                                                 "signer's DocMDP permission allows")
+    signer: str | None = Field(None, description="Người ký")
+    organisation: str | None = Field(None, description="Cơ quan, tổ chức")
+    signing_time: str | None = Field(None, description="Thời điểm ký (ISO 8601)")
+    timestamped: bool | None = Field(None, description="Thời điểm ký được chứng minh bằng dấu thời gian")
+
+
 class SignaturesPublic(BaseModel):
     record_id: str
     status: str
-    signatures: list[dict]
+    signatures: list[SignatureSummaryPublic]
 
 
 class DepositResult(BaseModel):
@@ -176,7 +206,14 @@ def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCalle
     rec = readable_record(services, caller, record_id, action="record.signatures")
     signatures = (rec.extra or {}).get("signatures", [])
     _audited(services, caller, "record.signatures", rec.id)
-    return {"record_id": rec.id, "status": _signature_status(signatures), "signatures": signatures}
+    return {"record_id": rec.id, "status": _signature_status(signatures),
+            "signatures": [{**s, "reason_vi": _reason_vi(s.get("reason"))} for s in signatures if isinstance(s, dict)]}
+
+
+def _reason_vi(reason: str | None) -> str | None:
+    from ingest.signatures import REASONS
+
+    return REASONS[reason][0] if reason in REASONS else None
 
 
 @router.get("/{record_id}/components", response_model=list[ComponentPublic],
@@ -238,7 +275,9 @@ _DOWNLOAD_RESPONSES = {200: {"description": "The bytes, with the component's med
                        206: {"description": "One byte range", "content": _BYTES},
                        304: {"description": "Not modified (If-None-Match)"},
                        404: {"description": "No such record or component, or not readable"},
-                       416: {"description": "Range not satisfiable"}}
+                       416: {"description": "Range not satisfiable"},
+                       500: {"description": "`fixity_failed`: the stored bytes are missing or fail their SHA-256 "
+                                            "and no good copy exists; nothing of them is sent"}}
 
 
 # GET and HEAD are two routes so that each has its own OpenAPI operation id (one api_route with both
@@ -253,8 +292,8 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
                                         description="original (mặc định), text, ltv…")] = "original",
              inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
     record_id = readable_record(services, caller, record_id, action="record.download").id
-    info, reader = services.archive.open_component(record_id, actor=caller.actor, role=role, verify=True,
-                                                   client=caller.client, address=caller.address)
+    fixity = services.fixity
+    info = fixity.component(record_id, role)
     size, sha = info["size"], info["sha256"]
     etag = f'"sha256-{sha}"'
     headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache",
@@ -263,44 +302,56 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
     media_type = info["media_type"] or "application/octet-stream"
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=304)
         return Response(status_code=304, headers={k: headers[k] for k in ("ETag", "Cache-Control")})
     rng = parse_range(request.headers.get("range"), size)
     if_range = request.headers.get("if-range")
     if rng is not None and if_range is not None and if_range.strip() != etag:
         rng = None  # the client's copy is another version: send it all
     if rng == "unsatisfiable":
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=416)
         raise ApiProblem(416, f"range not satisfiable for {size} bytes", f"Khoảng dữ liệu không hợp lệ (tệp {size} byte)",
                          code="range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
     if request.method == "HEAD":
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, method="HEAD")
         return Response(status_code=200, headers={**headers, "Content-Length": str(size)}, media_type=media_type)
-    if rng is None:
+    span = None if rng is None else (rng[0], rng[1] - rng[0] + 1)
+    try:
+        # Verified before the first byte leaves (whole up to fixity.prehash_limit, else block by
+        # block); a copy from the replica when the store's fails.
+        content = fixity.open(info, actor=caller.actor, span=span, client=caller.client, address=caller.address)
+    except FixityFailed as exc:
+        raise ApiProblem(500, str(exc), exc.message_vi, code="fixity_failed") from None
+    if content.source != "primary":
+        headers["X-Luutru-Copy"] = content.source
+    if span is None:
         headers["Content-Length"] = str(size)
         headers["Content-Digest"] = headers["Repr-Digest"]
         headers["Digest"] = f"SHA-256={_b64(sha)}"
-        return StreamingResponse(_verified(services, record_id, reader), status_code=200, headers=headers,
-                                 media_type=media_type)
-    reader.close()
-    start, end = rng
-    length = end - start + 1
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return StreamingResponse(_verified(record_id, content), status_code=200, headers=headers, media_type=media_type)
+    start, length = span
+    headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
     headers["Content-Length"] = str(length)
-    return StreamingResponse(services.store.open_range(info["storage_key"], start, length), status_code=206,
-                             headers=headers, media_type=media_type)
+    return StreamingResponse(_verified(record_id, content), status_code=206, headers=headers, media_type=media_type)
 
 
-def _verified(services, record_id: str, reader):
+class TransferCutShort(RuntimeError):
+    """Raised into the server after the headers were sent: it closes the connection mid-body."""
+
+
+def _verified(record_id: str, content):
+    """The verified pieces; a block that fails in every copy after the headers were sent cuts the
+    transfer short (the client sees fewer bytes than ``Content-Length``: a failed download, never a
+    complete wrong file). The failure was already recorded (record damaged, ``fixity.failed``).
+
+    Not re-raised as the ``ArchiveError`` it is: the problem+json handlers cannot answer once the
+    response has started, so the server is handed an error that only closes the connection."""
     try:
-        with reader:
-            yield from reader
-    except IntegrityError as exc:
-        # Headers are gone already; cutting the stream short makes the client see the failure.
-        services.archive.audit_access(actor="software:luutru api", action="fixity.failed", outcome="failure",
-                                      target_type="record", target_id=record_id, detail={"error": str(exc)})
-        services.archive.emit("fixity.failed", record_id=record_id, detected_by="download", problem="sha256 mismatch")
-        raise
+        with content:
+            yield from content
+    except FixityFailed as exc:
+        log.error("download of record %s cut short at a block that fails its digest: %s", record_id, exc)
+        raise TransferCutShort(f"download of record {record_id} cut short: {exc}") from exc
 
 
 # upload -----------------------------------------------------------------------------------------
@@ -383,17 +434,24 @@ def _finish(services) -> None:
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
              responses={200: {"model": DepositResult, "description": "Duplicate: the same bytes are already archived"},
                         413: {"description": "Larger than LUUTRU_EXTRACT__MAX_FILE_SIZE"},
+                        404: {"description": "The dossier named is unknown or not visible (nothing stored)"},
+                        409: {"description": "The dossier named is closed or in a disposal batch (nothing stored)"},
                         422: {"model": DepositResult, "description": "Rejected (corrupt, encrypted, empty…), quarantined"}})
 async def upload(request: Request, services: ServicesDep, caller: DepositCaller, background: BackgroundTasks,
                  filename: Annotated[str | None, Query(max_length=255, description="Tên tệp (thân yêu cầu thô)")] = None,
-                 dossier: Annotated[str | None, Query(max_length=40, description="Mã hồ sơ")] = None):
+                 dossier: Annotated[str | None, Query(max_length=64, description="Hồ sơ: mã hồ sơ hoặc id "
+                                                                                 "(phải đang lập)")] = None):
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if dossier:  # an unknown, invisible or closed dossier: refused before a byte is read
+        dossier = await run_in_threadpool(deposit_dossier, services, caller, dossier)
     fd, tmp = tempfile.mkstemp(dir=_spool_dir(services), prefix="upload-")
     path = Path(tmp)
     try:
         if ctype == "multipart/form-data":
             os.close(fd)
-            name, declared, dossier = await _receive_multipart(request, path, dossier)
+            name, declared, form_dossier = await _receive_multipart(request, path, dossier)
+            if form_dossier and form_dossier != dossier:  # named in the form: checked before ingest
+                dossier = await run_in_threadpool(deposit_dossier, services, caller, form_dossier)
         else:
             name = _filename(request, filename)
             declared = {}

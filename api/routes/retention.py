@@ -387,12 +387,14 @@ class ProposeRequest(BaseModel):
 
 class Proposed(BaseModel):
     batch_id: str
+    number: str = Field(description="Số đợt hủy, e.g. 3/2026 (accepted wherever a batch is named)")
     listed: list[str] = Field(description="Dossiers in the batch")
     excluded_held: dict[str, list[str]] = Field(description="Held dossiers left out → hold ids")
 
 
 class BatchSummary(BaseModel):
     batch_id: str
+    number: str | None = Field(None, description="Số đợt hủy, e.g. 3/2026")
     state: str
     state_vi: str
     title: str
@@ -414,17 +416,37 @@ class BatchItem(BaseModel):
     code: str | None = None
     title: str | None = None
     state: str
+    state_vi: str | None = None
     note: str | None = None
+    approve: int | None = Field(None, description="While the council reviews: members approving so far")
 
 
 class BatchVote(BaseModel):
     member: str
-    vote: str
+    dossier_id: str | None = Field(None, description="The dossier voted on; null: the whole list")
+    vote: str | None = Field(None, description="approve / reject / abstain; null: not voted")
     opinion: str | None = None
+
+
+class Person(BaseModel):
+    actor: str
+    username: str | None = None
+    full_name: str
+    title: str | None = Field(None, description="Chức vụ")
+
+
+class ItemTally(BaseModel):
+    item_id: str
+    dossier_id: str
+    approve: int
+    members: int
+    majority: bool
+    votes: list[BatchVote]
 
 
 class BatchStatus(BaseModel):
     batch_id: str
+    number: str | None = Field(None, description="Số đợt hủy, e.g. 3/2026")
     state: str
     state_vi: str
     title: str
@@ -438,6 +460,7 @@ class BatchStatus(BaseModel):
     appraisal_record_id: str | None = None
     decision_record_id: str | None = None
     minutes_record_id: str | None = Field(None, description="Biên bản hủy tài liệu (signed PDF record)")
+    people: dict[str, Person] = Field(default_factory=dict, description="Names and titles of the accounts named")
     items: list[BatchItem]
     votes: list[BatchVote]
 
@@ -446,12 +469,16 @@ class VoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     vote: Literal["approve", "reject", "abstain"]
     opinion: str | None = Field(None, max_length=2000, description="Ý kiến (lý do khi không đồng ý)")
+    dossiers: list[Ref] | None = Field(None, min_length=1, max_length=5000,
+                                       description="Only these dossiers of the list (mã hồ sơ or id); default: "
+                                                   "every dossier of the list at once")
 
 
 class VoteRecorded(BaseModel):
     batch_id: str
     member: str = Field(description="The caller")
     vote: str
+    dossiers: list[str] = Field(default_factory=list, description="The dossiers voted on")
 
 
 class ReviewRequest(BaseModel):
@@ -460,9 +487,11 @@ class ReviewRequest(BaseModel):
 
 
 class ReviewResult(BaseModel):
-    approve: int
+    approve: int = Field(description="Dossiers a majority of the council approved for destruction")
     members: int
-    majority: bool
+    majority: bool = Field(description="At least one dossier approved (else the batch is rejected)")
+    dossiers: list[ItemTally] = Field(default_factory=list, description="Per dossier: each member's vote")
+    kept: list[str] = Field(default_factory=list, description="Dossiers without a majority: kept, out of the list")
     dissent: list[BatchVote]
 
 
@@ -857,7 +886,8 @@ def list_batches(services: ServicesDep, caller: RetentionCaller,
         rows = s.execute(sa.select(DisposalBatch).where(*where).order_by(DisposalBatch.proposed_at.desc(),
                                                                           DisposalBatch.id)
                          .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [{"batch_id": b.id, "state": b.state, "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
+        items = [{"batch_id": b.id, "number": f"{b.seq}/{b.year}" if b.seq else None, "state": b.state,
+                  "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
                   "proposed_by": b.proposed_by, "proposed_at": b.proposed_at.isoformat(),
                   "approved_by": b.approved_by, "destroyed_at": b.destroyed_at.isoformat() if b.destroyed_at else None}
                  for b in rows]
@@ -891,8 +921,10 @@ def vote(batch_id: Id, body: VoteRequest, services: ServicesDep, caller: Council
     with _acting(services, caller, "disposal.vote", target_type="disposal_batch", target_id=batch_id,
                  vote=body.vote):
         _batch(services, batch_id)
-        disposal.vote(batch_id, member=caller.actor, vote=body.vote, opinion=body.opinion)
-    return {"batch_id": batch_id, "member": caller.actor, "vote": body.vote}
+        dossiers = (None if body.dossiers is None else
+                    [visible_dossier(services, caller, d, action="disposal.vote").id for d in body.dossiers])
+        voted = disposal.vote(batch_id, member=caller.actor, vote=body.vote, opinion=body.opinion, dossiers=dossiers)
+    return {"batch_id": batch_id, "member": caller.actor, "vote": body.vote, "dossiers": voted}
 
 
 @router.post("/disposals/{batch_id}/review", response_model=ReviewResult,

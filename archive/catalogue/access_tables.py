@@ -26,6 +26,9 @@ class User(Base):
     """Tên đăng nhập (lower case, NFC)."""
     full_name: Mapped[str] = mapped_column(sa.String(200))
     """Họ và tên."""
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    """Chức vụ (Chánh Văn phòng, Chuyên viên lưu trữ…), printed with the name in the documents the
+    archive issues (the council, the decision, the destruction minutes)."""
     email: Mapped[str | None] = mapped_column(sa.String(200))
     """Thư điện tử công vụ; also the OpenID Connect match when ``oidc_subject`` is unset."""
     role: Mapped[str] = mapped_column(sa.String(30))

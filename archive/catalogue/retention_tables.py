@@ -144,7 +144,11 @@ class DisposalBatch(Base):
     """Một đợt hủy: the Danh mục tài liệu hết giá trị and every document of the procedure."""
 
     __tablename__ = "disposal_batches"
+    __table_args__ = (sa.UniqueConstraint("year", "seq", name="batch_year_seq"),)
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    year: Mapped[int | None] = mapped_column(sa.Integer)
+    seq: Mapped[int | None] = mapped_column(sa.Integer)
+    """Số đợt hủy: ``seq/year`` (``3/2026``), numbered per year when proposed."""
     state: Mapped[str] = mapped_column(sa.String(20), index=True)
     """listed / council_reviewed / appraisal_requested / appraised / approved / destroying /
     destroyed / rejected (requirements-vn.md §8.8)."""
@@ -189,12 +193,15 @@ class DisposalItem(Base):
 
 
 class DisposalVote(Base):
-    """Ý kiến của một thành viên Hội đồng; dissent is kept with its reasons."""
+    """Ý kiến của một thành viên Hội đồng on one dossier of the list (or, ``item_id`` NULL, on the
+    whole list); dissent is kept with its reasons."""
 
     __tablename__ = "disposal_votes"
-    __table_args__ = (sa.UniqueConstraint("batch_id", "member", name="batch_member"),)
+    __table_args__ = (sa.UniqueConstraint("batch_id", "member", "item_id", name="batch_member_item"),)
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[str] = mapped_column(sa.ForeignKey("disposal_batches.id"), index=True)
+    item_id: Mapped[str | None] = mapped_column(sa.ForeignKey("disposal_items.id"))
+    """The dossier of the list voted on; NULL: a vote on the whole list (every dossier)."""
     member: Mapped[str] = mapped_column(sa.String(200))
     vote: Mapped[str] = mapped_column(sa.String(10))
     """approve / reject / abstain"""
@@ -241,3 +248,14 @@ class RetentionNotification(Base):
     message: Mapped[str] = mapped_column(sa.String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Register(Base):
+    """Sổ đăng ký of the documents the archive itself issues (Biên bản hủy tài liệu…): the last
+    number given, per register (``BB-HTL``) and year. Numbers are taken inside the transaction that
+    issues the document, the row locked, so two documents never share one."""
+
+    __tablename__ = "registers"
+    code: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(sa.Integer)

@@ -38,7 +38,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
@@ -66,6 +66,7 @@ from archive.objects.base import (
     key_for_sha256,
     sha256_from_key,
 )
+from archive.objects.s3_listing import ListedVersion, list_versions, parse_s3_time
 from archive.settings import S3Settings
 
 CONTENT_PREFIX = "sha256/"
@@ -152,18 +153,12 @@ class _Version:
         return self.legal_hold or (self.retain_until is not None and self.retain_until > now)
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _ceil_ms(when: datetime) -> datetime:
-    """Retain-until dates travel with millisecond precision (minio truncates the rest); round up so
-    the date sent is never earlier than the one asked for."""
-    extra = when.microsecond % 1000
-    return when if extra == 0 else when + timedelta(microseconds=1000 - extra)
+def _ceil_second(when: datetime) -> datetime:
+    """Round a retain-until date up to the whole second, so the date every server reports is never
+    earlier than the one asked for: minio sends milliseconds, and some servers keep them but report
+    whole seconds in HEAD (versitygw: ``…T04:35:34Z`` for a date set at ``…T04:35:34.046Z``), which
+    would read as a retention shorter than asked (and look shortened to the next ``_extend``)."""
+    return when if when.microsecond == 0 else when.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _locked_error(key: str, version: _Version | None = None, detail: str = "") -> ObjectLocked:
@@ -374,18 +369,39 @@ class S3ObjectStore:
             size=int(obj.size or 0),
             sha256=h.get(SHA256_META),
             modified_at=obj.last_modified,
-            retain_until=_parse_time(h.get("x-amz-object-lock-retain-until-date")),
+            retain_until=parse_s3_time(h.get("x-amz-object-lock-retain-until-date")),
             mode=h.get("x-amz-object-lock-mode"),
             legal_hold=(h.get("x-amz-object-lock-legal-hold") or "").upper() == "ON",
             content_type=obj.content_type,
         )
 
-    def _versions(self, key: str) -> list:
+    def _versions(self, key: str) -> list[ListedVersion]:
         """Every version and delete marker of exactly ``key``, newest first (S3's order)."""
         with self._s3("list versions", key):
-            return [o for o in self._client.list_objects(self.bucket, prefix=key, recursive=True,
-                                                         include_version=True)
-                    if o.object_name == key]
+            return [o for o in list_versions(self._client, self.bucket, key) if o.object_name == key]
+
+    def _lock_state(self, key: str, version_id: str | None) -> _Version | None:
+        """HEAD of one version, with its retention and legal hold asked for separately when HEAD is
+        silent about them: versitygw's HEAD of a non-current version carries no object-lock headers
+        (its GetObjectRetention / GetObjectLegalHold do answer). Errors of those two calls leave the
+        HEAD's answer (moto answers GET ?retention with an empty body); the server enforces the lock
+        whatever this says, this only keeps ``delete`` from removing part of a key."""
+        head = self._head(key, version_id)
+        if head is None or head.mode is not None or head.legal_hold:
+            return head
+        try:
+            retention = self._client.get_object_retention(self.bucket, key, version_id=version_id)
+        except Exception:  # noqa: BLE001 - see above
+            retention = None
+        try:
+            hold = self._client.is_object_legal_hold_enabled(self.bucket, key, version_id=version_id)
+        except Exception:  # noqa: BLE001
+            hold = False
+        if retention is None and not hold:
+            return head
+        return replace(head, legal_hold=bool(hold),
+                                   mode=retention.mode if retention else None,
+                                   retain_until=retention.retain_until_date if retention else None)
 
     def _remove_version(self, key: str, version_id: str | None, *, locked: _Version | None = None) -> None:
         with self._s3("delete", key, locked=locked, lock_errors=True):
@@ -406,7 +422,7 @@ class S3ObjectStore:
         with self._s3("set retention", key, lock_errors=True):
             if retain_until is not None and retain_until > datetime.now(UTC):
                 self._client.set_object_retention(
-                    self.bucket, key, Retention(mode or self.retention_mode, _ceil_ms(retain_until)),
+                    self.bucket, key, Retention(mode or self.retention_mode, _ceil_second(retain_until)),
                     version_id=version_id)
             if legal_hold:
                 self._client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
@@ -511,7 +527,7 @@ class S3ObjectStore:
         if retain_until is not None:
             self._extend(key, version_id, retain_until)
         return StoredObject(key=key, sha256=sha256, size=reader.size, created=created, md5=reader.md5,
-                            version_id=version_id)
+                            version_id=version_id, block_digests=reader.block_digests)
 
     def _put_known(self, reader: HashingReader, expected_sha256: str, size: int | None, media_type: str,
                    retain_until: datetime | None) -> StoredObject:
@@ -543,7 +559,7 @@ class S3ObjectStore:
         if retain_until is not None:
             self._extend(key, version_id, retain_until)
         return StoredObject(key=key, sha256=expected_sha256, size=reader.size, created=created,
-                            md5=reader.md5, version_id=version_id)
+                            md5=reader.md5, version_id=version_id, block_digests=reader.block_digests)
 
     def _refresh(self, key: str, current: _Version, source_key: str, source_version: str | None,
                  size: int) -> str | None:
@@ -603,8 +619,12 @@ class S3ObjectStore:
             response.close()
             response.release_conn()
 
-        return VerifyingReader(chunks(), key=key, size=actual if expected_size is None else expected_size,
-                               sha256=digest, verify=verify, close=close)
+        reader = VerifyingReader(chunks(), key=key, size=actual if expected_size is None else expected_size,
+                                 sha256=digest, verify=verify, close=close)
+        # The digest kept in the version's metadata: a fixity check compares it as well as the
+        # bytes (never the ETag alone, which is not a SHA-256 and differs for multipart uploads).
+        reader.stored_sha256 = response.headers.get(SHA256_META) or ""
+        return reader
 
     def open_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
         sha256_from_key(key)
@@ -707,7 +727,7 @@ class S3ObjectStore:
             raise _not_found(key)
         now = datetime.now(UTC)
         for version in real:
-            head = self._head(key, version.version_id)
+            head = self._lock_state(key, version.version_id)
             if head is not None and head.locked(now):
                 raise _locked_error(key, head)
         # Oldest first, so the current version stays readable until the end if anything fails.
@@ -722,8 +742,7 @@ class S3ObjectStore:
         uses now − orphan grace): an aborted upload makes its ``put`` fail."""
         removed = 0
         with self._s3("list staging"):
-            stale = [o for o in self._client.list_objects(self.bucket, prefix=STAGING_PREFIX, recursive=True,
-                                                          include_version=True)
+            stale = [o for o in list_versions(self._client, self.bucket, STAGING_PREFIX)
                      if o.last_modified is not None and o.last_modified < older_than]
         for obj in stale:
             try:

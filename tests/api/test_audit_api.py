@@ -89,7 +89,7 @@ def test_cli_audit_verify_anchor_list_and_exit_codes(cli, data_dir):
     report = json.loads(cli("audit", "verify", "--json").output)
     assert report["ok"] and report["anchors"] >= 1
     listed = json.loads(cli("audit", "list", "--action", "audit.verify", "--json").output)
-    assert len(listed) == 2 and all(e["actor"].startswith("cli:") for e in listed)
+    assert len(listed) == 2 and all(e["actor"] == "user:luutruvien" for e in listed)  # the account, not the machine
     assert cli("audit", "list", "--since", "hôm qua").exit_code == 2
     _tamper(f"sqlite:///{data_dir / 'catalogue.db'}", "delete from audit_log where id = 1")
     bad = cli("audit", "verify")

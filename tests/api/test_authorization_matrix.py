@@ -39,15 +39,18 @@ OAI_PREFIX = "/oai"
 """OAI-PMH: public when ``api.oai_public``; otherwise it needs the ``oai`` scope."""
 
 CUSTOM_GATES: dict[str, Callable[[Caller], bool]] = {
-    # api/routes/webhooks.py: system clients with read or retention, and administrators.
-    "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and (c.has("read") or c.has("retention"))),
+    # api/routes/webhooks.py: listing and deleting — system clients with webhooks, read or retention,
+    # and administrators; registering (the archive will send requests to the URL) — the webhooks
+    # scope or an administrator.
+    "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and any(
+        c.has(s) for s in ("webhooks", "read", "retention"))),
+    "webhook_registrar": lambda c: c.has("admin") or (c.kind == "client" and c.has("webhooks")),
+    # api/routes/auth.py: only people have a second factor.
+    "person_caller": lambda c: c.kind == "user",
 }
 """Dependencies that decide access by a rule other than one scope: name → who passes."""
 
-ENDPOINT_RULES: dict[tuple[str, str], Callable[[Caller], bool]] = {
-    # Only people have a second factor (checked in the handler).
-    ("POST", "/api/v1/auth/totp"): lambda c: c.kind == "user",
-}
+ENDPOINT_RULES: dict[tuple[str, str], Callable[[Caller], bool]] = {}
 """Checks made inside a handler, by (method, path)."""
 
 EXPECTED_ROLE_SCOPES = {
@@ -166,6 +169,24 @@ def test_every_route_authenticates_unless_allow_listed(api):
     # a scope named in require() must be one the accounts know, or nobody but admin could ever pass
     unknown = {r.label: sorted(r.scopes - set(SCOPES)) for r in rules if r.scopes - set(SCOPES)}
     assert unknown == {}
+
+
+HOLDINGS_CHANGES = {
+    ("POST", "/api/v1/fonds"), ("POST", "/api/v1/dossiers"), ("PATCH", "/api/v1/dossiers/{dossier_id}"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/close"), ("POST", "/api/v1/dossiers/{dossier_id}/reopen"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/records"),
+}
+"""Routes that change fonds and dossiers (creation, edit, close, reopen, filing): archivists and
+the document-management systems that deposit, i.e. the ``deposit`` scope, and nothing less."""
+
+
+def test_changing_the_holdings_needs_the_deposit_scope(api):
+    """GIVEN the routes that create, edit, close, reopen and file into dossiers WHEN their rules are
+    read THEN each needs exactly the ``deposit`` scope (the matrix then checks every caller), so a
+    route loosened to ``read`` fails here rather than passing the matrix."""
+    rules = {(r.method, r.path): r for r in route_rules(api.client.app)}
+    assert set(rules) >= HOLDINGS_CHANGES
+    assert {key: set(rules[key].scopes) for key in HOLDINGS_CHANGES} == {key: {"deposit"} for key in HOLDINGS_CHANGES}
 
 
 def test_authorization_matrix(api, records, callers, subtests):

@@ -10,13 +10,14 @@ def test_demo_builds_an_archive_with_accounts(cli, data_dir):
     from api.app import create_app
     from api.wiring import build_services, get_settings
 
-    result = cli("demo", "--count", "6")
+    operator = cli.as_user(None)  # a newcomer right after installing: no account exists yet
+    result = operator("demo", "--count", "6")
     assert result.exit_code == 0, result.output
     lines = (data_dir / "demo-accounts.txt").read_text(encoding="utf-8").splitlines()
     accounts = {name: (role, secret) for name, role, secret in (line.split("\t") for line in lines)}
     assert {role for role, _ in accounts.values()} == {"official", "archivist", "council", "admin", "client"}
     assert (data_dir / "demo-accounts.txt").stat().st_mode & 0o077 == 0
-    again = cli("demo", "--count", "6")
+    again = operator("demo", "--count", "6")
     assert again.exit_code == 0 and "đã có" in again.output
     get_settings.cache_clear()
     services = build_services(get_settings())

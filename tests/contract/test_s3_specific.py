@@ -10,9 +10,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from fixtures_s3 import ACCESS_KEY, REGION, SECRET_KEY, make_s3_store
+from fixtures_s3 import REGION, all_versions, boto_client, make_s3_store
 from minio.error import S3Error
 from minio.objectlockconfig import DAYS, GOVERNANCE, ObjectLockConfig
 from pydantic import SecretStr
@@ -20,6 +19,7 @@ from pydantic import SecretStr
 from archive.errors import IntegrityError, ObjectLocked, ObjectNotFound, SettingsError
 from archive.objects.base import key_for_sha256
 from archive.objects.s3 import SHA256_META, STAGING_PREFIX, S3ObjectStore
+from archive.objects.s3_listing import parse_s3_time
 from archive.settings import S3Settings
 
 pytestmark = pytest.mark.s3
@@ -27,8 +27,9 @@ pytestmark = pytest.mark.s3
 TEN_YEARS = timedelta(days=3650)
 
 
-def _versions(client, bucket: str, prefix: str = "") -> list:
-    return list(client.list_objects(bucket, prefix=prefix, recursive=True, include_version=True))
+def _versions(boto, bucket: str, prefix: str = "") -> list:
+    """Through boto3, a client independent of the store's (minio's)."""
+    return all_versions(boto, bucket, prefix)
 
 
 @pytest.fixture
@@ -37,9 +38,8 @@ def store(s3_store) -> S3ObjectStore:
 
 
 @pytest.fixture
-def boto(moto_s3_endpoint):
-    return boto3.client("s3", endpoint_url=f"http://{moto_s3_endpoint}", aws_access_key_id=ACCESS_KEY,
-                        aws_secret_access_key=SECRET_KEY, region_name=REGION)
+def boto(s3_server):
+    return boto_client(s3_server)
 
 
 # the bucket ---------------------------------------------------------------------------------------
@@ -48,16 +48,16 @@ def test_bucket_is_created_with_object_lock_and_versioning(store, boto):
     default retention rule (checked through another client)."""
     lock = boto.get_object_lock_configuration(Bucket=store.bucket)["ObjectLockConfiguration"]
     assert lock["ObjectLockEnabled"] == "Enabled"
-    assert "Rule" not in lock
+    assert not lock.get("Rule", {}).get("DefaultRetention")  # versitygw sends an empty <Rule/>
     assert boto.get_bucket_versioning(Bucket=store.bucket)["Status"] == "Enabled"
     assert "versioning Enabled" in store.health() and "object lock enabled" in store.health()
     store.ensure_bucket()  # idempotent
 
 
-def test_existing_bucket_without_object_lock_is_refused(moto_s3_endpoint, s3_raw_client):
+def test_existing_bucket_without_object_lock_is_refused(s3_server, s3_raw_client):
     bucket = f"plain-{uuid.uuid4().hex[:20]}"
     s3_raw_client.make_bucket(bucket)
-    store = make_s3_store(moto_s3_endpoint, bucket)
+    store = make_s3_store(s3_server, bucket)
     with pytest.raises(SettingsError, match="object lock is not enabled") as err:
         store.ensure_bucket()
     assert "versioning" in str(err.value) and err.value.message_vi != str(err.value)
@@ -65,22 +65,23 @@ def test_existing_bucket_without_object_lock_is_refused(moto_s3_endpoint, s3_raw
         store.health()
 
 
-def test_bucket_with_a_default_retention_rule_is_refused(moto_s3_endpoint, s3_raw_client):
+def test_bucket_with_a_default_retention_rule_is_refused(s3_server, s3_raw_client):
     """A default rule would lock staging objects and rejected uploads before they are verified."""
     bucket = f"rule-{uuid.uuid4().hex[:20]}"
     s3_raw_client.make_bucket(bucket, object_lock=True)
     s3_raw_client.set_object_lock_config(bucket, ObjectLockConfig(GOVERNANCE, 1, DAYS))
     with pytest.raises(SettingsError, match="default retention rule"):
-        make_s3_store(moto_s3_endpoint, bucket).ensure_bucket()
+        make_s3_store(s3_server, bucket).ensure_bucket()
 
 
-def test_health_fails_when_the_bucket_is_missing(moto_s3_endpoint):
+def test_health_fails_when_the_bucket_is_missing(s3_server):
     with pytest.raises(Exception, match="does not exist"):
-        make_s3_store(moto_s3_endpoint, f"missing-{uuid.uuid4().hex[:16]}").health()
+        make_s3_store(s3_server, f"missing-{uuid.uuid4().hex[:16]}").health()
 
 
-def test_from_settings(moto_s3_endpoint):
-    s3 = S3Settings(endpoint=moto_s3_endpoint, access_key=ACCESS_KEY, secret_key=SecretStr(SECRET_KEY),
+def test_from_settings(s3_server):
+    s3 = S3Settings(endpoint=s3_server.endpoint, access_key=s3_server.access_key,
+                    secret_key=SecretStr(s3_server.secret_key),
                     bucket=f"cfg-{uuid.uuid4().hex[:20]}", region=REGION, secure=False,
                     retention_mode="GOVERNANCE", part_size=8 * 1024 * 1024)
     store = S3ObjectStore.from_settings(s3)
@@ -90,12 +91,12 @@ def test_from_settings(moto_s3_endpoint):
     obj = store.put(io.BytesIO(b"cau hinh"))
     assert store.exists(obj.key)
     with pytest.raises(SettingsError):
-        S3ObjectStore("http://minio:9000", ACCESS_KEY, SECRET_KEY, "b")
+        S3ObjectStore("http://minio:9000", s3_server.access_key, s3_server.secret_key, "b")
 
 
 # writing ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("known", [False, True], ids=["staged", "expected-digest"])
-def test_objects_carry_their_sha256_as_metadata(store, s3_raw_client, known):
+def test_objects_carry_their_sha256_as_metadata(store, s3_raw_client, known, boto):
     data = "Công văn số 123/UBND-VP".encode()
     digest = hashlib.sha256(data).hexdigest()
     obj = store.put(io.BytesIO(data), expected_sha256=digest if known else None, size=len(data),
@@ -106,11 +107,11 @@ def test_objects_carry_their_sha256_as_metadata(store, s3_raw_client, known):
     assert raw.version_id == obj.version_id == store.stat(obj.key).version_id
     assert obj.md5 == hashlib.md5(data).hexdigest()
     # nothing else is left in the bucket: the staging object is gone, with all its versions
-    assert [(o.object_name, o.is_delete_marker) for o in _versions(s3_raw_client, store.bucket)] == [
+    assert [(o.object_name, o.is_delete_marker) for o in _versions(boto, store.bucket)] == [
         (obj.key, False)]
 
 
-def test_rejected_uploads_leave_no_version_and_no_delete_marker(store, s3_raw_client):
+def test_rejected_uploads_leave_no_version_and_no_delete_marker(store, s3_raw_client, boto):
     with pytest.raises(IntegrityError):
         store.put(io.BytesIO(b"noi dung"), expected_sha256="0" * 64)
     with pytest.raises(IntegrityError):
@@ -119,7 +120,7 @@ def test_rejected_uploads_leave_no_version_and_no_delete_marker(store, s3_raw_cl
         store.put(io.BytesIO(b"noi dung"), size=30)  # shorter than declared
     with pytest.raises(IntegrityError):
         store.put(io.BytesIO(b"noi dung"), expected_sha256=hashlib.sha256(b"noi dung").hexdigest(), size=3)
-    assert _versions(s3_raw_client, store.bucket) == []
+    assert _versions(boto, store.bucket) == []
 
 
 def test_every_upload_request_carries_content_md5(store):
@@ -148,7 +149,7 @@ def test_every_upload_request_carries_content_md5(store):
         assert "content-md5" in names, line
 
 
-def test_a_duplicate_put_refreshes_the_age_and_keeps_one_copy(store, s3_raw_client):
+def test_a_duplicate_put_refreshes_the_age_and_keeps_one_copy(store, s3_raw_client, boto):
     """The repair pass judges orphans by modified_at: storing the same bytes again makes the object
     young again (a server-side copy), and the superseded, unlocked version is removed."""
     first = store.put(io.BytesIO(b"trung lap"), media_type="text/plain")
@@ -160,20 +161,20 @@ def test_a_duplicate_put_refreshes_the_age_and_keeps_one_copy(store, s3_raw_clie
     after = store.stat(first.key)
     assert after.modified_at > before.modified_at
     assert after.version_id != before.version_id
-    versions = _versions(s3_raw_client, store.bucket, first.key)
+    versions = _versions(boto, store.bucket, first.key)
     assert [v.version_id for v in versions] == [after.version_id]
     assert s3_raw_client.stat_object(store.bucket, first.key).content_type == "text/plain"
     assert s3_raw_client.stat_object(store.bucket, first.key).metadata[SHA256_META] == first.sha256
 
 
-def test_a_duplicate_of_a_long_retained_object_adds_no_version(store, s3_raw_client):
+def test_a_duplicate_of_a_long_retained_object_adds_no_version(store, s3_raw_client, boto):
     obj = store.put(io.BytesIO(b"luu vinh vien"), retain_until=datetime.now(UTC) + TEN_YEARS)
     again = store.put(io.BytesIO(b"luu vinh vien"))
     assert not again.created and again.version_id == obj.version_id
-    assert len(_versions(s3_raw_client, store.bucket, obj.key)) == 1
+    assert len(_versions(boto, store.bucket, obj.key)) == 1
 
 
-def test_a_refreshed_version_keeps_retention_and_legal_hold(store, s3_raw_client):
+def test_a_refreshed_version_keeps_retention_and_legal_hold(store, s3_raw_client, boto):
     """Retained, but not beyond the refresh margin (a day): the duplicate put adds a young version
     that gets the same retention and legal hold."""
     until = datetime.now(UTC) + timedelta(hours=1)
@@ -185,7 +186,7 @@ def test_a_refreshed_version_keeps_retention_and_legal_hold(store, s3_raw_client
     assert info.legal_hold and info.retain_until >= until - timedelta(seconds=1)
     assert info.version_id == again.version_id
     # the old version is locked, so it stays; both are protected
-    assert {v.version_id for v in _versions(s3_raw_client, store.bucket, obj.key)} == {
+    assert {v.version_id for v in _versions(boto, store.bucket, obj.key)} == {
         obj.version_id, again.version_id}
     with pytest.raises(ObjectLocked):
         store.delete(obj.key)
@@ -207,7 +208,7 @@ def test_retention_is_applied_to_the_verified_version(store, s3_raw_client):
     until = datetime.now(UTC) + TEN_YEARS
     obj = store.put(io.BytesIO(b"ho so"), retain_until=until)
     mode, date = _retention(s3_raw_client, store.bucket, obj.key, obj.version_id)
-    assert mode == "COMPLIANCE" and until <= date < until + timedelta(milliseconds=1)
+    assert mode == "COMPLIANCE" and until <= date < until + timedelta(seconds=1)  # rounded up to the second
     store.set_retention(obj.key, until + timedelta(days=30))
     mode, date = _retention(s3_raw_client, store.bucket, obj.key, obj.version_id)
     assert mode == "COMPLIANCE" and date >= until + timedelta(days=30)
@@ -219,7 +220,7 @@ def test_retention_is_applied_to_the_verified_version(store, s3_raw_client):
 
 
 # object lock against other clients ----------------------------------------------------------------
-def test_raw_put_to_a_locked_key_adds_a_version_and_the_locked_one_survives(store, s3_raw_client):
+def test_raw_put_to_a_locked_key_adds_a_version_and_the_locked_one_survives(store, s3_raw_client, boto):
     """GIVEN a retained object WHEN another client PUTs different bytes to its key THEN S3 keeps both
     versions: the locked original stays readable and cannot be removed by version id before its
     date; the store refuses to delete the key and a verified read of the new current version fails."""
@@ -228,7 +229,7 @@ def test_raw_put_to_a_locked_key_adds_a_version_and_the_locked_one_survives(stor
     forged = b"Bien ban da bi sua doi!"
     s3_raw_client.put_object(store.bucket, obj.key, io.BytesIO(forged), len(forged),
                              metadata={SHA256_META: obj.sha256})
-    versions = _versions(s3_raw_client, store.bucket, obj.key)
+    versions = _versions(boto, store.bucket, obj.key)
     assert len(versions) == 2
     assert store.stat(obj.key).version_id != obj.version_id  # the forged one is current
 
@@ -245,20 +246,20 @@ def test_raw_put_to_a_locked_key_adds_a_version_and_the_locked_one_survives(stor
     with pytest.raises(ObjectLocked) as locked:
         store.delete(obj.key)
     assert "retained until" in str(locked.value) and locked.value.message_vi.startswith("Tệp")
-    assert len(_versions(s3_raw_client, store.bucket, obj.key)) == 2  # nothing was removed
+    assert len(_versions(boto, store.bucket, obj.key)) == 2  # nothing was removed
     with pytest.raises(IntegrityError), store.open(obj.key, verify=True) as reader:
         reader.read()
 
 
-def test_delete_removes_every_version_and_leaves_no_delete_marker(store, s3_raw_client):
+def test_delete_removes_every_version_and_leaves_no_delete_marker(store, s3_raw_client, boto):
     obj = store.put(io.BytesIO(b"ban nhap"))
     other = b"ban nhap 2"
     s3_raw_client.put_object(store.bucket, obj.key, io.BytesIO(other), len(other))
     s3_raw_client.remove_object(store.bucket, obj.key)  # a delete marker on top
     assert not store.exists(obj.key)
-    assert len(_versions(s3_raw_client, store.bucket, obj.key)) == 3
+    assert len(_versions(boto, store.bucket, obj.key)) == 3
     store.delete(obj.key)
-    assert _versions(s3_raw_client, store.bucket, obj.key) == []
+    assert _versions(boto, store.bucket, obj.key) == []
     with pytest.raises(ObjectNotFound):
         store.delete(obj.key)
 
@@ -270,18 +271,18 @@ def test_iter_keys_lists_only_content_keys_in_order(store, s3_raw_client):
     assert list(store.iter_keys()) == sorted(keys)
 
 
-def test_cleanup_removes_stale_staging_objects_and_multipart_uploads(store, s3_raw_client):
+def test_cleanup_removes_stale_staging_objects_and_multipart_uploads(store, s3_raw_client, boto):
     s3_raw_client.put_object(store.bucket, f"{STAGING_PREFIX}crashed", io.BytesIO(b"x"), 1)
     store._client._create_multipart_upload(store.bucket, f"{STAGING_PREFIX}crashed-multipart", {})
     store._client._create_multipart_upload(store.bucket, key_for_sha256("ab" * 32), {})
     kept = store.put(io.BytesIO(b"giu lai"))
     # nothing is older than a minute ago... (moto reports a fixed 2010 date for every upload, so only
     # the staging object can show that recent work is kept)
-    assert not [o for o in _versions(s3_raw_client, store.bucket, STAGING_PREFIX)
+    assert not [o for o in _versions(boto, store.bucket, STAGING_PREFIX)
                 if o.last_modified < datetime.now(UTC) - timedelta(minutes=1)]
     removed = store.cleanup_incomplete(datetime.now(UTC) + timedelta(seconds=1))
     assert removed == 3
-    assert _versions(s3_raw_client, store.bucket, STAGING_PREFIX) == []
+    assert _versions(boto, store.bucket, STAGING_PREFIX) == []
     assert store._client._list_multipart_uploads(store.bucket).uploads == []
     assert store.exists(kept.key)
 
@@ -316,15 +317,15 @@ def test_input_is_read_once_in_bounded_pieces(store, declared):
     assert src.largest_read <= 1024 * 1024  # HashingReader's chunks; a part is at most part_size
 
 
-def test_an_interrupted_multipart_upload_leaves_nothing(store, s3_raw_client):
+def test_an_interrupted_multipart_upload_leaves_nothing(store, s3_raw_client, boto):
     with pytest.raises(OSError):
         store.put(_CountingStream(12 * 1024 * 1024, fail_after=7 * 1024 * 1024))
-    assert _versions(s3_raw_client, store.bucket) == []
+    assert _versions(boto, store.bucket) == []
     assert store._client._list_multipart_uploads(store.bucket).uploads == []
 
 
-def test_governance_versions_cannot_be_removed_without_bypass(moto_s3_endpoint, s3_raw_client):
-    store = make_s3_store(moto_s3_endpoint, retention_mode="GOVERNANCE")
+def test_governance_versions_cannot_be_removed_without_bypass(s3_server, s3_raw_client):
+    store = make_s3_store(s3_server, retention_mode="GOVERNANCE")
     store.ensure_bucket()
     obj = store.put(io.BytesIO(b"che do quan tri"), retain_until=datetime.now(UTC) + TEN_YEARS)
     assert s3_raw_client.stat_object(store.bucket, obj.key).metadata["x-amz-object-lock-mode"] == "GOVERNANCE"
@@ -340,7 +341,63 @@ def test_health_raises_when_the_service_cannot_be_reached():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    store = make_s3_store(f"127.0.0.1:{port}", "luutru-nowhere")
+    store = S3ObjectStore(f"127.0.0.1:{port}", "a", "b", "luutru-nowhere", secure=False, region=REGION)
     with pytest.raises(Exception, match="not reachable") as err:
         store.health()
     assert "Không kết nối" in err.value.message_vi
+
+
+def test_fixity_compares_the_stored_sha256_metadata(store, s3_raw_client, catalogue):
+    """GIVEN an object whose current version has the right bytes but another SHA-256 in its metadata
+    (a raw PUT by another client) WHEN audited THEN it is a failure: the metadata is checked as well
+    as the bytes, and the ETag is never taken for a digest."""
+    from archive.domain import RecordMetadata
+    from archive.fixity import FixityService
+    from archive.service import ArchiveService
+
+    archive = ArchiveService(catalogue, store)
+    data = b"Bien ban ban giao tai lieu " * 1000
+    rid = archive.create_record(io.BytesIO(data), filename="bb.pdf", metadata=RecordMetadata(subject="Biên bản"),
+                                actor="user:lan").record_id
+    key = key_for_sha256(hashlib.sha256(data).hexdigest())
+    with store.open(key) as reader:
+        assert reader.read() == data and reader.stored_sha256 == hashlib.sha256(data).hexdigest()
+    s3_raw_client.put_object(store.bucket, key, io.BytesIO(data), len(data), metadata={SHA256_META: "0" * 64})
+    time.sleep(0.01)
+    report = FixityService(archive, budget_bytes_s=None).run()
+    assert [(f["record_id"], f["problem"]) for f in report.failures] == [(rid, f"stored sha256 metadata is {'0' * 64}")]
+
+
+def test_a_replica_bucket_is_wired_from_the_settings(s3_server, store, tmp_path):
+    """``LUUTRU_OBJECTS__REPLICA=s3`` with its own ``REPLICA_S3__*`` settings gives the fixity service an
+    S3 store on that bucket, only read (nothing is created)."""
+    from api.wiring import build_services
+    from archive.settings import load_settings
+
+    services = build_services(load_settings({
+        "LUUTRU_DATA_DIR": str(tmp_path / "data"), "LUUTRU_OBJECTS__REPLICA": "s3",
+        "LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT": s3_server.endpoint,
+        "LUUTRU_OBJECTS__REPLICA_S3__ACCESS_KEY": s3_server.access_key,
+        "LUUTRU_OBJECTS__REPLICA_S3__SECRET_KEY": s3_server.secret_key, "LUUTRU_OBJECTS__REPLICA_S3__BUCKET": store.bucket,
+        "LUUTRU_OBJECTS__REPLICA_S3__SECURE": "false", "LUUTRU_OBJECTS__REPLICA_S3__REGION": REGION}))
+    try:
+        replica = services.fixity.replica
+        assert isinstance(replica, S3ObjectStore) and replica.bucket == store.bucket
+        obj = store.put(io.BytesIO(b"ban sao"))
+        with replica.open(obj.key, verify=True) as reader:
+            assert reader.read() == b"ban sao"
+    finally:
+        services.close()
+    with pytest.raises(SettingsError, match="REPLICA_ROOT"):
+        load_settings({"LUUTRU_OBJECTS__REPLICA": "filesystem"})
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2026-12-06T04:36:28Z", datetime(2026, 12, 6, 4, 36, 28, tzinfo=UTC)),
+    ("2026-12-06T04:36:28.123Z", datetime(2026, 12, 6, 4, 36, 28, 123000, tzinfo=UTC)),
+    ("2026-12-06T04:36:28.72497375Z", datetime(2026, 12, 6, 4, 36, 28, 724973, tzinfo=UTC)),  # versitygw
+    ("2026-12-06T04:36:28+07:00", datetime(2026, 12, 5, 21, 36, 28, tzinfo=UTC)),
+])
+def test_s3_dates_of_any_precision_are_read(text, expected):
+    """minio-py refuses more than six fractional digits; the store's listing reads them."""
+    assert parse_s3_time(text) == expected

@@ -15,7 +15,7 @@ import subprocess
 import uuid
 
 import pytest
-from served import run_cli
+from served import account, run_cli
 
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
@@ -78,7 +78,7 @@ def tiny_disk(tmp_path):
 
 def test_a_real_full_disk_stops_the_cli_cleanly_and_a_rerun_completes(tmp_path, tiny_disk):
     folder = _folder(tmp_path, 8, pad=MiB)  # ~8 MiB of originals for a 6 MiB disk (catalogue, index too)
-    env = {"LUUTRU_DATA_DIR": str(tiny_disk / "data")}
+    env = account({"LUUTRU_DATA_DIR": str(tiny_disk / "data")})
     full = run_cli(env, "ingest", str(folder), "--json", "--workers", "1")
     assert full.returncode == 3, full.stdout + full.stderr
     assert "Traceback" not in full.stderr, full.stderr[-3000:]

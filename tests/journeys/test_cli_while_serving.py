@@ -27,6 +27,7 @@ from archive.settings import load_settings
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
+PASSWORD = "Mật-khẩu-thử-nghiệm-2026"
 WORD = "khoáng sản"  # in every test document's subject, so one search finds them
 
 
@@ -40,9 +41,13 @@ def _pdf(seed: int, subject: str) -> bytes:
 def archive_env(tmp_path):
     """An archive with one dossier of 2010 whose two records a council has approved for destruction,
     an administrator token for searching, and the environment of the CLI and the server."""
-    env = {"LUUTRU_DATA_DIR": str(tmp_path / "data"), "LOGNAME": "luu.tru"}
-    services = build_services(load_settings(env))
+    env = {"LUUTRU_DATA_DIR": str(tmp_path / "data"), "LUUTRU_USER": "luutruvien", "LUUTRU_PASSWORD": PASSWORD}
+    services = build_services(load_settings({"LUUTRU_DATA_DIR": env["LUUTRU_DATA_DIR"]}))
     try:
+        for name, role in (("luutruvien", "archivist"), ("chanhvanphong", "archivist"), ("hoidong1", "council"),
+                           ("hoidong2", "council"), ("hoidong3", "council")):
+            services.accounts.create_user(name, full_name=name, role=role, password=PASSWORD, actor="test",
+                                          access_levels=["public", "internal", "restricted", "secret"])
         archive = services.archive
         archive.ensure_fonds(ORGAN, "Ủy ban nhân dân tỉnh Hà Nam")
         did = archive.create_dossier(organ_id=ORGAN, year=2010, notation="01.VP", title="Công văn năm 2010",
@@ -53,20 +58,22 @@ def archive_env(tmp_path):
                                                                  subject=f"Về việc cấp phép {WORD} số {n}"))
                    .record_id for n in (1, 2)]
         docs = [archive.create_record(io.BytesIO(_pdf(n, f"Văn bản của thủ tục hủy {n}")), filename=f"d{n}.pdf",
-                                      actor="test", metadata=RecordMetadata(subject=f"Văn bản thủ tục {n}")).record_id
+                                      actor="test", metadata=RecordMetadata(
+                                          subject=f"Văn bản thủ tục {n}", code_number=str(n), code_notation="QĐ-UBND",
+                                          issued_date=date(2026, 1, 5))).record_id
                 for n in (3, 4)]
         archive.run_pending_tasks()
         retention, disposal = retention_services(services)
         item = next(i for i in retention_items(services) if i[1:] == ("10", "review_destroy"))
         retention.assign_manual("dossier", did, schedule_code="vn-sample", item_code=item[0], reason="10 năm",
-                                actor="cli:luu.tru")
-        assert did in retention.sweep(date(2026, 1, 1), actor="cli:luu.tru").as_dict()["listed_ids"]
-        batch = disposal.propose(title="Đợt hủy 2026", explanation="Hết thời hạn", actor="cli:luu.tru",
-                                 council=["cli:a", "cli:b", "cli:c"])["batch_id"]
-        for m in ("cli:a", "cli:b", "cli:c"):
+                                actor="user:luutruvien")
+        assert did in retention.sweep(date(2026, 1, 1), actor="user:luutruvien").as_dict()["listed_ids"]
+        batch = disposal.propose(title="Đợt hủy 2026", explanation="Hết thời hạn", actor="user:luutruvien",
+                                 council=["hoidong1", "hoidong2", "hoidong3"])["batch_id"]
+        for m in ("user:hoidong1", "user:hoidong2", "user:hoidong3"):
             disposal.vote(batch, member=m, vote="approve")
-        disposal.close_review(batch, minutes_record_id=docs[0], actor="cli:luu.tru")
-        disposal.approve(batch, decision_record_id=docs[1], actor="cli:giam.doc")
+        disposal.close_review(batch, minutes_record_id=docs[0], actor="user:luutruvien")
+        disposal.approve(batch, decision_record_id=docs[1], actor="user:chanhvanphong")
         token = services.accounts.create_client("qlvb", scopes=["read", "search", "deposit"],
                                                 access_levels=["public", "internal", "restricted", "secret"],
                                                 rate_limit=0, actor="test")["token"]
@@ -97,7 +104,7 @@ def test_a_destruction_run_from_the_cli_is_not_searchable_when_it_reports_done(a
         assert up.status_code == 201, up.text
         assert set(archive_env["records"]) <= _found(srv, auth, WORD)
 
-        done = run_cli({**env, "LOGNAME": "nhan.vien"}, "retention", "destroy", archive_env["batch"], "--json")
+        done = run_cli({**env, "LUUTRU_USER": "chanhvanphong"}, "retention", "destroy", archive_env["batch"], "--json")
         assert done.returncode == 0, done.stderr + done.stdout
         result = json.loads(done.stdout)
         assert result["state"] == "destroyed" and sorted(result["destroyed"]) == sorted(archive_env["records"])

@@ -31,8 +31,27 @@ def retention_service(archive_service) -> RetentionService:
     return svc
 
 
+COUNCIL_ACCOUNTS = {"chu.tich": ("Lê Văn Cường", "Phó Giám đốc, Chủ tịch Hội đồng"),
+                    "thu.ky": ("Phạm Thị Dung", "Trưởng phòng Hành chính, Thư ký Hội đồng"),
+                    "chuyen.gia": ("Hoàng Văn Em", "Chuyên viên chính")}
+
+
 @pytest.fixture
-def disposal_service(archive_service, retention_service, tmp_path) -> DisposalService:
+def council_accounts(archive_service) -> list[str]:
+    """The council members' accounts (a council is a list of accounts, validated when proposed)."""
+    import uuid
+
+    from archive.catalogue.access_tables import User
+
+    with archive_service.catalogue.session() as s:
+        for name, (full_name, title) in COUNCIL_ACCOUNTS.items():
+            s.add(User(id=str(uuid.uuid4()), username=name, full_name=full_name, title=title, role="council",
+                       access_levels=["public", "internal", "restricted"], active=True, failed_logins=0))
+    return [f"user:{n}" for n in COUNCIL_ACCOUNTS]
+
+
+@pytest.fixture
+def disposal_service(archive_service, retention_service, council_accounts, tmp_path) -> DisposalService:
     return DisposalService(archive_service, minutes_config=MinutesConfig(
         organ_name="Ủy ban nhân dân tỉnh Hà Nam", place="Hà Nam", keys_dir=tmp_path / "keys"))
 
@@ -67,9 +86,12 @@ def archived_doc(archive_service):
     """archived_doc(title) -> record id of a small uploaded document (tờ trình, quyết định…)."""
 
     def make(title: str) -> str:
-        return archive_service.create_record(io.BytesIO(f"%PDF-1.4 {title} {next(_counter)}".encode()),
+        n = next(_counter)
+        return archive_service.create_record(io.BytesIO(f"%PDF-1.4 {title} {n}".encode()),
                                              filename="vb.pdf", actor="user:lan",
-                                             metadata=RecordMetadata(subject=title)).record_id
+                                             metadata=RecordMetadata(subject=title, code_number=str(n),
+                                                                     code_notation="QĐ-UBND",
+                                                                     issued_date=date(2025, 3, 1))).record_id
 
     return make
 

@@ -4,30 +4,27 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date
 
-from typer.testing import CliRunner
-
-from api.cli import app
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
 
-def test_retention_commands(data_dir, tmp_path):
-    runner = CliRunner()
-    out = runner.invoke(app, ["retention", "schedules", "--json"])
+def test_retention_commands(cli, tmp_path):
+    out = cli("retention", "schedules", "--json")
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)[0]["code"] == "vn-sample"
-    out = runner.invoke(app, ["retention", "due", "--as-of", "2025-01-01", "--json"])
+    out = cli("retention", "due", "--as-of", "2025-01-01", "--json")
     assert out.exit_code == 0 and json.loads(out.output) == []
     sched = tmp_path / "s.csv"
     sched.write_text("item_code,description,period\n1,Công văn,5\n2,Quyết định,permanent\n", encoding="utf-8")
-    out = runner.invoke(app, ["retention", "import", str(sched), "--code", "agency", "--json"])
+    out = cli("retention", "import", str(sched), "--code", "agency", "--json")
     assert json.loads(out.output) == {"code": "agency", "version": 1, "created": True}
-    out = runner.invoke(app, ["retention", "sweep", "--as-of", "2025-01-01"])
+    out = cli("retention", "sweep", "--as-of", "2025-01-01")
     assert out.exit_code == 0 and "Xem xét hủy" in out.output
-    out = runner.invoke(app, ["retention", "assign", "--dossier", "khong-co", "--item", "agency/1", "--reason", "x"])
+    out = cli("retention", "assign", "--dossier", "khong-co", "--item", "agency/1", "--reason", "x")
     assert out.exit_code == 1 and "Lỗi" in out.output
     xlsx = tmp_path / "r.xlsx"
-    out = runner.invoke(app, ["retention", "report", "destroyed", "-o", str(xlsx)])
+    out = cli("retention", "report", "destroyed", "-o", str(xlsx))
     assert out.exit_code == 0 and xlsx.exists()
 
 
@@ -43,8 +40,8 @@ def _services():
     return build_services(get_settings())
 
 
-def _pdf(tmp_path, name: str, doc_type: str, seed: int):
-    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1)
+def _pdf(tmp_path, name: str, doc_type: str, seed: int, issued: date | None = None):
+    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1, issued=issued)
     path = tmp_path / name
     path.write_bytes(generate_pdf(spec))
     return path
@@ -56,14 +53,14 @@ def test_the_whole_procedure_through_the_cli(cli, db_env, tmp_path, monkeypatch)
     it, on the embedded SQLite and on PostgreSQL (``LUUTRU_DB__URL``)."""
 
     def as_user(name):
-        monkeypatch.setenv("LOGNAME", name)  # actor() = cli:<login name>
+        cli.as_user(name)  # LUUTRU_USER / LUUTRU_PASSWORD of that person's account
 
     def ingest(path, *extra):
         out = cli("ingest", str(path), "--json", *extra)
         assert out.exit_code == 0, out.output
         return json.loads(out.output.splitlines()[0])["record_id"]
 
-    as_user("luu.tru")
+    as_user("luutruvien")
     assert cli("init").exit_code == 0
     assert [s["code"] for s in _one(cli("retention", "schedules", "--json"))] == ["vn-sample", "vn-system"]
     sched = tmp_path / "agency.csv"
@@ -78,7 +75,9 @@ def test_the_whole_procedure_through_the_cli(cli, db_env, tmp_path, monkeypatch)
                                               title="Công văn trao đổi năm 2010")
     finally:
         services.close()
-    doc = ingest(_pdf(tmp_path, "cv.pdf", "Công văn", 5), "--dossier", "000.00.00.H26.2010.01.VP")
+    # issued in 2010: a dossier's end date follows its documents (a later one would move the due date)
+    doc = ingest(_pdf(tmp_path, "cv.pdf", "Công văn", 5, issued=date(2010, 5, 4)), "--dossier",
+                 "000.00.00.H26.2010.01.VP")
     loose = ingest(_pdf(tmp_path, "cv-loose.pdf", "Công văn", 6))  # no dossier: chưa lập hồ sơ
     minutes, decision = (ingest(_pdf(tmp_path, f"{n}.pdf", "Quyết định (cá biệt)", seed))
                          for n, seed in (("bien-ban-hop", 7), ("quyet-dinh-huy", 8)))
@@ -99,19 +98,22 @@ def test_the_whole_procedure_through_the_cli(cli, db_env, tmp_path, monkeypatch)
     assert unfiled[loose]["retention"] == "5 năm" and unfiled[loose]["state"] == "Chưa lập hồ sơ"
     assert unfiled[minutes]["state"].endswith("chưa xác định thời hạn")
 
-    council = "cli:chu.tich,cli:thu.ky,cli:chuyen.gia"
-    batch = _one(cli("retention", "propose", "--title", "Đợt hủy 2025", "--explanation", "Hết thời hạn bảo quản",
-                     "--council", council, "--json"))["batch_id"]
-    for member, choice in (("chu.tich", "approve"), ("thu.ky", "approve"), ("chuyen.gia", "reject")):
+    cli.ensure("hoidong1", "hoidong2", "hoidong3", "chanhvanphong")
+    council = "hoidong1,user:hoidong2,HOIDONG3"  # accounts, however typed
+    proposed = _one(cli("retention", "propose", "--title", "Đợt hủy 2025", "--explanation", "Hết thời hạn bảo quản",
+                        "--council", council, "--json"))
+    batch, number = proposed["batch_id"], proposed["number"]
+    for member, choice in (("hoidong1", "approve"), ("hoidong2", "approve"), ("hoidong3", "reject")):
         as_user(member)
-        assert _one(cli("retention", "vote", batch, choice, "--json"))["vote"] == choice
-    assert _one(cli("retention", "vote", batch, "approve", "--close", minutes, "--json"))["majority"]
-    as_user("luu.tru")
+        assert _one(cli("retention", "vote", number, choice, "--opinion", "Ý kiến của thành viên",
+                        "--json"))["vote"] == choice
+    as_user("luutruvien")
+    review = _one(cli("retention", "review", number, "--minutes", minutes, "--json"))
+    assert review["majority"] and [d["member"] for d in review["dissent"]] == ["user:hoidong3"]
     refused = cli("retention", "approve", batch, "--decision", decision)
     assert refused.exit_code == 1 and "không được là người đề nghị" in refused.output
-    as_user("giam.doc")
-    assert _one(cli("retention", "approve", batch, "--decision", decision, "--json"))["batch_id"] == batch
-    as_user("nhan.vien")
+    as_user("chanhvanphong")
+    assert _one(cli("retention", "approve", number, "--decision", decision, "--json"))["batch_id"] == batch
     plan = _one(cli("retention", "destroy", batch, "--dry-run", "--json"))
     assert [r["record_id"] for r in plan["records"]] == [doc]
     result = _one(cli("retention", "destroy", batch, "--json"))

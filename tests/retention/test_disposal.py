@@ -128,31 +128,31 @@ def test_full_workflow_destroys_bytes_index_and_leaves_a_tombstone(
 def test_steps_are_enforced(retention_service, disposal_service, make_dossier, archived_doc):
     _expired(retention_service, make_dossier)
     with pytest.raises(WorkflowError):
-        disposal_service.propose(title="x", explanation="y", council=COUNCIL[:2], actor="a")
-    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="a",
+        disposal_service.propose(title="x", explanation="y", council=COUNCIL[:2], actor="user:a")
+    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="user:a",
                                  appraisal_required=True)["batch_id"]
     with pytest.raises(WorkflowError):
-        disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="b")  # council first
+        disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="user:b")  # council first
     with pytest.raises(WorkflowError):
         disposal_service.vote(b, member="user:ngoai", vote="approve")
     for m in COUNCIL:
         disposal_service.vote(b, member=m, vote="approve")
-    disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="b")
+    disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="user:b")
     with pytest.raises(WorkflowError):
-        disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="b")  # appraisal required
-    disposal_service.request_appraisal(b, letter_record_id=archived_doc("CV"), actor="a")
+        disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="user:b")  # appraisal required
+    disposal_service.request_appraisal(b, letter_record_id=archived_doc("CV"), actor="user:a")
     disposal_service.record_appraisal(b, appraisal_record_id=archived_doc("TĐ"), agreed=True, actor="cuc.vtltnn")
-    disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="b")
+    disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="user:b")
     with pytest.raises(WorkflowError):
-        disposal_service.destroy(b, actor="a")  # the proposer does not destroy
+        disposal_service.destroy(b, actor="user:a")  # the proposer does not destroy
 
 
 def test_no_majority_rejects(retention_service, disposal_service, make_dossier, archived_doc):
     _expired(retention_service, make_dossier)
-    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="a")["batch_id"]
+    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="user:a")["batch_id"]
     disposal_service.vote(b, member=COUNCIL[0], vote="approve")
     disposal_service.vote(b, member=COUNCIL[1], vote="abstain")
-    assert not disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="b")["majority"]
+    assert not disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="user:b")["majority"]
     assert disposal_service.status(b)["state"] == "rejected"
 
 
@@ -169,18 +169,18 @@ def test_a_hold_blocks_destruction_at_every_step(archive_service, retention_serv
 
     if when == "before_propose":
         hold()
-    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="a")["batch_id"]
+    b = disposal_service.propose(title="x", explanation="y", council=COUNCIL, actor="user:a")["batch_id"]
     if when == "after_propose":
         hold()
     for m in COUNCIL:
         disposal_service.vote(b, member=m, vote="approve")
-    disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="b")
+    disposal_service.close_review(b, minutes_record_id=archived_doc("BB"), actor="user:b")
     if when == "after_review":
         hold()
-    disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="b")
+    disposal_service.approve(b, decision_record_id=archived_doc("QĐ"), actor="user:b")
     if when == "after_approval":
         hold()
-    result = disposal_service.destroy(b, actor="c")
+    result = disposal_service.destroy(b, actor="user:c")
     assert result["state"] == "destroyed"
     assert _bytes_present(archive_service, held_recs) and not _bytes_present(archive_service, free_recs)
     states = {i["dossier_id"]: i["state"] for i in disposal_service.status(b)["items"]}
@@ -202,7 +202,7 @@ def test_the_kernel_checks_holds_inside_the_destruction_transaction(archive_serv
         return out
 
     service.plan = plan_then_hold
-    report = service.destroy(recs, actor="c", decision="QĐ")
+    report = service.destroy(recs, actor="user:c", decision="QĐ")
     assert list(report.held) == recs and not report.destroyed
     assert _bytes_present(archive_service, recs)
 
@@ -229,7 +229,7 @@ def test_destruction_on_s3_removes_every_version_and_respects_object_lock(catalo
         ids.append(rec.record_id)
     # object lock applied from the due dates: the expired one gets a past date (nothing changes)
     service = DestructionService(s3_archive, HoldGuard())
-    report = service.destroy(ids, actor="c", decision="QĐ")
+    report = service.destroy(ids, actor="user:c", decision="QĐ")
     assert report.destroyed == [ids[0]] and list(report.locked) == [ids[1]]
     keys = {c["storage_key"]: r for r in ids for c in s3_archive.get_record(r, actor="u")["components"]}
     for key, rid in keys.items():

@@ -111,3 +111,12 @@ def test_dossier_takes_the_longest_period():
     assert longest([Assignment(special, "s", 1), Assignment(ScheduleItem("70", "x", Period(years=70)), "s", 1)]
                    ).item == special
     assert longest([]) is None
+
+
+def test_council_roles_are_the_roles_that_may_vote():
+    """retention cannot import api (layering): its list of roles that may sit on a council must be
+    the roles whose scopes include ``council``."""
+    from api.accounts import ROLE_SCOPES
+    from retention.disposal import COUNCIL_ROLES
+
+    assert set(COUNCIL_ROLES) == {role for role, scopes in ROLE_SCOPES.items() if "council" in scopes}

@@ -16,6 +16,7 @@ from api.wiring import build_ingest, build_services, get_settings
 from archive.timestamping import load_chain, verify_chain
 from ingest.pipeline import SourceFile
 from ingest.signatures.ltv import verify_record
+from ingest.signatures.report import SUMMARY_FIELDS
 
 runner = CliRunner()
 
@@ -57,12 +58,14 @@ def test_signed_folder_is_archived_with_verdicts_timestamps_and_ltv_copies(servi
     both = rec["ca-nhan-va-co-quan.pdf"]
     assert [(s["field"], s["status"], s["reason"], s["timestamped"]) for s in both["signatures"]] == [
         ("NguoiKy", "VALID", None, True), ("CoQuan", "VALID", None, True)]
-    assert set(both["signatures"][0]) == {"field", "status", "intact", "reason", "signer", "organisation",
-                                          "signing_time", "timestamped"}
+    assert tuple(both["signatures"][0]) == SUMMARY_FIELDS
+    assert [(s["intact"], s["modification_level"], s["modifications_permitted"]) for s in both["signatures"]] == [
+        (True, "form_filling", True), (True, "none", True)]
     assert both["extra"]["signature_findings"] == []
     assert rec["chi-ca-nhan.pdf"]["extra"]["signature_findings"] == ["missing_agency_signature"]
-    assert [(s["status"], s["reason"]) for s in rec["bi-sua.pdf"]["signatures"]] == [
-        ("INVALID", "modified_after_signing")]
+    assert [(s["status"], s["reason"], s["intact"], s["modification_level"], s["indication"])
+            for s in rec["bi-sua.pdf"]["signatures"]] == [
+        ("INVALID", "modified_after_signing", True, "not_allowed", "TOTAL-FAILED")]
     assert rec["khong-ky.pdf"]["signatures"] == [] and rec["ghi-chu.txt"]["signatures"] == []
 
     for name, r in rec.items():
@@ -106,8 +109,11 @@ def test_cli_show_and_verify(services, signed_folder):
     shown = runner.invoke(app, ["show", outcome.record_id, "--json"])
     assert shown.exit_code == 0, shown.output
     sigs = json.loads(shown.output)["signatures"]
-    assert [(x["status"], x["signer"], x["organisation"]) for x in sigs] == [
-        ("VALID", "Nguyễn Văn An", "UBND tỉnh Thử Nghiệm")]
+    assert [(x["status"], x["signer"], x["organisation"], x["intact"], x["modification_level"]) for x in sigs] == [
+        ("VALID", "Nguyễn Văn An", "UBND tỉnh Thử Nghiệm", True, "none")]
+    table = runner.invoke(app, ["verify", outcome.record_id], env={"COLUMNS": "250"})
+    assert table.exit_code == 0, table.output
+    assert "Toàn vẹn" in table.output and "Thay đổi sau ký" in table.output
     verified = runner.invoke(app, ["verify", outcome.record_id, "--json", "--at", "2099-01-01T00:00:00+07:00"])
     data = json.loads(verified.output)
     assert data["signatures"] == sigs and data["matches_ingest"]
@@ -145,3 +151,27 @@ def test_signature_fields_are_searchable(services, signed_folder, pki):
     assert found(signature_statuses=("unsigned",)) == {ids["khong-ky.pdf"], ids["ghi-chu.txt"]}
     signer = services.archive.get_record(ids["chi-ca-nhan.pdf"], actor="test")["signatures"][0]["signer"]
     assert signer and ids["chi-ca-nhan.pdf"] in found(q=f'"{signer}"')
+
+
+def test_verify_matches_a_verdict_stored_by_an_earlier_version(services, signed_folder):
+    """GIVEN a record whose stored summaries have the earlier shape (no kind, indication,
+    modification level) WHEN it is verified THEN the verdict matches on the fields they have; a
+    stored verdict that differs does not match."""
+    from archive.catalogue.models import Record
+
+    path = signed_folder / "chi-ca-nhan.pdf"
+    outcome = build_ingest(services, workers=1).run(SourceFile(path=path, submit_name=path.name))
+    old_keys = ("field", "status", "intact", "reason", "signer", "organisation", "signing_time", "timestamped")
+    s = services.settings
+
+    def verify_with(summaries):
+        with services.archive.catalogue.session() as session:
+            rec = session.get(Record, outcome.record_id)
+            rec.extra = {**rec.extra, "signatures": summaries}
+        return verify_record(services.archive, outcome.record_id, trust_roots=trust_roots_for(s),
+                             tsa_roots=tsa_roots_for(s))
+
+    stored = services.archive.get_record(outcome.record_id, actor="test")["signatures"]
+    old = [{k: sig[k] for k in old_keys} for sig in stored]
+    assert verify_with(old)["matches_ingest"]
+    assert not verify_with([{**old[0], "status": "INVALID"}])["matches_ingest"]

@@ -30,11 +30,13 @@ def test_valid_person_signature_with_timestamp_and_embedded_revocation(tmp_path,
     WHEN validated offline THEN VALID, proven signing time, person signer, untouched."""
     r = only(run(tmp_path, pki.sign(plain_pdf, pki.person), trust_roots))
     assert (r.status, r.reason, r.intact) == (Status.VALID, None, True)
-    assert r.summary() == {"field": "Signature1", "status": "VALID", "intact": True, "reason": None,
+    assert r.summary() == {"field": "Signature1", "kind": "signature", "status": "VALID", "reason": None,
+                           "indication": "TOTAL-PASSED", "sub_indication": None, "intact": True,
+                           "modification_level": "none", "modifications_permitted": True,
                            "signer": "Nguyễn Văn An", "organisation": "UBND tỉnh Thử Nghiệm",
                            "signing_time": r.signing_time, "timestamped": True}
     assert r.signer_type == "person" and r.signing_time_source == "timestamp"
-    assert r.modification == "none" and r.coverage == "entire_file"
+    assert r.modification_level == "none" and r.coverage == "entire_file"
     assert r.revocation["status"] == "good" and "cms" in r.revocation["sources"]
     assert r.algorithms["digest"] == "sha256" and r.algorithms["key"] == "EC 256"
     assert r.chain and "Luutru Test Root CA" in r.chain[0]
@@ -88,11 +90,14 @@ def test_no_revocation_data_is_indeterminate(tmp_path, pki, plain_pdf, trust_roo
 
 
 def test_key_usage_not_for_signing(tmp_path, pki, plain_pdf, trust_roots):
-    """GIVEN a key-encipherment-only certificate THEN INVALID / key_usage."""
+    """GIVEN a key-encipherment-only certificate THEN INDETERMINATE / key_usage: ETSI EN 319 102-1
+    treats a key usage the validation constraints reject as INDETERMINATE /
+    CHAIN_CONSTRAINTS_FAILURE, not a failure of the signature itself."""
     signed = pki.add_dss(pki.sign(plain_pdf, pki.wrong_usage, embed_revinfo=False),
                          crls=[pki.crl_der, pki.root_crl_der])
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason) == (Status.INVALID, "key_usage")
+    assert (r.status, r.reason, r.intact) == (Status.INDETERMINATE, "key_usage", True)
+    assert (r.indication, r.sub_indication) == ("INDETERMINATE", "CHAIN_CONSTRAINTS_FAILURE")
 
 
 def test_tampered_bytes(tmp_path, pki, plain_pdf, trust_roots):
@@ -124,8 +129,8 @@ def test_person_plus_agency_signatures(tmp_path, pki, plain_pdf, trust_roots):
     reports = run(tmp_path, signed, trust_roots)
     assert [(r.field, r.status, r.signer_type) for r in reports] == [
         ("NguoiKy", Status.VALID, "person"), ("CoQuan", Status.VALID, "organisation")]
-    assert reports[0].modification in ("form_filling", "lta_updates")
-    assert reports[1].modification == "none"
+    assert reports[0].modification_level == "form_filling" and reports[0].modifications_permitted
+    assert reports[1].modification_level == "none"
     assert document_findings(reports) == []
 
 
@@ -177,13 +182,14 @@ def test_dss_added_after_signing_is_lta_update(tmp_path, pki, plain_pdf, trust_r
     """GIVEN revocation data added in a DSS revision after signing THEN VALID, modification lta_updates."""
     signed = pki.add_dss(pki.sign(plain_pdf, pki.person, embed_revinfo=False), crls=[pki.crl_der, pki.root_crl_der])
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason, r.modification, r.coverage) == (Status.VALID, None, "lta_updates", "entire_revision")
+    assert (r.status, r.reason, r.modification_level, r.coverage) == (Status.VALID, None, "lta_updates",
+                                                                      "entire_revision")
 
 
 def test_form_filled_after_signing(tmp_path, pki, form_pdf, trust_roots, edits):
     """GIVEN a form field filled in after signing (allowed by the default DocMDP) THEN VALID, form_filling."""
     r = only(run(tmp_path, edits.fill_form(pki.sign(form_pdf, pki.person)), trust_roots))
-    assert (r.status, r.reason, r.modification) == (Status.VALID, None, "form_filling")
+    assert (r.status, r.reason, r.modification_level) == (Status.VALID, None, "form_filling")
     assert "form_filling_after_signing" in r.findings
 
 
@@ -194,14 +200,15 @@ def test_form_filled_after_certification_that_forbids_changes(tmp_path, pki, for
 
     signed = pki.sign(form_pdf, pki.agency, certify=True, docmdp=MDPPerm.NO_CHANGES)
     r = only(run(tmp_path, edits.fill_form(signed), trust_roots))
-    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modification_not_permitted", "form_filling")
+    assert (r.status, r.reason, r.modification_level, r.modifications_permitted) == (
+        Status.INVALID, "modification_not_permitted", "form_filling", False)
 
 
 def test_annotation_added_after_signing(tmp_path, pki, plain_pdf, trust_roots, edits):
     """GIVEN a comment added after an approval signature (no DocMDP restriction) THEN VALID, with the
     modification classified as "annotations" and reported as a finding."""
     r = only(run(tmp_path, edits.add_annotation(pki.sign(plain_pdf, pki.person)), trust_roots))
-    assert (r.status, r.reason, r.modification) == (Status.VALID, None, "annotations")
+    assert (r.status, r.reason, r.modification_level) == (Status.VALID, None, "annotations")
     assert "annotations_after_signing" in r.findings
 
 
@@ -211,21 +218,22 @@ def test_annotation_after_certification_that_forbids_it(tmp_path, pki, plain_pdf
 
     signed = pki.sign(plain_pdf, pki.agency, certify=True, docmdp=MDPPerm.FILL_FORMS)
     r = only(run(tmp_path, edits.add_annotation(signed), trust_roots))
-    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modification_not_permitted", "annotations")
+    assert (r.status, r.reason, r.modification_level) == (Status.INVALID, "modification_not_permitted", "annotations")
 
 
-def test_annotation_and_content_change_is_still_other(tmp_path, pki, plain_pdf, trust_roots, edits):
+def test_annotation_and_content_change_is_still_not_allowed(tmp_path, pki, plain_pdf, trust_roots, edits):
     """GIVEN a comment and a content change in later updates THEN the content change wins: INVALID."""
     signed = edits.replace_content(edits.add_annotation(pki.sign(plain_pdf, pki.person)))
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason, r.modification) == (Status.INVALID, "modified_after_signing", "other")
+    assert (r.status, r.reason, r.modification_level) == (Status.INVALID, "modified_after_signing", "not_allowed")
 
 
 def test_content_replaced_after_signing(tmp_path, pki, plain_pdf, trust_roots, edits):
     """GIVEN the page content replaced in an incremental update THEN INVALID / modified_after_signing,
     although the signed revision itself is intact."""
     r = only(run(tmp_path, edits.replace_content(pki.sign(plain_pdf, pki.person)), trust_roots))
-    assert (r.status, r.reason, r.modification, r.intact) == (Status.INVALID, "modified_after_signing", "other", True)
+    assert (r.status, r.reason, r.modification_level, r.intact) == (Status.INVALID, "modified_after_signing",
+                                                                    "not_allowed", True)
 
 
 # --- malformed signatures: reported, never raised ------------------------------------------------
@@ -240,35 +248,39 @@ def _replace_same_length(data: bytes, pattern: bytes, make) -> bytes:
     return data[:m.start()] + new.ljust(len(m.group(0)), b" ") + data[m.end():]
 
 
-def test_garbage_contents_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
-    """GIVEN /Contents that is not a CMS structure THEN INDETERMINATE / validation_error, no exception."""
+def test_garbage_contents_is_a_format_failure(tmp_path, pki, plain_pdf, trust_roots):
+    """GIVEN /Contents that is not a CMS structure THEN INVALID / cms_malformed (ETSI TOTAL-FAILED /
+    FORMAT_FAILURE), no exception."""
     signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/Contents <([0-9a-fA-F]+)>",
                                   lambda m: b"/Contents <" + b"ab" * (len(m.group(1)) // 2) + b">")
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason) == (Status.INDETERMINATE, "validation_error")
+    assert (r.status, r.reason, r.sub_indication) == (Status.INVALID, "cms_malformed", "FORMAT_FAILURE")
     assert r.field == "Signature1" and r.detail
 
 
 def test_byte_range_not_covering_the_file(tmp_path, pki, plain_pdf, trust_roots):
-    """GIVEN a /ByteRange shortened by ten bytes THEN INVALID / digest_mismatch."""
+    """GIVEN a /ByteRange shortened by ten bytes (the signature not redone) THEN INVALID /
+    byte_range_invalid: the range no longer reaches the end of the revision, and intact is false."""
     def shorten(m):
         a, b, c, d = (int(x) for x in m.group(1).split())
         return b"/ByteRange [%d %d %d %d]" % (a, b, c, d - 10)
 
     signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/ByteRange \[([0-9 ]+?)\s*\]", shorten)
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason, r.intact) == (Status.INVALID, "digest_mismatch", False)
+    assert (r.status, r.reason, r.intact) == (Status.INVALID, "byte_range_invalid", False)
 
 
 def test_unknown_subfilter_is_indeterminate(tmp_path, pki, plain_pdf, trust_roots):
     signed = _replace_same_length(pki.sign(plain_pdf, pki.person), rb"/SubFilter /adbe.pkcs7.detached",
                                   lambda m: b"/SubFilter /x.unknown.format")
     r = only(run(tmp_path, signed, trust_roots))
-    assert (r.status, r.reason) == (Status.INDETERMINATE, "validation_error")
+    assert (r.status, r.reason) == (Status.INDETERMINATE, "unsupported_structure")
+    assert "x.unknown.format" in r.detail
 
 
 def test_signature_dictionary_without_contents(tmp_path, plain_pdf, trust_roots):
-    """GIVEN a signature field whose /V has neither /Contents nor /ByteRange THEN INDETERMINATE."""
+    """GIVEN a signature field whose /V has no /Contents and a one-element /ByteRange THEN INVALID /
+    signature_dictionary_malformed."""
     import io as _io
 
     from pyhanko.pdf_utils import generic
@@ -289,14 +301,15 @@ def test_signature_dictionary_without_contents(tmp_path, plain_pdf, trust_roots)
     buf = _io.BytesIO()
     w.write(buf)
     r = only(run(tmp_path, buf.getvalue(), trust_roots))
-    assert (r.field, r.status, r.reason) == ("Hong", Status.INDETERMINATE, "validation_error")
+    assert (r.field, r.status, r.reason) == ("Hong", Status.INVALID, "signature_dictionary_malformed")
 
 
 def test_truncated_signed_file(tmp_path, pki, plain_pdf, trust_roots):
-    """GIVEN a signed file cut just after its signature dictionary THEN one INDETERMINATE report."""
+    """GIVEN a signed file cut just after its signature dictionary THEN one INDETERMINATE report:
+    the PDF structure cannot be read."""
     signed = pki.sign(plain_pdf, pki.person)
     reports = run(tmp_path, signed[: signed.index(b"/ByteRange") + 300], trust_roots)
-    assert [(r.status, r.reason) for r in reports] == [(Status.INDETERMINATE, "validation_error")]
+    assert [(r.status, r.reason) for r in reports] == [(Status.INDETERMINATE, "pdf_unreadable")]
 
 
 def test_one_bad_signature_does_not_hide_the_others(tmp_path, pki, plain_pdf, trust_roots):
@@ -309,7 +322,7 @@ def test_one_bad_signature_does_not_hide_the_others(tmp_path, pki, plain_pdf, tr
     broken = head + sep + b"ab" * (end // 2) + tail[end:]
     reports = run(tmp_path, broken, trust_roots)
     assert [(r.field, r.status, r.reason) for r in reports] == [
-        ("NguoiKy", Status.VALID, None), ("CoQuan", Status.INDETERMINATE, "validation_error")]
+        ("NguoiKy", Status.VALID, None), ("CoQuan", Status.INVALID, "cms_malformed")]
 
 
 def test_a_large_signed_pdf_is_validated_without_reading_it_into_memory(tmp_path, pki, trust_roots):

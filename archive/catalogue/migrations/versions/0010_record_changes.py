@@ -8,8 +8,8 @@
   now for the records public today. OAI-PMH selects on it (index ``ix_records_harvest`` replaces
   ``ix_records_access_updated``) and announces the ones no longer public as deleted.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 09:00:00
 """
 from alembic import op
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import archive.catalogue.models
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
