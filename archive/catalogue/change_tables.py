@@ -2,7 +2,7 @@
 
 A correction (``archive.corrections``) writes one row per changed field, with the value before and
 after, who, when and why, in the same transaction as the change itself; the rows of one correction
-share a ``change_id``. The table is append-only (triggers of migration 0007 refuse UPDATE and
+share a ``change_id``. The table is append-only (triggers of migration 0010 refuse UPDATE and
 DELETE), so the history can only grow.
 """
 
