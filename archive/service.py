@@ -29,8 +29,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, dossier_state
 from archive.catalogue import Catalogue
+from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
 from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
 from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
@@ -115,6 +116,20 @@ class RepairReport:
                 "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, "clean": self.clean}
 
 
+def record_intact(s: Session, record_id: str) -> bool:
+    """No component of the record lacks its bytes and none of its objects has an open fixity
+    failure: a damaged record may return to active."""
+    missing = s.execute(sa.select(Component.id).where(Component.record_id == record_id,
+                                                      Component.status == "missing").limit(1)).first()
+    if missing:
+        return False
+    failing = s.execute(sa.select(ObjectFixity.storage_key).join(
+        Component, Component.storage_key == ObjectFixity.storage_key).where(
+        Component.record_id == record_id, Component.status != "destroyed",
+        ObjectFixity.failed_at.is_not(None)).limit(1)).first()
+    return failing is None
+
+
 def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
@@ -166,9 +181,13 @@ class ArchiveService:
             if fonds_id is None:
                 raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
                                      f"Không có phông của cơ quan mã {organ_id}")
+            # the dates given are the declared period (archive.dossier_state: records may widen it)
+            declared = {"declared_start_date": fields.get("start_date"), "declared_end_date": fields.get("end_date")}
             dossier = Dossier(id=str(uuid.uuid4()), fonds_id=fonds_id, year=year, notation=_nfc(notation),
-                              code=dossier_code(organ_id, year, notation), title=_nfc(title),
-                              created_at=self.clock.now(), **{k: _nfc(v) for k, v in fields.items()})
+                              code=dossier_code(organ_id, year, notation), title=_nfc(title), doc_total=0,
+                              page_total=0, created_at=self.clock.now(), **declared,
+                              closed_at=self.clock.now() if fields.get("status") == "closed" else None,
+                              **{k: _nfc(v) for k, v in fields.items()})
             s.add(dossier)
             audit.append(s, at=self.clock.now(), actor=actor, action="dossier.create", target_type="dossier",
                          target_id=dossier.id, detail={"code": dossier.code})
@@ -193,11 +212,15 @@ class ArchiveService:
                       format_id: str | None = None, dossier_id: str | None = None,
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
-                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None) -> RecordCreated:
+                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
+                      require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         Raises ``DuplicateRecord`` when the same bytes are already an original, and
-        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``.
+        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``. Filed into a
+        dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
+        people's paths ask: ingest, upload) a closed or locked dossier is refused
+        (``archive.dossier_state.DossierClosed``/``DossierLocked``), checked under the dossier's lock.
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
@@ -225,7 +248,8 @@ class ArchiveService:
                 values = {k: v for k, v in vars(metadata).items() if k != "extra"}
                 record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
                                 original_filename=safe_filename(filename), extra=metadata.extra or None,
-                                created_at=now, updated_at=now, **values)
+                                created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
+                                **values)
                 s.add(record)
                 s.flush()
                 original_id = None
@@ -234,6 +258,7 @@ class ArchiveService:
                                               derived_from=original_id)
                     s.add(row)
                     s.flush()
+                    record_stored(s, obj, now)
                     original_id = original_id or row.id
                     if comp.role == ComponentRole.ORIGINAL:
                         s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
@@ -246,6 +271,8 @@ class ArchiveService:
                             agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
                 audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
                              target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+                if dossier_id:  # after the audit head: the lock order of archive.dossier_state
+                    dossier_state.accept_record(s, record, require_open=require_open)
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
                 outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
@@ -275,6 +302,7 @@ class ArchiveService:
             row = self._component_row(record_id, obj, component, now, None, derived_from=derived_from)
             s.add(row)
             s.flush()
+            record_stored(s, obj, now)
             if event:
                 s.add(Event(record_id=record_id, component_id=row.id, event_type=event.event_type, occurred_at=now,
                             agent=event.agent, outcome=event.outcome, detail=event.detail, data=event.data))
@@ -414,9 +442,11 @@ class ArchiveService:
         session.flush()
         return [r.id for r in rows]
 
-    def run_post_commit(self, ids: Sequence[int]) -> tuple[int, int]:
-        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair."""
-        return self._run_outbox(list(ids)) if ids else (0, 0)
+    def run_post_commit(self, ids: Sequence[int], *, grouped: bool = True) -> tuple[int, int]:
+        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair.
+        ``grouped=False``: index work is done before returning even inside ``grouped_indexing``
+        (a caller that reports "searchable now" needs it)."""
+        return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
 
     def anchor_audit(self) -> dict | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
@@ -486,7 +516,8 @@ class ArchiveService:
         """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
         return self._run_outbox(None, include_deferred=True)
 
-    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False) -> tuple[int, int]:
+    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
+                    grouped: bool = True) -> tuple[int, int]:
         """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.
 
         Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
@@ -502,7 +533,7 @@ class ArchiveService:
                 q = q.where(OutboxEntry.id.in_(list(ids)))
             entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
         for entry_id, kind, payload in entries:
-            if kind == "index" and self._group_size > 1 and ids is not None:
+            if kind == "index" and grouped and self._group_size > 1 and ids is not None:
                 with self._staged_lock:
                     self._staged.append((entry_id, list(payload["record_ids"])))
                     full = len(self._staged) >= self._group_size
@@ -615,7 +646,23 @@ class ArchiveService:
         except ObjectLocked:
             report.orphans_kept.append(key)
 
-    def _missing(self, key: str, status: str, report: RepairReport, actor: str) -> None:
+    def mark_missing(self, key: str, *, actor: str, detected_by: str) -> list[dict]:
+        """The bytes of ``key`` are not in the store (found by ``detected_by``): what the repair pass
+        does (components ``missing``, records ``damaged``, failed fixity event, ``fixity.failed``).
+        Returns the components concerned."""
+        report = RepairReport()
+        self._missing(key, "present", report, actor, detected_by=detected_by)
+        return report.missing
+
+    def mark_restored(self, key: str, *, actor: str) -> list[str]:
+        """The bytes of ``key`` are back (and were found right): components marked ``missing`` are
+        present again, their records active unless something else is wrong. Returns the records."""
+        report = RepairReport()
+        self._restored(key, report, actor)
+        return report.restored
+
+    def _missing(self, key: str, status: str, report: RepairReport, actor: str, *,
+                 detected_by: str = "repair") -> None:
         now = self.clock.now()
         events: list[OutboxEntry] = []
         with self.catalogue.session() as s:
@@ -637,7 +684,8 @@ class ArchiveService:
                 audit.append(s, at=now, actor=actor, action="fixity.missing", outcome="failure",
                              target_type="record", target_id=comp.record_id, detail={"storage_key": key})
                 events += self.event_entries("fixity.failed", {"record_id": comp.record_id, "role": comp.role,
-                                                               "detected_by": "repair", "problem": "missing"}, now=now)
+                                                               "detected_by": detected_by, "problem": "missing"},
+                                             now=now)
             s.add_all(events)
             s.flush()
             event_ids = [e.id for e in events]
@@ -655,9 +703,7 @@ class ArchiveService:
                             occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
                             detail="bytes found again in the store"))
                 s.flush()
-                still_missing = s.execute(sa.select(Component.id).where(
-                    Component.record_id == comp.record_id, Component.status == "missing")).first()
-                if not still_missing:
+                if record_intact(s, comp.record_id):
                     s.execute(sa.update(Record).where(Record.id == comp.record_id,
                                                       Record.status == "damaged").values(status="active"))
                 audit.append(s, at=now, actor=actor, action="fixity.restored", target_type="record",

@@ -64,6 +64,34 @@ class ObjectsSettings(_Section):
     root: Path | None = None
     """Filesystem store root. Empty: ``<data_dir>/objects``."""
     s3: S3Settings = S3Settings()
+    replica: Literal["none", "filesystem", "s3"] = "none"
+    """A second copy of the objects, kept by other means (a backup restored or synchronised to a
+    folder, a replicated bucket), read only when a stored object fails its digest: a download is
+    then served from the replica's bytes once they are verified. ``none``: no replica."""
+    replica_root: Path | None = None
+    """Folder of the replica with ``replica=filesystem`` (same layout as the store, ``sha256/…``);
+    it may be mounted read-only."""
+    replica_s3: S3Settings = S3Settings()
+    """The replica's bucket with ``replica=s3`` (``LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT`` …); it is
+    only read, never created or written."""
+
+
+class FixitySettings(_Section):
+    prehash_limit: int = Field(default=64 * 1024 * 1024, ge=0)
+    """Downloads (whole or a byte range) up to this many bytes are read and verified completely
+    before the first byte is sent, so a mismatch is a clean 500 ``fixity_failed``. Longer ones are
+    verified block by block (1 MiB blocks whose SHA-256 the store recorded at ingest): a block is
+    sent only after it matched, and the transfer is cut at the first block that does not."""
+    cycle_days: float = Field(default=30.0, gt=0)
+    """Every stored object is read back and re-hashed at least once per cycle by the periodic fixity
+    audit (embedded loop of ``luutru serve`` or Celery beat), oldest-checked first."""
+    budget_mb_s: float = Field(default=20.0, ge=0)
+    """Read rate of fixity audits in MB/s (10⁶ bytes), so downloads and ingests are not starved;
+    0: unlimited. ``luutru fixity run --budget-mb-s`` overrides it."""
+    slice_seconds: float = Field(default=60.0, gt=0)
+    """Longest time one periodic slice of the audit may read (a slice runs every 5 minutes, in
+    ``luutru serve`` on the embedded default or through Celery beat); what is left stays due for the
+    next slice."""
 
 
 class SearchSettings(_Section):
@@ -280,6 +308,7 @@ class Settings(BaseSettings):
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()
     repair: RepairSettings = RepairSettings()
+    fixity: FixitySettings = FixitySettings()
     signatures: SignatureSettings = SignatureSettings()
     archive: ArchiveSettings = ArchiveSettings()
 
@@ -291,6 +320,10 @@ class Settings(BaseSettings):
             for name in ("endpoint", "access_key", "secret_key"):
                 if not getattr(s3, name):
                     problems.append(f"LUUTRU_OBJECTS__S3__{name.upper()} is required with LUUTRU_OBJECTS__BACKEND=s3")
+        if self.objects.replica == "filesystem" and not self.objects.replica_root:
+            problems.append("LUUTRU_OBJECTS__REPLICA_ROOT is required with LUUTRU_OBJECTS__REPLICA=filesystem")
+        if self.objects.replica == "s3" and not self.objects.replica_s3.endpoint:
+            problems.append("LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT is required with LUUTRU_OBJECTS__REPLICA=s3")
         if self.search.backend == "opensearch" and not self.search.opensearch_url:
             problems.append("LUUTRU_SEARCH__OPENSEARCH_URL is required with LUUTRU_SEARCH__BACKEND=opensearch")
         if self.extract.tika == "server" and not self.extract.tika_url:
