@@ -6,8 +6,8 @@
   from the archive's register (``registers``, 0007) and the moment it was taken, kept on the batch so
   a completion resumed after a crash issues the same document, never a second number.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 06:00:00
 """
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from alembic import op
 
 from archive.catalogue.models import UTCDateTime
 
-revision = '0008'
-down_revision = '0007'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
