@@ -61,6 +61,12 @@ def test_the_demo_builds_what_it_promises(tmp_path):
     text = _ok(env, "retention", "show", "1/2026", as_json=False)
     assert "Lê Văn Cường (Phó Chánh Văn phòng, Chủ tịch Hội đồng)" in " ".join(text.split())
     assert _ok(env, "retention", "report", "unfiled"), "the demo leaves work to file"
+    # in an 80-column terminal the codes people type next are whole, dates dd/mm/yyyy
+    narrow = {**env, "COLUMNS": "80"}
+    shown80, due80 = (_ok(narrow, "retention", cmd, *rest, as_json=False) for cmd, *rest in
+                      (("show", "1/2026"), ("due",)))
+    assert f"{UBND}.2012.01.VP" in shown80 and f"{UBND}.2013.02.VP" in shown80, shown80
+    assert f"{STC}.2012.01.VP" in due80 and "31/12/2022" in due80 and "2022-12-31" not in due80, due80
 
     # public records for OAI-PMH: the harvester's token lists them, nobody else
     tokens = dict(line.split("\t")[0::2] for line in (tmp_path / "data" / "demo-accounts.txt")
