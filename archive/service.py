@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, dossier_state
 from archive.catalogue import Catalogue
 from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
@@ -177,9 +177,13 @@ class ArchiveService:
             if fonds_id is None:
                 raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
                                      f"Không có phông của cơ quan mã {organ_id}")
+            # the dates given are the declared period (archive.dossier_state: records may widen it)
+            declared = {"declared_start_date": fields.get("start_date"), "declared_end_date": fields.get("end_date")}
             dossier = Dossier(id=str(uuid.uuid4()), fonds_id=fonds_id, year=year, notation=_nfc(notation),
-                              code=dossier_code(organ_id, year, notation), title=_nfc(title),
-                              created_at=self.clock.now(), **{k: _nfc(v) for k, v in fields.items()})
+                              code=dossier_code(organ_id, year, notation), title=_nfc(title), doc_total=0,
+                              page_total=0, created_at=self.clock.now(), **declared,
+                              closed_at=self.clock.now() if fields.get("status") == "closed" else None,
+                              **{k: _nfc(v) for k, v in fields.items()})
             s.add(dossier)
             audit.append(s, at=self.clock.now(), actor=actor, action="dossier.create", target_type="dossier",
                          target_id=dossier.id, detail={"code": dossier.code})
@@ -204,11 +208,15 @@ class ArchiveService:
                       format_id: str | None = None, dossier_id: str | None = None,
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
-                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None) -> RecordCreated:
+                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
+                      require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         Raises ``DuplicateRecord`` when the same bytes are already an original, and
-        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``.
+        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``. Filed into a
+        dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
+        people's paths ask: ingest, upload) a closed or locked dossier is refused
+        (``archive.dossier_state.DossierClosed``/``DossierLocked``), checked under the dossier's lock.
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
@@ -258,6 +266,8 @@ class ArchiveService:
                             agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
                 audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
                              target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+                if dossier_id:  # after the audit head: the lock order of archive.dossier_state
+                    dossier_state.accept_record(s, record, require_open=require_open)
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
                 outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)

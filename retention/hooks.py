@@ -14,7 +14,10 @@ ingested record that was never classified. Two kinds of request:
 
 The hook is a SQLAlchemy ``Session`` event pair registered when this module is imported (by
 ``retention.service``): ``after_flush`` notes the new records that carry a request,
-``before_commit`` decides them. Other sessions and records are left alone.
+``before_commit`` decides them. Other sessions and records are left alone. The same
+``before_commit`` re-evaluates the dossiers ``archive.dossier_state`` names in
+``session.info[RECOMPUTE]`` (records filed in or out, dates of issue or page counts changed, the
+declared period edited): their dates are already refreshed, so the due date follows the end date.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from archive import dossier_state
 from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import RetentionRule, RetentionSchedule
 from archive.ports import SystemClock
@@ -105,16 +109,20 @@ def _forget(session: Session, _previous) -> None:
 @sa.event.listens_for(Session, "before_commit")
 def _decide(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
-    if ids:
-        decide(session, ids)
+    # dossiers whose records, dates or totals changed in this transaction (archive.dossier_state notes
+    # them, and refreshes their dates, before this listener runs): their due date follows
+    changed = session.info.pop(dossier_state.RECOMPUTE, None)
+    if ids or changed:
+        decide(session, ids or [], dossier_ids=sorted(changed or ()))
 
 
-def decide(s: Session, record_ids: list[str]) -> list[dict]:
-    """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit)."""
+def decide(s: Session, record_ids: list[str], *, dossier_ids: list[str] = ()) -> list[dict]:
+    """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit), then
+    recompute their dossiers and ``dossier_ids``."""
     from retention.service import recompute_dossier, set_assignment  # service imports this module
 
     now = SystemClock().now()
-    out, dossiers = [], []
+    out, dossiers = [], list(dossier_ids)
     for rid in dict.fromkeys(record_ids):
         rec = s.get(Record, rid)
         if rec is None or not _requested(rec):
@@ -140,5 +148,7 @@ def decide(s: Session, record_ids: list[str]) -> list[dict]:
         if rec.dossier_id:
             dossiers.append(rec.dossier_id)
     for did in dict.fromkeys(dossiers):
-        recompute_dossier(s, did, actor=ACTOR, now=now)
+        d = s.get(Dossier, did)
+        if d is not None and d.status != "disposed":
+            recompute_dossier(s, did, actor=ACTOR, now=now)
     return out

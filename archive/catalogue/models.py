@@ -105,13 +105,28 @@ class Dossier(Base):
     language: Mapped[str] = mapped_column(sa.String(50), default="vi")
     """Ngôn ngữ (Language, String 50)."""
     start_date: Mapped[date | None] = mapped_column(sa.Date)
-    """Thời gian bắt đầu (StartDate)."""
+    """Thời gian bắt đầu (StartDate): the declared start, moved earlier to the first document's date."""
     end_date: Mapped[date | None] = mapped_column(sa.Date)
-    """Thời gian kết thúc (EndDate)."""
+    """Thời gian kết thúc (EndDate): the declared end, moved later to the last document's date; its
+    year starts the retention period."""
+    declared_start_date: Mapped[date | None] = mapped_column(sa.Date)
+    """Thời gian bắt đầu as the archivist set it (NULL: from the documents alone)."""
+    declared_end_date: Mapped[date | None] = mapped_column(sa.Date)
+    """Thời gian kết thúc as the archivist set it (NULL: from the documents alone)."""
+    doc_total: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    """Tổng số văn bản (DocTotal, Number 4): counted by the system from the dossier's records."""
+    page_total: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    """Tổng số trang (PageTotal, Number 4): the sum of the records' page counts."""
+    sheet_total: Mapped[int | None] = mapped_column(sa.BigInteger)
+    """Số lượng tờ (TT 05/2025, Number 10): declared, for paper or digitised dossiers."""
+    catalogue_number: Mapped[str | None] = mapped_column(sa.String(10))
+    """Mục lục số: part of the mã hồ sơ lưu trữ only (TT 05/2025 arcFileCode, "if any"); optional."""
     description: Mapped[str | None] = mapped_column(sa.String(500))
     """Ghi chú (Description, String 500)."""
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
-    """open (đang lập) / closed (đã kết thúc) / disposed (đã hủy)."""
+    """open (đang lập) / closed (đã kết thúc: takes no record until reopened with a reason) / disposed (đã hủy)."""
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the dossier was last closed (kết thúc hồ sơ, Decree 30 Điều 29.4); NULL while open."""
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     """Ngày đến hạn: 31/12 of (end year + period) for review, or the transfer deadline; NULL when
     permanent without transfer or not yet assigned (set by ``retention``)."""

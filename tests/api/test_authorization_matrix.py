@@ -171,6 +171,24 @@ def test_every_route_authenticates_unless_allow_listed(api):
     assert unknown == {}
 
 
+HOLDINGS_CHANGES = {
+    ("POST", "/api/v1/fonds"), ("POST", "/api/v1/dossiers"), ("PATCH", "/api/v1/dossiers/{dossier_id}"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/close"), ("POST", "/api/v1/dossiers/{dossier_id}/reopen"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/records"),
+}
+"""Routes that change fonds and dossiers (creation, edit, close, reopen, filing): archivists and
+the document-management systems that deposit, i.e. the ``deposit`` scope, and nothing less."""
+
+
+def test_changing_the_holdings_needs_the_deposit_scope(api):
+    """GIVEN the routes that create, edit, close, reopen and file into dossiers WHEN their rules are
+    read THEN each needs exactly the ``deposit`` scope (the matrix then checks every caller), so a
+    route loosened to ``read`` fails here rather than passing the matrix."""
+    rules = {(r.method, r.path): r for r in route_rules(api.client.app)}
+    assert set(rules) >= HOLDINGS_CHANGES
+    assert {key: set(rules[key].scopes) for key in HOLDINGS_CHANGES} == {key: {"deposit"} for key in HOLDINGS_CHANGES}
+
+
 def test_authorization_matrix(api, records, callers, subtests):
     """GIVEN every route and every caller (people of each role, a public-only official, system
     clients with various scopes, a bad token, no token) WHEN each calls each route THEN no token →
