@@ -244,7 +244,8 @@ class ArchiveService:
                 values = {k: v for k, v in vars(metadata).items() if k != "extra"}
                 record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
                                 original_filename=safe_filename(filename), extra=metadata.extra or None,
-                                created_at=now, updated_at=now, **values)
+                                created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
+                                **values)
                 s.add(record)
                 s.flush()
                 original_id = None
@@ -437,9 +438,11 @@ class ArchiveService:
         session.flush()
         return [r.id for r in rows]
 
-    def run_post_commit(self, ids: Sequence[int]) -> tuple[int, int]:
-        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair."""
-        return self._run_outbox(list(ids)) if ids else (0, 0)
+    def run_post_commit(self, ids: Sequence[int], *, grouped: bool = True) -> tuple[int, int]:
+        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair.
+        ``grouped=False``: index work is done before returning even inside ``grouped_indexing``
+        (a caller that reports "searchable now" needs it)."""
+        return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
 
     def anchor_audit(self) -> dict | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
@@ -509,7 +512,8 @@ class ArchiveService:
         """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
         return self._run_outbox(None, include_deferred=True)
 
-    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False) -> tuple[int, int]:
+    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
+                    grouped: bool = True) -> tuple[int, int]:
         """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.
 
         Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
@@ -525,7 +529,7 @@ class ArchiveService:
                 q = q.where(OutboxEntry.id.in_(list(ids)))
             entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
         for entry_id, kind, payload in entries:
-            if kind == "index" and self._group_size > 1 and ids is not None:
+            if kind == "index" and grouped and self._group_size > 1 and ids is not None:
                 with self._staged_lock:
                     self._staged.append((entry_id, list(payload["record_ids"])))
                     full = len(self._staged) >= self._group_size

@@ -54,7 +54,7 @@ PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", 
                  "code_number", "code_notation", "so_ky_hieu", "issued_date", "place", "organ_name", "subject",
                  "language", "page_amount", "description", "signer_position", "signer_name", "recipients",
                  "security_level", "urgency", "issued_amount", "due_date", "arrival_date", "arrival_number",
-                 "access_level", "original_filename", "status", "created_at", "updated_at")
+                 "access_level", "original_filename", "status", "version", "created_at", "updated_at")
 
 
 class ComponentPublic(BaseModel):
@@ -110,6 +110,7 @@ class RecordPublic(BaseModel):
     access_level: str
     original_filename: str | None = None
     status: str
+    version: int = Field(1, description="Phiên bản siêu dữ liệu: tăng sau mỗi lần sửa (ETag \"v<version>\")")
     created_at: str
     updated_at: str | None = None
     signature_status: str = Field(description="valid, invalid, indeterminate, unsigned")
@@ -180,10 +181,11 @@ def _audited(services, caller: Caller, action: str, record_id: str, **detail) ->
 
 @router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
             responses={404: {"description": "No such record, or not readable by the caller"}})
-def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
+def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller, response: Response) -> dict:
     record_id = readable_record(services, caller, record_id, action="record.view").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.view", record_id)
+    response.headers["ETag"] = f'"v{data["version"]}"'  # If-Match of PATCH (api/routes/corrections.py)
     return _public(data)
 
 

@@ -147,8 +147,8 @@ class Record(Base):
 
     __tablename__ = "records"
     __table_args__ = (sa.Index("ix_records_number_notation_organ", "code_number", "code_notation", "organ_name"),
-                      # OAI-PMH harvests: public records in (datestamp, id) order, a keyset page at a time
-                      sa.Index("ix_records_access_updated", "access_level", "updated_at", "id"))
+                      # OAI-PMH harvests: records ever public in (datestamp, id) order, a keyset page at a time
+                      sa.Index("ix_records_harvest", "was_public", "updated_at", "id"))
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     dossier_id: Mapped[str | None] = mapped_column(sa.ForeignKey("dossiers.id"), index=True)
     fonds_id: Mapped[str | None] = mapped_column(sa.ForeignKey("fonds.id"), index=True)
@@ -200,6 +200,12 @@ class Record(Base):
     """The submitted file name, neutralised (no folders, NFC)."""
     status: Mapped[str] = mapped_column(sa.String(20), default="active", index=True)
     """active / damaged (a fixity failure is open) / disposed."""
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    """Version of the descriptive metadata: 1 when archived, one more for every correction
+    (``record_changes``); the ``ETag`` a ``PATCH`` must match (``If-Match``)."""
+    was_public: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    """Ever public without a state-secret mark, so harvesters may have it: once it is no longer
+    public, OAI-PMH announces it as deleted. Records never public never appear there."""
     extra: Mapped[dict | None] = mapped_column(sa.JSON)
     """Parsed metadata with confidence and provenance, and submitter-declared values."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
@@ -310,5 +316,6 @@ class OutboxEntry(Base):
 
 
 from archive.catalogue import access_tables as _access_tables  # noqa: E402,F401  (same Base)
+from archive.catalogue import change_tables as _change_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import fixity_tables as _fixity_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)

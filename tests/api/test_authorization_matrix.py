@@ -248,3 +248,27 @@ def test_oai_is_public_only_when_configured(tmp_path):
                     assert status == 401, f"{rule.label}: {status} without a token"
     finally:
         services.close()
+
+
+def test_who_may_set_which_access_level(api, records, callers, subtests):
+    """GIVEN every caller WHEN each asks ``PATCH /api/v1/records/{id}`` to move the public record to
+    each access level THEN: without the ``deposit`` scope 403; with it, a level the caller does not
+    read 403 (an archivist who reads up to restricted cannot set secret), any other 200 — and every
+    refusal stores nothing."""
+    accounts = api.services.accounts
+    user_ids = {name: accounts.get_user(name)["id"] for name in PEOPLE}
+    rid = records["public"]
+    for name, caller in callers.items():
+        token = (accounts.open_session(user_ids[name], method="test", address=None)["access_token"]
+                 if name in user_ids else api.tokens[name])
+        for level in ("internal", "restricted", "secret"):
+            allowed = caller.has("deposit") and (caller.principal.unrestricted or level in caller.principal.access_levels)
+            with subtests.test(msg=f"{name} sets {level}"):
+                r = api.client.patch(f"/api/v1/records/{rid}", json={"access_level": level, "reason": "kiểm thử"},
+                                     headers={"Authorization": f"Bearer {token}"})
+                assert r.status_code == (200 if allowed else 403), f"{name} → {level}: {r.status_code} {r.text[:200]}"
+                back = api.client.patch(f"/api/v1/records/{rid}", json={"access_level": "public", "reason": "trả lại"},
+                                        headers=api.auth("quantri"))
+                assert back.status_code == 200
+                assert back.json()["changes"] == ([{"field": "access_level", "label": "Mức độ tiếp cận", "old": level,
+                                                    "new": "public"}] if allowed else [])
