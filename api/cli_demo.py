@@ -79,13 +79,17 @@ def _print_report(r, settings) -> None:
     c = r.counts
     console.print(f"\n[green]Kho mẫu đã sẵn sàng[/] tại {settings.data_dir}: {len(r.fonds)} phông "
                   f"({', '.join(r.fonds)}), {len(r.dossiers)} hồ sơ; lần này lưu {c.get('ingested', 0)} văn bản, "
-                  f"trùng (đã có) {c.get('duplicate', 0)}, từ chối {c.get('rejected', 0)} "
-                  "(văn bản mang dấu độ mật nằm ở khu cách ly kèm lý do).")
+                  f"trùng (đã có) {c.get('duplicate', 0)}, từ chối {c.get('rejected', 0)}"
+                  + (f" (tệp bị từ chối, ví dụ văn bản mang dấu độ mật, nằm ở khu cách ly {settings.quarantine_dir} "
+                     "kèm lý do)." if c.get("rejected") else "."))
     if r.due:
         console.print(f"Hồ sơ đã hết thời hạn bảo quản: {', '.join(r.due)}.")
-    if r.batch_number:
+    if r.batch_number and r.batch_waiting:
         console.print(f"Đợt hủy số [bold]{r.batch_number}[/] đang chờ ý kiến của Hội đồng xét hủy "
                       "(hoidong1, hoidong2, hoidong3).")
+    elif r.batch_number:
+        console.print(f"Đợt hủy số [bold]{r.batch_number}[/] của kho mẫu: {r.batch_state} "
+                      f"(luutru retention show {r.batch_number}).")
     b = r.batch_number or "1/2026"
     first = r.dossiers[0]
     minutes, decision = r.procedure_numbers.get("minutes", "…"), r.procedure_numbers.get("decision", "…")

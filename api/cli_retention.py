@@ -259,8 +259,8 @@ def show_batch(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026
         console.print(f"Người quyết định hủy: {_names(st, [st['approved_by']])}")
     if st["minutes_number"]:
         console.print(f"Biên bản hủy tài liệu số {st['minutes_number']}"
-                      + (f" — văn bản {st['minutes_record_id'][:8]} (luutru get / luutru verify "
-                         f"{st['minutes_record_id'][:8]})" if st["minutes_record_id"] else
+                      + (f" — văn bản {st['minutes_record_id'][:8]} (luutru verify {st['minutes_number']}; "
+                         f"luutru get {st['minutes_number']} -o bien-ban.pdf)" if st["minutes_record_id"] else
                          " — chưa lập xong: luutru retention destroy --resume"))
     t = Table(title="Hồ sơ trong danh mục")
     t.add_column("Mã hồ sơ", no_wrap=True)

@@ -106,6 +106,9 @@ class DemoReport:
     public: int = 0
     due: list[str] = field(default_factory=list)
     batch_number: str | None = None
+    batch_state: str | None = None
+    batch_waiting: bool = False
+    """The batch's state in Vietnamese («Đã lập danh mục» while it waits for the council)."""
     procedure_files: dict[str, Path] = field(default_factory=dict)
     """The council's minutes and the decision, to ingest when the procedure reaches them."""
     procedure_numbers: dict[str, str] = field(default_factory=dict)
@@ -218,8 +221,12 @@ def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoRe
     log(f"Sinh văn bản của {len(DOSSIERS)} hồ sơ (có văn bản ký số) vào {folder} …")
     docs = _documents(folder / "ho-so", pki, timestamper_for(settings).pyhanko)
     ingest = build_ingest(services)
+    # a dossier destroyed since an earlier run (the procedure tried to the end) keeps its tombstone:
+    # its files are not offered again
+    gone = {r["code"] for r in services.dossiers.list() if r["status"] == "disposed"}
     sources = [SourceFile(path=p.resolve(), submitter=ARCHIVIST, source="demo", dossier_code=d.code,
-                          declared={"access_level": "public"} if d.public else {}) for d, p in docs]
+                          declared={"access_level": "public"} if d.public else {}) for d, p in docs
+               if d.code not in gone]
     log(f"Sinh {count} văn bản mẫu khác (chưa lập hồ sơ) …")
     truth = generate(folder / "khac", seed=seed, count=count)
     sources += [SourceFile(path=(folder / "khac" / t["file"]).resolve(), submitter=ARCHIVIST, source="demo")
@@ -260,15 +267,22 @@ def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoRe
             report.batch_number = out["number"]
     else:
         report.batch_number = st
+    if report.batch_number:
+        status = disposal.status(_resolve(services, "batch", report.batch_number))
+        report.batch_state, report.batch_waiting = status["state_vi"], status["state"] == "listed"
     report.procedure_files, report.procedure_numbers = _procedure_documents(folder / "thu-tuc", today)
     return report
 
 
-def _dossier_id(services, code: str) -> str:
+def _resolve(services, kind: str, ref: str) -> str:
     from archive import identifiers
 
     with services.catalogue.session() as s:
-        return identifiers.resolve_id(s, "dossier", code)
+        return identifiers.resolve_id(s, kind, ref)
+
+
+def _dossier_id(services, code: str) -> str:
+    return _resolve(services, "dossier", code)
 
 
 def _so_ky_hieu(services, d: DossierSpec) -> str:
@@ -278,12 +292,15 @@ def _so_ky_hieu(services, d: DossierSpec) -> str:
 
 
 def _open_batch(services, disposal) -> str | None:
-    """The number of the demo's batch if it was proposed by an earlier run and is not finished."""
+    """The number of the demo's batch if an earlier run proposed it (whatever became of it since:
+    the demo never proposes it twice)."""
     import sqlalchemy as sa
 
     from archive.catalogue.retention_tables import DisposalBatch
 
     with services.catalogue.session() as s:
-        row = s.execute(sa.select(DisposalBatch.seq, DisposalBatch.year).where(
+        row = s.execute(sa.select(DisposalBatch.id, DisposalBatch.seq, DisposalBatch.year).where(
             DisposalBatch.title == BATCH_TITLE).order_by(DisposalBatch.proposed_at.desc())).first()
-    return f"{row.seq}/{row.year}" if row else None
+    if row is None:
+        return None
+    return f"{row.seq}/{row.year}"
