@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 YEAR = timedelta(days=365)
@@ -28,17 +28,21 @@ YEAR = timedelta(days=365)
 
 @dataclass(frozen=True)
 class Party:
-    """A certificate and its private key."""
+    """A certificate and its private key (EC or RSA)."""
 
     name: str
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     cert: x509.Certificate
+
+    @property
+    def der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
 
     @property
     def asn1(self):
         from asn1crypto import x509 as asn1_x509
 
-        return asn1_x509.Certificate.load(self.cert.public_bytes(serialization.Encoding.DER))
+        return asn1_x509.Certificate.load(self.der)
 
     @property
     def asn1_key(self):
