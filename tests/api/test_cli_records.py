@@ -18,8 +18,8 @@ from archive.domain import RecordMetadata
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def archive(request, cli, monkeypatch):
-    """Three records (two share a số ký hiệu of different agencies), and the CLI user "luu.tru"
-    known as an account with a full name."""
+    """Three records (two share a số ký hiệu of different agencies); the commands act as the
+    archivist account of ``cli`` (luutruvien), while the machine's login is someone else."""
     from api.wiring import build_services, get_settings
 
     if request.param == "postgres":
@@ -38,8 +38,6 @@ def archive(request, cli, monkeypatch):
                 io.BytesIO(f"%PDF-1.7 {key}".encode()), filename=f"{key}.pdf", actor="test",
                 metadata=RecordMetadata(type_name="Công văn", code_number=number, code_notation=notation,
                                         organ_name=organ, subject=subject, issued_date=date(2025, 3, 5))).record_id
-        services.accounts.create_user("luu.tru", full_name="Lưu Thị Trữ", role="archivist", password=None,
-                                      actor="test")
         yield services, ids
     finally:
         services.close()
@@ -73,13 +71,13 @@ def test_edit_by_so_ky_hieu_then_history(cli, archive):
         ("subject", "Về việc triển khai dự án Ngọc Trai", "Về việc nghiệm thu dự án Phù Sa"),
         ("issued_date", "2025-03-05", "2025-03-07")]
     assert {(r["actor"], r["actor_name"], r["reason"]) for r in rows} == {
-        ("cli:luu.tru", "Lưu Thị Trữ", "Sửa theo bản gốc giấy")}
+        ("user:luutruvien", "Nguyễn Thị Lan", "Sửa theo bản gốc giấy")}  # the account the command acts as
     table = cli("records", "history", ids["cv"][:8])
     assert table.exit_code == 0, table.output
     local = datetime.fromisoformat(rows[0]["at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.strftime("%d/%m/%Y %H:%M") in table.output
     # (the table wraps long cells at the runner's 80 columns: look for the words)
-    assert all(word in table.output for word in ("Lưu", "Thị", "Trữ", "Trích", "yếu", "Ngọc", "Phù"))
+    assert all(word in table.output for word in ("Nguyễn", "Thị", "Lan", "Trích", "yếu", "Ngọc", "Phù"))
 
 
 def test_edit_json_and_nothing_to_change(cli, archive):

@@ -17,7 +17,7 @@ import sys
 
 import httpx
 import pytest
-from served import ROOT, child_env, run_cli, serve
+from served import ROOT, account, child_env, run_cli, serve
 
 from api.wiring import build_services
 from archive.domain import RecordMetadata
@@ -55,7 +55,8 @@ def _found(srv, auth, q: str) -> set[str]:
 def served_env(tmp_path):
     env = {"LUUTRU_DATA_DIR": str(tmp_path / "data"), "LOGNAME": "luu.tru",
            "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0"}
-    return env, _archive(env)
+    made = _archive(env)
+    return account(env, "luu.tru", full_name="Lưu Thị Trữ"), made  # the CLI acts as a named archivist
 
 
 def test_a_corrected_subject_is_searchable_by_its_new_words_when_the_cli_returns(served_env, tmp_path):
@@ -72,7 +73,7 @@ def test_a_corrected_subject_is_searchable_by_its_new_words_when_the_cli_returns
         assert _found(srv, a["official"], "Ngọc Trai") == {second}
         shown = httpx.get(f"{srv.base}/api/v1/records/{first}/history", headers=a["official"]).json()
         assert [(h["field"], h["new"], h["actor"]) for h in shown] == [
-            ("subject", "Về việc nghiệm thu dự án Phù Sa", "cli:luu.tru")]
+            ("subject", "Về việc nghiệm thu dự án Phù Sa", "user:luu.tru")]
         status = json.loads(run_cli(env, "status", "--json").stdout)
         assert status["counts"]["pending_post_commit"] == 0
 
@@ -101,9 +102,10 @@ def test_two_terminals_correcting_one_record_at_once_lose_nothing(db, request, t
     if db == "postgres":
         env["LUUTRU_DB__URL"] = request.getfixturevalue("postgres_url")
     rid = _archive(env, n=1)["ids"][0]
+    people = {n: account(env, f"nguoi{n}", full_name=f"Người thứ {n}") for n in (1, 2)}
     procs = [subprocess.Popen([sys.executable, "-m", "api.cli", "records", "edit", rid, "--set",
                                f"subject=Trích yếu sửa từ máy {n}", "--reason", f"người thứ {n}", "--json"],
-                              env=child_env({**env, "LOGNAME": f"nguoi{n}"}), cwd=ROOT, stdout=subprocess.PIPE,
+                              env=child_env(people[n]), cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for n in (1, 2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
@@ -113,6 +115,6 @@ def test_two_terminals_correcting_one_record_at_once_lose_nothing(db, request, t
     assert older["old"] == "Về việc triển khai dự án Ngọc Trai giai đoạn 1"
     assert newer["old"] == older["new"] and {older["new"], newer["new"]} == {
         "Trích yếu sửa từ máy 1", "Trích yếu sửa từ máy 2"}
-    assert {older["actor"], newer["actor"]} == {"cli:nguoi1", "cli:nguoi2"}
+    assert {older["actor"], newer["actor"]} == {"user:nguoi1", "user:nguoi2"}
     shown = json.loads(run_cli(env, "show", rid, "--json").stdout)
     assert shown["subject"] == newer["new"] and shown["version"] == 3
