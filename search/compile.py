@@ -415,7 +415,7 @@ class Compiler:
         pairs = dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded) if a is not None and b is not None)
         for bg in pairs:
             bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
-        units = list(dict.fromkeys(units))
+        units = _merged(units)
         neg = list(dict.fromkeys(neg))
         n = len(units)
         msm = must_match(n)
@@ -469,6 +469,23 @@ class Compiler:
             filters.append(security)
         filters += query_filters(query)
         return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(kept))
+
+
+def _merged(units: list[Clause]) -> list[Clause]:
+    """Units that match alike counted once: a repeated word, and words that differ only by their
+    tones ("động", "đồng": one posting list of ``all``) — one match with the bonuses of each, so
+    that ``must_match`` counts what can match, and a posting list is read once."""
+    groups: dict[Clause, list[Clause]] = {}
+    for u in dict.fromkeys(units):
+        groups.setdefault(split(u)[0], []).append(u)
+    out: list[Clause] = []
+    for match, group in groups.items():
+        if len(group) > 1 and all(isinstance(u, Bool) and u.must == (match,) and not (u.must_not or u.filter)
+                                  for u in group):
+            out.append(Bool(must=(match,), should=tuple(dict.fromkeys(x for u in group for x in u.should))))
+        else:
+            out += group
+    return out
 
 
 def _scaled_bonus(c: Clause, scale: float) -> Clause:
