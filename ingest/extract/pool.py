@@ -48,9 +48,12 @@ def _rss(pid: int) -> int:
 class _Worker:
     def __init__(self, config: PoolConfig):
         args = json.dumps({"tika": config.tika, "tika_url": config.tika_url, "timeout": config.timeout})
+        # One Tesseract thread per worker: the pool's processes are the parallelism (OCRmyPDF
+        # runs one job in each, Tesseract's OpenMP would otherwise take every core in every worker).
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "ingest.extract.worker", args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, encoding="utf-8")
+                                     text=True, encoding="utf-8", env=env)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -120,15 +123,44 @@ class ExtractionPool:
                 self._release(None)
             os.unlink(out.name)
 
-    def _wait(self, worker: _Worker) -> dict:
-        deadline = time.monotonic() + self.config.timeout
+    def job(self, op: str, path: Path, media_type: str, work: Path, *, params: dict | None = None,
+            timeout: float | None = None) -> dict:
+        """Run ``op`` (``ocr``, ``pdfa``) in a worker within ``timeout`` seconds (the extraction
+        limit when None); returns the job's result, raises ``ExtractionFailed`` (code ``timeout``,
+        ``resource_limit``, ``ocr_unavailable``, ``ocr_failed``)."""
+        worker = self._take()
+        try:
+            worker.proc.stdin.write(json.dumps({"op": op, "path": str(path), "media_type": media_type,
+                                                "work": str(work), "params": params or {}}) + "\n")
+            worker.proc.stdin.flush()
+            answer = self._wait(worker, timeout)
+            if not answer["ok"]:
+                failed = ExtractionFailed(answer["code"], answer["error"])
+                self._release(worker)
+                worker = None
+                raise failed
+            self._release(worker)
+            worker = None
+            return answer["result"]
+        except BrokenPipeError:
+            raise ExtractionFailed("ocr_failed", "the worker process died") from None
+        finally:
+            if worker is not None:
+                worker.kill()
+                with self._lock:
+                    self._all.discard(worker)
+                self._release(None)
+
+    def _wait(self, worker: _Worker, timeout: float | None = None) -> dict:
+        timeout = timeout or self.config.timeout
+        deadline = time.monotonic() + timeout
         sel = selectors.DefaultSelector()
         sel.register(worker.proc.stdout, selectors.EVENT_READ)
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ExtractionFailed("timeout", f"extraction took longer than {self.config.timeout:.0f} s")
+                    raise ExtractionFailed("timeout", f"extraction took longer than {timeout:.0f} s")
                 if _rss(worker.proc.pid) > self.config.memory_limit:
                     raise ExtractionFailed("resource_limit",
                                            f"extraction used more than {self.config.memory_limit // 2**20} MiB")

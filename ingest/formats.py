@@ -1,0 +1,133 @@
+"""Format identification with PRONOM identifiers (PUID, format name and version).
+
+``SiegfriedIdentifier`` runs Siegfried's ``sf`` (built from the Go module proxy by
+``deploy/tools/install``, its signature file built from the PRONOM data the module ships) on one
+or many files and returns, for each, the PRONOM match: ``fmt/276`` "Acrobat PDF 1.7 - Portable
+Document Format" version "1.7", with the tool and its signature file. When Siegfried is not
+installed, finds no PRONOM match, or fails, the result keeps the media type the archive identified
+itself and leaves the PUID empty — never a guess (``MediaTypeIdentifier``).
+
+The signature file is the one ``deploy/tools/install`` writes: ``<prefix>/share/siegfried/
+luutru.sig`` beside ``<prefix>/bin/sf``, or the folder given in ``LUUTRU_FORMATS__SIEGFRIED_HOME``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    puid: str | None
+    """PRONOM unique identifier (``fmt/276``); None when no PRONOM format matched."""
+    name: str | None
+    version: str | None
+    media_type: str | None
+    tool: str
+    """``siegfried 1.11.2 (luutru.sig: DROID_SignatureFile_V120.xml; container-signature-…)`` or
+    ``luutru media type`` for the fallback."""
+    basis: str | None = None
+    warning: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@runtime_checkable
+class FormatIdentifier(Protocol):
+    name: str
+
+    def identify(self, paths: list[Path], media_types: list[str | None]) -> list[FormatInfo]:
+        """One ``FormatInfo`` per path, in order. Never raises for a file's content."""
+        ...
+
+
+class MediaTypeIdentifier:
+    """The fallback: today's media type, no PUID."""
+
+    name = "luutru media type"
+
+    def identify(self, paths: list[Path], media_types: list[str | None]) -> list[FormatInfo]:
+        return [FormatInfo(puid=None, name=None, version=None, media_type=mt, tool=self.name,
+                           warning="no PRONOM identifier: Siegfried is not available") for mt in media_types]
+
+
+class SiegfriedIdentifier:
+    """Siegfried's ``sf -json`` over the files, one process for all of them."""
+
+    name = "siegfried"
+
+    def __init__(self, binary: str, home: Path, signature: str = "luutru.sig", timeout: float = 120.0):
+        self.binary = binary
+        self.home = home
+        self.signature = signature
+        self.timeout = timeout
+        self._tool: str | None = None
+
+    @classmethod
+    def find(cls, binary: str | None, home: Path | None, signature: str = "luutru.sig",
+             timeout: float = 120.0) -> SiegfriedIdentifier | None:
+        """The identifier when ``sf`` and its signature file are installed, else None."""
+        if not binary:
+            return None
+        found = shutil.which(binary)
+        if found is None:
+            return None
+        if home is None:
+            home = Path(os.path.realpath(found)).parent.parent / "share" / "siegfried"
+        if not (home / signature).is_file():
+            return None
+        return cls(found, home, signature, timeout)
+
+    def _run(self, paths: list[Path]) -> dict:
+        out = subprocess.run([self.binary, "-home", str(self.home), "-sig", self.signature, "-json", "-nr",
+                              *[str(p) for p in paths]], capture_output=True, timeout=self.timeout, check=False)
+        if not out.stdout:
+            raise RuntimeError(out.stderr.decode("utf-8", "replace")[-500:] or f"sf exited {out.returncode}")
+        return json.loads(out.stdout)
+
+    def tool(self) -> str:
+        if self._tool is None:
+            out = subprocess.run([self.binary, "-home", str(self.home), "-sig", self.signature, "-version"],
+                                 capture_output=True, text=True, timeout=30, check=False)
+            lines = [ln.strip() for ln in out.stdout.splitlines() if ln.strip()]
+            version = lines[0] if lines else "siegfried"
+            details = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("- pronom:")), "")
+            self._tool = f"{version} ({self.signature}: {details})" if details else version
+        return self._tool
+
+    def identify(self, paths: list[Path], media_types: list[str | None]) -> list[FormatInfo]:
+        try:
+            report = self._run(paths)
+        except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as exc:
+            return [FormatInfo(None, None, None, mt, tool=f"{self.name} (failed)",
+                               warning=f"Siegfried failed: {str(exc)[:300]}") for mt in media_types]
+        tool = "siegfried " + str(report.get("siegfried") or "")
+        details = "; ".join(i.get("details", "") for i in report.get("identifiers", []))
+        tool = f"{tool} ({report.get('signature', self.signature)}: {details})"
+        files = report.get("files", [])
+        out = []
+        for i, mt in enumerate(media_types):
+            match = None
+            if i < len(files):
+                match = next((m for m in files[i].get("matches", []) if m.get("ns") == "pronom"), None)
+            if not match or match.get("id") in (None, "", "UNKNOWN"):
+                warning = (match or {}).get("warning") or (files[i].get("errors") if i < len(files) else None)
+                out.append(FormatInfo(None, None, None, mt, tool=tool,
+                                      warning=f"no PRONOM match ({warning})" if warning else "no PRONOM match"))
+                continue
+            out.append(FormatInfo(puid=match["id"], name=match.get("format") or None,
+                                  version=match.get("version") or None, media_type=match.get("mime") or mt,
+                                  tool=tool, basis=match.get("basis") or None, warning=match.get("warning") or None))
+        return out
+
+
+def identifier_for(binary: str | None, home: Path | None, signature: str = "luutru.sig") -> FormatIdentifier:
+    """Siegfried when installed, else the media-type fallback."""
+    return SiegfriedIdentifier.find(binary, home, signature) or MediaTypeIdentifier()
