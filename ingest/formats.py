@@ -131,3 +131,29 @@ class SiegfriedIdentifier:
 def identifier_for(binary: str | None, home: Path | None, signature: str = "luutru.sig") -> FormatIdentifier:
     """Siegfried when installed, else the media-type fallback."""
     return SiegfriedIdentifier.find(binary, home, signature) or MediaTypeIdentifier()
+
+
+def identify_components(identifier: FormatIdentifier, components: list, workdir: Path) -> list:
+    """The ``archive.service.NewComponent`` list with each one's PRONOM format filled in (one
+    Siegfried run for all). In-memory streams are written to ``workdir`` for it; every stream is
+    left at its start."""
+    from dataclasses import replace
+
+    if not components:
+        return []
+    workdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, comp in enumerate(components):
+        name = getattr(comp.stream, "name", None)
+        if isinstance(name, str) and Path(name).is_file():
+            paths.append(Path(name))
+            continue
+        target = workdir / f"component-{i}-{Path(comp.filename or 'part').name}"
+        comp.stream.seek(0)
+        with open(target, "wb") as f:
+            shutil.copyfileobj(comp.stream, f)
+        comp.stream.seek(0)
+        paths.append(target)
+    infos = identifier.identify(paths, [c.media_type.split(";")[0] for c in components])
+    return [replace(c, format_id=i.puid, format_name=i.name, format_version=i.version)
+            for c, i in zip(components, infos, strict=True)]
