@@ -124,13 +124,14 @@ def init() -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Tình trạng hệ thống: các thành phần đang dùng, số lượng, sức khỏe từng dịch vụ."""
-    from api.health import check_all
+    from api.health import check_all, check_tools
 
     with services_or_exit() as services:
         checks = check_all(services)
         counts = services.archive.counts()
+        tools = check_tools(services)
         if as_json:
-            print(json.dumps({"checks": checks, "counts": counts}, ensure_ascii=False, indent=2))
+            print(json.dumps({"checks": checks, "counts": counts, "tools": tools}, ensure_ascii=False, indent=2))
         else:
             labels = {"catalogue": "Cơ sở dữ liệu danh mục", "objects": "Kho tệp", "search": "Chỉ mục tìm kiếm",
                       "extraction": "Trích xuất văn bản", "tasks": "Hàng đợi tác vụ"}
@@ -140,6 +141,14 @@ def status(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
             for name, c in checks.items():
                 table.add_row(labels[name], c["backend"], "[green]tốt[/]" if c["ok"] else "[red]lỗi[/]", c["detail"])
             console.print(table)
+            tool_labels = {"ocr": "Nhận dạng chữ (OCR)", "format_identification": "Nhận dạng định dạng (PRONOM)",
+                           "pdfa_validation": "Kiểm tra PDF/A", "office_conversion": "Chuyển đổi văn bản văn phòng"}
+            tool_table = Table(title="Công cụ bảo quản (thiếu: kho vẫn hoạt động, tính năng tương ứng tắt)")
+            for col in ("Công cụ", "Trạng thái", "Chi tiết"):
+                tool_table.add_column(col)
+            for name, c in tools.items():
+                tool_table.add_row(tool_labels[name], "[green]có[/]" if c["ok"] else "[yellow]THIẾU[/]", c["detail"])
+            console.print(tool_table)
             console.print(
                 f"Phông: {counts['fonds']}  Hồ sơ: {counts['dossiers']}  Văn bản: {counts['records']}  "
                 f"Tệp: {counts['components']} ({counts['bytes'] / 1024**2:.1f} MiB)  "
@@ -322,7 +331,8 @@ def beat() -> None:
     create_celery(settings).start(["beat", "--loglevel=INFO"])
 
 
-COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit"]
+COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
+                   "cli_ocr"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

@@ -535,9 +535,20 @@ class ArchiveService:
         with self.catalogue.session() as s:
             s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
 
-    def run_pending_tasks(self) -> tuple[int, int]:
-        """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
-        return self._run_outbox(None, include_deferred=True)
+    def run_pending_tasks(self, rounds: int = 4) -> tuple[int, int]:
+        """Run every pending post-commit entry, deferred tasks included: (done, failed). A task may
+        queue another (a deferred OCR queues the validation of its copy): up to ``rounds`` passes
+        run while the previous one did something and left new entries."""
+        done = failed = 0
+        for _ in range(rounds):
+            d, f = self._run_outbox(None, include_deferred=True)
+            done, failed = done + d, failed + f
+            with self.catalogue.session() as s:
+                left = s.execute(sa.select(sa.func.count()).select_from(OutboxEntry)
+                                 .where(OutboxEntry.attempts == 0)).scalar_one()
+            if not d or not left:
+                break
+        return done, failed
 
     def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False) -> tuple[int, int]:
         """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.

@@ -25,6 +25,7 @@ QUALITIES = {
     # name: (max skew in degrees, noise sigma, blur radius, jpeg quality, stamp)
     "clean": (0.0, 0.0, 0.0, 92, False),
     "noisy": (3.0, 10.0, 0.6, 55, True),
+    "poor": (3.0, 45.0, 1.4, 20, True),  # a fax of a photocopy: what the archivist must check
 }
 
 

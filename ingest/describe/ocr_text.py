@@ -119,8 +119,8 @@ def _join_broken(lines: list[str]) -> tuple[list[str], int]:
             prev = out[-1].rstrip()
             prev_fold = fold(prev)
             if (re.search(r"\bso\s*:?\s*\d+/\S*[-/]$", prev_fold)
-                    or (re.search(r"\bngay\b.*\bthang\b", prev_fold) and not re.search(r"\bnam\b", prev_fold)
-                        and re.match(r"nam\b", fold(stripped)))):
+                    or (re.search(r"\bngay\b.*\bthang\b", prev_fold) and not re.search(r"\bnam\s+\d", prev_fold)
+                        and re.match(r"nam\s+\S", fold(stripped)))):
                 sep = "" if prev.endswith(("-", "/")) else " "
                 out[-1] = prev + sep + stripped
                 joined += 1
