@@ -15,19 +15,16 @@ import json
 import os
 import random
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from served import account, run_cli
 
 from api.wiring import build_services, get_settings
 from ingest.corpus.generator import random_doc_spec
 from ingest.corpus.scans import scan
 from search.analysis import fold
 from search.query import Principal, SearchQuery
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from served import account, run_cli  # noqa: E402
 
 
 def _require(ok: bool, what: str) -> None:
@@ -117,7 +114,7 @@ def test_scans_are_findable_described_identified_and_kept_intact(cli, data_dir, 
             assert comps["ocr_copy"]["format_id"] == "fmt/477" and comps["ocr_copy"]["format_version"] == "2b"
             assert comps["original"]["format_id"] == ("fmt/353" if name.endswith(".tif") else "fmt/17")
 
-            info, reader = services.archive.open_component(row["record_id"], actor="test")
+            _, reader = services.archive.open_component(row["record_id"], actor="test")
             with reader:
                 data = b"".join(reader)
             assert hashlib.sha256(data).hexdigest() == hashlib.sha256((folder / name).read_bytes()).hexdigest()
