@@ -117,6 +117,11 @@ class SiegfriedIdentifier:
             match = None
             if i < len(files):
                 match = next((m for m in files[i].get("matches", []) if m.get("ns") == "pronom"), None)
+            if match and "extension only" in (match.get("warning") or ""):
+                # a name is not evidence: an extension-only match would be a guess
+                out.append(FormatInfo(None, None, None, mt, tool=tool,
+                                      warning=f"no PRONOM match on the content (the name suggests {match['id']})"))
+                continue
             if not match or match.get("id") in (None, "", "UNKNOWN"):
                 warning = (match or {}).get("warning") or (files[i].get("errors") if i < len(files) else None)
                 out.append(FormatInfo(None, None, None, mt, tool=tool,
