@@ -1,10 +1,13 @@
 """People and systems that use the archive: users, API clients, sessions, and who a caller is.
 
-* People log in with a password (argon2id) and, when enrolled, a TOTP code (RFC 6238); a login
-  gives a session token valid ``api.session_hours``. Too many failures lock the account for a while.
+* People log in with a password (argon2id) and, when enrolled, a TOTP code (RFC 6238) in the same
+  request; a login gives a session token valid ``api.session_hours``. Every failure looks and takes
+  the same; throttling (per address, per account and address, global) is ``api.login_guard``'s, so
+  failing on purpose never locks someone else out. A person replaces their own second factor only
+  with the password and the current code, confirmed by a code of the new one (``api.totp``).
 * Systems use API clients: a bearer token with scopes (``read``, ``deposit``, ``search``,
-  ``retention``, ``admin``, ``oai``), printed once by ``luutru clients add`` and stored only as a
-  keyed SHA-256 digest.
+  ``retention``, ``audit``, ``metrics``, ``admin``, ``oai``, ``webhooks``), printed once by
+  ``luutru clients add`` and stored only as a keyed SHA-256 digest.
 * ``Caller`` is what every route receives: the role, the scopes and the search ``Principal`` built
   from the account's access levels, fonds and dossier grants.
 
@@ -22,11 +25,9 @@ admin         everything, accounts                           everything
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
-import struct
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -36,21 +37,35 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from api.totp import (
+    PENDING_SECONDS,
+    PendingTotp,
+    fingerprint,
+    new_totp_secret,
+    open_pending,
+    seal_pending,
+    totp_code,
+    totp_match,
+    totp_uri,
+)
 from archive import audit
 from archive.catalogue import Catalogue
 from archive.catalogue.access_tables import ApiClient, ApiSession, User
 from archive.errors import ArchiveError
 from search.query import ACCESS_LEVELS, Principal
 
+__all__ = ["CLIENT_SCOPES", "ROLES", "ROLE_SCOPES", "SCOPES", "AccountError", "AccountService", "AuthError",
+           "Caller", "Forbidden", "new_totp_secret", "totp_code", "totp_match", "totp_uri"]
+
 ROLES = ("official", "archivist", "council", "admin")
-SCOPES = ("read", "deposit", "search", "retention", "council", "audit", "metrics", "admin", "oai")
+SCOPES = ("read", "deposit", "search", "retention", "council", "audit", "metrics", "admin", "oai", "webhooks")
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "official": frozenset({"read", "search"}),
     "archivist": frozenset({"read", "search", "deposit", "retention", "audit", "metrics", "oai"}),
     "council": frozenset({"read", "search", "council"}),
     "admin": frozenset(SCOPES),
 }
-CLIENT_SCOPES = ("read", "deposit", "search", "retention", "audit", "metrics", "admin", "oai")
+CLIENT_SCOPES = ("read", "deposit", "search", "retention", "audit", "metrics", "admin", "oai", "webhooks")
 """Scopes a system client may hold (voting in a council is for people only)."""
 ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     "official": ("public", "internal"),
@@ -75,6 +90,11 @@ class Forbidden(ArchiveError):
     """The caller is known but lacks the role or scope for this action (HTTP 403)."""
 
     code = "forbidden"
+
+
+class ReauthenticationFailed(Forbidden):
+    """A signed-in person's password (or current code) was wrong where it is asked again (HTTP 403:
+    the session is fine, the proof is not)."""
 
 
 class AccountError(ArchiveError):
@@ -130,40 +150,6 @@ def _levels(levels, default: tuple[str, ...]) -> list[str]:
 def check_password_strength(password: str) -> None:
     if len(password) < 10:
         raise AccountError("password must have at least 10 characters", "Mật khẩu phải có ít nhất 10 ký tự")
-
-
-# TOTP (RFC 6238, SHA-1, 30 s, 6 digits: what every authenticator app uses) ------------------------
-def new_totp_secret() -> str:
-    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
-
-
-def totp_code(secret: str, step: int, digits: int = 6) -> str:
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
-    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10**digits).zfill(digits)
-
-
-def totp_uri(secret: str, username: str, issuer: str = "Luu Tru") -> str:
-    from urllib.parse import quote
-
-    return f"otpauth://totp/{quote(issuer)}:{quote(username)}?secret={secret}&issuer={quote(issuer)}"
-
-
-def totp_match(secret: str, code: str, now: float, *, last_step: int | None, window: int = 1) -> int | None:
-    """The time step ``code`` belongs to (±``window`` steps for clock drift), or None. A step at or
-    before ``last_step`` is refused, so a code is never accepted twice."""
-    code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
-        return None
-    current = int(now // 30)
-    for step in range(current - window, current + window + 1):
-        if last_step is not None and step <= last_step:
-            continue
-        if hmac.compare_digest(totp_code(secret, step), code):
-            return step
-    return None
 
 
 class AccountService:
@@ -263,70 +249,140 @@ class AccountService:
                          target_id=user.id, detail=detail)
             return self._user_dict(user)
 
+    # second factor ------------------------------------------------------------------------------
     def enroll_totp(self, username: str, *, actor: str) -> str:
-        """Create (or replace) the user's TOTP secret; returns it, to be shown once."""
+        """An administrator gives the user a new TOTP secret at once (``luutru users totp``; a lost
+        phone): returns it, to be shown once. Every session of the user ends."""
         secret = new_totp_secret()
         with self.catalogue.session() as s:
             user = self._user(s, username)
             user.totp_secret, user.totp_last_step = secret, None
+            revoked = self._revoke_sessions(s, user.id)
             audit.append(s, at=self.now(), actor=actor, action="user.totp_enroll", target_type="user",
-                         target_id=user.id)
+                         target_id=user.id, detail={"by": "administrator", "sessions_revoked": revoked})
         return secret
 
-    def disable_totp(self, username: str, *, actor: str) -> None:
+    def disable_totp(self, username: str, *, actor: str, address: str | None = None) -> dict:
+        """An administrator removes the user's second factor (the user enrols again with the
+        password); every session of the user ends."""
         with self.catalogue.session() as s:
             user = self._user(s, username)
+            had = bool(user.totp_secret)
             user.totp_secret, user.totp_last_step = None, None
-            audit.append(s, at=self.now(), actor=actor, action="user.totp_disable", target_type="user",
-                         target_id=user.id)
+            revoked = self._revoke_sessions(s, user.id)
+            audit.append(s, at=self.now(), actor=actor, address=address, action="user.totp_disable",
+                         target_type="user", target_id=user.id,
+                         detail={"by": "administrator", "had_totp": had, "sessions_revoked": revoked})
+            return {"username": user.username, "totp": False, "sessions_revoked": revoked}
+
+    @staticmethod
+    def _revoke_sessions(s, user_id: str, *, keep: str | None = None) -> int:
+        q = sa.update(ApiSession).where(ApiSession.user_id == user_id, ApiSession.revoked.is_(False))
+        if keep is not None:
+            q = q.where(ApiSession.id != keep)
+        return s.execute(q.values(revoked=True)).rowcount or 0
+
+    def begin_totp(self, caller: Caller, password: str, code: str | None) -> dict:
+        """First step of a person's own enrolment: the password, and the current code when a second
+        factor is enrolled, must be right (else ``ReauthenticationFailed``, audited; the caller
+        counts it as a failed login). Returns the new secret and the sealed pending enrolment that
+        ``confirm_totp`` turns into the user's second factor; nothing changes before that."""
+        now = self.now()
+        with self.catalogue.session() as s:
+            user = s.get(User, caller.id)
+            usable = user is not None and user.active and bool(user.password_hash)
+            ok = _verify(user.password_hash if usable else _DUMMY, password) and usable
+            if ok and user.totp_secret:
+                step = totp_match(user.totp_secret, code or "", now.timestamp(), last_step=user.totp_last_step)
+                ok = step is not None
+                if ok:
+                    user.totp_last_step = step  # the code is used up
+            if not ok:
+                audit.append(s, at=now, actor=caller.actor, address=caller.address, action="user.totp_enroll",
+                             outcome="failure", target_type="user", target_id=caller.id,
+                             detail={"reason": "wrong password or code"})
+            else:
+                pending = PendingTotp(user_id=user.id, session_id=caller.session_id, secret=new_totp_secret(),
+                                      replaces=fingerprint(self.pepper, user.totp_secret),
+                                      expires=now.timestamp() + PENDING_SECONDS)
+                audit.append(s, at=now, actor=caller.actor, address=caller.address, action="user.totp_begin",
+                             target_type="user", target_id=user.id)
+        if not ok:
+            raise ReauthenticationFailed("password or current code is wrong",
+                                         "Mật khẩu hoặc mã xác thực hiện tại không đúng")
+        return {"secret": pending.secret, "otpauth_uri": totp_uri(pending.secret, caller.name),
+                "pending": seal_pending(self.pepper, pending),
+                "expires_at": datetime.fromtimestamp(pending.expires, UTC).isoformat()}
+
+    def confirm_totp(self, caller: Caller, pending_token: str, code: str) -> dict:
+        """Second step: a code from the new secret proves the authenticator holds it; the secret
+        becomes the user's, every *other* session of the user ends, and it is audited."""
+        now = self.now()
+        pending = open_pending(self.pepper, pending_token or "")
+        invalid = AccountError("the pending enrolment is invalid, expired, already used or not this session's",
+                               "Yêu cầu đăng ký xác thực hai lớp không hợp lệ, đã hết hạn hoặc đã dùng; hãy bắt đầu lại")
+        if (pending is None or pending.user_id != caller.id or pending.session_id != caller.session_id
+                or pending.expires < now.timestamp()):
+            raise invalid
+        with self.catalogue.session() as s:
+            user = s.get(User, caller.id)
+            if user is None or fingerprint(self.pepper, user.totp_secret) != pending.replaces:
+                raise invalid
+            step = totp_match(pending.secret, code, now.timestamp(), last_step=None)
+            if step is None:
+                audit.append(s, at=now, actor=caller.actor, address=caller.address, action="user.totp_enroll",
+                             outcome="failure", target_type="user", target_id=user.id,
+                             detail={"reason": "wrong code for the new secret"})
+            else:
+                user.totp_secret, user.totp_last_step = pending.secret, step
+                revoked = self._revoke_sessions(s, user.id, keep=caller.session_id)
+                audit.append(s, at=now, actor=caller.actor, address=caller.address, action="user.totp_enroll",
+                             target_type="user", target_id=user.id, detail={"by": "self", "sessions_revoked": revoked})
+        if step is None:
+            raise AccountError("the code does not match the new secret",
+                               "Mã xác thực không khớp với khóa mới; kiểm tra ứng dụng xác thực và thử lại")
+        return {"totp": True, "sessions_revoked": revoked}
 
     # login ------------------------------------------------------------------------------------
-    def login(self, username: str, password: str, *, totp: str | None = None, address: str | None = None) -> dict:
-        """Check the password (and TOTP code when enrolled); open a session. Failures are audited
-        and counted; the message never tells which part was wrong."""
+    def login(self, username: str, password: str, *, totp: str | None = None, address: str | None = None,
+              failures=None) -> dict:
+        """Check the password (and the TOTP code when enrolled, in the same request); open a session.
+
+        Every failure — unknown, disabled or password-less account, wrong password, missing or wrong
+        code — is the same ``AuthError`` after the same work (one argon2id check, against a dummy
+        hash when there is no real one), so neither the answer nor its timing tells which; in
+        particular a missing code does not confirm the password. Failures are written to the audit
+        log through ``failures`` (``api.auth_audit.AuthFailureAudit``, aggregated per address) or,
+        without it, one entry each. Throttling is the caller's (``api.login_guard``)."""
         try:
             name = _norm_username(username)
         except AccountError:
-            raise _bad_login() from None
-        # The failure is recorded in the transaction, which commits; the error is raised after it.
+            name = None
         with self.catalogue.session() as s:
             result = self._login(s, name, password, totp, address)
-        if isinstance(result, AuthError):
-            raise result
+        if isinstance(result, _Failure):
+            self._audit_failure(result, name or (username or "")[:60], address, failures)
+            raise _bad_login()
         return result
 
-    def _login(self, s, name: str, password: str, totp: str | None, address: str | None) -> dict | AuthError:
+    def _login(self, s, name: str | None, password: str, totp: str | None, address: str | None) -> dict | _Failure:
         now = self.now()
-
-        def fail(reason: str, user: User | None = None, error: AuthError | None = None) -> AuthError:
-            audit.append(s, at=now, actor=f"user:{name}", address=address, action="auth.login", outcome="failure",
-                         target_type="user" if user else None, target_id=user.id if user else None,
-                         detail={"reason": reason})
-            return error or _bad_login()
-
-        user = s.execute(sa.select(User).where(User.username == name)).scalar_one_or_none()
-        if user is None or not user.active or not user.password_hash:
-            # Spend the time of a real check, so timing does not reveal which names exist.
-            _verify(_DUMMY, password)
-            return fail("unknown or disabled")
-        if user.locked_until is not None and user.locked_until > now:
-            return fail("locked", user, AuthError("account locked",
-                                                  "Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau"))
-        password_ok = _verify(user.password_hash, password)
+        user = s.execute(sa.select(User).where(User.username == name)).scalar_one_or_none() if name else None
+        usable = user is not None and user.active and bool(user.password_hash)
+        # Exactly one argon2id check in every case (the dummy hash stands in for a missing one).
+        password_ok = _verify(user.password_hash if usable else _DUMMY, password) and usable
+        if not usable:
+            return _Failure("unknown, disabled or without password", user.id if user is not None else None)
         step = None
         if password_ok and user.totp_secret:
-            if not totp:
-                return fail("code missing", user, AuthError("TOTP code required",
-                                                            "Cần nhập mã xác thực hai lớp (TOTP)"))
-            step = totp_match(user.totp_secret, totp, now.timestamp(), last_step=user.totp_last_step)
-        if not password_ok or (user.totp_secret and step is None):
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= self.max_failures:
-                user.locked_until, user.failed_logins = now + self.lockout, 0
-            return fail("bad password or code", user)
+            step = totp_match(user.totp_secret, totp or "", now.timestamp(), last_step=user.totp_last_step)
+        if not password_ok:
+            return _Failure("wrong password", user.id)
+        if user.totp_secret and step is None:
+            return _Failure("code missing" if not totp else "wrong code", user.id)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        user.failed_logins, user.locked_until = 0, None
+        user.failed_logins, user.locked_until = 0, None  # columns of the old account lockout, unused
         if step is not None:
             user.totp_last_step = step
         token = TOKEN_PREFIX["session"] + secrets.token_urlsafe(32)
@@ -338,6 +394,31 @@ class AccountService:
                      target_type="user", target_id=user.id, detail={"method": sess.method})
         return {"access_token": token, "token_type": "bearer", "expires_at": sess.expires_at.isoformat(),
                 "user": self._user_dict(user)}
+
+    def _audit_failure(self, failure: _Failure, name: str, address: str | None, failures) -> None:
+        target = {"target_type": "user", "target_id": failure.user_id} if failure.user_id else {}
+        if failures is not None:
+            failures.record("auth.login", address, actor=f"user:{name}", detail={"reason": failure.reason},
+                            tally={"username": name, "reason": failure.reason}, **target)
+            return
+        with self.catalogue.session() as s:
+            audit.append(s, at=self.now(), actor=f"user:{name}", address=address, action="auth.login",
+                         outcome="failure", detail={"reason": failure.reason}, **target)
+
+    def record_unlock(self, *, actor: str, username: str | None, address: str | None,
+                      client: str | None = None, caller_address: str | None = None) -> dict:
+        """Audit an administrator's unlock (``auth.unlock``): the login counters of ``username``
+        (every address) and/or of ``address`` are to be forgotten. The entry is also how a
+        ``luutru serve`` with in-process counters learns of an unlock made by the CLI."""
+        if not username and not address:
+            raise AccountError("name a user or an address to unlock", "Cần chỉ rõ người dùng hoặc địa chỉ cần mở khóa")
+        with self.catalogue.session() as s:
+            user = self._user(s, username) if username else None
+            detail = {"username": user.username if user else None, "address": address}
+            audit.append(s, at=self.now(), actor=actor, client=client, address=caller_address, action="auth.unlock",
+                         target_type="user" if user else "address", target_id=user.id if user else address,
+                         detail=detail)
+        return detail
 
     def open_session(self, user_id: str, *, method: str, address: str | None) -> dict:
         """A session for a user authenticated elsewhere (OpenID Connect)."""
@@ -398,6 +479,26 @@ class AccountService:
     def list_clients(self) -> list[dict]:
         with self.catalogue.session() as s:
             return [self._client_dict(c) for c in s.execute(sa.select(ApiClient).order_by(ApiClient.name)).scalars()]
+
+    def update_client(self, name: str, *, actor: str, scopes=None, access_levels=None) -> dict:
+        """Change a client's scopes or access levels (its token stays the same)."""
+        with self.catalogue.session() as s:
+            client = s.execute(sa.select(ApiClient).where(ApiClient.name == _norm_username(name))).scalar_one_or_none()
+            if client is None:
+                raise AccountError(f"no client {name}", f"Không có hệ thống {name}")
+            detail = {}
+            if scopes is not None:
+                scopes = list(dict.fromkeys(scopes))
+                unknown = set(scopes) - set(CLIENT_SCOPES)
+                if not scopes or unknown:
+                    raise AccountError(f"scopes must be among {', '.join(CLIENT_SCOPES)}",
+                                       "Phạm vi quyền không hợp lệ: " + ", ".join(sorted(unknown) or ["(trống)"]))
+                client.scopes = detail["scopes"] = scopes
+            if access_levels is not None:
+                client.access_levels = detail["access_levels"] = _levels(access_levels, ())
+            audit.append(s, at=self.now(), actor=actor, action="client.update", target_type="client",
+                         target_id=client.id, detail=detail)
+            return self._client_dict(client)
 
     def revoke_client(self, name: str, *, actor: str) -> dict:
         with self.catalogue.session() as s:
@@ -495,6 +596,12 @@ def _verify(hash_: str, password: str) -> bool:
         return _hasher.verify(hash_, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+    user_id: str | None
 
 
 def _bad_login() -> AuthError:

@@ -219,7 +219,13 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
         if own and settings.repair.on_start:  # in a thread: it anchors the audit log (pyHanko runs its own loop)
             await anyio.to_thread.run_sync(lambda: app.state.services.archive.repair(actor="software:luutru api start"))
         _remove_stale_uploads(settings)
+        from api.auth_audit import AuthFailureAudit
+        from api.login_guard import LoginGuard
+
+        app.state.login_guard = LoginGuard.from_services(app.state.services)
+        app.state.auth_failures = AuthFailureAudit.from_services(app.state.services)
         async with anyio.create_task_group() as background:
+            background.start_soon(app.state.auth_failures.run)
             interval = settings.tasks.inline_interval_seconds
             if settings.tasks.backend == "inline" and interval > 0:
                 from api.scheduler import Scheduler, embedded_jobs
@@ -230,6 +236,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
                 yield
             finally:
                 background.cancel_scope.cancel()
+                app.state.auth_failures.flush(force=True)
                 if own:
                     app.state.services.close()
 

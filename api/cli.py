@@ -124,14 +124,17 @@ def init() -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Tình trạng hệ thống: các thành phần đang dùng, số lượng, sức khỏe từng dịch vụ."""
+    from api.cli_fixity import summary_lines
     from api.health import check_all, check_tools
 
     with services_or_exit() as services:
         checks = check_all(services)
         counts = services.archive.counts()
+        fixity = services.fixity.summary()
         tools = check_tools(services)
         if as_json:
-            print(json.dumps({"checks": checks, "counts": counts, "tools": tools}, ensure_ascii=False, indent=2))
+            print(json.dumps({"checks": checks, "counts": counts, "fixity": fixity, "tools": tools},
+                             ensure_ascii=False, indent=2))
         else:
             labels = {"catalogue": "Cơ sở dữ liệu danh mục", "objects": "Kho tệp", "search": "Chỉ mục tìm kiếm",
                       "extraction": "Trích xuất văn bản", "tasks": "Hàng đợi tác vụ"}
@@ -153,7 +156,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
                 f"Phông: {counts['fonds']}  Hồ sơ: {counts['dossiers']}  Văn bản: {counts['records']}  "
                 f"Tệp: {counts['components']} ({counts['bytes'] / 1024**2:.1f} MiB)  "
                 f"Việc chờ sau ghi: {counts['pending_post_commit']}")
-        if not all(c["ok"] for c in checks.values()):
+            for line in summary_lines(fixity):
+                console.print(line)
+        if not all(c["ok"] for c in checks.values()) or fixity["failing"] or fixity["missing"]:
             raise typer.Exit(1)
 
 
@@ -168,7 +173,7 @@ FIELD_LABELS = [
 
 LABELS_VI = {
     "access_level": {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế", "secret": "Mật"},
-    "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp)", "disposing": "Đang hủy",
+    "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp hoặc tệp sai mã băm)", "disposing": "Đang hủy",
                "disposed": "Đã hủy"},
 }
 
@@ -230,11 +235,14 @@ def get(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút g
         fail(f"Tệp {output} đã tồn tại (dùng --force để ghi đè)", f"{output} exists (use --force)")
     with services_or_exit() as services:
         record_id = readable(services, record_id, action="record.download")
-        info, reader = services.archive.open_component(record_id, role=role, actor=actor(write=False), verify=True)
+        fixity = services.fixity
+        info = fixity.component(record_id, role)
         part = output.with_name(output.name + ".part")
         try:
-            with reader, open(part, "wb") as out:
-                for chunk in reader:
+            # Verified as a download is (archive.fixity): a block that fails in every copy raises
+            # before the file is complete, and the partial file is removed: never a corrupt file.
+            with fixity.open(info, actor=actor(write=False)) as content, open(part, "wb") as out:
+                for chunk in content:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
@@ -242,7 +250,8 @@ def get(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút g
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-        console.print(f"[green]Đã ghi[/] {output} ({info['size']:,} byte, SHA-256 {info['sha256']} đã kiểm tra)")
+        copy = " — từ bản sao dự phòng (bản trong kho bị hỏng)" if content.source != "primary" else ""
+        console.print(f"[green]Đã ghi[/] {output} ({info['size']:,} byte, SHA-256 {info['sha256']} đã kiểm tra){copy}")
 
 
 @app.command()
@@ -332,7 +341,7 @@ def beat() -> None:
 
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
-                   "cli_ocr"]
+                   "cli_fixity", "cli_ocr"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 from rich.table import Table
 
-from api.cli_common import actor, console, services_or_exit
+from api.cli_common import actor, console, fail, services_or_exit
 
 users_app = typer.Typer(help="Quản lý người dùng (cán bộ, người làm lưu trữ, Hội đồng, quản trị). Manage users.",
                         no_args_is_help=True)
@@ -147,22 +147,58 @@ def users_passwd(username: str = typer.Argument(...),
 
 @users_app.command("totp")
 def users_totp(username: str = typer.Argument(...),
-               disable: bool = typer.Option(False, "--disable", help="Tắt xác thực hai lớp.")) -> None:
-    """Bật (cấp khóa mới) hoặc tắt xác thực hai lớp TOTP. Enrol or remove TOTP."""
+               disable: bool = typer.Option(False, "--disable", help="Gỡ xác thực hai lớp (mất điện thoại).")) -> None:
+    """Cấp khóa TOTP mới hoặc gỡ xác thực hai lớp; mọi phiên của người dùng kết thúc. Enrol a new
+    TOTP secret or remove it (an administrator's reset); every session of the user ends."""
     from api.accounts import totp_uri
 
     with services_or_exit() as services:
         if disable:
-            _accounts(services).disable_totp(username, actor=_admin(services))
-            console.print("Đã tắt xác thực hai lớp.")
+            out = _accounts(services).disable_totp(username, actor=_admin(services))
+            console.print(f"Đã gỡ xác thực hai lớp; {out['sessions_revoked']} phiên đăng nhập đã kết thúc. "
+                          "Người dùng tự đăng ký lại bằng mật khẩu.")
             return
         secret = _accounts(services).enroll_totp(username, actor=_admin(services))
     console.print(f"Khóa TOTP (chỉ hiện một lần): [bold]{secret}[/]\n{totp_uri(secret, username)}")
 
 
+@users_app.command("unlock")
+def users_unlock(username: str = typer.Argument(None, help="Tên đăng nhập (mọi địa chỉ)."),
+                 address: str = typer.Option(None, "--address", help="Địa chỉ IP bị chặn do đăng nhập sai nhiều lần."),
+                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+    """Mở khóa đăng nhập: xóa các lần sai của một tài khoản hoặc một địa chỉ. Forget failed logins
+    of an account (from every address) and/or an address."""
+    import ipaddress
+
+    from api.login_guard import LoginGuard, MemoryCounterStore, build_store
+
+    if not username and not address:
+        fail("Cần chỉ rõ tên đăng nhập hoặc --address", "name a user or --address", code=2)
+    if address:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail(f"Địa chỉ IP không hợp lệ: {address}", f"not an IP address: {address}", code=2)
+    with services_or_exit() as services:
+        detail = _accounts(services).record_unlock(actor=_admin(services), username=username, address=address)
+        store = build_store(services.settings)
+        shared = not isinstance(store, MemoryCounterStore)
+        # Shared counters (Redis) are cleared here; a server counting in its own memory applies the
+        # audited unlock itself within seconds.
+        cleared = LoginGuard(store, services.settings.api).unlock(username=detail["username"], address=address) \
+            if shared else None
+    out = {**detail, "shared_counters": shared, "cleared": cleared}
+    if as_json:
+        console.print_json(json.dumps(out, ensure_ascii=False))
+        return
+    who = " và ".join(x for x in (detail["username"], address) if x)
+    console.print(f"Đã mở khóa đăng nhập cho {who}." + ("" if shared else " Máy chủ API đang chạy áp dụng trong vài giây."))
+
+
 @clients_app.command("add")
 def clients_add(name: str = typer.Argument(..., help="Tên hệ thống, ví dụ qlvb-so-noi-vu."),
-                scope: list[str] = typer.Option(..., "--scope", help="read deposit search retention audit metrics admin oai."),
+                scope: list[str] = typer.Option(..., "--scope",
+                                                help="read deposit search retention audit metrics admin oai webhooks."),
                 level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận được đọc (mặc định: public)."),
                 fonds: list[str] = typer.Option(None, "--fonds", help="Chỉ các phông này."),
                 description: str = typer.Option(None, help="Mô tả."),
@@ -196,6 +232,16 @@ def clients_list(as_json: bool = typer.Option(False, "--json", help="In kết qu
         table.add_row(c["name"], ", ".join(c["scopes"]), ", ".join(c["access_levels"]), c["token_hint"] + "…",
                       c["last_used_at"] or "—", "hoạt động" if c["active"] else "đã thu hồi")
     console.print(table)
+
+
+@clients_app.command("set")
+def clients_set(name: str = typer.Argument(...),
+                scope: list[str] = typer.Option(None, "--scope", help="Phạm vi quyền (thay toàn bộ), ví dụ read,webhooks."),
+                level: list[str] = typer.Option(None, "--level", help="Mức độ tiếp cận (thay toàn bộ).")) -> None:
+    """Đổi phạm vi quyền hoặc mức độ tiếp cận (mã truy cập giữ nguyên). Change a client's scopes or levels."""
+    with services_or_exit() as services:
+        out = _accounts(services).update_client(name, scopes=_split(scope), access_levels=_split(level), actor=_admin(services))
+    console.print(f"Đã cập nhật {out['name']}: quyền {', '.join(out['scopes'])}, đọc {', '.join(out['access_levels'])}")
 
 
 @clients_app.command("revoke")

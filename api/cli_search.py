@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api.cli_common import actor, console, fail, reader, services_or_exit, system_actor
 from api.search_params import page_dict, query_from_dict
+from search.query import QueryError
 
 
 def _backend(services):
@@ -52,9 +53,11 @@ def register(app: typer.Typer) -> None:
                     d[key] = value
             try:
                 q = query_from_dict(d)
+                page = backend.search(q, principal)  # QueryError: beyond the bounds of docs/search.md
+            except QueryError as exc:
+                fail(f"Truy vấn không hợp lệ: {exc.message_vi}", f"invalid query ({exc.code}): {exc}", code=2)
             except ValueError as exc:
                 fail(f"Truy vấn không hợp lệ: {exc}", f"invalid query: {exc}", code=2)
-            page = backend.search(q, principal)
             services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": query, "filters": {k: v for k, v in d.items()
                                                                           if k != "q" and v}, "total": page.total})
@@ -107,13 +110,19 @@ def _run_batch(services, backend, principal, path: Path) -> None:
         for n, line in enumerate(stream, 1):
             if not line.strip():
                 continue
+            d = None
             try:
                 d = json.loads(line)
+                if not isinstance(d, dict):
+                    raise ValueError("a line must be a JSON object")
                 q = query_from_dict(d)
-            except (ValueError, TypeError) as exc:
-                print(json.dumps({"id": None, "line": n, "error": str(exc)}, ensure_ascii=False), flush=True)
+                page = backend.search(q, principal)
+            except (ValueError, TypeError, RecursionError) as exc:
+                error = {"id": d.get("id") if isinstance(d, dict) else None, "line": n, "error": str(exc)}
+                if isinstance(exc, QueryError):
+                    error.update(code=exc.code, error_vi=exc.message_vi)
+                print(json.dumps(error, ensure_ascii=False, default=str), flush=True)
                 continue
-            page = backend.search(q, principal)
             services.archive.audit_access(actor=actor(write=False), action="search",
                                           detail={"q": q.q, "batch": str(path), "id": d.get("id"),
                                                   "total": page.total})

@@ -2,7 +2,8 @@
 
 Every route except ``POST /api/v1/auth/login`` (and ``/oai`` when ``api.oai_public``) depends on
 ``CallerDep``: a bearer token — a person's session or a system client's token — is required, and
-each failed authentication is written to the audit log. ``require(scope)`` refuses a caller
+failed authentications are written to the audit log (the first of each address and minute in
+full, then a summary with the count: ``api/auth_audit.py``). ``require(scope)`` refuses a caller
 without the scope (403). ``readable_record`` answers 404 for a record the caller may not read,
 exactly as for one that does not exist, so its existence does not leak.
 """
@@ -71,8 +72,10 @@ def get_caller(request: Request, services: ServicesDep,
             raise AuthError("a bearer token is required", "Cần đăng nhập (thiếu mã truy cập Bearer)")
         caller = services.accounts.authenticate(creds.credentials, address=address)
     except AuthError:
-        services.archive.audit_access(actor="anonymous", action="auth.token", outcome="failure", address=address,
-                                      detail={"path": request.url.path, "method": request.method})
+        # One entry per address and window, not one per request (api/auth_audit.py)
+        request.app.state.auth_failures.record("auth.token", address,
+                                               detail={"path": request.url.path, "method": request.method},
+                                               tally={"path": request.url.path[:200]})
         raise
     limit = caller.rate_limit if caller.rate_limit is not None else services.settings.api.rate_limit_per_minute
     wait = request.app.state.rate_limiter.take(f"{caller.kind}:{caller.id}", limit)

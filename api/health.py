@@ -29,7 +29,9 @@ def _search(services: Services) -> str:
         path = s.index_path
         if not (path / "meta.json").exists():
             raise RuntimeError(f"no index at {path}: run luutru reindex")
-        detail = f"Tantivy at {path}"
+        from search.inflight import crash_note
+
+        detail = f"Tantivy at {path}" + crash_note(path)  # a process that died inside the engine, as the next one found
     else:
         detail = _opensearch(services)
     return f"{detail}; {_coverage(services)}"

@@ -7,11 +7,15 @@ task of its lifespan, what the beat schedule of ``api/worker.py`` runs in scale-
   deliveries and their retries, index work left by a crash), so a retry never waits for the next
   upload;
 * the audit log's RFC 3161 anchor every hour, the retention sweep and the renewal of archive
-  timestamps once a day.
+  timestamps once a day;
+* a slice of the fixity audit every 5 minutes: the objects due in the cycle
+  (``fixity.cycle_days``), oldest-checked first, for at most ``fixity.slice_seconds`` at the
+  ``fixity.budget_mb_s`` read rate, so every object is re-hashed within the cycle.
 
 Jobs run one after another in a worker thread (never two at once), each failure is logged and the
 job runs again at its next turn. ``tasks.inline_interval_seconds = 0`` turns the loop off (then
-``luutru repair``, ``luutru retention sweep`` and ``luutru timestamps renew`` from cron do it).
+``luutru repair``, ``luutru retention sweep``, ``luutru timestamps renew`` and ``luutru fixity run
+--due`` from cron do it).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ log = logging.getLogger(__name__)
 
 ACTOR = "software:luutru serve"
 
-PERIODS = {"anchor_audit": 3600.0, "retention_sweep": 86400.0, "renew_timestamps": 86400.0}
+PERIODS = {"anchor_audit": 3600.0, "retention_sweep": 86400.0, "renew_timestamps": 86400.0, "fixity_audit": 300.0}
 """Seconds between runs of the periodic jobs, for Celery beat (``api/worker.py``) and for the
 embedded loop alike."""
 
@@ -54,7 +58,8 @@ def embedded_jobs(services, interval: float) -> list[Job]:
     return [Job("pending_tasks", interval, services.archive.run_pending_tasks),
             Job("anchor_audit", PERIODS["anchor_audit"], services.archive.anchor_audit),
             Job("retention_sweep", PERIODS["retention_sweep"], lambda: retention_sweep(services, actor=ACTOR)),
-            Job("renew_timestamps", PERIODS["renew_timestamps"], lambda: renew_all(services, actor=ACTOR))]
+            Job("renew_timestamps", PERIODS["renew_timestamps"], lambda: renew_all(services, actor=ACTOR)),
+            Job("fixity_audit", PERIODS["fixity_audit"], lambda: services.fixity.run_due(actor=ACTOR))]
 
 
 class Scheduler:

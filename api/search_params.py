@@ -37,13 +37,18 @@ def encode_after(after: tuple | list | None) -> str | None:
 
 
 def decode_after(token: str) -> tuple:
-    """The sort key inside a token of ``encode_after``; ``ValueError`` when it is not one."""
+    """The sort key inside a token of ``encode_after``; ``QueryError`` (``invalid_cursor``) when
+    it is not one. Its shape is checked by ``SearchQuery`` (it depends on the sort)."""
+    from search.query import QueryError
+
     try:
         value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("search_after is not a token returned as next_after") from exc
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        value = exc
     if not isinstance(value, list) or not value:
-        raise ValueError("search_after is not a token returned as next_after")
+        raise QueryError("search_after is not a token returned as next_after",
+                         "Con trỏ trang (search_after) không hợp lệ: hãy dùng đúng giá trị next_after của trang trước",
+                         code="invalid_cursor")
     return tuple(value)
 
 

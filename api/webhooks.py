@@ -1,9 +1,20 @@
 """Webhooks: system clients subscribe to archive events and receive them by signed HTTP POST.
 
-* **Who.** A subscription belongs to a system client (``api_clients``). A client subscribes for
-  itself when it holds ``read`` (record events) or ``retention`` (``disposal.approved``); an
-  administrator may manage any client's subscriptions. People do not subscribe: a login session
-  is not a lasting identity to deliver to.
+* **Who.** A subscription belongs to a system client (``api_clients``). Registering one takes the
+  ``webhooks`` scope (a client for itself) or an administrator (for any client); a client with
+  ``webhooks``, ``read`` or ``retention`` lists and deletes its own. What it then receives still
+  follows ``read`` (record events) and ``retention`` (``disposal.approved``). People do not
+  subscribe: a login session is not a lasting identity to deliver to.
+* **Where to.** A receiver must be a public Internet address (``address_allowed``): loopback,
+  private, link-local, shared, multicast, unspecified and the other special ranges, in IPv4 and
+  IPv6 (IPv4-mapped, 6to4 and NAT64 forms included; Teredo always), are refused after resolving the
+  name — when the webhook is registered and again at every delivery, which connects to the address
+  it just checked (a second lookup could answer differently: DNS rebinding). Numeric spellings
+  (``2130706433``, ``0x7f000001``, ``0177.0.0.1``) resolve to what they mean and are checked as
+  such. An administrator may allow networks (``api.webhook_allow_networks``, e.g. an agency's
+  intranet). Delivery errors shown to the client are generic (``ERROR_NO_ANSWER``,
+  ``ERROR_REFUSED``): a per-port error message would make the archive a port scanner of its
+  network.
 * **What.** ``publish`` (the kernel's ``EventSink``, called post-commit through the outbox) writes
   one ``webhook_deliveries`` row per matching active subscription and queues the task
   ``deliver_webhook(delivery_id)``. The leak rule: an event about a record reaches only clients
@@ -30,9 +41,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import ssl
 import time
 import uuid
@@ -82,6 +95,45 @@ class SubscriptionNotFound(ArchiveError):
     code = "not_found"
 
 
+ERROR_REFUSED = "not sent: the receiver does not resolve to an allowed public address"
+ERROR_NO_ANSWER = "no valid HTTP answer from the receiver (connection failed or timed out)"
+
+
+KNOWN_ERRORS = frozenset({ERROR_REFUSED, ERROR_NO_ANSWER, "subscription inactive", "subscription deleted"})
+
+
+def public_error(error: str | None) -> str | None:
+    """What the client is shown of a delivery's error: the generic texts above or ``HTTP <status>``
+    (rows written before these existed held the socket error: shown as no answer)."""
+    if error is None or error in KNOWN_ERRORS or (error.startswith("HTTP ") and error[5:].isdigit()):
+        return error
+    return ERROR_NO_ANSWER
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to a fixed address instead of resolving the host name again."""
+
+    def __init__(self, host, port=None, *, address: str, **kw):
+        super().__init__(host, port, **kw)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout, self.source_address)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a fixed address; SNI and certificate verification use the URL's host name."""
+
+    def __init__(self, host, port=None, *, address: str, **kw):
+        super().__init__(host, port, **kw)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout, self.source_address)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 @dataclass(frozen=True)
 class Attempt:
     state: str
@@ -111,10 +163,74 @@ def _has(client: ApiClient, scope: str) -> bool:
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000 or parts.username:
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000
+            or parts.username is not None or any(c in url for c in "\r\n\t ")):
         raise WebhookError("url must be an absolute http(s) URL without credentials (at most 1000 characters)",
                            "Địa chỉ nhận phải là URL http(s) đầy đủ, không chứa tài khoản, tối đa 1000 ký tự")
     return url
+
+
+# Where deliveries may go (server-side request forgery) -----------------------------------------------
+# The IANA special-purpose registries, spelt out so the rule does not depend on the table of the
+# Python version in use (``is_global`` changed in 3.11.10, 3.12.4, 3.13), plus what they leave global
+# but no receiver uses (the 192.0.0.0/24 anycast services, the 6to4 relay anycast).
+_SPECIAL = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+    "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/96",            # IPv4-compatible (deprecated), :: and ::1 among them
+    "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+    "64:ff9b:1::/48",   # local-use IPv4/IPv6 translation
+    "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
+    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64): a way round an IPv4-only rule,
+    so the rule is applied to it. (Teredo, 2001::/32, is refused whatever it carries.)"""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow=()) -> bool:
+    """A global unicast Internet address, or one in an administrator's ``allow`` networks. Refused:
+    loopback, private, link-local, shared (CGN), documentation, benchmarking, reserved, multicast,
+    unspecified and broadcast addresses, in IPv4 and IPv6, and IPv6 forms carrying such an IPv4."""
+    if any(ip.version == net.version and ip in net for net in allow):
+        return True
+    if ip.version == 6:
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return address_allowed(embedded, allow)
+        if ip.scope_id:
+            return False
+    return ip.is_global and not ip.is_multicast and not any(ip.version == n.version and ip in n for n in _SPECIAL)
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the system resolver; numeric spellings such as
+    ``2130706433``, ``0x7f000001`` or ``0177.0.0.1`` come back as the address they mean)."""
+    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+
+
+class AddressRefused(WebhookError):
+    """The receiver's name resolves to an address deliveries may not go to (HTTP 422)."""
+
+
+REFUSED_VI = ("Địa chỉ nhận phải là địa chỉ Internet công cộng: không nhận loopback, mạng nội bộ, link-local và các "
+              "dải đặc biệt (quản trị viên có thể cho phép một dải bằng LUUTRU_API__WEBHOOK_ALLOW_NETWORKS), "
+              "và tên miền phải phân giải được")
 
 
 def check_events(events: list[str]) -> list[str]:
@@ -130,19 +246,38 @@ class WebhookService:
     """Subscriptions, publication of events and delivery attempts. Built by ``api.wiring``."""
 
     def __init__(self, catalogue: Catalogue, archive, *, max_attempts: int = 8, backoff_seconds: float = 30.0,
-                 timeout_seconds: float = 10.0, clock: Clock | None = None):
+                 timeout_seconds: float = 10.0, allow_networks=(), resolve=None, clock: Clock | None = None):
         self.catalogue = catalogue
         self.archive = archive
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.timeout_seconds = timeout_seconds
+        self.allow_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
+        self.resolve = resolve or resolve_host
+        """``(host, port) -> [address, …]``; the system resolver unless a test stands in for DNS."""
         self.clock = clock or SystemClock()
 
     @classmethod
     def from_settings(cls, catalogue: Catalogue, archive, settings) -> WebhookService:
         a = settings.api
         return cls(catalogue, archive, max_attempts=a.webhook_max_attempts, backoff_seconds=a.webhook_backoff_seconds,
-                   timeout_seconds=a.webhook_timeout_seconds)
+                   timeout_seconds=a.webhook_timeout_seconds, allow_networks=a.webhook_allow_networks)
+
+    def destination(self, url: str) -> str:
+        """The address to connect to for ``url``: its host resolved now, every address it resolves
+        to allowed (``address_allowed``), the first one returned so the connection goes exactly
+        there (a second lookup could answer differently: DNS rebinding). ``AddressRefused`` else,
+        with the same message whatever the reason, so the answer maps nothing of the inside."""
+        parts = urlsplit(url)
+        refused = AddressRefused("the receiver must resolve to public Internet addresses only", REFUSED_VI)
+        try:
+            found = self.resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+            addresses = [ipaddress.ip_address(a) for a in found]
+        except (OSError, UnicodeError, ValueError):
+            raise refused from None
+        if not addresses or not all(address_allowed(ip, self.allow_networks) for ip in addresses):
+            raise refused
+        return str(addresses[0])
 
     # subscriptions ---------------------------------------------------------------------------
     @staticmethod
@@ -161,6 +296,7 @@ class WebhookService:
                   address: str | None = None) -> dict:
         """A new subscription; the returned ``secret`` is shown this once."""
         url, events = check_url(url), check_events(events)
+        self.destination(url)
         secret = "whsec_" + secrets.token_urlsafe(32)
         with self.catalogue.session() as s:
             client = s.get(ApiClient, client_id)
@@ -209,7 +345,7 @@ class WebhookService:
             rows = s.execute(sa.select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)
                              .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit)).scalars()
             return [{"id": d.id, "event": d.event, "state": d.state, "attempts": d.attempts,
-                     "last_status": d.last_status, "last_error": d.last_error,
+                     "last_status": d.last_status, "last_error": public_error(d.last_error),
                      "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at else None,
                      "created_at": d.created_at.isoformat(),
                      "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
@@ -274,14 +410,16 @@ class WebhookService:
     def backoff(self, attempts: int) -> float:
         return min(self.backoff_seconds * 2 ** max(0, attempts - 1), MAX_BACKOFF)
 
-    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    def _post(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST to ``address`` (already checked) with the URL's host name in ``Host`` and, over
+        HTTPS, in SNI and the certificate check. Redirects are not followed."""
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.timeout_seconds,
-                                               context=ssl.create_default_context())
+            conn = _PinnedHTTPSConnection(parts.hostname, parts.port, address=address, timeout=self.timeout_seconds,
+                                          context=ssl.create_default_context())
         else:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout_seconds)
+            conn = _PinnedHTTPConnection(parts.hostname, parts.port, address=address, timeout=self.timeout_seconds)
         try:
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
@@ -309,9 +447,15 @@ class WebhookService:
                    "X-Luutru-Signature": sign(secret, timestamp, body)}
         status, error = None, None
         try:
-            status = self._post(url, body, headers)
+            status = self._post(url, self.destination(url), body, headers)
+        except AddressRefused:
+            error = ERROR_REFUSED
+            log.warning("webhook delivery %s: %s resolves to an address that is not allowed", delivery_id, url)
         except (OSError, http.client.HTTPException) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            # The client sees a generic error: the kind of failure (refused, reset, timed out…) per
+            # port would map the network; operators find the details in the log.
+            error = ERROR_NO_ANSWER
+            log.info("webhook delivery %s to %s: %s: %s", delivery_id, url, type(exc).__name__, exc)
         now = self.clock.now()
         with self.catalogue.session() as s:
             d = s.get(WebhookDelivery, delivery_id)

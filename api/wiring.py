@@ -7,6 +7,7 @@ capability) and builds the services. Nothing is created at import.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,6 +38,22 @@ def _s3_store(settings: Settings) -> ObjectStore:
 OBJECT_STORES: dict[str, Callable[[Settings], ObjectStore]] = {
     "filesystem": _filesystem_store,
     "s3": _s3_store,
+}
+
+
+def _filesystem_replica(settings: Settings) -> ObjectStore:
+    return FilesystemObjectStore(settings.objects.replica_root, read_only=True)
+
+
+def _s3_replica(settings: Settings) -> ObjectStore:
+    from archive.objects.s3 import S3ObjectStore
+
+    return S3ObjectStore.from_settings(settings.objects.replica_s3)  # only read: never created here
+
+
+REPLICAS: dict[str, Callable[[Settings], ObjectStore]] = {
+    "filesystem": _filesystem_replica,
+    "s3": _s3_replica,
 }
 
 
@@ -75,6 +92,9 @@ SEARCH_BACKENDS: dict[str, Callable[[Settings], object]] = {
 }
 
 
+_BUILD_LOCK = threading.RLock()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -91,11 +111,27 @@ class Services:
         if accounts is None:
             from api.accounts import AccountService
 
-            a = self.settings.api
-            accounts = self.extras["accounts"] = AccountService(
-                self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
-                max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
+            with _BUILD_LOCK:  # one service per process: its failure counters and throttles are shared
+                accounts = self.extras.get("accounts")
+                if accounts is None:
+                    a = self.settings.api
+                    accounts = self.extras["accounts"] = AccountService(
+                        self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
+                        max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
         return accounts
+
+    @property
+    def fixity(self):
+        """Verified downloads and fixity audits (built on first use)."""
+        fixity = self.extras.get("fixity")
+        if fixity is None:
+            from archive.fixity import FixityService
+
+            objects = self.settings.objects
+            replica = REPLICAS[objects.replica](self.settings) if objects.replica != "none" else None
+            fixity = self.extras["fixity"] = FixityService.from_settings(self.archive, self.settings.fixity,
+                                                                         replica=replica)
+        return fixity
 
     def close(self) -> None:
         pool = self.extras.pop("extraction_pool", None)
@@ -157,14 +193,17 @@ def token_pepper(settings: Settings) -> bytes:
     path = settings.keys_dir / "api-token-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # a temporary name of this process and thread alone: two first requests at once each
+        # write their own, and the first link wins
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
         tmp.write_bytes(secrets.token_bytes(32))
         os.chmod(tmp, 0o600)
         try:
             os.link(tmp, path)  # atomic and never overwrites a key another process created first
         except FileExistsError:
             pass
-        tmp.unlink()
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_bytes()
 
 

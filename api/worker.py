@@ -49,6 +49,7 @@ def create_celery(settings: Settings) -> Celery:
             "renew-timestamps-daily": {"task": "luutru.renew_timestamps", "schedule": PERIODS["renew_timestamps"]},
             "anchor-audit-hourly": {"task": "luutru.anchor_audit", "schedule": PERIODS["anchor_audit"]},
             "requeue-webhooks": {"task": "luutru.requeue_webhooks", "schedule": 600.0},
+            "fixity-audit": {"task": "luutru.fixity_audit", "schedule": PERIODS["fixity_audit"]},
         },
     )
 
@@ -124,6 +125,12 @@ def create_celery(settings: Settings) -> Celery:
     def requeue_webhooks() -> int:
         """Thin: queue again the webhook deliveries whose task was lost (overdue pending ones)."""
         return len(_get_services().extras["webhooks"].requeue_overdue())
+
+    @app.task(name="luutru.fixity_audit")
+    def fixity_audit() -> dict:
+        """Thin: one slice of the fixity audit (the due objects, within the slice's time and budget);
+        skipped while another audit runs (one at a time, across workers)."""
+        return _get_services().fixity.run_due(actor="software:luutru beat")
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:

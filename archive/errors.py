@@ -40,6 +40,19 @@ class IntegrityError(ArchiveError):
     code = "integrity_failed"
 
 
+class FixityFailed(IntegrityError):
+    """The stored bytes of a record fail their digest and no good copy could be found: nothing
+    of them is handed out as genuine (HTTP 500 ``fixity_failed``)."""
+
+    code = "fixity_failed"
+
+    def __init__(self, message: str, message_vi: str | None = None, *, record_id: str | None = None,
+                 storage_key: str | None = None):
+        super().__init__(message, message_vi)
+        self.record_id = record_id
+        self.storage_key = storage_key
+
+
 class DiskFull(ArchiveError):
     """The disk (of the data folder, the object store or the catalogue) is full: nothing can be
     accepted until space is freed. Not the file's fault: it is not quarantined."""

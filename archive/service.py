@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from archive import audit
 from archive.catalogue import Catalogue
+from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
 from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
 from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
@@ -117,6 +118,20 @@ class RepairReport:
                 "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
                 "missing": self.missing, "restored": self.restored,
                 "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, "clean": self.clean}
+
+
+def record_intact(s: Session, record_id: str) -> bool:
+    """No component of the record lacks its bytes and none of its objects has an open fixity
+    failure: a damaged record may return to active."""
+    missing = s.execute(sa.select(Component.id).where(Component.record_id == record_id,
+                                                      Component.status == "missing").limit(1)).first()
+    if missing:
+        return False
+    failing = s.execute(sa.select(ObjectFixity.storage_key).join(
+        Component, Component.storage_key == ObjectFixity.storage_key).where(
+        Component.record_id == record_id, Component.status != "destroyed",
+        ObjectFixity.failed_at.is_not(None)).limit(1)).first()
+    return failing is None
 
 
 def _nfc(value: Any) -> Any:
@@ -237,6 +252,7 @@ class ArchiveService:
                     row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
                     s.add(row)
                     s.flush()
+                    record_stored(s, obj, now)
                     original_id = original_id or row.id
                     if comp.role == ComponentRole.ORIGINAL:
                         s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
@@ -278,6 +294,7 @@ class ArchiveService:
             row = self._component_row(record_id, obj, component, now, derived_from=derived_from)
             s.add(row)
             s.flush()
+            record_stored(s, obj, now)
             if event:
                 s.add(Event(record_id=record_id, component_id=row.id, event_type=event.event_type, occurred_at=now,
                             agent=event.agent, outcome=event.outcome, detail=event.detail, data=event.data))
@@ -679,7 +696,23 @@ class ArchiveService:
         except ObjectLocked:
             report.orphans_kept.append(key)
 
-    def _missing(self, key: str, status: str, report: RepairReport, actor: str) -> None:
+    def mark_missing(self, key: str, *, actor: str, detected_by: str) -> list[dict]:
+        """The bytes of ``key`` are not in the store (found by ``detected_by``): what the repair pass
+        does (components ``missing``, records ``damaged``, failed fixity event, ``fixity.failed``).
+        Returns the components concerned."""
+        report = RepairReport()
+        self._missing(key, "present", report, actor, detected_by=detected_by)
+        return report.missing
+
+    def mark_restored(self, key: str, *, actor: str) -> list[str]:
+        """The bytes of ``key`` are back (and were found right): components marked ``missing`` are
+        present again, their records active unless something else is wrong. Returns the records."""
+        report = RepairReport()
+        self._restored(key, report, actor)
+        return report.restored
+
+    def _missing(self, key: str, status: str, report: RepairReport, actor: str, *,
+                 detected_by: str = "repair") -> None:
         now = self.clock.now()
         events: list[OutboxEntry] = []
         with self.catalogue.session() as s:
@@ -701,7 +734,8 @@ class ArchiveService:
                 audit.append(s, at=now, actor=actor, action="fixity.missing", outcome="failure",
                              target_type="record", target_id=comp.record_id, detail={"storage_key": key})
                 events += self.event_entries("fixity.failed", {"record_id": comp.record_id, "role": comp.role,
-                                                               "detected_by": "repair", "problem": "missing"}, now=now)
+                                                               "detected_by": detected_by, "problem": "missing"},
+                                             now=now)
             s.add_all(events)
             s.flush()
             event_ids = [e.id for e in events]
@@ -719,9 +753,7 @@ class ArchiveService:
                             occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
                             detail="bytes found again in the store"))
                 s.flush()
-                still_missing = s.execute(sa.select(Component.id).where(
-                    Component.record_id == comp.record_id, Component.status == "missing")).first()
-                if not still_missing:
+                if record_intact(s, comp.record_id):
                     s.execute(sa.update(Record).where(Record.id == comp.record_id,
                                                       Record.status == "damaged").values(status="active"))
                 audit.append(s, at=now, actor=actor, action="fixity.restored", target_type="record",

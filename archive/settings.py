@@ -11,12 +11,13 @@ variable (pyHanko ``check_config_keys``; the template's ``_enforce_non_default_s
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from archive.errors import SettingsError
 
@@ -63,6 +64,34 @@ class ObjectsSettings(_Section):
     root: Path | None = None
     """Filesystem store root. Empty: ``<data_dir>/objects``."""
     s3: S3Settings = S3Settings()
+    replica: Literal["none", "filesystem", "s3"] = "none"
+    """A second copy of the objects, kept by other means (a backup restored or synchronised to a
+    folder, a replicated bucket), read only when a stored object fails its digest: a download is
+    then served from the replica's bytes once they are verified. ``none``: no replica."""
+    replica_root: Path | None = None
+    """Folder of the replica with ``replica=filesystem`` (same layout as the store, ``sha256/…``);
+    it may be mounted read-only."""
+    replica_s3: S3Settings = S3Settings()
+    """The replica's bucket with ``replica=s3`` (``LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT`` …); it is
+    only read, never created or written."""
+
+
+class FixitySettings(_Section):
+    prehash_limit: int = Field(default=64 * 1024 * 1024, ge=0)
+    """Downloads (whole or a byte range) up to this many bytes are read and verified completely
+    before the first byte is sent, so a mismatch is a clean 500 ``fixity_failed``. Longer ones are
+    verified block by block (1 MiB blocks whose SHA-256 the store recorded at ingest): a block is
+    sent only after it matched, and the transfer is cut at the first block that does not."""
+    cycle_days: float = Field(default=30.0, gt=0)
+    """Every stored object is read back and re-hashed at least once per cycle by the periodic fixity
+    audit (embedded loop of ``luutru serve`` or Celery beat), oldest-checked first."""
+    budget_mb_s: float = Field(default=20.0, ge=0)
+    """Read rate of fixity audits in MB/s (10⁶ bytes), so downloads and ingests are not starved;
+    0: unlimited. ``luutru fixity run --budget-mb-s`` overrides it."""
+    slice_seconds: float = Field(default=60.0, gt=0)
+    """Longest time one periodic slice of the audit may read (a slice runs every 5 minutes, in
+    ``luutru serve`` on the embedded default or through Celery beat); what is left stays due for the
+    next slice."""
 
 
 class SearchSettings(_Section):
@@ -178,9 +207,35 @@ class ApiSettings(_Section):
     session_hours: float = Field(default=8.0, gt=0)
     """A person's login session lasts this long (one working day)."""
     login_max_failures: int = Field(default=5, ge=1)
-    """Consecutive failed logins before the account is locked for ``login_lockout_minutes``."""
+    """Failed logins to one account *from one address* before each further attempt from that
+    address must wait, 1 s, then doubling up to ``login_lockout_minutes``. Other addresses are not
+    affected: nobody can lock someone else's account (the administrator's included)."""
     login_lockout_minutes: int = Field(default=15, ge=1)
-    """How long an account stays locked after too many failed logins."""
+    """Longest wait between attempts on one account from one address; also how long an address over
+    ``login_address_max_failures`` is refused, and the window those failures are counted in."""
+    login_address_max_failures: int = Field(default=30, ge=1)
+    """Failed logins from one address (any account; IPv6: its /64) within ``login_lockout_minutes``
+    after which the address is refused (429) until the window ends or an administrator unlocks it
+    (``luutru users unlock --address``)."""
+    login_per_address_per_minute: int = Field(default=30, ge=0)
+    """Login attempts per minute from one address (IPv6: its /64), refused with 429 before any
+    password is hashed; 0: no limit."""
+    login_global_per_minute: int = Field(default=300, ge=0)
+    """Login attempts per minute for the whole archive (all addresses; shared by the API processes
+    when Redis is used), refused with 429 before any password is hashed; 0: no limit."""
+    login_max_concurrent_hashes: int = Field(default=0, ge=0, le=64)
+    """Password hashes computed at the same time by one API process; 0: one per CPU core, at most 4.
+    Each argon2id check holds 64 MiB and a core for 0.1-0.5 s: this bounds a process's memory and
+    leaves CPU to other requests under a login flood."""
+    login_hash_wait_seconds: float = Field(default=5.0, ge=0)
+    """How long a login waits for a free hash slot before it is answered 503 with Retry-After."""
+    throttle_redis_url: str | None = None
+    """Redis holding the login counters shared by every API process (``redis://…``). Empty: the
+    Celery broker when ``tasks.backend=celery`` with a Redis broker; otherwise each process counts
+    for itself (the embedded default: one process)."""
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """Failed authentications (bad or missing tokens, failed logins) from one address are written to
+    the audit log once per window: the first in full, then one ``….summary`` entry with the count."""
     rate_limit_per_minute: int = Field(default=1200, ge=0)
     """Requests per minute per user or client (per API process); 0 disables the limit. A client's
     own ``rate_limit`` overrides it."""
@@ -217,6 +272,24 @@ class ApiSettings(_Section):
     six hours)."""
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     """Time limit for one webhook POST to a receiver (connect and response)."""
+    webhook_allow_networks: Annotated[list[str], NoDecode] = []
+    """Networks webhook receivers may be in although they are not public Internet addresses
+    (comma-separated CIDRs, e.g. ``10.20.0.0/16,fd00:1::/64``). Empty: only global addresses;
+    loopback, private, link-local, shared, multicast and other special ranges are refused when a
+    webhook is registered and again, after resolving the name, at every delivery."""
+
+    @field_validator("webhook_allow_networks", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        if isinstance(value, str):
+            value = [v for v in (p.strip() for p in value.split(",")) if v]
+        out = []
+        for item in value or []:
+            try:
+                out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network (CIDR): {item!r}") from None
+        return out
 
 
 class RepairSettings(_Section):
@@ -270,6 +343,7 @@ class Settings(BaseSettings):
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()
     repair: RepairSettings = RepairSettings()
+    fixity: FixitySettings = FixitySettings()
     signatures: SignatureSettings = SignatureSettings()
 
     @model_validator(mode="after")
@@ -280,6 +354,10 @@ class Settings(BaseSettings):
             for name in ("endpoint", "access_key", "secret_key"):
                 if not getattr(s3, name):
                     problems.append(f"LUUTRU_OBJECTS__S3__{name.upper()} is required with LUUTRU_OBJECTS__BACKEND=s3")
+        if self.objects.replica == "filesystem" and not self.objects.replica_root:
+            problems.append("LUUTRU_OBJECTS__REPLICA_ROOT is required with LUUTRU_OBJECTS__REPLICA=filesystem")
+        if self.objects.replica == "s3" and not self.objects.replica_s3.endpoint:
+            problems.append("LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT is required with LUUTRU_OBJECTS__REPLICA=s3")
         if self.search.backend == "opensearch" and not self.search.opensearch_url:
             problems.append("LUUTRU_SEARCH__OPENSEARCH_URL is required with LUUTRU_SEARCH__BACKEND=opensearch")
         if self.extract.tika == "server" and not self.extract.tika_url:

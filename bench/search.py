@@ -3,8 +3,10 @@
 Indexes N synthetic administrative documents (2–5 KB) into the embedded backend (batches of 5,000,
 one commit each) and prints indexing docs/s, the time the merges still take after the last
 commit, index size, and p50/p95/p99 latency of top-20 queries: term, multi-term, phrase,
-filtered+faceted+highlighted, and *officials' mix* (2–4 words, optional filters, highlights and
-facets, cycling through ``MIX``) — through the service layer (``EmbeddedSearchBackend.search``:
+filtered+faceted+highlighted, *officials' mix* (2–4 words, optional filters, highlights and
+facets, cycling through ``MIX``) and *pasted paragraph* (1,000 characters of the text of ten
+documents of the index itself, with highlights and facets: what an official pastes to find a
+document again; ``pasted``) — through the service layer (``EmbeddedSearchBackend.search``:
 parsing, compilation, paging, snippets, facets) and on the Tantivy searcher alone with the
 already-translated queries (the same engine work done serially: one ``search`` of the match with
 the count — for relevance, of the best ``rescore_window`` matches, then one ``search`` re-ranking
@@ -32,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tantivy import Order  # noqa: E402
+from tantivy import Order, Query  # noqa: E402
 
 from search.corpus import synthetic  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
@@ -65,6 +67,24 @@ MIX = [
 """Officials' mix: 2–4 words, with and without diacritics, some filters, highlights, facets."""
 
 
+def pasted(backend: EmbeddedSearchBackend, count: int = 10, chars: int = 1000) -> dict[SearchQuery, str]:
+    """1,000 characters (cut at a word) from the middle of the text of ``count`` documents of the
+    index that have 1,200 or more, each with the id of its document: pasted paragraphs that should
+    find their document again, on any corpus."""
+    searcher = backend.index_.searcher()
+    out = {}
+    for _, addr in searcher.search(Query.all_query(), 200 * count).hits:
+        doc = searcher.doc(addr)
+        body = backend.stored_body(doc) or ""
+        if len(body) >= chars + chars // 5:
+            start = body.index(" ", min(len(body) // 3, len(body) - chars - 1)) + 1
+            text = body[start:start + chars]
+            out[SearchQuery(q=text[:text.rindex(" ")], facets=FACETS, highlight=True)] = doc.get_first("record_id")
+        if len(out) == count:
+            break
+    return out
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
@@ -78,7 +98,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="query the index already in --path")
     ap.add_argument("--only", action="append", default=None, metavar="CLASS",
                     help="run only this query class (repeatable): term, multi-term, phrase, "
-                         "filtered+faceted+highlighted, mix")
+                         "filtered+faceted+highlighted, mix, pasted")
     args = ap.parse_args()
     path = args.path or Path(tempfile.mkdtemp(prefix="luutru-bench-"))
     backend = EmbeddedSearchBackend(path / "index", writer_heap=512_000_000)
@@ -110,9 +130,13 @@ def main() -> None:
           f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
+    sources = pasted(backend)
+    classes["pasted paragraph"] = list(sources)
     if args.only:
         classes = {name: qs for name, qs in classes.items() if name in args.only or (name == "officials' mix"
-                                                                                      and "mix" in args.only)}
+                                                                                      and "mix" in args.only)
+                   or (name == "pasted paragraph" and "pasted" in args.only)}
+    classes = {name: qs for name, qs in classes.items() if qs}
     for name, queries in classes.items():
         svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
@@ -159,6 +183,13 @@ def main() -> None:
               f" {m(svc) / max(m(eng), 1e-9):6.1f}x {m(svc) / max(m(full), 1e-9):7.1f}x"
               f" {pct(svc_cpu, 50):8.2f}/{pct(svc_cpu, 95):7.2f} {pct(full_cpu, 50):8.2f}"
               f" {m(svc_cpu) / max(m(full_cpu), 1e-9):11.1f}x")
+    if "pasted paragraph" in classes:
+        admin = Principal.admin()
+        pages = [backend.search(q, admin) for q in sources]
+        first = sum(bool(p.hits) and p.hits[0].record_id == rid for p, rid in zip(pages, sources.values(), strict=True))
+        print(f"pasted paragraph: {len(sources)} paragraphs of {statistics.median(len(q.q) for q in sources):.0f} "
+              f"characters (median); their own document first for {first}; matches median "
+              f"{statistics.median(p.total for p in pages):.0f} of {searcher.num_docs}")
     backend.close()
 
 

@@ -25,6 +25,17 @@ Abbreviations: a document's ``all`` holds the abbreviation of every spelt-out fo
 (``Ủy ban nhân dân`` → ``ubnd``), so a word or phrase of the table matches with one term — provided
 the index was built with this table (``Compiler(indexed_abbreviations=…)``); otherwise the long
 forms are matched at query time as bigram conjunctions, which is correct but slower.
+
+**Bounds.** Repeated words, repeated bigrams and repeated branches are compiled once (a pasted
+paragraph repeats its common words many times). What remains may hold at most
+``MAX_MATCH_CLAUSES`` leaf clauses in its match, ``MAX_EXPANSIONS`` abbreviation expansions and
+``MAX_DEPTH`` levels of nesting, or ``compile`` raises ``query.QueryError`` (HTTP 422): both
+engines refuse or crash on far larger trees (OpenSearch counts at most 1,024 leaves,
+``indices.query.bool.max_clause_count``; a boolean query of ~900 levels overflows Tantivy's
+8 MiB stack and kills the process). The bonuses only rank, so they are trimmed instead of
+refused: at most ``MAX_BONUS_CLAUSES`` leaves, adjacency in the match field (``all_bi``) kept
+first, because for a long query its pairs of words are what tell its source apart. Queries up to
+about 35 words keep every bonus.
 """
 
 from __future__ import annotations
@@ -35,11 +46,11 @@ from dataclasses import dataclass, field
 from search.analysis import (
     Abbreviations,
     bigram,
+    cached_exact,
+    cached_fold,
     default_abbreviations,
-    exact_form,
     fold,
     fold_tokens,
-    has_diacritics,
     split_skh,
 )
 from search.document import EXACT_FIELDS, keyword
@@ -51,11 +62,11 @@ from search.query import (
     Or,
     Phrase,
     Principal,
+    QueryError,
     SearchQuery,
     Skh,
     Word,
     Words,
-    parse,
 )
 
 MATCH_FIELD = "all"
@@ -74,6 +85,20 @@ SOFT_FROM = 5
 three in four suffice. (A minimum-should-match disjunction reads every posting of every word; a
 conjunction is driven by its rarest word: on a million documents a soft four-word query took
 twice as long as a strict one.)"""
+MAX_MATCH_CLAUSES = 512
+"""Leaf clauses (terms) the match of one query may hold, after repeats are removed. A 1,000-character
+paragraph of Vietnamese has 60–140 distinct words; only contrived input (hundreds of distinct
+numbers, a số ký hiệu of hundreds of parts) goes past it."""
+MAX_BONUS_CLAUSES = 256
+"""Leaf clauses of ranking bonuses kept (``trim_bonus``). With ``MAX_MATCH_CLAUSES`` and the
+filters, a query stays under OpenSearch's 1,024 leaves; each bonus is one seek per document of
+the re-ranked window on the embedded engine."""
+MAX_EXPANSIONS = 64
+"""Abbreviation expansions (UBND → ủy ban nhân dân, and back) of one query, distinct words counted once."""
+MAX_DEPTH = 16
+"""Levels of boolean nesting in the match. Backends wrap it once or twice more (filters, the
+principal's rule), staying under Elasticsearch's ``indices.query.bool.max_nested_depth`` (20);
+Tantivy uses ~8 KiB of stack per level."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +210,17 @@ class Compiler:
         whole table ``abbr``, the index was built with it)."""
         self._fold_hl: set[str] = set()
         self._exact_hl: set[str] = set()
+        self._hl: set[str] = set()
+        self._memo: dict[tuple, Clause] = {}
+        self._expansions = 0
+
+    def _expand(self, n: int) -> None:
+        """Count ``n`` more abbreviation expansions; ``QueryError`` past ``MAX_EXPANSIONS``."""
+        self._expansions += n
+        if self._expansions > MAX_EXPANSIONS:
+            raise QueryError(f"the query expands to more than {MAX_EXPANSIONS} abbreviations",
+                             f"Câu tìm có quá nhiều chữ viết tắt (quá {MAX_EXPANSIONS} dạng mở rộng)",
+                             code="query_too_complex")
 
     def _indexed(self, short: str) -> bool:
         return self.indexed_abbreviations is None or short in self.indexed_abbreviations
@@ -192,10 +228,10 @@ class Compiler:
     # words ------------------------------------------------------------------------------------
     def _mark(self, text: str, hl: set[str]) -> tuple[str, str | None]:
         """(folded, exact form or None when typed without diacritics); records the highlights."""
-        f = fold(text)
+        f = cached_fold(text)
         hl.add(f)
-        if has_diacritics(text):
-            e = exact_form(text)
+        if f != text.lower():  # typed with diacritics (``has_diacritics``)
+            e = cached_exact(text)
             self._exact_hl.add(e)
             return f, e
         self._fold_hl.add(f)
@@ -211,6 +247,7 @@ class Compiler:
             match = Bool(should=(match, Term("skh", f, 3.0)))
         expansions = [tuple(fold(w) for w in words) for words in self.abbr.to_long.get(f, ())]
         if expansions:
+            self._expand(len(expansions))
             for folded in expansions:
                 hl.update(folded)
                 self._fold_hl.update(folded)
@@ -240,6 +277,7 @@ class Compiler:
         shorts = self.abbr.to_short.get(folded, ()) if expand else ()
         if shorts:
             keys = tuple(dict.fromkeys(fold(short) for short in shorts))
+            self._expand(len(keys))
             for fs in keys:
                 hl.add(fs)
                 self._fold_hl.add(fs)
@@ -273,10 +311,19 @@ class Compiler:
             should.append(self.adjacent(tuple(words), MATCH_FIELD, 0.5))
         elif words:
             should.append(Term(MATCH_FIELD, words[0], 0.5))
-        return Bool(should=tuple(should))
+        return Bool(should=tuple(dict.fromkeys(should)))
 
     # structure --------------------------------------------------------------------------------
     def node(self, n: Node, hl: set[str]) -> Clause:
+        """The clause of ``n``; a node seen before in this query (``lưu`` typed twenty times) is
+        compiled once (keyed by whether it is highlighted: a negated word is not)."""
+        key = (n, hl is self._hl)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._node(n, hl)
+        return found
+
+    def _node(self, n: Node, hl: set[str]) -> Clause:
         if isinstance(n, Word):
             return self.word(n.text, hl)
         if isinstance(n, Skh):
@@ -291,8 +338,8 @@ class Compiler:
             pos = [self.node(c, hl) for c in n.children if not isinstance(c, Not)]
             neg = [self.node(c.child, set()) for c in n.children if isinstance(c, Not)]
             if neg:  # "a OR NOT b": keep it simple and explicit
-                pos += [Bool(must=(MatchAll(),), must_not=(x,)) for x in neg]
-            return Bool(should=tuple(pos))
+                pos += [Bool(must=(MatchAll(),), must_not=(x,)) for x in dict.fromkeys(neg)]
+            return Bool(should=tuple(dict.fromkeys(pos)))
         if isinstance(n, Words):
             return self.words(n.children, hl)
         raise TypeError(f"unknown node {n!r}")
@@ -300,7 +347,7 @@ class Compiler:
     def _combine(self, children: list[Node], hl: set[str], *, required: bool) -> Clause:
         pos = [self.node(c, hl) for c in children if not isinstance(c, Not)]
         neg = [self.node(c.child, set()) for c in children if isinstance(c, Not)]
-        return Bool(must=tuple(pos) if pos else (MatchAll(),), must_not=tuple(neg))
+        return Bool(must=tuple(dict.fromkeys(pos)) if pos else (MatchAll(),), must_not=tuple(dict.fromkeys(neg)))
 
     def words(self, children: tuple[Node, ...], hl: set[str]) -> Clause:
         neg = [self.node(c.child, set()) for c in children if isinstance(c, Not)]
@@ -309,26 +356,28 @@ class Compiler:
         bigram_clauses: list[Clause] = []
         i = 0
         longest = self.abbr.longest_phrase
+        # each word folded once (a pasted paragraph has ~230, each in up to ``longest`` windows)
+        folded = [cached_fold(w.text) if isinstance(w, Word) else None for w in pos_nodes]
         while i < len(pos_nodes):
             # a run of plain words that spells out an abbreviation ("ủy ban nhân dân") is one unit
             matched = 0
             for n in range(min(longest, len(pos_nodes) - i), 1, -1):
-                window = pos_nodes[i:i + n]
-                if all(isinstance(w, Word) for w in window):
-                    key = tuple(fold(w.text) for w in window)
-                    if key in self.abbr.to_short:
-                        units.append(self.phrase(tuple(w.text for w in window), hl))
-                        matched = n
-                        break
+                key = tuple(folded[i:i + n])
+                if None not in key and key in self.abbr.to_short:
+                    units.append(self.node(Phrase(tuple(w.text for w in pos_nodes[i:i + n])), hl))
+                    matched = n
+                    break
             if matched:
                 i += matched
                 continue
             units.append(self.node(pos_nodes[i], hl))
             i += 1
-        for a, b in itertools.pairwise(pos_nodes):
-            if isinstance(a, Word) and isinstance(b, Word):
-                bg = bigram(fold(a.text), fold(b.text))
-                bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
+        # a word typed again adds nothing to match (and three in four of the *distinct* words must)
+        pairs = dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded) if a is not None and b is not None)
+        for bg in pairs:
+            bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
+        units = list(dict.fromkeys(units))
+        neg = list(dict.fromkeys(neg))
         n = len(units)
         msm = n if n <= SOFT_FROM - 1 else n - n // 4
         core: Clause = (units[0] if n == 1 else Bool(must=tuple(units)) if msm == n
@@ -339,19 +388,71 @@ class Compiler:
 
     # the whole query --------------------------------------------------------------------------
     def compile(self, query: SearchQuery, principal: Principal) -> Compiled:
+        """``QueryError`` when the query is beyond a bound (see the module docstring)."""
         hl: set[str] = set()
+        self._hl = hl
         self._fold_hl: set[str] = set()
         self._exact_hl: set[str] = set()
-        tree = parse(query.q)
-        scored = tree is not None
-        main = self.node(tree, hl) if tree is not None else MatchAll()
+        self._memo = {}
+        self._expansions = 0
+        try:
+            tree = query.tree
+            scored = tree is not None
+            main = self.node(tree, hl) if tree is not None else MatchAll()
+        finally:
+            self._memo = {}
         match, bonus = split(main)
+        leaves, depth = shape(match)
+        if leaves > MAX_MATCH_CLAUSES or depth > MAX_DEPTH:
+            raise QueryError(f"the query expands to {leaves} clauses nested {depth} deep; at most "
+                             f"{MAX_MATCH_CLAUSES} clauses and {MAX_DEPTH} levels are searched",
+                             "Câu tìm quá phức tạp (quá nhiều từ khác nhau, số ký hiệu quá nhiều phần hoặc "
+                             "lồng quá sâu); hãy rút gọn câu tìm", code="query_too_complex")
+        kept = trim_bonus(bonus)
+        if len(kept) < len(bonus) or shape(main)[0] > leaves + MAX_BONUS_CLAUSES:
+            main = Bool(must=(match,), should=tuple(kept))  # what is scored is what is kept
         filters: list[Clause] = []
         security = principal_filter(principal)
         if security is not None:
             filters.append(security)
         filters += query_filters(query)
-        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(bonus))
+        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(kept))
+
+
+def shape(c: Clause) -> tuple[int, int]:
+    """(leaf clauses, levels of ``Bool`` nesting) of a clause tree; iterative, for trees of any depth."""
+    leaves, depth = 0, 0
+    stack = [(c, 0)]
+    while stack:
+        x, level = stack.pop()
+        if isinstance(x, Bool):
+            level += 1
+            depth = max(depth, level)
+            stack += [(y, level) for y in (*x.must, *x.should, *x.must_not, *x.filter)]
+        else:
+            leaves += 1
+    return leaves, depth
+
+
+def _adjacency_first(c: Clause) -> int:
+    """0 for a bonus on adjacent words in the match field (``all_bi``), 1 for any other."""
+    while isinstance(c, Bool) and len(c.should) == 1 and not (c.must or c.must_not or c.filter):
+        c = c.should[0]
+    return 0 if isinstance(c, Term) and c.field == f"{MATCH_FIELD}_bi" else 1
+
+
+def trim_bonus(bonus: list[Clause]) -> list[Clause]:
+    """The bonuses kept for ranking: all of them up to ``MAX_BONUS_CLAUSES`` leaves; past it, the
+    adjacency bonuses of the match field first, then the others, each in the order typed."""
+    sizes = [shape(b)[0] for b in bonus]
+    if sum(sizes) <= MAX_BONUS_CLAUSES:
+        return bonus
+    kept, room = [], MAX_BONUS_CLAUSES
+    for _, n, b in sorted(zip(map(_adjacency_first, bonus), sizes, bonus, strict=True), key=lambda it: it[0]):
+        if n <= room:
+            kept.append(b)
+            room -= n
+    return kept
 
 
 def principal_filter(p: Principal) -> Clause | None:

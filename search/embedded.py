@@ -28,6 +28,10 @@ facets or a histogram are asked for, one aggregation pass over the match run on 
 are computed for the returned page only, from the stored text. ``path=None`` keeps the index in
 memory (tests).
 
+Every search runs marked in the in-flight log (``search.inflight``, ``<index>/inflight/``): Tantivy is
+native code, and a process it crashes is reported — with the search that was running — by the next
+process that opens the index (``crashes``, ``health``, ``luutru status``).
+
 The schema version and the abbreviation table's fingerprint are written in ``luutru-index.json``;
 an index of another version is discarded when opened (``rebuild_needed`` is then true: run
 ``luutru reindex``); an index of another table is searched with the abbreviations expanded at
@@ -81,16 +85,22 @@ from search.compile import (
 )
 from search.document import EXACT_FIELDS, IndexDocument, tiebreak
 from search.highlight import refine_highlights
+from search.inflight import InflightLog, crash_note, recover
 from search.query import Principal, SearchQuery
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "reindex.checkpoint.json"
+INFLIGHT = "inflight"
+"""Folder of the in-flight log (``search.inflight``) inside the index folder."""
 VERSION_FILE = "luutru-index.json"
 SCHEMA_VERSION = 4
 """1: Python token streams, positions. 2: Tantivy analyzers, no positions, no ``body_exact``.
 3: one match field ``all`` (with the abbreviations found) and ``all_bi``; the body stored only;
 ``tiebreak`` indexed (the re-ranked window is selected by it). 4: ``ocr_status`` (a filter)."""
 SNIPPET_CHARS = 220
+RESCORE_CHAIN = 32
+"""Bonuses chained in one boolean query of the re-ranking (``_rescore_query``): one level of
+native recursion each, ~8 KiB of stack per level."""
 REBUILD_COMMIT_EVERY = 20_000
 """A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
 _KEYWORDS = ("record_id", "type_key", "agency_key", "signer_key", "dossier_id", "fonds_id", "access_level",
@@ -195,11 +205,14 @@ class EmbeddedSearchBackend:
         self.rebuild_commit_every = rebuild_commit_every
         self.compiler = compiler or Compiler()
         self.rescore_window = RESCORE_WINDOW
+        self.crashes = recover(self.path / INFLIGHT) if self.path is not None else []
+        """What processes that died inside the engine were running (``inflight.recover``), found on opening."""
         if self.path is not None:
             self._check_version()
             self.index_ = Index(self.schema, path=str(self.path), reuse=True)
         else:
             self.index_ = Index(self.schema)
+        self._inflight = InflightLog(self.path / INFLIGHT if self.path is not None else None)
         self.index_.register_tokenizer("vi_fold", fold_analyzer())
         self.index_.register_tokenizer("vi_exact", exact_analyzer())
         self.index_.register_tokenizer("vi_bi", bigram_analyzer())
@@ -264,6 +277,7 @@ class EmbeddedSearchBackend:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        self._inflight.close()
 
     def count(self) -> int:
         self.index_.reload()
@@ -271,7 +285,8 @@ class EmbeddedSearchBackend:
 
     def health(self) -> str:
         where = str(self.path) if self.path else "memory"
-        return f"tantivy {tantivy.__version__}, {self.index_.searcher().num_docs} documents ({where})"
+        return (f"tantivy {tantivy.__version__}, {self.index_.searcher().num_docs} documents ({where})"
+                + crash_note(self.path))
 
     # writing ----------------------------------------------------------------------------------
     def _w(self) -> tantivy.IndexWriter:
@@ -460,13 +475,22 @@ class EmbeddedSearchBackend:
         column, ~8 ms at 1M. The match is not evaluated again (its score is known, and a
         minimum-should-match union reads every posting whatever the filter). Each bonus gets its
         own level: a single optional clause is *sought* for each of the window's documents, where a
-        union of them would be read in blocks of 4,096 documents around each."""
+        union of them would be read in blocks of 4,096 documents around each.
+
+        The levels form chains of at most ``RESCORE_CHAIN``, each driven by the window, summed by
+        a union (which only ever meets the window's documents). One chain of every bonus — a
+        level each — overflowed Tantivy's stack at ~900 levels (8 MiB; 150 words pasted): the
+        process died of a segmentation fault."""
         window = Query.boolean_query([(Occur.Should, Query.term_query(self.schema, "tiebreak", tb))
                                       for tb in tiebreaks])
-        q = Query.const_score_query(window, 0.0)
-        for b in compiled.bonus:
-            q = Query.boolean_query([(Occur.Must, q), (Occur.Should, self.translate(b))])
-        return q
+        chains = []
+        bonus = compiled.bonus
+        for start in range(0, max(len(bonus), 1), RESCORE_CHAIN):
+            q = Query.const_score_query(window, 0.0)
+            for b in bonus[start:start + RESCORE_CHAIN]:
+                q = Query.boolean_query([(Occur.Must, q), (Occur.Should, self.translate(b))])
+            chains.append(q)
+        return chains[0] if len(chains) == 1 else Query.boolean_query([(Occur.Should, c) for c in chains])
 
     # searching --------------------------------------------------------------------------------
     def _background(self, fn, *args):
@@ -475,7 +499,13 @@ class EmbeddedSearchBackend:
         return self._pool.submit(fn, *args)
 
     def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
+        """``query.QueryError`` when the query is beyond a bound of ``compile``."""
         compiled = self.compiler.compile(query, principal)
+        with self._inflight.running({"op": "search", "q": query.q, "sort": query.sort, "size": query.size,
+                                     "facets": query.facets, "after": query.search_after}):
+            return self._search(query, compiled)  # a native crash in it is reported by the next process
+
+    def _search(self, query: SearchQuery, compiled: Compiled) -> SearchPage:
         searcher = self.index_.searcher()
         base = self._query(compiled)
         sort = query.sort if compiled.scored or query.sort != "relevance" else "date_desc"
@@ -664,6 +694,10 @@ class EmbeddedSearchBackend:
         return sorted(out, key=lambda v: v.value)
 
     def more_like_this(self, record_id: str, principal: Principal, *, size: int = 10) -> SearchPage:
+        with self._inflight.running({"op": "more_like_this", "record_id": record_id}):
+            return self._more_like_this(record_id, principal, size)
+
+    def _more_like_this(self, record_id: str, principal: Principal, size: int) -> SearchPage:
         compiled = self.compiler.compile(SearchQuery(), principal)
         searcher = self.index_.searcher()
         src = searcher.search(self._query(compiled, [Terms("record_id", (record_id,))]), 1, count=False)

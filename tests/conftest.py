@@ -140,6 +140,7 @@ PEOPLE = {
     "hoidong3": ("council", "Hoàng Văn Em", "Chuyên viên chính, thành viên Hội đồng"),
     "canbo": ("official", "Vũ Thị Hoa", "Chuyên viên"),
     "quantri": ("admin", "Đỗ Văn Khoa", "Quản trị hệ thống"),
+    "quantri2": ("admin", "Ngô Thị Mai", "Quản trị hệ thống"),
 }
 
 

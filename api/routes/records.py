@@ -3,9 +3,12 @@
 Download (``GET /api/v1/records/{id}/content``) streams the stored bytes with a strong ``ETag``
 (the SHA-256), ``Repr-Digest`` (RFC 9530) and the legacy ``Digest`` (RFC 3230), single byte
 ranges (RFC 9110 §14: ``Range``, ``If-Range``, 206/416), conditional GET (``If-None-Match``) and
-``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). A whole read is
-verified against the SHA-256 as it streams; on a mismatch the connection is cut short (the
-client sees a truncated body against ``Content-Length``) and a ``fixity`` failure is recorded.
+``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). What is sent is
+verified before it leaves (``archive.fixity``): up to ``fixity.prehash_limit`` bytes completely
+before the first byte, so altered bytes answer 500 ``fixity_failed`` (problem+json); longer
+transfers block by block, cut short at the first block that fails (the client sees a body shorter
+than ``Content-Length``). The record is marked damaged and ``fixity.failed`` is emitted; with a
+replica configured, its verified copy is sent instead (header ``X-Luutru-Copy: replica``).
 
 Upload (``POST /api/v1/records``) takes a multipart form (``file`` plus optional metadata fields)
 or a raw body (``Content-Type`` of the file, name in ``?filename=`` or ``Content-Disposition``).
@@ -17,6 +20,7 @@ by checksum): 201 the first time, 200 with ``outcome: duplicate`` after.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import tempfile
@@ -35,7 +39,9 @@ from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
 from archive.domain import safe_filename
-from archive.errors import IntegrityError, RecordNotFound
+from archive.errors import FixityFailed, RecordNotFound
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
@@ -266,7 +272,9 @@ _DOWNLOAD_RESPONSES = {200: {"description": "The bytes, with the component's med
                        206: {"description": "One byte range", "content": _BYTES},
                        304: {"description": "Not modified (If-None-Match)"},
                        404: {"description": "No such record or component, or not readable"},
-                       416: {"description": "Range not satisfiable"}}
+                       416: {"description": "Range not satisfiable"},
+                       500: {"description": "`fixity_failed`: the stored bytes are missing or fail their SHA-256 "
+                                            "and no good copy exists; nothing of them is sent"}}
 
 
 # GET and HEAD are two routes so that each has its own OpenAPI operation id (one api_route with both
@@ -281,8 +289,8 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
                                         description="original (mặc định), text, ltv…")] = "original",
              inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
     record_id = readable_record(services, caller, record_id, action="record.download").id
-    info, reader = services.archive.open_component(record_id, actor=caller.actor, role=role, verify=True,
-                                                   client=caller.client, address=caller.address)
+    fixity = services.fixity
+    info = fixity.component(record_id, role)
     size, sha = info["size"], info["sha256"]
     etag = f'"sha256-{sha}"'
     headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache",
@@ -291,44 +299,56 @@ def download(record_id: RecordId, request: Request, services: ServicesDep, calle
     media_type = info["media_type"] or "application/octet-stream"
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=304)
         return Response(status_code=304, headers={k: headers[k] for k in ("ETag", "Cache-Control")})
     rng = parse_range(request.headers.get("range"), size)
     if_range = request.headers.get("if-range")
     if rng is not None and if_range is not None and if_range.strip() != etag:
         rng = None  # the client's copy is another version: send it all
     if rng == "unsatisfiable":
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=416)
         raise ApiProblem(416, f"range not satisfiable for {size} bytes", f"Khoảng dữ liệu không hợp lệ (tệp {size} byte)",
                          code="range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
     if request.method == "HEAD":
-        reader.close()
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, method="HEAD")
         return Response(status_code=200, headers={**headers, "Content-Length": str(size)}, media_type=media_type)
-    if rng is None:
+    span = None if rng is None else (rng[0], rng[1] - rng[0] + 1)
+    try:
+        # Verified before the first byte leaves (whole up to fixity.prehash_limit, else block by
+        # block); a copy from the replica when the store's fails.
+        content = fixity.open(info, actor=caller.actor, span=span, client=caller.client, address=caller.address)
+    except FixityFailed as exc:
+        raise ApiProblem(500, str(exc), exc.message_vi, code="fixity_failed") from None
+    if content.source != "primary":
+        headers["X-Luutru-Copy"] = content.source
+    if span is None:
         headers["Content-Length"] = str(size)
         headers["Content-Digest"] = headers["Repr-Digest"]
         headers["Digest"] = f"SHA-256={_b64(sha)}"
-        return StreamingResponse(_verified(services, record_id, reader), status_code=200, headers=headers,
-                                 media_type=media_type)
-    reader.close()
-    start, end = rng
-    length = end - start + 1
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return StreamingResponse(_verified(record_id, content), status_code=200, headers=headers, media_type=media_type)
+    start, length = span
+    headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
     headers["Content-Length"] = str(length)
-    return StreamingResponse(services.store.open_range(info["storage_key"], start, length), status_code=206,
-                             headers=headers, media_type=media_type)
+    return StreamingResponse(_verified(record_id, content), status_code=206, headers=headers, media_type=media_type)
 
 
-def _verified(services, record_id: str, reader):
+class TransferCutShort(RuntimeError):
+    """Raised into the server after the headers were sent: it closes the connection mid-body."""
+
+
+def _verified(record_id: str, content):
+    """The verified pieces; a block that fails in every copy after the headers were sent cuts the
+    transfer short (the client sees fewer bytes than ``Content-Length``: a failed download, never a
+    complete wrong file). The failure was already recorded (record damaged, ``fixity.failed``).
+
+    Not re-raised as the ``ArchiveError`` it is: the problem+json handlers cannot answer once the
+    response has started, so the server is handed an error that only closes the connection."""
     try:
-        with reader:
-            yield from reader
-    except IntegrityError as exc:
-        # Headers are gone already; cutting the stream short makes the client see the failure.
-        services.archive.audit_access(actor="software:luutru api", action="fixity.failed", outcome="failure",
-                                      target_type="record", target_id=record_id, detail={"error": str(exc)})
-        services.archive.emit("fixity.failed", record_id=record_id, detected_by="download", problem="sha256 mismatch")
-        raise
+        with content:
+            yield from content
+    except FixityFailed as exc:
+        log.error("download of record %s cut short at a block that fails its digest: %s", record_id, exc)
+        raise TransferCutShort(f"download of record {record_id} cut short: {exc}") from exc
 
 
 # upload -----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from api.accounts import Caller
 from api.deps import ServicesDep, page_size, readable_record, require
 from api.problems import ApiProblem
 from api.search_params import encode_after, query_from_dict
+from search.query import QueryError
 
 router = APIRouter(tags=["search"])
 
@@ -140,13 +141,22 @@ async def _in_time(services, caller: Caller, action: str, fn, *args):
                          "câu tìm hoặc thử lại sau", code="timeout", headers={"Retry-After": "5"}) from None
 
 
+def _refused(exc: QueryError) -> ApiProblem:
+    return ApiProblem(422, f"invalid search: {exc}", exc.message_vi, code=exc.code)
+
+
 async def _search(services, caller: Caller, params: dict[str, Any]) -> dict:
     params["size"] = page_size(services, params.get("size") or 20)
     try:
         query = query_from_dict(params)
+    except QueryError as exc:
+        raise _refused(exc) from None
     except (ValueError, TypeError) as exc:
         raise ApiProblem(422, f"invalid search: {exc}", f"Câu tìm không hợp lệ: {exc}", code="invalid_request") from None
-    page = await _in_time(services, caller, "search", _backend(services).search, query, caller.principal)
+    try:  # the bounds on what the words expand to are checked when the backend compiles them
+        page = await _in_time(services, caller, "search", _backend(services).search, query, caller.principal)
+    except QueryError as exc:
+        raise _refused(exc) from None
     filters = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in params.items()
                if k not in ("q", "search_after", "highlight", "size", "sort") and v}
     await _audit(services, caller, "search", detail={"q": query.q, "filters": filters or None, "sort": query.sort,
@@ -156,7 +166,9 @@ async def _search(services, caller: Caller, params: dict[str, Any]) -> dict:
 
 
 _RESPONSES = {403: {"description": "The search scope is required"},
-              422: {"description": "Invalid parameters (unknown facet, bad date, page larger than the limit…)"},
+              422: {"description": "Invalid parameters (unknown facet, bad date, page larger than the limit…; "
+                                   "code invalid_cursor: search_after is not a next_after; query_too_long, "
+                                   "query_too_complex: beyond the bounds of docs/search.md)"},
               503: {"description": "The search took longer than LUUTRU_API__REQUEST_TIMEOUT_SECONDS"}}
 
 

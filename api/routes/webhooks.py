@@ -1,8 +1,11 @@
-"""Webhook subscriptions of system clients (see ``api/webhooks.py`` for events, payload, signature).
+"""Webhook subscriptions of system clients (see ``api/webhooks.py`` for events, payload, signature
+and the addresses deliveries may go to).
 
-A system client with the ``read`` or ``retention`` scope manages its own subscriptions; an
-administrator (role ``admin`` or the ``admin`` scope) manages any client's, naming the client with
-``client`` when creating one. People of other roles get 403: deliveries go to systems.
+Registering a subscription takes the ``webhooks`` scope (a system client, for itself) or an
+administrator (role ``admin`` or the ``admin`` scope), who names the client with ``client``. A
+client with ``webhooks``, ``read`` or ``retention`` lists and deletes its own subscriptions and
+reads their deliveries; administrators see all. People of other roles get 403: deliveries go to
+systems.
 """
 
 from __future__ import annotations
@@ -22,18 +25,36 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 SubId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
 
 
+def _denied(services, caller: Caller, what: str) -> None:
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                  action="webhook.access", outcome="denied", detail={"for": what})
+
+
 def webhook_caller(caller: CallerDep, services: ServicesDep) -> Caller:
-    allowed = caller.has("admin") or (caller.kind == "client" and (caller.has("read") or caller.has("retention")))
+    """Who sees and deletes subscriptions: administrators, and system clients with ``webhooks``,
+    ``read`` or ``retention`` (their own)."""
+    allowed = caller.has("admin") or (caller.kind == "client" and any(
+        caller.has(s) for s in ("webhooks", "read", "retention")))
     if not allowed:
-        services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
-                                      action="webhook.access", outcome="denied")
-        raise Forbidden("webhooks are managed by system clients (read or retention scope) and administrators",
-                        "Chỉ hệ thống kết nối (quyền đọc hoặc quản lý thời hạn bảo quản) và quản trị viên "
-                        "được đăng ký nhận thông báo")
+        _denied(services, caller, "manage")
+        raise Forbidden("webhooks are managed by system clients and administrators",
+                        "Chỉ hệ thống kết nối và quản trị viên được quản lý đăng ký nhận thông báo")
+    return caller
+
+
+def webhook_registrar(caller: CallerDep, services: ServicesDep) -> Caller:
+    """Who registers a subscription (makes the archive send requests to a URL): administrators, and
+    system clients holding the ``webhooks`` scope."""
+    if not (caller.has("admin") or (caller.kind == "client" and caller.has("webhooks"))):
+        _denied(services, caller, "register")
+        raise Forbidden("registering a webhook takes the 'webhooks' scope or an administrator",
+                        "Chỉ hệ thống kết nối có quyền đăng ký nhận thông báo (webhooks) và quản trị viên "
+                        "được đăng ký địa chỉ nhận thông báo")
     return caller
 
 
 WebhookCaller = Annotated[Caller, Depends(webhook_caller)]
+WebhookRegistrar = Annotated[Caller, Depends(webhook_registrar)]
 
 
 class WebhookCreate(BaseModel):
@@ -64,7 +85,7 @@ class DeliveryPublic(BaseModel):
     state: str = Field(description="pending, delivered, failed")
     attempts: int
     last_status: int | None = None
-    last_error: str | None = None
+    last_error: str | None = Field(None, description="Generic: HTTP <status>, no valid answer, or address not allowed")
     next_attempt_at: str | None = None
     created_at: str
     delivered_at: str | None = None
@@ -80,9 +101,9 @@ def _scope_client(services, caller: Caller) -> str | None:
 
 @router.post("", status_code=201, response_model=WebhookCreated,
              summary="Đăng ký nhận thông báo — subscribe to events (the secret is returned once)",
-             responses={403: {"description": "Not a system client with read/retention scope, nor an administrator"},
-                        422: {"description": "Bad URL or unknown event"}})
-def create_webhook(body: WebhookCreate, services: ServicesDep, caller: WebhookCaller) -> dict:
+             responses={403: {"description": "Not a system client with the webhooks scope, nor an administrator"},
+                        422: {"description": "Bad URL, a receiver that is not a public address, or unknown event"}})
+def create_webhook(body: WebhookCreate, services: ServicesDep, caller: WebhookRegistrar) -> dict:
     webhooks = services.extras["webhooks"]
     if body.client is not None and caller.kind == "client" and body.client != caller.name and not caller.has("admin"):
         raise Forbidden("a client subscribes only for itself", "Hệ thống chỉ được đăng ký cho chính mình")

@@ -299,5 +299,6 @@ class OutboxEntry(Base):
 
 
 from archive.catalogue import access_tables as _access_tables  # noqa: E402,F401  (same Base)
+from archive.catalogue import fixity_tables as _fixity_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import format_tables as _format_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)

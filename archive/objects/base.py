@@ -8,6 +8,9 @@ Contract (tested once for every implementation in ``tests/contract/test_object_s
 * Nothing is ever overwritten: putting bytes that are already stored returns the existing object
   (``created=False``); an ``expected_sha256`` that does not match what was streamed raises
   :class:`~archive.errors.IntegrityError` and leaves nothing behind.
+* ``put`` also records the SHA-256 of every ``BLOCK_SIZE`` block of the stream
+  (``StoredObject.block_digests``, for objects of more than one block), computed in the same pass, so
+  a download can be verified block by block before each block is sent (``archive.fixity``).
 * ``open`` returns a reader that checks the size at the end of the stream and, with ``verify=True``,
   the SHA-256; a mismatch raises ``IntegrityError`` from the final ``read``.
 * Retention (object lock): an object with a retain-until date in the future, or a legal hold,
@@ -31,6 +34,8 @@ from typing import BinaryIO, Protocol, runtime_checkable
 from archive.errors import IntegrityError
 
 CHUNK_SIZE = 1024 * 1024
+BLOCK_SIZE = 1024 * 1024
+"""Size of the blocks whose SHA-256 ``put`` records (the last block may be shorter)."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -71,6 +76,9 @@ class StoredObject:
     created: bool
     md5: str | None = None
     version_id: str | None = None
+    block_digests: bytes | None = None
+    """The SHA-256 (32 bytes each, in order) of every ``BLOCK_SIZE`` block of the bytes streamed;
+    None for an object of one block or less (its SHA-256 is its only block digest)."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,35 @@ class ObjectInfo:
     modified_at: datetime | None = None
 
 
+class BlockHasher:
+    """SHA-256 of each ``block_size`` block of a stream fed in pieces of any size."""
+
+    def __init__(self, block_size: int = BLOCK_SIZE):
+        self.block_size = block_size
+        self._digests: list[bytes] = []
+        self._sha = hashlib.sha256()
+        self._filled = 0
+
+    def update(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            take = min(len(view), self.block_size - self._filled)
+            self._sha.update(view[:take])
+            self._filled += take
+            view = view[take:]
+            if self._filled == self.block_size:
+                self._digests.append(self._sha.digest())
+                self._sha, self._filled = hashlib.sha256(), 0
+
+    def digests(self) -> bytes:
+        """Every block's digest, the last (shorter) block included."""
+        tail = [self._sha.copy().digest()] if self._filled or not self._digests else []
+        return b"".join(self._digests + tail)
+
+
 class HashingReader:
-    """Wraps a binary stream; counts bytes and feeds SHA-256 and MD5 as the consumer reads.
+    """Wraps a binary stream; counts bytes and feeds SHA-256, MD5 and the block digests as the
+    consumer reads.
 
     Used on the way in, so a file is read exactly once to be stored.
     """
@@ -94,6 +129,7 @@ class HashingReader:
         self._raw = raw
         self._sha = hashlib.sha256()
         self._md5 = hashlib.md5(usedforsecurity=False)
+        self._blocks = BlockHasher()
         self.size = 0
         self._max = max_size
 
@@ -102,6 +138,7 @@ class HashingReader:
         if data:
             self._sha.update(data)
             self._md5.update(data)
+            self._blocks.update(data)
             self.size += len(data)
             if self._max is not None and self.size > self._max:
                 raise IntegrityError(
@@ -121,6 +158,11 @@ class HashingReader:
     @property
     def md5(self) -> str:
         return self._md5.hexdigest()
+
+    @property
+    def block_digests(self) -> bytes | None:
+        """See ``StoredObject.block_digests``."""
+        return self._blocks.digests() if self.size > self._blocks.block_size else None
 
 
 class VerifyingReader:
@@ -142,6 +184,9 @@ class VerifyingReader:
         self._seen = 0
         self._done = False
         self._close = close
+        self.stored_sha256: str | None = None
+        """The SHA-256 the store keeps beside the bytes (S3 metadata of the version read), when it
+        keeps one apart from the key; a fixity check compares it too."""
 
     def _finish(self) -> None:
         if self._done:
@@ -188,6 +233,17 @@ class VerifyingReader:
     def __iter__(self) -> Iterator[bytes]:
         while data := self.read(CHUNK_SIZE):
             yield data
+
+    def chunks(self) -> Iterator[bytes]:
+        """The bytes in the pieces the store delivers them (no copying into ``CHUNK_SIZE`` reads),
+        with the same checks at the end."""
+        if self._buf:
+            data, self._buf = self._buf, b""
+            yield data
+        for chunk in self._chunks:
+            self._account(chunk)
+            yield chunk
+        self._finish()
 
     def close(self) -> None:
         if self._close is not None:

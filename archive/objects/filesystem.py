@@ -45,10 +45,12 @@ def _fsync_dir(path: Path) -> None:
 class FilesystemObjectStore:
     name = "filesystem"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, read_only: bool = False):
+        """``read_only``: only read (a replica mounted read-only); nothing is created under ``root``."""
         self.root = Path(root)
         self._tmp = self.root / "tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            self._tmp.mkdir(parents=True, exist_ok=True)
 
     # paths ----------------------------------------------------------------------------------
     def _path(self, key: str) -> Path:
@@ -95,7 +97,8 @@ class FilesystemObjectStore:
             current = self.stat(key).retain_until
             if current is None or retain_until > current:  # "at least until": never shortens
                 self.set_retention(key, retain_until)
-        return StoredObject(key=key, sha256=reader.sha256, size=reader.size, created=created, md5=reader.md5)
+        return StoredObject(key=key, sha256=reader.sha256, size=reader.size, created=created, md5=reader.md5,
+                            block_digests=reader.block_digests)
 
     # reading --------------------------------------------------------------------------------
     def open(self, key: str, *, verify: bool = False, expected_size: int | None = None) -> VerifyingReader:

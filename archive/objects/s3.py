@@ -527,7 +527,7 @@ class S3ObjectStore:
         if retain_until is not None:
             self._extend(key, version_id, retain_until)
         return StoredObject(key=key, sha256=sha256, size=reader.size, created=created, md5=reader.md5,
-                            version_id=version_id)
+                            version_id=version_id, block_digests=reader.block_digests)
 
     def _put_known(self, reader: HashingReader, expected_sha256: str, size: int | None, media_type: str,
                    retain_until: datetime | None) -> StoredObject:
@@ -559,7 +559,7 @@ class S3ObjectStore:
         if retain_until is not None:
             self._extend(key, version_id, retain_until)
         return StoredObject(key=key, sha256=expected_sha256, size=reader.size, created=created,
-                            md5=reader.md5, version_id=version_id)
+                            md5=reader.md5, version_id=version_id, block_digests=reader.block_digests)
 
     def _refresh(self, key: str, current: _Version, source_key: str, source_version: str | None,
                  size: int) -> str | None:
@@ -619,8 +619,12 @@ class S3ObjectStore:
             response.close()
             response.release_conn()
 
-        return VerifyingReader(chunks(), key=key, size=actual if expected_size is None else expected_size,
-                               sha256=digest, verify=verify, close=close)
+        reader = VerifyingReader(chunks(), key=key, size=actual if expected_size is None else expected_size,
+                                 sha256=digest, verify=verify, close=close)
+        # The digest kept in the version's metadata: a fixity check compares it as well as the
+        # bytes (never the ETag alone, which is not a SHA-256 and differs for multipart uploads).
+        reader.stored_sha256 = response.headers.get(SHA256_META) or ""
+        return reader
 
     def open_range(self, key: str, start: int, length: int) -> Iterator[bytes]:
         sha256_from_key(key)

@@ -16,8 +16,15 @@ def sample_pdfs() -> list[tuple[object, bytes]]:
 
 
 @pytest.fixture
-def api(tmp_path) -> ApiEnv:
-    services, app = make_env(tmp_path / "data")
+def api_settings() -> dict[str, str]:
+    """Extra ``LUUTRU_*`` settings of the ``api`` fixture's app; a test module overrides this fixture
+    (e.g. the webhook tests allow their receiver's loopback address)."""
+    return {}
+
+
+@pytest.fixture
+def api(tmp_path, api_settings) -> ApiEnv:
+    services, app = make_env(tmp_path / "data", **api_settings)
     accounts = services.accounts
     try:
         with TestClient(app) as client:
@@ -44,3 +51,16 @@ def records(api, sample_pdfs) -> dict[str, str]:
         out[level] = api.deposit(pdf, access_level=level)["record_id"]
     api.services.archive.run_pending_tasks()
     return out
+
+
+@pytest.fixture
+def client_from(api):
+    """``client_from(address)``: another client of the ``api`` app whose requests come from
+    ``address`` (the peer address the server sees), on the same event loop as ``api.client``."""
+
+    def make(address: str) -> TestClient:
+        other = TestClient(api.client.app, client=(address, 40000))
+        other.portal = api.client.portal
+        return other
+
+    return make

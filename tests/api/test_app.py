@@ -38,7 +38,7 @@ def test_beat_schedule_names_registered_tasks():
     app = create_celery(settings)
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps",
-                         "luutru.anchor_audit", "luutru.requeue_webhooks"}
+                         "luutru.anchor_audit", "luutru.requeue_webhooks", "luutru.fixity_audit"}
     assert "luutru.deliver_webhook" in app.tasks
     assert scheduled <= set(app.tasks)
 

@@ -27,6 +27,16 @@ class FakeClock:
         return self.at
 
 
+class FakeMonotonic:
+    """Stands in for ``time.monotonic`` in the login counters."""
+
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
 def test_totp_matches_rfc6238_vectors():
     """RFC 6238 Appendix B (SHA-1): the secret "12345678901234567890" gives 94287082 at T=59 s,
     07081804 at T=1111111109 s; authenticator apps show the last six digits."""
@@ -57,36 +67,98 @@ def test_login_logout_and_the_stored_secrets(api):
         assert token not in stored and all(api.tokens[t] not in stored for t in api.tokens)
 
 
-def test_wrong_password_is_audited_and_locks_after_repeated_failures(api):
-    clock = FakeClock()
-    api.services.accounts._clock = clock
-    for _ in range(5):
-        r = api.client.post("/api/v1/auth/login", json={"username": "canbo", "password": "sai-mat-khau-1"})
-        assert r.status_code == 401 and r.json()["detail_vi"]
-    locked = api.client.post("/api/v1/auth/login", json={"username": "canbo", "password": PASSWORD})
-    assert locked.status_code == 401 and "khóa" in locked.json()["detail_vi"]
-    clock.at += timedelta(minutes=16)
-    assert api.client.post("/api/v1/auth/login", json={"username": "canbo", "password": PASSWORD}).status_code == 200
-    unknown = api.client.post("/api/v1/auth/login", json={"username": "khong-co", "password": PASSWORD})
-    assert unknown.status_code == 401 and unknown.json()["detail"] == "invalid credentials"
+def test_failing_on_purpose_does_not_lock_the_account_for_its_owner(api, client_from):
+    """GIVEN an attacker at 10.66.0.1 who fails five times on the administrator's account (and five
+    times on a name that does not exist) WHEN the attacker tries again, and the administrator logs
+    in from their own address THEN the attacker waits (429, the same answer for both names, with
+    Retry-After) — even with the right password — while the administrator gets in at once. Every
+    failure is one and the same answer, and is audited."""
+    api.client.app.state.login_guard.store._clock = FakeMonotonic()  # the first wait is 1 s: keep it
+    attacker, owner = client_from("10.66.0.1"), client_from("10.0.0.1")
+    answers = []
+    for name in ("quantri", "khong-co-ai"):
+        for _ in range(5):
+            r = attacker.post("/api/v1/auth/login", json={"username": name, "password": "sai-mat-khau-1"})
+            answers.append((r.status_code, r.json()["detail"], r.json()["detail_vi"]))
+    assert set(answers) == {(401, "invalid credentials", "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng")}
+    waits = [attacker.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+             for name in ("quantri", "khong-co-ai")]
+    assert [w.status_code for w in waits] == [429, 429]
+    assert waits[0].json()["detail_vi"] == waits[1].json()["detail_vi"] and "thử lại sau" in waits[0].json()["detail_vi"]
+    assert waits[0].json()["code"] == "rate_limited" and int(waits[0].headers["retry-after"]) >= 1
+    ok = owner.post("/api/v1/auth/login", json={"username": "quantri", "password": PASSWORD})
+    assert ok.status_code == 200, ok.text
+    api.client.app.state.auth_failures.flush(force=True)
     with api.services.catalogue.session() as s:
-        failures = s.execute(sa.select(sa.func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "auth.login", AuditEntry.outcome == "failure")).scalar_one()
-        assert failures == 7
+        rows = s.execute(sa.select(AuditEntry).where(AuditEntry.action.startswith("auth.login"),
+                                                     AuditEntry.outcome == "failure").order_by(AuditEntry.id)).scalars().all()
+    # the first failure in full, the first refusal, then each window's summary
+    first, refusal, summary, refusals = rows
+    assert (first.action, first.address, first.actor, first.detail) == (
+        "auth.login", "10.66.0.1", "user:quantri", {"reason": "wrong password"})
+    assert (refusal.action, refusal.address, refusal.detail) == (
+        "auth.login.refused", "10.66.0.1", {"reason": "account_address", "status": 429})
+    assert summary.action == "auth.login.summary" and summary.detail["count"] == 10
+    assert summary.detail["usernames"] == {"quantri": 5, "khong-co-ai": 5}
+    assert summary.detail["first_entry"] == first.id
+    assert refusals.action == "auth.login.refused.summary" and refusals.detail["count"] == 2
+    assert refusals.detail["addresses"] == {"10.66.0.1": 2} and refusals.detail["first_entry"] == refusal.id
+
+
+def test_the_wait_doubles_and_ends_with_a_success(api, client_from):
+    """GIVEN five failures on one account from one address WHEN time passes THEN one attempt is
+    allowed after 1 s, the next after 2 s more, then 4 s…; a success clears the count."""
+    clock = FakeMonotonic()
+    api.client.app.state.login_guard.store._clock = clock
+    attacker = client_from("10.66.0.2")
+
+    def attempt(password="sai-mat-khau-1"):
+        return attacker.post("/api/v1/auth/login", json={"username": "canbo", "password": password}).status_code
+
+    assert [attempt() for _ in range(5)] == [401] * 5
+    assert attempt() == 429
+    clock.t += 1.01
+    assert attempt() == 401 and attempt() == 429
+    clock.t += 1.5
+    assert attempt() == 429
+    clock.t += 0.6
+    assert attempt() == 401 and attempt() == 429
+    clock.t += 4.01
+    assert attempt(PASSWORD) == 200
+    assert attempt() == 401  # counting starts again
 
 
 def test_totp_second_factor(api):
+    """GIVEN a person enrolled in TOTP WHEN they log in without the code, with a wrong code, with the
+    right one, and with the same one again THEN only the right code, once, opens a session; a
+    missing code is the same failure as a wrong password (it does not confirm the password)."""
     secret = api.services.accounts.enroll_totp("luutruvien", actor="test")
     login = {"username": "luutruvien", "password": PASSWORD}
     missing = api.client.post("/api/v1/auth/login", json=login)
-    assert missing.status_code == 401 and "TOTP" in missing.json()["detail_vi"]
+    wrong_password = api.client.post("/api/v1/auth/login", json={"username": "luutruvien", "password": "sai-sai-sai-1"})
+    assert missing.status_code == wrong_password.status_code == 401
+    assert missing.json() == wrong_password.json()
     wrong = api.client.post("/api/v1/auth/login", json={**login, "totp": "000000"})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 401 and wrong.json() == missing.json()
     code = totp_code(secret, int(time.time() // 30))
     ok = api.client.post("/api/v1/auth/login", json={**login, "totp": code})
     assert ok.status_code == 200
     replay = api.client.post("/api/v1/auth/login", json={**login, "totp": code})
     assert replay.status_code == 401  # the same code is never accepted twice
+
+
+def test_a_missing_code_counts_as_a_failure(api, client_from):
+    """GIVEN a person enrolled in TOTP WHEN someone who knows the password (not the code) tries five
+    times without a code THEN the sixth attempt from that address waits (429), as after wrong
+    passwords; the owner at another address is not affected."""
+    secret = api.services.accounts.enroll_totp("luutruvien", actor="test")
+    thief = client_from("10.66.0.3")
+    login = {"username": "luutruvien", "password": PASSWORD}
+    api.client.app.state.login_guard.store._clock = FakeMonotonic()
+    assert [thief.post("/api/v1/auth/login", json=login).status_code for _ in range(6)] == [401] * 5 + [429]
+    owner = client_from("10.0.0.3")
+    code = totp_code(secret, int(time.time() // 30))
+    assert owner.post("/api/v1/auth/login", json={**login, "totp": code}).status_code == 200
 
 
 def test_sessions_expire_and_die_with_a_disabled_account(api):

@@ -39,15 +39,18 @@ OAI_PREFIX = "/oai"
 """OAI-PMH: public when ``api.oai_public``; otherwise it needs the ``oai`` scope."""
 
 CUSTOM_GATES: dict[str, Callable[[Caller], bool]] = {
-    # api/routes/webhooks.py: system clients with read or retention, and administrators.
-    "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and (c.has("read") or c.has("retention"))),
+    # api/routes/webhooks.py: listing and deleting — system clients with webhooks, read or retention,
+    # and administrators; registering (the archive will send requests to the URL) — the webhooks
+    # scope or an administrator.
+    "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and any(
+        c.has(s) for s in ("webhooks", "read", "retention"))),
+    "webhook_registrar": lambda c: c.has("admin") or (c.kind == "client" and c.has("webhooks")),
+    # api/routes/auth.py: only people have a second factor.
+    "person_caller": lambda c: c.kind == "user",
 }
 """Dependencies that decide access by a rule other than one scope: name → who passes."""
 
-ENDPOINT_RULES: dict[tuple[str, str], Callable[[Caller], bool]] = {
-    # Only people have a second factor (checked in the handler).
-    ("POST", "/api/v1/auth/totp"): lambda c: c.kind == "user",
-}
+ENDPOINT_RULES: dict[tuple[str, str], Callable[[Caller], bool]] = {}
 """Checks made inside a handler, by (method, path)."""
 
 EXPECTED_ROLE_SCOPES = {

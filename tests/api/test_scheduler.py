@@ -43,18 +43,22 @@ def test_jobs_run_at_their_own_period_and_a_failure_stops_none(caplog):
 
 def test_the_embedded_jobs_are_the_beat_schedule(tmp_path):
     """GIVEN the embedded services WHEN the API builds its jobs THEN they are the Celery beat's
-    (pending work, audit anchor, retention sweep, timestamp renewal) and each one runs here."""
+    (pending work, audit anchor, retention sweep, timestamp renewal, fixity slice) and each one runs
+    here."""
     from apienv import make_env
 
     services, _app = make_env(tmp_path / "data")
     try:
         jobs = {job.name: job for job in embedded_jobs(services, 60)}
-        assert set(jobs) == {"pending_tasks", "anchor_audit", "retention_sweep", "renew_timestamps"}
+        assert set(jobs) == {"pending_tasks", "anchor_audit", "retention_sweep", "renew_timestamps", "fixity_audit"}
         assert jobs["anchor_audit"].every == 3600 and jobs["retention_sweep"].every == 86400
         sweep = jobs["retention_sweep"].run()
         assert sweep["listed"] == 0 and sweep["as_of"]
         assert jobs["pending_tasks"].run() == (0, 0)
         assert jobs["anchor_audit"].run() is not None  # the audit log has entries to anchor
         assert set(jobs["renew_timestamps"].run()) >= {"checked", "created", "renewed", "failed"}
+        assert jobs["fixity_audit"].every == 300
+        fixity = jobs["fixity_audit"].run()
+        assert fixity["kind"] == "due" and fixity["objects"] == 0 and fixity["failures"] == []
     finally:
         services.close()

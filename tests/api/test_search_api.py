@@ -4,11 +4,28 @@ itself behaves as officials expect (no diacritics, số ký hiệu first, filter
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 from apienv import LEVELS, make_env
 from fastapi.testclient import TestClient
+from query_inputs import law_documents, paragraph, words_of
+
+from archive.domain import RecordMetadata
+from search.query import MAX_NESTING, MAX_WORDS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # One distinctive project name per access level; every subject also says "dự án" (shared word).
 CODENAMES = {"public": "Hoa Sen", "internal": "Ngọc Trai", "restricted": "Bạch Đằng", "secret": "Sao Khuê"}
@@ -194,3 +211,154 @@ def test_a_search_over_the_time_limit_answers_503(tmp_path, sample_pdfs):
         assert failed and failed[0]["detail"]["error"] == "timeout"
     finally:
         services.close()
+
+
+# long and malformed input ------------------------------------------------------------------------
+def _archive_law(services, count: int = 12) -> list:
+    """``count`` articles of real codes of law archived as public records (a text component each):
+    the documents officials paste paragraphs from. Returns their index documents, record id set."""
+    from archive.service import NewComponent
+
+    docs = law_documents(count)
+    out = []
+    for d in docs:
+        created = services.archive.create_record(
+            io.BytesIO(d.body.encode()), filename=f"{d.record_id}.txt", actor="test", media_type="text/plain",
+            metadata=RecordMetadata(type_name="Bộ luật", subject=d.title, organ_name=d.organ_name,
+                                    signer_name=d.signer_name, issued_date=d.issued_date, access_level="public"),
+            derivatives=[NewComponent(io.BytesIO(d.body.encode()), "text", "text/plain; charset=utf-8")])
+        out.append((created.record_id, d))
+    services.archive.run_pending_tasks()
+    services.extras["search_backend"].refresh()
+    return out
+
+
+def test_a_pasted_paragraph_of_1000_characters_answers_its_document(api):
+    """GIVEN archived articles of real codes of law WHEN an official pastes 1,000 characters of one
+    (GET and POST), or 145 of its words, or a word 160 times THEN 200 with results, that article
+    first."""
+    archived = _archive_law(api.services)
+    for rid, d in archived[:4]:
+        text = paragraph(d.body)
+        assert 900 <= len(text) <= 1000
+        got = _search(api, "canbo", q=text, facets="type")
+        assert got["total"] >= 1 and got["hits"][0]["record_id"] == rid
+        posted = api.post("canbo", "/api/v1/search", json={"q": text, "size": 5})
+        assert posted.status_code == 200 and posted.json()["hits"][0]["record_id"] == rid
+        assert _search(api, "canbo", q=words_of(d.body, 145))["hits"][0]["record_id"] == rid
+    assert _search(api, "canbo", q=" ".join(["người"] * 160))["total"] >= 1  # 959 characters
+
+
+def _token(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+MALFORMED = [
+    ({"q": "(" * 490 + "lưu trữ" + ")" * 490}, "query_too_complex"),
+    ({"q": "(" * (MAX_NESTING + 1) + "a"}, "query_too_complex"),
+    ({"q": "a " * (MAX_WORDS + 1)}, "query_too_complex"),
+    ({"q": " ".join(str(n) for n in range(1000))[:1000].rsplit(" ", 1)[0]}, "query_too_complex"),
+    ({"q": "x" * 1001}, "invalid_request"),
+    ({"search_after": _token(["x", "y"])}, "invalid_cursor"),
+    ({"search_after": _token([1])}, "invalid_cursor"),
+    ({"search_after": _token([None, None])}, "invalid_cursor"),
+    ({"search_after": _token([1e308, 1])}, "invalid_cursor"),
+    ({"search_after": _token([1.5, 2]), "sort": "date_desc"}, "invalid_cursor"),
+    ({"search_after": _token([738000, 2**63])}, "invalid_cursor"),
+    ({"search_after": _token({"a": 1})}, "invalid_cursor"),
+    ({"search_after": base64.urlsafe_b64encode(b"[" * 1400).decode()}, "invalid_cursor"),
+    ({"search_after": "%%%"}, "invalid_cursor"),
+]
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    """One API over two archived articles, and a search client's headers (no rate limit)."""
+    services, app = make_env(tmp_path_factory.mktemp("malformed") / "data")
+    try:
+        _archive_law(services, 2)
+        token = services.accounts.create_client("cong-tra-cuu", scopes=["search"], access_levels=["public"],
+                                                rate_limit=0, actor="test")["token"]
+        with TestClient(app) as client:
+            yield client, {"Authorization": f"Bearer {token}"}
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("params,code", MALFORMED, ids=[f"{i}-{c}" for i, (_, c) in enumerate(MALFORMED)])
+def test_malformed_search_input_is_a_422_problem(portal, method, params, code):
+    """GIVEN a search nested past the bound, with too many words or clauses, too long, or with a
+    search_after no page returned (each of them a 500 before, or a crash) WHEN sent by GET or POST
+    THEN 422 application/problem+json with its code and a Vietnamese message."""
+    client, auth = portal
+    params = {"q": "người", **params}
+    r = (client.get("/api/v1/search", params=params, headers=auth) if method == "GET"
+         else client.post("/api/v1/search", json=params, headers=auth))
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == code and body["detail_vi"] and body["status"] == 422
+    ok = client.get("/api/v1/search", params={"q": "người"}, headers=auth)  # still serving
+    assert ok.status_code == 200 and ok.json()["total"] >= 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_real_server_survives_long_pasted_queries(tmp_path):
+    """GIVEN ``luutru serve`` (a real process) over archived articles WHEN a client sends the
+    queries that killed it — 145 words pasted from a document, 200 repeated words, 1,000 pasted
+    characters — THEN each answers 200 with results and the process is still running; and when
+    it does die of a fault in native code, its log says so, with every thread's stack."""
+    data = tmp_path / "data"
+    env = {"LUUTRU_DATA_DIR": str(data), "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0"}
+    services, _app = make_env(data)
+    try:
+        archived = _archive_law(services, 6)
+        token = services.accounts.create_client("cong-tra-cuu", scopes=["search"], access_levels=["public"],
+                                                rate_limit=0, actor="test")["token"]
+    finally:
+        services.close()
+    port, log = _free_port(), tmp_path / "server.log"
+    child_env = {**{k: v for k, v in os.environ.items() if not k.startswith("LUUTRU_")}, **env}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                env=child_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            try:
+                httpx.get(base + "/api/v1/health", headers=auth, timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+                time.sleep(0.2)
+        rid, d = archived[0]
+        for q in (words_of(d.body, 145), " ".join(["lưu trữ"] * 100), paragraph(d.body)):
+            try:
+                r = httpx.get(base + "/api/v1/search", params={"q": q}, headers=auth, timeout=60)
+            except httpx.HTTPError as exc:
+                pytest.fail(f"the server died ({proc.poll()}): {exc}\n{log.read_text(errors='replace')[-3000:]}")
+            assert r.status_code == 200, r.text
+            assert r.json()["total"] >= 1
+        assert r.json()["hits"][0]["record_id"] == rid
+        assert proc.poll() is None
+        # a fault in native code (simulated: the signal a segmentation fault raises) ends it loudly
+        proc.send_signal(signal.SIGSEGV)
+        assert proc.wait(timeout=60) == -signal.SIGSEGV
+        out = log.read_text(errors="replace")
+        assert "Fatal Python error: Segmentation fault" in out and "Thread 0x" in out
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

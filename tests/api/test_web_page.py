@@ -63,6 +63,33 @@ def _wait(driver, predicate, timeout=20):
     return WebDriverWait(driver, timeout).until(lambda d: predicate(d))
 
 
+def _attrs(driver, css, attr):
+    """The attribute of every element matching ``css``, read again if the page re-renders the
+    list while it is being read (a stale element is the page working, not the test failing)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    for _ in range(50):
+        try:
+            return {e.get_attribute(attr) for e in driver.find_elements(By.CSS_SELECTOR, css)}
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError(f"{css} never stopped re-rendering")
+
+
+def _stable(driver, css, attr, timeout=20):
+    """``_attrs`` once two reads 0.3 s apart agree (the page has finished rendering the list)."""
+    deadline = time.time() + timeout
+    last = _attrs(driver, css, attr)
+    while time.time() < deadline:
+        time.sleep(0.3)
+        now = _attrs(driver, css, attr)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def test_an_official_logs_in_searches_filters_and_opens_a_record(api, records, server, browser):
     """GIVEN records at every access level WHEN an official logs in on the page, searches with no
     diacritics, clicks a facet and opens a hit THEN the page shows only the records they may read,
@@ -84,7 +111,7 @@ def test_an_official_logs_in_searches_filters_and_opens_a_record(api, records, s
     browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
     _wait(browser, lambda d: d.find_element(By.ID, "app").is_displayed())
     _wait(browser, lambda d: "văn bản" in d.find_element(By.ID, "summary").text)
-    shown = {a.get_attribute("data-id") for a in browser.find_elements(By.CSS_SELECTOR, "#hits a[data-id]")}
+    shown = _stable(browser, "#hits a[data-id]", "data-id")
     assert shown == readable, "the first page lists every record the official may read, and no other"
     assert browser.find_element(By.ID, "summary").text.startswith(f"{len(readable)} văn bản")
 
@@ -98,20 +125,19 @@ def test_an_official_logs_in_searches_filters_and_opens_a_record(api, records, s
     box.send_keys(folded)
     browser.find_element(By.CSS_SELECTOR, "#search-form button").click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#hits a[data-id='{records['internal']}']"))
-    hits = {a.get_attribute("data-id") for a in browser.find_elements(By.CSS_SELECTOR, "#hits a[data-id]")}
+    hits = _stable(browser, "#hits a[data-id]", "data-id")
     assert hits <= readable
 
     # narrow by the access-level facet: only that level's record remains
     browser.find_element(By.ID, "q").clear()
     browser.find_element(By.CSS_SELECTOR, "#search-form button").click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#facets a[data-facet='access_level']"))
-    levels = {a.get_attribute("data-value") for a in
-              browser.find_elements(By.CSS_SELECTOR, "#facets a[data-facet='access_level']")}
+    levels = _stable(browser, "#facets a[data-facet='access_level']", "data-value")
     assert levels == {"public", "internal"}
     browser.find_element(By.CSS_SELECTOR, "#facets a[data-facet='access_level'][data-value='internal']").click()
     _wait(browser, lambda d: d.find_element(By.ID, "summary").text.startswith("1 văn bản"))
+    assert _stable(browser, "#hits a[data-id]", "data-id") == {records["internal"]}
     only = browser.find_element(By.CSS_SELECTOR, "#hits a[data-id]")
-    assert only.get_attribute("data-id") == records["internal"]
 
     only.click()
     _wait(browser, lambda d: d.find_element(By.ID, "record").is_displayed())

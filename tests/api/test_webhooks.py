@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from apienv import CLIENTS
 
+from api.webhooks import ERROR_NO_ANSWER
 from archive.catalogue.access_tables import WebhookDelivery
 
 
@@ -50,6 +52,26 @@ class Receiver:
 
     def events(self) -> list[dict]:
         return [json.loads(r["body"]) for r in self.requests]
+
+
+RECEIVER_NETWORK = "127.0.0.1/32"
+"""The test receivers listen on loopback, which the default refuses (server-side request forgery):
+these tests allow it the way an administrator allows an intranet range."""
+
+
+@pytest.fixture
+def api_settings() -> dict[str, str]:
+    return {"LUUTRU_API__WEBHOOK_ALLOW_NETWORKS": RECEIVER_NETWORK}
+
+
+@pytest.fixture
+def api(api):
+    """The API of the other tests, with the QLVB and cổng DVC systems allowed to register webhooks."""
+    accounts = api.services.accounts
+    for name, (scopes, _levels) in CLIENTS.items():
+        if name in ("qlvb", "cong-dvc"):
+            accounts.update_client(name, scopes=[*scopes, "webhooks"], actor="test")
+    return api
 
 
 @pytest.fixture
@@ -147,8 +169,8 @@ def test_delivery_fails_after_max_attempts(api, sample_pdfs, failure):
         assert (delivery["state"], delivery["attempts"]) == ("failed", 3)
         if failure == "http_503":
             assert len(receiver.requests) == 3 and delivery["last_status"] == 503
-        else:
-            assert delivery["last_status"] is None and "Connection" in delivery["last_error"]
+        else:  # generic: which socket error a port gives would map the network
+            assert delivery["last_status"] is None and delivery["last_error"] == ERROR_NO_ANSWER
         assert api.services.archive.counts()["pending_post_commit"] == 0
     finally:
         if failure == "http_503":
@@ -201,12 +223,16 @@ def test_a_410_gone_deactivates_the_subscription(api, sample_pdfs):
 
 def test_only_system_clients_and_administrators_manage_subscriptions(api, receiver):
     """GIVEN people and clients of every kind WHEN they manage subscriptions THEN officials,
-    archivists and a metrics-only client get 403; a client sees and deletes only its own; an
-    administrator names the client and sees all."""
+    archivists and a metrics-only client get 403; a client without the webhooks scope may not
+    register one (it may list its own); a client sees and deletes only its own; an administrator
+    names the client and sees all."""
     body = {"url": receiver.url, "events": ["record.ingested"]}
     for who in ("canbo", "luutruvien", "monitor"):
         assert api.post(who, "/api/v1/webhooks", json=body).status_code == 403, who
         assert api.get(who, "/api/v1/webhooks").status_code == 403, who
+    api.tokens["chi-doc"] = api.services.accounts.create_client("chi-doc", scopes=["read"], actor="test")["token"]
+    assert api.post("chi-doc", "/api/v1/webhooks", json=body).status_code == 403
+    assert api.get("chi-doc", "/api/v1/webhooks").json() == []
     assert api.post(None, "/api/v1/webhooks", json=body).status_code == 401
     assert api.post("quantri", "/api/v1/webhooks", json=body).status_code == 422  # which client?
     theirs = subscribe(api, "quantri", receiver.url, client="cong-dvc")
@@ -249,7 +275,7 @@ def test_disposal_and_fixity_events(api, receiver, records):
 def test_disposal_approved_reaches_only_retention_clients(api, receiver):
     """GIVEN a records-management system (retention scope) and QLVB (read only), both subscribed to
     everything WHEN a disposal batch is approved THEN only the retention client is told."""
-    token = api.services.accounts.create_client("qlhs", scopes=["retention"], actor="test")["token"]
+    token = api.services.accounts.create_client("qlhs", scopes=["retention", "webhooks"], actor="test")["token"]
     api.tokens["qlhs"] = token
     subscribe(api, "qlhs", f"{receiver.url}?for=qlhs", events=["disposal.approved"])
     subscribe(api, "qlvb", f"{receiver.url}?for=qlvb", events=["*"])
@@ -269,10 +295,11 @@ def test_the_embedded_api_retries_without_any_other_activity(tmp_path, sample_pd
     from fastapi.testclient import TestClient
 
     receiver = Receiver(statuses=(500, 200))
-    services, app = make_env(tmp_path / "data", LUUTRU_TASKS__INLINE_INTERVAL_SECONDS="0.2")
+    services, app = make_env(tmp_path / "data", LUUTRU_TASKS__INLINE_INTERVAL_SECONDS="0.2",
+                             LUUTRU_API__WEBHOOK_ALLOW_NETWORKS=RECEIVER_NETWORK)
     try:
-        token = services.accounts.create_client("qlvb", scopes=["deposit", "read"], access_levels=["public"],
-                                                actor="test")["token"]
+        token = services.accounts.create_client("qlvb", scopes=["deposit", "read", "webhooks"],
+                                                access_levels=["public"], actor="test")["token"]
         services.extras["webhooks"].backoff_seconds = 0.0
         auth = {"Authorization": f"Bearer {token}"}
         with TestClient(app) as client:
@@ -322,5 +349,74 @@ def test_a_delivery_whose_task_was_lost_is_requeued(api, receiver, sample_pdfs):
     assert len(service.requeue_overdue(grace_seconds=3600)) == 1
     api.services.archive.run_pending_tasks()
     assert len(receiver.requests) == 2
+    delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+    assert delivery["state"] == "delivered"
+
+
+# Server-side request forgery at delivery time (registration: test_webhook_addresses.py) ------------
+class Resolver:
+    """Stands in for DNS: answers the addresses given for a name, in turn (the last one repeats)
+    — what a hostile name server does to rebind a name after it was checked."""
+
+    def __init__(self, *answers: list[str]):
+        self.answers, self.calls = list(answers), []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_a_name_rebound_to_loopback_after_registration_is_not_delivered_to(api, receiver, sample_pdfs):
+    """GIVEN a webhook registered for a name that resolved to a public address, whose DNS then
+    answers 127.0.0.1 — where a service listens (the receiver stands in for it), in no allowed
+    network WHEN an event is delivered THEN nothing reaches that port and the delivery shows the
+    generic refusal, nothing of the port."""
+    from api.webhooks import ERROR_REFUSED
+
+    service = api.services.extras["webhooks"]
+    service.allow_networks = ()  # this test's receiver is not an allowed network
+    port = receiver.server.server_port
+    service.resolve = Resolver(["93.184.215.14"], ["127.0.0.1"])
+    sub = subscribe(api, "qlvb", f"http://hooks.qlvb.example:{port}/luutru/hook")
+    api.deposit(sample_pdfs[0][1], access_level="public")
+    api.services.archive.run_pending_tasks()
+    assert receiver.requests == []
+    delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+    assert (delivery["state"], delivery["last_status"], delivery["last_error"]) == ("pending", None, ERROR_REFUSED)
+    assert str(port) not in delivery["last_error"]
+
+
+def test_localhost_is_checked_again_at_delivery(api, receiver, sample_pdfs):
+    """GIVEN a webhook to http://localhost:<port>/ registered while an administrator allowed
+    loopback WHEN loopback is no longer allowed (the setting removed, the API restarted) and an
+    event is delivered THEN the real resolver's answer is checked again and nothing is sent."""
+    import ipaddress
+
+    from api.webhooks import ERROR_REFUSED
+
+    service = api.services.extras["webhooks"]
+    service.allow_networks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    sub = subscribe(api, "qlvb", f"http://localhost:{receiver.server.server_port}/luutru/hook")
+    service.allow_networks = ()
+    api.deposit(sample_pdfs[1][1], access_level="public")
+    api.services.archive.run_pending_tasks()
+    assert receiver.requests == []
+    delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
+    assert delivery["last_error"] == ERROR_REFUSED
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(api, receiver, sample_pdfs):
+    """GIVEN a receiver name that only the archive's resolver knows (real DNS does not), resolving to
+    the allowed 127.0.0.1 WHEN an event is delivered THEN it arrives — so the connection used the
+    checked address and never looked the name up again — with the name in the Host header, and
+    the name was resolved once for the registration and once for the delivery."""
+    service = api.services.extras["webhooks"]
+    port = receiver.server.server_port
+    service.resolve = resolver = Resolver(["127.0.0.1"])
+    sub = subscribe(api, "qlvb", f"http://only-here.qlvb.example:{port}/luutru/hook")
+    api.deposit(sample_pdfs[2][1], access_level="public")
+    assert len(receiver.requests) == 1
+    assert receiver.requests[0]["headers"]["Host"] == f"only-here.qlvb.example:{port}"
+    assert resolver.calls == ["only-here.qlvb.example"] * 2
     delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
     assert delivery["state"] == "delivered"

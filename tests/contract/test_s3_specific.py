@@ -347,6 +347,51 @@ def test_health_raises_when_the_service_cannot_be_reached():
     assert "Không kết nối" in err.value.message_vi
 
 
+def test_fixity_compares_the_stored_sha256_metadata(store, s3_raw_client, catalogue):
+    """GIVEN an object whose current version has the right bytes but another SHA-256 in its metadata
+    (a raw PUT by another client) WHEN audited THEN it is a failure: the metadata is checked as well
+    as the bytes, and the ETag is never taken for a digest."""
+    from archive.domain import RecordMetadata
+    from archive.fixity import FixityService
+    from archive.service import ArchiveService
+
+    archive = ArchiveService(catalogue, store)
+    data = b"Bien ban ban giao tai lieu " * 1000
+    rid = archive.create_record(io.BytesIO(data), filename="bb.pdf", metadata=RecordMetadata(subject="Biên bản"),
+                                actor="user:lan").record_id
+    key = key_for_sha256(hashlib.sha256(data).hexdigest())
+    with store.open(key) as reader:
+        assert reader.read() == data and reader.stored_sha256 == hashlib.sha256(data).hexdigest()
+    s3_raw_client.put_object(store.bucket, key, io.BytesIO(data), len(data), metadata={SHA256_META: "0" * 64})
+    time.sleep(0.01)
+    report = FixityService(archive, budget_bytes_s=None).run()
+    assert [(f["record_id"], f["problem"]) for f in report.failures] == [(rid, f"stored sha256 metadata is {'0' * 64}")]
+
+
+def test_a_replica_bucket_is_wired_from_the_settings(s3_server, store, tmp_path):
+    """``LUUTRU_OBJECTS__REPLICA=s3`` with its own ``REPLICA_S3__*`` settings gives the fixity service an
+    S3 store on that bucket, only read (nothing is created)."""
+    from api.wiring import build_services
+    from archive.settings import load_settings
+
+    services = build_services(load_settings({
+        "LUUTRU_DATA_DIR": str(tmp_path / "data"), "LUUTRU_OBJECTS__REPLICA": "s3",
+        "LUUTRU_OBJECTS__REPLICA_S3__ENDPOINT": s3_server.endpoint,
+        "LUUTRU_OBJECTS__REPLICA_S3__ACCESS_KEY": s3_server.access_key,
+        "LUUTRU_OBJECTS__REPLICA_S3__SECRET_KEY": s3_server.secret_key, "LUUTRU_OBJECTS__REPLICA_S3__BUCKET": store.bucket,
+        "LUUTRU_OBJECTS__REPLICA_S3__SECURE": "false", "LUUTRU_OBJECTS__REPLICA_S3__REGION": REGION}))
+    try:
+        replica = services.fixity.replica
+        assert isinstance(replica, S3ObjectStore) and replica.bucket == store.bucket
+        obj = store.put(io.BytesIO(b"ban sao"))
+        with replica.open(obj.key, verify=True) as reader:
+            assert reader.read() == b"ban sao"
+    finally:
+        services.close()
+    with pytest.raises(SettingsError, match="REPLICA_ROOT"):
+        load_settings({"LUUTRU_OBJECTS__REPLICA": "filesystem"})
+
+
 @pytest.mark.parametrize("text,expected", [
     ("2026-12-06T04:36:28Z", datetime(2026, 12, 6, 4, 36, 28, tzinfo=UTC)),
     ("2026-12-06T04:36:28.123Z", datetime(2026, 12, 6, 4, 36, 28, 123000, tzinfo=UTC)),

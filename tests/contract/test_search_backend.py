@@ -14,11 +14,14 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from query_inputs import cursor, law_documents, paragraph, query_text, sort, words_of
 from services import opensearch_backend
 
 from search.backend import SearchBackend
 from search.document import IndexDocument
-from search.query import Principal, SearchQuery
+from search.query import Principal, QueryError, SearchQuery
 
 ADMIN = Principal.admin()
 PUBLIC = Principal(access_levels=frozenset({"public"}))
@@ -113,6 +116,12 @@ def backend(request):
 
 def ids(page):
     return [h.record_id for h in page.hits]
+
+
+HOSTILE = settings(max_examples=150, deadline=None,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+"""Searches do not change the index: one backend serves every example of a property."""
+BOUND_ERRORS = {"query_too_long", "query_too_complex", "invalid_cursor"}
 
 
 def search(b, q="", who=ADMIN, **kw):
@@ -334,3 +343,61 @@ class TestSearchBackend:
         nobody = Principal(access_levels=frozenset())
         assert search(backend, "", who=nobody).total == 0
         assert set(ids(search(backend, "giá trị", who=STAFF))) >= {"bc-bdg", "qd-2025"}
+
+    # careless and hostile input ----------------------------------------------------------------
+    @HOSTILE
+    @given(q=query_text, how=sort, who=st.sampled_from([ADMIN, PUBLIC, STAFF]))
+    def test_random_queries_never_fail_but_with_the_bound_error(self, backend, q, how, who):
+        """GIVEN any text up to the length limit — random Unicode, operators, quotes, deep nesting,
+        số ký hiệu-like tokens, paragraphs of real law — WHEN searched THEN a page of readable
+        records comes back, or QueryError (a documented bound): never another exception, never a
+        crash of the engine."""
+        try:
+            page = search(backend, q, who=who, sort=how, size=5, facets=("type",))
+        except QueryError as exc:
+            assert exc.code in BOUND_ERRORS and exc.message_vi
+            return
+        assert page.total >= len(page.hits)
+        for hit in page.hits:
+            d = BY_ID[hit.record_id]
+            assert who.may_read(access_level=d.access_level, dossier_id=d.dossier_id, fonds_id=d.fonds_id)
+
+    @HOSTILE
+    @given(after=cursor, how=sort, q=st.sampled_from(["", "lưu trữ", "ban OR sở"]))
+    def test_random_cursors_page_or_are_refused(self, backend, after, how, q):
+        """GIVEN a search_after of any shape WHEN a page is asked for THEN the page after it, or
+        QueryError (invalid_cursor): never another exception."""
+        try:
+            page = search(backend, q, sort=how, size=3, search_after=after)
+        except QueryError as exc:
+            assert exc.code == "invalid_cursor"
+            return
+        everything = ids(search(backend, q, sort=how, size=100))
+        assert set(ids(page)) <= set(everything)
+
+    @pytest.mark.parametrize("after", [["x", "y"], [1], [None, None], [1e308, 1], [1, 2, 3], "xy"])
+    def test_the_cursors_that_answered_500_are_refused(self, backend, after):
+        for how in ("relevance", "date_desc"):
+            with pytest.raises(QueryError) as exc:
+                search(backend, "lưu trữ", sort=how, search_after=after)
+            assert exc.value.code == "invalid_cursor"
+
+    def test_deep_nesting_is_refused(self, backend):
+        """GIVEN 490 nested parentheses (a RecursionError before) WHEN searched THEN QueryError."""
+        with pytest.raises(QueryError) as exc:
+            search(backend, "(" * 490 + "lưu trữ" + ")" * 490)
+        assert exc.value.code == "query_too_complex"
+
+    def test_long_pasted_paragraphs_find_their_source(self, backend):
+        """GIVEN articles of real codes of law WHEN 1,000 characters, or 145 words (which crashed the
+        embedded engine: a segmentation fault), of one are pasted as the query THEN that article
+        comes first; and 200 repeated words search like the two words."""
+        docs = law_documents(30)
+        backend.index(docs)
+        backend.refresh()
+        for d in docs[:6]:
+            for q in (paragraph(d.body), words_of(d.body, 145), paragraph(d.body, 670, len(d.body) // 3)):
+                page = search(backend, q, size=5, facets=("type",))
+                assert ids(page)[0] == d.record_id, q
+        repeated = search(backend, " ".join(["lưu trữ"] * 100), size=100)
+        assert ids(repeated) == ids(search(backend, "lưu trữ", size=100)) and repeated.total >= 3

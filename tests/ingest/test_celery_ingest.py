@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from served import account
 
 from ingest.corpus import generate
 
@@ -36,6 +37,7 @@ def test_ingest_through_celery_and_redis(tmp_path, redis_db):
     truth = generate(corpus, seed=3, count=6, formats=("pdf", "html"))
     env = celery_env(tmp_path / "data", redis_db)
     assert luutru("init", env=env).returncode == 0
+    env = account(env)  # ingesting is an archivist's work
     worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
