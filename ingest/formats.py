@@ -34,6 +34,10 @@ class FormatInfo:
     ``luutru media type`` for the fallback."""
     basis: str | None = None
     warning: str | None = None
+    suggested: tuple[str, str | None, str | None] | None = None
+    """(PUID, name, version) the file name alone suggests, when nothing in the content matched:
+    not an identification, but what a writer that knows its output can confirm
+    (``identify_components``)."""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -120,7 +124,9 @@ class SiegfriedIdentifier:
             if match and "extension only" in (match.get("warning") or ""):
                 # a name is not evidence: an extension-only match would be a guess
                 out.append(FormatInfo(None, None, None, mt, tool=tool,
-                                      warning=f"no PRONOM match on the content (the name suggests {match['id']})"))
+                                      warning=f"no PRONOM match on the content (the name suggests {match['id']})",
+                                      suggested=(match["id"], match.get("format") or None,
+                                                 match.get("version") or None)))
                 continue
             if not match or match.get("id") in (None, "", "UNKNOWN"):
                 warning = (match or {}).get("warning") or (files[i].get("errors") if i < len(files) else None)
@@ -138,10 +144,37 @@ def identifier_for(binary: str | None, home: Path | None, signature: str = "luut
     return SiegfriedIdentifier.find(binary, home, signature) or MediaTypeIdentifier()
 
 
+def _is_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+WRITER_CHECKS = {"fmt/817": _is_json}
+"""Formats PRONOM describes without a content signature (JSON: fmt/817 is matched on the extension
+alone), for the derivatives luutru writes itself: the writer declares the PUID on its
+``NewComponent``, and it is recorded only when Siegfried's name match agrees and the bytes pass
+the check (they parse as JSON). A file from outside never gets a PUID this way."""
+
+
+def _confirmed(declared: str | None, info: FormatInfo, path: Path) -> FormatInfo:
+    if info.puid is not None or declared is None or info.suggested is None or info.suggested[0] != declared:
+        return info
+    check = WRITER_CHECKS.get(declared)
+    if check is None or not check(path):
+        return info
+    puid, name, version = info.suggested
+    return FormatInfo(puid, name, version, info.media_type, tool=info.tool,
+                      basis=f"written by luutru as {puid}, content checked; the name matches", warning=None)
+
+
 def identify_components(identifier: FormatIdentifier, components: list, workdir: Path) -> list:
     """The ``archive.service.NewComponent`` list with each one's PRONOM format filled in (one
     Siegfried run for all). In-memory streams are written to ``workdir`` for it; every stream is
-    left at its start."""
+    left at its start. A ``format_id`` already set on a component is the writer's declaration,
+    recorded only as ``WRITER_CHECKS`` allows; otherwise Siegfried's answer replaces it."""
     from dataclasses import replace
 
     if not components:
@@ -160,5 +193,6 @@ def identify_components(identifier: FormatIdentifier, components: list, workdir:
         comp.stream.seek(0)
         paths.append(target)
     infos = identifier.identify(paths, [c.media_type.split(";")[0] for c in components])
+    infos = [_confirmed(c.format_id, i, p) for c, i, p in zip(components, infos, paths, strict=True)]
     return [replace(c, format_id=i.puid, format_name=i.name, format_version=i.version)
             for c, i in zip(components, infos, strict=True)]

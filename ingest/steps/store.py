@@ -48,7 +48,7 @@ class StoreStep:
             NewComponent(io.BytesIO((ctx.text or "").encode("utf-8")), "text", "text/plain; charset=utf-8",
                          "text.txt"),
             NewComponent(io.BytesIO(json.dumps(report, ensure_ascii=False, indent=1, default=str).encode()),
-                         "metadata", "application/json", "metadata.json"),
+                         "metadata", "application/json", "metadata.json", format_id="fmt/817"),
         ]
         fmt = ctx.format or {}
         events = [
@@ -75,7 +75,7 @@ class StoreStep:
             ctx.metadata.extra["signature_findings"] = ctx.signatures.findings
             derivatives.append(NewComponent(
                 io.BytesIO(json.dumps(ctx.signatures.as_report(), ensure_ascii=False, indent=1, default=str).encode()),
-                "signature_report", "application/json", "signatures.json"))
+                "signature_report", "application/json", "signatures.json", format_id="fmt/817"))
             overall = ctx.signatures.overall
             events.append(NewEvent("digital signature validation", agent="software:pyHanko via luutru",
                                    outcome="success" if overall == "VALID" else "warning",

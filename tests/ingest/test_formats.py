@@ -73,6 +73,28 @@ def test_siegfried_gives_pronom_ids_with_name_version_and_tool(sf, tmp_path):
     assert all(i.tool.startswith("siegfried 1.11") and "DROID_SignatureFile_V" in i.tool for i in infos)
 
 
+def test_json_luutru_writes_is_fmt_817_only_when_declared_and_parsed(sf, tmp_path):
+    """GIVEN JSON files, which PRONOM matches on the extension alone (fmt/817 has no content signature)
+    THEN the PUID is recorded only for a component whose writer declared it and whose bytes parse as
+    JSON; a file from outside named .json, or a declared one that is not JSON, gets none."""
+    from archive.service import NewComponent
+    from ingest.formats import identify_components
+
+    good = json.dumps({"tên": "Công văn"}, ensure_ascii=False).encode()
+    comps = [NewComponent(io.BytesIO(good), "metadata", "application/json", "metadata.json", format_id="fmt/817"),
+             NewComponent(io.BytesIO(b"{not json"), "metadata", "application/json", "broken.json",
+                          format_id="fmt/817"),
+             NewComponent(io.BytesIO(good), "original", "application/json", "outside.json"),
+             NewComponent(io.BytesIO(b"plain words"), "metadata", "application/json", "x.json",
+                          format_id="fmt/817")]
+    out = identify_components(sf, comps, tmp_path / "w")
+    assert (out[0].format_id, out[0].format_name) == ("fmt/817", "JSON Data Interchange Format")
+    assert [c.format_id for c in out[1:]] == [None, None, None]
+    assert out[0].stream.read() == good  # streams are left at their start
+    bare = identify_components(MediaTypeIdentifier(), comps[:1], tmp_path / "w2")
+    assert bare[0].format_id is None  # no Siegfried: no PUID, whatever the writer says
+
+
 def test_without_siegfried_the_media_type_stays_and_the_puid_is_empty(cli, data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LUUTRU_FORMATS__SIEGFRIED", "")
     (tmp_path / "in").mkdir()
