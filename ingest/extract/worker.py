@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from ingest.extract.base import Extraction, ExtractionFailed
@@ -26,14 +27,25 @@ def _job(req: dict) -> dict:
     """The jobs other than extraction: ``ocr`` (a searchable PDF/A of a scan) and ``pdfa`` (a
     PDF/A copy of a PDF); results are files in ``req["work"]``, described by the answer."""
     path, work = Path(req["path"]), Path(req["work"])
-    if req["op"] == "ocr":
+    # OCRmyPDF's temporary folder inside the job's: a job killed at its limit leaves nothing in
+    # /tmp (the caller removes its work folder whatever happens)
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(work / "tmp")
+    try:
+        return _run_job(req["op"], path, work, req)
+    finally:
+        tempfile.tempdir = None
+
+
+def _run_job(op: str, path: Path, work: Path, req: dict) -> dict:
+    if op == "ocr":
         p = req.get("params") or {}
         return run_ocr(path, req["media_type"], work, language=p.get("language", "vie"), pages=p.get("pages"),
                        deskew=p.get("deskew", True), rotate_pages=p.get("rotate_pages", False),
                        clean=p.get("clean", False))
-    if req["op"] == "pdfa":
+    if op == "pdfa":
         return pdf_to_pdfa(path, work)
-    raise ValueError(f"unknown job {req['op']!r}")
+    raise ValueError(f"unknown job {op!r}")
 
 
 def _read_text(path: Path) -> Extraction:
