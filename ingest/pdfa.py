@@ -16,7 +16,9 @@ Every function returns plain data and raises ``ToolMissing`` when its program is
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -29,6 +31,30 @@ class ToolMissing(RuntimeError):
 
 class ConversionFailed(RuntimeError):
     pass
+
+
+def run_killable(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """``subprocess.run`` in a process group of its own, killed whole at the timeout (raises
+    ``subprocess.TimeoutExpired``): ``soffice`` is a script that starts ``oosplash`` and
+    ``soffice.bin``, and killing the script alone leaves them converting, orphaned."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        raise
+    finally:
+        if proc.poll() is None:  # interrupted (KeyboardInterrupt, a task revoked)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
 @dataclass
@@ -76,7 +102,7 @@ class VeraPdfValidator:
         args = [self.command, "--format", "json", "--maxfailuresdisplayed", "3"]
         args += ["--flavour", flavour] if flavour else []
         try:
-            out = subprocess.run([*args, str(path)], capture_output=True, timeout=self.timeout, check=False)
+            out = run_killable([*args, str(path)], self.timeout)
         except subprocess.TimeoutExpired:
             return PdfaValidation(None, flavour, self.version(), error=f"veraPDF took longer than {self.timeout:.0f} s")
         try:
@@ -127,9 +153,8 @@ def office_to_pdfa(path: Path, out_dir: Path, *, command: str = "soffice", timeo
         src = out_dir / f"source{path.suffix.lower()}"
         shutil.copyfile(path, src)
         try:
-            done = subprocess.run([found, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                                   "--convert-to", target, "--outdir", str(out_dir), str(src)],
-                                  capture_output=True, timeout=timeout, check=False)
+            done = run_killable([found, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                                 "--convert-to", target, "--outdir", str(out_dir), str(src)], timeout)
         except subprocess.TimeoutExpired:
             raise ConversionFailed(f"LibreOffice took longer than {timeout:.0f} s") from None
     pdf = out_dir / "source.pdf"

@@ -161,6 +161,37 @@ def test_office_documents_get_a_validated_pdfa_2b_preservation_copy(cli, data_di
         services.close()
 
 
+def test_a_conversion_over_its_time_leaves_no_libreoffice_behind(tmp_path):
+    """GIVEN a LibreOffice conversion stopped at its time limit (here 1 s: LibreOffice cannot even
+    start) THEN it fails clearly and no LibreOffice process of it is left converting, orphaned."""
+    import time
+
+    from ingest.pdfa import ConversionFailed, libreoffice_version, office_to_pdfa
+
+    _require(libreoffice_version("soffice") is not None, "LibreOffice (libreoffice-writer-nogui)")
+    src = tmp_path / "to-trinh.docx"
+    src.write_bytes(generate_docx(_spec(7)))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ConversionFailed, match="longer than 1 s"):
+        office_to_pdfa(src, out, timeout=1)
+
+    def ours() -> list[int]:
+        """Live (not zombie) processes working on this conversion."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if (entry.name.isdigit() and str(out).encode() in (entry / "cmdline").read_bytes()
+                        and ") Z " not in (entry / "stat").read_text()):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    time.sleep(0.5)  # SIGKILL is immediate; an orphan would go on converting for seconds
+    assert ours() == []
+
+
 def test_the_format_policy_is_data_versioned_shown_and_imported(cli, data_dir, tmp_path):
     shown = cli("formats", "policy", "--json")
     assert shown.exit_code == 0
