@@ -7,6 +7,7 @@ import io
 import json
 import os
 import random
+import tempfile
 from pathlib import Path
 
 import pikepdf
@@ -157,6 +158,46 @@ def test_office_documents_get_a_validated_pdfa_2b_preservation_copy(cli, data_di
         with reader:
             assert b"".join(reader) == original  # the original is never touched
         assert record["extra"]["format_policy"]["preservation"] == "pdfa-2b"
+    finally:
+        services.close()
+
+
+def test_a_spreadsheet_and_an_odt_get_their_pdfa_2b_copies_too(cli, data_dir, tmp_path, sf, verapdf):
+    """GIVEN an XLSX (openpyxl, Vietnamese cells) and an ODT (LibreOffice's own conversion of a DOCX)
+    WHEN ingested THEN each gets a PDF/A-2b preservation copy that veraPDF validates, with its PUID."""
+    import subprocess
+
+    import openpyxl
+
+    from ingest.pdfa import libreoffice_version
+
+    _require(libreoffice_version("soffice") is not None, "LibreOffice (libreoffice-writer-nogui)")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Kế hoạch"
+    sheet.append(["STT", "Nội dung công việc", "Đơn vị chủ trì", "Thời hạn"])
+    for i in range(1, 21):
+        sheet.append([i, f"Số hóa hồ sơ lưu trữ đợt {i}", "Sở Nội vụ", f"{i:02d}/06/2026"])
+    book.save(folder / "ke-hoach.xlsx")
+    docx = tmp_path / "bao-cao.docx"
+    docx.write_bytes(generate_docx(_spec(8)))
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "odt",
+                        "--outdir", str(folder), str(docx)], check=True, capture_output=True, timeout=300)
+    assert (folder / "bao-cao.odt").is_file()
+    out = cli("ingest", str(folder), "--json")
+    rows = {Path(r["path"]).name: r for r in (json.loads(ln) for ln in out.output.splitlines() if ln.startswith("{"))}
+    services = build_services(get_settings())
+    try:
+        for name, puid in (("ke-hoach.xlsx", "fmt/214"), ("bao-cao.odt", "fmt/")):
+            record = services.archive.get_record(rows[name]["record_id"], actor="test")
+            comps = {c["role"]: c for c in record["components"]}
+            assert comps["original"]["format_id"].startswith(puid), comps["original"]
+            copy = comps["preservation_copy"]
+            assert (copy["format_id"], copy["format_version"]) == ("fmt/477", "2b"), name
+            assert ("validation", "success") in [(e["type"], e["outcome"]) for e in record["events"]], name
     finally:
         services.close()
 
