@@ -130,13 +130,17 @@ def _as_pdf(path: Path, media_type: str, work: Path) -> Path:
 
 
 def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
-            deskew: bool = True, rotate_pages: bool = False, clean: bool = False) -> dict:
+            deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False) -> dict:
     """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts and confidences."""
     t = tools(language)
     if t["missing"]:
         raise OcrUnavailable("; ".join(t["missing"]))
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    import time
+
     import ocrmypdf
+
+    started = time.perf_counter()
 
     from ingest.ocr import confidence_plugin
 
@@ -146,6 +150,7 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
     conf_dir = work / "confidence"
     conf_dir.mkdir(exist_ok=True)
     confidence_plugin.OUT_DIR[:] = [conf_dir]
+    confidence_plugin.DROP_RED[:] = [True] if drop_red else []
     try:
         ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", sidecar=sidecar, jobs=1,
                      use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
@@ -154,6 +159,7 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                      plugins=["ingest.ocr.confidence_plugin"])
     finally:
         confidence_plugin.OUT_DIR[:] = []
+        confidence_plugin.DROP_RED[:] = []
     texts = sidecar.read_text(encoding="utf-8", errors="replace").split("\f")
     conf: dict[int, list[int]] = {}
     import json
@@ -171,8 +177,9 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                          "confidence": round(sum(words) / len(words), 1) if words else 0.0})
     return {"pdf": str(output), "texts": [("" if tx.lstrip().startswith(SKIPPED) else tx) for tx in texts],
             "pages": per_page, "tools": tool_names(language), "language": language,
+            "seconds": round(time.perf_counter() - started, 2),
             "preprocessing": [n for n, on in (("deskew", deskew), ("rotate_pages", rotate_pages),
-                                              ("clean", clean and t["unpaper"])) if on]}
+                                              ("clean", clean and t["unpaper"]), ("drop_red", drop_red)) if on]}
 
 
 def pdf_to_pdfa(path: Path, work: Path) -> dict:

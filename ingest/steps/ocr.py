@@ -35,7 +35,7 @@ OCR_ROLE = "ocr_copy"
 
 def ocr_params(settings) -> dict:
     return {"language": settings.language, "deskew": settings.deskew, "rotate_pages": settings.rotate_pages,
-            "clean": settings.clean}
+            "clean": settings.clean, "drop_red": settings.drop_red}
 
 
 def pages_to_ocr(media_type: str | None, rule_ocr: str, coverage: list[dict] | None, settings) -> list[int] | None:
@@ -58,7 +58,8 @@ def summarise(result: dict, settings) -> dict:
     low = [p["page"] for p in pages if p["confidence"] < settings.low_confidence]
     return {"status": "done", "pages": pages, "mean_confidence": mean, "low_confidence_pages": low,
             "low_confidence": bool(low), "threshold": settings.low_confidence, "tools": result["tools"],
-            "language": result["language"], "preprocessing": result.get("preprocessing", [])}
+            "language": result["language"], "preprocessing": result.get("preprocessing", []),
+            "seconds": result.get("seconds")}
 
 
 def merge_text(base: str | None, texts: list[str], pages: list[int] | None) -> str:

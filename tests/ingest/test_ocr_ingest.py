@@ -231,3 +231,40 @@ def test_an_ocr_slower_than_the_wait_limit_is_deferred_the_record_exists_at_once
     finally:
         services.close()
         get_settings.cache_clear()
+
+
+def test_drop_red_reads_the_words_under_the_seal_and_the_copy_keeps_the_seal(tmp_path, tools):
+    """GIVEN a noisy scan with a red round seal over the signer's block
+    WHEN it is OCRed with LUUTRU_OCR__DROP_RED (Tesseract sees the red channel)
+    THEN the text is closer to the truth than without, and the searchable copy still shows the seal."""
+    import difflib
+    import re
+
+    import pypdfium2 as pdfium
+
+    from ingest.extract.pool import ExtractionPool, PoolConfig
+
+    s = scan(_spec(9, 1), dpi=200, quality="noisy", seed=0)
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(s.pdf_bytes())
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip()
+
+    results = {}
+    with ExtractionPool(PoolConfig(size=1)) as pool:
+        for drop in (False, True):
+            r = pool.job("ocr", source, "application/pdf", tmp_path / f"w{drop}",
+                         params={"pages": None, "drop_red": drop}, timeout=600)
+            results[drop] = (r, difflib.SequenceMatcher(None, norm(s.truth_text), norm(r["texts"][0]),
+                                                        autojunk=False).ratio())
+    assert "drop_red" in results[True][0]["preprocessing"] and "drop_red" not in results[False][0]["preprocessing"]
+    assert results[True][1] > results[False][1], (results[True][1], results[False][1])
+
+    def reds(pdf: Path) -> int:
+        image = pdfium.PdfDocument(str(pdf))[0].render(scale=1).to_pil().convert("RGB")
+        return sum(1 for r, g, b in image.getdata() if r > 150 and r - max(g, b) > 60)
+
+    plain, dropped = reds(Path(results[False][0]["pdf"])), reds(Path(results[True][0]["pdf"]))
+    assert reds(source) > 50 and plain > 50  # the scan and its (deskewed) copy show the seal
+    assert abs(dropped - plain) <= 0.05 * plain  # dropping red for Tesseract leaves the copy as it was
