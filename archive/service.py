@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, dossier_state
 from archive.catalogue import Catalogue
 from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
@@ -181,9 +181,13 @@ class ArchiveService:
             if fonds_id is None:
                 raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
                                      f"Không có phông của cơ quan mã {organ_id}")
+            # the dates given are the declared period (archive.dossier_state: records may widen it)
+            declared = {"declared_start_date": fields.get("start_date"), "declared_end_date": fields.get("end_date")}
             dossier = Dossier(id=str(uuid.uuid4()), fonds_id=fonds_id, year=year, notation=_nfc(notation),
-                              code=dossier_code(organ_id, year, notation), title=_nfc(title),
-                              created_at=self.clock.now(), **{k: _nfc(v) for k, v in fields.items()})
+                              code=dossier_code(organ_id, year, notation), title=_nfc(title), doc_total=0,
+                              page_total=0, created_at=self.clock.now(), **declared,
+                              closed_at=self.clock.now() if fields.get("status") == "closed" else None,
+                              **{k: _nfc(v) for k, v in fields.items()})
             s.add(dossier)
             audit.append(s, at=self.clock.now(), actor=actor, action="dossier.create", target_type="dossier",
                          target_id=dossier.id, detail={"code": dossier.code})
@@ -209,12 +213,15 @@ class ArchiveService:
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
                       tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
-                      original_format: dict | None = None) -> RecordCreated:
+                      original_format: dict | None = None, require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         ``original_format`` is the original's PRONOM identification (``puid``, ``name``, ``version``).
         Raises ``DuplicateRecord`` when the same bytes are already an original, and
-        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``.
+        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``. Filed into a
+        dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
+        people's paths ask: ingest, upload) a closed or locked dossier is refused
+        (``archive.dossier_state.DossierClosed``/``DossierLocked``), checked under the dossier's lock.
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
@@ -244,7 +251,8 @@ class ArchiveService:
                 values = {k: v for k, v in vars(metadata).items() if k != "extra"}
                 record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
                                 original_filename=safe_filename(filename), extra=metadata.extra or None,
-                                created_at=now, updated_at=now, **values)
+                                created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
+                                **values)
                 s.add(record)
                 s.flush()
                 original_id = None
@@ -265,6 +273,8 @@ class ArchiveService:
                             agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
                 audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
                              target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+                if dossier_id:  # after the audit head: the lock order of archive.dossier_state
+                    dossier_state.accept_record(s, record, require_open=require_open)
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
                 outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
@@ -484,9 +494,11 @@ class ArchiveService:
         session.flush()
         return [r.id for r in rows]
 
-    def run_post_commit(self, ids: Sequence[int]) -> tuple[int, int]:
-        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair."""
-        return self._run_outbox(list(ids)) if ids else (0, 0)
+    def run_post_commit(self, ids: Sequence[int], *, grouped: bool = True) -> tuple[int, int]:
+        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair.
+        ``grouped=False``: index work is done before returning even inside ``grouped_indexing``
+        (a caller that reports "searchable now" needs it)."""
+        return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
 
     def anchor_audit(self) -> dict | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
@@ -567,7 +579,8 @@ class ArchiveService:
                 break
         return done, failed
 
-    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False) -> tuple[int, int]:
+    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
+                    grouped: bool = True) -> tuple[int, int]:
         """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.
 
         Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
@@ -583,7 +596,7 @@ class ArchiveService:
                 q = q.where(OutboxEntry.id.in_(list(ids)))
             entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
         for entry_id, kind, payload in entries:
-            if kind == "index" and self._group_size > 1 and ids is not None:
+            if kind == "index" and grouped and self._group_size > 1 and ids is not None:
                 with self._staged_lock:
                     self._staged.append((entry_id, list(payload["record_ids"])))
                     full = len(self._staged) >= self._group_size

@@ -1,8 +1,21 @@
 """The API's routers, one module per resource; ``create_app`` includes ``ROUTERS`` in order."""
 
-from api.routes import audit, auth, collections, oai, records, retention, search, system, ui, webhooks
+from api.routes import (
+                        audit,
+                        auth,
+                        collections,
+                        corrections,
+                        dossier_changes,
+                        oai,
+                        records,
+                        retention,
+                        search,
+                        system,
+                        ui,
+                        webhooks,
+)
 
-ROUTERS = [auth.router, records.router, collections.router, search.router, retention.router, audit.router,
-           webhooks.router, system.router, oai.router, ui.router]
+ROUTERS = [auth.router, records.router, corrections.router, collections.router, dossier_changes.router, search.router,
+           retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
 
 __all__ = ["ROUTERS"]

@@ -81,7 +81,9 @@ def prepare_due_dossier(api: ApiEnv, pdfs: list[bytes]) -> dict:
         "fonds_id": fonds["id"], "year": 2010, "notation": "01.VP", "end_date": "2010-12-31",
         "title": "Hồ sơ công văn trao đổi về công tác văn thư năm 2010"}), 201)
     assert dossier["code"] == f"{ORGAN}.2010.01.VP" and dossier["records"] == 0
-    in_dossier = [api.deposit(pdf, who="luutruvien", filename=f"công văn {n}.pdf", dossier=dossier["code"])["record_id"]
+    # documents of 2010: a dossier's end date follows its documents (a later one moves the due date)
+    in_dossier = [api.deposit(pdf, who="luutruvien", filename=f"công văn {n}.pdf", dossier=dossier["code"],
+                              issued_date=f"2010-0{n + 5}-15")["record_id"]
                   for n, pdf in enumerate(pdfs[:2])]
     docs = {name: api.deposit(pdf, who="luutruvien", filename=f"{name}.pdf")["record_id"]
             for name, pdf in zip(("tờ trình", "biên bản họp", "quyết định hủy"), pdfs[2:], strict=True)}
