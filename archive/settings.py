@@ -156,8 +156,8 @@ class OcrSettings(_Section):
     keeps the page as scanned."""
     drop_red: bool = False
     """Recognise colour pages from their red channel, so that the red round seal (dấu đỏ) stamped over
-    the signer's block stops hiding the words under it (bench/ocr.py: line CER of noisy scans 3.6 % →
-    0.2 % with raw Tesseract). Off by default: red ink then reads as paper, and red marks such as a
+    the signer's block stops hiding the words under it (bench/ocr.py: line CER of noisy scans 3.64 % →
+    0.21 %). Off by default: red ink then reads as paper, and red marks such as a
     stamped MẬT or KHẨN would no longer be read from the scan. The copy keeps the page as scanned."""
     low_confidence: float = Field(default=80.0, ge=0, le=100)
     """A page whose mean word confidence (0–100) is below this flags the record ``ocr_low_confidence``
