@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "invalid_request": 422,
     "retention_policy": 422,
     "disposal_workflow": 409,
+    "minutes_not_issued": 503,  # the TSA did not answer: the destruction is done, destroy --resume issues them
     "object_locked": 409,
     "duplicate": 409,
     "conflict": 409,

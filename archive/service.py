@@ -160,7 +160,10 @@ class ArchiveService:
         self._staged_lock = threading.Lock()
 
     # fonds and dossiers -----------------------------------------------------------------------
-    def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT) -> str:
+    def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT, place: str | None = None,
+                     superior_name: str | None = None) -> str:
+        """The fonds of agency ``organ_id``, created if missing (with its place and superior agency,
+        printed in the documents issued in its name); an existing fonds is returned unchanged."""
         if not AGENCY_ID.match(organ_id):
             raise InvalidMetadata(f"agency identifier {organ_id!r} is not of the form 000.00.00.H26",
                                   f"Mã định danh cơ quan {organ_id!r} không đúng dạng 000.00.00.H26")
@@ -168,7 +171,8 @@ class ArchiveService:
             existing = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
             if existing:
                 return existing
-            fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=_nfc(name), created_at=self.clock.now())
+            fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=_nfc(name), place=_nfc(place),
+                          superior_name=_nfc(superior_name), created_at=self.clock.now())
             s.add(fonds)
             audit.append(s, at=self.clock.now(), actor=actor, action="fonds.create", target_type="fonds",
                          target_id=fonds.id, detail={"organ_id": organ_id})

@@ -64,6 +64,12 @@ class Fonds(Base):
     """Tên phông / tên cơ quan (OrganName, String 200)."""
     description: Mapped[str | None] = mapped_column(sa.String(2000))
     """Lịch sử đơn vị hình thành phông, ghi chú."""
+    superior_name: Mapped[str | None] = mapped_column(sa.String(200))
+    """Tên cơ quan, tổ chức chủ quản trực tiếp (if any): the line above the agency's name in the
+    documents issued in its name (NĐ 30 Phụ lục I II.2), e.g. ``UBND TỈNH HÀ NAM`` over ``SỞ NỘI VỤ``."""
+    place: Mapped[str | None] = mapped_column(sa.String(100))
+    """Địa danh of the agency (NĐ 30 Phụ lục I II.4: the province or city of a central agency, the
+    administrative unit of a local one), printed in the documents issued in its name."""
     is_open: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     """Trạng thái đóng/mở của phông (TT 05/2025)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

@@ -217,7 +217,8 @@ def test_refusals_are_problems_in_vietnamese_and_store_nothing(env):
     assert env.state(rid)[3] == 1
 
 
-json_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=600) | st.lists(
+json_values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) \
+    | st.text(max_size=600) | st.lists(
     st.text(max_size=30) | st.dictionaries(st.sampled_from(["organ_name", "organ_id", "x"]), st.text(max_size=30)),
     max_size=3)
 

@@ -190,8 +190,9 @@ def run_disposal(api: ApiEnv, ids: dict) -> dict:
     _problem(api.post("luutruvien", f"/api/v1/retention/disposals/{b}/destroy", json={}), 409)
     result = _ok(api.post("quantri", f"/api/v1/retention/disposals/{b}/destroy", json={}))
     assert result["state"] == "destroyed" and sorted(result["destroyed"]) == sorted(records)
-    assert result["minutes_record_id"]
-    return {"batch_id": b, "minutes_record_id": result["minutes_record_id"], "hold_id": hold["id"]}
+    assert result["minutes_record_id"] and result["minutes_number"] == "01/BB-HTL"
+    return {"batch_id": b, "minutes_record_id": result["minutes_record_id"], "hold_id": hold["id"],
+            "minutes_number": result["minutes_number"]}
 
 
 def check_destroyed(api: ApiEnv, ids: dict, out: dict) -> None:
@@ -206,6 +207,13 @@ def check_destroyed(api: ApiEnv, ids: dict, out: dict) -> None:
     assert all(len(c["sha256"]) == 64 for i in register["items"] for c in i["components"])
     status = _ok(api.get("luutruvien", f"/api/v1/retention/disposals/{b}"))
     assert status["state"] == "destroyed" and status["minutes_record_id"] == out["minutes_record_id"]
+    assert status["minutes_number"] == out["minutes_number"]
+    # the archive's own minutes validate at filing: its signing CA and TSA are its trust anchors
+    signed = _ok(api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}/signatures"))
+    assert signed["status"] == "valid"
+    assert [(x["status"], x["timestamped"]) for x in signed["signatures"]] == [("VALID", True)]
+    record = _ok(api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}"))
+    assert (record["code_number"], record["code_notation"], record["signature_status"]) == ("01", "BB-HTL", "valid")
     assert {i["state"] for i in status["items"]} == {"destroyed"}
     minutes = api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}/content")
     assert minutes.status_code == 200 and minutes.content.startswith(b"%PDF")

@@ -5,8 +5,8 @@
 * ``format_policies`` — the format policy as data, versioned (OCR, preservation copy, access copy
   per format).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 07:00:00
 """
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 from archive.catalogue.models import UTCDateTime
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
