@@ -88,30 +88,57 @@ def register(app: typer.Typer) -> None:
                           f"(băm {result['last_hash'][:16]}…, TSA {result['tsa']})")
 
     @group.command("list")
-    def list_(actor_: str = typer.Option(None, "--actor", help="Tác nhân, ví dụ user:lan.nguyen"),
+    def list_(actor_: str = typer.Option(None, "--actor", help="Tác nhân: tài khoản (luutruvien hoặc user:luutruvien)"),
               action: str = typer.Option(None, "--action", help="Thao tác, hoặc tiền tố kết thúc bằng '.' (record.)"),
-              target: str = typer.Option(None, "--target", help="Mã đối tượng (văn bản, người dùng…)"),
+              target: str = typer.Option(None, "--target", help="Đối tượng: id, hoặc mã hồ sơ, số ký hiệu văn bản, "
+                                                                 "số đợt hủy (1/2026), mã phông"),
               since: str = typer.Option(None, "--since", help="Từ thời điểm (ISO 8601)"),
               limit: int = typer.Option(50, "--limit", min=1, max=10000, help="Số mục tối đa"),
               as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
-        """Xem nhật ký hệ thống, mới nhất trước. Reading the log is itself audited."""
+        """Xem nhật ký hệ thống, mới nhất trước: người thực hiện theo họ tên và chức vụ, đối tượng theo
+        mã (mã hồ sơ, số ký hiệu, số đợt hủy). Reading the log is itself audited."""
         from archive import audit
+        from archive.audit_labels import label
 
         at = _when(since, "--since")
+        if actor_ and ":" not in actor_:
+            actor_ = f"user:{actor_}"
         with services_or_exit() as services:
             who = actor(write=False, scope="audit")
             with services.catalogue.session() as s:
-                items = audit.query(s, actor=actor_, action=action, target_id=target, since=at, limit=limit)
+                target_id = _target_id(s, target) if target else None
+                items = label(s, audit.query(s, actor=actor_, action=action, target_id=target_id, since=at,
+                                             limit=limit))
             services.archive.audit_access(actor=who, action="audit.read",
                                           detail={k: v for k, v in {"actor": actor_, "action": action, "target": target,
                                                                     "since": since}.items() if v} or None)
         if as_json:
             print(json.dumps(items, ensure_ascii=False, indent=2, default=str))
             return
-        table = Table(title=f"Nhật ký hệ thống ({len(items)} mục)")
-        for col in ("Số", "Thời điểm", "Tác nhân", "Thao tác", "Đối tượng", "Kết quả"):
+        table = Table(title=f"Nhật ký hệ thống ({len(items)} mục; giờ Việt Nam)")
+        for col in ("Số", "Thời điểm", "Người thực hiện", "Thao tác", "Đối tượng", "Kết quả"):
             table.add_column(col)
         for e in items:
-            target_text = f"{e['target_type'] or ''} {e['target_id'] or ''}".strip()
-            table.add_row(str(e["id"]), e["occurred_at"], e["actor"], e["action"], target_text, e["outcome"])
+            table.add_row(str(e["id"]), _local(e["occurred_at"]), e["actor_name"], e["action"],
+                          e["target_label"] or "", e["outcome"])
         console.print(table)
+
+
+def _local(iso: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _target_id(s, ref: str) -> str:
+    """The id behind a code people use (an id is taken as it is): a batch number, a mã hồ sơ, a
+    số ký hiệu or a fonds' agency code; an ambiguous code is the error listing its candidates."""
+    from archive import identifiers
+    from archive.identifiers import ReferenceNotFound
+
+    for kind in ("batch", "dossier", "record", "fonds"):
+        try:
+            return identifiers.resolve_id(s, kind, ref)
+        except ReferenceNotFound:
+            continue
+    return ref

@@ -43,10 +43,15 @@ def _d(iso: str | None) -> str:
 def fonds_create(organ_id: str = typer.Argument(..., help="Mã định danh cơ quan, ví dụ 000.00.00.H26."),
                  name: str = typer.Option(..., "--name", help="Tên phông (tên cơ quan, tổ chức)."),
                  description: str = typer.Option(None, help="Lịch sử đơn vị hình thành phông, ghi chú."),
+                 place: str = typer.Option(None, "--place", help="Địa danh ghi trên văn bản kho lập cho phông "
+                                                                  "(Biên bản hủy tài liệu), ví dụ Phủ Lý."),
+                 superior: str = typer.Option(None, "--superior", help="Tên cơ quan chủ quản, ví dụ "
+                                                                        "«Ủy ban nhân dân tỉnh Hà Nam»."),
                  as_json: bool = JSON) -> None:
     """Tạo phông lưu trữ cho một cơ quan (mỗi mã định danh một phông)."""
     with services_or_exit() as services:
-        fid = services.dossiers.create_fonds(organ_id, name, description=description, actor=actor(scope="deposit"))
+        fid = services.dossiers.create_fonds(organ_id, name, description=description, place=place,
+                                             superior_name=superior, actor=actor(scope="deposit"))
         (row,) = services.dossiers.fonds(fid)
     _print(row, as_json, f"[green]Đã tạo phông[/] {row['organ_id']} — {row['name']} (id {fid[:8]})")
 
@@ -83,6 +88,7 @@ def fonds_show(ref: str = typer.Argument(..., help="Phông: mã định danh cơ
     t.add_column("Trường", style="bold")
     t.add_column("Giá trị")
     for label, value in (("Id", row["id"]), ("Mã định danh cơ quan", row["organ_id"]), ("Tên phông", row["name"]),
+                         ("Cơ quan chủ quản", row["superior_name"] or ""), ("Địa danh", row["place"] or ""),
                          ("Lịch sử, ghi chú", row["description"] or ""), ("Số hồ sơ", str(row["dossiers"])),
                          ("Số văn bản", str(row["records"]))):
         t.add_row(label, value)

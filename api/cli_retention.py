@@ -125,10 +125,11 @@ def due(as_of: str = typer.Option(None, "--as-of", help="Ngày (YYYY-MM-DD), m�
     if as_json:
         return _out(rows, True)
     t = Table(title=f"Hồ sơ đến hạn tính đến {day:%d/%m/%Y}")
-    for col in ("Mã hồ sơ", "Tiêu đề", "Thời hạn", "Mục", "Ngày đến hạn"):
+    t.add_column("Mã hồ sơ", no_wrap=True)
+    for col in ("Tiêu đề", "Thời hạn", "Mục", "Ngày đến hạn"):
         t.add_column(col)
     for r in rows:
-        t.add_row(r["code"], r["title"], r["retention"] or "", r["item_code"] or "", r["due_date"])
+        t.add_row(r["code"], r["title"], r["retention"] or "", r["item_code"] or "", _dmy(r["due_date"]))
     console.print(t)
 
 
@@ -183,6 +184,10 @@ def propose(title: str = typer.Option(...), explanation: str = typer.Option(...,
         status = c.disposal.status(out["batch_id"])
     _out(out, as_json, f"Đã lập danh mục, đợt hủy số {out['number']} (mã {out['batch_id'][:8]}), "
                        f"{len(out['listed'])} hồ sơ; Hội đồng: " + _names(status, status["council"]))
+
+
+def _dmy(iso: str | None) -> str:
+    return date.fromisoformat(iso[:10]).strftime("%d/%m/%Y") if iso else ""
 
 
 def _names(status: dict, actors) -> str:
@@ -254,11 +259,12 @@ def show_batch(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026
         console.print(f"Người quyết định hủy: {_names(st, [st['approved_by']])}")
     if st["minutes_number"]:
         console.print(f"Biên bản hủy tài liệu số {st['minutes_number']}"
-                      + (f" — văn bản {st['minutes_record_id'][:8]} (luutru get / luutru verify "
-                         f"{st['minutes_record_id'][:8]})" if st["minutes_record_id"] else
+                      + (f" — văn bản {st['minutes_record_id'][:8]} (luutru verify {st['minutes_number']}; "
+                         f"luutru get {st['minutes_number']} -o bien-ban.pdf)" if st["minutes_record_id"] else
                          " — chưa lập xong: luutru retention destroy --resume"))
     t = Table(title="Hồ sơ trong danh mục")
-    for col in ("Mã hồ sơ", "Tiêu đề", "Trạng thái", "Ghi chú"):
+    t.add_column("Mã hồ sơ", no_wrap=True)
+    for col in ("Tiêu đề", "Trạng thái", "Ghi chú"):
         t.add_column(col)
     for i in st["items"]:
         t.add_row(i["code"] or i["dossier_id"][:8], i["title"] or "", i["state_vi"], i["note"] or "")
@@ -266,7 +272,9 @@ def show_batch(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026
     if st["votes"]:
         codes = {i["dossier_id"]: i["code"] for i in st["items"]}
         v = Table(title="Ý kiến thành viên Hội đồng")
-        for col in ("Thành viên", "Hồ sơ", "Ý kiến", "Nhận xét"):
+        v.add_column("Thành viên")
+        v.add_column("Hồ sơ", no_wrap=True)
+        for col in ("Ý kiến", "Nhận xét"):
             v.add_column(col)
         for x in st["votes"]:
             v.add_row(_names(st, [x["member"]]), codes.get(x["dossier_id"], "cả danh mục") if x["dossier_id"]
@@ -287,14 +295,43 @@ def destroy(batch_id: str = typer.Argument(None, help="Đợt hủy: số (3/202
             fail("Cần mã đợt hủy", "batch id required")
         batch_id = resolve(c.services, "batch", batch_id)
         out = c.disposal.destroy(batch_id, actor=actor(scope="retention"), dry_run=dry_run)
-    if dry_run:
-        return _out(out, as_json, "\n".join(f"{r['record_id']}: " + (r["blocked"] or "sẽ hủy "
-                    + ", ".join(f"{o['role']} ({o['action']})" for o in r["objects"])) for r in out["records"]))
+        if dry_run:
+            if as_json:
+                return _out(out, True)
+            return _print_plan(c.services, out["records"])
     _out(out, as_json, f"Đã hủy {len(out.get('destroyed', []))} văn bản"
          + (f"; Biên bản hủy tài liệu số {out['minutes_number']} (văn bản {out['minutes_record_id'][:8]})"
             if out.get("minutes_record_id") else "")
          + ("; [yellow]chưa có địa danh[/] (LUUTRU_ARCHIVE__PLACE hoặc địa danh của phông)"
             if "place_missing" in out.get("minutes_warnings", []) else ""))
+
+
+def _print_plan(services, records: list[dict]) -> None:
+    """The dry run as an archivist reads it: each record by its dossier's mã hồ sơ, số ký hiệu and
+    trích yếu, and what would be deleted or kept (never ids alone)."""
+    import sqlalchemy as sa
+
+    from archive.catalogue.models import Dossier, Record
+
+    ids = [r["record_id"] for r in records]
+    with services.catalogue.session() as s:
+        rows = {r.id: (r, d) for r, d in s.execute(sa.select(Record, Dossier).outerjoin(
+            Dossier, Dossier.id == Record.dossier_id).where(Record.id.in_(ids))).all()}
+    t = Table(title=f"Sẽ hủy {sum(1 for r in records if not r['blocked'])} văn bản (chạy thử, chưa xóa gì)")
+    for col, kw in (("Mã hồ sơ", {"no_wrap": True}), ("Số, ký hiệu", {"no_wrap": True}), ("Trích yếu", {}),
+                    ("Sẽ xóa", {})):
+        t.add_column(col, **kw)
+    for r in records:
+        rec, dossier = rows.get(r["record_id"], (None, None))
+        what = r["blocked"] or ", ".join(f"{ROLES_VI.get(o['role'], o['role'])}"
+                                         + (" (giữ: dùng chung)" if o["action"] != "delete" else "") for o in r["objects"])
+        t.add_row(dossier.code if dossier else "", (rec.so_ky_hieu if rec else None) or r["record_id"][:8],
+                  (rec.subject if rec else None) or r["title"] or "", what)
+    console.print(t)
+
+
+ROLES_VI = {"original": "bản gốc", "text": "văn bản trích xuất", "metadata": "siêu dữ liệu",
+            "timestamp": "dấu thời gian", "signature_report": "kết quả kiểm tra chữ ký", "rendition": "bản hiển thị"}
 
 
 @retention_app.command()

@@ -97,10 +97,17 @@ class DossierService:
         return self.archive.clock.now()
 
     # fonds ----------------------------------------------------------------------------------------
-    def create_fonds(self, organ_id: str, name: str, *, description: str | None = None, actor: str) -> str:
-        """A new fonds for an agency code (``Conflict`` if the agency has one)."""
+    def create_fonds(self, organ_id: str, name: str, *, description: str | None = None, place: str | None = None,
+                     superior_name: str | None = None, actor: str) -> str:
+        """A new fonds for an agency code (``Conflict`` if the agency has one), with the place and the
+        superior agency printed in the documents issued in its name (the Biên bản hủy tài liệu)."""
         organ_id, name, description = _nfc(organ_id), _nfc(name), _nfc(description) or None
+        place, superior_name = _nfc(place) or None, _nfc(superior_name) or None
         problems = []
+        for key, value, label in (("place", place, "Địa danh"), ("superior_name", superior_name, "Tên cơ quan chủ quản")):
+            if value and (len(value) > 200 or CONTROL.search(value)):
+                problems.append(Problem(key, f"{label} tối đa 200 ký tự, không có ký tự điều khiển",
+                                        f"{key} is at most 200 characters, without control characters"))
         if not AGENCY_ID.match(organ_id):
             problems.append(Problem("organ_id", f"Mã định danh cơ quan «{organ_id}» không đúng dạng 000.00.00.H26",
                                     f"{organ_id!r} is not of the form 000.00.00.H26"))
@@ -121,10 +128,11 @@ class DossierService:
                     raise Conflict(f"a fonds with agency code {organ_id} exists ({exists})",
                                    f"Đã có phông của cơ quan mã {organ_id}")
                 fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=name, description=description,
-                              created_at=now)
+                              place=place, superior_name=superior_name, created_at=now)
                 s.add(fonds)
                 audit.append(s, at=now, actor=actor, action="fonds.create", target_type="fonds", target_id=fonds.id,
-                             detail={"organ_id": organ_id, "name": name})
+                             detail={"organ_id": organ_id, "name": name,
+                                     **{k: v for k, v in (("place", place), ("superior_name", superior_name)) if v}})
                 return fonds.id
         except DBIntegrityError:
             raise Conflict(f"a fonds with agency code {organ_id} exists", f"Đã có phông của cơ quan mã {organ_id}") from None
@@ -405,6 +413,7 @@ class DossierService:
             if fonds_id:
                 q = q.where(Fonds.id == fonds_id)
             return [{"id": f.id, "organ_id": f.organ_id, "name": f.name, "description": f.description,
+                     "place": f.place, "superior_name": f.superior_name,
                      "is_open": bool(f.is_open), "created_at": _json(f.created_at), "dossiers": int(nd),
                      "records": int(nr)} for f, nd, nr in s.execute(q)]
 

@@ -93,12 +93,12 @@ def _code_candidates(s: Session, kind: str, ref: str) -> list:
                                             sa.func.lower(Dossier.archive_code) == key))
     elif kind == "fonds":
         q = sa.select(Fonds).where(sa.or_(sa.func.lower(Fonds.organ_id) == key, sa.func.lower(Fonds.name) == key))
-    elif kind == "batch":  # số đợt hủy: 3/2026
-        seq, sep, year = ref.partition("/")
-        if not (sep and seq.strip().isdigit() and year.strip().isdigit()):
+    elif kind == "batch":  # số đợt hủy: 3/2026, or 3-2026 where a "/" cannot go (a URL path segment)
+        m = re.fullmatch(r"\s*(\d{1,9})\s*[/-]\s*(\d{4})\s*", ref)
+        if m is None:
             return []
-        return list(s.execute(sa.select(DisposalBatch).where(DisposalBatch.seq == int(seq),
-                                                             DisposalBatch.year == int(year))).scalars())
+        return list(s.execute(sa.select(DisposalBatch).where(DisposalBatch.seq == int(m.group(1)),
+                                                             DisposalBatch.year == int(m.group(2)))).scalars())
     else:
         parts = _skh_number_and_notation(ref)
         if parts is None:

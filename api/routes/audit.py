@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
 from archive import audit
+from archive.audit_labels import label
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -28,11 +29,15 @@ class AuditEntryPublic(BaseModel):
     id: int
     occurred_at: str
     actor: str = Field(description="user:<tên đăng nhập>, client:<hệ thống>, cli:<người dùng máy>, software:…")
+    actor_name: str | None = Field(None, description="Người thực hiện: họ tên (chức vụ) của tài khoản, đọc lúc xem; "
+                                                     "hệ thống: như actor")
     client: str | None = None
     address: str | None = None
     action: str = Field(description="record.view, record.download, record.create, auth.login, disposal.approved…")
     target_type: str | None = None
     target_id: str | None = None
+    target_label: str | None = Field(None, description="Đối tượng theo mã người dùng biết: «hồ sơ <mã hồ sơ>», "
+                                                       "«văn bản <số ký hiệu>», «đợt hủy 1/2026»…")
     outcome: str = Field(description="success, failure, denied, not_found, warning…")
     detail: Any = None
     entry_hash: str
@@ -74,7 +79,7 @@ def list_audit(services: ServicesDep, caller: AuditCaller,
     filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
                "outcome": outcome, "since": _utc(since), "until": _utc(until)}
     with services.catalogue.session() as s:
-        items = audit.query(s, **filters, before=before, limit=size + 1)
+        items = label(s, audit.query(s, **filters, before=before, limit=size + 1))
     more = len(items) > size
     items = items[:size]
     services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action="audit.read",

@@ -163,6 +163,8 @@ class FondsPublic(BaseModel):
     organ_id: str = Field(description="Mã định danh cơ quan (OrganId), e.g. 000.00.00.H26")
     name: str = Field(description="Tên phông / cơ quan")
     description: str | None = None
+    place: str | None = Field(None, description="Địa danh ghi trên văn bản kho lập cho phông")
+    superior_name: str | None = Field(None, description="Tên cơ quan chủ quản")
     is_open: bool = Field(description="Phông đang mở")
     created_at: str
     dossiers: int = Field(description="Số hồ sơ người hỏi được xem")
@@ -272,6 +274,8 @@ class FondsCreate(BaseModel):
     organ_id: str = Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$", description="Mã định danh cơ quan")
     name: str = Field(min_length=1, max_length=200, pattern=NoBlank, description="Tên phông / cơ quan")
     description: str | None = Field(None, max_length=2000)
+    place: str | None = Field(None, max_length=200, description="Địa danh (Biên bản hủy tài liệu), ví dụ Phủ Lý")
+    superior_name: str | None = Field(None, max_length=200, description="Tên cơ quan chủ quản")
 
 
 class DossierCreate(BaseModel):
@@ -351,6 +355,7 @@ def _fonds_public(s, caller: Caller, f: Fonds) -> dict:
         Dossier.fonds_id == f.id, visible_dossiers(caller))).scalar_one()
     live, _ = _record_counts(s, caller, Record.fonds_id == f.id)
     return {"id": f.id, "organ_id": f.organ_id, "name": f.name, "description": f.description,
+            "place": f.place, "superior_name": f.superior_name,
             "is_open": bool(f.is_open), "created_at": f.created_at.isoformat(), "dossiers": int(dossiers),
             "records": live}
 
@@ -395,7 +400,7 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
         raise ApiProblem(409, f"a fonds with agency identifier {body.organ_id} exists",
                          f"Đã có phông của cơ quan mã {body.organ_id}", code="conflict", fonds_id=exists)
     fonds_id = services.dossiers.create_fonds(body.organ_id, body.name, description=body.description,
-                                              actor=caller.actor)
+                                              place=body.place, superior_name=body.superior_name, actor=caller.actor)
     _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
     with services.catalogue.session() as s:
         return _fonds_public(s, caller, s.get(Fonds, fonds_id))

@@ -50,6 +50,8 @@ router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
 RetentionCaller = Annotated[Caller, Depends(require("retention"))]
 CouncilCaller = Annotated[Caller, Depends(require("council"))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+BatchId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
+                               description="Đợt hủy: id, or its number with a hyphen (3-2026 for đợt 3/2026)")]
 Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$",
                            description="An id, a short id (its first 8 characters) or the code people use")]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -110,10 +112,17 @@ def _not_found(what_en: str, what_vi: str, ident: str) -> ApiProblem:
 
 
 def _batch(services, batch_id: str) -> DisposalBatch:
+    """The batch a path names: its id, or its number as people know it (``3-2026`` for 3/2026, since a
+    ``/`` cannot stand in a path segment)."""
+    from archive import identifiers
+
     with services.catalogue.session() as s:
         b = s.get(DisposalBatch, batch_id)
         if b is None:
-            raise _not_found("disposal batch", "đợt hủy", batch_id)
+            try:
+                b = identifiers.resolve(s, "batch", batch_id)
+            except identifiers.ReferenceNotFound:
+                raise _not_found("disposal batch", "đợt hủy", batch_id) from None
         s.expunge(b)
         return b
 
@@ -904,18 +913,19 @@ def list_batches(services: ServicesDep, caller: RetentionCaller,
 
 @router.get("/disposals/{batch_id}", response_model=BatchStatus,
             summary="Tình trạng đợt hủy — a batch: state, dossiers, votes, documents", responses=ERRORS)
-def batch_status(batch_id: Id, services: ServicesDep, caller: RetentionCaller) -> dict:
+def batch_status(batch_id: BatchId, services: ServicesDep, caller: RetentionCaller) -> dict:
     with _acting(services, caller, "disposal.view", target_type="disposal_batch", target_id=batch_id):
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         return _status(services, batch_id)
 
 
 @router.get("/disposals/{batch_id}/ballot", response_model=BatchStatus,
             summary="Phiếu xét hủy — the batch as a council member sees it (members of its council only)",
             responses=ERRORS)
-def ballot(batch_id: Id, services: ServicesDep, caller: CouncilCaller) -> dict:
+def ballot(batch_id: BatchId, services: ServicesDep, caller: CouncilCaller) -> dict:
     with _acting(services, caller, "disposal.ballot", target_type="disposal_batch", target_id=batch_id):
         b = _batch(services, batch_id)
+        batch_id = b.id
         if caller.actor not in (b.council or []) and not caller.has("admin"):
             raise _not_found("disposal batch", "đợt hủy", batch_id)  # not their council: as if missing
         return _status(services, batch_id)
@@ -923,11 +933,11 @@ def ballot(batch_id: Id, services: ServicesDep, caller: CouncilCaller) -> dict:
 
 @router.post("/disposals/{batch_id}/votes", status_code=201, response_model=VoteRecorded,
              summary="Biểu quyết — a council member votes as themselves", responses=ERRORS)
-def vote(batch_id: Id, body: VoteRequest, services: ServicesDep, caller: CouncilCaller) -> dict:
+def vote(batch_id: BatchId, body: VoteRequest, services: ServicesDep, caller: CouncilCaller) -> dict:
     _, disposal = _svc(services)
     with _acting(services, caller, "disposal.vote", target_type="disposal_batch", target_id=batch_id,
                  vote=body.vote):
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         dossiers = (None if body.dossiers is None else
                     [visible_dossier(services, caller, d, action="disposal.vote").id for d in body.dossiers])
         voted = disposal.vote(batch_id, member=caller.actor, vote=body.vote, opinion=body.opinion, dossiers=dossiers)
@@ -936,11 +946,11 @@ def vote(batch_id: Id, body: VoteRequest, services: ServicesDep, caller: Council
 
 @router.post("/disposals/{batch_id}/review", response_model=ReviewResult,
              summary="Kết thúc phiên xét của Hội đồng — close the council review (majority)", responses=ERRORS)
-def close_review(batch_id: Id, body: ReviewRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
+def close_review(batch_id: BatchId, body: ReviewRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
     _, disposal = _svc(services)
     with _acting(services, caller, "disposal.review", target_type="disposal_batch", target_id=batch_id,
                  minutes_record_id=body.minutes_record_id) as info:
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         minutes = _document(services, caller, body.minutes_record_id, action="disposal.review")
         out = disposal.close_review(batch_id, minutes_record_id=minutes, actor=caller.actor)
         info["majority"] = out["majority"]
@@ -949,11 +959,11 @@ def close_review(batch_id: Id, body: ReviewRequest, services: ServicesDep, calle
 
 @router.post("/disposals/{batch_id}/appraisal-request", response_model=BatchStatus,
              summary="Đề nghị thẩm định — request the external appraisal", responses=ERRORS)
-def request_appraisal(batch_id: Id, body: AppraisalRequestIn, services: ServicesDep, caller: RetentionCaller) -> dict:
+def request_appraisal(batch_id: BatchId, body: AppraisalRequestIn, services: ServicesDep, caller: RetentionCaller) -> dict:
     _, disposal = _svc(services)
     with _acting(services, caller, "disposal.appraisal_request", target_type="disposal_batch", target_id=batch_id,
                  letter_record_id=body.letter_record_id):
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         letter = _document(services, caller, body.letter_record_id, action="disposal.appraisal_request")
         disposal.request_appraisal(batch_id, letter_record_id=letter, actor=caller.actor)
     return _status(services, batch_id)
@@ -961,11 +971,11 @@ def request_appraisal(batch_id: Id, body: AppraisalRequestIn, services: Services
 
 @router.post("/disposals/{batch_id}/appraisal", response_model=BatchStatus,
              summary="Kết quả thẩm định — record the appraisal (agreed or not)", responses=ERRORS)
-def record_appraisal(batch_id: Id, body: AppraisalIn, services: ServicesDep, caller: RetentionCaller) -> dict:
+def record_appraisal(batch_id: BatchId, body: AppraisalIn, services: ServicesDep, caller: RetentionCaller) -> dict:
     _, disposal = _svc(services)
     with _acting(services, caller, "disposal.appraisal", target_type="disposal_batch", target_id=batch_id,
                  appraisal_record_id=body.appraisal_record_id, agreed=body.agreed):
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         appraisal = _document(services, caller, body.appraisal_record_id, action="disposal.appraisal")
         disposal.record_appraisal(batch_id, appraisal_record_id=appraisal, agreed=body.agreed,
                                   actor=caller.actor, opinion=body.opinion)
@@ -974,11 +984,11 @@ def record_appraisal(batch_id: Id, body: AppraisalIn, services: ServicesDep, cal
 
 @router.post("/disposals/{batch_id}/approve", response_model=Approved,
              summary="Quyết định hủy — approve (never by the proposer)", responses=ERRORS)
-def approve(batch_id: Id, body: ApproveRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
+def approve(batch_id: BatchId, body: ApproveRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
     _, disposal = _svc(services)
     with _acting(services, caller, "disposal.approve", target_type="disposal_batch", target_id=batch_id,
                  decision_record_id=body.decision_record_id):
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         decision = _document(services, caller, body.decision_record_id, action="disposal.approve")
         return disposal.approve(batch_id, decision_record_id=decision, actor=caller.actor)
 
@@ -987,12 +997,12 @@ def approve(batch_id: Id, body: ApproveRequest, services: ServicesDep, caller: R
              summary="Hủy tài liệu — destroy an approved batch; dry_run lists exactly what would go",
              responses={**ERRORS, 409: {"description": "Not approved, the caller proposed it, or holds cover records "
                                                        "of the batch (see `held`)"}})
-def destroy(batch_id: Id, services: ServicesDep, caller: RetentionCaller, body: DestroyRequest | None = None) -> dict:
+def destroy(batch_id: BatchId, services: ServicesDep, caller: RetentionCaller, body: DestroyRequest | None = None) -> dict:
     _, disposal = _svc(services)
     body = body or DestroyRequest()
     with _acting(services, caller, "disposal.destroy", target_type="disposal_batch", target_id=batch_id,
                  dry_run=body.dry_run, exclude_held=body.exclude_held) as info:
-        _batch(services, batch_id)
+        batch_id = _batch(services, batch_id).id
         if body.dry_run:
             out = disposal.destroy(batch_id, actor=caller.actor, dry_run=True)
             info["records"] = len(out["records"])

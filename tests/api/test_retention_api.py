@@ -144,6 +144,10 @@ def run_disposal(api: ApiEnv, ids: dict) -> dict:
     _problem(api.post("hoidong1", f"/api/v1/retention/disposals/{b}/votes", json={"vote": "reject"}), 409)  # twice
     _problem(api.post("luutruvien", f"/api/v1/retention/disposals/{b}/votes", json={"vote": "approve"}), 403)
     status = _ok(api.get("luutruvien", f"/api/v1/retention/disposals/{b}"))
+    # the batch named by its number as people know it (3/2026 → 3-2026 in a path), an unknown one 404
+    by_number = _ok(api.get("luutruvien", f"/api/v1/retention/disposals/{batch['number'].replace('/', '-')}"))
+    assert (by_number["batch_id"], by_number["number"]) == (b, batch["number"])
+    _problem(api.get("luutruvien", "/api/v1/retention/disposals/99-2026"), 404)
     assert {(v["member"], v["vote"]) for v in status["votes"]} == {
         ("user:hoidong1", "approve"), ("user:hoidong2", "approve"), ("user:hoidong3", "reject")}
 

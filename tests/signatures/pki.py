@@ -7,7 +7,9 @@ attribute through pyHanko's ``embed_validation_info``, or a DSS written afterwar
 touches the network: the URLs in the certificates point nowhere.
 
 Not a test module: ``conftest.py`` makes the session fixture from :func:`make_pki`, and
-``bench/signatures.py`` builds the conformance corpus with it.
+``bench/signatures.py`` builds the conformance corpus with it. The parts other code reuses — a
+certificate with its key (``Party``), Vietnamese subjects, a person's and an agency's signature —
+live in ``ingest.corpus.pki`` (``luutru demo`` signs its sample documents with them).
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from ingest.corpus.pki import Party
+from ingest.corpus.pki import subject as _name
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
@@ -31,36 +35,6 @@ YEAR = timedelta(days=365)
 CRL_URL = "http://crl.invalid/luutru-test-ca.crl"
 ROOT_CRL_URL = "http://crl.invalid/luutru-test-root.crl"
 OCSP_URL = "http://ocsp.invalid/luutru-test"
-
-
-@dataclass
-class Party:
-    name: str
-    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-    cert: x509.Certificate
-
-    @property
-    def der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def asn1(self) -> asn1_x509.Certificate:
-        return asn1_x509.Certificate.load(self.der)
-
-    @property
-    def asn1_key(self) -> asn1_keys.PrivateKeyInfo:
-        return asn1_keys.PrivateKeyInfo.load(self.key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-
-
-def _name(cn: str, org: str | None = None, uid: str | None = None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    if org:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
-    if uid:
-        attrs.append(x509.NameAttribute(NameOID.USER_ID, uid))
-    return x509.Name(attrs)
 
 
 def _issue(subject: x509.Name, key, issuer: Party | None, *, ca: bool, not_before: datetime,
