@@ -111,6 +111,10 @@ class SearchSettings(_Section):
     """CA bundle that signed the cluster's certificate."""
     index_prefix: str = "luutru"
     """Prefix of index and alias names."""
+    opensearch_replicas: int = Field(default=1, ge=0, le=10)
+    """Replica shards of each index shard (``number_of_replicas``), set when an index is created and
+    applied to the live index at start. 1 needs a second node (on one node the cluster stays yellow);
+    ``docker-compose.yml``, a single node, sets 0."""
     writer_wait_seconds: float = Field(default=120.0, gt=0)
     """Embedded index: how long a write waits for another process (``luutru serve``, a CLI command)
     to release the index's writer lock before it fails and is left to the repair pass."""
@@ -198,9 +202,10 @@ class ApiSettings(_Section):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     """Time limit for a search or listing request; slower ones end with 503 (downloads and uploads
     are not limited, they stream)."""
-    oai_public: bool = False
-    """Serve OAI-PMH at ``/oai`` without a token (public records only, as always). Off: harvesters
-    need a client token with the ``oai`` scope."""
+    oai_public: bool = True
+    """Serve OAI-PMH at ``/oai`` without a token (harvesters do not log in), rate-limited per
+    address; only public records are ever served. Off: harvesters need a client token with the
+    ``oai`` scope."""
     oai_page_size: int = Field(default=100, ge=1, le=1000)
     """Records (or headers) per OAI-PMH ``ListRecords``/``ListIdentifiers`` response; the rest follows
     through a ``resumptionToken``."""

@@ -9,13 +9,13 @@ from archive.settings import load_settings
 
 
 def test_health_and_readiness(tmp_path):
-    """Every endpoint authenticates, health included: a live process answers 401 without a token."""
+    """Liveness answers without a token (tests/api/test_health_probe.py); readiness needs one."""
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path)})
     with TestClient(create_app(settings)) as client:
-        assert client.get("/api/v1/health").status_code == 401
+        assert client.get("/api/v1/health").json() == {"status": "ok"}
+        assert client.get("/api/v1/ready").status_code == 401
         token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
         client.headers["Authorization"] = f"Bearer {token}"
-        assert client.get("/api/v1/health").json() == {"status": "ok"}
         ready = client.get("/api/v1/ready")
         assert ready.status_code == 200
         assert ready.json()["ready"] is True and set(ready.json()["checks"]) == {
