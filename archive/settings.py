@@ -139,7 +139,8 @@ class ExtractSettings(_Section):
 
 class TasksSettings(_Section):
     backend: Literal["inline", "celery"] = "inline"
-    """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat)."""
+    """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat).
+    ``celery`` needs ``search.backend=opensearch``: the embedded index cannot be shared by workers."""
     broker_url: str | None = None
     """Celery broker, e.g. ``redis://redis:6379/0``."""
     result_backend: str | None = None
@@ -319,6 +320,12 @@ class Settings(BaseSettings):
             problems.append("LUUTRU_EXTRACT__TIKA_URL is required with LUUTRU_EXTRACT__TIKA=server")
         if self.tasks.backend == "celery" and not self.tasks.broker_url:
             problems.append("LUUTRU_TASKS__BROKER_URL is required with LUUTRU_TASKS__BACKEND=celery")
+        if self.tasks.backend == "celery" and self.search.backend == "embedded":
+            # Tantivy admits one writer per index folder: Celery workers in other processes (or on
+            # other machines) each hold their own copy or wait on the lock, and records went missing
+            # from the index (7 of 13 in one run).
+            problems.append("LUUTRU_TASKS__BACKEND=celery needs LUUTRU_SEARCH__BACKEND=opensearch: the "
+                            "embedded (Tantivy) index has a single writer and cannot be shared by workers")
         url = self.db.url
         if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
             problems.append(f"LUUTRU_DB__URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")
