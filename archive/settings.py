@@ -144,9 +144,18 @@ class TasksSettings(_Section):
     broker_url: str | None = None
     """Celery broker, e.g. ``redis://redis:6379/0``."""
     result_backend: str | None = None
-    """Celery result backend (optional), e.g. ``redis://redis:6379/1``."""
+    """Celery result backend, e.g. ``redis://redis:6379/1``; required with ``backend=celery`` (the
+    outcome of a deposit ingested by a worker is read there)."""
     queue: str = "luutru"
     """Celery queue the archive's tasks go to (lets several archives share one Redis)."""
+    deposit_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    """Scale-out (``backend=celery``): how long ``POST /api/v1/records`` waits for the worker that
+    ingests the upload. Done in time: the answer is the ingest's own (201, 200 duplicate, 422
+    rejected); otherwise 202 with the job's URL (``/api/v1/deposits/<job id>``). 0: always 202."""
+    deposit_requeue_seconds: float = Field(default=900.0, ge=60)
+    """Scale-out: a deposit staged in the object store longer than this is dispatched again by the
+    workers' repair pass (its task was lost: a worker killed, the broker emptied). Ingest is
+    idempotent by checksum; keep it well above the longest ingest."""
     inline_interval_seconds: float = Field(default=60.0, ge=0)
     """Embedded default (``backend=inline``): how often ``luutru serve`` runs deferred background
     work (webhook retries, LTV copies); it also anchors the audit log hourly and runs the retention
@@ -320,6 +329,9 @@ class Settings(BaseSettings):
             problems.append("LUUTRU_EXTRACT__TIKA_URL is required with LUUTRU_EXTRACT__TIKA=server")
         if self.tasks.backend == "celery" and not self.tasks.broker_url:
             problems.append("LUUTRU_TASKS__BROKER_URL is required with LUUTRU_TASKS__BACKEND=celery")
+        if self.tasks.backend == "celery" and not self.tasks.result_backend:
+            problems.append("LUUTRU_TASKS__RESULT_BACKEND is required with LUUTRU_TASKS__BACKEND=celery "
+                            "(the outcome of deposits ingested by the workers)")
         if self.tasks.backend == "celery" and self.search.backend == "embedded":
             # Tantivy admits one writer per index folder: Celery workers in other processes (or on
             # other machines) each hold their own copy or wait on the lock, and records went missing

@@ -34,7 +34,8 @@ def test_not_ready_when_a_service_is_down(tmp_path):
     prefix = f"ready-{uuid.uuid4().hex[:8]}"
     opensearch_backend(prefix).close()  # skips (fails under CI) without a cluster
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path), "LUUTRU_TASKS__BACKEND": "celery",
-                              "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0", "LUUTRU_SEARCH__BACKEND": "opensearch",
+                              "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0",
+                              "LUUTRU_TASKS__RESULT_BACKEND": "redis://127.0.0.1:1/1", "LUUTRU_SEARCH__BACKEND": "opensearch",
                               "LUUTRU_SEARCH__OPENSEARCH_URL": os.environ["OPENSEARCH_URL"],
                               "LUUTRU_SEARCH__INDEX_PREFIX": prefix})
     try:
@@ -53,6 +54,7 @@ def test_beat_schedule_names_registered_tasks():
     from api.worker import create_celery
 
     settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://",
+                              "LUUTRU_TASKS__RESULT_BACKEND": "cache+memory://",
                               "LUUTRU_SEARCH__BACKEND": "opensearch", "LUUTRU_SEARCH__OPENSEARCH_URL": "http://127.0.0.1:9"})
     app = create_celery(settings)
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
