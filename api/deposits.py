@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -52,17 +53,20 @@ def dispatch(services: Services, job_id: str) -> None:
 
 
 def wait(services: Services, job_id: str, seconds: float) -> dict | None:
-    """The job's result if it finishes within ``seconds``, else None."""
-    if seconds <= 0:
-        return None
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    result = celery_app(services).AsyncResult(job_id)
-    try:
-        value = result.get(timeout=seconds, propagate=False, disable_sync_subtasks=False)
-    except CeleryTimeout:
-        return None
-    return value if result.state == "SUCCESS" and isinstance(value, dict) else None
+    """The job's result if it finishes within ``seconds``, else None. Polls the result key (a
+    plain read) rather than ``AsyncResult.get``, whose Redis pub/sub consumer is shared by the
+    threads of the process: many requests wait at once."""
+    app = celery_app(services)
+    deadline = time.monotonic() + seconds
+    pause = 0.05
+    while True:
+        result = app.AsyncResult(job_id)
+        if result.state == "SUCCESS" and isinstance(result.result, dict):
+            return result.result
+        if time.monotonic() + pause > deadline:
+            return None
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.5)
 
 
 def job_status(services: Services, job_id: str) -> dict[str, Any] | None:
