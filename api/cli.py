@@ -114,6 +114,10 @@ def init() -> None:
             files = ensure_archive_tsa(settings.keys_dir)
             console.print(f"  Khóa TSA lưu trữ: {files.folder} (chứng thư hết hạn "
                           f"{files.tsa_cert().not_valid_after:%Y-%m-%d})")
+        from archive.keys import ensure_archive_identity
+
+        identity = ensure_archive_identity(settings.keys_dir)  # signs the documents the archive issues
+        console.print(f"  Chứng thư ký văn bản của kho: {identity.signing_cert} (gốc tin cậy {identity.ca_cert})")
         settings.trust_dir.mkdir(parents=True, exist_ok=True)
         roots = [p for p in settings.trust_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
         console.print(f"  Chứng thư gốc tin cậy (kiểm tra chữ ký số): {settings.trust_dir} ({len(roots)} tệp)")
@@ -333,7 +337,7 @@ def beat() -> None:
 
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
-                   "cli_fixity"]
+                   "cli_collections", "cli_records", "cli_fixity"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

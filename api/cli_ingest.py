@@ -44,22 +44,29 @@ def _stopped(exc: DiskFull, rows: list[dict], total: int, as_json: bool) -> None
 def register(app: typer.Typer) -> None:
     @app.command()
     def ingest(paths: list[Path] = typer.Argument(..., help="Tệp hoặc thư mục (duyệt đệ quy)."),
-               dossier: str = typer.Option(None, "--dossier", help="Mã hồ sơ để đưa văn bản vào."),
+               dossier: str = typer.Option(None, "--dossier", help="Hồ sơ để đưa văn bản vào: mã hồ sơ hoặc id."),
+               create_dossier: bool = typer.Option(False, "--create-dossier",
+                                                   help="Lập hồ sơ --dossier nếu chưa có (phông phải có sẵn)."),
+               title: str = typer.Option(None, "--title", help="Tiêu đề của hồ sơ lập mới (--create-dossier)."),
                as_json: bool = typer.Option(False, "--json", help="Mỗi tệp một dòng JSON."),
                workers: int = typer.Option(None, "--workers", help="Số tệp xử lý song song.")) -> None:
         """Nộp tệp vào kho: trích xuất, mô tả, lưu bản gốc. Exit 0 if all ingested or duplicates, 1 if any
-        rejected, 3 if the disk is full (the run stops; run it again after freeing space)."""
+        rejected, 2 if the dossier is unknown or closed (no file is touched), 3 if the disk is full (the run
+        stops; run it again after freeing space)."""
         from ingest.pipeline import SourceFile
         from ingest.service import walk
 
         missing = [p for p in paths if not p.exists()]
         if missing:
             fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
-        files = list(walk(paths))
+        if (create_dossier or title) and not dossier:
+            fail("--create-dossier và --title cần --dossier MÃ_HỒ_SƠ", "--create-dossier needs --dossier", code=2)
         counts: Counter[str] = Counter()
         with services_or_exit(repair=True) as services:
             submitter = actor(scope="deposit")
-            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=dossier)
+            code = _dossier_code(services, dossier, create=create_dossier, title=title) if dossier else None
+            files = list(walk(paths))
+            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=code)
                        for p in files]
             if services.settings.tasks.backend == "celery":
                 results = _through_celery(services, sources)
@@ -108,6 +115,7 @@ def register(app: typer.Typer) -> None:
 
         folder.mkdir(parents=True, exist_ok=True)
         with services_or_exit(repair=True) as services:
+            dossier = _dossier_code(services, dossier) if dossier else None
             submitter = actor(scope="deposit")  # the intake's owner: an account or a token (LUUTRU_TOKEN)
             ingest_service = build_ingest(services)
             seen: dict[Path, tuple[int, float]] = {}
@@ -134,6 +142,24 @@ def register(app: typer.Typer) -> None:
                     time.sleep(interval)
             except KeyboardInterrupt:
                 console.print("Đã dừng theo dõi.")
+
+
+def _dossier_code(services, ref: str, *, create: bool = False, title: str | None = None) -> str:
+    """The mã hồ sơ of the dossier ``ref`` names, if it takes records: checked (or created, with
+    ``create``) before any file is touched. An unknown, ambiguous or closed dossier ends the
+    command with exit 2 and the reason, so no file is quarantined for it."""
+    from archive.dossier_state import DossierClosed, DossierLocked
+    from archive.errors import ArchiveError, RecordNotFound
+
+    try:
+        return services.dossiers.for_deposit(ref, create=create, title=title, actor=actor(scope="deposit")).code
+    except (RecordNotFound, DossierClosed, DossierLocked) as exc:
+        hint = ("" if create or not isinstance(exc, RecordNotFound) else
+                "\nLập hồ sơ trước (luutru dossiers create MÃ_HỒ_SƠ --title …) hoặc thêm --create-dossier.")
+        fail(f"{exc.message_vi}. Chưa nộp tệp nào.{hint}", f"{exc}; no file was touched", code=2)
+    except ArchiveError as exc:  # ambiguous reference, invalid code
+        fail(f"{exc.message_vi}. Chưa nộp tệp nào.", f"{exc}; no file was touched", code=2)
+    raise AssertionError("unreachable")
 
 
 def _run_background_work(services, *, quiet: bool) -> None:

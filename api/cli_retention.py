@@ -252,6 +252,11 @@ def show_batch(batch: str = typer.Argument(..., help="Đợt hủy: số (3/2026
     console.print(f"Hội đồng xét hủy: {_names(st, st['council'])}")
     if st["approved_by"]:
         console.print(f"Người quyết định hủy: {_names(st, [st['approved_by']])}")
+    if st["minutes_number"]:
+        console.print(f"Biên bản hủy tài liệu số {st['minutes_number']}"
+                      + (f" — văn bản {st['minutes_record_id'][:8]} (luutru get / luutru verify "
+                         f"{st['minutes_record_id'][:8]})" if st["minutes_record_id"] else
+                         " — chưa lập xong: luutru retention destroy --resume"))
     t = Table(title="Hồ sơ trong danh mục")
     for col in ("Mã hồ sơ", "Tiêu đề", "Trạng thái", "Ghi chú"):
         t.add_column(col)
@@ -285,7 +290,11 @@ def destroy(batch_id: str = typer.Argument(None, help="Đợt hủy: số (3/202
     if dry_run:
         return _out(out, as_json, "\n".join(f"{r['record_id']}: " + (r["blocked"] or "sẽ hủy "
                     + ", ".join(f"{o['role']} ({o['action']})" for o in r["objects"])) for r in out["records"]))
-    _out(out, as_json, f"Đã hủy {len(out.get('destroyed', []))} văn bản; biên bản: {out.get('minutes_record_id')}")
+    _out(out, as_json, f"Đã hủy {len(out.get('destroyed', []))} văn bản"
+         + (f"; Biên bản hủy tài liệu số {out['minutes_number']} (văn bản {out['minutes_record_id'][:8]})"
+            if out.get("minutes_record_id") else "")
+         + ("; [yellow]chưa có địa danh[/] (LUUTRU_ARCHIVE__PLACE hoặc địa danh của phông)"
+            if "place_missing" in out.get("minutes_warnings", []) else ""))
 
 
 @retention_app.command()
@@ -301,8 +310,14 @@ def report(kind: str = typer.Argument("due", help="due / destroyed / candidates 
         if kind == "unfiled":
             rows = c.retention.unfiled(date.fromisoformat(as_of) if as_of else None)
         elif kind == "destroyed":
-            rows = [{k: v for k, v in r.items() if k not in ("components", "objects")}
-                    for r in c.disposal.destruction.register()]
+            from retention import destroyed_list
+
+            with c.services.catalogue.session() as s:
+                destroyed = destroyed_list.rows(s)
+            actor(write=False, scope="retention")
+            if output is not None and not as_json:
+                return _write_destroyed(destroyed, output)
+            rows = destroyed_list.json_rows(destroyed)
         elif kind == "candidates":
             rows = c.retention.candidates()
         else:
@@ -327,6 +342,18 @@ def report(kind: str = typer.Argument("due", help="due / destroyed / candidates 
         w.writerows(rows)
         output.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")  # BOM: Excel reads UTF-8 Vietnamese
     console.print(f"Đã ghi {len(rows)} dòng vào {output}")
+
+
+def _write_destroyed(rows: list[dict], output: Path) -> None:
+    """Danh mục tài liệu đã hủy as the archive files it with each Biên bản hủy: Vietnamese headers,
+    dd/mm/yyyy, local time (``retention.destroyed_list``)."""
+    from retention import destroyed_list
+
+    if output.suffix.lower() == ".xlsx":
+        destroyed_list.write_xlsx(rows, output)
+    else:
+        output.write_bytes(destroyed_list.to_csv(rows))
+    console.print(f"Đã ghi {len(rows)} dòng (Danh mục tài liệu đã hủy) vào {output}")
 
 
 def register(app: typer.Typer) -> None:

@@ -35,10 +35,30 @@ def _modification_vi(sig: dict) -> str:
 
 
 # --- factories (used by wiring and the worker) --------------------------------------------------------
+def archive_roots_for(settings: Settings) -> list:
+    """The archive's own trust anchors, where they exist: the CA of its document-signing
+    certificate (``<data>/keys/ca.crt``, ``archive.keys``: what signs the Biên bản hủy tài liệu) and
+    the root of its TSA (``<data>/keys/tsa/root.pem``, ``archive.timestamping``). The archive trusts
+    what it issued itself; without them ``luutru verify`` of its own minutes found no trust path."""
+    from archive.timestamping import TSA_DIR
+    from ingest.signatures.trust import parse_certificates
+
+    out = []
+    for path in (settings.keys_dir / "ca.crt", settings.keys_dir / TSA_DIR / "root.pem"):
+        if path.is_file():
+            out += parse_certificates(path.read_bytes())
+    return out
+
+
 def trust_roots_for(settings: Settings) -> list:
+    """The roots a signature may chain to: the trust folder (NEAC, Ban Cơ yếu…) and the archive's
+    own anchors (``archive_roots_for``), de-duplicated."""
     from ingest.signatures import load_trust_roots
 
-    return load_trust_roots(settings.trust_dir)
+    roots = {c.sha256: c for c in load_trust_roots(settings.trust_dir)}
+    for cert in archive_roots_for(settings):
+        roots.setdefault(cert.sha256, cert)
+    return list(roots.values())
 
 
 def timestamper_for(settings: Settings):
@@ -55,6 +75,8 @@ def timestamper_for(settings: Settings):
 
 
 def tsa_roots_for(settings: Settings) -> list:
+    """The roots an archive timestamp may chain to besides ``trust_roots_for``: the archive's own
+    TSA root (an external TSA's root belongs in the trust folder)."""
     from archive.timestamping import TSA_DIR, ArchiveTsaFiles
 
     files = ArchiveTsaFiles(settings.keys_dir / TSA_DIR)

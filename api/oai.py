@@ -8,16 +8,22 @@ audit entry belong to ``api/routes/oai.py``.
 Rules a harvester relies on (OAI-PMH 2.0, http://www.openarchives.org/OAI/openarchivesprotocol.html):
 
 * **Only public records.** A record is served when ``access_level = 'public'`` and it bears no
-  state-secret mark (``security_level`` is empty) — whoever asks, even an administrator. Every
-  other record is absent everywhere: lists, ``completeListSize``, sets, and ``GetRecord`` /
-  ``ListMetadataFormats`` answer ``idDoesNotExist`` for it, exactly as for an unknown identifier.
+  state-secret mark (``security_level`` is empty) — whoever asks, even an administrator. A record
+  that was never public is absent everywhere: lists, ``completeListSize``, sets, and ``GetRecord``
+  / ``ListMetadataFormats`` answer ``idDoesNotExist`` for it, exactly as for an unknown identifier.
+* **Records no longer public** (``records.was_public``: public once, then given a higher access
+  level or a state-secret mark by a correction) are announced as deleted — ``<header
+  status="deleted">``, no metadata, the datestamp of the correction — so a harvester that had them
+  removes them. Their header names the fonds set only (a type set could disclose a tên loại
+  corrected since), and only ``fonds`` sets and unfiltered harvests list them.
 * **Identifiers** are ``oai:<repository id>:<record id>``; the repository id comes from
   ``api.oai_repository_id`` (else the host name the request came to).
 * **Datestamp** is the catalogue's last change of the record (``records.updated_at``: ingest,
-  status changes such as damage, repair or destruction), at the granularity of seconds
+  metadata corrections, status changes such as damage, repair or destruction), at the granularity of seconds
   (``YYYY-MM-DDThh:mm:ssZ``). ``from`` and ``until`` are inclusive, as days or as seconds.
 * **Deleted records** (destroyed under a disposal decision; the catalogue keeps a tombstone) are
-  listed with ``<header status="deleted">`` and no metadata: ``deletedRecord`` is ``persistent``.
+  listed with ``<header status="deleted">`` and no metadata, as are records no longer public:
+  ``deletedRecord`` is ``persistent``.
 * **Sets**: ``fonds`` (by phông, ``fonds:<fonds id>``) and ``type`` (by tên loại văn bản,
   ``type:<key>``, the key being the name without diacritics, e.g. ``type:quyet-dinh``). A record is
   also in the parent set (``fonds``, ``type``) of its sets.
@@ -133,8 +139,22 @@ def clean(text: object) -> str:
 
 
 def public_records():
-    """The condition every served record meets (public, no state-secret mark)."""
+    """The condition every record served with its metadata meets (public, no state-secret mark)."""
     return sa.and_(Record.access_level == "public", Record.security_level.is_(None))
+
+
+def harvestable():
+    """Every record a harvester may know of: public now, or public once (then announced deleted)."""
+    return Record.was_public.is_(True)
+
+
+def _withdrawn(rec: Record) -> bool:
+    """Public once, no longer public, not destroyed: a deleted header naming only its fonds."""
+    return rec.status != "disposed" and not (rec.access_level == "public" and rec.security_level is None)
+
+
+def _deleted(rec: Record) -> bool:
+    return rec.status == "disposed" or _withdrawn(rec)
 
 
 def dublin_core(rec: Record, *, media_type: str | None, dossier_code: str | None, record_url: str,
@@ -326,7 +346,7 @@ class OaiProvider:
     # verbs -----------------------------------------------------------------------------------------
     def _identify(self, verb: str, args: dict, now: datetime):
         with self.catalogue.session() as s:
-            earliest = s.execute(sa.select(sa.func.min(Record.updated_at)).where(public_records())).scalar()
+            earliest = s.execute(sa.select(sa.func.min(Record.updated_at)).where(harvestable())).scalar()
         el = etree.Element(f"{{{OAI_NS}}}Identify")
         for name, value in (("repositoryName", self.config.repository_name), ("baseURL", self.config.base_url),
                             ("protocolVersion", "2.0"), ("adminEmail", self.config.admin_email),
@@ -340,7 +360,7 @@ class OaiProvider:
         if "identifier" in args:
             record_id = self._record_id(args["identifier"])
             with self.catalogue.session() as s:
-                if s.execute(sa.select(Record.id).where(Record.id == record_id, public_records())).first() is None:
+                if s.execute(sa.select(Record.id).where(Record.id == record_id, harvestable())).first() is None:
                     raise _no_such(args["identifier"], record_id)
         el = etree.Element(f"{{{OAI_NS}}}ListMetadataFormats")
         for prefix, schema, namespace in METADATA_FORMATS:
@@ -383,7 +403,7 @@ class OaiProvider:
         record_id = self._record_id(args["identifier"])
         self._format(args["metadataPrefix"])
         with self.catalogue.session() as s:
-            rec = s.execute(sa.select(Record).where(Record.id == record_id, public_records())).scalar_one_or_none()
+            rec = s.execute(sa.select(Record).where(Record.id == record_id, harvestable())).scalar_one_or_none()
             if rec is None:
                 raise _no_such(args["identifier"], record_id)
             extras = self._extras(s, [rec])
@@ -446,7 +466,7 @@ class OaiProvider:
             raise bad from None
 
     def _where(self, req: _ListRequest) -> list:
-        where = [public_records(), Record.updated_at < req.horizon]
+        where = [harvestable(), Record.updated_at < req.horizon]
         if req.from_:
             where.append(Record.updated_at >= _parse_time("from", req.from_))
         if req.until:
@@ -460,17 +480,22 @@ class OaiProvider:
         elif spec is not None and spec.startswith("fonds:") and spec.count(":") == 1:
             where.append(Record.fonds_id == spec.split(":", 1)[1])
         elif spec == "type":
-            where.append(Record.type_name.is_not(None))
+            where.append(sa.and_(Record.type_name.is_not(None), self._typed()))
         elif spec is not None and spec.startswith("type:") and spec.count(":") == 1:
             key = spec.split(":", 1)[1]
             with self.catalogue.session() as s:
                 names = s.execute(sa.select(Record.type_name).where(public_records(), Record.type_name.is_not(None))
                                   .distinct()).scalars().all()
             matching = [n for n in names if type_key(n) == key]
-            where.append(Record.type_name.in_(matching) if matching else sa.false())
+            where.append(sa.and_(Record.type_name.in_(matching), self._typed()) if matching else sa.false())
         elif spec is not None:
             where.append(sa.false())  # a set this repository does not have: noRecordsMatch
         return where
+
+    @staticmethod
+    def _typed():
+        """Records listed in type sets: public ones and destroyed ones, never those withdrawn."""
+        return sa.or_(public_records(), Record.status == "disposed")
 
     # records ---------------------------------------------------------------------------------------------
     def _extras(self, s, rows: Sequence[Record]) -> dict:
@@ -484,20 +509,20 @@ class OaiProvider:
 
     def _header(self, rec: Record):
         header = etree.Element(f"{{{OAI_NS}}}header")
-        if rec.status == "disposed":
+        if _deleted(rec):
             header.set("status", "deleted")
         etree.SubElement(header, f"{{{OAI_NS}}}identifier").text = f"oai:{self.config.repository_id}:{rec.id}"
         etree.SubElement(header, f"{{{OAI_NS}}}datestamp").text = datestamp(rec.updated_at)
         if rec.fonds_id:
             etree.SubElement(header, f"{{{OAI_NS}}}setSpec").text = f"fonds:{rec.fonds_id}"
-        if rec.type_name and type_key(rec.type_name):
+        if rec.type_name and type_key(rec.type_name) and not _withdrawn(rec):
             etree.SubElement(header, f"{{{OAI_NS}}}setSpec").text = f"type:{type_key(rec.type_name)}"
         return header
 
     def _record(self, rec: Record, extras: dict):
         el = etree.Element(f"{{{OAI_NS}}}record")
         el.append(self._header(rec))
-        if rec.status == "disposed":
+        if _deleted(rec):
             return el  # a deleted record has a header only
         metadata = etree.SubElement(el, f"{{{OAI_NS}}}metadata")
         dc = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})

@@ -121,6 +121,16 @@ class Services:
         return accounts
 
     @property
+    def dossiers(self):
+        """Fonds and dossiers: creation, lifecycle, filing (``archive.dossiers``; built on first use)."""
+        svc = self.extras.get("dossiers")
+        if svc is None:
+            from archive.dossiers import DossierService
+
+            svc = self.extras["dossiers"] = DossierService(self.archive)
+        return svc
+
+    @property
     def fixity(self):
         """Verified downloads and fixity audits (built on first use)."""
         fixity = self.extras.get("fixity")
@@ -165,6 +175,9 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     archive.events = webhooks  # record.ingested, record.disposed, fixity.failed… → webhook deliveries
     if isinstance(dispatcher, InlineDispatcher):
         dispatcher.register("deliver_webhook", webhooks.run_inline)
+    # Retention decides at the commit of every change to a record or a dossier's records or dates
+    # (session listeners of retention.hooks; archive.dossier_state names the dossiers to re-evaluate).
+    import retention.hooks  # noqa: F401
     return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
                     extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
 

@@ -215,10 +215,14 @@ class DestructionService:
                         report.locked[e.record_id] = e.error or "locked"
         return report
 
-    def pending(self) -> list[str]:
+    def pending(self, batch_id: str | None = None) -> list[str]:
+        """Unfinished destruction log entries: all, or one batch's (another batch being destroyed at
+        the same moment does not hold this one's completion back)."""
+        q = sa.select(DestructionLogEntry.id).where(DestructionLogEntry.state == "pending")
+        if batch_id is not None:
+            q = q.where(DestructionLogEntry.batch_id == batch_id)
         with self.catalogue.session() as s:
-            return list(s.execute(sa.select(DestructionLogEntry.id).where(DestructionLogEntry.state == "pending")
-                                  .order_by(DestructionLogEntry.started_at, DestructionLogEntry.id)).scalars())
+            return list(s.execute(q.order_by(DestructionLogEntry.started_at, DestructionLogEntry.id)).scalars())
 
     def resume(self, *, actor: str = SOFTWARE_AGENT) -> list[str]:
         """Finish every destruction a crash interrupted; returns the record ids finished."""

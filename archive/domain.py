@@ -100,6 +100,11 @@ class RecordMetadata:
     doc_ordinal: int | None = None
     extra: dict = field(default_factory=dict)
 
+    @property
+    def is_public(self) -> bool:
+        """Served to everyone (and over OAI-PMH): public and without a state-secret mark."""
+        return self.access_level == AccessLevel.PUBLIC.value and self.security_level is None
+
     def __post_init__(self) -> None:
         for name in ("type_name", "code_number", "code_notation", "place", "organ_name", "subject",
                      "description", "signer_position", "signer_name"):

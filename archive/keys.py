@@ -10,6 +10,7 @@ agency's certificate from the government CA (requirements-vn.md §5.3), which a 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,28 +80,54 @@ def ensure_archive_identity(keys_dir: Path, *, organisation: str = "Lưu Trữ")
     """Create the identity once (idempotent); later calls return the existing files.
 
     Files are created exclusively (``O_EXCL``), so two processes starting together cannot both
-    write; an incomplete set (a crash while creating) is an error to resolve by hand, never
-    overwritten silently.
+    write: the one that creates ``.creating-identity`` first writes the set, the other waits for it
+    (the first minutes of a fresh archive may be issued by two processes at once). An incomplete set
+    without a creator (a crash while creating) is an error to resolve by hand, never overwritten
+    silently.
     """
     keys_dir = Path(keys_dir)
     keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     paths = {name: keys_dir / name for name in FILES}
-    present = [n for n, p in paths.items() if p.exists()]
-    if present and len(present) != len(FILES):
-        raise FileExistsError(f"incomplete archive identity in {keys_dir}: only {sorted(present)}")
-    if not present:
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = _name(f"{organisation} — CA của kho lưu trữ", organisation)
-        ca = _issue(ca_name, ca_key, ca_name, ca_key, ca=True, days=365 * 30)
-        sign_key = ec.generate_private_key(ec.SECP256R1())
-        sign = _issue(_name(f"{organisation} — ký văn bản của kho lưu trữ", organisation), sign_key, ca_name, ca_key,
-                      ca=False, days=365 * 10)
-        # RSA: pyHanko's local DummyTimeStamper signs time-stamp tokens with RSA only.
-        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        tsa = _issue(_name(f"{organisation} — dấu thời gian", organisation), tsa_key, ca_name, ca_key, ca=False,
-                     eku=[ExtendedKeyUsageOID.TIME_STAMPING], days=365 * 10)
-        for stem, key, cert in (("ca", ca_key, ca), ("signing", sign_key, sign), ("tsa", tsa_key, tsa)):
-            _write_private(paths[f"{stem}.key"], key)
-            _write_cert(paths[f"{stem}.crt"], cert)
+    lock = keys_dir / ".creating-identity"
+    if all(p.exists() for p in paths.values()) and not lock.exists():
+        return _identity(keys_dir, paths)
+    try:
+        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for _ in range(300):  # another process is writing the set: wait for it (key generation is quick)
+            if all(p.exists() for p in paths.values()) and not lock.exists():
+                return _identity(keys_dir, paths)
+            time.sleep(0.1)
+        raise RuntimeError(f"archive identity creation in {keys_dir} did not finish (stale {lock}?)") from None
+    try:
+        present = [n for n, p in paths.items() if p.exists()]
+        if present and len(present) != len(FILES):
+            raise FileExistsError(f"incomplete archive identity in {keys_dir}: only {sorted(present)}")
+        if not present:
+            _create(paths, organisation)
+    finally:
+        lock.unlink(missing_ok=True)
+    return _identity(keys_dir, paths)
+
+
+def _identity(keys_dir: Path, paths: dict[str, Path]) -> ArchiveIdentity:
     return ArchiveIdentity(keys_dir=keys_dir, ca_cert=paths["ca.crt"], signing_cert=paths["signing.crt"],
                            signing_key=paths["signing.key"], tsa_cert=paths["tsa.crt"], tsa_key=paths["tsa.key"])
+
+
+def _create(paths: dict[str, Path], organisation: str) -> None:
+    """Write the CA, the document-signing certificate and the legacy TSA pair (0600 keys)."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name(f"{organisation} — CA của kho lưu trữ", organisation)
+    ca = _issue(ca_name, ca_key, ca_name, ca_key, ca=True, days=365 * 30)
+    sign_key = ec.generate_private_key(ec.SECP256R1())
+    sign = _issue(_name(f"{organisation} — ký văn bản của kho lưu trữ", organisation), sign_key, ca_name, ca_key,
+                  ca=False, days=365 * 10)
+    # The TSA pair time-stamped the minutes signed before the archive's TSA (archive.timestamping)
+    # did; kept so an identity stays the same set of files. RSA: pyHanko's local stamper needs it.
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    tsa = _issue(_name(f"{organisation} — dấu thời gian", organisation), tsa_key, ca_name, ca_key, ca=False,
+                 eku=[ExtendedKeyUsageOID.TIME_STAMPING], days=365 * 10)
+    for stem, key, cert in (("ca", ca_key, ca), ("signing", sign_key, sign), ("tsa", tsa_key, tsa)):
+        _write_private(paths[f"{stem}.key"], key)
+        _write_cert(paths[f"{stem}.crt"], cert)

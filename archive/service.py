@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import audit, dossier_state
 from archive.catalogue import Catalogue
 from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
@@ -156,7 +156,10 @@ class ArchiveService:
         self._staged_lock = threading.Lock()
 
     # fonds and dossiers -----------------------------------------------------------------------
-    def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT) -> str:
+    def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT, place: str | None = None,
+                     superior_name: str | None = None) -> str:
+        """The fonds of agency ``organ_id``, created if missing (with its place and superior agency,
+        printed in the documents issued in its name); an existing fonds is returned unchanged."""
         if not AGENCY_ID.match(organ_id):
             raise InvalidMetadata(f"agency identifier {organ_id!r} is not of the form 000.00.00.H26",
                                   f"Mã định danh cơ quan {organ_id!r} không đúng dạng 000.00.00.H26")
@@ -164,7 +167,8 @@ class ArchiveService:
             existing = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
             if existing:
                 return existing
-            fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=_nfc(name), created_at=self.clock.now())
+            fonds = Fonds(id=str(uuid.uuid4()), organ_id=organ_id, name=_nfc(name), place=_nfc(place),
+                          superior_name=_nfc(superior_name), created_at=self.clock.now())
             s.add(fonds)
             audit.append(s, at=self.clock.now(), actor=actor, action="fonds.create", target_type="fonds",
                          target_id=fonds.id, detail={"organ_id": organ_id})
@@ -177,9 +181,13 @@ class ArchiveService:
             if fonds_id is None:
                 raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
                                      f"Không có phông của cơ quan mã {organ_id}")
+            # the dates given are the declared period (archive.dossier_state: records may widen it)
+            declared = {"declared_start_date": fields.get("start_date"), "declared_end_date": fields.get("end_date")}
             dossier = Dossier(id=str(uuid.uuid4()), fonds_id=fonds_id, year=year, notation=_nfc(notation),
-                              code=dossier_code(organ_id, year, notation), title=_nfc(title),
-                              created_at=self.clock.now(), **{k: _nfc(v) for k, v in fields.items()})
+                              code=dossier_code(organ_id, year, notation), title=_nfc(title), doc_total=0,
+                              page_total=0, created_at=self.clock.now(), **declared,
+                              closed_at=self.clock.now() if fields.get("status") == "closed" else None,
+                              **{k: _nfc(v) for k, v in fields.items()})
             s.add(dossier)
             audit.append(s, at=self.clock.now(), actor=actor, action="dossier.create", target_type="dossier",
                          target_id=dossier.id, detail={"code": dossier.code})
@@ -204,11 +212,15 @@ class ArchiveService:
                       format_id: str | None = None, dossier_id: str | None = None,
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
-                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None) -> RecordCreated:
+                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
+                      require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         Raises ``DuplicateRecord`` when the same bytes are already an original, and
-        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``.
+        ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``. Filed into a
+        dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
+        people's paths ask: ingest, upload) a closed or locked dossier is refused
+        (``archive.dossier_state.DossierClosed``/``DossierLocked``), checked under the dossier's lock.
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
@@ -236,7 +248,8 @@ class ArchiveService:
                 values = {k: v for k, v in vars(metadata).items() if k != "extra"}
                 record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
                                 original_filename=safe_filename(filename), extra=metadata.extra or None,
-                                created_at=now, updated_at=now, **values)
+                                created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
+                                **values)
                 s.add(record)
                 s.flush()
                 original_id = None
@@ -258,6 +271,8 @@ class ArchiveService:
                             agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
                 audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
                              target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+                if dossier_id:  # after the audit head: the lock order of archive.dossier_state
+                    dossier_state.accept_record(s, record, require_open=require_open)
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
                 outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
@@ -427,9 +442,11 @@ class ArchiveService:
         session.flush()
         return [r.id for r in rows]
 
-    def run_post_commit(self, ids: Sequence[int]) -> tuple[int, int]:
-        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair."""
-        return self._run_outbox(list(ids)) if ids else (0, 0)
+    def run_post_commit(self, ids: Sequence[int], *, grouped: bool = True) -> tuple[int, int]:
+        """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair.
+        ``grouped=False``: index work is done before returning even inside ``grouped_indexing``
+        (a caller that reports "searchable now" needs it)."""
+        return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
 
     def anchor_audit(self) -> dict | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
@@ -499,7 +516,8 @@ class ArchiveService:
         """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
         return self._run_outbox(None, include_deferred=True)
 
-    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False) -> tuple[int, int]:
+    def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
+                    grouped: bool = True) -> tuple[int, int]:
         """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.
 
         Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
@@ -515,7 +533,7 @@ class ArchiveService:
                 q = q.where(OutboxEntry.id.in_(list(ids)))
             entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
         for entry_id, kind, payload in entries:
-            if kind == "index" and self._group_size > 1 and ids is not None:
+            if kind == "index" and grouped and self._group_size > 1 and ids is not None:
                 with self._staged_lock:
                     self._staged.append((entry_id, list(payload["record_ids"])))
                     full = len(self._staged) >= self._group_size

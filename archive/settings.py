@@ -288,6 +288,21 @@ class SignatureSettings(_Section):
     TSA certificate expires within this many days, or their hash algorithm is no longer strong."""
 
 
+class ArchiveSettings(_Section):
+    place: str | None = Field(default=None, max_length=100)
+    """Địa danh printed in the documents the archive issues (the Biên bản hủy tài liệu: "Hà Nam,
+    ngày 06 tháng 12 năm 2026", NĐ 30 Phụ lục I II.4) for a fonds that has no place of its own
+    (``fonds.place`` wins). Empty and no fonds place: the date line has no place, and the minutes
+    say so in their result (``place_missing``)."""
+    name: str | None = Field(default=None, max_length=200)
+    """The archive's own agency, named at the head of a Biên bản hủy whose documents come from
+    several fonds (or none). One fonds: its agency (``fonds.name``) issues the minutes."""
+    minutes_notation: str = Field(default="BB-HTL", pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]*(-[A-ZĐ0-9][A-Za-zĐđ0-9]*)+$")
+    """Ký hiệu of the Biên bản hủy tài liệu (type abbreviation BB, then the agency's own
+    abbreviation, NĐ 30 Phụ lục I II.3.b): numbers ``01/BB-HTL``, ``02/BB-HTL``… come from the
+    archive's register, restart on 1 January (local time) and are never reused."""
+
+
 class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
@@ -310,6 +325,7 @@ class Settings(BaseSettings):
     repair: RepairSettings = RepairSettings()
     fixity: FixitySettings = FixitySettings()
     signatures: SignatureSettings = SignatureSettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -4,7 +4,9 @@ Indexes N synthetic administrative documents (2–5 KB) into the embedded backen
 one commit each) and prints indexing docs/s, the time the merges still take after the last
 commit, index size, and p50/p95/p99 latency of top-20 queries: term, multi-term, phrase,
 filtered+faceted+highlighted, *officials' mix* (2–4 words, optional filters, highlights and
-facets, cycling through ``MIX``) and *pasted paragraph* (1,000 characters of the text of ten
+facets, cycling through ``MIX``), *long question* (``LONG``: 20–40-word questions and statements, as
+pasted, with facets; and the same compiled as before issue 17 — three in four words must match, no
+pairs in the match — as the baseline of the same run) and *pasted paragraph* (1,000 characters of the text of ten
 documents of the index itself, with highlights and facets: what an official pastes to find a
 document again; ``pasted``) — through the service layer (``EmbeddedSearchBackend.search``:
 parsing, compilation, paging, snippets, facets) and on the Tantivy searcher alone with the
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from tantivy import Order, Query  # noqa: E402
 
+import search.compile as compile_module  # noqa: E402
 from search.corpus import synthetic  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
@@ -65,6 +68,21 @@ MIX = [
     SearchQuery(q="Tết Nguyên đán", types=("Công văn",), facets=FACETS),
 ]
 """Officials' mix: 2–4 words, with and without diacritics, some filters, highlights, facets."""
+LONG = [
+    SearchQuery(q="Cho biết kế hoạch số hóa tài liệu lưu trữ của Sở Nội vụ tỉnh Nghệ An năm 2021 đã được "
+                  "phê duyệt chưa và kinh phí thực hiện được bố trí từ nguồn ngân sách nhà nước nào?", facets=FACETS),
+    SearchQuery(q="Ủy ban nhân dân các quận, huyện có trách nhiệm gì trong việc chỉnh lý tài liệu tồn đọng và nộp "
+                  "lưu hồ sơ đúng hạn theo quy định của pháp luật về lưu trữ?", facets=FACETS),
+    SearchQuery(q="Văn bản nào hướng dẫn việc bảo đảm an toàn giao thông dịp Tết Nguyên đán và giao cơ quan nào "
+                  "chủ trì, phối hợp kiểm tra, đôn đốc thực hiện?", facets=FACETS),
+    SearchQuery(q="thu tuc tuyen dung vien chuc nam 2023 cua so noi vu gom nhung buoc nao va ho so can nop "
+                  "truoc ngay bao nhieu thang 12", facets=FACETS),
+    SearchQuery(q="Nhận định sau đúng hay sai: thủ trưởng các cơ quan, đơn vị chịu trách nhiệm trước Chủ tịch Ủy "
+                  "ban nhân dân về kết quả thực hiện công tác phòng cháy, chữa cháy tại khu dân cư.", facets=FACETS),
+    SearchQuery(q="Cơ quan nhà nước ứng dụng công nghệ thông tin, xây dựng chính quyền điện tử, chính quyền số "
+                  "như thế nào và báo cáo kết quả gửi về đâu?", facets=FACETS),
+]
+"""Long questions and statements (20–40 words, as pasted), with facets and highlights."""
 
 
 def pasted(backend: EmbeddedSearchBackend, count: int = 10, chars: int = 1000) -> dict[SearchQuery, str]:
@@ -98,7 +116,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="query the index already in --path")
     ap.add_argument("--only", action="append", default=None, metavar="CLASS",
                     help="run only this query class (repeatable): term, multi-term, phrase, "
-                         "filtered+faceted+highlighted, mix, pasted")
+                         "filtered+faceted+highlighted, mix, long, pasted")
     args = ap.parse_args()
     path = args.path or Path(tempfile.mkdtemp(prefix="luutru-bench-"))
     backend = EmbeddedSearchBackend(path / "index", writer_heap=512_000_000)
@@ -128,16 +146,23 @@ def main() -> None:
     print(f"{'query':<30} {'service p50/p95/p99 ms':>24} {'engine p50/p95/p99 ms':>24}"
           f" {'engine+page p50/p95/p99':>24} {'svc/eng':>7} {'svc/page':>8}"
           f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
+    LONG_FROM = compile_module.LONG_FROM
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
+    classes["long question"] = LONG
+    classes["long, 3/4 model (before)"] = LONG
     sources = pasted(backend)
     classes["pasted paragraph"] = list(sources)
+    classes["pasted, 3/4 model (before)"] = list(sources)
     if args.only:
         classes = {name: qs for name, qs in classes.items() if name in args.only or (name == "officials' mix"
                                                                                       and "mix" in args.only)
-                   or (name == "pasted paragraph" and "pasted" in args.only)}
+                   or (name.startswith("pasted") and "pasted" in args.only)
+                   or (name.startswith("long") and "long" in args.only)}
     classes = {name: qs for name, qs in classes.items() if qs}
     for name, queries in classes.items():
+        # the baseline in the same run: long input compiled as before issue 17 (3/4 of its words)
+        compile_module.LONG_FROM = 10**9 if name.endswith("3/4 model (before)") else LONG_FROM
         svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
         for q in queries:
@@ -183,6 +208,7 @@ def main() -> None:
               f" {m(svc) / max(m(eng), 1e-9):6.1f}x {m(svc) / max(m(full), 1e-9):7.1f}x"
               f" {pct(svc_cpu, 50):8.2f}/{pct(svc_cpu, 95):7.2f} {pct(full_cpu, 50):8.2f}"
               f" {m(svc_cpu) / max(m(full_cpu), 1e-9):11.1f}x")
+    compile_module.LONG_FROM = LONG_FROM
     if "pasted paragraph" in classes:
         admin = Principal.admin()
         pages = [backend.search(q, admin) for q in sources]

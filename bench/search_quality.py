@@ -1,28 +1,100 @@
-"""Print search quality on the judged set: ``python bench/search_quality.py``."""
+"""Search quality on judged sets: ``python bench/search_quality.py [--opensearch URL] [--skip-generated]``.
+
+1. The real-text set (``tests/data/law_search``: 324 queries over the 2,681 articles of six codes of
+   law): nDCG@10, Recall@10 and MRR@10 of our ranking on the embedded Tantivy backend and on
+   OpenSearch (``--opensearch``, default ``$OPENSEARCH_URL``; skipped when none answers), and of
+   plain BM25 (``rank-bm25``, whitespace tokens, no Vietnamese processing) on the same documents in
+   the same run, per query class, with and without diacritics, and the ratio ours / BM25.
+2. The older generated set (``tests/search/judged_queries.jsonl``): nDCG@10 and success@1.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
+from search.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score  # noqa: E402
 from search.quality import evaluate, judged_corpus  # noqa: E402
 
+LAW_QUERIES = ROOT / "tests" / "data" / "law_search" / "queries.jsonl"
+ORDER = ["keyword", "officials", "long", "so_ky_hieu", "abbreviation", "all"]
 
-def main() -> None:
+
+def _opensearch(url: str):
+    from search.opensearch import OpenSearchBackend
+
+    try:
+        return OpenSearchBackend(url, index_prefix=f"bench-quality-{uuid.uuid4().hex[:8]}")
+    except Exception as exc:  # noqa: BLE001 - connection refused, TLS, authentication
+        print(f"OpenSearch at {url}: not used ({exc})")
+        return None
+
+
+def law(opensearch_url: str | None) -> None:
+    queries = load_queries(LAW_QUERIES)
+    docs, keys = documents()
+    results = {"plain BM25": score(PlainBM25(docs).search, queries, keys)}
+    with EmbeddedSearchBackend(None) as backend:
+        backend.index(docs)
+        results["ours, Tantivy"] = score(backend_ranker(backend), queries, keys)
+    if opensearch_url:
+        os_backend = _opensearch(opensearch_url)
+        if os_backend is not None:
+            try:
+                os_backend.index(docs)
+                os_backend.refresh()
+                results["ours, OpenSearch"] = score(backend_ranker(os_backend), queries, keys)
+            finally:
+                os_backend.drop()
+                os_backend.client.indices.delete_index_template(name=os_backend.template()[0], ignore=[404])
+                os_backend.close()
+    g = groups(queries)
+    print(f"Real text: {len(docs)} articles of six codes of law, {len(queries)} judged queries "
+          f"(tests/data/law_search). nDCG@10 / Recall@10 / MRR@10; ×: nDCG@10 ours / plain BM25")
+    names = list(results)
+    print(f"{'class':<26}{'n':>4}  " + "".join(f"{n:<26}" for n in names) + "".join(
+        f"× {n.removeprefix('ours, '):<10}" for n in names[1:]))
+    base = results["plain BM25"]
+    for kind in ORDER:
+        for sub in ("", "/accents", "/no accents"):
+            name = f"{kind}{sub}"
+            ids = g.get(name, [])
+            if not ids:
+                continue
+            cells = "".join("{:.3f} / {:.3f} / {:.3f}     ".format(*results[n].mean(ids)) for n in names)
+            ratios = "".join(f"{results[n].mean(ids)[0] / max(base.mean(ids)[0], 1e-9):<12.2f}" for n in names[1:])
+            print(f"{name:<26}{len(ids):>4}  {cells}{ratios}")
+
+
+def generated() -> None:
     docs, keys = judged_corpus()
     with EmbeddedSearchBackend(None) as backend:
         backend.index(docs)
         q = evaluate(backend, ROOT / "tests" / "search" / "judged_queries.jsonl", keys)
-    print(f"documents: {len(docs)}")
+    print(f"\nGenerated set (tests/search/judged_queries.jsonl), {len(docs)} documents:")
     print(f"all        nDCG@10 {q.ndcg10:.3f}  success@1 {q.success1:.3f}")
     for kind, (ndcg, s1, n) in sorted(q.by_kind.items()):
         print(f"{kind:<10} nDCG@10 {ndcg:.3f}  success@1 {s1:.3f}  ({n} queries)")
     for query, want, got in q.failures:
         print(f"  miss: {query!r} want {want} got {got}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--opensearch", default=os.environ.get("OPENSEARCH_URL"),
+                    help="OpenSearch URL (default $OPENSEARCH_URL; none: Tantivy only)")
+    ap.add_argument("--skip-generated", action="store_true", help="only the real-text set")
+    args = ap.parse_args()
+    law(args.opensearch)
+    if not args.skip_generated:
+        generated()
 
 
 if __name__ == "__main__":

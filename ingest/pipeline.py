@@ -29,6 +29,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "timeout": ("Xử lý tệp quá thời gian cho phép", "processing the file took longer than allowed"),
     "unreadable": ("Không đọc được tệp nguồn", "the source file cannot be read"),
     "invalid_metadata": ("Siêu dữ liệu khai báo không hợp lệ", "the declared metadata is invalid"),
+    "dossier_closed": ("Hồ sơ đã kết thúc hoặc đang trong đợt hủy, không nhận thêm văn bản",
+                       "the dossier is closed or in a disposal batch and takes no records"),
 }
 
 

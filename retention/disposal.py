@@ -13,7 +13,8 @@
 * external appraisal (thẩm định) is required for agencies that submit to a historical archive;
 * ``approve`` attaches the Quyết định hủy; the approver is never the proposer (two-person rule);
 * ``destroy`` runs the kernel destruction (``archive.disposal``), which checks the holds again
-  inside its own transaction, then issues the signed Biên bản hủy tài liệu as a record.
+  inside its own transaction, then issues the Biên bản hủy tài liệu — numbered from the archive's
+  register, signed and time-stamped — and the Danh mục tài liệu đã hủy (``retention.issuing``).
 
 Held dossiers are taken out of the batch (``excluded``) at every step; a batch left with no dossier
 stops as ``withdrawn`` (never ``destroyed`` with nothing destroyed and no minutes), and a proposal
@@ -22,12 +23,8 @@ whose every candidate is held is refused. Every transition is audited with who, 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -35,18 +32,17 @@ from sqlalchemy.orm import Session
 
 from archive import audit, identifiers
 from archive.catalogue.access_tables import User
-from archive.catalogue.models import Dossier, Fonds, Record
+from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, DisposalVote
 from archive.disposal import DestructionService
-from archive.domain import RecordMetadata, dossier_code
 from archive.errors import ArchiveError
-from archive.keys import ensure_archive_identity
-from archive.service import ArchiveService, DuplicateRecord
-from retention import minutes, schedules
+from archive.service import ArchiveService
+from retention import destroyed_list, issuing
 from retention.holds import HoldGuard
-from retention.hooks import KEY as RETENTION_KEY
-from retention.hooks import system_request
+from retention.issuing import MinutesConfig, MinutesError
 from retention.service import release_dossiers
+
+__all__ = ["DisposalService", "MinutesConfig", "MinutesError", "WorkflowError"]
 
 STATES_VI = {
     "candidate": "Xem xét hủy", "listed": "Đã lập danh mục", "council_reviewed": "Hội đồng đã xét",
@@ -65,13 +61,6 @@ class WorkflowError(ArchiveError):
     code = "disposal_workflow"
 
 
-@dataclass(frozen=True)
-class MinutesConfig:
-    organ_name: str = "Cơ quan lưu trữ"
-    place: str = "Hà Nội"
-    keys_dir: Path | None = None
-
-
 class DisposalService:
     def __init__(self, archive: ArchiveService, *, min_council: int = 3, minutes_config: MinutesConfig | None = None):
         self.archive = archive
@@ -81,6 +70,7 @@ class DisposalService:
         self.destruction = DestructionService(archive, self.guard)
         self.min_council = min_council
         self.minutes_config = minutes_config or MinutesConfig()
+        self.issuer = issuing.MinutesIssuer(archive, self.minutes_config)
 
     # helpers -----------------------------------------------------------------------------------
     def _batch(self, s: Session, batch_id: str, *states: str) -> DisposalBatch:
@@ -177,16 +167,10 @@ class DisposalService:
                                 f"Hội đồng xét hủy cần ít nhất {self.min_council} thành viên")
         return out
 
-    def people(self, s: Session, actors: Sequence[str | None]) -> dict[str, dict]:
+    @staticmethod
+    def people(s: Session, actors: Sequence[str | None]) -> dict[str, dict]:
         """Names and titles of the accounts behind ``actors`` (``user:…``), for every output."""
-        names = {a.removeprefix("user:") for a in actors if a and a.startswith("user:")}
-        rows = s.execute(sa.select(User).where(User.username.in_(sorted(names)))).scalars() if names else []
-        out = {f"user:{u.username}": {"actor": f"user:{u.username}", "username": u.username,
-                                      "full_name": u.full_name, "title": u.title} for u in rows}
-        for a in actors:
-            if a and a not in out:
-                out[a] = {"actor": a, "username": None, "full_name": a, "title": None}
-        return out
+        return issuing.people(s, actors)
 
     def _number(self, s: Session, year: int) -> int:
         last = s.execute(sa.select(sa.func.max(DisposalBatch.seq)).where(DisposalBatch.year == year)).scalar()
@@ -393,7 +377,9 @@ class DisposalService:
             if actor == batch.proposed_by:
                 raise WorkflowError("the proposer cannot carry out the destruction",
                                     "Người đề nghị hủy không được tự thực hiện việc hủy")
-            decision = f"Quyết định hủy (văn bản {batch.decision_record_id}) do {batch.approved_by} phê duyệt"
+            approver = self.people(s, [batch.approved_by])[batch.approved_by]["full_name"]
+            decision = (destroyed_list.citation(s.get(Record, batch.decision_record_id)) or "Quyết định hủy")
+            decision = f"{decision}, do {approver} quyết định"[:500]
             ids = self._record_ids(s, batch_id)
             if batch.state == "approved":
                 self._transition(s, batch, "destroying", actor=actor, why=decision, records=len(ids))
@@ -410,7 +396,7 @@ class DisposalService:
     def _complete(self, batch_id: str, *, actor: str, report: dict) -> dict:
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id)
-            if self.destruction.pending():
+            if self.destruction.pending(batch_id):
                 return {"batch_id": batch_id, "state": batch.state, **report}
             # dossiers whose records are all gone are destroyed; the others (held, locked) are
             # taken out of the batch and stay in the archive
@@ -424,14 +410,12 @@ class DisposalService:
                     i.state, i.note = "excluded", "không hủy: tài liệu bị phong tỏa hoặc khóa lưu giữ"
                     kept.append(i.dossier_id)
             release_dossiers(s, kept)
-            info = {"id": batch.id, "title": batch.title, "proposed_by": batch.proposed_by,
-                    "approved_by": batch.approved_by, "council": batch.council, "actor": actor,
-                    "decision": f"Quyết định hủy tài liệu (văn bản lưu trữ {batch.decision_record_id})",
-                    "minutes_record_id": batch.minutes_record_id}
+            minutes_id, number = batch.minutes_record_id, batch.minutes_number
         register = self.destruction.register(batch_id)
-        minutes_id = info["minutes_record_id"]
-        if minutes_id is None and register:
-            minutes_id = self._issue_minutes(info, register, actor=actor)
+        issued = {}
+        if minutes_id is None and register:  # the Biên bản hủy and the Danh mục tài liệu đã hủy
+            issued = self.issuer.issue(batch_id, actor=actor)
+            minutes_id, number = issued["minutes_record_id"], issued["minutes_number"]
         with self.catalogue.session() as s:
             batch = self._batch(s, batch_id)
             batch.minutes_record_id = minutes_id
@@ -447,72 +431,10 @@ class DisposalService:
                     self._transition(s, batch, "withdrawn", actor=actor,
                                      why="không hủy được hồ sơ nào: tài liệu bị phong tỏa hoặc khóa lưu giữ")
             return {"batch_id": batch_id, "state": batch.state, "minutes_record_id": minutes_id,
+                    "minutes_number": number, "register_record_id": issued.get("register_record_id"),
+                    "minutes_warnings": issued.get("warnings", []) + (
+                        ["place_missing"] if issued.get("place_missing") else []),
                     "remaining_dossiers": [i.dossier_id for i in remaining], **report}
-
-    def _destruction_file(self, batch: dict, register: list[dict], *, actor: str) -> str:
-        """The batch's Hồ sơ hủy tài liệu (a permanent dossier), created once."""
-        now = self.clock.now()
-        with self.catalogue.session() as s:
-            schedules.save_schedule(s, schedules.system_schedule(), actor=actor, at=now)
-            dossier_ids = [r["dossier_id"] for r in register if r.get("dossier_id")]
-            fonds = s.execute(sa.select(Fonds).join(Dossier, Dossier.fonds_id == Fonds.id)
-                              .where(Dossier.id.in_(dossier_ids[:1] or [""]))).scalar()
-            if fonds is None:
-                fonds = s.execute(sa.select(Fonds).order_by(Fonds.created_at)).scalars().first()
-            organ_id = fonds.organ_id
-        notation = f"HUY.{batch['id'][:8]}"
-        code = dossier_code(organ_id, now.year, notation)
-        existing = self.archive.find_dossier(code)
-        if existing:
-            return existing
-        return self.archive.create_dossier(
-            organ_id=organ_id, year=now.year, notation=notation, actor=actor, status="closed",
-            start_date=now.date(), end_date=now.date(),
-            title=f"Hồ sơ hủy tài liệu — {batch['title']}"[:500],
-            description="Biên bản hủy tài liệu và Danh mục tài liệu đã hủy; bảo quản vĩnh viễn")
-
-    def _file_permanently(self, data: bytes, *, filename: str, media_type: str, dossier_id: str, actor: str,
-                          metadata: RecordMetadata) -> str:
-        metadata.extra = {**(metadata.extra or {}), RETENTION_KEY: system_request(
-            schedules.SYSTEM_CODE, schedules.DESTRUCTION_FILE_ITEM,
-            "hồ sơ hủy tài liệu của kho lưu trữ: bảo quản vĩnh viễn")}
-        try:
-            return self.archive.create_record(io.BytesIO(data), filename=filename, media_type=media_type, actor=actor,
-                                              dossier_id=dossier_id, metadata=metadata).record_id
-        except DuplicateRecord as dup:  # a resumed completion: already filed
-            return dup.record_id
-
-    def _issue_minutes(self, batch: dict, register: list[dict], *, actor: str) -> str:
-        """The Biên bản hủy tài liệu (signed PDF) and the Danh mục tài liệu đã hủy (CSV), both filed
-        in the batch's Hồ sơ hủy tài liệu and decided permanent in their own transaction."""
-        cfg = self.minutes_config
-        now = self.clock.now()
-        dossier_id = self._destruction_file(batch, register, actor=actor)
-        buf = io.StringIO()
-        cols = ["record_id", "dossier_id", "so_ky_hieu", "subject", "sha256", "destroyed_at"]
-        w = csv.DictWriter(buf, cols, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        for r in register:
-            original = next((c for c in r.get("components") or [] if c.get("role") == "original"), {})
-            w.writerow({**r, "sha256": original.get("sha256")})
-        register_id = self._file_permanently(
-            ("\ufeff" + f"# Danh mục tài liệu đã hủy — đợt {batch['id']}\n" + buf.getvalue()).encode(),
-            filename=f"danh-muc-tai-lieu-da-huy-{batch['id'][:8]}.csv", media_type="text/csv",
-            dossier_id=dossier_id, actor=actor, metadata=RecordMetadata(
-                type_name="Danh mục", organ_name=cfg.organ_name[:200], issued_date=now.date(),
-                subject=f"Danh mục tài liệu đã hủy — {batch['title']}"[:500],
-                extra={"disposal_batch_id": batch["id"], "destroyed_records": len(register)}))
-        pdf = minutes.render(organ_name=cfg.organ_name, number=f"{batch['id'][:8]}/BB-HTL", place=cfg.place, at=now,
-                             batch=batch, items=register)
-        if cfg.keys_dir is not None:
-            pdf = minutes.sign(pdf, ensure_archive_identity(cfg.keys_dir))
-        return self._file_permanently(
-            pdf, filename=f"bien-ban-huy-{batch['id'][:8]}.pdf", media_type="application/pdf", dossier_id=dossier_id,
-            actor=actor, metadata=RecordMetadata(
-                type_name="Biên bản", code_notation="BB-HTL", organ_name=cfg.organ_name[:200],
-                subject=f"Biên bản hủy tài liệu lưu trữ hết giá trị — {batch['title']}"[:500], issued_date=now.date(),
-                extra={"disposal_batch_id": batch["id"], "destroyed_records": len(register),
-                       "register_record_id": register_id}))
 
     def status(self, batch_id: str) -> dict:
         """The batch as people read it: number, state in Vietnamese, the council, proposer and
@@ -531,7 +453,8 @@ class DisposalService:
                     "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
                     "proposed_by": b.proposed_by, "approved_by": b.approved_by, "council": b.council,
                     "people": people,
-                    "minutes_record_id": b.minutes_record_id, "decision_record_id": b.decision_record_id,
+                    "minutes_record_id": b.minutes_record_id, "minutes_number": b.minutes_number,
+                    "decision_record_id": b.decision_record_id,
                     "items": [{"dossier_id": i.dossier_id, "code": dossiers[i.dossier_id].code if i.dossier_id in
                                dossiers else None, "title": dossiers[i.dossier_id].title if i.dossier_id in dossiers
                                else None, "state": i.state, "state_vi": STATES_VI.get(i.state, i.state),

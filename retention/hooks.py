@@ -14,7 +14,17 @@ ingested record that was never classified. Two kinds of request:
 
 The hook is a SQLAlchemy ``Session`` event pair registered when this module is imported (by
 ``retention.service``): ``after_flush`` notes the new records that carry a request,
-``before_commit`` decides them. Other sessions and records are left alone.
+``before_commit`` decides them. Other sessions and records are left alone. The same
+``before_commit`` re-evaluates the dossiers ``archive.dossier_state`` names in
+``session.info[RECOMPUTE]`` (records filed in or out, dates of issue or page counts changed, the
+declared period edited): their dates are already refreshed, so the due date follows the end date.
+
+A **correction** of a record's metadata (``archive.corrections``) notes the record in the session
+(``CHANGED_RECORDS``); before the commit the rules are applied again to the corrected record
+(``reevaluate``): a decision by rule (at ingest or later) follows the new metadata — a new tên loại
+can change the period — and the dossier's period and due date are recomputed; a manual or system
+decision is kept (a person decided it, with a reason), and so is the current decision when no rule
+matches the corrected record any more (a record never loses its period by a correction).
 """
 
 from __future__ import annotations
@@ -25,8 +35,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from archive import dossier_state
 from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import RetentionRule, RetentionSchedule
+from archive.corrections import CHANGED_RECORDS
 from archive.ports import SystemClock
 from retention import schedules
 from retention.holds import record_fields
@@ -100,21 +112,64 @@ def _note_new_records(session: Session, _ctx) -> None:
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(CHANGED_RECORDS, None)
 
 
 @sa.event.listens_for(Session, "before_commit")
 def _decide(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
-    if ids:
-        decide(session, ids)
+    # dossiers whose records, dates or totals changed in this transaction (archive.dossier_state notes
+    # them, and refreshes their dates, before this listener runs): their due date follows
+    changed = session.info.pop(dossier_state.RECOMPUTE, None)
+    if ids or changed:
+        decide(session, ids or [], dossier_ids=sorted(changed or ()))
+    corrected = session.info.pop(CHANGED_RECORDS, None)
+    if corrected:
+        reevaluate(session, corrected)
 
 
-def decide(s: Session, record_ids: list[str]) -> list[dict]:
-    """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit)."""
+KEPT_METHODS = ("manual", "system")
+"""Decisions a correction never overrides."""
+
+
+def reevaluate(s: Session, corrected: dict[str, dict]) -> list[dict]:
+    """Apply the rules again to corrected records (record id → ``{"actor", "change_id"}``), in
+    ``s``'s transaction; returns what changed."""
+    from retention.service import _current, recompute_dossier, set_assignment
+
+    now = SystemClock().now()
+    out, dossiers = [], {}
+    for rid, why in corrected.items():
+        rec = s.get(Record, rid)
+        if rec is None:
+            continue
+        current = _current(s, "record", rid)
+        if current is not None and current.method in KEPT_METHODS:
+            continue
+        a = classify_record(s, rec)
+        if a is None or (current is not None and (current.schedule_code, current.schedule_version,
+                                                  current.item_code) == (a.schedule_code, a.schedule_version,
+                                                                         a.item.code)):
+            continue
+        a = Assignment(item=a.item, schedule_code=a.schedule_code, schedule_version=a.schedule_version,
+                       method="rule", rule_id=a.rule_id,
+                       reason=f"áp dụng lại quy tắc sau khi sửa siêu dữ liệu (lần sửa {why['change_id']})")
+        set_assignment(s, "record", rid, a, actor=why["actor"], now=now)
+        out.append({"record_id": rid, "assignment": a.as_dict()})
+        if rec.dossier_id:
+            dossiers[rec.dossier_id] = why["actor"]
+    for did, actor in dossiers.items():
+        recompute_dossier(s, did, actor=actor, now=now)
+    return out
+
+
+def decide(s: Session, record_ids: list[str], *, dossier_ids: list[str] = ()) -> list[dict]:
+    """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit), then
+    recompute their dossiers and ``dossier_ids``."""
     from retention.service import recompute_dossier, set_assignment  # service imports this module
 
     now = SystemClock().now()
-    out, dossiers = [], []
+    out, dossiers = [], list(dossier_ids)
     for rid in dict.fromkeys(record_ids):
         rec = s.get(Record, rid)
         if rec is None or not _requested(rec):
@@ -140,5 +195,7 @@ def decide(s: Session, record_ids: list[str]) -> list[dict]:
         if rec.dossier_id:
             dossiers.append(rec.dossier_id)
     for did in dict.fromkeys(dossiers):
-        recompute_dossier(s, did, actor=ACTOR, now=now)
+        d = s.get(Dossier, did)
+        if d is not None and d.status != "disposed":
+            recompute_dossier(s, did, actor=ACTOR, now=now)
     return out

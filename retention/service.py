@@ -36,6 +36,7 @@ from archive.catalogue.retention_tables import (
     RetentionAssignment,
     RetentionNotification,
 )
+from archive.dossier_state import DUE_DATES_LOCK
 from archive.errors import ObjectLocked, ObjectNotFound, RecordNotFound
 from archive.objects.base import ObjectStore
 from archive.ports import Clock, SystemClock
@@ -89,9 +90,10 @@ def _current(s: Session, target_type: str, target_id: str) -> RetentionAssignmen
         RetentionAssignment.superseded_at.is_(None))).scalar()
 
 
-SWEEP_LOCK = 7314024
+SWEEP_LOCK = DUE_DATES_LOCK
 """PostgreSQL advisory lock: the sweep takes it exclusively, due-date changes shared, so a due
-date never changes between the sweep's read and its write (SQLite serialises writers itself)."""
+date never changes between the sweep's read and its write (SQLite serialises writers itself).
+Defined in ``archive.dossier_state``, which takes it shared before locking dossiers to file records."""
 
 ACTIVE_BATCH_STATES = ("listed", "council_reviewed", "appraisal_requested", "appraised", "approved")
 
@@ -474,7 +476,7 @@ class RetentionService:
                     start = r.issued_date or r.created_at.date()
                     d = due(items[a.item_id], end_year=start.year, event_date=a.event_date,
                             fields=holds_mod.record_fields(r, None))
-                out.append({"record_id": r.id, "type_name": r.type_name, "subject": r.subject,
+                out.append({"record_id": r.id, "so_ky_hieu": r.so_ky_hieu, "type_name": r.type_name, "subject": r.subject,
                             "issued_date": r.issued_date.isoformat() if r.issued_date else None,
                             "retention": Period.parse(a.period).label_vi if a else None,
                             "item_code": f"{a.schedule_code}/{a.item_code}" if a else None,

@@ -41,7 +41,8 @@ about 35 words keep every bonus.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 from search.analysis import (
     Abbreviations,
@@ -85,6 +86,32 @@ SOFT_FROM = 5
 three in four suffice. (A minimum-should-match disjunction reads every posting of every word; a
 conjunction is driven by its rarest word: on a million documents a soft four-word query took
 twice as long as a strict one.)"""
+LONG_FROM = 8
+"""From this many distinct words (a spelt-out abbreviation counting as one) a query is read as a
+pasted question or statement: a weighted disjunction (``must_match``) whose adjacent pairs score
+in the match."""
+LONG_MSM = 0.4
+"""The share of a long query's distinct words a document must hold (``must_match``)."""
+LONG_BIGRAM_BOOST = 5.0
+LONG_WORD_BONUS = 0.0
+"""Scale of a long query's per-word bonuses (the word in the title, metadata, exact tones)."""
+MAX_MATCH_BIGRAMS = 160
+"""Adjacent pairs of a long query scored in its match; the rest are ranking bonuses."""
+
+
+def must_match(n: int) -> int:
+    """How many of ``n`` distinct words typed side by side must match: all up to ``SOFT_FROM - 1``
+    (officials' 2–4-word queries stay strict), three in four up to ``LONG_FROM - 1``, then a share
+    falling to ``LONG_MSM`` of them by twice ``LONG_FROM`` words (a question holds many words its
+    answer does not: "bao nhiêu", "có phải", "đúng hay sai")."""
+    if n < SOFT_FROM:
+        return n
+    if n < LONG_FROM:
+        return n - n // 4
+    share = max(LONG_MSM, 0.75 - (0.75 - LONG_MSM) * (n - LONG_FROM) / LONG_FROM)
+    return max(2, math.ceil(n * share))
+
+
 MAX_MATCH_CLAUSES = 512
 """Leaf clauses (terms) the match of one query may hold, after repeats are removed. A 1,000-character
 paragraph of Vietnamese has 60–140 distinct words; only contrived input (hundreds of distinct
@@ -144,6 +171,9 @@ class Bool:
     msm: int = 0
     """Minimum number of ``should`` clauses that must match; 0 means 1 when there is no must/filter."""
     boost: float = 1.0
+    ranked: bool = False
+    """Its ``should`` clauses beside ``must`` score in the match itself (``split`` leaves them there):
+    the adjacency of a long query's words, which must choose the re-ranked window."""
 
 
 Clause = Term | Terms | Range | MatchAll | MatchNone | Bool
@@ -182,6 +212,15 @@ def split(c: Clause, boost: float = 1.0) -> tuple[Clause, list[Clause]]:
     b = boost * c.boost
     neg = tuple(split(x)[0] for x in c.must_not)
     bonus: list[Clause] = []
+    if c.ranked:
+        parts: dict[str, list[Clause]] = {"must": [], "should": []}
+        for name in parts:
+            for x in getattr(c, name):
+                m, bb = split(x, b)
+                parts[name].append(m)
+                bonus += bb
+        return Bool(must=tuple(parts["must"]), should=tuple(parts["should"]), must_not=neg, filter=c.filter,
+                    boost=c.boost, ranked=True), bonus
     if not (c.must or c.filter):  # a union: its should clauses decide what matches
         branches = []
         for x in c.should:
@@ -376,14 +415,27 @@ class Compiler:
         pairs = dict.fromkeys(bigram(a, b) for a, b in itertools.pairwise(folded) if a is not None and b is not None)
         for bg in pairs:
             bigram_clauses += [Term(f"{name}_bi", bg, boost) for name, boost in BIGRAM_BOOST.items()]
-        units = list(dict.fromkeys(units))
+        units = _merged(units)
         neg = list(dict.fromkeys(neg))
         n = len(units)
-        msm = n if n <= SOFT_FROM - 1 else n - n // 4
+        msm = must_match(n)
         core: Clause = (units[0] if n == 1 else Bool(must=tuple(units)) if msm == n
                         else Bool(should=tuple(units), msm=msm))
         if not units:
             core = MatchAll()
+        if n >= LONG_FROM:
+            units = [_scaled_bonus(u, LONG_WORD_BONUS) for u in units]
+            core = Bool(should=tuple(units), msm=msm)
+            # a long input is a weighted disjunction: its pairs of adjacent words score in the match
+            # (they choose the re-ranked window), the rarer the pair the more; the rest are bonuses
+            scored = list(pairs)[:MAX_MATCH_BIGRAMS]
+            adjacent = tuple(Term(f"{MATCH_FIELD}_bi", bg, LONG_BIGRAM_BOOST) for bg in scored)
+            kept = set(scored)
+            others = tuple(replace(c, boost=c.boost * (1.0 if c.field == f"{MATCH_FIELD}_bi" else LONG_WORD_BONUS))
+                           for c in bigram_clauses if not (c.field == f"{MATCH_FIELD}_bi" and c.value in kept))
+            others = tuple(c for c in others if c.boost)
+            return Bool(must=(Bool(must=(core,), should=adjacent, ranked=True),), should=others,
+                        must_not=tuple(neg))
         return Bool(must=(core,), should=tuple(bigram_clauses), must_not=tuple(neg))
 
     # the whole query --------------------------------------------------------------------------
@@ -417,6 +469,31 @@ class Compiler:
             filters.append(security)
         filters += query_filters(query)
         return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(kept))
+
+
+def _merged(units: list[Clause]) -> list[Clause]:
+    """Units that match alike counted once: a repeated word, and words that differ only by their
+    tones ("động", "đồng": one posting list of ``all``) — one match with the bonuses of each, so
+    that ``must_match`` counts what can match, and a posting list is read once."""
+    groups: dict[Clause, list[Clause]] = {}
+    for u in dict.fromkeys(units):
+        groups.setdefault(split(u)[0], []).append(u)
+    out: list[Clause] = []
+    for match, group in groups.items():
+        if len(group) > 1 and all(isinstance(u, Bool) and u.must == (match,) and not (u.must_not or u.filter)
+                                  for u in group):
+            out.append(Bool(must=(match,), should=tuple(dict.fromkeys(x for u in group for x in u.should))))
+        else:
+            out += group
+    return out
+
+
+def _scaled_bonus(c: Clause, scale: float) -> Clause:
+    """A word's clause (its match ``must``, its bonuses ``should``) with the bonuses scaled."""
+    if scale == 1.0 or not (isinstance(c, Bool) and c.must and c.should):
+        return c
+    should = tuple(Bool(should=(x,), boost=scale) for x in c.should) if scale else ()
+    return replace(c, should=should)
 
 
 def shape(c: Clause) -> tuple[int, int]:

@@ -32,8 +32,10 @@ def law_articles() -> Iterator[tuple[str, IndexDocument]]:
         data = json.loads(gzip.decompress((base / f"{slug}.json.gz").read_bytes()))
         meta, raw = data["metadata"], data["raw_text"]
         d, m, y = (int(x) for x in meta["ngay_ban_hanh"].split("/"))
+        skh_number, _, skh_notation = meta["so_hieu_van_ban"].partition("/")  # 91/2015/QH13
 
-        def walk(node, code=code, meta=meta, raw=raw, issued=date(y, m, d)):
+        def walk(node, code=code, meta=meta, raw=raw, issued=date(y, m, d), skh_number=skh_number,
+                 skh_notation=skh_notation):
             if node["node_type"] == "điều":
                 match = _ARTICLE.match(node["name"].strip())
                 if match:
@@ -41,6 +43,7 @@ def law_articles() -> Iterator[tuple[str, IndexDocument]]:
                     body = raw[node["content"]["start"]:node["content"]["end"]]
                     yield f"{code}:{number}", IndexDocument(
                         record_id=f"{code}-{int(number):04d}", title=title, body=body, type_name="Bộ luật",
+                        code_number=skh_number, code_notation=skh_notation,
                         issued_date=issued, organ_name=meta["noi_ban_hanh"], signer_name=meta["nguoi_ky"],
                         dossier_title=meta["ten_van_ban"], access_level="public")
             for child in node["children"]:

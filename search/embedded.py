@@ -45,7 +45,9 @@ failing and leaving its work to a later repair pass. Opening a writer costs abou
 costs (~15 ms), so this is no slower than a long-lived writer. A rebuild holds its writer until it
 finishes; other writers wait for it or, past ``writer_wait``, fail and are retried by the repair
 pass. Readers of another process see a commit within about half a second (Tantivy's reader reloads
-on a change of ``meta.json``).
+on a change of ``meta.json``); a search also looks at ``meta.json`` itself (one ``stat``) and reloads
+the reader when another process committed since, so what a CLI command reports done (an edit, an
+access level raised, a destruction) is what the server's next search sees, not half a second later.
 """
 
 from __future__ import annotations
@@ -223,6 +225,7 @@ class EmbeddedSearchBackend:
         self.writer_wait = writer_wait
         self._lock = threading.Lock()
         self._memory_checkpoint: str | None = None
+        self._meta_seen: tuple | None = None
 
     def _check_version(self) -> None:
         """Discard an index written with another schema version (it is rebuilt by ``luutru reindex``).
@@ -400,6 +403,20 @@ class EmbeddedSearchBackend:
     def refresh(self) -> None:
         self.index_.reload()
 
+    def _searcher(self):
+        """A searcher that sees every commit made so far, by any process: reload first when
+        ``meta.json`` changed since the last look (Tantivy's own watch polls every ~500 ms)."""
+        if self.path is not None:
+            try:  # a commit replaces meta.json (a new inode), within the clock's tick too
+                st = os.stat(self.path / "meta.json")
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            if stamp != self._meta_seen:
+                self._meta_seen = stamp
+                self.index_.reload()
+        return self.index_.searcher()
+
     # rebuild ----------------------------------------------------------------------------------
     def begin_rebuild(self) -> _EmbeddedRebuild:
         return _EmbeddedRebuild(self)
@@ -428,7 +445,7 @@ class EmbeddedSearchBackend:
         in the dictionary until its segment is merged, with no live document). The ids are held in
         memory (~100 bytes each); paging a search sorted by ``record_id`` with an offset converted
         every skipped key again — quadratic, about 15 minutes of CPU for a million."""
-        terms = self.index_.searcher().terms_with_prefix("record_id", "", filter_query=Query.all_query())
+        terms = self._searcher().terms_with_prefix("record_id", "", filter_query=Query.all_query())
         yield from sorted(term for term, live in terms if live > 0)
 
     # translation ------------------------------------------------------------------------------
@@ -505,7 +522,7 @@ class EmbeddedSearchBackend:
             return self._search(query, compiled)  # a native crash in it is reported by the next process
 
     def _search(self, query: SearchQuery, compiled: Compiled) -> SearchPage:
-        searcher = self.index_.searcher()
+        searcher = self._searcher()
         base = self._query(compiled)
         sort = query.sort if compiled.scored or query.sort != "relevance" else "date_desc"
         extra: list[Clause] = []
@@ -698,7 +715,7 @@ class EmbeddedSearchBackend:
 
     def _more_like_this(self, record_id: str, principal: Principal, size: int) -> SearchPage:
         compiled = self.compiler.compile(SearchQuery(), principal)
-        searcher = self.index_.searcher()
+        searcher = self._searcher()
         src = searcher.search(self._query(compiled, [Terms("record_id", (record_id,))]), 1, count=False)
         if not src.hits:
             return SearchPage(total=0, hits=[])

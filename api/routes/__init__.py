@@ -1,8 +1,22 @@
 """The API's routers, one module per resource; ``create_app`` includes ``ROUTERS`` in order."""
 
-from api.routes import audit, auth, collections, deposits, oai, records, retention, search, system, ui, webhooks
+from api.routes import (
+                        audit,
+                        auth,
+                        collections,
+                        corrections,
+                        deposits,
+                        dossier_changes,
+                        oai,
+                        records,
+                        retention,
+                        search,
+                        system,
+                        ui,
+                        webhooks,
+)
 
-ROUTERS = [auth.router, records.router, deposits.router, collections.router, search.router, retention.router, audit.router,
-           webhooks.router, system.router, oai.router, ui.router]
+ROUTERS = [auth.router, records.router, deposits.router, corrections.router, collections.router, dossier_changes.router,
+           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
 
 __all__ = ["ROUTERS"]

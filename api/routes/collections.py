@@ -19,7 +19,8 @@ every creation is audited with the caller (user or client) and address.
 Creating fonds and dossiers (``POST``) needs the ``deposit`` scope: organising the holdings into
 which records are filed is the work of archivists and of the document-management systems that
 deposit (Decree 30: hồ sơ are opened where documents are filed); a fonds only by a caller who is
-not limited to some fonds.
+not limited to some fonds, a dossier only in one of the caller's fonds. Editing, closing,
+reopening and filing: ``api/routes/dossier_changes.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import Annotated, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
@@ -39,8 +39,7 @@ from api.problems import ApiProblem
 from archive import identifiers
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
-from archive.domain import dossier_code
-from archive.errors import RecordNotFound
+from archive.errors import ArchiveError, RecordNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 
@@ -132,6 +131,29 @@ def visible_fonds_row(services, caller: Caller, fonds_id: str, *, action: str) -
     return _visible(services, caller, Fonds, visible_fonds(caller), "fonds", fonds_id, action)
 
 
+def require_own_fonds(services, caller: Caller, fonds_id: str | None, *, action: str) -> None:
+    """Changes (new dossiers, edits, filing) stay within the caller's fonds: a caller limited to
+    some fonds may read a dossier of another fonds granted to it, never change it (403, audited)."""
+    p = caller.principal
+    if p.unrestricted or p.fonds_ids is None or fonds_id in p.fonds_ids:
+        return
+    _audit(services, caller, action, target_type="fonds", target_id=fonds_id, outcome="denied")
+    raise ApiProblem(403, "the caller may change only the holdings of its own fonds",
+                     "Chỉ được thay đổi hồ sơ thuộc phông của mình", code="forbidden")
+
+
+def _retention_item(services, text: str) -> tuple[str, str]:
+    """``MÃ_BẢNG/MÃ_MỤC`` of a schedule item that exists (checked before anything is created)."""
+    from api.retention_wiring import retention_services
+    from retention import schedules
+
+    code, _, item = text.partition("/")
+    retention_services(services)
+    with services.catalogue.session() as s:
+        schedules.load_schedule(s, code).item(item)
+    return code, item
+
+
 # models ----------------------------------------------------------------------------------------
 
 class FondsPublic(BaseModel):
@@ -182,6 +204,10 @@ class DossierSummary(BaseModel):
     status: str = Field(description="open, closed, disposed")
     due_date: str | None = Field(None, description="Ngày đến hạn")
     due_action: str | None = None
+    start_date: str | None = Field(None, description="Thời gian bắt đầu: khai báo, mở rộng theo văn bản sớm nhất")
+    end_date: str | None = Field(None, description="Thời gian kết thúc: khai báo, mở rộng theo văn bản muộn nhất; "
+                                                   "năm của nó bắt đầu tính thời hạn")
+    doc_total: int = Field(0, description="Tổng số văn bản (DocTotal, hệ thống tự tính)")
 
 
 class DossierPage(BaseModel):
@@ -194,14 +220,19 @@ class DossierPage(BaseModel):
 class DossierPublic(DossierSummary):
     """Hồ sơ: Decree 30 metadata, the retention decision, the due date and state, counts."""
 
+    organ_id: str | None = Field(None, description="Mã định danh cơ quan của phông")
+    catalogue_number: str | None = Field(None, description="Mục lục số (nếu có; chỉ thuộc mã hồ sơ lưu trữ)")
     archive_code: str | None = None
     retention_years: int | None = None
     permanent: bool
     creator: str | None = None
     language: str | None = None
-    start_date: str | None = None
-    end_date: str | None = None
+    declared_start_date: str | None = Field(None, description="Thời gian bắt đầu do người lập hồ sơ khai báo")
+    declared_end_date: str | None = Field(None, description="Thời gian kết thúc do người lập hồ sơ khai báo")
+    page_total: int = Field(0, description="Tổng số trang (PageTotal, hệ thống tự tính)")
+    sheet_total: int | None = Field(None, description="Số lượng tờ (hồ sơ giấy, số hóa)")
     description: str | None = None
+    closed_at: str | None = Field(None, description="Thời điểm kết thúc (đóng) hồ sơ")
     created_at: str
     due_state: str | None = Field(None, description="null (pending), listed, reminded")
     disposal_state: str | None = Field(None, description="candidate (Xem xét hủy), listed in a batch, destroyed…")
@@ -244,21 +275,28 @@ class FondsCreate(BaseModel):
 
 
 class DossierCreate(BaseModel):
-    """Một hồ sơ mới trong một phông (Decree 30 Phụ lục VI, mục III)."""
+    """Một hồ sơ mới trong một phông (Decree 30 Phụ lục VI, mục III). The lengths and forms of
+    Phụ lục VI are checked by ``archive.dossier_fields`` (every problem listed, in Vietnamese:
+    422 ``invalid_dossier``); the limits here only bound the request."""
 
     model_config = ConfigDict(extra="forbid")
     fonds_id: Ref = Field(description="Phông: id hoặc mã định danh cơ quan (000.00.00.H26)")
-    year: int = Field(ge=1000, le=9999, description="Năm hình thành hồ sơ")
-    notation: str = Field(min_length=1, max_length=20, pattern=r"^[\w.\-]+$",
-                          description="Số và ký hiệu hồ sơ, e.g. 01.TCCB")
-    title: str = Field(min_length=1, max_length=500, pattern=NoBlank, description="Tiêu đề hồ sơ")
+    year: int = Field(description="Năm hình thành hồ sơ (4 chữ số)")
+    notation: str = Field(max_length=100, description="Số và ký hiệu hồ sơ, e.g. 01.TCCB (tối đa 20 ký tự)")
+    title: str = Field(max_length=2000, description="Tiêu đề hồ sơ (tối đa 500 ký tự)")
     access_regime: Literal["public", "internal", "restricted"] = "internal"
     status: Literal["open", "closed"] = "open"
-    creator: str | None = Field(None, max_length=30)
-    language: str = Field("vi", min_length=1, max_length=50)
-    start_date: date | None = None
-    end_date: date | None = Field(None, description="Thời gian kết thúc: its year starts the retention period")
-    description: str | None = Field(None, max_length=500)
+    creator: str | None = Field(None, max_length=200, description="Người lập hồ sơ (tối đa 30 ký tự)")
+    language: str = Field("vi", max_length=200, description="Ngôn ngữ (tối đa 50 ký tự)")
+    start_date: date | None = Field(None, description="Thời gian bắt đầu (khai báo)")
+    end_date: date | None = Field(None, description="Thời gian kết thúc (khai báo): the dossier's end date, widened "
+                                                    "to its last document, starts the retention period")
+    description: str | None = Field(None, max_length=2000, description="Ghi chú (tối đa 500 ký tự)")
+    catalogue_number: str | None = Field(None, max_length=100, description="Mục lục số (nếu có)")
+    sheet_total: int | None = Field(None, ge=0, description="Số lượng tờ (hồ sơ giấy, số hóa)")
+    retention_item: str | None = Field(None, max_length=200, pattern=r"^[^/]+/.+$",
+                                       description="Thời hạn theo Danh mục hồ sơ: MÃ_BẢNG/MÃ_MỤC (cần quyền retention); "
+                                                   "mặc định: thời hạn dài nhất của các văn bản")
 
 
 # helpers ---------------------------------------------------------------------------------------
@@ -270,7 +308,8 @@ def _iso(v) -> str | None:
 def _summary(d: Dossier) -> dict:
     return {"id": d.id, "code": d.code, "fonds_id": d.fonds_id, "year": d.year, "notation": d.notation,
             "title": d.title, "retention": d.retention, "access_regime": d.access_regime, "status": d.status,
-            "due_date": _iso(d.due_date), "due_action": d.due_action}
+            "due_date": _iso(d.due_date), "due_action": d.due_action, "start_date": _iso(d.start_date),
+            "end_date": _iso(d.end_date), "doc_total": d.doc_total or 0}
 
 
 def _record_counts(s, caller: Caller, *where) -> tuple[int, int]:
@@ -289,9 +328,13 @@ def dossier_detail(services, caller: Caller, d: Dossier) -> dict:
         item = s.execute(sa.select(DisposalItem).where(DisposalItem.dossier_id == d.id)
                          .order_by(DisposalItem.added_at.desc(), DisposalItem.id.desc()).limit(1)).scalar()
         live, disposed = _record_counts(s, caller, Record.dossier_id == d.id)
-    out = {**_summary(d), "archive_code": d.archive_code, "retention_years": d.retention_years,
+        organ_id = s.execute(sa.select(Fonds.organ_id).where(Fonds.id == d.fonds_id)).scalar()
+    out = {**_summary(d), "organ_id": organ_id, "catalogue_number": d.catalogue_number,
+           "archive_code": d.archive_code, "retention_years": d.retention_years,
            "permanent": bool(d.permanent), "creator": d.creator, "language": d.language,
-           "start_date": _iso(d.start_date), "end_date": _iso(d.end_date), "description": d.description,
+           "declared_start_date": _iso(d.declared_start_date), "declared_end_date": _iso(d.declared_end_date),
+           "page_total": d.page_total or 0, "sheet_total": d.sheet_total,
+           "description": d.description, "closed_at": _iso(d.closed_at),
            "created_at": d.created_at.isoformat(), "due_state": d.due_state,
            "disposal_state": item.state if item else None, "disposal_batch_id": item.batch_id if item else None,
            "records": live, "records_disposed": disposed if caller.has("retention") else 0, "assignment": None}
@@ -351,10 +394,8 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
         _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=exists, outcome="conflict")
         raise ApiProblem(409, f"a fonds with agency identifier {body.organ_id} exists",
                          f"Đã có phông của cơ quan mã {body.organ_id}", code="conflict", fonds_id=exists)
-    fonds_id = services.archive.ensure_fonds(body.organ_id, body.name, actor=caller.actor)
-    if body.description:
-        with services.catalogue.session() as s:
-            s.get(Fonds, fonds_id).description = unicodedata.normalize("NFC", body.description)
+    fonds_id = services.dossiers.create_fonds(body.organ_id, body.name, description=body.description,
+                                              actor=caller.actor)
     _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
     with services.catalogue.session() as s:
         return _fonds_public(s, caller, s.get(Fonds, fonds_id))
@@ -423,17 +464,29 @@ def dossier_records(dossier_id: Ref, services: ServicesDep, caller: ReadCaller, 
              responses={**ERRORS, 409: {"description": "The fonds already has a dossier of this year and notation"}})
 def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCaller) -> dict:
     f = visible_fonds_row(services, caller, body.fonds_id, action="api.dossier.create")
-    notation = unicodedata.normalize("NFC", body.notation)
-    code = dossier_code(f.organ_id, body.year, notation)
-    if services.archive.find_dossier(code):
-        _audit(services, caller, "api.dossier.create", target_type="fonds", target_id=f.id, outcome="conflict", code=code)
-        raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict")
-    fields = body.model_dump(exclude={"fonds_id", "year", "notation", "title"}, exclude_none=True)
+    require_own_fonds(services, caller, f.id, action="api.dossier.create")
+    item = None
+    if body.retention_item:
+        if not caller.has("retention"):
+            _audit(services, caller, "api.dossier.create", outcome="denied", retention_item=body.retention_item)
+            raise ApiProblem(403, "setting the retention period needs the retention scope",
+                             "Cần quyền quản lý thời hạn bảo quản để đặt thời hạn cho hồ sơ", code="forbidden")
+        item = _retention_item(services, body.retention_item)
+    fields = body.model_dump(exclude={"fonds_id", "status", "retention_item"}, exclude_none=True)
     try:
-        dossier_id = services.archive.create_dossier(organ_id=f.organ_id, year=body.year, notation=notation,
-                                                     title=body.title, actor=caller.actor, **fields)
-    except DBIntegrityError:  # created concurrently under the same code
-        raise ApiProblem(409, f"dossier {code} exists", f"Đã có hồ sơ mã {code}", code="conflict") from None
+        dossier_id = services.dossiers.create(f.id, fields, actor=caller.actor, status=body.status)
+    except ArchiveError as exc:
+        _audit(services, caller, "api.dossier.create", target_type="fonds", target_id=f.id,
+               outcome="conflict" if exc.code == "conflict" else "invalid", code=exc.code)
+        raise
+    if item:
+        from api.retention_wiring import retention_services
+
+        retention_services(services)[0].assign_manual("dossier", dossier_id, schedule_code=item[0], item_code=item[1],
+                                                      reason="Thời hạn bảo quản theo Danh mục hồ sơ",
+                                                      actor=caller.actor)
+    with services.catalogue.session() as s:
+        code = s.get(Dossier, dossier_id).code
     _audit(services, caller, "api.dossier.create", target_type="dossier", target_id=dossier_id, code=code)
     with services.catalogue.session() as s:
         d = s.get(Dossier, dossier_id)

@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
+from api.routes.dossier_changes import deposit_dossier
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 
@@ -53,7 +54,7 @@ PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", 
                  "code_number", "code_notation", "so_ky_hieu", "issued_date", "place", "organ_name", "subject",
                  "language", "page_amount", "description", "signer_position", "signer_name", "recipients",
                  "security_level", "urgency", "issued_amount", "due_date", "arrival_date", "arrival_number",
-                 "access_level", "original_filename", "status", "created_at", "updated_at")
+                 "access_level", "original_filename", "status", "version", "created_at", "updated_at")
 
 
 class ComponentPublic(BaseModel):
@@ -109,6 +110,7 @@ class RecordPublic(BaseModel):
     access_level: str
     original_filename: str | None = None
     status: str
+    version: int = Field(1, description="Phiên bản siêu dữ liệu: tăng sau mỗi lần sửa (ETag \"v<version>\")")
     created_at: str
     updated_at: str | None = None
     signature_status: str = Field(description="valid, invalid, indeterminate, unsigned")
@@ -190,10 +192,11 @@ def _audited(services, caller: Caller, action: str, record_id: str, **detail) ->
 
 @router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
             responses={404: {"description": "No such record, or not readable by the caller"}})
-def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
+def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller, response: Response) -> dict:
     record_id = readable_record(services, caller, record_id, action="record.view").id
     data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
     _audited(services, caller, "record.view", record_id)
+    response.headers["ETag"] = f'"v{data["version"]}"'  # If-Match of PATCH (api/routes/corrections.py)
     return _public(data)
 
 
@@ -458,17 +461,24 @@ def _finish(services) -> None:
                         202: {"model": DepositAccepted, "description": "Scale-out: staged; a worker ingests it "
                               "(not done within LUUTRU_TASKS__DEPOSIT_WAIT_SECONDS)"},
                         413: {"description": "Larger than LUUTRU_EXTRACT__MAX_FILE_SIZE"},
+                        404: {"description": "The dossier named is unknown or not visible (nothing stored)"},
+                        409: {"description": "The dossier named is closed or in a disposal batch (nothing stored)"},
                         422: {"model": DepositResult, "description": "Rejected (corrupt, encrypted, empty…), quarantined"}})
 async def upload(request: Request, services: ServicesDep, caller: DepositCaller, background: BackgroundTasks,
                  filename: Annotated[str | None, Query(max_length=255, description="Tên tệp (thân yêu cầu thô)")] = None,
-                 dossier: Annotated[str | None, Query(max_length=40, description="Mã hồ sơ")] = None):
+                 dossier: Annotated[str | None, Query(max_length=64, description="Hồ sơ: mã hồ sơ hoặc id "
+                                                                                 "(phải đang lập)")] = None):
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if dossier:  # an unknown, invisible or closed dossier: refused before a byte is read
+        dossier = await run_in_threadpool(deposit_dossier, services, caller, dossier)
     fd, tmp = tempfile.mkstemp(dir=_spool_dir(services), prefix="upload-")
     path = Path(tmp)
     try:
         if ctype == "multipart/form-data":
             os.close(fd)
-            name, declared, dossier = await _receive_multipart(request, path, dossier)
+            name, declared, form_dossier = await _receive_multipart(request, path, dossier)
+            if form_dossier and form_dossier != dossier:  # named in the form: checked before ingest
+                dossier = await run_in_threadpool(deposit_dossier, services, caller, form_dossier)
         else:
             name = _filename(request, filename)
             declared = {}

@@ -460,6 +460,8 @@ class BatchStatus(BaseModel):
     appraisal_record_id: str | None = None
     decision_record_id: str | None = None
     minutes_record_id: str | None = Field(None, description="Biên bản hủy tài liệu (signed PDF record)")
+    minutes_number: str | None = Field(None, description="Số và ký hiệu of the Biên bản hủy tài liệu, from the "
+                                                         "archive's register, e.g. 05/BB-HTL")
     people: dict[str, Person] = Field(default_factory=dict, description="Names and titles of the accounts named")
     items: list[BatchItem]
     votes: list[BatchVote]
@@ -553,6 +555,11 @@ class DestroyResult(BaseModel):
     pending: dict[str, str] = Field(default_factory=dict, description="Not finished yet (the index or the store "
                                     "could not be written): resumed by the next repair pass or destroy --resume")
     minutes_record_id: str | None = None
+    minutes_number: str | None = Field(None, description="Số và ký hiệu of the Biên bản hủy tài liệu (05/BB-HTL)")
+    register_record_id: str | None = Field(None, description="Danh mục tài liệu đã hủy (CSV record) filed with it")
+    minutes_warnings: list[str] = Field(default_factory=list,
+                                        description="place_missing (no địa danh: set LUUTRU_ARCHIVE__PLACE or the "
+                                                    "fonds' place); an archive timestamp not obtained yet")
     remaining_dossiers: list[str] = Field(default_factory=list)
 
 

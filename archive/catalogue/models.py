@@ -64,6 +64,12 @@ class Fonds(Base):
     """Tên phông / tên cơ quan (OrganName, String 200)."""
     description: Mapped[str | None] = mapped_column(sa.String(2000))
     """Lịch sử đơn vị hình thành phông, ghi chú."""
+    superior_name: Mapped[str | None] = mapped_column(sa.String(200))
+    """Tên cơ quan, tổ chức chủ quản trực tiếp (if any): the line above the agency's name in the
+    documents issued in its name (NĐ 30 Phụ lục I II.2), e.g. ``UBND TỈNH HÀ NAM`` over ``SỞ NỘI VỤ``."""
+    place: Mapped[str | None] = mapped_column(sa.String(100))
+    """Địa danh of the agency (NĐ 30 Phụ lục I II.4: the province or city of a central agency, the
+    administrative unit of a local one), printed in the documents issued in its name."""
     is_open: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     """Trạng thái đóng/mở của phông (TT 05/2025)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
@@ -105,13 +111,28 @@ class Dossier(Base):
     language: Mapped[str] = mapped_column(sa.String(50), default="vi")
     """Ngôn ngữ (Language, String 50)."""
     start_date: Mapped[date | None] = mapped_column(sa.Date)
-    """Thời gian bắt đầu (StartDate)."""
+    """Thời gian bắt đầu (StartDate): the declared start, moved earlier to the first document's date."""
     end_date: Mapped[date | None] = mapped_column(sa.Date)
-    """Thời gian kết thúc (EndDate)."""
+    """Thời gian kết thúc (EndDate): the declared end, moved later to the last document's date; its
+    year starts the retention period."""
+    declared_start_date: Mapped[date | None] = mapped_column(sa.Date)
+    """Thời gian bắt đầu as the archivist set it (NULL: from the documents alone)."""
+    declared_end_date: Mapped[date | None] = mapped_column(sa.Date)
+    """Thời gian kết thúc as the archivist set it (NULL: from the documents alone)."""
+    doc_total: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    """Tổng số văn bản (DocTotal, Number 4): counted by the system from the dossier's records."""
+    page_total: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    """Tổng số trang (PageTotal, Number 4): the sum of the records' page counts."""
+    sheet_total: Mapped[int | None] = mapped_column(sa.BigInteger)
+    """Số lượng tờ (TT 05/2025, Number 10): declared, for paper or digitised dossiers."""
+    catalogue_number: Mapped[str | None] = mapped_column(sa.String(10))
+    """Mục lục số: part of the mã hồ sơ lưu trữ only (TT 05/2025 arcFileCode, "if any"); optional."""
     description: Mapped[str | None] = mapped_column(sa.String(500))
     """Ghi chú (Description, String 500)."""
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
-    """open (đang lập) / closed (đã kết thúc) / disposed (đã hủy)."""
+    """open (đang lập) / closed (đã kết thúc: takes no record until reopened with a reason) / disposed (đã hủy)."""
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the dossier was last closed (kết thúc hồ sơ, Decree 30 Điều 29.4); NULL while open."""
     due_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     """Ngày đến hạn: 31/12 of (end year + period) for review, or the transfer deadline; NULL when
     permanent without transfer or not yet assigned (set by ``retention``)."""
@@ -132,8 +153,8 @@ class Record(Base):
 
     __tablename__ = "records"
     __table_args__ = (sa.Index("ix_records_number_notation_organ", "code_number", "code_notation", "organ_name"),
-                      # OAI-PMH harvests: public records in (datestamp, id) order, a keyset page at a time
-                      sa.Index("ix_records_access_updated", "access_level", "updated_at", "id"))
+                      # OAI-PMH harvests: records ever public in (datestamp, id) order, a keyset page at a time
+                      sa.Index("ix_records_harvest", "was_public", "updated_at", "id"))
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     dossier_id: Mapped[str | None] = mapped_column(sa.ForeignKey("dossiers.id"), index=True)
     fonds_id: Mapped[str | None] = mapped_column(sa.ForeignKey("fonds.id"), index=True)
@@ -185,6 +206,12 @@ class Record(Base):
     """The submitted file name, neutralised (no folders, NFC)."""
     status: Mapped[str] = mapped_column(sa.String(20), default="active", index=True)
     """active / damaged (a fixity failure is open) / disposed."""
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    """Version of the descriptive metadata: 1 when archived, one more for every correction
+    (``record_changes``); the ``ETag`` a ``PATCH`` must match (``If-Match``)."""
+    was_public: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    """Ever public without a state-secret mark, so harvesters may have it: once it is no longer
+    public, OAI-PMH announces it as deleted. Records never public never appear there."""
     extra: Mapped[dict | None] = mapped_column(sa.JSON)
     """Parsed metadata with confidence and provenance, and submitter-declared values."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
@@ -295,5 +322,6 @@ class OutboxEntry(Base):
 
 
 from archive.catalogue import access_tables as _access_tables  # noqa: E402,F401  (same Base)
+from archive.catalogue import change_tables as _change_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import fixity_tables as _fixity_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)

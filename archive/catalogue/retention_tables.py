@@ -173,6 +173,11 @@ class DisposalBatch(Base):
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes_record_id: Mapped[str | None] = mapped_column(sa.String(36))
     """Biên bản hủy tài liệu (signed PDF, archived as a record)."""
+    minutes_number: Mapped[str | None] = mapped_column(sa.String(42))
+    """Số và ký hiệu of the Biên bản hủy (``05/BB-HTL``), taken from the archive's register once and
+    kept, so a completion resumed after a crash issues the same number (never a second one)."""
+    minutes_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the number was taken: the date of the minutes (its local date, Asia/Ho_Chi_Minh)."""
 
 
 class DisposalItem(Base):

@@ -6,6 +6,7 @@ import io
 import json
 import uuid
 
+from archive.dossier_state import DossierClosed, DossierLocked
 from archive.errors import IntegrityError, RecordNotFound
 from archive.service import ArchiveService, DuplicateRecord, InvalidMetadata, NewComponent, NewEvent
 from ingest.pipeline import DuplicateFound, IngestContext, Rejected
@@ -85,9 +86,13 @@ class StoreStep:
                     stream, filename=ctx.source.name, metadata=ctx.metadata, actor=ctx.source.submitter,
                     media_type=ctx.media_type, format_id=ctx.format_id, dossier_id=dossier_id,
                     expected_sha256=ctx.sha256, size=ctx.size, derivatives=derivatives, events=events,
-                    tasks=tasks, record_id=record_id)
+                    tasks=tasks, record_id=record_id, require_open=True)
         except DuplicateRecord as dup:
             raise DuplicateFound(dup.record_id) from None
+        except (DossierClosed, DossierLocked) as exc:
+            # Entry points refuse a closed dossier before touching any file; this is a dossier
+            # closed while the file was on its way.
+            raise Rejected("dossier_closed", exc.message_vi) from None
         except IntegrityError:
             raise Rejected("unreadable", "the file changed while it was being archived") from None
         except (InvalidMetadata, RecordNotFound) as exc:

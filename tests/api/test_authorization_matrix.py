@@ -173,6 +173,24 @@ def test_every_route_authenticates_unless_allow_listed(api):
     assert unknown == {}
 
 
+HOLDINGS_CHANGES = {
+    ("POST", "/api/v1/fonds"), ("POST", "/api/v1/dossiers"), ("PATCH", "/api/v1/dossiers/{dossier_id}"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/close"), ("POST", "/api/v1/dossiers/{dossier_id}/reopen"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/records"),
+}
+"""Routes that change fonds and dossiers (creation, edit, close, reopen, filing): archivists and
+the document-management systems that deposit, i.e. the ``deposit`` scope, and nothing less."""
+
+
+def test_changing_the_holdings_needs_the_deposit_scope(api):
+    """GIVEN the routes that create, edit, close, reopen and file into dossiers WHEN their rules are
+    read THEN each needs exactly the ``deposit`` scope (the matrix then checks every caller), so a
+    route loosened to ``read`` fails here rather than passing the matrix."""
+    rules = {(r.method, r.path): r for r in route_rules(api.client.app)}
+    assert set(rules) >= HOLDINGS_CHANGES
+    assert {key: set(rules[key].scopes) for key in HOLDINGS_CHANGES} == {key: {"deposit"} for key in HOLDINGS_CHANGES}
+
+
 def test_authorization_matrix(api, records, callers, subtests):
     """GIVEN every route and every caller (people of each role, a public-only official, system
     clients with various scopes, a bad token, no token) WHEN each calls each route THEN no token →
@@ -272,3 +290,27 @@ def callers_for():
         return tokens, {name: accounts.authenticate(token) for name, token in tokens.items()}
 
     return make
+
+
+def test_who_may_set_which_access_level(api, records, callers, subtests):
+    """GIVEN every caller WHEN each asks ``PATCH /api/v1/records/{id}`` to move the public record to
+    each access level THEN: without the ``deposit`` scope 403; with it, a level the caller does not
+    read 403 (an archivist who reads up to restricted cannot set secret), any other 200 — and every
+    refusal stores nothing."""
+    accounts = api.services.accounts
+    user_ids = {name: accounts.get_user(name)["id"] for name in PEOPLE}
+    rid = records["public"]
+    for name, caller in callers.items():
+        token = (accounts.open_session(user_ids[name], method="test", address=None)["access_token"]
+                 if name in user_ids else api.tokens[name])
+        for level in ("internal", "restricted", "secret"):
+            allowed = caller.has("deposit") and (caller.principal.unrestricted or level in caller.principal.access_levels)
+            with subtests.test(msg=f"{name} sets {level}"):
+                r = api.client.patch(f"/api/v1/records/{rid}", json={"access_level": level, "reason": "kiểm thử"},
+                                     headers={"Authorization": f"Bearer {token}"})
+                assert r.status_code == (200 if allowed else 403), f"{name} → {level}: {r.status_code} {r.text[:200]}"
+                back = api.client.patch(f"/api/v1/records/{rid}", json={"access_level": "public", "reason": "trả lại"},
+                                        headers=api.auth("quantri"))
+                assert back.status_code == 200
+                assert back.json()["changes"] == ([{"field": "access_level", "label": "Mức độ tiếp cận", "old": level,
+                                                    "new": "public"}] if allowed else [])

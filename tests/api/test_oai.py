@@ -526,6 +526,71 @@ def test_a_destroyed_record_stays_as_a_deleted_header(holdings):
     _no_secret_words(oai)
 
 
+def test_a_record_no_longer_public_is_announced_as_deleted(any_holdings):
+    """GIVEN public records harvested long ago WHEN corrections raise one to internal, give another a
+    state-secret mark, open an internal record to the public and close it again, and correct a
+    restricted one THEN an incremental harvest (``from`` the corrections) gets the three as
+    <header status="deleted"> without metadata, with the correction's datestamp and only their fonds
+    set; a full harvest counts them; GetRecord answers deleted; a type set no longer lists the
+    withdrawn record; the restricted record never appears; made public again, a record comes back
+    with its metadata."""
+    from archive.corrections import CorrectionService
+
+    h = any_holdings
+    oai, archive = h.oai, h.api.services.archive
+    corrections = CorrectionService(archive)
+    lowered, marked = h.ids[DOCS[0][3]], h.ids[DOCS[2][3]]
+    never = h.ids[DOCS[8][3]]
+    opened = archive.create_record(io.BytesIO(b"%PDF-1.7 mo roi dong"), filename="tb.pdf", actor="test",
+                                   media_type="application/pdf", metadata=RecordMetadata(
+                                       type_name="Thông báo", subject="Thông báo lịch trực Tết", access_level="internal"))
+    opened = opened.record_id
+    with h.api.services.catalogue.session() as s:  # everything was last changed (and harvested) long ago
+        s.execute(sa.update(Record).values(updated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)))
+    assert error(oai(verb="GetRecord", identifier=f"oai:testserver:{opened}", metadataPrefix="oai_dc")) \
+        == "idDoesNotExist"
+    cutoff = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    corrections.edit(lowered, {"access_level": "internal"}, reason="Chỉ dùng nội bộ", actor="user:luutruvien")
+    corrections.edit(marked, {"security_level": "MẬT"}, reason="Đóng dấu mật", actor="user:quantri",
+                     allow_state_secrets=True)
+    corrections.edit(opened, {"access_level": "public"}, reason="Công bố", actor="user:luutruvien")
+    root = oai(verb="GetRecord", identifier=f"oai:testserver:{opened}", metadataPrefix="oai_dc")
+    assert root.find("o:GetRecord/o:record/o:metadata", NS) is not None  # public now: served in full
+    corrections.edit(opened, {"access_level": "internal"}, reason="Công bố nhầm", actor="user:luutruvien")
+    corrections.edit(never, {"subject": "Tờ trình nhân sự dự án Kim Quy (bản sửa)"}, reason="Sửa", actor="user:quantri")
+
+    headers, _ = harvest(oai, "ListIdentifiers", metadataPrefix="oai_dc", **{"from": cutoff})
+    assert sorted((rid(x), x.get("status")) for x in headers) == sorted(
+        [(lowered, "deleted"), (marked, "deleted"), (opened, "deleted")])
+    for x in headers:
+        assert x.findtext("o:datestamp", namespaces=NS) >= cutoff
+    by_id = {rid(x): x for x in headers}
+    assert [s.text for s in by_id[lowered].findall("o:setSpec", NS)] == [f"fonds:{h.fonds['ubnd']}"]
+    assert by_id[opened].findall("o:setSpec", NS) == []
+
+    records, tokens = harvest(oai, "ListRecords", metadataPrefix="oai_dc")
+    full = {rid(r.find("o:header", NS)): r for r in records}
+    assert set(full) == h.public | {opened} and tokens[0].get("completeListSize") == str(len(h.public) + 1)
+    for gone in (lowered, marked, opened):
+        assert full[gone].find("o:header", NS).get("status") == "deleted" and full[gone].find("o:metadata", NS) is None
+    assert [i for i, r in full.items() if r.find("o:header", NS).get("status") and i not in (lowered, marked, opened)] == []
+    root = oai(verb="GetRecord", identifier=f"oai:testserver:{lowered}", metadataPrefix="oai_dc")
+    assert root.find("o:GetRecord/o:record/o:header", NS).get("status") == "deleted"
+    assert root.find("o:GetRecord/o:record/o:metadata", NS) is None
+    in_type, _ = harvest(oai, "ListIdentifiers", metadataPrefix="oai_dc", set="type:quyet-dinh")
+    assert lowered not in {rid(x) for x in in_type}
+    in_fonds, _ = harvest(oai, "ListIdentifiers", metadataPrefix="oai_dc", set=f"fonds:{h.fonds['ubnd']}")
+    assert (lowered, "deleted") in {(rid(x), x.get("status")) for x in in_fonds}
+    assert error(oai(verb="GetRecord", identifier=f"oai:testserver:{never}", metadataPrefix="oai_dc")) \
+        == "idDoesNotExist"
+
+    corrections.edit(lowered, {"access_level": "public"}, reason="Công khai lại", actor="user:luutruvien")
+    root = oai(verb="GetRecord", identifier=f"oai:testserver:{lowered}", metadataPrefix="oai_dc")
+    assert root.find("o:GetRecord/o:record/o:header", NS).get("status") is None
+    assert root.find("o:GetRecord/o:record/o:metadata", NS) is not None
+    _no_secret_words(oai)
+
+
 @pytest.fixture
 def closed_holdings(tmp_path, oai_schema):
     with holdings_env(tmp_path, oai_schema, LUUTRU_API__OAI_PUBLIC="false") as h:

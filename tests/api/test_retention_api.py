@@ -81,7 +81,9 @@ def prepare_due_dossier(api: ApiEnv, pdfs: list[bytes]) -> dict:
         "fonds_id": fonds["id"], "year": 2010, "notation": "01.VP", "end_date": "2010-12-31",
         "title": "Hồ sơ công văn trao đổi về công tác văn thư năm 2010"}), 201)
     assert dossier["code"] == f"{ORGAN}.2010.01.VP" and dossier["records"] == 0
-    in_dossier = [api.deposit(pdf, who="luutruvien", filename=f"công văn {n}.pdf", dossier=dossier["code"])["record_id"]
+    # documents of 2010: a dossier's end date follows its documents (a later one moves the due date)
+    in_dossier = [api.deposit(pdf, who="luutruvien", filename=f"công văn {n}.pdf", dossier=dossier["code"],
+                              issued_date=f"2010-0{n + 5}-15")["record_id"]
                   for n, pdf in enumerate(pdfs[:2])]
     docs = {name: api.deposit(pdf, who="luutruvien", filename=f"{name}.pdf")["record_id"]
             for name, pdf in zip(("tờ trình", "biên bản họp", "quyết định hủy"), pdfs[2:], strict=True)}
@@ -188,8 +190,9 @@ def run_disposal(api: ApiEnv, ids: dict) -> dict:
     _problem(api.post("luutruvien", f"/api/v1/retention/disposals/{b}/destroy", json={}), 409)
     result = _ok(api.post("quantri", f"/api/v1/retention/disposals/{b}/destroy", json={}))
     assert result["state"] == "destroyed" and sorted(result["destroyed"]) == sorted(records)
-    assert result["minutes_record_id"]
-    return {"batch_id": b, "minutes_record_id": result["minutes_record_id"], "hold_id": hold["id"]}
+    assert result["minutes_record_id"] and result["minutes_number"] == "01/BB-HTL"
+    return {"batch_id": b, "minutes_record_id": result["minutes_record_id"], "hold_id": hold["id"],
+            "minutes_number": result["minutes_number"]}
 
 
 def check_destroyed(api: ApiEnv, ids: dict, out: dict) -> None:
@@ -204,6 +207,13 @@ def check_destroyed(api: ApiEnv, ids: dict, out: dict) -> None:
     assert all(len(c["sha256"]) == 64 for i in register["items"] for c in i["components"])
     status = _ok(api.get("luutruvien", f"/api/v1/retention/disposals/{b}"))
     assert status["state"] == "destroyed" and status["minutes_record_id"] == out["minutes_record_id"]
+    assert status["minutes_number"] == out["minutes_number"]
+    # the archive's own minutes validate at filing: its signing CA and TSA are its trust anchors
+    signed = _ok(api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}/signatures"))
+    assert signed["status"] == "valid"
+    assert [(x["status"], x["timestamped"]) for x in signed["signatures"]] == [("VALID", True)]
+    record = _ok(api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}"))
+    assert (record["code_number"], record["code_notation"], record["signature_status"]) == ("01", "BB-HTL", "valid")
     assert {i["state"] for i in status["items"]} == {"destroyed"}
     minutes = api.get("luutruvien", f"/api/v1/records/{out['minutes_record_id']}/content")
     assert minutes.status_code == 200 and minutes.content.startswith(b"%PDF")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,10 +54,60 @@ def council_accounts(archive_service) -> list[str]:
     return [f"user:{n}" for n in COUNCIL_ACCOUNTS]
 
 
+STAFF_ACCOUNTS = {"luu.tru": ("Nguyễn Thị Lan", "Chuyên viên lưu trữ", "archivist"),
+                  "giam.doc": ("Trần Văn Bình", "Giám đốc Sở", "archivist"),
+                  "nhan.vien": ("Đỗ Thị Mai", "Nhân viên lưu trữ", "archivist")}
+
+
 @pytest.fixture
-def disposal_service(archive_service, retention_service, council_accounts, tmp_path) -> DisposalService:
-    return DisposalService(archive_service, minutes_config=MinutesConfig(
-        organ_name="Ủy ban nhân dân tỉnh Hà Nam", place="Hà Nam", keys_dir=tmp_path / "keys"))
+def staff_accounts(archive_service) -> list[str]:
+    """The proposer, the approver and the person who carries out the destruction, with titles."""
+    import uuid
+
+    from archive.catalogue.access_tables import User
+
+    with archive_service.catalogue.session() as s:
+        for name, (full_name, title, role) in STAFF_ACCOUNTS.items():
+            s.add(User(id=str(uuid.uuid4()), username=name, full_name=full_name, title=title, role=role,
+                       access_levels=["public", "internal", "restricted"], active=True, failed_logins=0))
+    return [f"user:{n}" for n in STAFF_ACCOUNTS]
+
+
+@pytest.fixture(scope="session")
+def archive_keys(tmp_path_factory) -> Path:
+    """The archive's signing identity and TSA, created once per session (key generation takes
+    seconds); each test gets a copy (``archive_settings``)."""
+    from archive.keys import ensure_archive_identity
+    from archive.timestamping import ensure_archive_tsa
+
+    keys = tmp_path_factory.mktemp("archive-keys") / "keys"
+    ensure_archive_identity(keys)
+    ensure_archive_tsa(keys)
+    return keys
+
+
+@pytest.fixture
+def archive_settings(tmp_path, archive_keys):
+    """Settings of an archive whose place is Hà Nam, with a copy of the session's keys."""
+    from archive.settings import Settings
+
+    data = tmp_path / "archive-data"
+    shutil.copytree(archive_keys, data / "keys")
+    return Settings(data_dir=data, archive={"place": "Hà Nam"})
+
+
+@pytest.fixture
+def minutes_config(archive_settings) -> MinutesConfig:
+    """What ``luutru`` wires: signed by the archive's key, time-stamped by its TSA, validated as ingest does."""
+    from api.retention_wiring import minutes_config as wired
+
+    return dataclasses.replace(wired(SimpleNamespace(settings=archive_settings)),
+                               organ_name="Lưu trữ Ủy ban nhân dân tỉnh Hà Nam")
+
+
+@pytest.fixture
+def disposal_service(archive_service, retention_service, council_accounts, minutes_config) -> DisposalService:
+    return DisposalService(archive_service, minutes_config=minutes_config)
 
 
 @pytest.fixture
@@ -63,18 +117,20 @@ def make_dossier(archive_service):
 
     def make(year: int = 2010, docs=(("Công văn", "Về việc trao đổi công tác quy hoạch", None),),
              notation: str | None = None, end_date: date | None = None, title: str = "Hồ sơ thử nghiệm"):
+        """``docs``: (type_name, subject, text or None[, other RecordMetadata fields as a dict])."""
         from archive.service import NewComponent
 
         n = next(_counter)
         did = archive_service.create_dossier(organ_id=ORGAN, year=year, notation=notation or f"{n:02d}.VP",
                                              title=title, end_date=end_date)
         ids = []
-        for type_name, subject, text in docs:
+        for type_name, subject, text, *more in docs:
             body = f"%PDF-1.4 {type_name} {subject} {n} {len(ids)}".encode()
             derivs = [NewComponent(io.BytesIO(text), "text", "text/plain")] if text else []
             created = archive_service.create_record(
                 io.BytesIO(body), filename="vb.pdf", actor="user:lan", dossier_id=did,
-                metadata=RecordMetadata(type_name=type_name, subject=subject), derivatives=derivs)
+                metadata=RecordMetadata(type_name=type_name, subject=subject, **(more[0] if more else {})),
+                derivatives=derivs)
             ids.append(created.record_id)
         return did, ids
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date
 
 from ingest.corpus.generator import generate_pdf, random_doc_spec
 
@@ -39,8 +40,8 @@ def _services():
     return build_services(get_settings())
 
 
-def _pdf(tmp_path, name: str, doc_type: str, seed: int):
-    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1)
+def _pdf(tmp_path, name: str, doc_type: str, seed: int, issued: date | None = None):
+    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1, issued=issued)
     path = tmp_path / name
     path.write_bytes(generate_pdf(spec))
     return path
@@ -74,7 +75,9 @@ def test_the_whole_procedure_through_the_cli(cli, db_env, tmp_path, monkeypatch)
                                               title="Công văn trao đổi năm 2010")
     finally:
         services.close()
-    doc = ingest(_pdf(tmp_path, "cv.pdf", "Công văn", 5), "--dossier", "000.00.00.H26.2010.01.VP")
+    # issued in 2010: a dossier's end date follows its documents (a later one would move the due date)
+    doc = ingest(_pdf(tmp_path, "cv.pdf", "Công văn", 5, issued=date(2010, 5, 4)), "--dossier",
+                 "000.00.00.H26.2010.01.VP")
     loose = ingest(_pdf(tmp_path, "cv-loose.pdf", "Công văn", 6))  # no dossier: chưa lập hồ sơ
     minutes, decision = (ingest(_pdf(tmp_path, f"{n}.pdf", "Quyết định (cá biệt)", seed))
                          for n, seed in (("bien-ban-hop", 7), ("quyet-dinh-huy", 8)))

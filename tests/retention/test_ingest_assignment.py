@@ -27,7 +27,8 @@ def _services():
 
 
 def _write(tmp_path, name: str, doc_type: str, seed: int):
-    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1)
+    # issued within the dossier's period: its end date follows its documents (a later one moves the due date)
+    spec = random_doc_spec(random.Random(seed), doc_type=doc_type, marks=False, pages=1, issued=date(2015, 9, seed))
     path = tmp_path / name
     path.write_bytes(generate_pdf(spec))
     return path
