@@ -84,7 +84,8 @@ def test_scale_out_end_to_end(tmp_path, postgres_url):
 
             def deposit(item):
                 n, (spec, pdf) = item
-                data = {"dossier": dossier["code"]} if n < 2 else {}
+                # documents of 2010 in the 2010 dossier (its end date follows its documents)
+                data = {"dossier": dossier["code"], "issued_date": f"2010-0{n + 5}-15"} if n < 2 else {}
                 r = http.post("/api/v1/records", headers=as_("luutruvien"), data=data,
                               files={"file": (f"văn bản {n}.pdf", pdf, "application/pdf")})
                 return spec, _ok(r, 201)
