@@ -37,6 +37,19 @@ RUN pip install -c constraints.txt . \
     && python -c "import api.cli"
 
 # ---------------------------------------------------------------------------------------------
+# Preservation tools (deploy/tools/install): Siegfried from the Go module proxy, its signature
+# file built from the PRONOM data the module ships; veraPDF from Maven Central. Both land in
+# /opt/tools, copied as is into the runtime stage.
+# ---------------------------------------------------------------------------------------------
+FROM golang:1.22-bookworm AS siegfried
+COPY deploy/tools /tools
+RUN /tools/install /opt/tools sf
+
+FROM maven:3.9-eclipse-temurin-17 AS verapdf
+COPY deploy/tools /tools
+RUN /tools/install /opt/tools verapdf
+
+# ---------------------------------------------------------------------------------------------
 # Runtime stage.
 # ---------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
@@ -48,11 +61,23 @@ LABEL org.opencontainers.image.title="luutru" \
 # fonts-dejavu-core: Vietnamese glyphs for the PDFs the archive renders.
 # libfontconfig1: lets the embedded extractor's font manager find those fonts (used only when
 # LUUTRU_EXTRACT__TIKA=embedded; the compose stack uses the Tika server).
+# OCR of scans: tesseract-ocr with the Vietnamese model, Ghostscript (PDF/A), unpaper (cleaning),
+# pngquant; LibreOffice without its GUI for the PDF/A-2b copies of DOCX/ODT/XLSX; a Java runtime
+# for veraPDF. Every role of the image has them (the API OCRs uploads in-process on the embedded
+# default; the Celery workers do in scale-out).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         fonts-dejavu-core \
         libfontconfig1 \
+        tesseract-ocr tesseract-ocr-vie \
+        ghostscript unpaper pngquant \
+        libreoffice-writer-nogui libreoffice-calc-nogui \
+        openjdk-17-jre-headless \
     && rm -rf /var/lib/apt/lists/*
+
+COPY --from=siegfried /opt/tools /opt/tools
+COPY --from=verapdf /opt/tools/lib/verapdf /opt/tools/lib/verapdf
+COPY --from=verapdf /opt/tools/bin/verapdf /opt/tools/bin/verapdf
 
 RUN groupadd --system --gid 10001 luutru \
     && useradd --system --uid 10001 --gid luutru --home-dir /var/lib/luutru --no-create-home \
@@ -61,7 +86,7 @@ RUN groupadd --system --gid 10001 luutru \
 
 COPY --from=build /opt/luutru /opt/luutru
 
-ENV PATH=/opt/luutru/bin:$PATH \
+ENV PATH=/opt/luutru/bin:/opt/tools/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/var/lib/luutru \

@@ -129,14 +129,16 @@ def init() -> None:
 def status(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
     """Tình trạng hệ thống: các thành phần đang dùng, số lượng, sức khỏe từng dịch vụ."""
     from api.cli_fixity import summary_lines
-    from api.health import check_all
+    from api.health import check_all, check_tools
 
     with services_or_exit() as services:
         checks = check_all(services)
         counts = services.archive.counts()
         fixity = services.fixity.summary()
+        tools = check_tools(services)
         if as_json:
-            print(json.dumps({"checks": checks, "counts": counts, "fixity": fixity}, ensure_ascii=False, indent=2))
+            print(json.dumps({"checks": checks, "counts": counts, "fixity": fixity, "tools": tools},
+                             ensure_ascii=False, indent=2))
         else:
             labels = {"catalogue": "Cơ sở dữ liệu danh mục", "objects": "Kho tệp", "search": "Chỉ mục tìm kiếm",
                       "extraction": "Trích xuất văn bản", "tasks": "Hàng đợi tác vụ"}
@@ -146,6 +148,14 @@ def status(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
             for name, c in checks.items():
                 table.add_row(labels[name], c["backend"], "[green]tốt[/]" if c["ok"] else "[red]lỗi[/]", c["detail"])
             console.print(table)
+            tool_labels = {"ocr": "Nhận dạng chữ (OCR)", "format_identification": "Nhận dạng định dạng (PRONOM)",
+                           "pdfa_validation": "Kiểm tra PDF/A", "office_conversion": "Chuyển đổi văn bản văn phòng"}
+            tool_table = Table(title="Công cụ bảo quản (thiếu: kho vẫn hoạt động, tính năng tương ứng tắt)")
+            for col in ("Công cụ", "Trạng thái", "Chi tiết"):
+                tool_table.add_column(col)
+            for name, c in tools.items():
+                tool_table.add_row(tool_labels[name], "[green]có[/]" if c["ok"] else "[yellow]THIẾU[/]", c["detail"])
+            console.print(tool_table)
             console.print(
                 f"Phông: {counts['fonds']}  Hồ sơ: {counts['dossiers']}  Văn bản: {counts['records']}  "
                 f"Tệp: {counts['components']} ({counts['bytes'] / 1024**2:.1f} MiB)  "
@@ -337,7 +347,7 @@ def beat() -> None:
 
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
-                   "cli_collections", "cli_records", "cli_fixity"]
+                   "cli_collections", "cli_records", "cli_fixity", "cli_ocr"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

@@ -88,7 +88,10 @@ def ltv_task(services):
     from ingest.signatures.ltv import make_ltv_copy
 
     def run(record_id: str) -> None:
-        make_ltv_copy(services.archive, record_id, pdf_timestamper=timestamper_for(services.settings).pyhanko)
+        from api.wiring import format_identifier
+
+        make_ltv_copy(services.archive, record_id, pdf_timestamper=timestamper_for(services.settings).pyhanko,
+                      identifier=format_identifier(services))
 
     return run
 

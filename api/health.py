@@ -130,3 +130,70 @@ def check_all(services: Services) -> dict[str, dict]:
 
 def to_json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2)
+
+
+# Preservation tools -------------------------------------------------------------------------------
+# Reported beside the backends, never a reason to be unready: without them the archive still
+# archives every file, only without OCR text, PRONOM identifiers or PDF/A validation — and says so.
+
+def _ocr_tool(services: Services) -> str:
+    from ingest.ocr.engine import tool_names, tools
+
+    s = services.settings.ocr
+    if not s.enabled:
+        raise RuntimeError("OCR is off (LUUTRU_OCR__ENABLED=false): scans are archived without text")
+    missing = tools(s.language)["missing"]
+    if missing:
+        raise RuntimeError("missing " + "; ".join(missing) + ": scans are archived WITHOUT text and flagged; "
+                           "install, then run luutru ocr --missing")
+    return tool_names(s.language)
+
+
+def _format_tool(services: Services) -> str:
+    from api.wiring import format_identifier
+    from ingest.formats import SiegfriedIdentifier
+
+    identifier = format_identifier(services)
+    if not isinstance(identifier, SiegfriedIdentifier):
+        raise RuntimeError("Siegfried (sf) or its signature file is not installed (deploy/tools/install): formats "
+                           "are identified by media type only, without PRONOM identifier")
+    return identifier.tool()
+
+
+def _pdfa_tool(services: Services) -> str:
+    from ingest.pdfa import VeraPdfValidator
+
+    validator = VeraPdfValidator.find(services.settings.formats.verapdf)
+    if validator is None:
+        raise RuntimeError("veraPDF is not installed (deploy/tools/install): PDF/A claims and copies are not "
+                           "validated")
+    return validator.version()
+
+
+def _office_tool(services: Services) -> str:
+    from ingest.pdfa import libreoffice_version
+
+    version = libreoffice_version(services.settings.formats.libreoffice or "")
+    if version is None:
+        raise RuntimeError("LibreOffice is not installed (apt-get install libreoffice-writer-nogui "
+                           "libreoffice-calc-nogui): no PDF/A-2b copies of office documents")
+    return version
+
+
+TOOLS: dict[str, Callable[[Services], str]] = {
+    "ocr": _ocr_tool,
+    "format_identification": _format_tool,
+    "pdfa_validation": _pdfa_tool,
+    "office_conversion": _office_tool,
+}
+
+
+def check_tools(services: Services) -> dict[str, dict]:
+    """``{name: {"ok", "detail"}}`` for the preservation tools (see ``TOOLS``)."""
+    out: dict[str, dict] = {}
+    for name, check in TOOLS.items():
+        try:
+            out[name] = {"ok": True, "detail": check(services)}
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            out[name] = {"ok": False, "detail": str(exc)}
+    return out

@@ -22,6 +22,7 @@ FILTER_KEYS = {"type": "types", "types": "types", "agency": "agencies", "agencie
                "dossier": "dossier_ids", "dossier_ids": "dossier_ids", "fonds": "fonds_ids",
                "fonds_ids": "fonds_ids", "signature_status": "signature_statuses",
                "access_level": "access_levels", "retention_status": "retention_statuses",
+               "ocr_status": "ocr_statuses",
                "facets": "facets", "histogram": "histogram", "sort": "sort", "limit": "size", "size": "size",
                "search_after": "search_after", "highlight": "highlight"}
 """Accepted key → ``SearchQuery`` field."""

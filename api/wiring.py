@@ -178,8 +178,14 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     # Retention decides at the commit of every change to a record or a dossier's records or dates
     # (session listeners of retention.hooks; archive.dossier_state names the dossiers to re-evaluate).
     import retention.hooks  # noqa: F401
-    return Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
-                    extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
+    services = Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
+                        extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
+    if isinstance(dispatcher, InlineDispatcher):
+        # OCR and preservation tasks: the service (and its worker pool) is built on first use
+        dispatcher.register("ocr_record", lambda record_id: preservation_service(services).ocr_task(record_id))
+        dispatcher.register("preserve_record",
+                            lambda record_id: preservation_service(services).preserve_task(record_id))
+    return services
 
 
 def _audit_timestamper(settings: Settings):
@@ -232,31 +238,74 @@ def build_ingest(services: Services, *, workers: int | None = None):
     """The ingest pipeline for these services: the step list lives here (paperless consume_file)."""
     import os
 
-    from ingest.extract.pool import ExtractionPool, PoolConfig
     from ingest.quarantine import Quarantine
     from ingest.service import IngestService
     from ingest.steps import ClassifyStep, DescribeStep, ExtractStep, IdentifyStep, PreflightStep, StoreStep
 
     s = services.settings
     workers = workers or max(1, os.cpu_count() or 1)
-    pool = services.extras.get("extraction_pool")
-    if pool is None:
-        pool = ExtractionPool(PoolConfig(size=workers, timeout=s.extract.timeout_seconds, tika=s.extract.tika,
-                                         tika_url=s.extract.tika_url, max_text_chars=s.extract.max_text_chars))
-        services.extras["extraction_pool"] = pool
+    pool = extraction_pool(services, workers)
     from api.cli_signatures import ltv_task, timestamper_for, trust_roots_for
+    from ingest.policy import PolicyStore
     from ingest.signatures.step import ArchiveTimestampStep, SignatureStep
+    from ingest.steps.ocr import OcrStep
 
     if isinstance(services.dispatcher, InlineDispatcher):
         services.dispatcher.register("make_ltv_copy", ltv_task(services))
+    identifier = format_identifier(services)
     steps = [
         PreflightStep(services.archive, s.extract.max_file_size),
-        IdentifyStep(),
+        IdentifyStep(identifier),
         ExtractStep(pool),
+        OcrStep(pool, PolicyStore(services.catalogue), s.ocr),
         SignatureStep(trust_roots_for(s), allow_online=s.signatures.allow_online_revocation),
         DescribeStep(allow_state_secrets=s.extract.allow_state_secrets),
         ClassifyStep(ingest_classifiers(services)),
         ArchiveTimestampStep(timestamper_for(s)),
-        StoreStep(services.archive),
+        StoreStep(services.archive, identifier),
     ]
     return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers, archive=services.archive)
+
+
+def extraction_pool(services: Services, workers: int | None = None):
+    """The extraction worker pool of these services (made once; extraction and OCR run in it)."""
+    import os
+
+    from ingest.extract.pool import ExtractionPool, PoolConfig
+
+    pool = services.extras.get("extraction_pool")
+    if pool is None:
+        s = services.settings
+        pool = ExtractionPool(PoolConfig(size=workers or max(1, os.cpu_count() or 1),
+                                         timeout=s.extract.timeout_seconds, tika=s.extract.tika,
+                                         tika_url=s.extract.tika_url, max_text_chars=s.extract.max_text_chars))
+        services.extras["extraction_pool"] = pool
+    return pool
+
+
+def format_identifier(services: Services):
+    """Siegfried when installed (PRONOM identifiers), else the media-type fallback (PUID empty)."""
+    identifier = services.extras.get("format_identifier")
+    if identifier is None:
+        from ingest.formats import identifier_for
+
+        f = services.settings.formats
+        identifier = services.extras["format_identifier"] = identifier_for(f.siegfried, f.siegfried_home,
+                                                                           f.siegfried_signature)
+    return identifier
+
+
+def preservation_service(services: Services, workers: int | None = None):
+    """OCR of archived records and PDF/A preservation work (``ingest.preservation``)."""
+    svc = services.extras.get("preservation")
+    if svc is None:
+        from ingest.pdfa import VeraPdfValidator
+        from ingest.policy import PolicyStore
+        from ingest.preservation import PreservationService
+
+        s = services.settings
+        svc = services.extras["preservation"] = PreservationService(
+            services.archive, extraction_pool(services, workers), PolicyStore(services.catalogue),
+            format_identifier(services), s.ocr, s.formats,
+            VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds))
+    return svc

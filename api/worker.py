@@ -78,6 +78,22 @@ def create_celery(settings: Settings) -> Celery:
 
         ltv_task(_get_services())(record_id)
 
+    @app.task(name="luutru.ocr_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+              max_retries=5)
+    def ocr_record(record_id: str) -> None:
+        """Thin: the OCR of a scan that took longer than LUUTRU_OCR__WAIT_SECONDS at ingest."""
+        from api.wiring import preservation_service
+
+        preservation_service(_get_services(), workers=1).ocr_task(record_id)
+
+    @app.task(name="luutru.preserve_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+              max_retries=5)
+    def preserve_record(record_id: str) -> None:
+        """Thin: PDF/A validation of claims and copies, the policy's PDF/A-2b preservation copy."""
+        from api.wiring import preservation_service
+
+        preservation_service(_get_services(), workers=1).preserve_task(record_id)
+
     @app.task(name="luutru.renew_timestamps")
     def renew_timestamps() -> dict:
         from api.cli_signatures import renew_all

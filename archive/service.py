@@ -72,6 +72,10 @@ class NewComponent:
     role: str
     media_type: str
     filename: str | None = None
+    format_id: str | None = None
+    """PRONOM identifier (``fmt/477``) when identified; None otherwise."""
+    format_name: str | None = None
+    format_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,9 +217,10 @@ class ArchiveService:
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
                       tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
-                      require_open: bool = False) -> RecordCreated:
+                      original_format: dict | None = None, require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
+        ``original_format`` is the original's PRONOM identification (``puid``, ``name``, ``version``).
         Raises ``DuplicateRecord`` when the same bytes are already an original, and
         ``IntegrityError`` when the bytes do not match ``expected_sha256``/``size``. Filed into a
         dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
@@ -226,8 +231,10 @@ class ArchiveService:
         record_id = record_id or str(uuid.uuid4())
         # 1. objects first
         original = self.store.put(stream, expected_sha256=expected_sha256, size=size, media_type=media_type)
-        stored = [(original, NewComponent(stream, ComponentRole.ORIGINAL, media_type,
-                                          safe_filename(filename)))]
+        fmt = original_format or {}
+        stored = [(original, NewComponent(stream, ComponentRole.ORIGINAL, media_type, safe_filename(filename),
+                                          format_id=fmt.get("puid") or format_id, format_name=fmt.get("name"),
+                                          format_version=fmt.get("version")))]
         for d in derivatives:
             stored.append((self.store.put(d.stream, media_type=d.media_type), d))
         # 2. one transaction
@@ -254,8 +261,7 @@ class ArchiveService:
                 s.flush()
                 original_id = None
                 for obj, comp in stored:
-                    row = self._component_row(record_id, obj, comp, now, format_id if comp.role == "original" else None,
-                                              derived_from=original_id)
+                    row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
                     s.add(row)
                     s.flush()
                     record_stored(s, obj, now)
@@ -299,7 +305,7 @@ class ArchiveService:
         with self.catalogue.session() as s:
             if s.get(Record, record_id) is None:
                 raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
-            row = self._component_row(record_id, obj, component, now, None, derived_from=derived_from)
+            row = self._component_row(record_id, obj, component, now, derived_from=derived_from)
             s.add(row)
             s.flush()
             record_stored(s, obj, now)
@@ -315,11 +321,60 @@ class ArchiveService:
         self._run_outbox(ids)
         return comp_id
 
+    def amend_derived(self, record_id: str, *, actor: str, components: Sequence[NewComponent] = (),
+                      events: Sequence[NewEvent] = (), extra: dict | None = None, fill: dict | None = None,
+                      tasks: Sequence[tuple[str, dict]] = ()) -> list[str]:
+        """Add what was derived from a record's original after its ingest (an OCR text and its
+        searchable copy, a preservation copy, a validation): derivatives stored first, then one
+        transaction — component rows, ``extra`` keys merged into the record's, the Decree 30 fields
+        of ``fill`` set where the record has none (a value already there, declared or corrected,
+        is never replaced), events, the audit entry, reindexing and ``tasks``. Returns the new
+        components' ids."""
+        fill = {k: _nfc(v) for k, v in (fill or {}).items() if v not in (None, "", [])}
+        if fill:
+            self._check_lengths(RecordMetadata(**{k: v for k, v in fill.items() if k in FIELD_LENGTHS}))
+        stored = [(self.store.put(c.stream, media_type=c.media_type), c) for c in components]
+        now = self.clock.now()
+        with self.catalogue.session() as s:
+            rec = s.get(Record, record_id)
+            if rec is None:
+                raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
+            original_id = s.execute(sa.select(Component.id).where(
+                Component.record_id == record_id, Component.role == ComponentRole.ORIGINAL)).scalar()
+            ids = []
+            for obj, comp in stored:
+                row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
+                s.add(row)
+                s.flush()
+                ids.append(row.id)
+            filled = {}
+            for name, value in fill.items():
+                if hasattr(Record, name) and getattr(rec, name) in (None, "", []):
+                    setattr(rec, name, value)
+                    filled[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            if extra:
+                rec.extra = {**(rec.extra or {}), **extra}
+            rec.updated_at = now
+            for ev in events:
+                s.add(Event(record_id=record_id, component_id=ids[0] if ids else original_id, event_type=ev.event_type,
+                            occurred_at=now, agent=ev.agent, outcome=ev.outcome, detail=ev.detail, data=ev.data))
+            audit.append(s, at=now, actor=actor, action="record.derive", target_type="record", target_id=record_id,
+                         detail={"components": [c.role for _, c in stored], "filled": sorted(filled),
+                                 "extra": sorted(extra or {})})
+            outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
+            outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
+            s.add_all(outbox)
+            s.flush()
+            outbox_ids = [o.id for o in outbox]
+        self._run_outbox(outbox_ids)
+        return ids
+
     @staticmethod
     def _component_row(record_id: str, obj: StoredObject, comp: NewComponent, now: datetime,
-                       format_id: str | None, derived_from: str | None) -> Component:
+                       derived_from: str | None) -> Component:
         return Component(id=str(uuid.uuid4()), record_id=record_id, role=str(comp.role), sha256=obj.sha256,
-                         size=obj.size, media_type=comp.media_type, format_id=format_id, storage_key=obj.key,
+                         size=obj.size, media_type=comp.media_type, format_id=comp.format_id,
+                         format_name=comp.format_name, format_version=comp.format_version, storage_key=obj.key,
                          filename=comp.filename, derived_from=derived_from if comp.role != "original" else None,
                          created_at=now)
 
@@ -355,7 +410,8 @@ class ArchiveService:
         cols["dossier_code"] = dossier.code if dossier else None
         cols["components"] = [
             {"id": c.id, "role": c.role, "sha256": c.sha256, "size": c.size, "media_type": c.media_type,
-             "format_id": c.format_id, "filename": c.filename, "storage_key": c.storage_key,
+             "format_id": c.format_id, "format_name": c.format_name, "format_version": c.format_version,
+             "filename": c.filename, "storage_key": c.storage_key,
              "status": c.status, "created_at": c.created_at.isoformat()}
             for c in rec.components]
         cols["events"] = [self._event_dict(e) for e in self._events(s, rec.id)]
@@ -512,9 +568,20 @@ class ArchiveService:
         with self.catalogue.session() as s:
             s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
 
-    def run_pending_tasks(self) -> tuple[int, int]:
-        """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
-        return self._run_outbox(None, include_deferred=True)
+    def run_pending_tasks(self, rounds: int = 4) -> tuple[int, int]:
+        """Run every pending post-commit entry, deferred tasks included: (done, failed). A task may
+        queue another (a deferred OCR queues the validation of its copy): up to ``rounds`` passes
+        run while the previous one did something and left new entries."""
+        done = failed = 0
+        for _ in range(rounds):
+            d, f = self._run_outbox(None, include_deferred=True)
+            done, failed = done + d, failed + f
+            with self.catalogue.session() as s:
+                left = s.execute(sa.select(sa.func.count()).select_from(OutboxEntry)
+                                 .where(OutboxEntry.attempts == 0)).scalar_one()
+            if not d or not left:
+                break
+        return done, failed
 
     def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
                     grouped: bool = True) -> tuple[int, int]:

@@ -137,6 +137,59 @@ class ExtractSettings(_Section):
     a network (state-secret rules): off by default."""
 
 
+class OcrSettings(_Section):
+    enabled: bool = True
+    """Recognise the text of scans (Tesseract through OCRmyPDF) where the format policy asks. Off, or
+    Tesseract missing: scans are archived without text, flagged, and ``luutru ocr --missing`` OCRs
+    them later."""
+    language: str = "vie"
+    """Tesseract language model(s), e.g. ``vie`` or ``vie+eng`` (Debian ``tesseract-ocr-vie``)."""
+    wait_seconds: float = Field(default=60.0, gt=0)
+    """How long an ingest (an upload through the API, ``luutru ingest``) waits for the OCR of one
+    file. Longer: the record is archived without its text at once and the OCR runs as a background
+    task (the text, the searchable copy and the header fields follow)."""
+    timeout_seconds_per_page: float = Field(default=120.0, gt=0)
+    """Time limit of the background OCR task, per page (at least 5 minutes per file)."""
+    deskew: bool = True
+    """Straighten skewed pages before recognition (OCRmyPDF ``--deskew``; the copy keeps them straight)."""
+    rotate_pages: bool = False
+    """Turn pages scanned sideways or upside down (OCRmyPDF ``--rotate-pages``; one more Tesseract pass
+    per page)."""
+    clean: bool = False
+    """Clean scanning artefacts (speckles, borders) from the image sent to Tesseract (unpaper); the copy
+    keeps the page as scanned."""
+    drop_red: bool = False
+    """Recognise colour pages from their red channel, so that the red round seal (dấu đỏ) stamped over
+    the signer's block stops hiding the words under it (bench/ocr.py: line CER of noisy scans 3.64 % →
+    0.21 %). Off by default: red ink then reads as paper, and red marks such as a
+    stamped MẬT or KHẨN would no longer be read from the scan. The copy keeps the page as scanned."""
+    low_confidence: float = Field(default=80.0, ge=0, le=100)
+    """A page whose mean word confidence (0–100) is below this flags the record ``ocr_low_confidence``
+    for the archivist (a search filter and ``luutru ocr --report``)."""
+    min_page_chars: int = Field(default=30, ge=0)
+    """A PDF page with fewer characters of text than this …"""
+    min_image_coverage: float = Field(default=0.5, ge=0, le=1)
+    """… and at least this share of its area covered by images is a scan, and is recognised."""
+
+
+class FormatsSettings(_Section):
+    siegfried: str | None = "sf"
+    """Siegfried's ``sf`` (path or name on the PATH; ``deploy/tools/install`` builds it). Empty or not
+    found: formats are identified by media type only, without PRONOM identifier."""
+    siegfried_home: Path | None = None
+    """Folder of Siegfried's signature file. Empty: ``<prefix>/share/siegfried`` beside ``<prefix>/bin/sf``."""
+    siegfried_signature: str = "luutru.sig"
+    """Signature file name in that folder (built from the PRONOM data Siegfried ships)."""
+    verapdf: str | None = "verapdf"
+    """veraPDF's command-line validator (``deploy/tools/install``). Empty or not found: PDF/A claims are
+    not validated (the record's events say so)."""
+    libreoffice: str | None = "soffice"
+    """LibreOffice for PDF/A-2b preservation copies of office documents (Debian
+    ``libreoffice-writer-nogui``, ``libreoffice-calc-nogui``). Empty or not found: no copy, an event says why."""
+    tool_timeout_seconds: float = Field(default=300.0, gt=0)
+    """Time limit of one veraPDF validation or one LibreOffice conversion."""
+
+
 class TasksSettings(_Section):
     backend: Literal["inline", "celery"] = "inline"
     """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat).
@@ -320,6 +373,8 @@ class Settings(BaseSettings):
     objects: ObjectsSettings = ObjectsSettings()
     search: SearchSettings = SearchSettings()
     extract: ExtractSettings = ExtractSettings()
+    ocr: OcrSettings = OcrSettings()
+    formats: FormatsSettings = FormatsSettings()
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()
     repair: RepairSettings = RepairSettings()

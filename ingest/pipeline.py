@@ -72,6 +72,18 @@ class IngestContext:
     timestamp_token: bytes | None = None
     """The archive's RFC 3161 token over ``sha256`` (``ingest.signatures.step.ArchiveTimestampStep``)."""
     timestamp_event: dict | None = None
+    format: dict | None = None
+    """The original's PRONOM identification (``ingest.formats.FormatInfo.as_dict``)."""
+    policy: dict | None = None
+    """The format policy's rule applied (``ingest.policy.FormatRule.as_dict``)."""
+    ocr: dict | None = None
+    """What OCR did: status (done / deferred / unavailable / disabled / failed), pages, confidences, tools."""
+    derivatives: list = field(default_factory=list)
+    """More ``archive.service.NewComponent`` to store with the record (the searchable PDF/A…)."""
+    events: list = field(default_factory=list)
+    """More ``archive.service.NewEvent`` to record."""
+    tasks: list = field(default_factory=list)
+    """Background tasks ``(name, args)`` to queue with the record; ``record_id`` is filled at store."""
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -570,7 +570,7 @@ def query_filters(q: SearchQuery) -> list[Clause]:
         out.append(Terms("signer_key", keys(q.signers)))
     for name, values in (("dossier_id", q.dossier_ids), ("fonds_id", q.fonds_ids),
                          ("signature_status", q.signature_statuses), ("access_level", q.access_levels),
-                         ("retention_status", q.retention_statuses)):
+                         ("retention_status", q.retention_statuses), ("ocr_status", q.ocr_statuses)):
         if values:
             out.append(Terms(name, tuple(values)))
     lo, hi = q.date_bounds()

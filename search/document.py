@@ -71,6 +71,8 @@ class IndexDocument:
     retention_status: str = "unassigned"
     signed_by: str | None = None
     """Signers and organisations named in the document's digital signatures (chữ ký số)."""
+    ocr_status: str = "none"
+    """none (no scanned page) / done / low_confidence / pending / missing (``search.indexer.ocr_status``)."""
 
     def __post_init__(self) -> None:
         for name in ("title", "body", "type_name", "code_number", "code_notation", "organ_name",
@@ -135,4 +137,4 @@ class IndexDocument:
                 "signer_key": keyword(self.signer_name), "dossier_id": self.dossier_id, "fonds_id": self.fonds_id,
                 "access_level": self.access_level if self.access_level in ACCESS_LEVELS else "secret",
                 "signature_status": self.signature_status,
-                "retention_status": self.retention_status}
+                "retention_status": self.retention_status, "ocr_status": self.ocr_status}

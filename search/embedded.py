@@ -95,10 +95,10 @@ CHECKPOINT = "reindex.checkpoint.json"
 INFLIGHT = "inflight"
 """Folder of the in-flight log (``search.inflight``) inside the index folder."""
 VERSION_FILE = "luutru-index.json"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: Python token streams, positions. 2: Tantivy analyzers, no positions, no ``body_exact``.
 3: one match field ``all`` (with the abbreviations found) and ``all_bi``; the body stored only;
-``tiebreak`` indexed (the re-ranked window is selected by it)."""
+``tiebreak`` indexed (the re-ranked window is selected by it). 4: ``ocr_status`` (a filter)."""
 SNIPPET_CHARS = 220
 RESCORE_CHAIN = 32
 """Bonuses chained in one boolean query of the re-ranking (``_rescore_query``): one level of
@@ -106,7 +106,8 @@ native recursion each, ~8 KiB of stack per level."""
 REBUILD_COMMIT_EVERY = 20_000
 """A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
 _KEYWORDS = ("record_id", "type_key", "agency_key", "signer_key", "dossier_id", "fonds_id", "access_level",
-             "signature_status", "retention_status", "type_name", "organ_name", "signer_name", "so_ky_hieu")
+             "signature_status", "retention_status", "type_name", "organ_name", "signer_name", "so_ky_hieu",
+             "ocr_status")
 
 
 def _schema() -> tantivy.Schema:

@@ -77,6 +77,23 @@ def _signature_status(extra: dict | None) -> str:
     return str(status) if status else "unknown"
 
 
+def ocr_status(extra: dict | None) -> str:
+    """The OCR of a record's scanned pages (``ingest.steps.ocr``): ``none`` (nothing was scanned),
+    ``done``, ``low_confidence`` (a page below the threshold: for the archivist to check),
+    ``pending`` (a background task), ``missing`` (not done: Tesseract missing, OCR off or failed)."""
+    ocr = (extra or {}).get("ocr")
+    if not isinstance(ocr, dict):
+        return "none"
+    status = ocr.get("status")
+    if status == "done":
+        return "low_confidence" if ocr.get("low_confidence") else "done"
+    if status == "deferred":
+        return "pending"
+    if status == "not_needed":
+        return "none"
+    return "missing"
+
+
 def _signed_by(extra: dict | None) -> str | None:
     names = []
     for s in (extra or {}).get("signatures") or []:
@@ -156,6 +173,7 @@ class RecordIndexer:
             dossier_title=dossier.title if dossier else None, fonds_id=rec.fonds_id,
             fonds_name=fonds.name if fonds else None, access_level=rec.access_level,
             signature_status=_signature_status(rec.extra), retention_status=_retention_status(rec.extra, dossier),
+            ocr_status=ocr_status(rec.extra),
             signed_by=_signed_by(rec.extra))
 
     # rebuild and check ------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """OpenSearchBackend: the scale-out search backend (opensearch-py).
 
-* The mapping is versioned JSON (``mappings/records-v3.json``), installed as the composable index
-  template ``<prefix>-records-v3``; indices are named ``<prefix>-records-v3-<timestamp>`` and read
+* The mapping is versioned JSON (``mappings/records-v4.json``), installed as the composable index
+  template ``<prefix>-records-v4``; indices are named ``<prefix>-records-v4-<timestamp>`` and read
   and written through the alias ``<prefix>-records``.
   Queries of this version match on fields a v2 index lacks: behind an older index,
-  ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v3 index
+  ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v4 index
   and switches the alias to it.
 * ``title``/``body``/``meta`` are analysed by OpenSearch with ``vi_folded`` (a char filter maps
   đ → d, then lowercase and ``asciifolding``; ``icu_folding`` is not assumed to be installed) and
@@ -50,7 +50,7 @@ from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
-MAPPING_VERSION = "v3"
+MAPPING_VERSION = "v4"
 log = logging.getLogger(__name__)
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
 SNIPPET_CHARS = 220

@@ -119,6 +119,8 @@ class SearchQuery:
     access_levels: tuple[str, ...] = ()
     retention_statuses: tuple[str, ...] = ()
     """permanent / temporary / unassigned."""
+    ocr_statuses: tuple[str, ...] = ()
+    """OCR of scans (``search.indexer.ocr_status``): none / done / low_confidence / pending / missing."""
     facets: tuple[str, ...] = ()
     histogram: Literal["year", "month"] | None = None
     sort: Sort = "relevance"
@@ -129,7 +131,7 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         for name in ("types", "agencies", "signers", "dossier_ids", "fonds_ids", "signature_statuses",
-                     "access_levels", "retention_statuses", "facets"):
+                     "access_levels", "retention_statuses", "ocr_statuses", "facets"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))

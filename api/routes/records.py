@@ -63,10 +63,32 @@ class ComponentPublic(BaseModel):
     sha256: str
     size: int
     media_type: str
-    format_id: str | None = None
+    format_id: str | None = Field(None, description="PRONOM identifier (PUID), e.g. fmt/477; null when no PRONOM "
+                                  "format matched or Siegfried is not installed")
+    format_name: str | None = Field(None, description="PRONOM format name")
+    format_version: str | None = Field(None, description="PRONOM format version, e.g. 2b, 1.7")
     filename: str | None = None
     status: str
     created_at: str
+
+
+class OcrPagePublic(BaseModel):
+    page: int
+    confidence: float = Field(description="Mean word confidence of the page, 0–100")
+    words: int
+
+
+class OcrPublic(BaseModel):
+    """Nhận dạng chữ (OCR) của bản scan — docs/ingest.md."""
+
+    status: str = Field(description="done, deferred (running in the background: the text follows), "
+                                    "unavailable (Tesseract missing), disabled, failed")
+    mean_confidence: float | None = Field(None, description="Mean word confidence, 0–100")
+    low_confidence: bool | None = Field(None, description="A page is below LUUTRU_OCR__LOW_CONFIDENCE: "
+                                                          "to be checked by the archivist")
+    low_confidence_pages: list[int] | None = None
+    pages: list[OcrPagePublic] | None = None
+    tools: str | None = Field(None, description="OCRmyPDF, Tesseract (language), Ghostscript versions")
 
 
 class EventPublic(BaseModel):
@@ -114,6 +136,7 @@ class RecordPublic(BaseModel):
     created_at: str
     updated_at: str | None = None
     signature_status: str = Field(description="valid, invalid, indeterminate, unsigned")
+    ocr: OcrPublic | None = Field(None, description="OCR of a scan; null for a document that needed none")
     components: list[ComponentPublic]
 
 
@@ -180,8 +203,14 @@ def _signature_status(signatures: list[dict]) -> str:
 def _public(data: dict) -> dict:
     out = {k: data.get(k) for k in PUBLIC_FIELDS}
     out["signature_status"] = _signature_status(data.get("signatures") or [])
-    out["components"] = [{k: c[k] for k in ("id", "role", "sha256", "size", "media_type", "format_id", "filename",
-                                           "status", "created_at")} for c in data["components"]]
+    out["components"] = [{k: c.get(k) for k in ("id", "role", "sha256", "size", "media_type", "format_id",
+                                               "format_name", "format_version", "filename", "status", "created_at")}
+                         for c in data["components"]]
+    ocr = (data.get("extra") or {}).get("ocr")
+    if isinstance(ocr, dict) and ocr.get("status"):
+        out["ocr"] = {k: ocr.get(k) for k in ("status", "mean_confidence", "low_confidence", "low_confidence_pages",
+                                              "tools")}
+        out["ocr"]["pages"] = [p for p in ocr.get("pages") or [] if isinstance(p, dict) and "confidence" in p] or None
     return out
 
 

@@ -78,6 +78,8 @@ class SearchRequest(BaseModel):
                                                description="valid, invalid, indeterminate, unsigned")
     access_level: list[str] | None = Field(None, max_length=4, description="public, internal, restricted, secret")
     retention_status: list[str] | None = Field(None, max_length=3, description="permanent, temporary, unassigned")
+    ocr_status: list[str] | None = Field(None, max_length=5, description="Nhận dạng chữ của bản scan: none, done, "
+                                                                        "low_confidence, pending, missing")
     facets: list[str] | None = Field(None, max_length=9, description="type, agency, signer, year, access_level, "
                                                                      "signature_status, retention_status, fonds, dossier")
     histogram: Literal["year", "month"] | None = None
@@ -97,7 +99,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 def _params(req: SearchRequest) -> dict[str, Any]:
     d = req.model_dump(by_alias=True)
     for key in ("type", "agency", "signer", "dossier", "fonds", "signature_status", "access_level",
-                "retention_status"):
+                "retention_status", "ocr_status"):
         d[key] = d[key] or None
     d["facets"] = _split(d["facets"])
     return d
@@ -185,6 +187,8 @@ async def search_get(
         signature_status: Annotated[list[str] | None, Query(max_length=5)] = None,
         access_level: Annotated[list[str] | None, Query(max_length=4)] = None,
         retention_status: Annotated[list[str] | None, Query(max_length=3)] = None,
+        ocr_status: Annotated[list[str] | None, Query(max_length=5, description="none, done, low_confidence, "
+                                                                                "pending, missing")] = None,
         facets: Annotated[list[str] | None, Query(max_length=9, description="type, agency, signer, year, "
                           "access_level, signature_status, retention_status, fonds, dossier (repeat or comma)")] = None,
         histogram: Annotated[Literal["year", "month"] | None, Query()] = None,
@@ -196,7 +200,8 @@ async def search_get(
         req = SearchRequest(q=q, type=type, agency=agency, signer=signer, date_from=date_from, date_to=date_to,
                             year_from=year_from, year_to=year_to, dossier=dossier, fonds=fonds,
                             signature_status=signature_status, access_level=access_level,
-                            retention_status=retention_status, facets=facets, histogram=histogram, sort=sort,
+                            retention_status=retention_status, ocr_status=ocr_status, facets=facets,
+                            histogram=histogram, sort=sort,
                             size=size, search_after=search_after, highlight=highlight)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("query", *e.get("loc", ()))} for e in exc.errors()]) from None

@@ -247,7 +247,11 @@ class Component(Base):
     size: Mapped[int] = mapped_column(sa.BigInteger)
     media_type: Mapped[str] = mapped_column(sa.String(127))
     format_id: Mapped[str | None] = mapped_column(sa.String(40))
-    """PRONOM identifier where known (``fmt/276``)."""
+    """PRONOM identifier where known (``fmt/276``); NULL when no PRONOM format matched."""
+    format_name: Mapped[str | None] = mapped_column(sa.String(200))
+    """PRONOM format name (``Acrobat PDF/A - Portable Document Format``)."""
+    format_version: Mapped[str | None] = mapped_column(sa.String(50))
+    """PRONOM format version (``2b``, ``1.7``)."""
     storage_key: Mapped[str] = mapped_column(sa.String(200), index=True)
     filename: Mapped[str | None] = mapped_column(sa.String(255))
     derived_from: Mapped[str | None] = mapped_column(sa.ForeignKey("components.id"))
@@ -324,4 +328,5 @@ class OutboxEntry(Base):
 from archive.catalogue import access_tables as _access_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import change_tables as _change_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import fixity_tables as _fixity_tables  # noqa: E402,F401  (same Base)
+from archive.catalogue import format_tables as _format_tables  # noqa: E402,F401  (same Base)
 from archive.catalogue import retention_tables as _retention_tables  # noqa: E402,F401  (same Base)

@@ -40,8 +40,9 @@ class PdfiumExtractor:
             doc.close()
 
 
-_PDFA = re.compile(rb"<pdfaid:part>(\d)</pdfaid:part>|pdfaid:part=[\"'](\d)[\"']")
-_PDFA_CONF = re.compile(rb"<pdfaid:conformance>([ABUabu])</pdfaid:conformance>|pdfaid:conformance=[\"']([ABUabu])[\"']")
+_PDFA = re.compile(rb"<pdfaid:part(?:\s[^>]*)?>\s*(\d)\s*</pdfaid:part>|pdfaid:part=[\"'](\d)[\"']")
+_PDFA_CONF = re.compile(rb"<pdfaid:conformance(?:\s[^>]*)?>\s*([ABUabu])\s*</pdfaid:conformance>"
+                        rb"|pdfaid:conformance=[\"']([ABUabu])[\"']")
 
 
 def pdf_structure(path: Path) -> dict:

@@ -4,6 +4,11 @@ Workers are plain subprocesses (not multiprocessing children), so the pool also 
 Celery's prefork worker processes. A worker that overruns its time, exceeds its memory limit
 (resident set size, read from ``/proc``) or dies is killed and replaced; the file is reported
 with the code ``timeout`` or ``resource_limit``.
+
+Each worker leads its own process group, and the limits hold for the group: OCR runs Tesseract
+and Ghostscript as the worker's children, so their memory counts, and a worker killed at its
+limit takes them with it (killing the worker alone left Tesseract running, orphaned, for the rest
+of its page).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import os
 import queue
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,17 +51,42 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _group_rss(pgid: int) -> int:
+    """Resident set size of every process in the group ``pgid`` (the worker and its tools)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp …
+        if len(fields) > 21 and int(fields[2]) == pgid:
+            total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # field 24 of stat: rss in pages
+    return total
+
+
 class _Worker:
     def __init__(self, config: PoolConfig):
         args = json.dumps({"tika": config.tika, "tika_url": config.tika_url, "timeout": config.timeout})
+        # One Tesseract thread per worker: the pool's processes are the parallelism (OCRmyPDF
+        # runs one job in each, Tesseract's OpenMP would otherwise take every core in every worker).
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "ingest.extract.worker", args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, encoding="utf-8")
+                                     text=True, encoding="utf-8", env=env, start_new_session=True)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def kill(self) -> None:
+        """Kill the worker and whatever it started (Tesseract, Ghostscript, LibreOffice)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
@@ -120,16 +151,51 @@ class ExtractionPool:
                 self._release(None)
             os.unlink(out.name)
 
-    def _wait(self, worker: _Worker) -> dict:
-        deadline = time.monotonic() + self.config.timeout
+    def job(self, op: str, path: Path, media_type: str, work: Path, *, params: dict | None = None,
+            timeout: float | None = None) -> dict:
+        """Run ``op`` (``ocr``, ``pdfa``) in a worker within ``timeout`` seconds (the extraction
+        limit when None); returns the job's result, raises ``ExtractionFailed`` (code ``timeout``,
+        ``resource_limit``, ``ocr_unavailable``, ``ocr_failed``)."""
+        worker = self._take()
+        try:
+            worker.proc.stdin.write(json.dumps({"op": op, "path": str(path), "media_type": media_type,
+                                                "work": str(work), "params": params or {}}) + "\n")
+            worker.proc.stdin.flush()
+            answer = self._wait(worker, timeout)
+            if not answer["ok"]:
+                failed = ExtractionFailed(answer["code"], answer["error"])
+                self._release(worker)
+                worker = None
+                raise failed
+            self._release(worker)
+            worker = None
+            return answer["result"]
+        except BrokenPipeError:
+            raise ExtractionFailed("ocr_failed", "the worker process died") from None
+        finally:
+            if worker is not None:
+                worker.kill()
+                with self._lock:
+                    self._all.discard(worker)
+                self._release(None)
+
+    def _wait(self, worker: _Worker, timeout: float | None = None) -> dict:
+        timeout = timeout or self.config.timeout
+        deadline = time.monotonic() + timeout
         sel = selectors.DefaultSelector()
         sel.register(worker.proc.stdout, selectors.EVENT_READ)
+        group_checked = time.monotonic()
         try:
             while True:
-                remaining = deadline - time.monotonic()
+                now = time.monotonic()
+                remaining = deadline - now
                 if remaining <= 0:
-                    raise ExtractionFailed("timeout", f"extraction took longer than {self.config.timeout:.0f} s")
-                if _rss(worker.proc.pid) > self.config.memory_limit:
+                    raise ExtractionFailed("timeout", f"extraction took longer than {timeout:.0f} s")
+                rss = _rss(worker.proc.pid)
+                if now - group_checked >= 0.5:  # the whole group: a walk of /proc, twice a second
+                    group_checked = now
+                    rss = max(rss, _group_rss(worker.proc.pid))
+                if rss > self.config.memory_limit:
                     raise ExtractionFailed("resource_limit",
                                            f"extraction used more than {self.config.memory_limit // 2**20} MiB")
                 if sel.select(timeout=min(0.05, remaining)):

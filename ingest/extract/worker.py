@@ -14,11 +14,38 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from ingest.extract.base import Extraction, ExtractionFailed
 from ingest.extract.pdf import PdfiumExtractor, pdf_structure
 from ingest.extract.tika import MAX_TEXT, TikaEmbeddedExtractor, TikaServerExtractor
+from ingest.ocr.engine import OcrUnavailable, page_coverage, pdf_to_pdfa, run_ocr
+
+
+def _job(req: dict) -> dict:
+    """The jobs other than extraction: ``ocr`` (a searchable PDF/A of a scan) and ``pdfa`` (a
+    PDF/A copy of a PDF); results are files in ``req["work"]``, described by the answer."""
+    path, work = Path(req["path"]), Path(req["work"])
+    # OCRmyPDF's temporary folder inside the job's: a job killed at its limit leaves nothing in
+    # /tmp (the caller removes its work folder whatever happens)
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(work / "tmp")
+    try:
+        return _run_job(req["op"], path, work, req)
+    finally:
+        tempfile.tempdir = None
+
+
+def _run_job(op: str, path: Path, work: Path, req: dict) -> dict:
+    if op == "ocr":
+        p = req.get("params") or {}
+        return run_ocr(path, req["media_type"], work, language=p.get("language", "vie"), pages=p.get("pages"),
+                       deskew=p.get("deskew", True), rotate_pages=p.get("rotate_pages", False),
+                       clean=p.get("clean", False), drop_red=p.get("drop_red", False))
+    if op == "pdfa":
+        return pdf_to_pdfa(path, work)
+    raise ValueError(f"unknown job {op!r}")
 
 
 def _read_text(path: Path) -> Extraction:
@@ -53,7 +80,12 @@ class Worker:
             if structure.get("encrypted") == "user_password":
                 raise ExtractionFailed("encrypted", "the PDF needs a password to open")
             try:
-                return self.pdfium.extract(path, media_type), structure
+                extraction = self.pdfium.extract(path, media_type)
+                try:
+                    structure["page_coverage"] = page_coverage(path)
+                except Exception as exc:  # noqa: BLE001 - the OCR decision then sees no scan
+                    structure["errors"].append(f"page coverage: {type(exc).__name__}: {exc}")
+                return extraction, structure
             except ExtractionFailed as first:
                 try:
                     result = self.tika.extract(path, media_type)
@@ -73,6 +105,18 @@ def main() -> None:
     worker = Worker(config)
     for line in sys.stdin:
         req = json.loads(line)
+        if req.get("op", "extract") != "extract":
+            try:
+                answer = {"ok": True, "result": _job(req)}
+            except OcrUnavailable as exc:
+                answer = {"ok": False, "code": "ocr_unavailable", "error": str(exc)}
+            except MemoryError:
+                answer = {"ok": False, "code": "resource_limit", "error": "out of memory"}
+            except Exception as exc:  # noqa: BLE001 - a failed OCR is this file's problem
+                answer = {"ok": False, "code": "ocr_failed", "error": f"{type(exc).__name__}: {exc}"[:2000]}
+            proto.write(json.dumps(answer, ensure_ascii=False, default=str) + "\n")
+            proto.flush()
+            continue
         try:
             extraction, structure = worker.run(Path(req["path"]), req["media_type"])
             with open(req["out"], "w", encoding="utf-8") as out:

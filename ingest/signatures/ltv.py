@@ -51,8 +51,10 @@ def _signatures(reader) -> list:
     return out
 
 
-def make_ltv_copy(archive: ArchiveService, record_id: str, *, pdf_timestamper, actor: str = AGENT) -> str | None:
+def make_ltv_copy(archive: ArchiveService, record_id: str, *, pdf_timestamper, actor: str = AGENT,
+                  identifier=None) -> str | None:
     """Build and store the B-LTA copy; returns the new component id (None if the PDF has no signature).
+    With ``identifier`` (``ingest.formats``), the copy gets its PRONOM format like every component.
 
     Works on files in a temporary folder (original → with DSS → timestamped), which pyHanko reads
     and writes as streams: memory does not grow with the size of the PDF."""
@@ -87,8 +89,14 @@ def make_ltv_copy(archive: ArchiveService, record_id: str, *, pdf_timestamper, a
             signers.PdfTimeStamper(pdf_timestamper).timestamp_pdf(w2, "sha256", validation_context=None,
                                                                   validation_paths=[], output=out)
             out.seek(0)
+            component = NewComponent(out, "ltv_copy", "application/pdf", "ltv-copy.pdf")
+            if identifier is not None:
+                from ingest.formats import identify_components
+
+                out.flush()
+                component = identify_components(identifier, [component], Path(tmp) / "formats")[0]
             return archive.add_component(
-                record_id, NewComponent(out, "ltv_copy", "application/pdf", "ltv-copy.pdf"),
+                record_id, component,
                 actor=actor, derived_from=info["id"], reindex=False,
                 event=NewEvent("migration", agent=AGENT, detail="PAdES B-LTA copy: DSS with the embedded "
                                "validation data and an archive document timestamp; the original is unchanged"))

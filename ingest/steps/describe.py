@@ -9,6 +9,7 @@ from typing import Any
 from archive.domain import AccessLevel, RecordMetadata, SecurityLevel
 from archive.service import FIELD_LENGTHS
 from ingest.describe import parse_document
+from ingest.describe.ocr_text import parse_ocr_document
 from ingest.pipeline import IngestContext, Rejected
 
 SECRET_LEVELS = {s.value for s in SecurityLevel}
@@ -73,13 +74,21 @@ class DescribeStep:
                 declared["issued_date"] = date.fromisoformat(declared["issued_date"])
             except ValueError:
                 raise Rejected("invalid_metadata", f"issued_date {declared['issued_date']!r}") from None
-        parsed = parse_document(ctx.text or "")
+        from ingest.steps.ocr import header_from_ocr
+
+        repairs: list[str] = []
+        if header_from_ocr(ctx):
+            parsed, repairs = parse_ocr_document(ctx.text or "")
+        else:
+            parsed = parse_document(ctx.text or "")
         description = parsed.merged({DECLARED_TO_PARSED[k]: v for k, v in declared.items() if k in DECLARED_TO_PARSED})
         ctx.description = description
         level = description.value("security_level")
         if level in SECRET_LEVELS and not self.allow_state_secrets:
             raise Rejected("state_secret", f"độ mật: {level}")
         ctx.metadata, flags = to_record_metadata(description, ctx.extraction.get("pages"), declared)
+        if repairs:
+            ctx.metadata.extra["ocr_header_repairs"] = repairs
         ctx.warnings.extend(flags)
 
 

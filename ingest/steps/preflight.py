@@ -45,7 +45,13 @@ class PreflightStep:
 
 
 class IdentifyStep:
+    """The media type from the content (``ingest.identify``), then the PRONOM format (Siegfried;
+    the media-type fallback leaves the PUID empty)."""
+
     name = "identify"
+
+    def __init__(self, identifier=None):
+        self.identifier = identifier
 
     def applies(self, ctx: IngestContext) -> bool:
         return True
@@ -58,3 +64,7 @@ class IdentifyStep:
         ctx.extension_matches = found.extension_matches
         if not found.extension_matches:
             ctx.warnings.append(f"the name {ctx.source.name!r} does not match the content ({found.media_type})")
+        if self.identifier is not None:
+            info = self.identifier.identify([ctx.source.path], [ctx.media_type])[0]
+            ctx.format = info.as_dict()
+            ctx.format_id = info.puid

@@ -9,16 +9,24 @@ import uuid
 from archive.dossier_state import DossierClosed, DossierLocked
 from archive.errors import IntegrityError, RecordNotFound
 from archive.service import ArchiveService, DuplicateRecord, InvalidMetadata, NewComponent, NewEvent
+from ingest.formats import identify_components
 from ingest.pipeline import DuplicateFound, IngestContext, Rejected
 
 SOFTWARE = "software:luutru ingest"
 
 
+def needs_preservation(ctx: IngestContext) -> bool:
+    """A PDF/A claim to validate, an OCR copy to validate, or a PDF/A-2b copy the policy asks for."""
+    return bool((ctx.pdf or {}).get("pdfa") or (ctx.ocr or {}).get("status") == "done"
+                or (ctx.policy or {}).get("preservation") == "pdfa-2b")
+
+
 class StoreStep:
     name = "store"
 
-    def __init__(self, archive: ArchiveService):
+    def __init__(self, archive: ArchiveService, identifier=None):
         self.archive = archive
+        self.identifier = identifier
 
     def applies(self, ctx: IngestContext) -> bool:
         return True
@@ -34,18 +42,26 @@ class StoreStep:
             "extraction": ctx.extraction, "pdf": ctx.pdf, "legacy_encoding": ctx.legacy_encoding,
             "description": ctx.description.as_dict() if ctx.description is not None else None,
             "classification": ctx.classification, "warnings": ctx.warnings,
+            "format": ctx.format, "policy": ctx.policy, "ocr": ctx.ocr,
             "declared": {k: str(v) for k, v in ctx.source.declared.items()},
         }
         derivatives = [
             NewComponent(io.BytesIO((ctx.text or "").encode("utf-8")), "text", "text/plain; charset=utf-8",
                          "text.txt"),
             NewComponent(io.BytesIO(json.dumps(report, ensure_ascii=False, indent=1, default=str).encode()),
-                         "metadata", "application/json", "metadata.json"),
+                         "metadata", "application/json", "metadata.json", format_id="fmt/817"),
         ]
+        fmt = ctx.format or {}
         events = [
-            NewEvent("format identification", detail=ctx.media_type, agent=SOFTWARE,
-                     outcome="success" if ctx.extension_matches else "warning",
-                     data={"media_type": ctx.media_type, "extension_matches": ctx.extension_matches}),
+            NewEvent("format identification", agent=f"software:{fmt.get('tool') or 'luutru media type'}",
+                     detail=(f"{fmt['puid']} {fmt.get('name') or ''} {fmt.get('version') or ''}".strip()
+                             if fmt.get("puid") else f"{ctx.media_type} (no PRONOM identifier: "
+                             f"{fmt.get('warning') or 'Siegfried is not configured'})"),
+                     outcome="success" if ctx.extension_matches and fmt.get("puid") else "warning",
+                     data={"media_type": ctx.media_type, "extension_matches": ctx.extension_matches,
+                           "puid": fmt.get("puid"), "format_name": fmt.get("name"),
+                           "format_version": fmt.get("version"), "tool": fmt.get("tool"),
+                           "basis": fmt.get("basis"), "warning": fmt.get("warning")}),
             NewEvent("metadata extraction", agent=f"software:{ctx.extraction.get('extractor', 'luutru')}",
                      detail=f"{ctx.extraction.get('characters', 0)} characters, "
                             f"{ctx.extraction.get('pages') or '?'} pages",
@@ -60,7 +76,7 @@ class StoreStep:
             ctx.metadata.extra["signature_findings"] = ctx.signatures.findings
             derivatives.append(NewComponent(
                 io.BytesIO(json.dumps(ctx.signatures.as_report(), ensure_ascii=False, indent=1, default=str).encode()),
-                "signature_report", "application/json", "signatures.json"))
+                "signature_report", "application/json", "signatures.json", format_id="fmt/817"))
             overall = ctx.signatures.overall
             events.append(NewEvent("digital signature validation", agent="software:pyHanko via luutru",
                                    outcome="success" if overall == "VALID" else "warning",
@@ -77,6 +93,22 @@ class StoreStep:
             events.append(NewEvent("character conversion", agent=SOFTWARE,
                                    detail=f"{ctx.legacy_encoding.upper()} → Unicode (text derivative only; "
                                           "the original is unchanged)"))
+        derivatives += ctx.derivatives
+        events += ctx.events
+        tasks += ctx.tasks
+        if ctx.ocr is not None:
+            ctx.metadata.extra["ocr"] = {k: v for k, v in ctx.ocr.items() if k != "pages"} | {
+                "pages": [{k: p[k] for k in ("page", "confidence", "words")} for p in ctx.ocr.get("pages") or []
+                          if isinstance(p, dict)]}
+        if ctx.policy is not None:
+            ctx.metadata.extra["format_policy"] = ctx.policy
+        if (ctx.pdf or {}).get("pdfa"):
+            ctx.metadata.extra["pdfa_claim"] = ctx.pdf["pdfa"]
+        if needs_preservation(ctx):
+            # PDF/A claims and copies are validated, preservation copies made, off the ingest path
+            tasks.append(("preserve_record", {"record_id": None}))
+        if self.identifier is not None:
+            derivatives = identify_components(self.identifier, derivatives, ctx.workdir / "formats")
         record_id = str(uuid.uuid4())
         for _, args in tasks:
             args["record_id"] = record_id
@@ -86,7 +118,7 @@ class StoreStep:
                     stream, filename=ctx.source.name, metadata=ctx.metadata, actor=ctx.source.submitter,
                     media_type=ctx.media_type, format_id=ctx.format_id, dossier_id=dossier_id,
                     expected_sha256=ctx.sha256, size=ctx.size, derivatives=derivatives, events=events,
-                    tasks=tasks, record_id=record_id, require_open=True)
+                    tasks=tasks, record_id=record_id, original_format=ctx.format, require_open=True)
         except DuplicateRecord as dup:
             raise DuplicateFound(dup.record_id) from None
         except (DossierClosed, DossierLocked) as exc:

@@ -83,3 +83,51 @@ def test_ingest_through_celery_and_redis(tmp_path, redis_db, index_prefix):
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def test_a_scan_is_ocred_and_its_copy_validated_by_the_celery_workers(tmp_path, redis_db):
+    """Scale-out: the worker OCRs the scan (Tesseract vie in its extraction process) and the
+    validation of the searchable copy runs as its own Celery task (luutru.preserve_record)."""
+    import random
+    import time
+
+    from served import account
+
+    from ingest.corpus.generator import random_doc_spec
+    from ingest.corpus.scans import scan
+    from ingest.ocr.engine import tools
+    from ingest.pdfa import VeraPdfValidator
+
+    if tools("vie")["missing"] or VeraPdfValidator.find("verapdf") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Tesseract vie and veraPDF are required under CI")
+        pytest.skip("Tesseract vie or veraPDF not installed")
+    spec = random_doc_spec(random.Random("celery-scan"), pages=1, marks=False)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "scan.tif").write_bytes(scan(spec, dpi=150, quality="clean").tiff_bytes())
+    env = account(celery_env(tmp_path / "data", redis_db))
+    worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out = luutru("ingest", str(folder), "--json", env=env, timeout=600)
+        row = next(json.loads(ln) for ln in out.stdout.splitlines() if ln.startswith("{"))
+        assert row["outcome"] == "ingested", out.stdout + out.stderr
+        deadline = time.monotonic() + 300
+        while True:
+            record = json.loads(luutru("show", row["record_id"], "--json", env=env).stdout)
+            validations = [e for e in record["events"] if e["type"] == "validation"]
+            if validations or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert record["extra"]["ocr"]["status"] == "done"
+        assert record["code_number"] + "/" + record["code_notation"] == spec.so_ky_hieu
+        assert [v["outcome"] for v in validations] == ["success"], validations
+        assert {c["role"] for c in record["components"]} >= {"ocr_copy", "text"}
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()

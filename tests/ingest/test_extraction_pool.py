@@ -116,3 +116,114 @@ def test_text_beyond_the_limit_is_cut_with_a_warning(tmp_path):
     assert any("truncated" in w and "10,000" in w for w in cut.warnings), cut.warnings
     assert whole.text.count("Điều 1.") == 2000
     assert not any("truncated" in w for w in whole.warnings)
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Live processes whose parent is ``pid``: {pid: command name}."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            rest = stat[stat.rfind(")") + 2:].split()
+            if int(rest[1]) == pid and rest[0] != "Z":
+                found[int(entry.name)] = stat[stat.find("(") + 1:stat.rfind(")")]
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def test_a_killed_ocr_worker_takes_tesseract_with_it(tmp_path):
+    """GIVEN an OCR job whose worker has started Tesseract
+    WHEN the pool kills the worker (its time or memory limit, or the pool closing)
+    THEN Tesseract dies with it (it used to run on, orphaned, to the end of its page) and OCRmyPDF's
+    temporary files stay inside the job's folder."""
+    import random
+    import threading
+    import time
+
+    from ingest.corpus.generator import random_doc_spec
+    from ingest.corpus.scans import scan
+    from ingest.ocr.engine import tools
+
+    if tools("vie")["missing"]:
+        import os
+
+        if os.environ.get("CI") == "true":
+            pytest.fail("Tesseract vie is required under CI")
+        pytest.skip("Tesseract vie not installed")
+    spec = random_doc_spec(random.Random("pool-kill"), pages=3, marks=False)
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(scan(spec, dpi=300, quality="clean").pdf_bytes())
+    pool = ExtractionPool(PoolConfig(size=1))
+    errors = []
+    job = threading.Thread(target=lambda: errors.append(_run(pool, source, tmp_path / "work")))
+    before = set(Path("/tmp").glob("ocrmypdf.io.*"))
+    job.start()
+    tess: dict[int, str] = {}
+    deadline = time.monotonic() + 120
+    while not tess and time.monotonic() < deadline and job.is_alive():
+        workers = list(pool._all)
+        for w in workers:
+            tess = {p: n for p, n in _children(w.proc.pid).items()
+                    if n.startswith("tesseract") and b"hocr" in _cmdline(p)}  # recognising a page
+        time.sleep(0.05)
+    assert tess, "Tesseract never started on a page"
+    pool.close()
+    job.join(timeout=30)
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in tess) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in tess if _alive(p)], tess
+    assert errors and isinstance(errors[0], ExtractionFailed)
+    assert set(Path("/tmp").glob("ocrmypdf.io.*")) == before
+    assert list((tmp_path / "work" / "tmp").glob("ocrmypdf.io.*"))
+
+
+def _run(pool: ExtractionPool, source: Path, work: Path):
+    try:
+        pool.job("ocr", source, "application/pdf", work, params={"pages": None}, timeout=300)
+    except ExtractionFailed as exc:
+        return exc
+    return None
+
+
+def test_the_memory_limit_counts_the_tools_a_worker_starts():
+    """The group's resident memory includes children (Tesseract, Ghostscript): a child holding
+    200 MiB counts, though the leader itself is small."""
+    import subprocess
+    import sys
+    import time
+
+    from ingest.extract.pool import _group_rss, _rss
+
+    code = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+            "'b = bytearray(200 << 20); b[::4096] = b\"x\" * len(b[::4096]); import time; time.sleep(60)']); "
+            "time.sleep(60)")
+    leader = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while _group_rss(leader.pid) < 200 << 20 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _group_rss(leader.pid) >= 200 << 20 > _rss(leader.pid)
+    finally:
+        import os
+        import signal
+
+        os.killpg(leader.pid, signal.SIGKILL)
+        leader.wait()

@@ -26,7 +26,7 @@ def fields_of(clause) -> set[str]:
 def test_mapping_holds_every_field_documents_and_queries_use():
     body = OpenSearchBackend._body()
     props = body["mappings"]["properties"]
-    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v3"
+    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v4"
     docs = [d for _, d in itertools.islice(law_articles(), 200)] + list(synthetic(200, seed=5))
     sent = set().union(*(source(d) for d in docs))
     assert sent <= set(props), sent - set(props)
@@ -39,7 +39,8 @@ def test_mapping_holds_every_field_documents_and_queries_use():
     who = Principal(access_levels=frozenset({"public"}), fonds_ids=frozenset({"f1"}), dossier_ids=frozenset({"d1"}))
     for q in QUERIES:
         compiled = compiler.compile(SearchQuery(q=q, types=("Công văn",), signers=("A",), agencies=("B",),
-                                                year_from=2020, retention_statuses=("permanent",)), who)
+                                                year_from=2020, retention_statuses=("permanent",),
+                                                ocr_statuses=("low_confidence",)), who)
         used = fields_of(compiled.query).union(*(fields_of(f) for f in compiled.filters))
         assert used <= set(props), (q, used - set(props))
     assert set(FACET_FIELDS.values()) <= set(props)
@@ -54,8 +55,8 @@ def test_the_index_template_covers_the_indices_the_backend_names():
     backend = OpenSearchBackend.__new__(OpenSearchBackend)  # no cluster: only naming and bodies
     backend.prefix = "luutru"
     name, template = backend.template()
-    assert name == "luutru-records-v3"
+    assert name == "luutru-records-v4"
     index = backend._new_index_name()
     assert any(fnmatch.fnmatch(index, p) for p in template["index_patterns"])
-    assert not fnmatch.fnmatch(index.replace("-v3-", "-v2-"), template["index_patterns"][0])
+    assert not fnmatch.fnmatch(index.replace("-v4-", "-v3-"), template["index_patterns"][0])
     assert template["template"] == {k: v for k, v in OpenSearchBackend._body().items() if k in ("settings", "mappings")}

