@@ -7,7 +7,7 @@
 # Debian bookworm, Python 3.11. Every Python dependency installs from a binary wheel (no compiler
 # in the image). The process runs as the unprivileged user `luutru` (uid/gid 10001).
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 # ---------------------------------------------------------------------------------------------
 # Build stage: a virtual environment in /opt/luutru with the dependencies, then the project.
@@ -23,14 +23,16 @@ ENV PATH=/opt/luutru/bin:$PATH
 
 WORKDIR /src
 
-# Dependencies first, read from pyproject.toml, so that a code change does not reinstall them.
-COPY pyproject.toml ./
+# Dependencies first, read from pyproject.toml, so that a code change does not reinstall them; every
+# package at the exact version of constraints.txt (the versions the tests ran with), so two builds
+# of one commit install the same code.
+COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write('\n'.join(deps) + '\n')" \
-    && pip install -r /tmp/requirements.txt
+    && pip install -c constraints.txt -r /tmp/requirements.txt
 
 # Then the project itself (.dockerignore keeps .env, .git, .venv, data and tests out).
 COPY . .
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && test -x /opt/luutru/bin/luutru \
     && python -c "import api.cli"
 
@@ -99,7 +101,9 @@ USER luutru:luutru
 
 EXPOSE 8000
 
-# Liveness of the API (`luutru serve`). python, because the slim image has neither curl nor wget.
+# Liveness of the API (`luutru serve`): /api/v1/health needs no token and answers 200 only while the
+# API can serve (its catalogue answers); a refused connection, a timeout or a 503 fail the check.
+# python, because the slim image has neither curl nor wget.
 # Containers of this image that run `worker`, `beat` or `init` switch it off (docker-compose.yml).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('LUUTRU_API__PORT', '8000'); r = urllib.request.urlopen('http://127.0.0.1:%s/api/v1/health' % port, timeout=4); sys.exit(0 if r.status == 200 else 1)"]

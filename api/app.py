@@ -178,8 +178,12 @@ def _describe_errors(app: FastAPI) -> None:
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
         ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for methods in schema.get("paths", {}).values():
+        settings = getattr(app.state, "settings", None)
+        oai_open = settings is not None and settings.api.oai_public
+        for path, methods in schema.get("paths", {}).items():
             for method, op in methods.items():
+                if oai_open and path.startswith("/oai") and op.get("security"):
+                    op["security"] = [{}, *op["security"]]  # api.oai_public: a token is not needed
                 responses = op.setdefault("responses", {})
                 codes = [400, 422, 429, 503]
                 if op.get("security"):

@@ -323,10 +323,12 @@ def serve(host: str = typer.Option(None, help="Địa chỉ lắng nghe (mặc �
 @app.command()
 def worker(concurrency: int = typer.Option(None, help="Số tiến trình (mặc định: số lõi CPU).")) -> None:
     """Chạy Celery worker (triển khai mở rộng). Start a Celery worker."""
+    from api.deposits import requeue_stale
     from api.worker import create_celery
 
     with services_or_exit(repair=True) as services:
         settings = services.settings
+        requeue_stale(services)  # deposits whose task was lost (a worker killed, the broker emptied)
     celery = create_celery(settings)
     argv = ["worker", "--loglevel=INFO"]
     if concurrency:

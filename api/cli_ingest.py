@@ -1,5 +1,6 @@
 """``luutru ingest`` and ``luutru watch``: files and folders into the archive, through the same
-pipeline as the HTTP upload, inline or through Celery workers."""
+pipeline as the HTTP upload, inline or, in scale-out, uploaded to the object store and ingested by
+the Celery workers."""
 
 from __future__ import annotations
 
@@ -194,18 +195,20 @@ def _summary(rows: list[dict], counts: Counter, elapsed: float) -> None:
 
 
 def _through_celery(services, sources):
-    """Send one task per file to the Celery workers and yield their outcomes as they finish."""
+    """Scale-out: upload each file to the object store's staging area (``api.deposits``) — a worker
+    on another machine cannot read this one's files — and yield the workers' outcomes in order."""
     from types import SimpleNamespace
 
-    from api.worker import create_celery
+    from api import deposits
 
-    if not services.settings.tasks.result_backend:
-        fail("Cần cấu hình LUUTRU_TASKS__RESULT_BACKEND để nhận kết quả từ worker",
-             "LUUTRU_TASKS__RESULT_BACKEND is required to collect outcomes from the workers")
-    app = create_celery(services.settings)
-    pending = [(s, app.send_task("luutru.ingest_file", kwargs={
-        "path": str(s.path), "submit_name": s.submit_name, "submitter": s.submitter,
-        "dossier_code": s.dossier_code, "declared": s.declared, "source": s.source})) for s in sources]
-    for source, result in pending:
-        d = result.get(timeout=3600)
-        yield source, SimpleNamespace(**d)
+    jobs = []
+    for s in sources:
+        with open(s.path, "rb") as f:
+            jobs.append((s, deposits.stage(services, f, size=s.path.stat().st_size, submit_name=s.submit_name,
+                                           submitter=s.submitter, declared=s.declared, dossier_code=s.dossier_code,
+                                           source="cli")))
+    app = deposits.celery_app(services)
+    for source, job_id in jobs:
+        d = app.AsyncResult(job_id).get(timeout=3600, propagate=True)
+        yield source, SimpleNamespace(**{k: d.get(k) for k in ("outcome", "record_id", "sha256", "code", "message_vi",
+                                                                 "message_en", "quarantine")})

@@ -1,6 +1,7 @@
 """FastAPI dependencies: the services, the authenticated caller, scope checks, record access.
 
-Every route except ``POST /api/v1/auth/login`` (and ``/oai`` when ``api.oai_public``) depends on
+Every route except ``POST /api/v1/auth/login``, the liveness probe ``/api/v1/health`` and ``/oai``
+(unless ``api.oai_public`` is turned off) depends on
 ``CallerDep``: a bearer token — a person's session or a system client's token — is required, and
 failed authentications are written to the audit log (the first of each address and minute in
 full, then a summary with the count: ``api/auth_audit.py``). ``require(scope)`` refuses a caller

@@ -55,19 +55,20 @@ def create_celery(settings: Settings) -> Celery:
 
     from sqlalchemy.exc import OperationalError
 
-    @app.task(name="luutru.ingest_file", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+    @app.task(name="luutru.ingest_staged", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               retry_backoff_max=300, retry_jitter=True, max_retries=8)
-    def ingest_file(path: str, submit_name: str | None = None, submitter: str = "software:luutru",
-                    dossier_code: str | None = None, declared: dict | None = None, source: str = "celery") -> dict:
-        """Thin: look up the ingest service and run the pipeline. Bad input is an outcome, not an
-        exception, so it is never retried; only transient failures (a service down) are."""
-        from pathlib import Path
+    def ingest_staged(job_id: str) -> dict:
+        """Thin: ingest a deposit staged in the object store (``api.deposits``). Bad input is an
+        outcome, not an exception, so it is never retried; only transient failures (a service down)
+        are. A job already done (dispatched twice) leaves its first result in place."""
+        from celery.exceptions import Ignore
 
-        from ingest.pipeline import SourceFile
+        from api.deposits import run_staged
 
-        outcome = _get_ingest().run(SourceFile(path=Path(path), submit_name=submit_name, submitter=submitter,
-                                               declared=declared or {}, dossier_code=dossier_code, source=source))
-        return outcome_to_dict(outcome)
+        result = run_staged(_get_services(), _get_ingest(), job_id)
+        if result is None:
+            raise Ignore()
+        return result
 
     @app.task(name="luutru.make_ltv_copy", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               max_retries=5)
@@ -134,7 +135,13 @@ def create_celery(settings: Settings) -> Celery:
 
     @app.task(name="luutru.repair_archive")
     def repair_archive() -> dict:
-        return _get_services().archive.repair(actor="software:luutru beat").as_dict()
+        """Thin: the repair pass, then deposits staged too long ago dispatched again."""
+        from api.deposits import requeue_stale
+
+        services = _get_services()
+        report = services.archive.repair(actor="software:luutru beat").as_dict()
+        report["deposits_requeued"] = requeue_stale(services)
+        return report
 
     return app
 

@@ -674,13 +674,17 @@ class ArchiveService:
         cutoff = now - self.orphan_grace
         report.incomplete_removed = self.store.cleanup_incomplete(cutoff)
 
+        from archive.staging import DepositStaging
+
+        staged = DepositStaging(self.store).keys()  # deposits waiting for a worker: not orphans
         store_keys = iter(self.store.iter_keys())
         cat_keys = self._catalogue_keys()
         sk = next(store_keys, None)
         ck = next(cat_keys, None)
         while sk is not None or ck is not None:
             if ck is None or (sk is not None and sk < ck[0]):
-                self._orphan(sk, cutoff, report)
+                if sk not in staged:
+                    self._orphan(sk, cutoff, report)
                 sk = next(store_keys, None)
             elif sk is None or ck[0] < sk:
                 self._missing(ck[0], ck[1], report, actor)

@@ -111,6 +111,10 @@ class SearchSettings(_Section):
     """CA bundle that signed the cluster's certificate."""
     index_prefix: str = "luutru"
     """Prefix of index and alias names."""
+    opensearch_replicas: int = Field(default=1, ge=0, le=10)
+    """Replica shards of each index shard (``number_of_replicas``), set when an index is created and
+    applied to the live index at start. 1 needs a second node (on one node the cluster stays yellow);
+    ``docker-compose.yml``, a single node, sets 0."""
     writer_wait_seconds: float = Field(default=120.0, gt=0)
     """Embedded index: how long a write waits for another process (``luutru serve``, a CLI command)
     to release the index's writer lock before it fails and is left to the repair pass."""
@@ -188,13 +192,23 @@ class FormatsSettings(_Section):
 
 class TasksSettings(_Section):
     backend: Literal["inline", "celery"] = "inline"
-    """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat)."""
+    """``inline`` (in-process, embedded) or ``celery`` (Redis broker, Celery workers and beat).
+    ``celery`` needs ``search.backend=opensearch``: the embedded index cannot be shared by workers."""
     broker_url: str | None = None
     """Celery broker, e.g. ``redis://redis:6379/0``."""
     result_backend: str | None = None
-    """Celery result backend (optional), e.g. ``redis://redis:6379/1``."""
+    """Celery result backend, e.g. ``redis://redis:6379/1``; required with ``backend=celery`` (the
+    outcome of a deposit ingested by a worker is read there)."""
     queue: str = "luutru"
     """Celery queue the archive's tasks go to (lets several archives share one Redis)."""
+    deposit_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    """Scale-out (``backend=celery``): how long ``POST /api/v1/records`` waits for the worker that
+    ingests the upload. Done in time: the answer is the ingest's own (201, 200 duplicate, 422
+    rejected); otherwise 202 with the job's URL (``/api/v1/deposits/<job id>``). 0: always 202."""
+    deposit_requeue_seconds: float = Field(default=900.0, ge=60)
+    """Scale-out: a deposit staged in the object store longer than this is dispatched again by the
+    workers' repair pass (its task was lost: a worker killed, the broker emptied). Ingest is
+    idempotent by checksum; keep it well above the longest ingest."""
     inline_interval_seconds: float = Field(default=60.0, ge=0)
     """Embedded default (``backend=inline``): how often ``luutru serve`` runs deferred background
     work (webhook retries, LTV copies); it also anchors the audit log hourly and runs the retention
@@ -251,9 +265,10 @@ class ApiSettings(_Section):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     """Time limit for a search or listing request; slower ones end with 503 (downloads and uploads
     are not limited, they stream)."""
-    oai_public: bool = False
-    """Serve OAI-PMH at ``/oai`` without a token (public records only, as always). Off: harvesters
-    need a client token with the ``oai`` scope."""
+    oai_public: bool = True
+    """Serve OAI-PMH at ``/oai`` without a token (harvesters do not log in), rate-limited per
+    address; only public records are ever served. Off: harvesters need a client token with the
+    ``oai`` scope."""
     oai_page_size: int = Field(default=100, ge=1, le=1000)
     """Records (or headers) per OAI-PMH ``ListRecords``/``ListIdentifiers`` response; the rest follows
     through a ``resumptionToken``."""
@@ -385,6 +400,15 @@ class Settings(BaseSettings):
             problems.append("LUUTRU_EXTRACT__TIKA_URL is required with LUUTRU_EXTRACT__TIKA=server")
         if self.tasks.backend == "celery" and not self.tasks.broker_url:
             problems.append("LUUTRU_TASKS__BROKER_URL is required with LUUTRU_TASKS__BACKEND=celery")
+        if self.tasks.backend == "celery" and not self.tasks.result_backend:
+            problems.append("LUUTRU_TASKS__RESULT_BACKEND is required with LUUTRU_TASKS__BACKEND=celery "
+                            "(the outcome of deposits ingested by the workers)")
+        if self.tasks.backend == "celery" and self.search.backend == "embedded":
+            # Tantivy admits one writer per index folder: Celery workers in other processes (or on
+            # other machines) each hold their own copy or wait on the lock, and records went missing
+            # from the index (7 of 13 in one run).
+            problems.append("LUUTRU_TASKS__BACKEND=celery needs LUUTRU_SEARCH__BACKEND=opensearch: the "
+                            "embedded (Tantivy) index has a single writer and cannot be shared by workers")
         url = self.db.url
         if url is not None and not url.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
             problems.append(f"LUUTRU_DB__URL must be a sqlite:// or postgresql:// URL, not {url.split(':')[0]!r}")

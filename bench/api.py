@@ -19,6 +19,12 @@ server's CPU time and peak RSS, the load average, and the error count (a status 
 2xx/3xx, or an exception); exits 1 if there was any error.
 
     python bench/api.py [--count 1000] [--duration 300] [--clients 12] [--keep DIR]
+
+With ``--scale-out``: deposits per second over HTTP instead, the embedded default against scale-out
+with two Celery workers on the servers of tests/servers/start, same documents, same run
+(``bench/api_scaleout.py``):
+
+    python bench/api.py --scale-out [--count 40] [--clients 4] [--tika-server] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -261,7 +267,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="extraction processes for the ingest")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path, help="keep the corpus, data and server log here")
+    ap.add_argument("--scale-out", action="store_true",
+                    help="deposits/s: embedded vs two Celery workers (bench/api_scaleout.py)")
+    ap.add_argument("--tika-server", action="store_true", help="--scale-out: the workers use the Tika server")
     args = ap.parse_args()
+    if args.scale_out:
+        from bench.api_scaleout import main as scale_out_main
+
+        if args.count == 1000:
+            args.count = 40  # deposits, not a searched archive
+        if args.clients == 12:
+            args.clients = 4
+        scale_out_main(args)
+        return
 
     base_dir = args.keep or Path(tempfile.mkdtemp(prefix="luutru-bench-api-"))
     base_dir.mkdir(parents=True, exist_ok=True)

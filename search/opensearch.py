@@ -129,7 +129,8 @@ class OpenSearchBackend:
 
     def __init__(self, url: str, *, index_prefix: str = "luutru", user: str | None = None,
                  password: str | None = None, verify_certs: bool = True, ca_certs: str | None = None,
-                 timeout: float = 30.0, compiler: Compiler | None = None, client: Any = None):
+                 timeout: float = 30.0, compiler: Compiler | None = None, client: Any = None,
+                 replicas: int | None = None):
         from opensearchpy import OpenSearch
 
         auth = (user, password or "") if user else None
@@ -138,6 +139,8 @@ class OpenSearchBackend:
         self.prefix = index_prefix
         self.alias = f"{index_prefix}-records"
         self.compiler = compiler or Compiler()
+        self.replicas = replicas
+        """``number_of_replicas`` of the indices (None: the mapping file's)."""
         self.rebuild_needed = False
         self._ensure()
 
@@ -147,7 +150,8 @@ class OpenSearchBackend:
         return cls(s.opensearch_url, index_prefix=s.index_prefix, user=s.opensearch_user,
                    password=s.opensearch_password.get_secret_value() if s.opensearch_password else None,
                    verify_certs=s.opensearch_verify_certs,
-                   ca_certs=str(s.opensearch_ca_certs) if s.opensearch_ca_certs else None)
+                   ca_certs=str(s.opensearch_ca_certs) if s.opensearch_ca_certs else None,
+                   replicas=s.opensearch_replicas)
 
     def __enter__(self) -> OpenSearchBackend:
         return self
@@ -167,9 +171,11 @@ class OpenSearchBackend:
 
     # index management -------------------------------------------------------------------------
     @staticmethod
-    def _body() -> dict:
+    def _body(replicas: int | None = None) -> dict:
         body = json.loads(MAPPING_FILE.read_text(encoding="utf-8"))
         body.pop("_comment", None)
+        if replicas is not None:
+            body["settings"]["index"]["number_of_replicas"] = replicas
         return body
 
     def _new_index_name(self) -> str:
@@ -178,7 +184,7 @@ class OpenSearchBackend:
     def template(self) -> tuple[str, dict]:
         """(name, body) of the composable index template of this mapping version: every index named
         ``<prefix>-records-<version>-*`` gets its settings and mappings, however it is created."""
-        body = self._body()
+        body = self._body(self.replicas)
         return f"{self.prefix}-records-{MAPPING_VERSION}", {
             "index_patterns": [f"{self.prefix}-records-{MAPPING_VERSION}-*"], "priority": 100,
             "version": int(MAPPING_VERSION.lstrip("v")),
@@ -187,7 +193,7 @@ class OpenSearchBackend:
     def _create_index(self, name: str) -> None:
         template, body = self.template()
         self.client.indices.put_index_template(name=template, body=body)
-        self.client.indices.create(index=name, body=self._body())  # the same, stated again
+        self.client.indices.create(index=name, body=self._body(self.replicas))  # the same, stated again
 
     def _ensure(self) -> None:
         if not self.client.indices.exists_alias(name=self.alias):
@@ -198,6 +204,19 @@ class OpenSearchBackend:
             log.warning("OpenSearch alias %s points to an index of an older mapping: searches find nothing "
                         "until `luutru reindex` builds a %s index", self.alias, MAPPING_VERSION)
             self.rebuild_needed = True
+        else:
+            self._apply_replicas()
+
+    def _apply_replicas(self) -> None:
+        """The setting applies to the live index too (a dynamic index setting): an index created with
+        one replica on a single node stays yellow until it is told it has none."""
+        if self.replicas is None:
+            return
+        for name, body in self.client.indices.get_settings(index=self.alias, name="index.number_of_replicas").items():
+            current = body["settings"]["index"]["number_of_replicas"]
+            if int(current) != self.replicas:
+                log.info("OpenSearch index %s: number_of_replicas %s → %s", name, current, self.replicas)
+                self.client.indices.put_settings(index=name, body={"index": {"number_of_replicas": self.replicas}})
 
     def _aliased(self) -> list[str]:
         return list(self.client.indices.get_alias(name=self.alias).keys())

@@ -5,6 +5,7 @@ from api.routes import (
                         auth,
                         collections,
                         corrections,
+                        deposits,
                         dossier_changes,
                         oai,
                         records,
@@ -15,7 +16,7 @@ from api.routes import (
                         webhooks,
 )
 
-ROUTERS = [auth.router, records.router, corrections.router, collections.router, dossier_changes.router, search.router,
-           retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
+ROUTERS = [auth.router, records.router, deposits.router, corrections.router, collections.router, dossier_changes.router,
+           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
 
 __all__ = ["ROUTERS"]

@@ -1,9 +1,9 @@
 """OAI-PMH 2.0 at ``/oai`` (GET, or POST ``application/x-www-form-urlencoded``): public records as
 Dublin Core for harvesters (``api/oai.py`` builds the answers).
 
-Access: a bearer token with the ``oai`` scope (a system client such as a national portal's
-harvester, or an archivist), unless ``api.oai_public`` opens ``/oai`` to anyone — then no token is
-asked for and requests are rate-limited per address. Either way only public records are served.
+Access: open to anyone by default (``api.oai_public``: harvesters do not log in), rate-limited per
+address; with ``api.oai_public`` off, a bearer token with the ``oai`` scope (a system client such as
+a national portal's harvester, or an archivist). Either way only public records are served.
 
 As the protocol requires, every OAI answer — errors such as ``badVerb`` or ``idDoesNotExist``
 included — is ``200`` with ``text/xml``; HTTP errors are left for authentication (401/403), the

@@ -176,6 +176,17 @@ class DepositResult(BaseModel):
     code: str | None = None
     message_vi: str | None = None
     message_en: str | None = None
+    job_id: str | None = None
+    """Scale-out: the deposit's job (``GET /api/v1/deposits/{job_id}``)."""
+
+
+class DepositAccepted(BaseModel):
+    """Scale-out: the upload is staged and a worker will ingest it."""
+
+    job_id: str
+    status: Literal["queued"] = "queued"
+    url: str
+    """``GET`` it for the outcome (also in the ``Location`` header)."""
 
 
 def _signature_status(signatures: list[dict]) -> str:
@@ -449,6 +460,20 @@ def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared
     return result
 
 
+def _stage(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:
+    """Scale-out: the upload to the object store's staging area, a worker's job; its outcome if it
+    is done within ``tasks.deposit_wait_seconds``, else the job (``api.deposits``)."""
+    from api import deposits
+
+    with open(path, "rb") as f:
+        job_id = deposits.stage(services, f, size=path.stat().st_size, submit_name=name, submitter=caller.actor,
+                                declared=declared, dossier_code=dossier)
+    done = deposits.wait(services, job_id, services.settings.tasks.deposit_wait_seconds)
+    if done is None:
+        return {"job_id": job_id, "status": "queued", "url": f"/api/v1/deposits/{job_id}"}
+    return done
+
+
 def _finish(services) -> None:
     services.archive.run_pending_tasks()
 
@@ -462,6 +487,8 @@ def _finish(services) -> None:
                  "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
              responses={200: {"model": DepositResult, "description": "Duplicate: the same bytes are already archived"},
+                        202: {"model": DepositAccepted, "description": "Scale-out: staged; a worker ingests it "
+                              "(not done within LUUTRU_TASKS__DEPOSIT_WAIT_SECONDS)"},
                         413: {"description": "Larger than LUUTRU_EXTRACT__MAX_FILE_SIZE"},
                         404: {"description": "The dossier named is unknown or not visible (nothing stored)"},
                         409: {"description": "The dossier named is closed or in a disposal batch (nothing stored)"},
@@ -489,9 +516,18 @@ async def upload(request: Request, services: ServicesDep, caller: DepositCaller,
                     out.write(chunk)
         if path.stat().st_size == 0 and ctype != "multipart/form-data" and not name:
             name = "empty"
-        result = await run_in_threadpool(_run_ingest, services, caller, path, name, declared, dossier)
+        if services.settings.tasks.backend == "celery":
+            result = await run_in_threadpool(_stage, services, caller, path, name, declared, dossier)
+        else:
+            result = await run_in_threadpool(_run_ingest, services, caller, path, name, declared, dossier)
     finally:
         path.unlink(missing_ok=True)
+    if "outcome" not in result:  # staged, not finished within tasks.deposit_wait_seconds
+        services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                      action="record.deposit", target_type="deposit", target_id=result["job_id"],
+                                      outcome="accepted", detail={"outcome": "queued", "filename": name})
+        return JSONResponse(DepositAccepted(**result).model_dump(), status_code=202,
+                            headers={"Location": result["url"]})
     background.add_task(_finish, services)
     if result["outcome"] == "duplicate" and result["record_id"]:
         # Idempotent by checksum; but never reveal a record the depositor may not read.

@@ -1,8 +1,14 @@
-"""Health, readiness and Prometheus metrics. All authenticated (a liveness probe can check that the
-port answers: an unauthenticated request gets a 401 from a live process)."""
+"""Health, readiness and Prometheus metrics.
+
+``/api/v1/health`` (liveness) answers without a token, for probes (the Docker healthcheck, a load
+balancer): 200 ``{"status": "ok"}`` when this process can serve — it answers and its catalogue
+answers, since every request authenticates against it — else 503 ``{"status": "unavailable"}``.
+It carries nothing else: no version, no backend names, no counts. Readiness (every backend, named)
+and metrics need a token."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,11 +18,18 @@ from api.accounts import Caller
 from api.deps import CallerDep, ServicesDep, require
 
 router = APIRouter(tags=["system"])
+log = logging.getLogger(__name__)
 
 
-@router.get("/api/v1/health", summary="Liveness: the process answers")
-def health(caller: CallerDep) -> dict:
-    return {"status": "ok"}
+@router.get("/api/v1/health", summary="Liveness: the process and its catalogue answer (no token)",
+            responses={503: {"description": "The catalogue does not answer: this process cannot serve"}})
+def health(services: ServicesDep) -> JSONResponse:
+    try:
+        services.catalogue.ping()
+    except Exception:  # the probe's answer, not an error to raise
+        log.warning("health: the catalogue does not answer", exc_info=True)
+        return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/v1/ready", summary="Readiness: every backend answers",

@@ -314,6 +314,11 @@ class ObjectStore(Protocol):
         """Names under ``prefix`` (``audit/anchors/``), in byte order."""
         ...
 
+    def delete_named(self, name: str) -> None:
+        """Remove a named object (every version); nothing when there is none; raises ObjectLocked
+        while it is retained (only unlocked names, such as deposit manifests, are ever deleted)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove the object and every version of it; raises ObjectLocked while retained or held."""
         ...

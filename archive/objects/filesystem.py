@@ -247,6 +247,19 @@ class FilesystemObjectStore:
         except FileNotFoundError:
             raise ObjectNotFound(f"no object {name}", f"Không tìm thấy {name} trong kho lưu trữ") from None
 
+    def delete_named(self, name: str) -> None:
+        path = self._named_path(name)
+        lock = path.with_name(path.name + ".lock")
+        if lock.exists():
+            until = datetime.fromisoformat(json.loads(lock.read_text(encoding="utf-8"))["retain_until"])
+            if until > datetime.now(UTC):
+                raise ObjectLocked(f"{name} is retained until {until.isoformat()}",
+                                   f"Tệp {name} được khóa đến {until:%d/%m/%Y}")
+        if path.exists():
+            path.unlink()
+            lock.unlink(missing_ok=True)
+            _fsync_dir(path.parent)
+
     def list_named(self, prefix: str) -> Iterator[str]:
         base = self.root / NAMED_PREFIX
         folder = base / check_name(prefix.rstrip("/")) if prefix.strip("/") else base

@@ -804,6 +804,18 @@ class S3ObjectStore:
             response.close()
             response.release_conn()
 
+    def delete_named(self, name: str) -> None:
+        key = NAMED_PREFIX + check_name(name)
+        versions = self._versions(key)
+        now = datetime.now(UTC)
+        for version in versions:
+            if not version.is_delete_marker:
+                head = self._lock_state(key, version.version_id)
+                if head is not None and head.locked(now):
+                    raise _locked_error(key, head)
+        for version in reversed(versions):
+            self._remove_version(key, version.version_id)
+
     def list_named(self, prefix: str) -> Iterator[str]:
         if prefix.strip("/"):
             check_name(prefix.rstrip("/"))

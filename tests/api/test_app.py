@@ -2,39 +2,60 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
+import pytest
 from fastapi.testclient import TestClient
+from services import opensearch_backend
 
 from api.app import create_app
 from archive.settings import load_settings
 
 
 def test_health_and_readiness(tmp_path):
-    """Every endpoint authenticates, health included: a live process answers 401 without a token."""
+    """Liveness answers without a token (tests/api/test_health_probe.py); readiness needs one."""
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path)})
     with TestClient(create_app(settings)) as client:
-        assert client.get("/api/v1/health").status_code == 401
+        assert client.get("/api/v1/health").json() == {"status": "ok"}
+        assert client.get("/api/v1/ready").status_code == 401
         token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
         client.headers["Authorization"] = f"Bearer {token}"
-        assert client.get("/api/v1/health").json() == {"status": "ok"}
         ready = client.get("/api/v1/ready")
         assert ready.status_code == 200
         assert ready.json()["ready"] is True and set(ready.json()["checks"]) == {
             "catalogue", "objects", "search", "extraction", "tasks"}
 
 
+@pytest.mark.opensearch
 def test_not_ready_when_a_service_is_down(tmp_path):
+    """GIVEN scale-out settings whose Celery broker does not answer (Celery needs OpenSearch: the
+    real one of tests/servers/start) WHEN readiness is asked THEN 503 with the tasks check false."""
+    prefix = f"ready-{uuid.uuid4().hex[:8]}"
+    opensearch_backend(prefix).close()  # skips (fails under CI) without a cluster
     settings = load_settings({"LUUTRU_DATA_DIR": str(tmp_path), "LUUTRU_TASKS__BACKEND": "celery",
-                              "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0"})
-    with TestClient(create_app(settings)) as client:
-        token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
-        ready = client.get("/api/v1/ready", headers={"Authorization": f"Bearer {token}"})
-        assert ready.status_code == 503 and ready.json()["checks"]["tasks"] is False
+                              "LUUTRU_TASKS__BROKER_URL": "redis://127.0.0.1:1/0",
+                              "LUUTRU_TASKS__RESULT_BACKEND": "redis://127.0.0.1:1/1", "LUUTRU_SEARCH__BACKEND": "opensearch",
+                              "LUUTRU_SEARCH__OPENSEARCH_URL": os.environ["OPENSEARCH_URL"],
+                              "LUUTRU_SEARCH__INDEX_PREFIX": prefix})
+    try:
+        with TestClient(create_app(settings)) as client:
+            token = client.app.state.services.accounts.create_client("probe", scopes=["read"], actor="t")["token"]
+            ready = client.get("/api/v1/ready", headers={"Authorization": f"Bearer {token}"})
+            assert ready.status_code == 503 and ready.json()["checks"]["tasks"] is False
+            assert ready.json()["checks"]["search"] is True
+    finally:
+        backend = opensearch_backend(prefix)
+        backend.drop()
+        backend.close()
 
 
 def test_beat_schedule_names_registered_tasks():
     from api.worker import create_celery
 
-    settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://"})
+    settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://",
+                              "LUUTRU_TASKS__RESULT_BACKEND": "cache+memory://",
+                              "LUUTRU_SEARCH__BACKEND": "opensearch", "LUUTRU_SEARCH__OPENSEARCH_URL": "http://127.0.0.1:9"})
     app = create_celery(settings)
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled == {"luutru.repair_archive", "luutru.retention_sweep", "luutru.renew_timestamps",

@@ -4,8 +4,8 @@ The routes are read from the app itself (so a route added tomorrow is checked wi
 file) and each route's rule is derived from its dependencies: ``Depends(require("<scope>"))`` is a
 function named ``require_<scope>``; ``CallerDep`` is ``get_caller``. Then, for every caller:
 
-* no token (or a bad one) → 401, except on the public routes below (and ``/oai`` when
-  ``api.oai_public``);
+* no token (or a bad one) → 401, except on the public routes below (and ``/oai`` while
+  ``api.oai_public``, the default, is on);
 * a caller without the route's scope → 403;
 * a caller with it → neither 401 nor 403 (404 for a dummy id, 422 for an empty body are fine).
 
@@ -30,13 +30,15 @@ DUMMY_ID = "00000000-0000-4000-8000-000000000000"
 PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/oidc"),
+    # Liveness for probes: its status only, no data (api/routes/system.py).
+    ("GET", "/api/v1/health"),
     # The static page and the API description carry no archive data (api/routes/ui.py).
     ("GET", "/"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
 }
 """Routes that answer without a token. Anything else without ``get_caller`` in its dependencies fails."""
 
 OAI_PREFIX = "/oai"
-"""OAI-PMH: public when ``api.oai_public``; otherwise it needs the ``oai`` scope."""
+"""OAI-PMH: public while ``api.oai_public`` (the default); otherwise it needs the ``oai`` scope."""
 
 CUSTOM_GATES: dict[str, Callable[[Caller], bool]] = {
     # api/routes/webhooks.py: listing and deleting — system clients with webhooks, read or retention,
@@ -200,7 +202,8 @@ def test_authorization_matrix(api, records, callers, subtests):
     failures = []
     for rule in rules:
         url = concrete_url(rule.path, records)
-        public = (rule.method, rule.path) in PUBLIC_ROUTES
+        public = (rule.method, rule.path) in PUBLIC_ROUTES or (
+            rule.path.startswith(OAI_PREFIX) and api.services.settings.api.oai_public)
         for who, token in (("no token", None), ("bad token", "lts_not-a-real-session")):
             with subtests.test(msg=f"{rule.label} as {who}"):
                 status = call(api.client, rule, url, token).status_code
@@ -230,24 +233,63 @@ def test_authorization_matrix(api, records, callers, subtests):
     assert failures == [], "\n".join(failures)
 
 
-def test_oai_is_public_only_when_configured(tmp_path):
-    """GIVEN ``api.oai_public`` on WHEN a harvester without a token calls the app THEN ``/oai``
-    answers (neither 401 nor 403) and every other non-public route still answers 401."""
-    services, app = make_env(tmp_path / "data", LUUTRU_API__OAI_PUBLIC="true")
+def test_oai_is_public_by_default(api):
+    """GIVEN the default settings THEN ``/oai`` is open (the matrix above checked that it answers
+    without a token) — harvesters do not log in."""
+    assert api.services.settings.api.oai_public is True
+    assert any(r.path.startswith(OAI_PREFIX) for r in route_rules(api.client.app))
+
+
+def test_oai_needs_the_oai_scope_when_configured(tmp_path, callers_for):
+    """GIVEN ``api.oai_public`` off WHEN every caller (and no token, a bad token) calls ``/oai``
+    THEN no token → 401, a caller without the ``oai`` scope → 403, one with it → neither; and the
+    rest of the API is unchanged (the health probe still open, everything else 401 without a token)."""
+    services, app = make_env(tmp_path / "data", LUUTRU_API__OAI_PUBLIC="false")
     try:
         with TestClient(app) as client:
+            tokens, callers = callers_for(services, client)
             rules = route_rules(app)
+            oai = [r for r in rules if r.path.startswith(OAI_PREFIX)]
+            assert oai
             for rule in rules:
-                if (rule.method, rule.path) in PUBLIC_ROUTES:
-                    continue
                 url = re.sub(r"\{[^}]+\}", DUMMY_ID, rule.path)
                 status = call(client, rule, url, None).status_code
-                if rule.path.startswith(OAI_PREFIX):
-                    assert status not in (401, 403), f"{rule.label}: {status} with oai_public on"
+                if (rule.method, rule.path) in PUBLIC_ROUTES:
+                    assert status not in (401, 403), f"{rule.label}: {status}"
                 else:
                     assert status == 401, f"{rule.label}: {status} without a token"
+            for rule in oai:
+                assert call(client, rule, rule.path, "ltc_not-a-real-token").status_code == 401
+                for name, caller in callers.items():
+                    status = call(client, rule, rule.path, tokens[name]).status_code
+                    if may_pass(rule, caller):
+                        assert status not in (401, 403), f"{rule.label} as {name}: {status}"
+                    else:
+                        assert status == 403, f"{rule.label} as {name}: {status}"
     finally:
         services.close()
+
+
+@pytest.fixture
+def callers_for():
+    """``callers_for(services, client)``: tokens and Callers of every system client and of one
+    person per role, created in that archive."""
+    from apienv import PASSWORD
+
+    def make(services, client):
+        accounts = services.accounts
+        tokens = {}
+        for name, (scopes, levels) in {**CLIENTS, **EXTRA_CLIENTS}.items():
+            tokens[name] = accounts.create_client(name, scopes=scopes, access_levels=levels, actor="test")["token"]
+        for name, (role, levels) in PEOPLE.items():
+            accounts.create_user(name, full_name=f"Nguyễn Văn {name.title()}", role=role, password=PASSWORD,
+                                 access_levels=levels, actor="test")
+            r = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            tokens[name] = r.json()["access_token"]
+        return tokens, {name: accounts.authenticate(token) for name, token in tokens.items()}
+
+    return make
 
 
 def test_who_may_set_which_access_level(api, records, callers, subtests):

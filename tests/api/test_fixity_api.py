@@ -234,7 +234,9 @@ def test_the_celery_beat_task_runs_a_due_slice(tmp_path, monkeypatch):
         services.fixity.cycle = services.fixity.cycle * 0  # everything is due at once
         monkeypatch.setattr(worker, "_services", services)
         celery = worker.create_celery(load_settings({"LUUTRU_TASKS__BACKEND": "celery",
-                                                     "LUUTRU_TASKS__BROKER_URL": "memory://"}))
+                                                     "LUUTRU_TASKS__BROKER_URL": "memory://", "LUUTRU_TASKS__RESULT_BACKEND": "cache+memory://",
+                                                     "LUUTRU_SEARCH__BACKEND": "opensearch",
+                                                     "LUUTRU_SEARCH__OPENSEARCH_URL": "http://127.0.0.1:9"}))
         entry = next(e for e in celery.conf.beat_schedule.values() if e["task"] == "luutru.fixity_audit")
         assert entry["schedule"] == PERIODS["fixity_audit"]
         result = celery.tasks["luutru.fixity_audit"].apply().get()

@@ -591,10 +591,17 @@ def test_a_record_no_longer_public_is_announced_as_deleted(any_holdings):
     _no_secret_words(oai)
 
 
-def test_authentication_and_audit(holdings):
-    """GIVEN /oai closed (the default) WHEN called without a token, with a bad one, or by a client
-    without the oai scope THEN 401, 401, 403 problems; with the oai scope it answers; and each
-    harvest request is in the audit log with its verb and number of items."""
+@pytest.fixture
+def closed_holdings(tmp_path, oai_schema):
+    with holdings_env(tmp_path, oai_schema, LUUTRU_API__OAI_PUBLIC="false") as h:
+        yield h
+
+
+def test_authentication_and_audit(closed_holdings):
+    """GIVEN /oai closed (``api.oai_public`` off) WHEN called without a token, with a bad one, or by
+    a client without the oai scope THEN 401, 401, 403 problems; with the oai scope it answers; and
+    each harvest request is in the audit log with its verb and number of items."""
+    holdings = closed_holdings
     client = holdings.api.client
     for headers, status in (({}, 401), ({"Authorization": "Bearer ltc_not-a-token"}, 401),
                             (holdings.api.auth("qlvb"), 403)):
@@ -618,10 +625,11 @@ def test_authentication_and_audit(holdings):
     assert rows[4][3]["error"] == "badArgument"
 
 
-def test_oai_public_opens_oai_to_harvesters_without_a_token(tmp_path, oai_schema):
-    """GIVEN api.oai_public on WHEN a harvester without any token harvests THEN it gets the public
-    records (and only them), audited as anonymous; the rest of the API still wants a token."""
-    with holdings_env(tmp_path, oai_schema, LUUTRU_API__OAI_PUBLIC="true") as h:
+def test_oai_is_open_to_harvesters_without_a_token_by_default(tmp_path, oai_schema):
+    """GIVEN the default settings (harvesters do not log in) WHEN a harvester without any token
+    harvests THEN it gets the public records (and only them), audited as anonymous; the rest of the
+    API still wants a token."""
+    with holdings_env(tmp_path, oai_schema) as h:
         anonymous = h.oai.as_(None)
         records, _ = harvest(anonymous, "ListRecords", metadataPrefix="oai_dc")
         assert {rid(r.find("o:header", NS)) for r in records} == h.public

@@ -78,7 +78,8 @@ def test_api_conforms_to_its_openapi_description(api, records, admin_token, subt
     assert len(operations) > 15
     person = {"Authorization": f"Bearer {api.tokens['quantri']}"}
     runs = [(operation, mode, headers) for operation in operations
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+            if mode is GenerationMode.POSITIVE or _mutable(operation)]
     runs += [(operation, mode, person) for operation in operations if operation.path.startswith(PERSON_ONLY)
              for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
     assert sum(1 for _, _, h in runs if h is person) >= 4  # begin and confirm, both modes
@@ -86,6 +87,14 @@ def test_api_conforms_to_its_openapi_description(api, records, admin_token, subt
         who = "person" if auth is person else "client"
         with subtests.test(msg=f"{operation.label} ({mode}, {who})"):
             _conformance(operation, mode, auth, records)()
+
+
+def _mutable(operation) -> bool:
+    """A negative case needs something to make invalid: a parameter, a body or required
+    authentication (the liveness probe has none of them)."""
+    raw = operation.definition.raw
+    return bool(raw.get("parameters") or raw.get("requestBody") or
+                (raw.get("security") and {} not in raw["security"]))
 
 
 def _conformance(operation, mode, auth: dict[str, str], records: dict[str, str]):

@@ -23,6 +23,8 @@ def test_nested_variables_select_scale_out():
         "LUUTRU_OBJECTS__BACKEND": "s3", "LUUTRU_OBJECTS__S3__ENDPOINT": "minio:9000",
         "LUUTRU_OBJECTS__S3__ACCESS_KEY": "a", "LUUTRU_OBJECTS__S3__SECRET_KEY": "Bi-mat-9f3c",
         "LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "redis://redis:6379/0",
+        "LUUTRU_TASKS__RESULT_BACKEND": "redis://redis:6379/1",
+        "LUUTRU_SEARCH__BACKEND": "opensearch", "LUUTRU_SEARCH__OPENSEARCH_URL": "https://opensearch:9200",
     })
     assert s.database_url == "postgresql+psycopg://luutru:pw@db:5432/luutru"
     assert s.objects.s3.secret_key.get_secret_value() == "Bi-mat-9f3c"
@@ -36,6 +38,11 @@ def test_nested_variables_select_scale_out():
     ({"LUUTRU_SEARCH__BACKEND": "opensearch"}, "LUUTRU_SEARCH__OPENSEARCH_URL is required"),
     ({"LUUTRU_EXTRACT__TIKA": "server"}, "LUUTRU_EXTRACT__TIKA_URL is required"),
     ({"LUUTRU_TASKS__BACKEND": "celery"}, "LUUTRU_TASKS__BROKER_URL is required"),
+    ({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "redis://redis:6379/0"},
+     "LUUTRU_TASKS__BACKEND=celery needs LUUTRU_SEARCH__BACKEND=opensearch"),
+    ({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "redis://redis:6379/0",
+      "LUUTRU_SEARCH__BACKEND": "opensearch", "LUUTRU_SEARCH__OPENSEARCH_URL": "http://opensearch:9200"},
+     "LUUTRU_TASKS__RESULT_BACKEND is required"),
     ({"LUUTRU_DB__URL": "mysql://x/y"}, "LUUTRU_DB__URL must be"),
     ({"LUUTRU_API__HOST": "0.0.0.0"}, "LUUTRU_API__SECRET_KEY is required"),
     ({"LUUTRU_API__PORT": "70000"}, "LUUTRU_API__PORT"),

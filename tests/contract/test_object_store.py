@@ -214,6 +214,40 @@ class TestNamedObjects:
         with pytest.raises(ObjectNotFound):
             s.get_named("audit/anchors/00000003.json")
 
+    def test_deleted_only_while_unlocked(self, store):
+        """GIVEN a locked and an unlocked named object WHEN each is deleted THEN the unlocked one
+        is gone (its name free again, deleting it twice is nothing) and the locked one stays."""
+        s, _ = store
+        s.put_named("deposits/a.json", b"{}")
+        s.put_named("audit/anchors/00000001.json", b"{}", retain_until=datetime.now(UTC) + timedelta(days=1))
+        s.delete_named("deposits/a.json")
+        s.delete_named("deposits/a.json")
+        assert list(s.list_named("deposits/")) == []
+        s.put_named("deposits/a.json", b'{"again": 1}')
+        assert s.get_named("deposits/a.json") == b'{"again": 1}'
+        with pytest.raises(ObjectLocked):
+            s.delete_named("audit/anchors/00000001.json")
+        assert s.get_named("audit/anchors/00000001.json") == b"{}"
+        with pytest.raises(ValueError):
+            s.delete_named("../x")
+
+    def test_staged_deposits_are_jobs_until_done(self, store):
+        """GIVEN deposits staged (``archive.staging``) WHEN listed, found stale, finished THEN the
+        bytes are a content object, the manifest names them, and ``done`` ends the job only."""
+        from archive.staging import DepositStaging
+
+        s, _ = store
+        staging = DepositStaging(s)
+        m = staging.stage(io.BytesIO(b"%PDF-1.7 staged"), size=15, manifest={"submitter": "client:qlvb"})
+        assert m["key"] == key_for_sha256(hashlib.sha256(b"%PDF-1.7 staged").hexdigest()) and s.exists(m["key"])
+        assert staging.get(m["job_id"]) == m and staging.keys() == {m["key"]}
+        assert staging.stale(timedelta(minutes=5)) == []
+        assert [x["job_id"] for x in staging.stale(timedelta(minutes=5), datetime.now(UTC) + timedelta(hours=1))] \
+            == [m["job_id"]]
+        staging.done(m["job_id"])
+        assert staging.get(m["job_id"]) is None and list(staging.pending()) == [] and s.exists(m["key"])
+        assert staging.get("../../audit/anchors/00000001") is None  # only a UUID names a job
+
     @pytest.mark.parametrize("name", ["../x", "/abs", "a/../b", "UPPER.json", "sha256 x", "", "a//b", "x/" * 120])
     def test_names_that_could_escape_are_refused(self, store, name):
         s, _ = store

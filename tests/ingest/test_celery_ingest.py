@@ -13,18 +13,32 @@ from pathlib import Path
 
 import pytest
 from served import account
+from services import opensearch_backend
 
 from ingest.corpus import generate
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.opensearch]
 
 
-def celery_env(data_dir: Path, redis_url: str) -> dict:
+def celery_env(data_dir: Path, redis_url: str, index_prefix: str) -> dict:
+    """Celery needs a shared index (settings refuse the embedded one): the real OpenSearch."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUUTRU_") or k.startswith("LUUTRU_TEST_")}
     env.update(LUUTRU_DATA_DIR=str(data_dir), LUUTRU_TASKS__BACKEND="celery", LUUTRU_TASKS__BROKER_URL=redis_url,
                LUUTRU_TASKS__RESULT_BACKEND=redis_url,
-               LUUTRU_TASKS__QUEUE=f"luutru-test-{uuid.uuid4().hex[:8]}")  # never another run's worker
+               LUUTRU_TASKS__QUEUE=f"luutru-test-{uuid.uuid4().hex[:8]}",  # never another run's worker
+               LUUTRU_SEARCH__BACKEND="opensearch", LUUTRU_SEARCH__OPENSEARCH_URL=os.environ["OPENSEARCH_URL"],
+               LUUTRU_SEARCH__INDEX_PREFIX=index_prefix, LUUTRU_SEARCH__OPENSEARCH_REPLICAS="0")
     return env
+
+
+@pytest.fixture
+def index_prefix():
+    prefix = f"celery-{uuid.uuid4().hex[:8]}"
+    opensearch_backend(prefix).close()  # skips (fails under CI) without a cluster
+    yield prefix
+    backend = opensearch_backend(prefix)
+    backend.drop()
+    backend.close()
 
 
 def luutru(*args, env, timeout=300) -> subprocess.CompletedProcess:
@@ -32,10 +46,10 @@ def luutru(*args, env, timeout=300) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def test_ingest_through_celery_and_redis(tmp_path, redis_db):
+def test_ingest_through_celery_and_redis(tmp_path, redis_db, index_prefix):
     corpus = tmp_path / "corpus"
     truth = generate(corpus, seed=3, count=6, formats=("pdf", "html"))
-    env = celery_env(tmp_path / "data", redis_db)
+    env = celery_env(tmp_path / "data", redis_db, index_prefix)
     assert luutru("init", env=env).returncode == 0
     env = account(env)  # ingesting is an archivist's work
     worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "2"], env=env,

@@ -176,3 +176,32 @@ def test_an_older_mapping_behind_the_alias_asks_for_a_rebuild(backend):
         assert _ids(old, "văn bản mới") == ["v3-1"]
     finally:
         _cleanup(old)
+
+
+def test_number_of_replicas_follows_the_setting_on_new_and_live_indices():
+    """GIVEN ``search.opensearch_replicas`` 0 (the single-node compose) WHEN a backend creates its
+    index THEN the index and the template have no replica and the index is green on one node; GIVEN
+    an index created with the mapping's 1 replica WHEN a backend with 0 starts on it THEN the live
+    index is changed to 0, and a rebuild's new index gets 0 as well."""
+    prefix = f"live-rep-{uuid.uuid4().hex[:8]}"
+    first = _backend(prefix)  # the mapping file's default: 1 replica
+    try:
+        [index] = first._aliased()
+        get = first.client.indices.get_settings
+        assert get(index=index)[index]["settings"]["index"]["number_of_replicas"] == "1"
+        single = OpenSearchBackend(_url(), index_prefix=prefix,
+                                   client=first.client, replicas=0)
+        assert get(index=index)[index]["settings"]["index"]["number_of_replicas"] == "0"
+        health = first.client.cluster.health(index=index, wait_for_status="green", request_timeout=40)
+        assert health["status"] == "green"
+        assert single.template()[1]["template"]["settings"]["index"]["number_of_replicas"] == 0
+        target, _ = single._rebuild_target()
+        assert get(index=target)[target]["settings"]["index"]["number_of_replicas"] == "0"
+    finally:
+        _cleanup(first)
+
+
+def _url() -> str:
+    import os
+
+    return os.environ["OPENSEARCH_URL"]
