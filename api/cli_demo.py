@@ -117,8 +117,9 @@ def _print_report(r, settings) -> None:
          f"luutru --as chanhvanphong retention destroy {b} ; luutru retention show {b}"),
         ("Nhật ký: ai, khi nào, vì sao", "luutru audit list"),
         ("API và trang tra cứu", "luutru serve  →  http://127.0.0.1:8000"),
-        ("OAI-PMH (văn bản công khai)", "curl -H 'Authorization: Bearer <mã của oai-demo>' "
-                                        "'http://127.0.0.1:8000/oai?verb=ListRecords&metadataPrefix=oai_dc'"),
+        ("OAI-PMH (văn bản công khai, không cần đăng nhập; khi tắt LUUTRU_API__OAI_PUBLIC: "
+         "-H 'Authorization: Bearer <mã của oai-demo>')",
+         "curl 'http://127.0.0.1:8000/oai?verb=ListRecords&metadataPrefix=oai_dc'"),
     ]
     console.print("\n[bold]Thử tiếp — try next[/] (hướng dẫn đầy đủ: docs/retention.md, «Hướng dẫn từng bước»):")
     for what, cmd in lines:
