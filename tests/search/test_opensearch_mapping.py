@@ -53,6 +53,7 @@ def test_the_index_template_covers_the_indices_the_backend_names():
     import fnmatch
 
     backend = OpenSearchBackend.__new__(OpenSearchBackend)  # no cluster: only naming and bodies
+    backend.replicas = None  # the mapping file's number of replicas
     backend.prefix = "luutru"
     name, template = backend.template()
     assert name == "luutru-records-v4"
