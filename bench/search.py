@@ -21,6 +21,13 @@ it, so the median CPU time of the process (all its threads) per search is printe
 service (p50/p95) and for the engine's page (p50), with their ratio (``cpu svc/page``): other
 processes disturb CPU time far less than wall-clock time.
 ``--reuse`` queries an index left in ``--path`` by an earlier run instead of indexing again.
+
+``--backend opensearch`` (with ``OPENSEARCH_URL``, e.g. the node ``tests/servers/start`` runs) also
+indexes the same N documents into OpenSearch (an index of its own prefix, dropped at the end) and
+prints a second table, side by side: indexing docs/s, then p50/p95 of the same query classes
+through the service layer of each backend, and their ratio (OpenSearch ÷ Tantivy) — the same
+corpus in the same run. OpenSearch answers over HTTP from another process (a JVM with its own
+caches), so the comparison is of what an API process waits for, not of engine CPU.
 """
 
 from __future__ import annotations
@@ -114,6 +121,8 @@ def main() -> None:
     ap.add_argument("--path", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--reuse", action="store_true", help="query the index already in --path")
+    ap.add_argument("--backend", choices=("embedded", "opensearch"), default="embedded",
+                    help="opensearch: also index the corpus into OPENSEARCH_URL and compare side by side")
     ap.add_argument("--only", action="append", default=None, metavar="CLASS",
                     help="run only this query class (repeatable): term, multi-term, phrase, "
                          "filtered+faceted+highlighted, mix, long, pasted")
@@ -216,7 +225,57 @@ def main() -> None:
         print(f"pasted paragraph: {len(sources)} paragraphs of {statistics.median(len(q.q) for q in sources):.0f} "
               f"characters (median); their own document first for {first}; matches median "
               f"{statistics.median(p.total for p in pages):.0f} of {searcher.num_docs}")
+    if args.backend == "opensearch":
+        side_by_side(backend, args.count, {name: qs for name, qs in classes.items() if "(before)" not in name},
+                     principal, args.repeat)
     backend.close()
+
+
+def side_by_side(embedded: EmbeddedSearchBackend, count: int, classes: dict[str, list[SearchQuery]],
+                 principal: Principal, repeat: int) -> None:
+    """The same corpus indexed into OpenSearch; the same query classes through both backends."""
+    from search.opensearch import OpenSearchBackend
+
+    url = os.environ.get("OPENSEARCH_URL")
+    if not url:
+        sys.exit("--backend opensearch needs OPENSEARCH_URL (tests/servers/start prints it)")
+    os_backend = OpenSearchBackend(url, index_prefix=f"luutru-bench-{os.getpid()}", replicas=0, timeout=120)
+    try:
+        started, batch, n = time.perf_counter(), [], 0
+        for doc in synthetic(count):
+            batch.append(doc)
+            if len(batch) == 2000:
+                os_backend.index(batch)
+                n += len(batch)
+                batch.clear()
+        os_backend.index(batch)
+        n += len(batch)
+        os_backend.refresh()
+        elapsed = time.perf_counter() - started
+        print(f"\nOpenSearch at {url}: indexed {n} documents in {elapsed:.1f} s: {n / elapsed:.0f} docs/s "
+              "(bulk of 2,000, one refresh at the end)")
+        for q in (SearchQuery(q="lưu trữ", size=1), SearchQuery(size=1)):  # the same documents answer
+            a, b = embedded.search(q, Principal.admin()).total, os_backend.search(q, Principal.admin()).total
+            print(f"  matches of {q.q or '(all)'!r}: Tantivy {a}, OpenSearch {b}")
+        for qs in classes.values():  # warm both caches once
+            for q in qs:
+                os_backend.search(q, principal)
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print(f"{'query':<30} {'Tantivy p50/p95 ms':>20} {'OpenSearch p50/p95 ms':>22} {'OS/Tantivy p50':>15}")
+        for name, queries in classes.items():
+            times: dict[str, list[float]] = {"embedded": [], "opensearch": []}
+            for i in range(repeat):  # interleaved, so both see the same load
+                q = queries[i % len(queries)]
+                for key, b in (("embedded", embedded), ("opensearch", os_backend)):
+                    t = time.perf_counter()
+                    b.search(q, principal)
+                    times[key].append(time.perf_counter() - t)
+            e, o = times["embedded"], times["opensearch"]
+            print(f"{name:<30} {pct(e, 50):11.2f}/{pct(e, 95):7.2f} {pct(o, 50):13.2f}/{pct(o, 95):7.2f}"
+                  f" {pct(o, 50) / max(pct(e, 50), 1e-9):14.1f}x")
+    finally:
+        os_backend.drop()
+        os_backend.close()
 
 
 if __name__ == "__main__":
