@@ -131,15 +131,23 @@ def register(app: typer.Typer) -> None:
             result = verify_record(services.archive, record_id, trust_roots=trust_roots_for(s),
                                    tsa_roots=tsa_roots_for(s), at=moment,
                                    horizon_days=s.signatures.renewal_horizon_days, actor=actor(write=False))
+            with services.catalogue.session() as session:
+                from archive.catalogue.models import Record
+
+                so_ky_hieu = session.get(Record, record_id).so_ky_hieu
         if as_json:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:
-            table = Table(title=f"Chữ ký số — văn bản {record_id} (kiểm tra lúc {result['at']})")
+            from api.corrections import local_time
+
+            name = f"{so_ky_hieu} ({record_id[:8]})" if so_ky_hieu else record_id[:8]
+            table = Table(title=f"Chữ ký số — văn bản {name}, kiểm tra lúc {local_time(str(result['at']))}")
             for col in ("Ô ký", "Người ký", "Cơ quan", "Thời điểm ký", "Dấu TG", "Toàn vẹn", "Thay đổi sau ký",
                         "Kết quả", "Lý do"):
                 table.add_column(col)
             for sig in result["signatures"]:
-                table.add_row(sig["field"], sig["signer"] or "", sig["organisation"] or "", sig["signing_time"] or "",
+                when = local_time(str(sig["signing_time"])) if sig["signing_time"] else ""
+                table.add_row(sig["field"], sig["signer"] or "", sig["organisation"] or "", when,
                               "có" if sig["timestamped"] else "không", _intact_vi(sig.get("intact")),
                               _modification_vi(sig), STATUS_VI.get(sig["status"], sig["status"]), sig["reason"] or "")
             console.print(table)

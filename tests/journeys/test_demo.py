@@ -48,6 +48,9 @@ def test_the_demo_builds_what_it_promises(tmp_path):
     report = _ok(env, "verify", first["so_ky_hieu"])
     assert [(s["status"], s["timestamped"]) for s in report["signatures"]] == [("VALID", True)] * 2
     assert [s["signer"] for s in report["signatures"]] == ["Nguyễn Văn Sơn", "Ủy ban nhân dân tỉnh Nghệ An"]
+    table = _ok(env, "verify", first["so_ky_hieu"], as_json=False)
+    assert first["so_ky_hieu"] in table and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", table), table  # no uuid
+    assert not re.search(r"\d{4}-\d\d-\d\dT", table) and re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", table), table
 
     # retention applied: expired dossiers due, one list waiting for the council
     due = {d["code"] for d in _ok(env, "retention", "due")}
