@@ -179,6 +179,20 @@ LABELS_VI = {
     "access_level": {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế", "secret": "Mật"},
     "status": {"active": "Đang lưu giữ", "damaged": "Hư hỏng (thiếu tệp hoặc tệp sai mã băm)", "disposing": "Đang hủy",
                "disposed": "Đã hủy"},
+    # a record's files (components)
+    "role": {"original": "Bản gốc", "text": "Văn bản trích xuất", "metadata": "Siêu dữ liệu",
+             "signature_report": "Kết quả kiểm tra chữ ký", "timestamp": "Dấu thời gian lưu trữ",
+             "ltv_copy": "Bản kèm chứng cứ kiểm tra chữ ký (LTV)", "ocr_copy": "Bản nhận dạng chữ (OCR)",
+             "preservation_copy": "Bản bảo quản (PDF/A)", "rendition": "Bản hiển thị"},
+    "component_status": {"present": "Có", "missing": "Thiếu", "damaged": "Sai mã băm", "destroyed": "Đã hủy"},
+    # PREMIS event types (id.loc.gov/vocabulary/preservation/eventType) and outcomes
+    "event_type": {"ingestion": "Nộp lưu", "message digest calculation": "Tính mã băm",
+                   "format identification": "Nhận dạng định dạng", "metadata extraction": "Trích xuất siêu dữ liệu",
+                   "digital signature validation": "Kiểm tra chữ ký số", "timestamping": "Đóng dấu thời gian",
+                   "migration": "Chuyển đổi", "normalization": "Chuẩn hóa", "character conversion": "Nhận dạng chữ (OCR)",
+                   "fixity check": "Kiểm tra toàn vẹn", "metadata modification": "Sửa siêu dữ liệu",
+                   "deletion": "Hủy", "validation": "Kiểm tra định dạng"},
+    "outcome": {"success": "thành công", "failure": "thất bại", "warning": "cảnh báo"},
 }
 
 
@@ -208,7 +222,8 @@ def show(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút 
         if as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             return
-        table = Table(title=f"Văn bản {record_id}", show_header=False)
+        name = f"{data['so_ky_hieu']} ({record_id[:8]})" if data.get("so_ky_hieu") else record_id
+        table = Table(title=f"Văn bản {name}", show_header=False)
         table.add_column("Trường", style="bold")
         table.add_column("Giá trị")
         for key, label in FIELD_LABELS:
@@ -219,13 +234,20 @@ def show(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút 
         for col in ("Vai trò", "Định dạng", "Kích thước", "SHA-256", "Trạng thái"):
             comps.add_column(col)
         for c in data["components"]:
-            comps.add_row(c["role"], c["media_type"], f"{c['size']:,}", c["sha256"], c["status"])
+            comps.add_row(display_value("role", c["role"]), c["media_type"], f"{c['size']:,}".replace(",", "."),
+                          c["sha256"], display_value("component_status", c["status"]))
         console.print(comps)
         events = Table(title="Lịch sử (PREMIS)")
         for col in ("Thời điểm", "Sự kiện", "Tác nhân", "Kết quả", "Chi tiết"):
             events.add_column(col)
+        with services.catalogue.session() as s:
+            from archive.audit_labels import label
+
+            agents = {e["actor"]: e["actor_name"] for e in label(s, [{"actor": e["agent"]} for e in data["events"]])}
         for e in data["events"]:
-            events.add_row(e["at"], e["type"], e["agent"], e["outcome"], e["detail"] or "")
+            events.add_row(display_value("created_at", e["at"]), display_value("event_type", e["type"]),
+                           agents.get(e["agent"], e["agent"]), display_value("outcome", e["outcome"]),
+                           e["detail"] or "")
         console.print(events)
 
 

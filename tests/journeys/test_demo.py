@@ -51,6 +51,9 @@ def test_the_demo_builds_what_it_promises(tmp_path):
     table = _ok(env, "verify", first["so_ky_hieu"], as_json=False)
     assert first["so_ky_hieu"] in table and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", table), table  # no uuid
     assert not re.search(r"\d{4}-\d\d-\d\dT", table) and re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", table), table
+    shown_record = _ok(env, "show", first["so_ky_hieu"], as_json=False)  # as people read it: Vietnamese, names
+    assert f"Văn bản {first['so_ky_hieu']}" in shown_record and "Bản gốc" in shown_record and "Nộp lưu" in shown_record
+    assert "Trần Thị Bình" in shown_record and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", shown_record), shown_record
 
     # retention applied: expired dossiers due, one list waiting for the council
     due = {d["code"] for d in _ok(env, "retention", "due")}
