@@ -97,10 +97,15 @@ def subscribe(api, who: str, url: str, events=("record.ingested",), **extra) -> 
 
 
 def fast_retries(api, attempts: int) -> None:
-    """The settings' backoff (30 s, doubling) made immediate, so retries happen at the next pass."""
+    """The settings' backoff (30 s, doubling) made short (0.2 s, doubling), so a retry is due at the
+    first pass after that wait — not within the pass that failed (a pass runs the tasks its tasks
+    queue, so a retry due at once would be sent by the same pass)."""
     service = api.services.extras["webhooks"]
     assert service.max_attempts == api.services.settings.api.webhook_max_attempts
-    service.backoff_seconds, service.max_attempts = 0.0, attempts
+    service.backoff_seconds, service.max_attempts = RETRY_WAIT, attempts
+
+
+RETRY_WAIT = 0.2
 
 
 def test_deposit_is_delivered_with_a_valid_signature(api, receiver, sample_pdfs):
@@ -139,6 +144,7 @@ def test_a_500_is_retried_then_delivered(api, sample_pdfs):
         assert len(receiver.requests) == 1
         delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
         assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("pending", 1, 500)
+        time.sleep(RETRY_WAIT * 1.5)
         api.services.archive.run_pending_tasks()
         assert len(receiver.requests) == 2
         first, second = receiver.requests
@@ -163,7 +169,8 @@ def test_delivery_fails_after_max_attempts(api, sample_pdfs, failure):
         fast_retries(api, attempts=3)
         sub = subscribe(api, "qlvb", url)
         api.deposit(sample_pdfs[2][1], access_level="public")
-        for _ in range(4):
+        for attempt in range(4):
+            time.sleep(RETRY_WAIT * 2 ** attempt * 1.5)  # the doubling backoff
             api.services.archive.run_pending_tasks()
         delivery = api.get("qlvb", f"/api/v1/webhooks/{sub['id']}/deliveries").json()[0]
         assert (delivery["state"], delivery["attempts"]) == ("failed", 3)

@@ -85,7 +85,7 @@ def test_ingest_through_celery_and_redis(tmp_path, redis_db, index_prefix):
             worker.wait()
 
 
-def test_a_scan_is_ocred_and_its_copy_validated_by_the_celery_workers(tmp_path, redis_db):
+def test_a_scan_is_ocred_and_its_copy_validated_by_the_celery_workers(tmp_path, redis_db, index_prefix):
     """Scale-out: the worker OCRs the scan (Tesseract vie in its extraction process) and the
     validation of the searchable copy runs as its own Celery task (luutru.preserve_record)."""
     import random
@@ -106,7 +106,7 @@ def test_a_scan_is_ocred_and_its_copy_validated_by_the_celery_workers(tmp_path, 
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "scan.tif").write_bytes(scan(spec, dpi=150, quality="clean").tiff_bytes())
-    env = account(celery_env(tmp_path / "data", redis_db))
+    env = account(celery_env(tmp_path / "data", redis_db, index_prefix))
     worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "1"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
