@@ -279,7 +279,7 @@ def test_1_gib_upload_streams_through_a_bounded_server(server):
         assert r.status_code == 200, r.text
         assert r.json() == {"outcome": "duplicate", "record_id": record_id,
                                                        "sha256": big.sha256, "code": None, "message_vi": None,
-                                                       "message_en": None}
+                                                       "message_en": None, "job_id": None}  # no worker job: embedded
         assert again.sha256 == big.sha256
         assert watch.largest > GiB // 2
         assert peak - baseline < MEMORY_BOUND, (
