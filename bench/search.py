@@ -115,6 +115,19 @@ def pct(values, p):
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
+def index_corpus(backend, count: int, *, batch: int) -> int:
+    """The first ``count`` synthetic documents into ``backend``, ``batch`` per call; how many."""
+    docs, n = [], 0
+    for doc in synthetic(count):
+        docs.append(doc)
+        if len(docs) == batch:
+            backend.index(docs)
+            n += len(docs)
+            docs.clear()
+    backend.index(docs)
+    return n + len(docs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=100_000)
@@ -131,15 +144,8 @@ def main() -> None:
     backend = EmbeddedSearchBackend(path / "index", writer_heap=512_000_000)
     if not args.reuse:
         print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}; {} CPUs".format(*os.getloadavg(), os.cpu_count()))
-        started, cpu, batch, n = time.perf_counter(), time.process_time(), [], 0
-        for doc in synthetic(args.count):
-            batch.append(doc)
-            if len(batch) == 5000:
-                backend.index(batch)
-                n += len(batch)
-                batch.clear()
-        backend.index(batch)
-        n += len(batch)
+        started, cpu = time.perf_counter(), time.process_time()
+        n = index_corpus(backend, args.count, batch=5000)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"indexed {n} documents in {elapsed:.1f} s: {n / elapsed:.0f} docs/s;"
               f" CPU {cpu:.1f} s (all threads): {n / cpu:.0f} docs per CPU-second")
@@ -241,15 +247,8 @@ def side_by_side(embedded: EmbeddedSearchBackend, count: int, classes: dict[str,
         sys.exit("--backend opensearch needs OPENSEARCH_URL (tests/servers/start prints it)")
     os_backend = OpenSearchBackend(url, index_prefix=f"luutru-bench-{os.getpid()}", replicas=0, timeout=120)
     try:
-        started, batch, n = time.perf_counter(), [], 0
-        for doc in synthetic(count):
-            batch.append(doc)
-            if len(batch) == 2000:
-                os_backend.index(batch)
-                n += len(batch)
-                batch.clear()
-        os_backend.index(batch)
-        n += len(batch)
+        started = time.perf_counter()
+        n = index_corpus(os_backend, count, batch=2000)
         os_backend.refresh()
         elapsed = time.perf_counter() - started
         print(f"\nOpenSearch at {url}: indexed {n} documents in {elapsed:.1f} s: {n / elapsed:.0f} docs/s "
