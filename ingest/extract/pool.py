@@ -198,8 +198,14 @@ class ExtractionPool:
                 if rss > self.config.memory_limit:
                     raise ExtractionFailed("resource_limit",
                                            f"extraction used more than {self.config.memory_limit // 2**20} MiB")
-                if sel.select(timeout=min(0.05, remaining)):
-                    line = worker.proc.stdout.readline()
+                try:
+                    ready = sel.select(timeout=min(0.05, remaining))
+                    line = worker.proc.stdout.readline() if ready else None
+                except (ValueError, OSError):  # the pool closed and killed the worker under us
+                    raise ExtractionFailed("cancelled", "the extraction pool was closed during the job") from None
+                if ready:
+                    if not line and self._closed:
+                        raise ExtractionFailed("cancelled", "the extraction pool was closed during the job")
                     if not line:
                         raise ExtractionFailed("resource_limit" if worker.proc.poll() in (-9, 137) else "corrupt",
                                                f"the extraction process died (exit {worker.proc.poll()})")
@@ -211,7 +217,9 @@ class ExtractionPool:
             sel.close()
 
     def close(self) -> None:
+        """Kill every worker; a job still waiting on one fails with code ``cancelled``."""
         with self._lock:
+            self._closed = True
             workers = list(self._all)
             self._all.clear()
         for w in workers:
