@@ -88,7 +88,7 @@ def test_a_destroyed_record_is_readable_only_as_a_tombstone_for_those_who_may_se
 
 
 def test_the_vocabulary_is_defined_once():
-    assert ACCESS_LEVELS == tuple(a.value for a in AccessLevel)
+    assert tuple(a.value for a in AccessLevel) == ACCESS_LEVELS
     assert set(access.ACCESS_LEVELS_VI) == set(ACCESS_LEVELS)
     from search import query
 
