@@ -47,13 +47,15 @@ def build_message(*, subject: str = "V/v thử nghiệm", code_number: str = "7"
 <edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>
 <edXML:DocumentId>{document_id}</edXML:DocumentId>
 <edXML:Code><edXML:CodeNumber>{code_number}</edXML:CodeNumber><edXML:CodeNotation>{code_notation}</edXML:CodeNotation></edXML:Code>
-<edXML:PromulgationInfo><edXML:Place>Hà Nội</edXML:Place><edXML:PromulgationDate>{date}</edXML:PromulgationDate></edXML:PromulgationInfo>
+<edXML:PromulgationInfo><edXML:Place>Hà Nội</edXML:Place>
+<edXML:PromulgationDate>{date}</edXML:PromulgationDate></edXML:PromulgationInfo>
 <edXML:DocumentType><edXML:Type>1</edXML:Type><edXML:TypeName>Công văn</edXML:TypeName></edXML:DocumentType>
 <edXML:Subject>{subject}</edXML:Subject>
 <edXML:SignerInfo><edXML:Position>Chủ tịch</edXML:Position><edXML:FullName>{signer}</edXML:FullName></edXML:SignerInfo>
 <edXML:OtherInfo><edXML:Priority>2</edXML:Priority></edXML:OtherInfo>{extra_header}
 </edXML:MessageHeader>
-<edXML:TraceHeaderList><edXML:TraceHeader><edXML:OrganId>{organ_id}</edXML:OrganId><edXML:Timestamp>2026/01/02 09:00:00</edXML:Timestamp></edXML:TraceHeader></edXML:TraceHeaderList>
+<edXML:TraceHeaderList><edXML:TraceHeader><edXML:OrganId>{organ_id}</edXML:OrganId>
+<edXML:Timestamp>2026/01/02 09:00:00</edXML:Timestamp></edXML:TraceHeader></edXML:TraceHeaderList>
 {signature}</edXML:edXMLHeader>
 <edXML:edXMLBody><edXML:edXMLManifest version="1.0">{''.join(refs)}</edXML:edXMLManifest></edXML:edXMLBody>
 </edXML:edXMLEnvelope>

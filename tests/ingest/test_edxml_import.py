@@ -123,7 +123,7 @@ def test_third_bad_attachment_stores_nothing(env, tmp_path, message_builder):
     """GIVEN a message with three attachments whose third is truncated base64 WHEN imported THEN it
     is rejected with the reason and no record, component or object is stored."""
     services, importer = env
-    bad = message_builder(attachments=[("1.txt", "một".encode(), False), ("2.txt", "hai".encode(), True),
+    bad = message_builder(attachments=[("1.txt", "một".encode(), False), ("2.txt", b"hai", True),
                                        ("3.txt", "QUJDREVGR0g=QUJD", False)])
     objects_before = sorted(p for p in (services.settings.data_dir / "objects").rglob("*") if p.is_file())
     out = importer.import_file(_write(tmp_path, "bad.edxml", bad), submitter="test")
@@ -136,11 +136,11 @@ def test_third_bad_attachment_stores_nothing(env, tmp_path, message_builder):
 
 def test_three_good_attachments_are_one_record(env, tmp_path, message_builder):
     services, importer = env
-    msg = message_builder(attachments=[("1.txt", "một".encode(), False), ("2.txt", "hai".encode(), True),
-                                       ("3.txt", "ba".encode(), False)])
+    msg = message_builder(attachments=[("1.txt", "một".encode(), False), ("2.txt", b"hai", True),
+                                       ("3.txt", b"ba", False)])
     out = importer.import_file(_write(tmp_path, "ok.edxml", msg), submitter="test")
     assert out.outcome == "ingested", out
-    rec, comps, roles, _ = _record(services, out.record_id)
+    rec, _, roles, _ = _record(services, out.record_id)
     assert roles.count("attachment") == 2 and roles.count("original") == 1 and roles.count("edxml_message") == 1
     assert rec.urgency == "THƯỢNG KHẨN" and rec.signer_name == "Nguyễn Văn A"
 
