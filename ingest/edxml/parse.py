@@ -53,8 +53,15 @@ def _parser(recover: bool = False) -> etree.XMLParser:
                            huge_tree=False, recover=recover, remove_pis=True)
 
 
+def _qname(el) -> tuple[str | None, str]:
+    """(namespace, local name); a recovered tree may hold names like ``xlink:href`` unsplit."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    ns, _, local = tag[1:].partition("}") if tag.startswith("{") else (None, "", tag)
+    return ns, local.rpartition(":")[2]
+
+
 def _local(el) -> str:
-    return etree.QName(el).localname.lower() if isinstance(el.tag, str) else ""
+    return _qname(el)[1].lower()
 
 
 def _children(el, name: str) -> list:
@@ -70,6 +77,12 @@ def _child(el, *names: str):
     return None
 
 
+def _payload(el, name: str) -> str | None:
+    """The raw text of an attachment's base64 child (no length cap here: ``_b64`` checks the size)."""
+    node = _child(el, name)
+    return None if node is None else "".join(node.itertext())
+
+
 def _text(el, *names: str) -> str | None:
     """The NFC text of the first child named (any of ``names``), trimmed; None when absent or empty."""
     node = _child(el, *names) if names else el
@@ -79,7 +92,7 @@ def _text(el, *names: str) -> str | None:
     if not value:
         return None
     if len(value) > MAX_FIELD:
-        raise EdxmlRejected("edxml_malformed", f"trường {etree.QName(node).localname} dài {len(value)} ký tự")
+        raise EdxmlRejected("edxml_malformed", f"trường {_qname(node)[1]} dài {len(value)} ký tự")
     return unicodedata.normalize("NFC", value)
 
 
@@ -161,6 +174,12 @@ def _strip_prefix(data: bytes) -> bytes:
 
 
 def _parse_xml(xml: bytes) -> tuple[etree._Element, bool]:
+    # A DTD can only stand in the prolog, before the root element: refuse it before parsing (libxml2
+    # would stop an entity bomb on its own, but as a syntax error that does not say why).
+    root_start = re.search(rb"<[A-Za-z_]", xml)
+    prolog = xml[:root_start.start()] if root_start else xml
+    if re.search(rb"<!(DOCTYPE|ENTITY)", prolog, re.IGNORECASE):
+        raise EdxmlRejected("edxml_forbidden_dtd")
     try:
         root = etree.fromstring(xml, _parser())
         recovered = False
@@ -194,19 +213,18 @@ def _short(msg: str) -> str:
 # dialects ---------------------------------------------------------------------------------------
 def detect(root) -> str:
     """``qcvn102``, ``bkav-edoc`` or ``legacy`` (dialect C); rejects anything else."""
-    qname = etree.QName(root)
-    if qname.localname == "edXML":
-        if qname.namespace == NS_QCVN:
+    namespace, local = _qname(root)
+    if local == "edXML":
+        if namespace == NS_QCVN:
             return "qcvn102"
-        raise EdxmlRejected("edxml_not_edxml", f"không gian tên {qname.namespace or '(không có)'} thay vì "
-                                               f"{NS_QCVN}")
-    if qname.localname == "Envelope":
-        if any(isinstance(n.tag, str) and etree.QName(n).namespace == NS_EDOC for n in root.iter()):
+        raise EdxmlRejected("edxml_not_edxml", f"không gian tên {namespace or '(không có)'} thay vì {NS_QCVN}")
+    if local == "Envelope":
+        if any(_qname(n)[0] == NS_EDOC for n in root.iter()):
             return "bkav-edoc"
         header = _find(root, "MessageHeader")
         if header is not None and (_child(header, "Author") is not None or _child(header, "Secret") is not None):
             return "legacy"
-    raise EdxmlRejected("edxml_not_edxml", f"phần tử gốc {qname.localname}")
+    raise EdxmlRejected("edxml_not_edxml", f"phần tử gốc {local or '?'}")
 
 
 def parse_message(data: bytes, limits: Limits = Limits()) -> EdxmlMessage:
@@ -344,12 +362,10 @@ def _staff(el) -> dict[str, str]:
 
 def _signature_form(root) -> SignatureInfo:
     for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        q = etree.QName(node)
-        if q.localname == "Signature":
-            return SignatureInfo("dsig" if q.namespace == NS_DSIG else "no_namespace")
-        if q.localname == "DigitalSignature":
+        namespace, local = _qname(node)
+        if local == "Signature":
+            return SignatureInfo("dsig" if namespace == NS_DSIG else "no_namespace")
+        if local == "DigitalSignature":
             return SignatureInfo("empty" if len(node) == 0 and not (node.text or "").strip() else "no_namespace")
     return SignatureInfo("absent")
 
@@ -458,7 +474,7 @@ def _attachments_qcvn(root, msg: EdxmlMessage, limits: Limits) -> list[Attachmen
         label = raw_name or cid or f"tệp đính kèm {i}"
         if ref is None:
             msg.warnings.append(f"{label}: không có trong edXMLManifest")
-        payload, zipped = _unzip(_b64(_text(att, "ContentTransferEncoded"), limits, label), limits, label)
+        payload, zipped = _unzip(_b64(_payload(att, "ContentTransferEncoded"), limits, label), limits, label)
         out.append(_finish_attachment(cid, raw_name, payload, _text(att, "ContentType") or _text(ref, "ContentType"),
                                       _text(att, "Description") or _text(ref, "Description"), zipped, msg))
         seen.add(cid)
@@ -472,7 +488,8 @@ def _attachments_edoc(root, parts: dict, msg: EdxmlMessage, limits: Limits) -> l
     elements (``@Content-Type``, children ``name`` and ``value`` in base64)."""
     out = []
     for i, ref in enumerate(_children(_find(root, "Manifest"), "Reference"), 1):
-        href = next((v for k, v in ref.attrib.items() if etree.QName(k).localname.lower() == "href"), "")
+        href = next((v for k, v in ref.attrib.items() if k.rpartition("}")[2].rpartition(":")[2].lower() == "href"),
+                    "")
         cid = _norm_cid(href)
         raw_name = _text(ref, "AttachmentName")
         label = raw_name or cid or f"tệp đính kèm {i}"
@@ -486,7 +503,7 @@ def _attachments_edoc(root, parts: dict, msg: EdxmlMessage, limits: Limits) -> l
         for i, att in enumerate((n for n in root.iter() if isinstance(n.tag, str) and _local(n) == "attachment"), 1):
             raw_name = _text(att, "name")
             label = raw_name or f"tệp đính kèm {i}"
-            payload, zipped = _unzip(_b64(_text(att, "value"), limits, label), limits, label)
+            payload, zipped = _unzip(_b64(_payload(att, "value"), limits, label), limits, label)
             out.append(_finish_attachment(f"attachment-{i}", raw_name, payload, att.get("Content-Type"), None,
                                           zipped, msg))
     return out

@@ -22,8 +22,12 @@ def samples() -> dict[str, bytes]:
 def build_message(*, subject: str = "V/v thử nghiệm", code_number: str = "7", code_notation: str = "UBND-VP",
                   organ_id: str = "000.00.00.H26", document_id: str = "000.00.00.H26,2026/01/02,7/UBND-VP",
                   date: str = "2026/01/02", signer: str = "Nguyễn Văn A", attachments=None,
-                  signature: str = "", extra_header: str = "") -> bytes:
+                  signature: str = "", extra_header: str = "", root_ns: str = "http://www.mic.gov.vn/TBT/QCVN_102_2016",
+                  prolog: str = '<?xml version="1.0" encoding="UTF-8"?>') -> bytes:
     """A QCVN 102 document message in the VPCP SDK layout; ``attachments``: ``(name, bytes, zip?)``."""
+    from xml.sax.saxutils import escape
+
+    subject, code_number, code_notation, signer = map(escape, (subject, code_number, code_notation, signer))
     attachments = attachments if attachments is not None else [("van-ban.txt", "Nội dung thử.".encode(), False)]
     refs, encoded = [], []
     for i, (name, data, zipped) in enumerate(attachments):
@@ -35,12 +39,12 @@ def build_message(*, subject: str = "V/v thử nghiệm", code_number: str = "7"
             data = buf.getvalue()
         payload = base64.encodebytes(data).decode() if isinstance(data, bytes) else data
         refs.append(f"<edXML:Reference><edXML:ContentId>cid:{cid}</edXML:ContentId>"
-                    f"<edXML:AttachmentName>{name}</edXML:AttachmentName></edXML:Reference>")
-        encoded.append(f"<Attachment><ContentId>{cid}</ContentId><AttachmentName>{name}</AttachmentName>"
+                    f"<edXML:AttachmentName>{escape(name)}</edXML:AttachmentName></edXML:Reference>")
+        encoded.append(f"<Attachment><ContentId>{cid}</ContentId><AttachmentName>{escape(name)}</AttachmentName>"
                        f"<ContentType>application/octet-stream</ContentType>"
                        f"<ContentTransferEncoded>{payload}</ContentTransferEncoded></Attachment>")
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">
+    return f"""{prolog}
+<edXML xmlns="{root_ns}">
 <edXML:edXMLEnvelope xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">
 <edXML:edXMLHeader><edXML:MessageHeader>
 <edXML:From><edXML:OrganId>{organ_id}</edXML:OrganId><edXML:OrganName>UBND thành phố Hà Nội</edXML:OrganName></edXML:From>
@@ -63,6 +67,6 @@ def build_message(*, subject: str = "V/v thử nghiệm", code_number: str = "7"
 </edXML>""".encode()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def message_builder():
     return build_message
