@@ -120,8 +120,9 @@ class EdxmlImportService:
                 # The same bytes are another record's original (an original is stored once): this
                 # record's original is then the message itself (docs/interchange.md).
                 msg.warnings.append("tệp đính kèm đã là bản gốc của văn bản khác trong kho ("
-                                    + ", ".join(f"{a.name}: {rid}" for a, rid in shared)
-                                    + "); bản gốc của văn bản này là chính thông điệp edXML")
+                                    + ", ".join(f"{a.name}: văn bản {self._label(rid)}" for a, rid in shared)
+                                    + ")" + ("; bản gốc của văn bản này là chính thông điệp edXML" if main is None
+                                             else ""))
                 extra["shared_attachments"] = {a.content_id: rid for a, rid in shared}
             attached = [] if main is None else [AttachedFile(message_path, MESSAGE_ROLE, _xml_type(data), name)]
             attached += [AttachedFile(p, ATTACHMENT_ROLE, a.detected_type or "application/octet-stream", a.name)
@@ -155,6 +156,13 @@ class EdxmlImportService:
         main = next((f for f in free if f[0].detected_type == "application/pdf"), free[0] if free else None)
         return main, shared
 
+    def _label(self, record_id: str) -> str:
+        """A record as officials name it: its số, ký hiệu (or its short id)."""
+        with self.archive.catalogue.session() as s:
+            rec = s.get(Record, record_id)
+            code = "/".join(p for p in (rec.code_number, rec.code_notation) if p) if rec else ""
+        return code or record_id[:8]
+
     def _find_message(self, sha: str) -> str | None:
         with self.archive.catalogue.session() as s:
             return s.execute(sa.select(Component.record_id).where(
@@ -178,7 +186,8 @@ class EdxmlImportService:
             raise EdxmlRejected("edxml_status_unmatched", f"DocumentId {rf.get('document_id')}")
         code = status.get("code") or ""
         label = STATUS_VI.get(code, f"mã trạng thái {code} (chưa biết)")
-        common = {"record_id": target, "sha256": sha, "kind": "status", "warnings": msg.warnings}
+        common = {"record_id": target, "sha256": sha, "kind": "status", "warnings": msg.warnings,
+                  "so_ky_hieu": self._label(target)}
         if self._find_message(sha):
             return EdxmlOutcome("duplicate", **common)
         with self.archive.catalogue.session() as s:
