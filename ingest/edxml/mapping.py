@@ -1,9 +1,10 @@
 """edXML header → the Decree 30 incoming-document fields (edxml.md §9), as declared metadata.
 
 The declared values win over what the pipeline reads from the attachment's text (the header is
-what the sender's system registered). Values are kept whole: a field longer than Decree 30 allows
-is not cut here; the catalogue refuses it and the import is rejected with the field named
-(edxml.md §12.12 asks to store and flag; the catalogue's column widths do not allow that yet).
+what the sender's system registered). A value longer than Decree 30 allows (Subject over 500,
+CodeNumber over 11…) does not refuse the message: the ordinary describe step cuts the catalogue
+value to the Decree 30 length and flags it (edxml.md §12.12), and the whole value stays in the
+stored message and in the record's ``metadata.json``.
 """
 
 from __future__ import annotations

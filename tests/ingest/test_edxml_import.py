@@ -150,3 +150,19 @@ def test_status_without_its_document_is_refused(env, tmp_path, samples):
     out = importer.import_file(_write(tmp_path, "s.edxml", samples["synthetic_status_03.edxml"]), submitter="test")
     assert out.outcome == "rejected" and out.code == "edxml_status_unmatched"
     assert _counts(services) == (0, 0)
+
+
+def test_overlong_fields_are_kept_whole_beside_the_cut_catalogue_value(env, tmp_path, message_builder):
+    """edxml.md §12.12: a Subject over 500 and a CodeNumber over 11 characters do not refuse the
+    message; the catalogue holds the Decree 30 length (cut, flagged) and the message keeps them whole."""
+    services, importer = env
+    subject = "V/v " + "rất dài " * 80
+    data = message_builder(subject=subject, code_number="123456789012")
+    out = importer.import_file(_write(tmp_path, "dai.edxml", data), submitter="test")
+    assert out.outcome == "ingested", out
+    rec, comps, _, events = _record(services, out.record_id)
+    assert len(rec.subject) == 500 and rec.subject.endswith("…") and len(rec.code_number) == 11
+    [flags] = [e[3]["warnings"] for e in events if e[0] == "metadata extraction"]
+    assert any(w.startswith("subject cut") for w in flags) and any(w.startswith("code_number cut") for w in flags)
+    with services.archive.store.open(comps["edxml_message"].storage_key) as f:
+        assert subject.strip().encode() in f.read()
