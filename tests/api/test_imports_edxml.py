@@ -22,7 +22,8 @@ def env(request, tmp_path):
     try:
         tokens = {"qlvb": services.accounts.create_client("qlvb", scopes=["deposit", "read"],
                                                           access_levels=["public", "internal"], actor="test")["token"],
-                  "doc": services.accounts.create_client("doc", scopes=["read", "search"], actor="test")["token"]}
+                  "doc": services.accounts.create_client("doc", scopes=["read", "search"],
+                                                         access_levels=["public", "internal"], actor="test")["token"]}
         with TestClient(app) as client:
             yield client, services, tokens
     finally:
@@ -57,6 +58,13 @@ def test_samples_over_http(env):
         audited = s.execute(sa.select(AuditEntry.outcome, AuditEntry.detail).where(
             AuditEntry.action == "record.import_edxml")).all()
     assert len(audited) == 4 and [d["outcome"] for _, d in audited] == ["ingested", "ingested", "status", "duplicate"]
+    services.archive.run_pending_tasks()
+    services.extras["search_backend"].refresh()
+    r = client.get("/api/v1/search", params={"q": "thử nghiệm liên thông văn bản điện tử"},
+                   headers={"Authorization": f"Bearer {tokens['doc']}"})
+    assert r.status_code == 200, r.text
+    hit = next(h for h in r.json()["hits"] if h["record_id"] == first["record_id"])
+    assert (hit["so_ky_hieu"], hit["signer"], hit["date"]) == ("123/STN-VP", "Trần Văn Mẫu", "2025-07-01")
 
 
 @pytest.mark.parametrize("body,code", [

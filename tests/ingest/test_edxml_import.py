@@ -166,3 +166,25 @@ def test_overlong_fields_are_kept_whole_beside_the_cut_catalogue_value(env, tmp_
     assert any(w.startswith("subject cut") for w in flags) and any(w.startswith("code_number cut") for w in flags)
     with services.archive.store.open(comps["edxml_message"].storage_key) as f:
         assert subject.strip().encode() in f.read()
+
+
+def test_recall_update_replacement_are_refused_not_misfiled(env, tmp_path, samples):
+    """GIVEN the first sample turned into a recall (BussinessDocType 1, the same DocumentId) WHEN
+    imported THEN it is refused with its own code (not taken for a duplicate or a new record)."""
+    services, importer = env
+    recall = samples["synthetic_edoc_new.edxml"].replace(b"<edXML:BussinessDocType>0<", b"<edXML:BussinessDocType>1<")
+    assert recall != samples["synthetic_edoc_new.edxml"]
+    out = importer.import_file(_write(tmp_path, "thu-hoi.edxml", recall), submitter="test")
+    assert out.outcome == "rejected" and out.code == "edxml_unsupported_business"
+    assert "thu hồi" in out.message_vi and _counts(services) == (0, 0)
+
+
+def test_a_corrupt_pdf_attachment_refuses_the_whole_message(env, tmp_path, message_builder):
+    """GIVEN a message whose PDF attachment is damaged (the pipeline's own check) and a good text
+    attachment WHEN imported THEN nothing is stored and the reason names the file."""
+    services, importer = env
+    data = message_builder(attachments=[("ghi-chu.txt", "Ghi chú".encode(), False),
+                                        ("van-ban.pdf", b"%PDF-1.7\n1 0 obj<<>>\n%%broken", False)])
+    out = importer.import_file(_write(tmp_path, "hong.edxml", data), submitter="test")
+    assert out.outcome == "rejected" and out.code == "edxml_attachment_rejected", out
+    assert "van-ban.pdf" in out.message_vi and _counts(services) == (0, 0)
