@@ -142,8 +142,9 @@ class EdxmlSettings(_Section):
     ``POST /api/v1/imports/edxml`` (docs/interchange.md)."""
 
     max_message_size: int = Field(default=150 * 1024**2, gt=0)
-    """A message file larger than this is refused before it is read (bytes). Attachments travel in
-    base64 inside the message, a third larger than the files themselves."""
+    """A message file larger than this is refused before it is read (bytes); its attachments, once
+    decoded and unzipped, may not total more either. Attachments travel in base64 inside the
+    message, a third larger than the files themselves."""
     max_attachment_size: int = Field(default=50 * 1024**2, gt=0)
     """An attachment larger than this once decoded (and unzipped) refuses the whole message (bytes).
     50 MB is the limit of the Government Office's VXP gateway."""

@@ -260,6 +260,11 @@ def parse_message(data: bytes, limits: Limits = Limits()) -> EdxmlMessage:
         msg.attachments = _attachments_qcvn(root, msg, limits)
     else:
         msg.attachments = _attachments_edoc(root, parts, msg, limits)
+    total = sum(len(a.data) for a in msg.attachments)
+    if total > limits.max_message_size:
+        # Many small ZIPs each expanding within the per-attachment cap would still fill the memory.
+        raise EdxmlRejected("edxml_attachment_too_large", f"tổng các tệp đính kèm {total:,} > "
+                                                          f"{limits.max_message_size:,} byte")
     _check_minimum(msg)
     return msg
 

@@ -139,6 +139,17 @@ def test_zip_bomb_and_zip_of_many(message_builder):
     assert _rejected(two).code == "edxml_bad_attachment"
 
 
+def test_many_small_zips_over_the_total(message_builder):
+    """Each attachment within its own cap, together more than a message may hold once decoded."""
+    data = message_builder(attachments=[(f"{i}.txt", b"a" * 400_000, True) for i in range(5)])
+    assert len(data) < 50_000
+    limits = Limits(max_message_size=1_500_000, max_attachment_size=500_000, max_zip_ratio=10_000)
+    rej = _rejected(data, limits)
+    assert rej.code == "edxml_attachment_too_large" and "tổng" in rej.message_vi
+    assert len(parse_message(data, Limits(max_message_size=2_500_000, max_attachment_size=500_000,
+                                          max_zip_ratio=10_000)).attachments) == 5
+
+
 def test_message_over_the_limit(samples):
     assert _rejected(samples["synthetic_edoc_new.edxml"], Limits(max_message_size=1000)).code == "too_large"
 
