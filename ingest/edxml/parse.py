@@ -137,7 +137,7 @@ def _int(value: str | None) -> int | None:
 
 
 # reading the bytes -------------------------------------------------------------------------------
-def _split_mime(data: bytes) -> tuple[bytes, dict[str, tuple[bytes, str | None]]] | None:
+def _split_mime(data: bytes, limits: Limits) -> tuple[bytes, dict[str, tuple[bytes, str | None]]] | None:
     """A SOAP-with-attachments MIME message (dialect B): the root XML part and the other parts by
     normalised Content-ID; None when ``data`` is not MIME."""
     head = data[:2048].lstrip().lower()
@@ -148,12 +148,16 @@ def _split_mime(data: bytes) -> tuple[bytes, dict[str, tuple[bytes, str | None]]
         raise EdxmlRejected("edxml_malformed", "MIME không có phần nào")
     root, parts = None, {}
     for part in msg.get_payload():
-        try:
-            payload = part.get_payload(decode=True) or b""
-        except (ValueError, LookupError, AssertionError) as exc:  # a broken transfer encoding
-            raise EdxmlRejected("edxml_bad_attachment", f"phần MIME: {exc}") from None
         ctype = part.get_content_type()
         cid = _norm_cid(part.get("Content-ID") or "")
+        if (part.get("Content-Transfer-Encoding") or "").strip().lower() == "base64":
+            # strictly: the email package silently hands back undecodable base64 as it is
+            payload = _b64(part.get_payload(), limits, f"phần MIME {cid or ctype}")
+        else:
+            try:
+                payload = part.get_payload(decode=True) or b""
+            except (ValueError, LookupError, AssertionError) as exc:  # a broken transfer encoding
+                raise EdxmlRejected("edxml_bad_attachment", f"phần MIME: {exc}") from None
         if root is None and ctype in ("text/xml", "application/xml", "application/soap+xml"):
             root = payload
         elif cid:
@@ -234,7 +238,7 @@ def parse_message(data: bytes, limits: Limits = Limits()) -> EdxmlMessage:
         raise EdxmlRejected("empty_file")
     if len(data) > limits.max_message_size:
         raise EdxmlRejected("too_large", f"{len(data):,} > {limits.max_message_size:,} byte")
-    mime = _split_mime(data)
+    mime = _split_mime(data, limits)
     parts: dict[str, tuple[bytes, str | None]] = {}
     if mime is not None:
         data, parts = mime

@@ -175,8 +175,7 @@ def test_dates_in_either_order_and_impossible_dates_in_the_id(message_builder):
     assert m.promulgation_date == date(2026, 1, 2) and m.document_id.endswith("2014/02/30,7/UBND-VP")
 
 
-def test_bkav_edoc_soap_with_mime_parts():
-    """Dialect B: a SOAP envelope in the e-doc.vn namespace, the attachment a MIME part by cid."""
+def _bkav_mime(payload_b64: str) -> bytes:
     envelope = """<?xml version="1.0" encoding="UTF-8"?>
 <SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:edXML="http://www.e-doc.vn/Schema/">
 <SOAP-ENV:Header><edXML:MessageHeader>
@@ -193,11 +192,21 @@ def test_bkav_edoc_soap_with_mime_parts():
     mime = ("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"b1\"; type=\"text/xml\"\r\n\r\n"
             "--b1\r\nContent-Type: text/xml; charset=utf-8\r\n\r\n" + envelope + "\r\n"
             "--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <phan1>\r\n\r\n"
-            + base64.encodebytes("Báo cáo năm.".encode()).decode() + "\r\n--b1--\r\n").encode()
-    m = parse_message(mime)
+            + payload_b64 + "\r\n--b1--\r\n").encode()
+    return mime
+
+
+def test_bkav_edoc_soap_with_mime_parts():
+    """Dialect B: a SOAP envelope in the e-doc.vn namespace, the attachment a MIME part by cid."""
+    m = parse_message(_bkav_mime(base64.encodebytes("Báo cáo năm.".encode()).decode()))
     assert m.dialect == "bkav-edoc" and (m.code_number, m.code_notation) == ("88", "SNV-VP")
     assert m.promulgation_date == date(2019, 3, 15) and m.sender.organization_in_charge == "UBND thành phố Hà Nội"
     assert [(a.name, a.data) for a in m.attachments] == [("bao-cao.txt", "Báo cáo năm.".encode())]
+
+
+def test_bkav_mime_part_with_truncated_base64_is_refused():
+    rej = _rejected(_bkav_mime(base64.b64encode("Báo cáo năm.".encode()).decode()[:-2]))
+    assert rej.code == "edxml_bad_attachment" and "phan1" in rej.message_vi
 
 
 def test_pre_2016_dialect_is_sent_to_manual_entry():
