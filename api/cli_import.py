@@ -1,7 +1,8 @@
 """``luutru import edxml PATH…``: edXML (QCVN 102:2016) messages into the archive (docs/interchange.md).
 
 Each message is imported whole or not at all; a rejected one is kept in the quarantine with its
-reason. Exit 0 when every message is imported, a duplicate or a status; 1 when any is rejected.
+reason. Exit 0 when every message is imported, a duplicate or a status; 1 when any is rejected; 3
+when the disk is full (the run stops; run it again once space is freed).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import typer
 from rich.table import Table
 
 from api.cli_common import actor, console, err, fail, services_or_exit
+from api.cli_ingest import DISK_FULL_EXIT
+from archive.errors import DiskFull
 
 import_app = typer.Typer(help="Nhập dữ liệu liên thông từ hệ thống khác (edXML…).", no_args_is_help=True)
 
@@ -26,8 +29,10 @@ SIGNATURE_VI = {"valid": "hợp lệ", "invalid": "KHÔNG HỢP LỆ", "unverifi
 @import_app.command("edxml")
 def import_edxml(paths: list[Path] = typer.Argument(..., help="Tệp .edxml hoặc thư mục (duyệt đệ quy)."),
                  as_json: bool = typer.Option(False, "--json", help="Mỗi thông điệp một dòng JSON.")) -> None:
-    """Nhập thông điệp edXML (QCVN 102:2016; nhận biết cả kiểu eDoc SOAP cũ): mỗi văn bản thành một hồ sơ
-    văn bản với tệp đính kèm, chữ ký số, vết xử lý; thông điệp trạng thái gắn vào văn bản tương ứng."""
+    """Nhập thông điệp edXML (QCVN 102:2016; nhận biết cả kiểu eDoc SOAP cũ): mỗi thông điệp văn bản thành
+    một văn bản đến trong kho, kèm tệp đính kèm, kết quả kiểm tra chữ ký số và vết chuyển; thông điệp trạng
+    thái được ghi vào văn bản mà nó trả lời. Exit 0 if all imported, duplicates or statuses, 1 if any
+    rejected (kept in the quarantine), 3 if the disk is full."""
     from api.wiring import build_edxml_import
     from ingest.service import walk
 
@@ -40,7 +45,12 @@ def import_edxml(paths: list[Path] = typer.Argument(..., help="Tệp .edxml ho�
         submitter = actor(scope="deposit")
         importer = build_edxml_import(services)
         for path in walk(paths):
-            outcome = importer.import_file(path.resolve(), submitter=submitter, source="cli", name=path.name)
+            try:
+                outcome = importer.import_file(path.resolve(), submitter=submitter, source="cli", name=path.name)
+            except DiskFull as exc:  # not the message's fault: stop, say what was done
+                err.print(f"[bold red]Dừng nhập:[/] {exc.message_vi}\nĐã xử lý {len(rows)} thông điệp; chạy lại lệnh "
+                          "sau khi giải phóng dung lượng (thông điệp đã nhập sẽ được báo trùng).")
+                raise typer.Exit(DISK_FULL_EXIT) from None
             counts[outcome.outcome] += 1
             row = {"path": str(path), **outcome.as_dict()}
             rows.append(row)
