@@ -47,10 +47,16 @@ def records(web, sample_pdfs) -> dict[str, str]:
     return out
 
 
-def csrf_of(html: str) -> str:
+def _csrf_of(html: str) -> str:
     m = CSRF.search(html)
     assert m, "the page has no CSRF token"
     return m.group(1)
+
+
+@pytest.fixture
+def csrf_of():
+    """``csrf_of(html)``: the CSRF token of the page's forms, as a browser would send it."""
+    return _csrf_of
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def login(web):
         other = TestClient(client.app, follow_redirects=False)
         other.portal = client.portal
         page = other.get("/login")
-        r = other.post("/login", data={"username": name, "password": password, "csrf_token": csrf_of(page.text),
+        r = other.post("/login", data={"username": name, "password": password, "csrf_token": _csrf_of(page.text),
                                        "next": "/search"})
         assert r.status_code == 303, r.text
         made.append(other)
