@@ -175,11 +175,27 @@ def _record_context(services, caller: Caller, ref: str) -> dict:
             if (rec.fonds_id or dossier) else None
         dossier = {"code": dossier.code, "title": dossier.title, "year": dossier.year} if dossier else None
         fonds = {"organ_id": fonds.organ_id, "name": fonds.name} if fonds else None
+    events = services.archive.list_events(rec.id)
+    with services.catalogue.session() as s:  # people by name and title, as the CLI and audit views show them
+        names = _agent_names(s, {e["agent"] for e in events})
+    for e in events:
+        e["agent_name"] = names.get(e["agent"], e["agent"])
     original = next((c for c in public["components"] if c["role"] == "original"), None)
     why_not = "missing" if original is None else previewable(rec, original)
     return {"record": public, "signatures": signatures, "signature_status": _signature_status(signatures),
-            "events": services.archive.list_events(rec.id), "dossier": dossier, "fonds": fonds,
+            "events": events, "dossier": dossier, "fonds": fonds,
             "original": original, "preview_refused": why_not}
+
+
+def _agent_names(s, agents: set[str]) -> dict[str, str]:
+    from archive.audit_labels import person_label
+    from archive.catalogue.access_tables import User
+
+    names = sorted(a.removeprefix("user:") for a in agents if (a or "").startswith("user:"))
+    if not names:
+        return {}
+    rows = s.execute(sa.select(User).where(User.username.in_(names))).scalars()
+    return {f"user:{u.username}": person_label(u.full_name, u.title) for u in rows}
 
 
 @router.get("/records/{ref}")
