@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
-UPLOAD_PATHS = ("/api/v1/records",)
-"""POST to these paths carries a file: limited by ``extract.max_file_size``, not ``api.max_body_bytes``."""
+UPLOAD_PATHS = ("/api/v1/records", "/deposit")
+"""POST to these paths carries files (``/deposit``: the web application's form): limited by
+``extract.max_file_size``, not ``api.max_body_bytes``."""
 
 
 class _TooLarge(StarletteHTTPException):

@@ -91,7 +91,7 @@ def install(app) -> None:
     """The pages, their static files and their error pages."""
     from fastapi.staticfiles import StaticFiles
 
-    from api.web import docs, pages
+    from api.web import deposit, docs, pages
     from api.web.session import CsrfRefused, LoginRequired
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -111,4 +111,5 @@ def install(app) -> None:
         return render(request, "error.html", {"status": 404, "message": None}, status=404)
 
     app.include_router(pages.router)
+    app.include_router(deposit.router)
     app.include_router(docs.router)
