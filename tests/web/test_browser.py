@@ -214,3 +214,32 @@ def test_the_other_pages_are_accessible_and_fit_a_phone(site, browser):
     browser.get(base + "/docs")  # Swagger UI from the package, offline, under the CSP
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"), timeout=60)
     assert not [e for e in browser.get_log("browser") if "Content Security Policy" in e.get("message", "")]
+
+
+def test_the_archivist_deposits_three_files(site, browser, tmp_path):
+    """GIVEN an administrator (who may deposit) WHEN three files are chosen in the deposit form —
+    through the file input, as a drop would fill it — with a shared access level THEN each file's
+    outcome is shown in Vietnamese and the page passes axe-core and fits 360 px."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, _records, _admin = site
+    browser.delete_all_cookies()
+    _login(browser, base, "quantri")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/deposit']").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "deposit-form"))
+    _settled(browser)
+    check_page(browser, "deposit")
+    paths = []
+    for i, (_spec, pdf) in enumerate(generated_pdfs(2033, 3)):
+        path = tmp_path / f"tờ trình {i}.pdf"
+        path.write_bytes(pdf)
+        paths.append(path)
+    browser.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in paths))
+    Select(browser.find_element(By.ID, "f-access_level")).select_by_value("public")
+    browser.find_element(By.CSS_SELECTOR, "#deposit-form button[type=submit]").click()
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#outcomes li")) == 3, timeout=120)
+    items = browser.find_elements(By.CSS_SELECTOR, "#outcomes li")
+    assert {li.get_attribute("data-outcome") for li in items} == {"ingested"}
+    assert all("đã lưu" in li.text for li in items)
+    check_page(browser, "deposit-outcome")
