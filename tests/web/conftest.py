@@ -76,3 +76,19 @@ def login(web):
         return other
 
     return make
+
+
+@pytest.fixture
+def dossier(web) -> dict:
+    """An open dossier (regime internal) of a new fonds, made through the API by the administrator."""
+    _services, client = web
+    token = client.post("/api/v1/auth/login", json={"username": "quantri", "password": PASSWORD}).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    fonds = client.post("/api/v1/fonds", headers=admin, json={"organ_id": "000.00.00.H26",
+                                                             "name": "Ủy ban nhân dân tỉnh Hà Nam"})
+    assert fonds.status_code == 201, fonds.text
+    d = client.post("/api/v1/dossiers", headers=admin, json={"fonds_id": fonds.json()["id"], "year": 2026,
+                                                            "notation": "01.VP", "title": "Hồ sơ thử nghiệm",
+                                                            "access_regime": "internal"})
+    assert d.status_code == 201, d.text
+    return d.json()

@@ -14,17 +14,6 @@ def _bearer(client, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _dossier(client, code_year: int = 2026) -> dict:
-    admin = _bearer(client, "quantri")
-    fonds = client.post("/api/v1/fonds", headers=admin, json={"organ_id": "000.00.00.H26", "name": "Ủy ban nhân dân tỉnh Hà Nam"})
-    assert fonds.status_code == 201, fonds.text
-    d = client.post("/api/v1/dossiers", headers=admin, json={"fonds_id": fonds.json()["id"], "year": code_year,
-                                                                 "notation": "01.VP", "title": "Hồ sơ thử nghiệm",
-                                                                 "access_regime": "internal"})
-    assert d.status_code == 201, d.text
-    return d.json()
-
-
 def _outcomes(html: str) -> dict[str, tuple[str, str]]:
     doc = lxml.html.fromstring(html)
     return {li.get("data-filename"): (li.get("data-outcome"), li.text_content())
@@ -40,9 +29,8 @@ def _count(services) -> int:
         return s.execute(sa.select(sa.func.count()).select_from(Record)).scalar_one()
 
 
-def test_an_archivist_deposits_three_files_into_a_dossier_and_reads_each_outcome(web, login, csrf_of):
+def test_an_archivist_deposits_three_files_into_a_dossier_and_reads_each_outcome(web, login, csrf_of, dossier):
     services, client = web
-    dossier = _dossier(client)
     lan = login("luutruvien")
     page = lan.get("/deposit")
     assert page.status_code == 200 and "Nộp lưu tài liệu" in page.text
