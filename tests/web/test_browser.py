@@ -243,3 +243,40 @@ def test_the_archivist_deposits_three_files(site, browser, tmp_path):
     assert {li.get_attribute("data-outcome") for li in items} == {"ingested"}
     assert all("đã lưu" in li.text for li in items)
     check_page(browser, "deposit-outcome")
+
+
+def test_the_archivist_files_unfiled_records_from_the_dossier_browser(site, browser):
+    """GIVEN a fonds with an open dossier and unfiled records WHEN the administrator walks fonds →
+    year → dossier in the browser and files two records with a reason THEN the dossier lists them;
+    each level passes axe-core and fits 360 px."""
+    from selenium.webdriver.common.by import By
+
+    base, _records, admin = site
+    bearer = {"Authorization": f"Bearer {admin}"}
+    fonds = httpx.post(base + "/api/v1/fonds", headers=bearer, json={"organ_id": "000.00.00.H40",
+                                                                     "name": "Sở Nội vụ tỉnh Hà Nam"}).json()
+    dossier = httpx.post(base + "/api/v1/dossiers", headers=bearer, json={
+        "fonds_id": fonds["id"], "year": 2026, "notation": "02.TCCB", "title": "Hồ sơ tổ chức cán bộ năm 2026",
+        "access_regime": "public"}).json()
+    browser.delete_all_cookies()
+    _login(browser, base, "quantri")
+    browser.find_element(By.CSS_SELECTOR, "nav a[href='/holdings']").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#fonds a[data-id='{fonds['id']}']"))
+    _settled(browser)
+    check_page(browser, "holdings")
+    browser.find_element(By.CSS_SELECTOR, f"#fonds a[data-id='{fonds['id']}']").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#dossiers a[data-id='{dossier['id']}']"))
+    _settled(browser)
+    check_page(browser, "fonds")
+    browser.find_element(By.CSS_SELECTOR, f"#dossiers a[data-id='{dossier['id']}']").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "filing-form"))
+    _settled(browser)
+    check_page(browser, "dossier")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "#filing-form input[name='records']")
+    chosen = [b.get_attribute("value") for b in boxes[:2]]
+    for box in boxes[:2]:
+        box.click()
+    browser.find_element(By.ID, "reason").send_keys("Sắp xếp hồ sơ năm 2026")
+    browser.find_element(By.CSS_SELECTOR, "#filing-form button[type=submit]").click()
+    _wait(browser, lambda d: {a.get_attribute("data-id") for a in d.find_elements(
+        By.CSS_SELECTOR, "#dossier-records a[data-id]")} == set(chosen))
