@@ -182,7 +182,10 @@ def _record_context(services, caller: Caller, ref: str) -> dict:
         e["agent_name"] = names.get(e["agent"], e["agent"])
     original = next((c for c in public["components"] if c["role"] == "original"), None)
     why_not = "missing" if original is None else previewable(rec, original)
-    return {"record": public, "signatures": signatures, "signature_status": _signature_status(signatures),
+    from api.web.corrections import history
+
+    return {"record": public, "signatures": signatures, "corrections": history(services, caller, rec.id),
+            "signature_status": _signature_status(signatures),
             "events": events, "dossier": dossier, "fonds": fonds,
             "original": original, "preview_refused": why_not}
 
