@@ -212,7 +212,15 @@ async def record(request: Request, ref: RecordRef, caller: PageCaller) -> Respon
             pages = await run_in_threadpool(_preview_for, services, caller, ctx["record"]["id"], info)
         except PreviewUnavailable as exc:
             ctx["preview_refused"] = exc.reason
-    return render(request, "record.html", {**ctx, "preview": pages, "back": request.headers.get("referer")})
+    similar = None
+    if caller.has("search"):
+        from api.routes.search import similar as similar_records
+
+        try:  # the API's own more-like-this: trimmed to what the person may read
+            similar = await similar_records(ctx["record"]["id"], services, caller, size=5)
+        except ApiProblem:
+            similar = None
+    return render(request, "record.html", {**ctx, "preview": pages, "similar": similar})
 
 
 def _preview_for(services, caller: Caller, record_id: str, info: dict):

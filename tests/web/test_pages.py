@@ -201,3 +201,15 @@ def test_the_catalogues_are_complete_and_in_step_with_the_templates():
     vi = read_po(open(LOCALE_DIR / "vi" / "LC_MESSAGES" / "messages.po", "rb"), locale="vi")
     untranslated = [m.id for m in vi if m.id and m.string == m.id]
     assert untranslated == [], "Vietnamese strings equal to the English source"
+
+
+def test_similar_records_are_the_apis_for_the_reader(web, login, records):
+    _services, client = web
+    reader = login("luutruvien")
+    rid = records["public"]
+    api = client.get(f"/api/v1/records/{rid}/similar", headers=_bearer(client, "luutruvien"),
+                     params={"size": 5}).json()
+    doc = lxml.html.fromstring(reader.get(f"/records/{rid}").text)
+    shown = [a.get("data-id") for a in doc.xpath("//*[@id='similar']//a[@data-id]")]
+    assert shown == [h["record_id"] for h in api["hits"]]
+    assert records["secret"] not in shown
