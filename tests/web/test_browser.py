@@ -280,3 +280,25 @@ def test_the_archivist_files_unfiled_records_from_the_dossier_browser(site, brow
     browser.find_element(By.CSS_SELECTOR, "#filing-form button[type=submit]").click()
     _wait(browser, lambda d: {a.get_attribute("data-id") for a in d.find_elements(
         By.CSS_SELECTOR, "#dossier-records a[data-id]")} == set(chosen))
+
+
+def test_the_archivist_corrects_a_field_and_sees_the_history(site, browser):
+    from selenium.webdriver.common.by import By
+
+    base, records, _admin = site
+    browser.delete_all_cookies()
+    _login(browser, base, "quantri")
+    browser.get(f"{base}/records/{records[0]}")
+    browser.find_element(By.ID, "edit-link").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "edit-form"))
+    _settled(browser)
+    check_page(browser, "edit")
+    subject = browser.find_element(By.ID, "e-subject")
+    subject.clear()
+    subject.send_keys("Về việc nghiệm thu dự án chuyển đổi số")
+    browser.find_element(By.ID, "reason").send_keys("Sửa theo bản gốc giấy")
+    browser.find_element(By.CSS_SELECTOR, "#edit-form button[type=submit]").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "correction-history"))
+    history = browser.find_element(By.ID, "correction-history").text
+    assert "Về việc nghiệm thu dự án chuyển đổi số" in history and "Sửa theo bản gốc giấy" in history
+    assert browser.find_element(By.CSS_SELECTOR, "#record h1").text == "Về việc nghiệm thu dự án chuyển đổi số"

@@ -213,3 +213,25 @@ def test_similar_records_are_the_apis_for_the_reader(web, login, records):
     shown = [a.get("data-id") for a in doc.xpath("//*[@id='similar']//a[@data-id]")]
     assert shown == [h["record_id"] for h in api["hits"]]
     assert records["secret"] not in shown
+
+
+def test_the_record_page_survives_a_failing_more_like_this(web, login, dossier, csrf_of):
+    """GIVEN nine records of which the last two were filed into a dossier (re-indexed) — after
+    which Tantivy's more-like-this panics ("9 >= 10"; the API's /similar fails the same way: a
+    defect of the search layer) WHEN the first record's page is opened THEN it answers 200, without
+    the similar records."""
+    from apienv import generated_pdfs
+
+    services, client = web
+    admin = _bearer(client, "quantri")
+    ids = [client.post("/api/v1/records", headers=admin, files={"file": ("a.pdf", pdf, "application/pdf")},
+                       data={"access_level": "internal"}).json()["record_id"] for _spec, pdf in generated_pdfs(2027, 9)]
+    services.archive.run_pending_tasks()
+    lan = login("luutruvien")
+    page = lan.get(f"/dossiers/{dossier['id']}")
+    r = lan.post(f"/dossiers/{dossier['id']}/file", data={"records": ids[-2:], "reason": "Sắp xếp",
+                                                          "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 303  # filed
+    services.archive.run_pending_tasks()
+    for rid in ids:
+        assert lan.get(f"/records/{rid}").status_code == 200
