@@ -89,6 +89,7 @@ async def _one(services, caller: Caller, upload: UploadFile, declared: dict, dos
     finally:
         path.unlink(missing_ok=True)
     result = {"filename": upload.filename, **result}
+    result.pop("quarantine", None)  # a folder on the server: not for the page
     if "outcome" not in result:  # staged, not done within tasks.deposit_wait_seconds
         result["outcome"] = "queued"
     if result["outcome"] == "duplicate" and result.get("record_id"):
