@@ -209,3 +209,25 @@ def test_every_page_has_a_strict_content_security_policy_and_no_inline_code(web,
         assert not re.search(r"<style[\s>]", html) and not re.search(r"\sstyle\s*=", html), r.url
         assert not re.search(r"\son[a-z]+\s*=", html), r.url
         assert "cdn" not in html.lower() and "https://" not in re.sub(r'placeholder="[^"]*"', "", html)
+
+
+def test_a_person_with_a_second_factor_logs_in_with_the_code_in_the_same_form(web, csrf_of):
+    """GIVEN an account enrolled in TOTP WHEN the login form is sent without the code, with a wrong
+    one, then with the right one THEN the first two are the same refusal and no session; the third
+    opens one — the account service's own rule (the code is never accepted twice)."""
+    import time
+
+    from api.totp import totp_code
+
+    services, client = web
+    secret = services.accounts.enroll_totp("canbo", actor="test")
+    browser = TestClient(client.app, follow_redirects=False)
+    browser.portal = client.portal
+    token = csrf_of(browser.get("/login").text)
+    code = totp_code(secret, int(time.time()) // 30)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for totp in ("", wrong):
+        r = browser.post("/login", data={"username": "canbo", "password": PASSWORD, "totp": totp, "csrf_token": token})
+        assert r.status_code == 401 and SESSION_COOKIE not in r.headers.get("set-cookie", "")
+    r = browser.post("/login", data={"username": "canbo", "password": PASSWORD, "totp": code, "csrf_token": token})
+    assert r.status_code == 303 and SESSION_COOKIE in r.headers.get("set-cookie", "")
