@@ -372,6 +372,18 @@ class ArchiveSettings(_Section):
     archive's register, restart on 1 January (local time) and are never reused."""
 
 
+class WebSettings(_Section):
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    """The ``Secure`` flag of the web application's session cookie: ``auto`` sets it when the page
+    was requested over HTTPS (behind a TLS proxy: uvicorn's ``--proxy-headers`` from a trusted
+    ``FORWARDED_ALLOW_IPS``), ``always`` on every response, ``never`` for plain-HTTP tests."""
+    preview_width: int = Field(default=1000, ge=200, le=3000)
+    """Width in pixels of the page images of the in-browser preview (rendered by PDFium, cached as
+    derivatives in ``<data_dir>/derivatives/previews``; the original is never changed)."""
+    preview_max_pages: int = Field(default=20, ge=1, le=500)
+    """The preview shows at most this many pages of a document (the rest by download)."""
+
+
 class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
@@ -398,6 +410,7 @@ class Settings(BaseSettings):
     fixity: FixitySettings = FixitySettings()
     signatures: SignatureSettings = SignatureSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

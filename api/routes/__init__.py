@@ -13,12 +13,11 @@ from api.routes import (
                         retention,
                         search,
                         system,
-                        ui,
                         webhooks,
 )
 
 ROUTERS = [auth.router, records.router, deposits.router, imports.router, corrections.router, collections.router,
            dossier_changes.router,
-           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
+           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router]
 
 __all__ = ["ROUTERS"]
