@@ -134,18 +134,23 @@ class PackageBuilder:
 
     # writing ---------------------------------------------------------------------------------
     def _put_bytes(self, path: str, data: bytes, media_type: str) -> WrittenFile:
-        self.zip.writestr(zipfile.ZipInfo(f"{self.plan.folder}/{path}", date_time=self._zip_time()), data,
+        self.zip.writestr(self._info(path), data,
                           compress_type=zipfile.ZIP_DEFLATED)
         wf = WrittenFile(path, hashlib.sha256(data).hexdigest(), len(data), media_type, self.plan.created)
         self.files[path] = wf
         return wf
+
+    def _info(self, path: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(f"{self.plan.folder}/{path}", date_time=self._zip_time())
+        info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+        return info
 
     def _zip_time(self) -> tuple:
         t = self.plan.created
         return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
     def _put_stream(self, path: str, f: PlannedFile) -> WrittenFile:
-        info = zipfile.ZipInfo(f"{self.plan.folder}/{path}", date_time=self._zip_time())
+        info = self._info(path)
         info.compress_type = zipfile.ZIP_STORED  # originals are mostly compressed formats already
         info.file_size = f.size
         sha, size = hashlib.sha256(), 0

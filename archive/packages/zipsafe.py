@@ -87,7 +87,7 @@ def check(zf: zipfile.ZipFile, limits: ZipLimits) -> list[Problem]:
             problems.append(Problem("unsafe_path", name[:200], f"Đường dẫn không an toàn ({why})", why))
             continue
         mode = info.external_attr >> 16
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # no type bits: a plain file
             kind = "symbolic link" if stat.S_ISLNK(mode) else "special file"
             problems.append(Problem("unsafe_entry", name, "Liên kết tượng trưng hoặc tệp đặc biệt không được phép",
                                     f"{kind} not allowed"))
