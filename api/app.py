@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
-UPLOAD_PATHS = ("/api/v1/records",)
+UPLOAD_PATHS = ("/api/v1/records", "/api/v1/imports/packages")
 """POST to these paths carries a file: limited by ``extract.max_file_size``, not ``api.max_body_bytes``."""
 
 

@@ -8,6 +8,7 @@ from api.routes import (
                         deposits,
                         dossier_changes,
                         oai,
+                        packages,
                         records,
                         retention,
                         search,
@@ -17,6 +18,7 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, records.router, deposits.router, corrections.router, collections.router, dossier_changes.router,
+           packages.router,
            search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
 
 __all__ = ["ROUTERS"]
