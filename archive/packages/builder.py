@@ -169,6 +169,16 @@ class PackageBuilder:
         return wf
 
     def build(self) -> BuildResult:
+        try:
+            return self._build()
+        except BaseException:
+            try:  # leave no open handle behind; the caller discards the unfinished ZIP
+                self.zip.close()
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+
+    def _build(self) -> BuildResult:
         plan = self.plan
         rep = "representations/rep1"
         data_files: list[tuple[PlannedDocument, PlannedFile, WrittenFile, str]] = []
