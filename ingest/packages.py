@@ -142,10 +142,11 @@ class PackageImporter:
 
     def _read(self, source, tmp: Path) -> PackageReport:
         try:
-            unpack(source, tmp, self.limits)
+            digests: dict = {}
+            unpack(source, tmp, self.limits, digests)
         except UnsafeZip as exc:
             raise PackageRejected(exc.problems) from None
-        return read_package(tmp)
+        return read_package(tmp, digests)
 
     def run(self, source: str | Path | BinaryIO, *, actor: str) -> ImportResult:
         tmp = Path(tempfile.mkdtemp(prefix="luutru-pkg-", dir=self.workdir))

@@ -103,8 +103,9 @@ def _top_folder(unpacked: Path, report: PackageReport) -> Path | None:
 class _Refs:
     """Every href a METS makes, checked against the files on disk."""
 
-    def __init__(self, folder: Path, report: PackageReport):
+    def __init__(self, folder: Path, report: PackageReport, known: dict[Path, tuple[str, int]] | None = None):
         self.folder, self.report = folder, report
+        self.known = {p.resolve(): v for p, v in (known or {}).items()}
         self.referenced: dict[str, str] = {}
         self.digests: dict[str, str] = {}
 
@@ -134,7 +135,7 @@ class _Refs:
             self.report.bad("missing_file", path, f"Thiếu tệp {path} được khai báo trong {where}",
                             f"{path} is declared in {where} but missing")
             return None
-        sha, size = _sha256(target)
+        sha, size = self.known.get(target.resolve()) or _sha256(target)
         self.report.checked_files += 1
         self.digests[path] = sha
         if owner.get("CHECKSUM") and owner.get("CHECKSUM").lower() != sha:
@@ -245,8 +246,9 @@ def _premis(folder: Path, path: str, refs: _Refs, report: PackageReport) -> dict
     return by_file
 
 
-def read_package(unpacked: Path) -> PackageReport:
-    """Check the package unpacked in ``unpacked``; the report lists every problem."""
+def read_package(unpacked: Path, digests: dict[Path, tuple[str, int]] | None = None) -> PackageReport:
+    """Check the package unpacked in ``unpacked``; the report lists every problem. ``digests``:
+    the SHA-256 and size of files computed while unpacking (``zipsafe.unpack``); others are read."""
     report = PackageReport()
     folder = _top_folder(unpacked, report)
     if folder is None:
@@ -270,7 +272,7 @@ def read_package(unpacked: Path) -> PackageReport:
                    f"OAISPACKAGETYPE {report.oais_type!r}")
     else:
         _check_objid(report.objid, report.oais_type, report)
-    refs = _Refs(folder, report)
+    refs = _Refs(folder, report, digests)
     for el in root.iter(X.q("mdRef")):
         refs.check(el, X.xl("href"), "", "METS.xml")
     for el in root.iter(X.q("FLocat")):

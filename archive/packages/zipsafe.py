@@ -18,6 +18,7 @@ limit, so a ZIP that lies in its headers stops there too. ``zipfile`` checks eac
 
 from __future__ import annotations
 
+import hashlib
 import re
 import stat
 import unicodedata
@@ -110,9 +111,11 @@ def check(zf: zipfile.ZipFile, limits: ZipLimits) -> list[Problem]:
     return problems
 
 
-def unpack(source: str | Path | BinaryIO, dest: Path, limits: ZipLimits) -> list[str]:
+def unpack(source: str | Path | BinaryIO, dest: Path, limits: ZipLimits,
+           digests: dict[Path, tuple[str, int]] | None = None) -> list[str]:
     """Unpack ``source`` into ``dest`` (which must exist and be empty); returns the file paths
-    written. Raises ``UnsafeZip`` with every problem found."""
+    written. Raises ``UnsafeZip`` with every problem found. ``digests`` receives each file's
+    SHA-256 and size, computed while writing (the checker then need not read the files again)."""
     try:
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -132,6 +135,7 @@ def unpack(source: str | Path | BinaryIO, dest: Path, limits: ZipLimits) -> list
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             size = 0
+            sha = hashlib.sha256()
             try:
                 with zf.open(info) as src, open(target, "xb") as dst:
                     while chunk := src.read(CHUNK):
@@ -140,11 +144,14 @@ def unpack(source: str | Path | BinaryIO, dest: Path, limits: ZipLimits) -> list
                         if size > info.file_size or total > limits.max_total_bytes:
                             raise UnsafeZip([Problem("zip_bomb", info.filename, "Dữ liệu giải nén lớn hơn khai báo",
                                                      "more bytes than declared (zip bomb)")])
+                        sha.update(chunk)
                         dst.write(chunk)
             except (zipfile.BadZipFile, zlib_error(), EOFError) as exc:
                 raise UnsafeZip([Problem("corrupt_entry", info.filename, "Tệp trong gói bị hỏng (sai CRC hoặc dữ liệu)",
                                          f"damaged entry: {exc}")]) from None
             written.append(info.filename)
+            if digests is not None:
+                digests[target] = (sha.hexdigest(), size)
         return written
 
 
