@@ -39,6 +39,7 @@ from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
 from api.routes.dossier_changes import deposit_dossier
+from archive.access import ACCESS_LEVELS
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 
@@ -440,8 +441,8 @@ def _declared(fields: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise ApiProblem(422, "issued_date must be YYYY-MM-DD", "Ngày ban hành phải có dạng YYYY-MM-DD",
                                  code="invalid_request") from None
-        if key == "access_level" and value not in ("public", "internal", "restricted", "secret"):
-            raise ApiProblem(422, "access_level must be public, internal, restricted or secret",
+        if key == "access_level" and value not in ACCESS_LEVELS:
+            raise ApiProblem(422, f"access_level must be one of {', '.join(ACCESS_LEVELS)}",
                              "Mức độ tiếp cận không hợp lệ", code="invalid_request")
         out[key] = value
     return out
