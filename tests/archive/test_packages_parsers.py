@@ -168,3 +168,14 @@ def test_the_checker_reports_any_damage_and_never_crashes(tmp_path, data):
         return
     report = read_package(dest)
     assert not report.ok, victim
+
+
+def test_a_document_without_its_required_fields_is_refused(tmp_path):
+    """GIVEN a package whose METS and checksums are right but whose document record lacks
+    subject and organName THEN the checker names both (the record is written, then checksummed,
+    so only the field rule can catch it)."""
+    doc = _doc("Trích yếu", "Cơ quan", 1)
+    doc["subject"], doc["organName"] = "", None
+    report, _ = _write_and_read(_plan([(b"%PDF a", doc)], "Hồ sơ"), tmp_path)
+    problems = [p for p in report.problems if p.code == "missing_field"]
+    assert len(problems) == 1 and "subject" in problems[0].message_en and "organName" in problems[0].message_en
