@@ -78,19 +78,25 @@ def write_export(services, dossier_id: str, out: Path, *, kind: str, fmt: str, c
 @export_app.command("aip")
 def export_aip(dossier: str = typer.Argument(..., help="Hồ sơ: mã hồ sơ, id hoặc id rút gọn."),
                output: Path = typer.Option(..., "-o", "--output", help="Tệp ZIP đích."),
-               package: str = typer.Option("aip-hoso", "--package", help="aip-hoso | aip-tailieu | dip"),
+               package: str = typer.Option("aip-hoso", "--package",
+                                           help="aip-hoso | aip-tailieu | dip | sip-hoso | sip-tailieu"),
                fmt: str = typer.Option("tt05", "--format", help="tt05 (gói tin TT 05/2025) | bagit"),
                as_json: bool = typer.Option(False, "--json")) -> None:
     """Xuất một hồ sơ: gói AIP_hoso (mặc định), AIP_tailieu, DIP hoặc túi BagIt (--format bagit). Bản gốc
     được kiểm tra mã băm khi ghi; một bản gốc sai mã băm làm dừng việc xuất (không tạo tệp)."""
     from archive.errors import ArchiveError, IntegrityError
 
-    if package not in ("aip-hoso", "aip-tailieu", "dip"):
-        fail(f"--package phải là aip-hoso, aip-tailieu hoặc dip (không phải «{package}»)", "bad --package", code=2)
+    if package not in ("aip-hoso", "aip-tailieu", "dip", "sip-hoso", "sip-tailieu"):
+        fail(f"--package phải là aip-hoso, aip-tailieu, dip, sip-hoso hoặc sip-tailieu (không phải «{package}»)",
+             "bad --package", code=2)
     if fmt not in ("tt05", "bagit"):
         fail(f"--format phải là tt05 hoặc bagit (không phải «{fmt}»)", "bad --format", code=2)
     with services_or_exit() as services:
         ident = identity(write=False)
+        if package != "dip" and ident.caller is not None and not ident.caller.has("retention"):
+            _audit(services, ident.actor, dossier[:64], "denied", package=package)
+            fail(f"Tài khoản {ident.caller.name} chỉ xuất được gói DIP (--package dip): gói AIP (bảo quản, giao nộp) "
+                 "cần quyền quản lý lưu trữ", "an AIP export needs the retention scope", code=1)
         dossier_id = resolve(services, "dossier", dossier)
         try:
             info = write_export(services, dossier_id, output, kind=package, fmt=fmt, caller=ident.caller)

@@ -175,8 +175,8 @@ class PackageImporter:
 
     def _store(self, report: PackageReport, code: str, values: dict, actor: str) -> ImportResult:
         organ = values.pop("organ_id")
-        name = report.creator_name if report.creator_code in (None, organ) or report.creator_name else None
-        self.archive.ensure_fonds(organ, name or f"Cơ quan {organ}", actor=actor)
+        # the representation's CREATOR agent names the agency (its note carries the mã phông)
+        self.archive.ensure_fonds(organ, report.creator_name or f"Cơ quan {organ}", actor=actor)
         fonds = next(f for f in self.dossiers.fonds() if f["organ_id"] == organ)
         dossier_id = self.dossiers.create(fonds["id"], {k: v for k, v in values.items() if v is not None}, actor=actor)
         result = ImportResult(report.objid or "", dossier_id, code, warnings=list(report.warnings))

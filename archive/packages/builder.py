@@ -29,8 +29,12 @@ from archive.packages import xml as X
 
 CHUNK = 1 << 20
 PROFILE = {"AIP": "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml",
+           "SIP": "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml",
            "DIP": "https://earkdip.dilcis.eu/profile/E-ARK-DIP.xml"}
-PACKAGE_KINDS = {"aip-hoso": ("AIP", "Mixed"), "aip-tailieu": ("AIP", "Collection"), "dip": ("DIP", "Mixed")}
+PACKAGE_KINDS = {"aip-hoso": ("AIP", "Mixed"), "aip-tailieu": ("AIP", "Collection"), "dip": ("DIP", "Mixed"),
+                 "sip-hoso": ("SIP", "Mixed"), "sip-tailieu": ("SIP", "Collection")}
+"""kind → (OAIS package type, METS @TYPE). A SIP (PL III/IV) has no PREMIS and no amdSec, a
+SUBMISSIONAGREEMENT altRecordID, and ``fileCode``/``docCode`` in place of the archive codes."""
 
 
 @dataclass
@@ -128,6 +132,7 @@ class PackageBuilder:
         self.files: dict[str, WrittenFile] = {}
         self.when = plan.created.isoformat(timespec="milliseconds")
         self.oais = PACKAGE_KINDS[plan.kind][0]
+        self.sip = self.oais == "SIP"
 
     def ident(self, prefix: str, *parts: str) -> str:
         return f"{prefix}-{_upper(uuid.uuid5(self.plan.package_uuid, '/'.join(parts)))}"
@@ -189,15 +194,19 @@ class PackageBuilder:
         for doc in plan.documents:
             stem = doc.original.name.rsplit(".", 1)[0]
             wf = self._put_bytes(f"{rep}/metadata/descriptive/EAD_doc_{stem}.xml",
-                                 X.simpledc(X.DOC_FIELDS, doc.simpledc), "text/xml")
+                                 X.simpledc(X.SIP_DOC_FIELDS if self.sip else X.DOC_FIELDS, doc.simpledc), "text/xml")
             dmd_files.append((doc, wf))
-        ead = self._put_bytes("metadata/descriptive/EAD.xml", X.simpledc(X.DOSSIER_FIELDS, plan.dossier_simpledc),
+        ead = self._put_bytes("metadata/descriptive/EAD.xml",
+                              X.simpledc(X.SIP_DOSSIER_FIELDS if self.sip else X.DOSSIER_FIELDS, plan.dossier_simpledc),
                               "text/xml")
         for name in X.SCHEMA_FILES:
             self._put_bytes(f"schemas/{name}", (X.SCHEMAS / name).read_bytes(), "application/octet-stream")
-        rep_premis = self._put_bytes(f"{rep}/metadata/preservation/PREMIS_rep1.xml",
-                                     X.serialise(self._rep_premis(data_files)), "text/xml")
-        pkg_premis = self._put_bytes("metadata/preservation/PREMIS.xml", X.serialise(self._pkg_premis()), "text/xml")
+        rep_premis = pkg_premis = None
+        if not self.sip:
+            rep_premis = self._put_bytes(f"{rep}/metadata/preservation/PREMIS_rep1.xml",
+                                         X.serialise(self._rep_premis(data_files)), "text/xml")
+            pkg_premis = self._put_bytes("metadata/preservation/PREMIS.xml", X.serialise(self._pkg_premis()),
+                                         "text/xml")
         rep_mets = self._put_bytes(f"{rep}/METS.xml", X.serialise(self._rep_mets(data_files, dmd_files, rep_premis)),
                                    "text/xml")
         self._put_bytes("METS.xml", X.serialise(self._root_mets(ead, pkg_premis, rep_mets)), "text/xml")
@@ -228,6 +237,11 @@ class PackageBuilder:
             if self.oais == "DIP" and self.plan.request_code:
                 self._agent(hdr, "OTHER", "ORGANIZATION", self.plan.archivist_name, "IDENTIFICATIONCODE",
                             self.plan.request_code, otherrole="DISSEMINATOR")
+        elif self.sip:  # PL III: the mã phông as the creator's IDENTIFICATIONCODE, then the transfer request
+            self._agent(hdr, "CREATOR", "ORGANIZATION", self.plan.creator_name, "IDENTIFICATIONCODE",
+                        self.plan.creator_code)
+            alt = etree.SubElement(hdr, X.q("altRecordID"), TYPE="SUBMISSIONAGREEMENT")
+            alt.text = self.plan.request_code or f"{self.plan.creator_code}.{self.plan.created.year}"
         return mets
 
     @staticmethod
@@ -261,7 +275,7 @@ class PackageBuilder:
         loc.set(X.xl("type"), "simple")
         loc.set(X.xl("href"), href)
 
-    def _rep_mets(self, data_files, dmd_files, premis: WrittenFile) -> etree._Element:
+    def _rep_mets(self, data_files, dmd_files, premis: WrittenFile | None) -> etree._Element:
         rep_objid = self.ident("uuid", "rep1")
         mets = self._mets(rep_objid, schema_prefix="../../", rep=True)
         dmd_ids = {}
@@ -271,10 +285,12 @@ class PackageBuilder:
                                    STATUS="CURRENT")
             self._md_ref(dmd, self.ident("uuid", "mdref", href), wf, href, "DC")
             dmd_ids[id(doc)] = dmd.get("ID")
-        amd = etree.SubElement(mets, X.q("amdSec"), ID=self.ident("uuid", "rep1-amd"))
-        dp = etree.SubElement(amd, X.q("digiprovMD"), ID=self.ident("uuid", "rep1-digiprov"), STATUS="CURRENT")
-        premis_ref = self._md_ref(dp, self.ident("uuid", "rep1-premis"), premis,
-                                  "metadata/preservation/PREMIS_rep1.xml", "PREMIS")
+        amd = premis_ref = None
+        if premis is not None:
+            amd = etree.SubElement(mets, X.q("amdSec"), ID=self.ident("uuid", "rep1-amd"))
+            dp = etree.SubElement(amd, X.q("digiprovMD"), ID=self.ident("uuid", "rep1-digiprov"), STATUS="CURRENT")
+            premis_ref = self._md_ref(dp, self.ident("uuid", "rep1-premis"), premis,
+                                      "metadata/preservation/PREMIS_rep1.xml", "PREMIS")
         fsec = etree.SubElement(mets, X.q("fileSec"), ID=self.ident("uuid", "rep1-filesec"))
         grp = etree.SubElement(fsec, X.q("fileGrp"), ID=self.ident("uuid", "rep1-data"), USE="Data")
         file_ids = {}
@@ -286,17 +302,20 @@ class PackageBuilder:
         smap = etree.SubElement(mets, X.q("structMap"), ID=self.ident("uuid", "rep1-structmap"), TYPE="PHYSICAL",
                                 LABEL="CSIP")
         top = etree.SubElement(smap, X.q("div"), ID=self.ident("uuid", "rep1-div"), LABEL=rep_objid)
-        md = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-md"), LABEL="Metadata",
-                              ADMID=amd.get("ID"))
+        md = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-md"), LABEL="Metadata")
         if dmd_ids:
             md.set("DMDID", " ".join(dmd_ids.values()))
-        etree.SubElement(md, X.q("fptr"), FILEID=premis_ref.get("ID"))
+        if amd is not None:
+            md.set("ADMID", amd.get("ID"))
+            etree.SubElement(md, X.q("fptr"), FILEID=premis_ref.get("ID"))
         data = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-data"), LABEL="Data")
         etree.SubElement(data, X.q("fptr"), FILEID=grp.get("ID"))
         links = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-links"), LABEL="MetadataLink")
         for doc in self.plan.documents:
             d = etree.SubElement(links, X.q("div"), ID=self.ident("uuid", "link", doc.original.name),
-                                 LABEL="MetadataLink/File", DMDID=dmd_ids[id(doc)], ADMID=amd.get("ID"))
+                                 LABEL="MetadataLink/File", DMDID=dmd_ids[id(doc)])
+            if amd is not None:
+                d.set("ADMID", amd.get("ID"))
             etree.SubElement(d, X.q("fptr"), FILEID=file_ids[id(doc)])
         copies = [doc for doc in self.plan.documents if doc.copies]
         if copies:  # the original's preservation and LTV copies hang under it, as attachments do
@@ -308,14 +327,16 @@ class PackageBuilder:
                     etree.SubElement(d, X.q("fptr"), FILEID=self.ident("ID", "file", c.name))
         return mets
 
-    def _root_mets(self, ead: WrittenFile, premis: WrittenFile, rep_mets: WrittenFile) -> etree._Element:
+    def _root_mets(self, ead: WrittenFile, premis: WrittenFile | None, rep_mets: WrittenFile) -> etree._Element:
         objid = self.plan.objid
         mets = self._mets(objid, schema_prefix="", rep=False)
         dmd = etree.SubElement(mets, X.q("dmdSec"), ID=self.ident("uuid", "dmd"), CREATED=self.when, STATUS="CURRENT")
         self._md_ref(dmd, self.ident("uuid", "dmd-ref"), ead, ead.path, "OTHER", other="EAD")
-        amd = etree.SubElement(mets, X.q("amdSec"), ID=self.ident("uuid", "amd"))
-        dp = etree.SubElement(amd, X.q("digiprovMD"), ID=self.ident("uuid", "digiprov"), STATUS="CURRENT")
-        self._md_ref(dp, self.ident("uuid", "premis-ref"), premis, premis.path, "PREMIS")
+        amd = None
+        if premis is not None:
+            amd = etree.SubElement(mets, X.q("amdSec"), ID=self.ident("uuid", "amd"))
+            dp = etree.SubElement(amd, X.q("digiprovMD"), ID=self.ident("uuid", "digiprov"), STATUS="CURRENT")
+            self._md_ref(dp, self.ident("uuid", "premis-ref"), premis, premis.path, "PREMIS")
         fsec = etree.SubElement(mets, X.q("fileSec"), ID=self.ident("uuid", "filesec"))
         schemas = etree.SubElement(fsec, X.q("fileGrp"), ID=self.ident("uuid", "grp-schemas"), USE="Schemas")
         for name in X.SCHEMA_FILES:
@@ -326,8 +347,9 @@ class PackageBuilder:
         smap = etree.SubElement(mets, X.q("structMap"), ID=self.ident("uuid", "structmap"), TYPE="PHYSICAL",
                                 LABEL="CSIP")
         top = etree.SubElement(smap, X.q("div"), ID=self.ident("uuid", "div"), LABEL=objid)
-        etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-md"), LABEL="Metadata", DMDID=dmd.get("ID"),
-                         ADMID=amd.get("ID"))
+        md = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-md"), LABEL="Metadata", DMDID=dmd.get("ID"))
+        if amd is not None:
+            md.set("ADMID", amd.get("ID"))
         sd = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-schemas"), LABEL="Schemas")
         etree.SubElement(sd, X.q("fptr"), FILEID=schemas.get("ID"))
         rd = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-rep1"), LABEL="Representations/rep1")

@@ -129,6 +129,10 @@ def plan_dossier(session, store, dossier_id: str, *, kind: str, ident: ExportIde
         "paperFileCode": kept_dossier.get("paperFileCode"), "riskRecovery": kept_dossier.get("riskRecovery") or "0",
         "riskRecoveryStatus": kept_dossier.get("riskRecoveryStatus"), "description": d.description,
     }
+    if kind.startswith("sip"):  # PL III/IV: the codes without the archive's prefix
+        dossier_dc["fileCode"] = d.code
+        for doc in documents:
+            doc.simpledc["docCode"] = f"{d.code}.{doc.simpledc['arcDocCode'].rsplit('.', 1)[1]}"
     code = "".join(c if c.isalnum() or c in "._-" else "_" for c in (fonds.organ_id if fonds else ident.archive_code))
     return PackagePlan(kind=kind, package_uuid=uuid.uuid5(NAMESPACE, f"{kind}/{d.id}"), fonds_code=code,
                        label=d.title, dossier_simpledc=dossier_dc, documents=documents,

@@ -191,6 +191,7 @@ def _simpledc(folder: Path, path: str, kind: str, report: PackageReport) -> dict
     except X.XMLError as exc:
         report.bad("simpledc", path, f"{path}: không phải bản ghi simpledc", str(exc))
         return {}
+    native = "arcDocCode" in values or "arcFileCode" in values  # the AIP form our schemas describe
     if "docCode" in values and "arcDocCode" not in values:
         values["arcDocCode"] = values["docCode"]
         report.warnings.append(f"{path}: docCode read as arcDocCode (SIP form)")
@@ -200,7 +201,7 @@ def _simpledc(folder: Path, path: str, kind: str, report: PackageReport) -> dict
     missing = [f for f in required if not values.get(f)]
     if missing and kind == "EAD" and "source" in values:  # AIP_tailieu / SIP_tailieu package record (§7.4)
         missing = [f for f in ("arcFileCode", "title") if not values.get(f)]
-    elif not missing and kind in ("EAD", "EAD_doc"):
+    elif not missing and native and kind in ("EAD", "EAD_doc"):
         for err in X.validate(kind, root)[:10]:
             report.bad("simpledc_schema", path, f"{path} không hợp lệ theo {kind}.xsd: {err}", err)
     if missing:

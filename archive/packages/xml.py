@@ -33,6 +33,9 @@ DOC_FIELDS = ("docId", "arcDocCode", "maintenance", "typeName", "codeNumber", "c
               "organName", "subject", "language", "numberOfPage", "inforSign", "keyword", "mode",
               "confidenceLevel", "autograph", "format", "process", "riskRecovery", "riskRecoveryStatus",
               "description")
+SIP_DOSSIER_FIELDS = ("fileCode", *DOSSIER_FIELDS[1:])
+"""SIP_hoso (PL III): the mã hồ sơ without the archive's code; the template keeps numberOfPaper."""
+SIP_DOC_FIELDS = tuple("docCode" if f == "arcDocCode" else f for f in DOC_FIELDS)
 DOSSIER_REQUIRED = ("arcFileCode", "title", "maintenance", "mode", "language", "startDate", "endDate", "totalDoc",
                     "numberOfPage", "confidenceLevel", "riskRecovery")
 DOC_REQUIRED = ("docId", "arcDocCode", "maintenance", "typeName", "issuedDate", "organName", "subject", "language",

@@ -145,6 +145,25 @@ def test_export_import_export_gives_the_same_originals_and_descriptions(env_for,
     assert "validation" in rep_premis and "message digest calculation" in rep_premis
 
 
+def test_a_sip_becomes_the_same_aip_in_the_receiving_archive(env_for, tmp_path):
+    """GIVEN a SIP_hoso sent by one archive (no PREMIS, fileCode/docCode) WHEN another imports it
+    THEN its AIP of the dossier has the same originals and descriptive records as the sender's
+    AIP (the archive code prefixed to fileCode/docCode: both use 000.00.00.H26 here)."""
+    a, c = env_for("a"), env_for("c")
+    _archive_with_dossier(a, tmp_path)
+    sip, aip_a, aip_c = tmp_path / "sip.zip", tmp_path / "aip_a.zip", tmp_path / "aip_c.zip"
+    run(a, "export", "aip", CODE, "-o", str(sip), "--package", "sip-hoso")
+    run(a, "export", "aip", CODE, "-o", str(aip_a))
+    assert not any("PREMIS" in k for k in _members(sip))
+    out = json.loads(run(c, "import", "sip", str(sip), "--json").stdout)
+    assert out["outcome"] == "imported" and out["objid"].startswith("uuid-")
+    run(c, "export", "aip", CODE, "-o", str(aip_c))
+    first, second = _members(aip_a), _members(aip_c)
+    same = [k for k in first if k.startswith(("representations/rep1/data/", "representations/rep1/metadata/descr",
+                                              "metadata/descriptive/"))]
+    assert len(same) == 7 and {k: first[k] for k in same} == {k: second[k] for k in same}
+
+
 def test_the_shared_sample_imports_with_the_values_in_its_files(env_for, tmp_path):
     """The sample lacks the three third-party schemas (samples/README.md): refused for exactly that;
     with them added it imports, and the values read by hand from its files are in the catalogue."""
@@ -343,6 +362,10 @@ def test_a_dip_for_a_reader_holds_only_what_they_may_read(env_for, tmp_path):
     with zipfile.ZipFile(out) as zf:
         text = b"".join(zf.read(n) for n in zf.namelist() if n.endswith(".xml"))
     assert hidden.replace("-", "")[:25].upper().encode() not in text
+    # an AIP (preservation, transfer) is for archivists: the official is refused, nothing written
+    refused = run(reader, "export", "aip", CODE, "-o", str(tmp_path / "aip-refused.zip"), ok=False)
+    assert refused.returncode == 1 and "--package dip" in refused.stderr.replace("\n", " ")
+    assert not (tmp_path / "aip-refused.zip").exists()
     full = tmp_path / "aip.zip"
     assert json.loads(run(env, "export", "aip", CODE, "-o", str(full), "--json").stdout)["documents"] == 3
 

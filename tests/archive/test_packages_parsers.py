@@ -82,7 +82,7 @@ def test_an_original_whose_bytes_changed_is_not_packaged(tmp_path):
 def test_the_builder_output_is_schema_valid_mets(tmp_path):
     """Both METS files of a written package validate against METS 1.12 + the CSIP extension, and the
     DIP carries the DIP profile and OBJID form."""
-    for kind in ("aip-hoso", "aip-tailieu", "dip"):
+    for kind in ("aip-hoso", "aip-tailieu", "dip", "sip-hoso"):
         plan = _plan([(b"%PDF x", _doc("Trích yếu", "Cơ quan", 1))], "Hồ sơ thử", kind=kind)
         buf = io.BytesIO()
         PackageBuilder(plan, buf).build()
@@ -93,6 +93,7 @@ def test_the_builder_output_is_schema_valid_mets(tmp_path):
         root = X.parse(zf.read(f"{plan.folder}/METS.xml"))
         assert root.get("TYPE") == {"aip-tailieu": "Collection"}.get(kind, "Mixed")
         assert root.get("OBJID").startswith("urn:" if kind.startswith("aip") else "uuid-")
+        assert (root.find(X.q("amdSec")) is None) == (kind == "sip-hoso")
 
 
 @settings(max_examples=200, deadline=None)
@@ -179,3 +180,21 @@ def test_a_document_without_its_required_fields_is_refused(tmp_path):
     report, _ = _write_and_read(_plan([(b"%PDF a", doc)], "Hồ sơ"), tmp_path)
     problems = [p for p in report.problems if p.code == "missing_field"]
     assert len(problems) == 1 and "subject" in problems[0].message_en and "organName" in problems[0].message_en
+
+
+def test_a_sip_reads_with_its_codes_mapped(tmp_path):
+    """GIVEN a SIP_hoso (no PREMIS, fileCode/docCode, a SUBMISSIONAGREEMENT altRecordID) THEN the
+    checker accepts it and reads docCode as arcDocCode."""
+    doc = _doc("Trích yếu", "Cơ quan", 1)
+    plan = _plan([(b"%PDF sip", doc)], "Hồ sơ giao nộp", kind="sip-hoso")
+    plan.dossier_simpledc["fileCode"] = "000.00.00.H26.2024.01.VP"
+    doc["docCode"] = "000.00.00.H26.2024.01.VP.0000001"
+    report, raw = _write_and_read(plan, tmp_path)
+    assert report.ok, [p.message_en for p in report.problems]
+    assert report.oais_type == "SIP" and report.objid.startswith("uuid-")
+    assert report.dossier["arcFileCode"] == "000.00.00.H26.2024.01.VP"
+    assert report.documents[0].simpledc["arcDocCode"] == "000.00.00.H26.2024.01.VP.0000001"
+    names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    assert not any("PREMIS" in n for n in names)
+    mets = X.parse(zipfile.ZipFile(io.BytesIO(raw)).read(f"{plan.folder}/METS.xml"))
+    assert mets.find(f"{X.q('metsHdr')}/{X.q('altRecordID')}").get("TYPE") == "SUBMISSIONAGREEMENT"
