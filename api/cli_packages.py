@@ -120,11 +120,16 @@ def _audit(services, who: str, dossier_id: str, outcome: str, **detail) -> None:
 
 
 def importer_for(services):
+    """The importer over the services' one ingest pipeline (built once, as for uploads: the
+    extraction pool is shared). Documents go through it in this process, also in scale-out."""
     from api.wiring import build_ingest
     from ingest.packages import PackageImporter
 
-    return PackageImporter(services.archive, services.dossiers, build_ingest(services, workers=1),
-                           limits=limits_of(services.settings))
+    ingest = services.extras.get("ingest_service")
+    if ingest is None:
+        ingest = services.extras["ingest_service"] = build_ingest(services, workers=1)
+    return PackageImporter(services.archive, services.dossiers, ingest, limits=limits_of(services.settings),
+                           workdir=services.settings.data_dir / "uploads")
 
 
 @import_app.command("sip")

@@ -132,9 +132,14 @@ class PackageImporter:
         self.limits = limits
         self.workdir = workdir
 
+    def workspace(self) -> Path:
+        if self.workdir is not None:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="luutru-pkg-", dir=self.workdir))
+
     def check(self, source: str | Path | BinaryIO) -> PackageReport:
         """Unpack and check only (no change to the archive)."""
-        tmp = Path(tempfile.mkdtemp(prefix="luutru-pkg-", dir=self.workdir))
+        tmp = self.workspace()
         try:
             return self._read(source, tmp)
         finally:
@@ -149,7 +154,7 @@ class PackageImporter:
         return read_package(tmp, digests)
 
     def run(self, source: str | Path | BinaryIO, *, actor: str) -> ImportResult:
-        tmp = Path(tempfile.mkdtemp(prefix="luutru-pkg-", dir=self.workdir))
+        tmp = self.workspace()
         try:
             return self.store_checked(self._read(source, tmp), actor=actor)
         finally:

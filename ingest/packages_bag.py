@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import shutil
-import tempfile
 from pathlib import Path
 
 from archive.packages import xml as X
@@ -60,7 +59,7 @@ def read_bag(unpacked: Path) -> PackageReport:
 
 
 def import_bag_with(importer: PackageImporter, path: Path, *, actor: str) -> ImportResult:
-    tmp = Path(tempfile.mkdtemp(prefix="luutru-bag-", dir=importer.workdir))
+    tmp = importer.workspace()
     try:
         try:
             unpack(path, tmp, importer.limits)
