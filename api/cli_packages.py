@@ -16,7 +16,6 @@ import typer
 from api.cli_common import actor, console, err, fail, identity, resolve, services_or_exit
 
 export_app = typer.Typer(help="Xuất hồ sơ thành gói tin lưu trữ (TT 05/2025) hoặc túi BagIt.", no_args_is_help=True)
-import_app = typer.Typer(help="Nhập gói tin (TT 05/2025 SIP/AIP) hoặc túi BagIt thành hồ sơ.", no_args_is_help=True)
 
 
 def export_identity(services):
@@ -132,7 +131,6 @@ def importer_for(services):
                            workdir=services.settings.data_dir / "uploads")
 
 
-@import_app.command("sip")
 def import_sip(path: Path = typer.Argument(..., help="Tệp ZIP của gói tin (hoặc túi BagIt với --format bagit)."),
                fmt: str = typer.Option("tt05", "--format", help="tt05 | bagit"),
                check_only: bool = typer.Option(False, "--check", help="Chỉ kiểm tra, không nhập."),
@@ -191,5 +189,9 @@ def _print(data: dict, as_json: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    """``export`` is this module's group; ``sip`` joins the ``import`` group of ``api.cli_import``
+    (beside ``import edxml``)."""
+    from api.cli_import import import_app
+
     app.add_typer(export_app, name="export")
-    app.add_typer(import_app, name="import")
+    import_app.command("sip")(import_sip)

@@ -137,6 +137,22 @@ class ExtractSettings(_Section):
     a network (state-secret rules): off by default."""
 
 
+class EdxmlSettings(_Section):
+    """Import of edXML messages (QCVN 102:2016), ``luutru import edxml`` and
+    ``POST /api/v1/imports/edxml`` (docs/interchange.md)."""
+
+    max_message_size: int = Field(default=150 * 1024**2, gt=0)
+    """A message file larger than this is refused before it is read (bytes); its attachments, once
+    decoded and unzipped, may not total more either. Attachments travel in base64 inside the
+    message, a third larger than the files themselves."""
+    max_attachment_size: int = Field(default=50 * 1024**2, gt=0)
+    """An attachment larger than this once decoded (and unzipped) refuses the whole message (bytes).
+    50 MB is the limit of the Government Office's VXP gateway."""
+    max_zip_ratio: int = Field(default=200, gt=1)
+    """A zipped attachment of more than 1 MB that expands more than this many times is refused as a
+    likely decompression bomb."""
+
+
 class OcrSettings(_Section):
     enabled: bool = True
     """Recognise the text of scans (Tesseract through OCRmyPDF) where the format policy asks. Off, or
@@ -391,6 +407,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     extract: ExtractSettings = ExtractSettings()
     ocr: OcrSettings = OcrSettings()
+    edxml: EdxmlSettings = EdxmlSettings()
     formats: FormatsSettings = FormatsSettings()
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()

@@ -7,6 +7,7 @@ from api.routes import (
                         corrections,
                         deposits,
                         dossier_changes,
+                        imports,
                         oai,
                         packages,
                         records,
@@ -17,8 +18,8 @@ from api.routes import (
                         webhooks,
 )
 
-ROUTERS = [auth.router, records.router, deposits.router, corrections.router, collections.router, dossier_changes.router,
-           packages.router,
+ROUTERS = [auth.router, records.router, deposits.router, imports.router, corrections.router, collections.router,
+           dossier_changes.router, packages.router,
            search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
 
 __all__ = ["ROUTERS"]

@@ -176,9 +176,10 @@ def test_every_route_authenticates_unless_allow_listed(api):
 HOLDINGS_CHANGES = {
     ("POST", "/api/v1/fonds"), ("POST", "/api/v1/dossiers"), ("PATCH", "/api/v1/dossiers/{dossier_id}"),
     ("POST", "/api/v1/dossiers/{dossier_id}/close"), ("POST", "/api/v1/dossiers/{dossier_id}/reopen"),
-    ("POST", "/api/v1/dossiers/{dossier_id}/records"),
+    ("POST", "/api/v1/dossiers/{dossier_id}/records"), ("POST", "/api/v1/imports/edxml"),
 }
-"""Routes that change fonds and dossiers (creation, edit, close, reopen, filing): archivists and
+"""Routes that change fonds and dossiers (creation, edit, close, reopen, filing) and import records
+from other systems (edXML): archivists and
 the document-management systems that deposit, i.e. the ``deposit`` scope, and nothing less."""
 
 
