@@ -159,3 +159,50 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  Tiếp theo: LUUTRU_DATA_DIR={to} luutru reindex (dựng lại chỉ mục tìm kiếm)")
         if not chain["ok"]:
             raise typer.Exit(1)
+
+    @app.command("rebuild")
+    def rebuild(from_storage: bool = typer.Option(False, "--from-storage",
+                                                  help="Dựng lại từ các bản kê siêu dữ liệu trong kho tệp."),
+                as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+        """Dựng lại danh mục chỉ từ kho tệp, vào cơ sở dữ liệu trống.
+
+        Phông, hồ sơ, văn bản, tệp, sự kiện, quyết định thời hạn, văn bản đã hủy."""
+        from archive.sidecars import RebuildError
+        from archive.sidecars import rebuild as do_rebuild
+
+        if not from_storage:
+            fail("Cần chỉ rõ nguồn: luutru rebuild --from-storage", "say where from: --from-storage", code=2)
+        with services_or_exit() as services:
+            try:
+                counts = do_rebuild(services.catalogue, services.store)
+            except RebuildError as exc:
+                fail(exc.message_vi, str(exc), code=1)
+            services.archive.audit_access(actor=system_actor(), action="archive.rebuild",
+                                          detail={"source": services.store.name, **counts})
+        if as_json:
+            print(json.dumps(counts, ensure_ascii=False, indent=2))
+        else:
+            console.print(f"[green]Đã dựng lại danh mục từ kho tệp:[/] {counts['records']} văn bản, "
+                          f"{counts['components']} tệp, {counts['events']} sự kiện, {counts['dossiers']} hồ sơ, "
+                          f"{counts['fonds']} phông, {counts['retention_assignments']} quyết định thời hạn, "
+                          f"{counts['destruction_log']} văn bản đã hủy")
+            console.print("  Tiếp theo: luutru reindex (dựng lại chỉ mục tìm kiếm). Tài khoản người dùng và "
+                          "nhật ký hệ thống cũ không nằm trong kho tệp: tạo lại tài khoản; nhật ký bắt đầu lại "
+                          "(các mốc đã công bố vẫn là bằng chứng của nhật ký cũ).")
+
+    @app.command("backfill-sidecars")
+    def backfill_sidecars(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+        """Ghi bản kê siêu dữ liệu cho văn bản chưa có (kho lập trước khi có tính năng này)."""
+        from archive.sidecars import missing
+
+        with services_or_exit() as services:
+            todo = list(missing(services.catalogue, services.store))
+            written = 0
+            for i in range(0, len(todo), 200):
+                written += services.archive.sidecars.write(todo[i:i + 200])
+            services.archive.audit_access(actor=system_actor(), action="archive.backfill_sidecars",
+                                          detail={"records": len(todo), "written": written})
+        if as_json:
+            print(json.dumps({"records": len(todo), "written": written}))
+        else:
+            console.print(f"Đã ghi bản kê siêu dữ liệu cho {written} văn bản (thiếu: {len(todo)}).")
