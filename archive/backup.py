@@ -57,6 +57,7 @@ SNAPSHOT = "snapshot"
 OBJECTS = "objects"
 DATABASE = f"{SNAPSHOT}/catalogue.db"
 ANCHORS = ANCHORS_PREFIX
+SIDECARS = "records/"
 
 
 class BackupError(ArchiveError):
@@ -242,14 +243,14 @@ def snapshot_database(source: Path, target: Path) -> None:
         src.close()
 
 
-def _snapshot_contents(db: Path) -> tuple[dict[str, int], set[int], int]:
-    """(storage key -> size of every object the snapshot needs, audit anchor ids, record count)."""
+def _snapshot_contents(db: Path) -> tuple[dict[str, int], set[int], set[str]]:
+    """(storage key -> size of every object the snapshot needs, audit anchor ids, record ids)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         keys = dict(conn.execute("SELECT storage_key, max(size) FROM components WHERE status != 'destroyed' "
                                  "GROUP BY storage_key"))
         anchors = {row[0] for row in conn.execute("SELECT id FROM audit_anchors")}
-        records = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        records = {row[0] for row in conn.execute("SELECT id FROM records")}
     finally:
         conn.close()
     return keys, anchors, records
@@ -275,10 +276,11 @@ def create_backup(dest: Path, *, database: Path, store: FilesystemObjectStore, k
         try:
             db_copy = staging / "catalogue.db"
             snapshot_database(database, db_copy)
-            needed, anchors, report.records = _snapshot_contents(db_copy)
+            needed, anchors, records = _snapshot_contents(db_copy)
+            report.records = len(records)
             files: dict[str, dict] = {}
             objects = _copy_objects(dest, store, needed, report)
-            named = _copy_named(dest, store, anchors, report)
+            named = _copy_named(dest, store, anchors, records, report)
             _copy_tree(keys_dir, staging / "keys", files, staging)
             _copy_tree(trust_dir, staging / "trust", files, staging)
             doc = json.dumps(settings_doc, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
@@ -327,24 +329,33 @@ def _copy_objects(dest: Path, store: FilesystemObjectStore, needed: dict[str, in
     return objects
 
 
-def _copy_named(dest: Path, store: FilesystemObjectStore, anchors: set[int], report: BackupReport) -> dict[str, dict]:
+def _copy_named(dest: Path, store: FilesystemObjectStore, anchors: set[int], records: set[str],
+                report: BackupReport) -> dict[str, dict]:
     """Named objects: the snapshot's audit anchors (one published later would name entries the
-    restored log does not have) and every other named object (write-once: copied once)."""
+    restored log does not have), the metadata sidecars of the snapshot's records (not of records
+    committed later) and every other named object (write-once: copied once)."""
     named: dict[str, dict] = {}
+    try:  # named objects are written once: one the previous backup holds is not read again
+        previous = read_manifest(dest).get("named", {})
+    except BackupError:
+        previous = {}
     for name in store.list_named(""):
         if name.startswith(ANCHORS) and _anchor_id(name) not in anchors:
             continue
-        if name.startswith("tmp/"):
+        if name.startswith(SIDECARS) and name[len(SIDECARS):].split("/", 1)[0] not in records:
             continue
         target = dest / OBJECTS / NAMED_PREFIX / name
+        known = previous.get(name)
+        if known is not None and target.is_file() and target.stat().st_size == known["size"]:
+            named[name] = known
+            continue
         try:
             data = store.get_named(name)
         except ObjectNotFound:
             continue  # removed since listed (a deposit manifest whose deposit was ingested)
         digest = hashlib.sha256(data).hexdigest()
-        if not (target.is_file() and _sha256_file(target)[0] == digest):
-            _write_stream(iter([data]), target)
-            report.named_copied += 1
+        _write_stream(iter([data]), target)
+        report.named_copied += 1
         named[name] = {"sha256": digest, "size": len(data)}
     report.named = len(named)
     return named

@@ -291,6 +291,11 @@ def missing(catalogue, store, batch: int = 1000) -> Iterator[str]:
 
 
 # rebuild ----------------------------------------------------------------------------------------
+SHARED = ("fonds", "dossiers", "retention_schedules", "retention_schedule_items", "disposal_batches",
+          "dossier_assignments")
+"""Rows several records' sidecars carry (``dossier_assignments``: retention decisions on a dossier)."""
+
+
 class RebuildError(ArchiveError):
     code = "rebuild_refused"
 
@@ -327,80 +332,75 @@ def _latest_schedules(store) -> Iterator[dict]:
 def rebuild(catalogue, store, *, batch: int = 500) -> dict[str, int]:
     """Recreate the catalogue's descriptive rows from the store's sidecars, into an empty catalogue.
 
-    Shared rows (fonds, dossiers, schedules, batches) are taken from the most recently written
-    sidecar that carries them. Returns the number of rows per table."""
+    One pass over the latest sidecars, ``batch`` records per transaction, so memory stays flat at
+    any size. Rows several records share (fonds, dossiers, schedules, disposal batches, a dossier's
+    retention decisions) are inserted where first met and replaced by the copy of a more recently
+    written sidecar; a schedule's own sidecar wins over every copy. Returns rows per table."""
     with catalogue.session() as s:
         if s.execute(sa.select(sa.func.count()).select_from(Record)).scalar_one():
             raise RebuildError("the catalogue already holds records; rebuild needs an empty database",
                                "Danh mục đã có văn bản; chỉ dựng lại vào một cơ sở dữ liệu trống")
-    shared = ("fonds", "dossiers", "retention_schedules", "retention_schedule_items", "disposal_batches")
-    newest: dict[str, dict[str, tuple[str, dict]]] = {t: {} for t in shared}
-    own: list[dict] = []
-    counts = {t: 0 for t in TABLES}
+    counts = {t: 0 for t in (*TABLES, *SHARED)}
+    seen: dict[str, dict[str, tuple[str, dict]]] = {t: {} for t in SHARED}
+    pending: list[dict] = []
 
-    def flush_own() -> None:
-        if not own:
+    def put_shared(s: Session, table: str, row: dict, written_at: str) -> None:
+        t = _table("retention_assignments" if table == "dossier_assignments" else table)
+        known = seen[table].get(row["id"])
+        if known is not None and (known[0] >= written_at or known[1] == row):
+            return  # an older copy, or the same content (most records repeat their dossier's row)
+        values = decode_row(t, row)
+        if known is None:
+            s.execute(t.insert(), [values])
+            counts[table] += 1
+        else:
+            s.execute(t.update().where(t.c.id == row["id"]).values(values))
+        seen[table][row["id"]] = (written_at, row)
+
+    def flush() -> None:
+        if not pending:
             return
         with catalogue.session() as s:
             s.info[_OFF] = True  # rows restored as they were: no new sidecar for them
-            for table in ("records", "components", "events", "retention_assignments", "destruction_log"):
-                rows = [decode_row(_table(table), r) for d in own for r in d["tables"][table]
+            for doc in pending:
+                at, tables = doc["written_at"], doc["tables"]
+                for table in ("fonds", "dossiers", "retention_schedules", "retention_schedule_items"):
+                    for row in tables[table]:
+                        put_shared(s, table, row, at)
+            for table in ("records", "components", "events"):
+                rows = [decode_row(_table(table), r) for d in pending for r in d["tables"][table]]
+                if rows:
+                    s.execute(_table(table).insert(), rows)
+                    counts[table] += len(rows)
+            for doc in pending:
+                at, tables = doc["written_at"], doc["tables"]
+                for row in tables["disposal_batches"]:
+                    put_shared(s, "disposal_batches", row, at)
+                for row in tables["retention_assignments"]:
+                    if row["target_type"] == "dossier":
+                        put_shared(s, "dossier_assignments", row, at)
+            for table in ("destruction_log", "retention_assignments"):
+                rows = [decode_row(_table(table), r) for d in pending for r in d["tables"][table]
                         if table != "retention_assignments" or r["target_type"] == "record"]
                 if rows:
                     s.execute(_table(table).insert(), rows)
                     counts[table] += len(rows)
-        own.clear()
+        pending.clear()
 
-    docs = list(latest_documents(store))
-    for doc in _latest_schedules(store):
-        for table in ("retention_schedules", "retention_schedule_items"):
-            for r in doc["tables"][table]:
-                newest[table][r["id"]] = ("9999", r)  # a schedule's own sidecar wins over copies
-    for doc in docs:
-        for table in shared:
-            for r in doc["tables"][table]:
-                seen = newest[table].get(r["id"])
-                if seen is None or doc["written_at"] > seen[0]:
-                    newest[table][r["id"]] = (doc["written_at"], r)
-    dossier_assignments: dict[str, tuple[str, dict]] = {}
-    for doc in docs:
-        for r in doc["tables"]["retention_assignments"]:
-            if r["target_type"] == "dossier":
-                seen = dossier_assignments.get(r["id"])
-                if seen is None or doc["written_at"] > seen[0]:
-                    dossier_assignments[r["id"]] = (doc["written_at"], r)
     with catalogue.session() as s:
         s.info[_OFF] = True
-        for table in ("fonds", "dossiers", "retention_schedules", "retention_schedule_items"):
-            existing = set(s.execute(sa.select(_table(table).c.id)).scalars())
-            rows = [decode_row(_table(table), r) for _, r in newest[table].values() if r["id"] not in existing]
-            if rows:
-                s.execute(_table(table).insert(), rows)
-            counts[table] = len(rows)
-    # records before batches (a batch names its minutes and decision records), batches before the
-    # destruction log: records first, then batches, then the tombstones of every record
-    tombstones = []
-    for doc in docs:
-        tombstones.append(doc["tables"]["destruction_log"])
-        own.append({"tables": {**doc["tables"], "destruction_log": []}})
-        if len(own) >= batch:
-            flush_own()
-    flush_own()
-    with catalogue.session() as s:
-        s.info[_OFF] = True
-        rows = [decode_row(_table("disposal_batches"), r) for _, r in newest["disposal_batches"].values()]
-        if rows:
-            s.execute(_table("disposal_batches").insert(), rows)
-        counts["disposal_batches"] = len(rows)
-        rows = [decode_row(_table("destruction_log"), r) for group in tombstones for r in group]
-        if rows:
-            s.execute(_table("destruction_log").insert(), rows)
-        counts["destruction_log"] = len(rows)
-        rows = [decode_row(_table("retention_assignments"), r) for _, r in dossier_assignments.values()]
-        if rows:
-            s.execute(_table("retention_assignments").insert(), rows)
-        counts["retention_assignments"] += len(rows)
-        if catalogue.dialect == "postgresql":
+        for doc in _latest_schedules(store):
+            for table in ("retention_schedules", "retention_schedule_items"):
+                for row in doc["tables"][table]:
+                    put_shared(s, table, row, "~")  # after every ISO date: never replaced by a copy
+    for doc in latest_documents(store):
+        pending.append(doc)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    counts["retention_assignments"] += counts.pop("dossier_assignments", 0)
+    if catalogue.dialect == "postgresql":
+        with catalogue.session() as s:
             s.execute(sa.text("SELECT setval(pg_get_serial_sequence('events', 'id'), "
                               "coalesce((SELECT max(id) FROM events), 0) + 1, false)"))
     return counts

@@ -109,7 +109,8 @@ def assert_same(before: dict, after: dict) -> None:
     for name in COMPARED:
         assert set(after[name]) == set(before[name]), f"{name}: rows differ"
         for key, row in before[name].items():
-            assert after[name][key] == row, f"{name} {key}: {[(k, v, after[name][key][k]) for k, v in row.items() if after[name][key][k] != v]}"
+            diff = [(k, v, after[name][key][k]) for k, v in row.items() if after[name][key][k] != v]
+            assert after[name][key] == row, f"{name} {key}: {diff}"
 
 
 @pytest.fixture(params=["filesystem", pytest.param("s3", marks=pytest.mark.s3)])
@@ -162,7 +163,8 @@ def test_a_deleted_catalogue_is_rebuilt_from_storage(tmp_path, db_env, store_env
         before = rows(services.catalogue)
     finally:
         services.close()
-    assert len(before["destruction_log"]) == 2 and len(before["records"]) == 6 + 2  # + the minutes and the list of destroyed records
+    # six records, the minutes and the list of destroyed records; two tombstones
+    assert len(before["destruction_log"]) == 2 and len(before["records"]) == 6 + 2
 
     _drop_everything(db_env.get("LUUTRU_DB__URL"), tmp_path / "data")
     done = run_cli(env, "rebuild", "--from-storage", "--json")
