@@ -113,7 +113,7 @@ def assert_same(before: dict, after: dict) -> None:
             assert after[name][key] == row, f"{name} {key}: {diff}"
 
 
-@pytest.fixture(params=["filesystem", pytest.param("s3", marks=pytest.mark.s3)])
+@pytest.fixture(params=["filesystem", pytest.param("s3", marks=[pytest.mark.s3, pytest.mark.s3_server])])
 def store_env(request, tmp_path):
     if request.param == "filesystem":
         yield {}
