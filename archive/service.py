@@ -169,7 +169,7 @@ class ArchiveService:
     def _after_commit(self, items: list) -> None:
         ids = [item_id for kind, item_id in items if kind == "sidecar"]
         if ids:
-            self._run_outbox(ids, grouped=False)
+            self._run_outbox(ids)
 
     # fonds and dossiers -----------------------------------------------------------------------
     def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT, place: str | None = None,
