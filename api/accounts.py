@@ -49,10 +49,10 @@ from api.totp import (
     totp_uri,
 )
 from archive import audit
+from archive.access import ACCESS_LEVELS, Principal
 from archive.catalogue import Catalogue
 from archive.catalogue.access_tables import ApiClient, ApiSession, User
 from archive.errors import ArchiveError
-from search.query import ACCESS_LEVELS, Principal
 
 __all__ = ["CLIENT_SCOPES", "ROLES", "ROLE_SCOPES", "SCOPES", "AccountError", "AccountService", "AuthError",
            "Caller", "Forbidden", "new_totp_secret", "totp_code", "totp_match", "totp_uri"]

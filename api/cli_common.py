@@ -75,7 +75,7 @@ def readable(services, ref: str, *, action: str) -> str:
 
 def reader(services):
     """The search principal of a read: the account's, or every record for the machine's operator."""
-    from search.query import Principal
+    from archive.access import Principal
 
     ident = identity(write=False)
     return ident.caller.principal if ident.caller is not None else Principal.admin(ident.actor)

@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.accounts import AuthError, Caller, Forbidden
 from api.problems import ApiProblem
 from api.wiring import Services
-from archive import identifiers
+from archive import access, identifiers
 from archive.catalogue.models import Record
 from archive.errors import RecordNotFound
 
@@ -122,12 +122,8 @@ def readable_record(services: Services, caller: Caller, record_id: str, *, actio
         for rec in rows:
             s.expunge(rec)
 
-    def allowed(rec: Record) -> bool:
-        # A destroyed record's tombstone is shown to archivists (retention scope) only.
-        return (rec.status != "disposed" or caller.has("retention")) and caller.principal.may_read(
-            access_level=rec.access_level, dossier_id=rec.dossier_id, fonds_id=rec.fonds_id)
-
-    readable = [r for r in rows if allowed(r)]
+    # A destroyed record's tombstone is shown to archivists (retention scope) only.
+    readable = [r for r in rows if access.record_readable(caller.principal, r, see_disposed=caller.has("retention"))]
     if not readable:
         services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
                                       target_type="record", target_id=record_id[:64],

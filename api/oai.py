@@ -50,6 +50,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from lxml import etree
 
+from archive import access
 from archive.catalogue import Catalogue
 from archive.catalogue.models import Component, Dossier, Fonds, Record
 
@@ -140,7 +141,7 @@ def clean(text: object) -> str:
 
 def public_records():
     """The condition every record served with its metadata meets (public, no state-secret mark)."""
-    return sa.and_(Record.access_level == "public", Record.security_level.is_(None))
+    return access.public_records()
 
 
 def harvestable():
@@ -150,7 +151,7 @@ def harvestable():
 
 def _withdrawn(rec: Record) -> bool:
     """Public once, no longer public, not destroyed: a deleted header naming only its fonds."""
-    return rec.status != "disposed" and not (rec.access_level == "public" and rec.security_level is None)
+    return rec.status != "disposed" and not access.is_public(rec)
 
 
 def _deleted(rec: Record) -> bool:

@@ -57,12 +57,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from archive import audit
+from archive.access import ACCESS_LEVELS, Principal
 from archive.catalogue import Catalogue
 from archive.catalogue.access_tables import ApiClient, WebhookDelivery, WebhookSubscription
 from archive.catalogue.models import Component, Dossier, Record
 from archive.errors import ArchiveError
 from archive.ports import Clock, SystemClock
-from search.query import ACCESS_LEVELS, Principal
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from archive.access import ACCESS_LEVELS
 from search.analysis import (
     Abbreviations,
     bigrams,
@@ -24,7 +25,6 @@ from search.analysis import (
     skh_tokens,
     syllables,
 )
-from search.query import ACCESS_LEVELS
 
 TEXT_FIELDS = ("title", "body", "meta")
 EXACT_FIELDS = ("title", "meta")

@@ -18,11 +18,9 @@ than ``MAX_WORDS`` words, or when its ``search_after`` is not a cursor a page re
 compiler adds the bounds on what the words expand to (``compile.MAX_MATCH_CLAUSES``…). A pasted
 paragraph of 1,000 characters (about 230 syllables) is well inside every bound.
 
-``Principal`` is who is asking. Its rule, applied *inside* every query (so results, totals,
-facets, snippets, more-like-this and paging see the same set): a record is readable when the
-principal is unrestricted, or the record's dossier is in ``dossier_ids`` (an explicit grant), or
-its access level is in ``access_levels`` and — when ``fonds_ids`` is set — its fonds is in
-``fonds_ids``.
+``Principal`` is who is asking (``archive.access``, the archive's one access rule, re-exported
+here). The rule is applied *inside* every query, so results, totals, facets, snippets,
+more-like-this and paging see the same set.
 """
 
 from __future__ import annotations
@@ -34,9 +32,9 @@ from datetime import date
 from functools import cached_property
 from typing import Literal, Union
 
+from archive.access import ACCESS_LEVELS, Principal  # noqa: F401  (re-exported: the query model names who asks)
 from search.analysis import is_skh_like, nfc, tokens
 
-ACCESS_LEVELS = ("public", "internal", "restricted", "secret")
 FACETS = ("type", "agency", "signer", "year", "access_level", "signature_status", "retention_status",
           "fonds", "dossier")
 """Facet names a query may ask for."""
@@ -67,34 +65,6 @@ class QueryError(ValueError):
         super().__init__(message)
         self.message_vi = message_vi
         self.code = code
-
-
-@dataclass(frozen=True)
-class Principal:
-    """What the caller may read (see the module docstring for the rule)."""
-
-    access_levels: frozenset[str] = frozenset({"public"})
-    dossier_ids: frozenset[str] = frozenset()
-    fonds_ids: frozenset[str] | None = None
-    """None: every fonds. A set: only these (a staff member of one agency)."""
-    unrestricted: bool = False
-    """An administrator: reads everything."""
-    name: str = "anonymous"
-
-    def __post_init__(self) -> None:
-        unknown = set(self.access_levels) - set(ACCESS_LEVELS)
-        if unknown:
-            raise ValueError(f"unknown access levels {sorted(unknown)}")
-
-    @classmethod
-    def admin(cls, name: str = "admin") -> Principal:
-        return cls(access_levels=frozenset(ACCESS_LEVELS), unrestricted=True, name=name)
-
-    def may_read(self, *, access_level: str, dossier_id: str | None, fonds_id: str | None) -> bool:
-        """The same rule as the backends apply inside the query (used for tests and MLT sources)."""
-        if self.unrestricted or (dossier_id is not None and dossier_id in self.dossier_ids):
-            return True
-        return access_level in self.access_levels and (self.fonds_ids is None or fonds_id in self.fonds_ids)
 
 
 @dataclass(frozen=True)

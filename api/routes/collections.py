@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
 from api.problems import ApiProblem
-from archive import identifiers
+from archive import access, identifiers
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
 from archive.errors import ArchiveError, RecordNotFound
@@ -58,44 +58,21 @@ ERRORS = {400: {"description": "Malformed request body"},
           422: {"description": "Invalid parameters"}}
 
 
-# the access rule as SQL --------------------------------------------------------------------------
+# the access rule as SQL (archive.access), for this caller ------------------------------------------
 
 def readable_records(caller: Caller):
-    """SQL condition: the records ``caller`` may read (``Principal.may_read`` + tombstones)."""
-    p = caller.principal
-    live = sa.true() if caller.has("retention") else Record.status != "disposed"
-    if p.unrestricted:
-        return live
-    cond = Record.access_level.in_(sorted(p.access_levels))
-    if p.fonds_ids is not None:
-        cond = sa.and_(cond, Record.fonds_id.in_(sorted(p.fonds_ids)))
-    if p.dossier_ids:
-        cond = sa.or_(cond, Record.dossier_id.in_(sorted(p.dossier_ids)))
-    return sa.and_(live, cond)
+    """SQL condition on ``Record``: what ``caller`` may read (tombstones with the retention scope)."""
+    return access.readable_records(caller.principal, see_disposed=caller.has("retention"))
 
 
 def visible_dossiers(caller: Caller):
     """SQL condition on ``Dossier``: the dossiers ``caller`` may see."""
-    p = caller.principal
-    if p.unrestricted:
-        return sa.true()
-    own = Dossier.access_regime.in_(sorted(p.access_levels))
-    if p.fonds_ids is not None:
-        own = sa.and_(own, Dossier.fonds_id.in_(sorted(p.fonds_ids)))
-    holds_readable = sa.exists().where(Record.dossier_id == Dossier.id, readable_records(caller))
-    cond = sa.or_(own, holds_readable)
-    if p.dossier_ids:
-        cond = sa.or_(Dossier.id.in_(sorted(p.dossier_ids)), cond)
-    return cond
+    return access.visible_dossiers(caller.principal, see_disposed=caller.has("retention"))
 
 
 def visible_fonds(caller: Caller):
     """SQL condition on ``Fonds``: the fonds ``caller`` may see."""
-    p = caller.principal
-    if p.unrestricted or p.fonds_ids is None:
-        return sa.true()
-    return sa.or_(Fonds.id.in_(sorted(p.fonds_ids)),
-                  sa.exists().where(Dossier.fonds_id == Fonds.id, visible_dossiers(caller)))
+    return access.visible_fonds(caller.principal, see_disposed=caller.has("retention"))
 
 
 def _audit(services, caller: Caller, action: str, *, target_type: str | None = None, target_id: str | None = None,

@@ -39,6 +39,7 @@ from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
 from api.routes.dossier_changes import deposit_dossier
+from archive.access import ACCESS_LEVELS
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 
@@ -440,8 +441,8 @@ def _declared(fields: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise ApiProblem(422, "issued_date must be YYYY-MM-DD", "Ngày ban hành phải có dạng YYYY-MM-DD",
                                  code="invalid_request") from None
-        if key == "access_level" and value not in ("public", "internal", "restricted", "secret"):
-            raise ApiProblem(422, "access_level must be public, internal, restricted or secret",
+        if key == "access_level" and value not in ACCESS_LEVELS:
+            raise ApiProblem(422, f"access_level must be one of {', '.join(ACCESS_LEVELS)}",
                              "Mức độ tiếp cận không hợp lệ", code="invalid_request")
         out[key] = value
     return out
@@ -453,11 +454,7 @@ def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared
     source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
                         dossier_code=dossier, source="api")
     outcome = _ingest_service(services).run(source)
-    result = {"outcome": outcome.outcome, "record_id": getattr(outcome, "record_id", None),
-              "sha256": getattr(outcome, "sha256", None)}
-    if outcome.outcome == "rejected":
-        result.update(code=outcome.code, message_vi=outcome.message_vi, message_en=outcome.message_en)
-    return result
+    return outcome.as_dict()
 
 
 def _stage(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:
