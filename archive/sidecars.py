@@ -205,13 +205,15 @@ class SidecarWriter:
         """Write ``read(session, ident)`` as the next ``seq`` until the latest stored one equals the
         catalogue's state: (sidecars written, state), None when there is no such row."""
         written = 0
-        state = None
+        state = mine = None
         for _ in range(20):
-            seq, doc = self.latest(ident, prefix)
             with self.catalogue.session() as s:
                 state = read(s, ident)
             if state is None:
                 return None
+            if mine is not None and state == mine:
+                break  # what this writer just stored is still the catalogue's state
+            seq, doc = self.latest(ident, prefix)
             if doc is not None and doc.get("tables") == state:
                 break
             new = {"schema": SCHEMA if prefix == PREFIX else SCHEDULE_SCHEMA, "version": VERSION,
@@ -220,6 +222,7 @@ class SidecarWriter:
             try:
                 self.store.put_named(f"{prefix}{ident}/meta-{seq + 1:08d}.json", data)
                 written += 1
+                mine = state
             except ObjectExists:
                 continue  # another writer took this seq: read again
         return written, state
