@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from archive import audit, dossier_state
+from archive import audit, dossier_state, sidecars
 from archive.catalogue import Catalogue
 from archive.catalogue.fixity_tables import ObjectFixity, record_stored
 from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
@@ -158,6 +158,18 @@ class ArchiveService:
         self._group_size = 0
         self._staged: list[tuple[int, list[str]]] = []
         self._staged_lock = threading.Lock()
+        # self-describing storage: every change to a record's rows writes its metadata sidecar
+        # (archive.sidecars) through the outbox, after the commit of the transaction that made it
+        self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
+        sidecars.install(catalogue)
+        if not getattr(catalogue, "_luutru_sidecar_hook", False):
+            catalogue._luutru_sidecar_hook = True
+            catalogue.after_commit.append(self._after_commit)
+
+    def _after_commit(self, items: list) -> None:
+        ids = [item_id for kind, item_id in items if kind == "sidecar"]
+        if ids:
+            self._run_outbox(ids)
 
     # fonds and dossiers -----------------------------------------------------------------------
     def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT, place: str | None = None,
@@ -627,6 +639,8 @@ class ArchiveService:
             self.indexer.index(payload["record_ids"])
         elif kind == "deindex":
             self.indexer.delete(payload["record_ids"])
+        elif kind == "sidecar":
+            self.sidecars.write(payload["record_ids"])
         elif kind == "event":
             if self.events is not None:
                 self.events.publish(payload["event"], payload.get("data") or {}, event_id=payload["id"])

@@ -6,7 +6,8 @@ foreign keys on, so a commit that returned is on disk; PostgreSQL through psycop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+AFTER_COMMIT = "luutru.after_commit"
+"""``session.info`` key: a list of items a session listener wants handled after the commit (see
+``Catalogue.after_commit``)."""
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -46,6 +50,16 @@ class Catalogue:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.after_commit: list[Callable[[list], None]] = []
+        """Called with the items sessions put in ``info[AFTER_COMMIT]`` once they committed and the
+        thread's outermost session is closed (a nested session's work waits for the outer one, so a
+        hook that writes never waits on a lock its own thread holds)."""
+        self._local = threading.local()
+
+    @property
+    def sessionmaker(self) -> sessionmaker:
+        """The factory of this catalogue's sessions (for session event listeners)."""
+        return self._sessions
 
     @property
     def dialect(self) -> str:
@@ -76,8 +90,22 @@ class Catalogue:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: commits when the block ends normally, rolls back on any exception."""
-        with self._sessions() as session, session.begin():
-            yield session
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        local.depth = depth + 1
+        try:
+            with self._sessions() as session:
+                with session.begin():
+                    yield session
+                done = session.info.pop(AFTER_COMMIT, None)
+                if done:
+                    local.pending = [*getattr(local, "pending", []), *done]
+        finally:
+            local.depth = depth
+        if depth == 0 and getattr(local, "pending", None):
+            pending, local.pending = local.pending, []
+            for hook in self.after_commit:
+                hook(pending)
 
     def ping(self) -> str:
         with self.engine.connect() as conn:

@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from services import opensearch_backend
 
@@ -75,10 +76,17 @@ def test_api_start_runs_the_repair_pass(tmp_path):
     services = build_services(settings)
     services.archive._run_outbox = lambda ids=None, **kw: (0, 0)  # the crash: commit done, post-commit not
     services.archive.create_record(io.BytesIO(b"cong van"), filename="cv.txt", metadata=RecordMetadata(), actor="t")
-    assert services.archive.counts()["pending_post_commit"] == 2  # index work and the record.ingested event
+    # index work, the record.ingested event and the record's metadata sidecar
+    assert services.archive.counts()["pending_post_commit"] == 3
     services.close()
     with TestClient(create_app(settings)) as client:
-        assert client.app.state.services.archive.counts()["pending_post_commit"] == 0
+        archive = client.app.state.services.archive
+        assert archive.counts()["pending_post_commit"] == 0
+        with archive.catalogue.session() as s:
+            from archive.catalogue import Record
+
+            rid = s.execute(sa.select(Record.id)).scalar_one()
+        assert archive.sidecars.latest(rid)[0] == 1
 
 
 def test_a_chunked_json_body_over_the_limit_is_413(tmp_path):

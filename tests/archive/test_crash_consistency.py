@@ -123,12 +123,15 @@ def test_crash_between_commit_and_post_commit(setup):
     WHEN the repair pass runs THEN the record is indexed and readable."""
     service, store, indexer, kept, url, tmp = setup
     crash_child(url, store.root, "after_commit", tmp / "index.log")
-    assert service.counts()["records"] == 2 and service.counts()["pending_post_commit"] == 1
+    # two post-commit rows: the index work and the record's metadata sidecar (archive.sidecars)
+    assert service.counts()["records"] == 2 and service.counts()["pending_post_commit"] == 2
     new_ids = set(service_ids(service)) - {kept.record_id}
     assert new_ids and not new_ids & set(indexer.indexed())
+    assert all(service.sidecars.latest(rid) == (0, None) for rid in new_ids)
     report = service.repair()
-    assert report.outbox_done == 1 and report.clean
+    assert report.outbox_done == 2 and report.clean
     assert new_ids <= set(indexer.indexed())
+    assert all(service.sidecars.latest(rid)[0] == 1 for rid in new_ids)
     assert service.counts()["pending_post_commit"] == 0
     assert_kept_intact(service, kept)
 
