@@ -136,7 +136,7 @@ def matches(s: Session, kind: str, ref: str) -> list:
     if kind not in MODELS:
         raise ValueError(f"unknown kind {kind!r}")
     ref = unicodedata.normalize("NFC", str(ref or "")).strip()
-    if not ref or len(ref) > 200:
+    if not ref or len(ref) > 200 or "\x00" in ref:  # no id or code holds NUL (PostgreSQL refuses it in text)
         return []
     rows = _id_candidates(s, MODELS[kind], ref)
     if len(rows) == 1 and rows[0].id == ref:

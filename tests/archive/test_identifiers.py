@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive import identifiers
@@ -81,6 +81,8 @@ def test_a_list_with_one_typo_resolves_nothing(catalogue, holdings):
 @given(ref=st.one_of(st.text(max_size=300), st.from_regex(r"[0-9a-f-]{6,40}", fullmatch=True),
                      st.from_regex(r"\d{1,5}/[A-ZĐ]{1,4}-[A-ZĐ]{1,6}", fullmatch=True)),
        kind=st.sampled_from(["record", "dossier", "fonds", "batch"]))
+@example(ref="0\x00", kind="record")  # PostgreSQL refuses NUL in text: a DataError, once a 500
+@example(ref="01/QĐ-UBND\x00", kind="dossier")
 def test_any_text_resolves_or_fails_cleanly(catalogue, holdings, ref, kind):
     try:
         row_id = resolve(catalogue, kind, ref)
