@@ -82,7 +82,7 @@ def readable_records(principal: Principal, *, see_disposed: bool = False):
     live = sa.true() if see_disposed else Record.status != "disposed"
     if principal.unrestricted:
         return live
-    cond = Record.access_level.in_(sorted(principal.access_levels))
+    cond: sa.ColumnElement[bool] = Record.access_level.in_(sorted(principal.access_levels))
     if principal.fonds_ids is not None:
         cond = sa.and_(cond, Record.fonds_id.in_(sorted(principal.fonds_ids)))
     if principal.dossier_ids:
@@ -95,7 +95,7 @@ def visible_dossiers(principal: Principal, *, see_disposed: bool = False):
 
     if principal.unrestricted:
         return sa.true()
-    own = Dossier.access_regime.in_(sorted(principal.access_levels))
+    own: sa.ColumnElement[bool] = Dossier.access_regime.in_(sorted(principal.access_levels))
     if principal.fonds_ids is not None:
         own = sa.and_(own, Dossier.fonds_id.in_(sorted(principal.fonds_ids)))
     holds_readable = sa.exists().where(Record.dossier_id == Dossier.id,

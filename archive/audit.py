@@ -49,7 +49,7 @@ GENESIS = "0" * 64
 ANCHORS_PREFIX = "audit/anchors/"
 ANCHOR_RETAIN_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
 """Published anchors are kept as long as permanent records (object lock on S3)."""
-TRIGGERS = {
+TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
     "sqlite": {"audit_log": ("audit_log_no_update", "audit_log_no_delete"),
                "audit_anchors": ("audit_anchors_no_update", "audit_anchors_no_delete")},
     "postgresql": {"audit_log": ("audit_log_append_only",), "audit_anchors": ("audit_anchors_append_only",)},

@@ -41,15 +41,15 @@ def _codes(s: Session, kind: str, ids: list[str]) -> dict[str, str]:
         return {i: f"{q}/{y}" for i, q, y in s.execute(sa.select(DisposalBatch.id, DisposalBatch.seq,
                                                                  DisposalBatch.year).where(DisposalBatch.id.in_(ids)))}
     if kind == "user":
-        rows = s.execute(sa.select(User).where(sa.or_(User.id.in_(ids), User.username.in_(ids)))).scalars()
+        users = s.execute(sa.select(User).where(sa.or_(User.id.in_(ids), User.username.in_(ids)))).scalars()
         out = {}
-        for u in rows:
+        for u in users:
             out[u.id] = out[u.username] = f"{u.username} — {person_label(u.full_name, u.title)}"
         return out
     if kind == "client":
-        rows = s.execute(sa.select(ApiClient.id, ApiClient.name).where(
+        clients = s.execute(sa.select(ApiClient.id, ApiClient.name).where(
             sa.or_(ApiClient.id.in_(ids), ApiClient.name.in_(ids)))).all()
-        return {k: n for i, n in rows for k in (i, n)}
+        return {k: n for i, n in clients for k in (i, n)}
     return {}
 
 

@@ -203,12 +203,12 @@ class DestructionService:
                              detail={"held": report.held, "locked": report.locked})
         # 2, 3 and 4
         for entry_id in report.log_ids:
-            rid = self._finish(entry_id, actor=actor)
-            if rid is not None:
-                report.destroyed.append(rid)
+            destroyed = self._finish(entry_id, actor=actor)
+            if destroyed is not None:
+                report.destroyed.append(destroyed)
             else:
                 with self.catalogue.session() as s:
-                    e = s.get(DestructionLogEntry, entry_id)
+                    e = s.get_one(DestructionLogEntry, entry_id)
                     if e.state == "pending":
                         report.pending[e.record_id] = e.error or "interrupted"
                     else:
@@ -246,7 +246,7 @@ class DestructionService:
         except Exception as exc:  # noqa: BLE001 - any index failure: not destroyed yet, resumable
             log.warning("destruction of %s waits for the search index: %s", record_id, exc)
             with self.catalogue.session() as s:
-                s.get(DestructionLogEntry, entry_id).error = f"index: {exc}"[:2000]
+                s.get_one(DestructionLogEntry, entry_id).error = f"index: {exc}"[:2000]
             return None
         # 3. bytes
         for key in sorted(keys):
@@ -261,18 +261,19 @@ class DestructionService:
             except ObjectNotFound:
                 objects[key] = "already_absent"
             except ObjectLocked as exc:
-                return self._fail(entry_id, objects, str(exc), actor=actor)
+                self._fail(entry_id, objects, str(exc), actor=actor)
+                return None
             except ArchiveError as exc:  # the store is unreachable: stay pending, resume later
                 log.warning("destruction of %s interrupted: %s", record_id, exc)
                 with self.catalogue.session() as s:
-                    s.get(DestructionLogEntry, entry_id).objects = objects
+                    s.get_one(DestructionLogEntry, entry_id).objects = objects
                 return None
         # 4. tombstone
         now = self.archive.clock.now()
         with self.catalogue.session() as s:
-            entry = s.get(DestructionLogEntry, entry_id)
+            entry = s.get_one(DestructionLogEntry, entry_id)
             entry.objects, entry.state, entry.done_at = objects, "done", now
-            rec = s.get(Record, record_id)
+            rec = s.get_one(Record, record_id)
             rec.status = "disposed"
             s.execute(sa.update(Component).where(Component.record_id == record_id).values(status="destroyed"))
             s.add(Event(record_id=record_id, event_type="deletion", occurred_at=now, agent=actor, outcome="success",
@@ -298,9 +299,9 @@ class DestructionService:
         bytes of another component were already removed, which the log shows)."""
         now = self.archive.clock.now()
         with self.catalogue.session() as s:
-            entry = s.get(DestructionLogEntry, entry_id)
+            entry = s.get_one(DestructionLogEntry, entry_id)
             entry.objects, entry.state, entry.error, entry.done_at = objects, "failed", error[:2000], now
-            rec = s.get(Record, entry.record_id)
+            rec = s.get_one(Record, entry.record_id)
             partial = any(v == "deleted" for v in objects.values())
             rec.status = "damaged" if partial else "active"
             audit.append(s, at=now, actor=actor, action="record.destroy", outcome="failure", target_type="record",

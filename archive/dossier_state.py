@@ -138,7 +138,7 @@ def next_ordinal(s: Session, dossier_id: str, *, exclude: Sequence[str] = ()) ->
 def accept_record(s: Session, record: Record, *, require_open: bool) -> None:
     """For ``ArchiveService.create_record``: lock the record's dossier (after the audit head, which
     the caller holds), refuse a closed one when ``require_open``, give the next ordinal."""
-    d = lock_dossiers(s, [record.dossier_id]).get(record.dossier_id)
+    d = lock_dossiers(s, [record.dossier_id]).get(record.dossier_id) if record.dossier_id is not None else None
     if d is None:
         raise RecordNotFound(f"no dossier {record.dossier_id}", f"Không có hồ sơ {record.dossier_id}")
     if require_open:

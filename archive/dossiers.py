@@ -10,11 +10,12 @@ apply their own access rules first.
 
 from __future__ import annotations
 
+import builtins
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
@@ -69,6 +70,10 @@ def _nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "").strip()
 
 
+@overload
+def _reason(reason: str | None, *, required: Literal[True], what_vi: str) -> str: ...
+@overload
+def _reason(reason: str | None, *, required: bool, what_vi: str) -> str | None: ...
 def _reason(reason: str | None, *, required: bool, what_vi: str) -> str | None:
     text = _nfc(reason)
     if not text:
@@ -209,6 +214,7 @@ class DossierService:
             old_code = new_code = d.code
             if "year" in diff or "notation" in diff:
                 fonds = s.get(Fonds, d.fonds_id)
+                assert fonds is not None  # dossiers.fonds_id is a non-null foreign key
                 new_code = code_for(fonds.organ_id, fields.get("year", d.year), fields.get("notation", d.notation))
                 self._free(s, new_code, but=d.id)
             for k, v in fields.items():
@@ -321,8 +327,8 @@ class DossierService:
                 raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
             check_accepts_records(s, target)
             moving = [recs[i] for i in ids if recs[i].dossier_id != dossier_id]
-            for src in {r.dossier_id for r in moving if r.dossier_id}:
-                check_accepts_records(s, dossiers[src])
+            for src_id in {r.dossier_id for r in moving if r.dossier_id}:
+                check_accepts_records(s, dossiers[src_id])
             moving.sort(key=lambda r: (r.issued_date or r.created_at.date(), r.created_at, r.id))
             ordinal = next_ordinal(s, dossier_id)
             filed = []
@@ -402,7 +408,7 @@ class DossierService:
                 q = q.where(Dossier.status == status)
             return [dossier_dict(d, f) for d, f in s.execute(q.order_by(Dossier.year.desc(), Dossier.code))]
 
-    def fonds(self, fonds_id: str | None = None) -> list[dict]:
+    def fonds(self, fonds_id: str | None = None) -> builtins.list[dict]:
         """Fonds (one, or every one) with their numbers of dossiers and records."""
         with self.catalogue.session() as s:
             dossiers = (sa.select(sa.func.count()).select_from(Dossier).where(Dossier.fonds_id == Fonds.id)

@@ -33,7 +33,7 @@ MIN_PREFIX = 8
 """Shortest id prefix accepted (tables print the first 8 characters of an id)."""
 _ID_PREFIX = re.compile(rf"^[0-9a-fA-F-]{{{MIN_PREFIX},36}}$")
 KINDS_VI = {"record": "văn bản", "dossier": "hồ sơ", "fonds": "phông", "batch": "đợt hủy"}
-MODELS = {"record": Record, "dossier": Dossier, "fonds": Fonds, "batch": DisposalBatch}
+MODELS: dict[str, Any] = {"record": Record, "dossier": Dossier, "fonds": Fonds, "batch": DisposalBatch}
 MAX_CANDIDATES = 10
 
 
@@ -88,6 +88,8 @@ def _id_candidates(s: Session, model, ref: str) -> list:
 
 def _code_candidates(s: Session, kind: str, ref: str) -> list:
     key = norm(ref)
+    q: sa.Select[Any]
+    rows: list[Any]
     if kind == "dossier":
         q = sa.select(Dossier).where(sa.or_(sa.func.lower(Dossier.code) == key,
                                             sa.func.lower(Dossier.archive_code) == key))

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from archive import audit, dossier_state
 from archive.catalogue import Catalogue
@@ -293,6 +293,7 @@ class ArchiveService:
             raise ArchiveError(f"catalogue refused the record: {exc.orig}") from exc
         # 3. post-commit
         self._run_outbox(outbox_ids)
+        assert original_id is not None  # ``stored`` starts with the original: the loop set it
         return RecordCreated(record_id=record_id, component_id=original_id, sha256=original.sha256,
                              size=original.size)
 
@@ -447,7 +448,7 @@ class ArchiveService:
             if comp is None:
                 raise RecordNotFound(f"record {record_id} has no {role}",
                                      f"Không tìm thấy văn bản {record_id} hoặc tệp {role} của nó")
-            info = {"id": comp.id, "sha256": comp.sha256, "size": comp.size, "media_type": comp.media_type,
+            info: dict[str, Any] = {"id": comp.id, "sha256": comp.sha256, "size": comp.size, "media_type": comp.media_type,
                     "filename": comp.filename, "storage_key": comp.storage_key}
             audit.append(s, at=self.clock.now(), actor=actor, client=client, address=address,
                          action="record.download", target_type="record", target_id=record_id,
@@ -640,7 +641,7 @@ class ArchiveService:
     # repair -----------------------------------------------------------------------------------
     def _catalogue_keys(self) -> Iterator[tuple[str, str]]:
         """(storage_key, status) of every component that should have bytes, in byte order."""
-        order = Component.storage_key
+        order: sa.ColumnElement[str] | InstrumentedAttribute[str] = Component.storage_key
         if self.catalogue.dialect == "postgresql":
             order = Component.storage_key.collate("C")
         with self.catalogue.session() as s:
@@ -683,6 +684,7 @@ class ArchiveService:
         ck = next(cat_keys, None)
         while sk is not None or ck is not None:
             if ck is None or (sk is not None and sk < ck[0]):
+                assert sk is not None  # ck is None here only when sk is not: the loop's condition
                 if sk not in staged:
                     self._orphan(sk, cutoff, report)
                 sk = next(store_keys, None)

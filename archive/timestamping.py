@@ -79,6 +79,7 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
     priv_key = serialization.load_der_private_key(tsa_key.dump(), password=None)
     if not isinstance(priv_key, RSAPrivateKey):
         raise NotImplementedError("the archive's local TSA key must be RSA")
+    rsa_key = priv_key  # narrowed to RSA: the class below closes over it
 
     # The ESS signing-certificate attribute depends only on the TSA certificate: build it once
     # (asn1crypto re-serialises the whole certificate to hash it).
@@ -95,7 +96,7 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
                 signing_certificate,
                 simple_cms_attribute("message_digest", md.finalize()),
             ])
-            signature = priv_key.sign(signed_attrs.dump(), PKCS1v15(),
+            signature = rsa_key.sign(signed_attrs.dump(), PKCS1v15(),
                                       get_pyca_cryptography_hash(md_algorithm.upper()))
             return signature, signed_attrs
 
@@ -439,6 +440,7 @@ def verify_chain(tokens: Sequence[bytes], original_sha256: bytes | str, *,
         if not tr.ok:
             report.problem = f"token {i + 1}: {tr.problem}"
             return report
+        assert tr.gen_time is not None  # verify_token sets it on every token it could parse
         gen = datetime.fromisoformat(tr.gen_time)
         if previous_end is not None and gen > previous_end:
             report.problem = f"token {i + 1} was issued after token {i}'s TSA certificate expired: the chain has a gap"
@@ -528,6 +530,8 @@ def renew_timestamps(archive, stamper: TimeStamper, *, horizon_days: int = 730, 
         report.checked += 1
         try:
             original, chain = load_chain(archive, record_id)
+            if original is None:  # destroyed since the query above (bytes.fromhex raised TypeError here before)
+                raise TypeError("the record has no present original")
             digest = bytes.fromhex(original)
             if not chain:
                 token = stamper.timestamp(digest)

@@ -66,7 +66,7 @@ class Catalogue:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
-    def revision(self) -> tuple[str | None, str]:
+    def revision(self) -> tuple[str | None, str | None]:
         """(current revision of the database, newest revision shipped)."""
         head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
         with self.engine.connect() as conn:

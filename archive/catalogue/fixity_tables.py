@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -99,7 +100,7 @@ def record_stored(session: Session, obj, now: datetime) -> None:
     never fail on each other. An existing row keeps its outcome: a failure stays open until a
     check finds the bytes right again (and returns the records to active).
     """
-    table = ObjectFixity.__table__
+    table = cast(sa.Table, ObjectFixity.__table__)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     block_size = BLOCK_SIZE if obj.block_digests else None
     session.execute(insert(table).values(

@@ -204,6 +204,7 @@ class VerifyingReader:
             )
 
     def read(self, n: int = -1) -> bytes:
+        chunk: bytes | None
         if n is None or n < 0:
             parts = [self._buf]
             self._buf = b""

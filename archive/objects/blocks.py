@@ -12,7 +12,7 @@ block by block beyond, the next copy when one fails); ``archive.fixity`` wires i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 from archive.errors import IntegrityError, ObjectNotFound
@@ -204,12 +204,12 @@ class VerifiedSpan:
             except (IntegrityError, ObjectNotFound) as exc:
                 store = self._failed(exc)
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         length, digests = self.length, self.digests
         whole = self.start == 0 and length == self.size
         if length == 0:
             if whole:  # an empty object: still there, still empty
-                self._verify_all(Digests.of(self.key, self.sha256, 0, None, None), 0, -1, True, keep=False)
+                self._verify_all(Digests(self.key, self.sha256, 0, BLOCK_SIZE, b""), 0, -1, True, keep=False)
             return
         if digests is None:
             digests, kept = self._full_read(keep=self.size <= BUFFER_LIMIT)

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, TypeGuard, cast
 
 import certifi
 import urllib3
@@ -184,7 +184,7 @@ class S3ObjectStore:
 
     name = "s3"
 
-    def __init__(self, endpoint: str | S3Settings, access_key: str | None = None,
+    def __init__(self, endpoint: str | S3Settings | None, access_key: str | None = None,
                  secret_key: str | SecretStr | None = None,
                  bucket: str = "luutru", *, secure: bool = True, region: str | None = None,
                  object_lock: bool = True, retention_mode: str = COMPLIANCE,
@@ -205,6 +205,7 @@ class S3ObjectStore:
         if not endpoint:
             raise SettingsError("the S3 endpoint (host:port) is required",
                                 "Chưa cấu hình địa chỉ dịch vụ lưu trữ S3 (host:port)")
+        assert isinstance(endpoint, str)  # an S3Settings was unpacked above
         if "://" in endpoint or "/" in endpoint:
             raise SettingsError(
                 f"the S3 endpoint must be host:port without scheme or path, not {endpoint!r} "
@@ -293,11 +294,12 @@ class S3ObjectStore:
         root = ET.fromstring(response.data.decode())
 
         def text(path: str) -> str | None:  # namespace-agnostic
-            node: ET.Element | None = root
+            node: ET.Element = root
             for part in path.split("/"):
-                node = next((c for c in node if c.tag.rsplit("}", 1)[-1] == part), None)
-                if node is None:
+                child = next((c for c in node if c.tag.rsplit("}", 1)[-1] == part), None)
+                if child is None:
                     return None
+                node = child
             return node.text.strip() if node.text else None
 
         enabled = text("ObjectLockEnabled") == "Enabled"
@@ -440,8 +442,8 @@ class S3ObjectStore:
             part_size = max(self.part_size, math.ceil(size / _MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE)
         try:
             with self._s3("upload", name):
-                result = self._client.put_object(
-                    self.bucket, name, source, length, content_type=media_type, metadata=metadata,
+                result = self._client.put_object(  # minio only calls read() on the source
+                    self.bucket, name, cast(BinaryIO, source), length, content_type=media_type, metadata=metadata,
                     part_size=part_size, num_parallel_uploads=1)
         except OSError as exc:
             # minio: "stream having not enough data" when the stream is shorter than declared.
@@ -495,7 +497,7 @@ class S3ObjectStore:
             return self._put_known(reader, expected_sha256, size, media_type, retain_until)
         return self._put_staged(reader, size, media_type, retain_until)
 
-    def _same(self, current: _Version | None, sha256: str, size: int | None) -> bool:
+    def _same(self, current: _Version | None, sha256: str, size: int | None) -> TypeGuard[_Version]:
         """Is the current version at the content key the same content (per its metadata and size)?"""
         return (current is not None and current.sha256 == sha256
                 and (size is None or current.size == size))
@@ -767,7 +769,7 @@ class S3ObjectStore:
                 page = self._client._list_multipart_uploads(
                     self.bucket, prefix=prefix, key_marker=key_marker, upload_id_marker=upload_marker)
             for upload in page.uploads:
-                if upload.initiated_time is not None and upload.initiated_time < older_than:
+                if upload.initiated_time is not None and upload.initiated_time < older_than and upload.upload_id:
                     try:
                         with self._s3("abort upload", upload.object_name):
                             self._client._abort_multipart_upload(self.bucket, upload.object_name,
