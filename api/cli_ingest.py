@@ -18,12 +18,8 @@ from archive.errors import DiskFull
 
 
 def outcome_dict(path: Path, outcome) -> dict:
-    d = {"path": str(path), "outcome": outcome.outcome, "record_id": outcome.record_id, "sha256": outcome.sha256,
-         "reason": None}
-    if outcome.outcome == "rejected":
-        d.update(reason=outcome.code, message=outcome.message_vi, message_en=outcome.message_en,
-                 quarantine=outcome.quarantine)
-    return d
+    """One line of ``--json``: the file and its outcome (``Outcome.as_dict``, the shape HTTP gives)."""
+    return {"path": str(path), **outcome.as_dict()}
 
 
 DISK_FULL_EXIT = 3
@@ -34,7 +30,7 @@ def _stopped(exc: DiskFull, rows: list[dict], total: int, as_json: bool) -> None
     """The run stopped on a full disk: say so in the output asked for, with what was done."""
     done = len(rows)
     if as_json:
-        print(json.dumps({"outcome": "stopped", "reason": exc.code, "message": exc.message_vi, "message_en": str(exc),
+        print(json.dumps({"outcome": "stopped", "code": exc.code, "message_vi": exc.message_vi, "message_en": str(exc),
                           "done": done, "not_started": total - done}, ensure_ascii=False), flush=True)
     err.print(f"[bold red]Dừng nộp lưu:[/] {exc.message_vi}\n"
               f"Đã xử lý {done}/{total} tệp; {total - done} tệp chưa được nộp (không tệp nào bị đưa vào khu cách ly "
@@ -188,7 +184,7 @@ def _summary(rows: list[dict], counts: Counter, elapsed: float) -> None:
         for col in ("Tệp", "Lý do"):
             t.add_column(col)
         for r in rejected:
-            t.add_row(r["path"], r["message"])
+            t.add_row(r["path"], r["message_vi"])
         console.print(t)
     total = sum(counts.values())
     console.print(f"{total} tệp trong {elapsed:.1f} s ({total / max(elapsed, 1e-6):.1f} tệp/s)")
@@ -197,9 +193,8 @@ def _summary(rows: list[dict], counts: Counter, elapsed: float) -> None:
 def _through_celery(services, sources):
     """Scale-out: upload each file to the object store's staging area (``api.deposits``) — a worker
     on another machine cannot read this one's files — and yield the workers' outcomes in order."""
-    from types import SimpleNamespace
-
     from api import deposits
+    from ingest.pipeline import outcome_from_dict
 
     jobs = []
     for s in sources:
@@ -210,5 +205,4 @@ def _through_celery(services, sources):
     app = deposits.celery_app(services)
     for source, job_id in jobs:
         d = app.AsyncResult(job_id).get(timeout=3600, propagate=True)
-        yield source, SimpleNamespace(**{k: d.get(k) for k in ("outcome", "record_id", "sha256", "code", "message_vi",
-                                                                 "message_en", "quarantine")})
+        yield source, outcome_from_dict(d)

@@ -107,17 +107,16 @@ def run_staged(services: Services, ingest, job_id: str) -> dict[str, Any] | None
             return {"job_id": job_id, "outcome": "rejected", "record_id": None, "sha256": manifest.get("sha256"),
                     "code": "staged_object_missing", "submitter": manifest["submitter"],
                     "message_vi": "Tệp đã nộp không còn trong vùng chờ của kho đối tượng; hãy nộp lại",
-                    "message_en": "the staged upload is gone from the object store; deposit it again"}
+                    "message_en": "the staged upload is gone from the object store; deposit it again", "quarantine": None}
         outcome = ingest.run(SourceFile(path=path, submit_name=manifest.get("submit_name"),
                                         submitter=manifest["submitter"], declared=manifest.get("declared") or {},
                                         dossier_code=manifest.get("dossier_code"),
                                         source=manifest.get("source") or "api"))
     finally:
         path.unlink(missing_ok=True)
-    from api.worker import outcome_to_dict
 
     staging.done(job_id)
-    return {"job_id": job_id, "submitter": manifest["submitter"], **outcome_to_dict(outcome)}
+    return {"job_id": job_id, "submitter": manifest["submitter"], **outcome.as_dict()}
 
 
 def requeue_stale(services: Services) -> list[str]:

@@ -156,9 +156,3 @@ class CeleryDispatcher:
         self.app.send_task(f"luutru.{task}", kwargs=payload)
 
 
-def outcome_to_dict(outcome) -> dict:
-    d = {"outcome": outcome.outcome, "record_id": outcome.record_id, "sha256": outcome.sha256}
-    if outcome.outcome == "rejected":
-        d.update(code=outcome.code, message_vi=outcome.message_vi, message_en=outcome.message_en,
-                 quarantine=outcome.quarantine)
-    return d

@@ -103,22 +103,34 @@ class DuplicateFound(Exception):  # an outcome
         self.record_id = record_id
 
 
+class _AsDict:
+    def as_dict(self) -> dict:
+        """The one JSON shape of an ingest outcome — the CLI (``--json``, with ``path``), the HTTP
+        deposit and the worker's job all print this: ``outcome``, ``record_id``, ``sha256``, and
+        for a rejection ``code``, ``message_vi``, ``message_en`` and ``quarantine`` (None
+        otherwise). ``quarantine`` is a folder on the ingesting machine: the HTTP models leave it
+        out (an API client has no use for a server path)."""
+        return {"outcome": self.outcome, "record_id": self.record_id, "sha256": self.sha256,  # type: ignore[attr-defined]
+                "code": getattr(self, "code", None), "message_vi": getattr(self, "message_vi", None),
+                "message_en": getattr(self, "message_en", None), "quarantine": getattr(self, "quarantine", None)}
+
+
 @dataclass(frozen=True)
-class Ingested:
+class Ingested(_AsDict):
     record_id: str
     sha256: str
     outcome: str = "ingested"
 
 
 @dataclass(frozen=True)
-class Duplicate:
+class Duplicate(_AsDict):
     record_id: str
     sha256: str
     outcome: str = "duplicate"
 
 
 @dataclass(frozen=True)
-class RejectedOutcome:
+class RejectedOutcome(_AsDict):
     code: str
     message_vi: str
     message_en: str
@@ -129,6 +141,16 @@ class RejectedOutcome:
 
 
 Outcome = Ingested | Duplicate | RejectedOutcome
+
+
+def outcome_from_dict(d: dict) -> Outcome:
+    """The outcome ``as_dict`` gave (a worker's answer read back by the CLI)."""
+    if d["outcome"] == "ingested":
+        return Ingested(record_id=d["record_id"], sha256=d["sha256"])
+    if d["outcome"] == "duplicate":
+        return Duplicate(record_id=d["record_id"], sha256=d["sha256"])
+    return RejectedOutcome(code=d["code"], message_vi=d["message_vi"], message_en=d["message_en"],
+                           sha256=d.get("sha256"), quarantine=d.get("quarantine"))
 
 
 @runtime_checkable

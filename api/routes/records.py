@@ -455,11 +455,7 @@ def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared
     source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
                         dossier_code=dossier, source="api")
     outcome = _ingest_service(services).run(source)
-    result = {"outcome": outcome.outcome, "record_id": getattr(outcome, "record_id", None),
-              "sha256": getattr(outcome, "sha256", None)}
-    if outcome.outcome == "rejected":
-        result.update(code=outcome.code, message_vi=outcome.message_vi, message_en=outcome.message_en)
-    return result
+    return outcome.as_dict()
 
 
 def _stage(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:

@@ -62,7 +62,7 @@ def test_ingest_through_celery_and_redis(tmp_path, redis_db, index_prefix):
         assert len(rows) == len(truth), first.stderr
         for r in rows:
             t = expected[r["path"]]
-            assert (r["outcome"], r["reason"]) == (t["expected_outcome"], t.get("expected_reason")), r
+            assert (r["outcome"], r["code"]) == (t["expected_outcome"], t.get("expected_reason")), r
         assert first.returncode == (1 if any(t["expected_outcome"] == "rejected" for t in truth) else 0)
         second = luutru("ingest", str(corpus), "--json", env=env)
         again = {r["path"]: r for r in (json.loads(line) for line in second.stdout.splitlines()

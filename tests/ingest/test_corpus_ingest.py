@@ -51,7 +51,7 @@ def test_corpus_is_archived_or_rejected_as_the_truth_says(cli, corpus, data_dir)
             row = rows[Path(t["file"]).name]
             assert row["outcome"] == t["expected_outcome"], (t["file"], row)
             if t["expected_outcome"] == "rejected":
-                assert row["reason"] == t["expected_reason"], (t["file"], row)
+                assert row["code"] == t["expected_reason"], (t["file"], row)
                 reason = json.loads((Path(row["quarantine"]) / "reason.json").read_text(encoding="utf-8"))
                 assert reason["code"] == t["expected_reason"] and reason["message_vi"]
                 continue

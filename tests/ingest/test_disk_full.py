@@ -48,8 +48,8 @@ def test_enospc_from_the_store_stops_the_run_with_a_report(cli, data_dir, tmp_pa
     out = cli("ingest", str(folder), "--json", "--workers", "1")
     assert out.exit_code == 3, out.output
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    assert lines[-1]["outcome"] == "stopped" and lines[-1]["reason"] == "disk_full"
-    assert "Hết dung lượng đĩa" in lines[-1]["message"]
+    assert lines[-1]["outcome"] == "stopped" and lines[-1]["code"] == "disk_full"
+    assert "Hết dung lượng đĩa" in lines[-1]["message_vi"]
     assert all(row["outcome"] != "rejected" for row in lines[:-1])
     assert lines[-1]["done"] + lines[-1]["not_started"] == 6
     assert not list((data_dir / "quarantine").glob("*/*/reason.json"))  # the files are not at fault
@@ -83,7 +83,7 @@ def test_a_real_full_disk_stops_the_cli_cleanly_and_a_rerun_completes(tmp_path, 
     assert full.returncode == 3, full.stdout + full.stderr
     assert "Traceback" not in full.stderr, full.stderr[-3000:]
     last = json.loads(full.stdout.splitlines()[-1])
-    assert last["outcome"] == "stopped" and last["reason"] == "disk_full"
+    assert last["outcome"] == "stopped" and last["code"] == "disk_full"
     archived = [json.loads(line) for line in full.stdout.splitlines()[:-1]]
     assert all(r["outcome"] == "ingested" for r in archived)
 

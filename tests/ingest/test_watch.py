@@ -22,7 +22,7 @@ def test_drop_folder_is_emptied_into_archive_and_quarantine(cli, tmp_path, data_
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     by_name = {r["path"].rsplit("/", 1)[-1]: r for r in rows}
-    assert by_name["rong.pdf"]["outcome"] == "rejected" and by_name["rong.pdf"]["reason"] == "empty_file"
+    assert by_name["rong.pdf"]["outcome"] == "rejected" and by_name["rong.pdf"]["code"] == "empty_file"
     for t in truth:
         assert by_name[t["file"].rsplit("/", 1)[-1]]["outcome"] == t["expected_outcome"]
     assert [p for p in drop.rglob("*") if p.is_file()] == []
