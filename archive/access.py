@@ -23,6 +23,7 @@ dossier.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,7 +65,7 @@ class Principal:
         return access_level in self.access_levels and (self.fonds_ids is None or fonds_id in self.fonds_ids)
 
 
-def record_readable(principal: Principal, record, *, see_disposed: bool = False) -> bool:
+def record_readable(principal: Principal, record: Any, *, see_disposed: bool = False) -> bool:
     """Whether ``principal`` may read ``record`` (a catalogue ``Record`` or anything with its
     ``status``, ``access_level``, ``dossier_id`` and ``fonds_id``); a destroyed record's tombstone
     only when ``see_disposed``."""
@@ -76,7 +77,7 @@ def record_readable(principal: Principal, record, *, see_disposed: bool = False)
 
 # the rule as SQL ---------------------------------------------------------------------------------
 
-def readable_records(principal: Principal, *, see_disposed: bool = False):
+def readable_records(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Record``: the records ``principal`` may read."""
 
     live = sa.true() if see_disposed else Record.status != "disposed"
@@ -90,7 +91,7 @@ def readable_records(principal: Principal, *, see_disposed: bool = False):
     return sa.and_(live, cond)
 
 
-def visible_dossiers(principal: Principal, *, see_disposed: bool = False):
+def visible_dossiers(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Dossier``: the dossiers ``principal`` may see."""
 
     if principal.unrestricted:
@@ -106,7 +107,7 @@ def visible_dossiers(principal: Principal, *, see_disposed: bool = False):
     return cond
 
 
-def visible_fonds(principal: Principal, *, see_disposed: bool = False):
+def visible_fonds(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Fonds``: the fonds ``principal`` may see."""
 
     if principal.unrestricted or principal.fonds_ids is None:
@@ -118,13 +119,13 @@ def visible_fonds(principal: Principal, *, see_disposed: bool = False):
 
 # public harvesting -------------------------------------------------------------------------------
 
-def public_records():
+def public_records() -> sa.ColumnElement[bool]:
     """SQL condition on ``Record``: what anyone may harvest (OAI-PMH) with its metadata — public,
     with no state-secret mark (độ mật)."""
 
     return sa.and_(Record.access_level == AccessLevel.PUBLIC.value, Record.security_level.is_(None))
 
 
-def is_public(record) -> bool:
+def is_public(record: Any) -> bool:
     """``public_records`` for a loaded record."""
     return record.access_level == AccessLevel.PUBLIC.value and record.security_level is None

@@ -11,6 +11,7 @@ and its code, or its short id when it has none) — looked up now, outside the c
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -53,7 +54,7 @@ def _codes(s: Session, kind: str, ids: list[str]) -> dict[str, str]:
     return {}
 
 
-def label(s: Session, entries: list[dict]) -> list[dict]:
+def label(s: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` with ``actor_name`` and ``target_label`` added (in place; also returned)."""
     names = {e["actor"].removeprefix("user:") for e in entries if (e.get("actor") or "").startswith("user:")}
     people = {f"user:{u.username}": person_label(u.full_name, u.title)

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ class PlannedRecord:
     blocked: str | None = None
     """Why it cannot be destroyed now: held (hold ids) / locked (object lock) / disposed."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "dossier_id": self.dossier_id, "title": self.title,
                 "blocked": self.blocked,
                 "objects": [{"role": o.role, "storage_key": o.storage_key, "sha256": o.sha256, "size": o.size,
@@ -93,12 +93,12 @@ class DestructionReport:
     pass (``luutru retention destroy --resume``, and every repair) finishes them."""
     log_ids: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"destroyed": self.destroyed, "held": self.held, "locked": self.locked, "skipped": self.skipped,
                 "pending": self.pending}
 
 
-def _snapshot(rec: Record, comps: Sequence[Component]) -> dict:
+def _snapshot(rec: Record, comps: Sequence[Component]) -> dict[str, Any]:
     meta = {c.key: getattr(rec, c.key) for c in sa.inspect(Record).column_attrs}
     meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
     meta["components"] = [{"id": c.id, "role": c.role, "sha256": c.sha256, "size": c.size,
@@ -294,7 +294,7 @@ class DestructionService:
         self.archive.run_post_commit(outbox_ids)
         return record_id
 
-    def _fail(self, entry_id: str, objects: dict, error: str, *, actor: str) -> None:
+    def _fail(self, entry_id: str, objects: dict[str, Any], error: str, *, actor: str) -> None:
         """An object turned out to be locked: the record is not destroyed (it stays readable unless
         bytes of another component were already removed, which the log shows)."""
         now = self.archive.clock.now()
@@ -314,7 +314,7 @@ class DestructionService:
         self.archive.run_post_commit([row_id])
         return None
 
-    def register(self, batch_id: str | None = None) -> list[dict]:
+    def register(self, batch_id: str | None = None) -> list[dict[str, Any]]:
         """Danh mục tài liệu đã hủy: the permanent list (all, or one batch)."""
         with self.catalogue.session() as s:
             q = sa.select(DestructionLogEntry).where(DestructionLogEntry.state == "done")

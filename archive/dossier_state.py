@@ -170,7 +170,7 @@ def refresh(s: Session, dossier_id: str) -> bool:
 
 
 @sa.event.listens_for(Session, "after_flush")
-def _note_record_changes(session: Session, _ctx) -> None:
+def _note_record_changes(session: Session, _ctx: object) -> None:
     ids: set[str] = set()
     for obj in session.new:
         if isinstance(obj, Record) and obj.dossier_id:
@@ -201,6 +201,6 @@ def _refresh_touched(session: Session) -> None:
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
+def _forget(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
     session.info.pop(RECOMPUTE, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
@@ -34,7 +35,7 @@ class Catalogue:
 
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
-        kwargs: dict = {"echo": echo, "future": True}
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
             path = url.split("sqlite:///", 1)[-1]
             if path and path != ":memory:":

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.catalogue.models import Base, UTCDateTime, _now
-from archive.objects.base import BLOCK_SIZE
+from archive.objects.base import BLOCK_SIZE, StoredObject
 
 
 class ObjectFixity(Base):
@@ -92,7 +92,7 @@ class FixityRun(Base):
     """Read-rate budget of the run (bytes per second); NULL: unlimited."""
 
 
-def record_stored(session: Session, obj, now: datetime) -> None:
+def record_stored(session: Session, obj: StoredObject, now: datetime) -> None:
     """In the transaction that references ``obj`` (a ``StoredObject``): its fixity row, if it has
     none, with the block digests the store computed; they are added to an existing row without.
 

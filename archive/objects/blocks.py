@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from archive.errors import IntegrityError, ObjectNotFound
 from archive.objects.base import BLOCK_SIZE, BlockHasher, ObjectStore
@@ -255,7 +256,7 @@ class VerifiedContent:
     fails in every copy: the consumer must then abort (an HTTP transfer is cut short, ``luutru get``
     removes its partial file), never complete."""
 
-    def __init__(self, info: dict, span: VerifiedSpan):
+    def __init__(self, info: dict[str, Any], span: VerifiedSpan):
         self.info, self.start, self.length = info, span.start, span.length
         self._span = span
         self._gen = span.chunks()
@@ -281,5 +282,5 @@ class VerifiedContent:
     def __enter__(self) -> VerifiedContent:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -40,14 +40,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO, TypeGuard, cast
+from typing import Any, BinaryIO, TypeGuard, cast
 
 import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE, REPLACE, ComposeSource, CopySource
 from minio.error import S3Error
-from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name, md5sum_hash
+from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, ObjectWriteResult, check_bucket_name, md5sum_hash
 from minio.retention import Retention
 from minio.versioningconfig import ENABLED, VersioningConfig
 from pydantic import SecretStr
@@ -90,8 +90,9 @@ class _Client(Minio):
     through, before signing, so the header is signed too. minio only computes it when absent.
     """
 
-    def _url_open(self, method, region, bucket_name=None, object_name=None, body=None, headers=None,
-                  **kwargs):
+    def _url_open(self, method: str, region: str, bucket_name: str | None = None,  # type: ignore[override]
+                  object_name: str | None = None, body: bytes | None = None, headers: Any = None,
+                  **kwargs: Any) -> Any:  # (the override passes minio's further parameters through **kwargs)
         if body is not None and method in ("PUT", "POST"):
             headers = dict(headers or {})
             if not any(str(k).lower() == "content-md5" for k in headers):
@@ -245,7 +246,7 @@ class S3ObjectStore:
     # errors ---------------------------------------------------------------------------------
     @contextmanager
     def _s3(self, what: str, key: str | None = None, *, locked: _Version | None = None,
-            lock_errors: bool = False):
+            lock_errors: bool = False) -> Iterator[None]:
         """Translate minio's S3Error: NoSuchKey → ObjectNotFound; with ``lock_errors`` (deleting,
         changing retention) AccessDenied/ObjectLocked → ObjectLocked; anything else → ArchiveError."""
         try:
@@ -429,8 +430,8 @@ class S3ObjectStore:
             if legal_hold:
                 self._client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
 
-    def _upload(self, name: str, reader: HashingReader, size: int | None, metadata: dict,
-                media_type: str):
+    def _upload(self, name: str, reader: HashingReader, size: int | None, metadata: dict[str, Any],
+                media_type: str) -> ObjectWriteResult:
         """Stream ``reader`` to ``name``: one PUT for a small object, multipart otherwise; at most one
         part is read ahead (``num_parallel_uploads=1``)."""
         source = _FillingReader(reader)
@@ -466,7 +467,8 @@ class S3ObjectStore:
             raise IntegrityError(f"SHA-256 of the received bytes is {reader.sha256}, not {expected_sha256}",
                                  "Mã băm SHA-256 của dữ liệu nhận được không khớp")
 
-    def _copy(self, source_key: str, source_version: str | None, size: int, key: str, metadata: dict):
+    def _copy(self, source_key: str, source_version: str | None, size: int, key: str,
+              metadata: dict[str, Any]) -> ObjectWriteResult:
         """Server-side copy to ``key`` with new metadata; CopyObject handles ≤ 5 GiB, larger objects
         are copied part by part (UploadPartCopy) with ``compose_object``."""
         with self._s3("copy", key):
