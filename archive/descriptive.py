@@ -211,7 +211,8 @@ def _int(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> int | N
         problems.append((f"{name} must be between 1 and {spec.maximum}",
                          f"{spec.label} ({name}) phải từ 1 đến {spec.maximum}"))
         return None
-    return int(value)  # already an int here (an int given, or int(text) above)
+    number: int = value  # an int here (given as one, or int(text) above)
+    return number
 
 
 def _recipients(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> list[dict[str, Any]] | None:
