@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
-UPLOAD_PATHS = ("/api/v1/records",)
-"""POST to these paths carries a file: limited by ``extract.max_file_size``, not ``api.max_body_bytes``."""
+UPLOAD_PATHS = ("/api/v1/records", "/deposit")
+"""POST to these paths carries files (``/deposit``: the web application's form): limited by
+``extract.max_file_size``, not ``api.max_body_bytes``."""
 
 
 class _TooLarge(StarletteHTTPException):
@@ -209,7 +210,7 @@ def _describe_errors(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     """The API for these settings. ``services`` lets a caller (tests, ``luutru serve``) hand over
     services it already built; otherwise the lifespan builds them and closes them at shutdown."""
-    from api import problems
+    from api import problems, web
     from api.deps import RateLimiter, reject_unknown_query
     from api.routes import ROUTERS
     from api.wiring import build_services, get_settings
@@ -246,6 +247,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
 
     app = FastAPI(
         title="Lưu Trữ API", version="1.0.0", lifespan=lifespan, dependencies=[Depends(reject_unknown_query)],
+        docs_url=None, redoc_url=None,  # /docs is the web application's, offline (api/web/docs.py)
         description=("API lưu trữ và tra cứu tài liệu điện tử — electronic archive and search for Vietnamese "
                      "government agencies. Xác thực: `Authorization: Bearer <mã>` — phiên đăng nhập của người "
                      "dùng (`POST /api/v1/auth/login`) hoặc mã truy cập của hệ thống kết nối (`luutru clients add`). "
@@ -269,6 +271,7 @@ def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)
     _describe_errors(app)
     app.add_middleware(BodyLimitMiddleware, default=settings.api.max_body_bytes, upload=settings.extract.max_file_size)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

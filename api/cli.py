@@ -183,7 +183,9 @@ LABELS_VI = {
     "role": {"original": "Bản gốc", "text": "Văn bản trích xuất", "metadata": "Siêu dữ liệu",
              "signature_report": "Kết quả kiểm tra chữ ký", "timestamp": "Dấu thời gian lưu trữ",
              "ltv_copy": "Bản kèm chứng cứ kiểm tra chữ ký (LTV)", "ocr_copy": "Bản nhận dạng chữ (OCR)",
-             "preservation_copy": "Bản bảo quản (PDF/A)", "rendition": "Bản hiển thị"},
+             "preservation_copy": "Bản bảo quản (PDF/A)", "rendition": "Bản hiển thị",
+             "edxml_message": "Thông điệp edXML nhận được", "attachment": "Tệp đính kèm",
+             "edxml_status": "Thông điệp trạng thái edXML"},
     "component_status": {"present": "Có", "missing": "Thiếu", "damaged": "Sai mã băm", "destroyed": "Đã hủy"},
     # PREMIS event types (id.loc.gov/vocabulary/preservation/eventType) and outcomes
     "event_type": {"ingestion": "Nộp lưu", "message digest calculation": "Tính mã băm",
@@ -191,7 +193,9 @@ LABELS_VI = {
                    "digital signature validation": "Kiểm tra chữ ký số", "timestamping": "Đóng dấu thời gian",
                    "migration": "Chuyển đổi", "normalization": "Chuẩn hóa", "character conversion": "Nhận dạng chữ (OCR)",
                    "fixity check": "Kiểm tra toàn vẹn", "metadata modification": "Sửa siêu dữ liệu",
-                   "deletion": "Hủy", "validation": "Kiểm tra định dạng"},
+                   "deletion": "Hủy", "validation": "Kiểm tra định dạng",
+                   "transfer": "Chuyển qua trục liên thông", "edXML receipt": "Tiếp nhận thông điệp edXML",
+                   "edXML status": "Trạng thái xử lý (edXML)"},
     "outcome": {"success": "thành công", "failure": "thất bại", "warning": "cảnh báo"},
 }
 
@@ -369,7 +373,7 @@ def beat() -> None:
 
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
-                   "cli_collections", "cli_records", "cli_fixity", "cli_ocr"]
+                   "cli_collections", "cli_records", "cli_fixity", "cli_ocr", "cli_import"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

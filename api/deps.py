@@ -147,7 +147,8 @@ def _query_names(dependant) -> frozenset[str]:
 
 
 OWN_QUERY_PATHS = ("/oai",)
-"""Routes that read their query themselves (OAI-PMH answers an unknown argument with badArgument)."""
+"""Routes that read their query themselves (OAI-PMH answers an unknown argument with badArgument);
+so do the web pages (``api.web.render.WebRoute``: a search URL with a stray parameter still opens)."""
 
 
 def reject_unknown_query(request: Request) -> None:
@@ -155,7 +156,7 @@ def reject_unknown_query(request: Request) -> None:
     so a misspelt filter (``?typ=…``) never silently returns everything."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None or request.url.path in OWN_QUERY_PATHS:
+    if dependant is None or request.url.path in OWN_QUERY_PATHS or getattr(route, "luutru_own_query", False):
         return
     assert route is not None  # it has a dependant
     allowed = getattr(route, "luutru_query_names", None)

@@ -314,3 +314,14 @@ def preservation_service(services: Services, workers: int | None = None):
             format_identifier(services), s.ocr, s.formats,
             VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds))
     return svc
+
+
+def build_edxml_import(services: Services, ingest=None):
+    """The edXML importer over this process's ingest service (``build_ingest``)."""
+    from ingest.edxml import EdxmlImportService, Limits
+
+    e = services.settings.edxml
+    spool = services.settings.data_dir / "uploads"
+    spool.mkdir(parents=True, exist_ok=True)
+    return EdxmlImportService(ingest or build_ingest(services, workers=1), services.archive,
+                              Limits(e.max_message_size, e.max_attachment_size, e.max_zip_ratio), spool)

@@ -99,6 +99,10 @@ class RecordMetadata:
     direction: str = "internal"
     access_level: str = AccessLevel.INTERNAL.value
     doc_ordinal: int | None = None
+    due_date: date | None = None
+    """Hạn trả lời / xử lý (DueDate), e.g. from an edXML header."""
+    issued_amount: int | None = None
+    """Số lượng bản phát hành (IssuedAmount)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -137,6 +137,22 @@ class ExtractSettings(_Section):
     a network (state-secret rules): off by default."""
 
 
+class EdxmlSettings(_Section):
+    """Import of edXML messages (QCVN 102:2016), ``luutru import edxml`` and
+    ``POST /api/v1/imports/edxml`` (docs/interchange.md)."""
+
+    max_message_size: int = Field(default=150 * 1024**2, gt=0)
+    """A message file larger than this is refused before it is read (bytes); its attachments, once
+    decoded and unzipped, may not total more either. Attachments travel in base64 inside the
+    message, a third larger than the files themselves."""
+    max_attachment_size: int = Field(default=50 * 1024**2, gt=0)
+    """An attachment larger than this once decoded (and unzipped) refuses the whole message (bytes).
+    50 MB is the limit of the Government Office's VXP gateway."""
+    max_zip_ratio: int = Field(default=200, gt=1)
+    """A zipped attachment of more than 1 MB that expands more than this many times is refused as a
+    likely decompression bomb."""
+
+
 class OcrSettings(_Section):
     enabled: bool = True
     """Recognise the text of scans (Tesseract through OCRmyPDF) where the format policy asks. Off, or
@@ -356,6 +372,18 @@ class ArchiveSettings(_Section):
     archive's register, restart on 1 January (local time) and are never reused."""
 
 
+class WebSettings(_Section):
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    """The ``Secure`` flag of the web application's session cookie: ``auto`` sets it when the page
+    was requested over HTTPS (behind a TLS proxy: uvicorn's ``--proxy-headers`` from a trusted
+    ``FORWARDED_ALLOW_IPS``), ``always`` on every response, ``never`` for plain-HTTP tests."""
+    preview_width: int = Field(default=1000, ge=200, le=3000)
+    """Width in pixels of the page images of the in-browser preview (rendered by PDFium, cached as
+    derivatives in ``<data_dir>/derivatives/previews``; the original is never changed)."""
+    preview_max_pages: int = Field(default=20, ge=1, le=500)
+    """The preview shows at most this many pages of a document (the rest by download)."""
+
+
 class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
@@ -374,6 +402,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     extract: ExtractSettings = ExtractSettings()
     ocr: OcrSettings = OcrSettings()
+    edxml: EdxmlSettings = EdxmlSettings()
     formats: FormatsSettings = FormatsSettings()
     tasks: TasksSettings = TasksSettings()
     api: ApiSettings = ApiSettings()
@@ -381,6 +410,7 @@ class Settings(BaseSettings):
     fixity: FixitySettings = FixitySettings()
     signatures: SignatureSettings = SignatureSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

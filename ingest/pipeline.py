@@ -44,10 +44,27 @@ class SourceFile:
     declared: dict[str, Any] = field(default_factory=dict)
     dossier_code: str | None = None
     source: str = "cli"
+    attached: tuple = ()
+    """More files to store as components of the same record, in the same unit of work:
+    ``AttachedFile`` (an edXML message and its other attachments, ``ingest.edxml``)."""
+    events: tuple = ()
+    """More ``archive.service.NewEvent`` the submitter knows of (an edXML trace, its signature check)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys merged into the record's ``extra`` (``{"edxml": …}``)."""
 
     @property
     def name(self) -> str:
         return self.submit_name or self.path.name
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file stored beside the original as a component (role, media type and name as given)."""
+
+    path: Path
+    role: str
+    media_type: str
+    filename: str
 
 
 @dataclass

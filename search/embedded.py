@@ -53,12 +53,15 @@ access level raised, a destruction) is what the server's next search sees, not h
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import logging
+import math
 import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -69,7 +72,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from search.analysis import bigram_sources, normalize_tones, syllables
+from search.analysis import bigram_sources, fold_tokens, normalize_tones, syllables
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
@@ -88,7 +91,7 @@ from search.compile import (
 from search.document import EXACT_FIELDS, IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.inflight import InflightLog, crash_note, recover
-from search.query import Principal, SearchQuery
+from search.query import ACCESS_LEVELS, Principal, SearchQuery
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "reindex.checkpoint.json"
@@ -103,6 +106,10 @@ SNIPPET_CHARS = 220
 RESCORE_CHAIN = 32
 """Bonuses chained in one boolean query of the re-ranking (``_rescore_query``): one level of
 native recursion each, ~8 KiB of stack per level."""
+MLT_TERMS = 30
+"""Syllables of a record that look for similar records (more-like-this)."""
+MLT_SOURCE_CHARS = 50_000
+"""Characters of each text of the record read for them (a long body's first pages suffice)."""
 REBUILD_COMMIT_EVERY = 20_000
 """A rebuild commits (and moves its checkpoint) every this many documents, not every batch."""
 _KEYWORDS = ("record_id", "type_key", "agency_key", "signer_key", "dossier_id", "fonds_id", "access_level",
@@ -715,6 +722,30 @@ class EmbeddedSearchBackend:
         with self._inflight.running({"op": "more_like_this", "record_id": record_id}):
             return self._more_like_this(record_id, principal, size)
 
+    def _mlt_query(self, searcher, texts: list[str]) -> Query | None:
+        """The ``MLT_TERMS`` syllables of ``texts`` with the highest tf × idf, as a weighted
+        disjunction on the match field. (Tantivy's own more-like-this query panicked — "9 >= 11"
+        in its BM25 weight, a Rust panic surfacing as a 500 — once a record had been indexed again:
+        the deleted copy still counts in a term's document frequency but not in the number of
+        documents. Here both count deleted copies alike, and the frequency is bounded.)"""
+        tf: Counter[str] = Counter()
+        for text in texts:
+            tf.update(t for t in fold_tokens(text[:MLT_SOURCE_CHARS]) if len(t) >= 2)
+        # documents counted as doc_freq counts them (deleted copies included until merged away):
+        # every document holds exactly one access level (``IndexDocument.keys``)
+        n = max(sum(searcher.doc_freq("access_level", level) for level in ACCESS_LEVELS), searcher.num_docs, 1)
+        weighted = []
+        for term, freq in tf.items():
+            df = min(searcher.doc_freq(MATCH_FIELD, term), n)
+            if df:
+                weighted.append((freq * math.log(1 + (n - df + 0.5) / (df + 0.5)), term))
+        top = heapq.nlargest(MLT_TERMS, weighted)
+        if not top:
+            return None
+        return Query.boolean_query([(Occur.Should, Query.boost_query(
+            Query.term_query(self.schema, MATCH_FIELD, term, index_option="freq"), max(weight, 1e-3)))
+            for weight, term in top])
+
     def _more_like_this(self, record_id: str, principal: Principal, size: int) -> SearchPage:
         compiled = self.compiler.compile(SearchQuery(), principal)
         searcher = self._searcher()
@@ -723,12 +754,9 @@ class EmbeddedSearchBackend:
             return SearchPage(total=0, hits=[])
         doc = searcher.doc(src.hits[0][1])
         texts = {"title": doc.get_first("title"), "meta": doc.get_first("meta"), MATCH_FIELD: self.stored_body(doc)}
-        fields = {name: [text] for name, text in texts.items() if text}
-        if not fields:
+        mlt = self._mlt_query(searcher, [text for text in texts.values() if text])
+        if mlt is None:
             return SearchPage(total=0, hits=[])
-        mlt = Query.more_like_this_document_fields_query(
-            self.schema, fields, min_doc_frequency=1, min_term_frequency=1, max_query_terms=30,
-            min_word_length=2)
         clauses = [(Occur.Must, mlt), (Occur.MustNot, Query.term_query(self.schema, "record_id", record_id))]
         clauses += [(Occur.Must, Query.const_score_query(self.translate(f), 0.0)) for f in compiled.filters]
         q = Query.boolean_query(clauses)

@@ -7,16 +7,17 @@ from api.routes import (
                         corrections,
                         deposits,
                         dossier_changes,
+                        imports,
                         oai,
                         records,
                         retention,
                         search,
                         system,
-                        ui,
                         webhooks,
 )
 
-ROUTERS = [auth.router, records.router, deposits.router, corrections.router, collections.router, dossier_changes.router,
-           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router, ui.router]
+ROUTERS = [auth.router, records.router, deposits.router, imports.router, corrections.router, collections.router,
+           dossier_changes.router,
+           search.router, retention.router, audit.router, webhooks.router, system.router, oai.router]
 
 __all__ = ["ROUTERS"]

@@ -41,9 +41,12 @@ def to_record_metadata(description, pages: int | None, declared: dict[str, Any])
     for name in ("type_name", "code_number", "code_notation", "place", "organ_name", "subject",
                  "signer_position", "signer_name"):
         fields[name] = _cut(fields[name], FIELD_LENGTHS.get(name), flags, name)
-    for key in ("access_level", "direction", "language", "description", "doc_ordinal"):
+    for key in ("access_level", "direction", "language", "description", "doc_ordinal", "due_date",
+                "issued_amount", "recipients"):
         if key in declared:
             fields[key] = declared[key]
+    if declared.get("page_amount") and not pages:
+        fields["page_amount"] = declared["page_amount"]
     if fields.get("security_level") and "access_level" not in declared:
         fields["access_level"] = AccessLevel.SECRET.value
     extra = {"description": description.as_dict()}

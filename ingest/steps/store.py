@@ -96,7 +96,14 @@ class StoreStep:
                                    detail=f"{ctx.legacy_encoding.upper()} → Unicode (text derivative only; "
                                           "the original is unchanged)"))
         derivatives += ctx.derivatives
-        events += ctx.events
+        events += ctx.events + list(ctx.source.events)
+        opened = []
+        for attached in ctx.source.attached:  # an edXML message and its other attachments
+            stream = open(attached.path, "rb")  # closed in the finally below
+            opened.append(stream)
+            derivatives.append(NewComponent(stream, attached.role, attached.media_type, attached.filename))
+        if ctx.source.extra:
+            ctx.metadata.extra.update(ctx.source.extra)
         tasks += ctx.tasks
         if ctx.ocr is not None:
             ctx.metadata.extra["ocr"] = {k: v for k, v in ctx.ocr.items() if k != "pages"} | {
@@ -132,4 +139,7 @@ class StoreStep:
             raise Rejected("unreadable", "the file changed while it was being archived") from None
         except (InvalidMetadata, RecordNotFound) as exc:
             raise Rejected("invalid_metadata", str(exc)) from None
+        finally:
+            for stream in opened:
+                stream.close()
         ctx.record_id = created.record_id
