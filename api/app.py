@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
-UPLOAD_PATHS = ("/api/v1/records", "/deposit")
+UPLOAD_PATHS = ("/api/v1/records", "/deposit", "/api/v1/imports/packages")
 """POST to these paths carries files (``/deposit``: the web application's form): limited by
 ``extract.max_file_size``, not ``api.max_body_bytes``."""
 

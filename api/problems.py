@@ -47,6 +47,8 @@ STATUS_BY_CODE = {
     "timeout": 503,
     "index_unavailable": 503,
     "integrity_failed": 500,
+    "nothing_to_export": 404,
+    "package_invalid": 422,
 }
 
 TITLES = {400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",

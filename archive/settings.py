@@ -384,6 +384,23 @@ class WebSettings(_Section):
     """The preview shows at most this many pages of a document (the rest by download)."""
 
 
+class PackagesSettings(_Section):
+    archive_code: str | None = Field(default=None, pattern=r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+    """Mã cơ quan lưu trữ (TT 05/2025): the prefix of arcFileCode/arcDocCode and the ARCHIVIST agent
+    of exported packages. Empty: ``LUUTRU_AGENCY_ID``."""
+    archive_name: str | None = Field(default=None, max_length=200)
+    """Name of the archive in exported packages (ARCHIVIST agent). Empty: ``LUUTRU_ARCHIVE__NAME``,
+    else the agency identifier."""
+    max_total_bytes: int = Field(default=20 * 1024**3, ge=1)
+    """An imported package (ZIP or bag) may unpack to at most this many bytes: past it the package
+    is refused before anything is written (and, if its headers lie, as soon as that much is written)."""
+    max_entries: int = Field(default=100_000, ge=1)
+    """At most this many entries in an imported ZIP."""
+    max_ratio: int = Field(default=200, ge=1)
+    """An entry larger than 1 MiB that unpacks to more than this many times its compressed size is
+    taken for a ZIP bomb and the package refused."""
+
+
 class Settings(BaseSettings):
     """All of luutru's settings. Build with ``Settings()`` (environment) or ``Settings(**values)``."""
 
@@ -411,6 +428,7 @@ class Settings(BaseSettings):
     signatures: SignatureSettings = SignatureSettings()
     archive: ArchiveSettings = ArchiveSettings()
     web: WebSettings = WebSettings()
+    packages: PackagesSettings = PackagesSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -9,6 +9,7 @@ from api.routes import (
                         dossier_changes,
                         imports,
                         oai,
+                        packages,
                         records,
                         retention,
                         search,
@@ -17,7 +18,7 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, records.router, deposits.router, imports.router, corrections.router, collections.router,
-           dossier_changes.router,
+           dossier_changes.router, packages.router,
            search.router, retention.router, audit.router, webhooks.router, system.router, oai.router]
 
 __all__ = ["ROUTERS"]

@@ -223,9 +223,9 @@ async def record(request: Request, ref: RecordRef, caller: PageCaller) -> Respon
         except ApiProblem:
             similar = None
         except BaseException as exc:
-            # Tantivy 0.27's more-like-this panics ("9 >= 10" in bm25.rs) once records were re-indexed
-            # (e.g. filed into a dossier): a pyo3 PanicException, a BaseException. The API's
-            # /similar has the defect (a 500); the record page must not fail for its side box.
+            # A failure inside the search engine (a Rust panic is a pyo3 PanicException, a
+            # BaseException) must not take the record page down for its side box; /similar
+            # answers it with a 500 (Tantivy's own more-like-this once panicked so, "9 >= 10").
             if type(exc).__name__ != "PanicException":
                 raise
             log.error("more-like-this failed for record %s: %s", ctx["record"]["id"], exc)
