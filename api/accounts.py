@@ -291,8 +291,9 @@ class AccountService:
         with self.catalogue.session() as s:
             user = s.get(User, caller.id)
             usable = user is not None and user.active and bool(user.password_hash)
-            ok = _verify(user.password_hash if usable else _DUMMY, password) and usable
-            if ok and user.totp_secret:
+            # usable: a user with a password hash
+            ok = _verify((user.password_hash if user is not None and usable else None) or _DUMMY, password) and usable
+            if ok and user is not None and user.totp_secret:
                 step = totp_match(user.totp_secret, code or "", now.timestamp(), last_step=user.totp_last_step)
                 ok = step is not None
                 if ok:
@@ -302,6 +303,7 @@ class AccountService:
                              outcome="failure", target_type="user", target_id=caller.id,
                              detail={"reason": "wrong password or code"})
             else:
+                assert user is not None  # ok implies a usable user
                 pending = PendingTotp(user_id=user.id, session_id=caller.session_id, secret=new_totp_secret(),
                                       replaces=fingerprint(self.pepper, user.totp_secret),
                                       expires=now.timestamp() + PENDING_SECONDS)
@@ -370,9 +372,10 @@ class AccountService:
         user = s.execute(sa.select(User).where(User.username == name)).scalar_one_or_none() if name else None
         usable = user is not None and user.active and bool(user.password_hash)
         # Exactly one argon2id check in every case (the dummy hash stands in for a missing one).
-        password_ok = _verify(user.password_hash if usable else _DUMMY, password) and usable
+        password_ok = _verify(user.password_hash if user is not None and usable else _DUMMY, password) and usable
         if not usable:
             return _Failure("unknown, disabled or without password", user.id if user is not None else None)
+        assert user is not None  # usable implies a user
         step = None
         if password_ok and user.totp_secret:
             step = totp_match(user.totp_secret, totp or "", now.timestamp(), last_step=user.totp_last_step)
@@ -425,7 +428,7 @@ class AccountService:
         now = self.now()
         token = TOKEN_PREFIX["session"] + secrets.token_urlsafe(32)
         with self.catalogue.session() as s:
-            user = s.get(User, user_id)
+            user = s.get_one(User, user_id)  # authenticated elsewhere: the account exists
             sess = ApiSession(id=str(uuid.uuid4()), user_id=user_id, token_hash=self.digest(token), method=method,
                               address=address, created_at=now, expires_at=now + self.session_ttl, revoked=False)
             s.add(sess)

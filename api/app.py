@@ -204,7 +204,7 @@ def _describe_errors(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def create_app(settings: Settings | None = None, *, services=None) -> FastAPI:

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from api.login_guard import address_key
 from archive import audit
@@ -102,6 +103,7 @@ class AuthFailureAudit:
                 w = _Window(action, "*" if key[1] == "*" else address, mono, at, at)
                 self._open[key] = w
                 self._next_close = min(self._next_close, mono + self.window)
+            assert w is not None  # found, or made just above
             w.count += 1
             w.last_at = at
             for name, value in (tally or {}).items():
@@ -137,7 +139,7 @@ class AuthFailureAudit:
             return 0
         with self.catalogue.session() as s:
             for w in windows:
-                detail = {"count": w.count, "first_entry": w.first_id, "from": w.opened_at.isoformat(),
+                detail: dict[str, Any] = {"count": w.count, "first_entry": w.first_id, "from": w.opened_at.isoformat(),
                           "until": w.last_at.isoformat(), "window_seconds": self.window}
                 for name, counter in w.tallies.items():
                     others = counter.pop("others", 0)

@@ -245,9 +245,9 @@ def show(record_id: str = typer.Argument(..., help="Mã văn bản: id, id rút 
         for col in ("Thời điểm", "Sự kiện", "Tác nhân", "Kết quả", "Chi tiết"):
             events.add_column(col)
         with services.catalogue.session() as s:
-            from archive.audit_labels import label
+            from archive.audit_labels import label as audit_label
 
-            agents = {e["actor"]: e["actor_name"] for e in label(s, [{"actor": e["agent"]} for e in data["events"]])}
+            agents = {e["actor"]: e["actor_name"] for e in audit_label(s, [{"actor": e["agent"]} for e in data["events"]])}
         for e in data["events"]:
             events.add_row(display_value("created_at", e["at"]), display_value("event_type", e["type"]),
                            agents.get(e["agent"], e["agent"]), display_value("outcome", e["outcome"]),

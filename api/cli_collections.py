@@ -246,7 +246,7 @@ def _shown(key: str, data: dict) -> str:
         action = {"review_destroy": "xem xét hủy", "transfer": "nộp lưu lịch sử"}.get(data.get("due_action") or "", "")
         return f"{_d(value)} ({action})" if value and action else _d(value)
     if key == "access_regime":
-        return ACCESS_REGIMES.get(value, value or "")
+        return ACCESS_REGIMES.get(value, value) if value else ""
     return "" if value is None else str(value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -40,7 +41,7 @@ def import_edxml(paths: list[Path] = typer.Argument(..., help="Tệp .edxml ho�
     if missing:
         fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
     counts: Counter[str] = Counter()
-    rows = []
+    rows: list[dict[str, Any]] = []
     with services_or_exit(repair=True) as services:
         submitter = actor(scope="deposit")
         importer = build_edxml_import(services)

@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
     def watch(folder: Path = typer.Argument(..., help="Thư mục tiếp nhận (drop folder)."),
               interval: float = typer.Option(2.0, help="Chu kỳ quét (giây)."),
               once: bool = typer.Option(False, "--once", help="Quét một lần rồi dừng."),
-              dossier: str = typer.Option(None, "--dossier", help="Mã hồ sơ cho mọi tệp.")) -> None:
+              dossier: str | None = typer.Option(None, "--dossier", help="Mã hồ sơ cho mọi tệp.")) -> None:
         """Theo dõi thư mục tiếp nhận: tệp đã ổn định được nộp lưu rồi xóa khỏi thư mục
         (tệp bị từ chối được giữ trong khu cách ly kèm lý do)."""
         from api.wiring import build_ingest

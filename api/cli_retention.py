@@ -8,6 +8,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -318,8 +319,9 @@ def _print_plan(services, records: list[dict]) -> None:
         rows = {r.id: (r, d) for r, d in s.execute(sa.select(Record, Dossier).outerjoin(
             Dossier, Dossier.id == Record.dossier_id).where(Record.id.in_(ids))).all()}
     t = Table(title=f"Sẽ hủy {sum(1 for r in records if not r['blocked'])} văn bản (chạy thử, chưa xóa gì)")
-    for col, kw in (("Mã hồ sơ", {"no_wrap": True}), ("Số, ký hiệu", {"no_wrap": True}), ("Trích yếu", {}),
-                    ("Sẽ xóa", {})):
+    columns: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("Mã hồ sơ", {"no_wrap": True}), ("Số, ký hiệu", {"no_wrap": True}), ("Trích yếu", {}), ("Sẽ xóa", {}))
+    for col, kw in columns:
         t.add_column(col, **kw)
     for r in records:
         rec, dossier = rows.get(r["record_id"], (None, None))
@@ -364,9 +366,11 @@ def report(kind: str = typer.Argument("due", help="due / destroyed / candidates 
     cols = list(rows[0]) if rows else ["(trống)"]
     if output.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
         wb = Workbook()
         ws = wb.active
+        assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, active
         ws.title = kind
         ws.append(cols)
         for r in rows:

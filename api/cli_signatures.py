@@ -29,7 +29,7 @@ def _intact_vi(value) -> str:
 
 def _modification_vi(sig: dict) -> str:
     level = sig.get("modification_level")
-    text = MODIFICATION_VI.get(level, level or "")
+    text = MODIFICATION_VI.get(level, level) if level else ""
     return f"{text} [red](vượt quyền người ký)[/]" if sig.get("modifications_permitted") is False and \
         level != "not_allowed" else text
 

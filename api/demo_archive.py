@@ -234,8 +234,8 @@ def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoRe
     log(f"Nộp lưu {len(sources)} tệp …")
     for src, outcome in ingest.run_many(sources):
         report.counts[outcome.outcome] = report.counts.get(outcome.outcome, 0) + 1
-        d = next((d for d, p in docs if p.resolve() == src.path), None)
-        if d and d.public:
+        doc = next((d for d, p in docs if p.resolve() == src.path), None)
+        if doc and doc.public:
             report.public += 1
     services.archive.run_pending_tasks()
     for d in DOSSIERS:

@@ -158,6 +158,7 @@ def reject_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or request.url.path in OWN_QUERY_PATHS or getattr(route, "luutru_own_query", False):
         return
+    assert route is not None  # it has a dependant
     allowed = getattr(route, "luutru_query_names", None)
     if allowed is None:
         allowed = route.luutru_query_names = _query_names(dependant)

@@ -81,6 +81,7 @@ def _extraction(services: Services) -> str:
         from importlib.metadata import version
 
         return f"PDFium + embedded Tika (iscc-tika {version('iscc-tika')})"
+    assert s.extract.tika_url is not None  # Settings' validator requires it for the Tika server
     url = s.extract.tika_url.rstrip("/") + "/version"
     with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - URL comes from settings
         return f"PDFium + Tika server {resp.read().decode().strip()}"
@@ -92,6 +93,7 @@ def _tasks(services: Services) -> str:
         return "in-process"
     import redis
 
+    assert s.tasks.broker_url is not None  # Settings' validator requires it for Celery
     client = redis.Redis.from_url(s.tasks.broker_url, socket_timeout=5)
     client.ping()
     return f"Celery via {s.tasks.broker_url.split('@')[-1]}"

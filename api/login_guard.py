@@ -248,7 +248,9 @@ class RedisCounterStore:
 
         try:
             with self.redis.pipeline() as p:
-                n, pttl = p.get(self.prefix + key).pttl(self.prefix + key).execute()
+                p.get(self.prefix + key)
+                p.pttl(self.prefix + key)
+                n, pttl = p.execute()
             return (int(n), max(0, int(pttl)) / 1000) if n is not None else (0, 0.0)
         except RedisError as exc:
             self._down(exc)
@@ -419,6 +421,7 @@ class LoginGuard:
         outcome: ``failure`` raised by it is a failed attempt. Refusals raise 429/503 ApiProblem."""
         if self.slots is None:
             self.start()
+        assert self.slots is not None  # start() made them
 
         async def in_thread(fn, *args):
             return await anyio.to_thread.run_sync(fn, *args, limiter=self.limiter)

@@ -395,7 +395,7 @@ class OaiProvider:
         out.append(("type", SET_PARENTS["type"]))
         by_key: dict[str, list[str]] = {}
         for name in names:
-            if type_key(name):
+            if name is not None and type_key(name):  # (None is excluded by the query)
                 by_key.setdefault(type_key(name), []).append(name)
         out += [(f"type:{key}", "Tên loại văn bản: " + " / ".join(sorted(by_key[key]))) for key in sorted(by_key)]
         return out
@@ -438,7 +438,7 @@ class OaiProvider:
             el = etree.Element(f"{{{OAI_NS}}}{verb}")
             extras = self._extras(s, rows) if verb == "ListRecords" else None
             for rec in rows:
-                el.append(self._record(rec, extras) if verb == "ListRecords" else self._header(rec))
+                el.append(self._record(rec, extras or {}) if verb == "ListRecords" else self._header(rec))
         if more or req.after is not None:
             token = etree.SubElement(el, f"{{{OAI_NS}}}resumptionToken",
                                      completeListSize=str(max(total, req.sent + len(rows))), cursor=str(req.sent))
@@ -487,7 +487,7 @@ class OaiProvider:
             with self.catalogue.session() as s:
                 names = s.execute(sa.select(Record.type_name).where(public_records(), Record.type_name.is_not(None))
                                   .distinct()).scalars().all()
-            matching = [n for n in names if type_key(n) == key]
+            matching = [n for n in names if n is not None and type_key(n) == key]
             where.append(sa.and_(Record.type_name.in_(matching), self._typed()) if matching else sa.false())
         elif spec is not None:
             where.append(sa.false())  # a set this repository does not have: noRecordsMatch

@@ -77,7 +77,7 @@ def page_dict(page, *, opaque_after: bool = False, detail: bool = False) -> dict
     """A ``SearchPage`` as plain data. ``opaque_after``: ``next_after`` as a token; ``detail``: each
     hit also carries type, agency, signer, and the histogram is included."""
     d = page.as_dict()
-    keys = ("record_id", "score", "so_ky_hieu", "title", "date", "snippet")
+    keys: tuple[str, ...] = ("record_id", "score", "so_ky_hieu", "title", "date", "snippet")
     if detail:
         keys += ("type_name", "organ_name", "signer_name")
     out = {"total": d["total"], "hits": [{k: h.get(k) for k in keys} for h in d["hits"]], "facets": d["facets"]}

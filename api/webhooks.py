@@ -52,7 +52,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import sqlalchemy as sa
 
@@ -162,6 +162,7 @@ def _has(client: ApiClient, scope: str) -> bool:
 
 def check_url(url: str) -> str:
     url = (url or "").strip()
+    parts: SplitResult | None
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
@@ -221,7 +222,7 @@ def address_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow=())
 def resolve_host(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (the system resolver; numeric spellings such as
     ``2130706433``, ``0x7f000001`` or ``0177.0.0.1`` come back as the address they mean)."""
-    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
 class AddressRefused(WebhookError):
@@ -270,6 +271,8 @@ class WebhookService:
         with the same message whatever the reason, so the answer maps nothing of the inside."""
         parts = urlsplit(url)
         refused = AddressRefused("the receiver must resolve to public Internet addresses only", REFUSED_VI)
+        if parts.hostname is None:  # check_url refuses such a URL
+            raise refused
         try:
             found = self.resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
             addresses = [ipaddress.ip_address(a) for a in found]
@@ -383,6 +386,7 @@ class WebhookService:
     @staticmethod
     def _may_receive(client: ApiClient, event: str, record: Record | None) -> bool:
         if event in RECORD_EVENTS:
+            assert record is not None  # publish() skips a record event whose record is gone
             return _has(client, "read") and client_principal(client).may_read(
                 access_level=record.access_level, dossier_id=record.dossier_id, fonds_id=record.fonds_id)
         return _has(client, "retention")
@@ -415,6 +419,7 @@ class WebhookService:
         HTTPS, in SNI and the certificate check. Redirects are not followed."""
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn: http.client.HTTPConnection
         if parts.scheme == "https":
             conn = _PinnedHTTPSConnection(parts.hostname, parts.port, address=address, timeout=self.timeout_seconds,
                                           context=ssl.create_default_context())
@@ -434,8 +439,8 @@ class WebhookService:
             d = s.get(WebhookDelivery, delivery_id)
             if d is None or d.state != "pending":
                 return Attempt("skipped")
-            sub = s.get(WebhookSubscription, d.subscription_id)
-            client = s.get(ApiClient, sub.client_id)
+            sub = s.get_one(WebhookSubscription, d.subscription_id)
+            client = s.get_one(ApiClient, sub.client_id)
             if not (sub.active and client.active):
                 d.state, d.last_error = "failed", "subscription inactive"
                 return Attempt("failed")
@@ -458,14 +463,14 @@ class WebhookService:
             log.info("webhook delivery %s to %s: %s: %s", delivery_id, url, type(exc).__name__, exc)
         now = self.clock.now()
         with self.catalogue.session() as s:
-            d = s.get(WebhookDelivery, delivery_id)
+            d = s.get_one(WebhookDelivery, delivery_id)
             d.attempts += 1
             d.last_status, d.last_error = status, error or (None if status and 200 <= status < 300 else f"HTTP {status}")
             if status is not None and 200 <= status < 300:
                 d.state, d.delivered_at, d.next_attempt_at = "delivered", now, None
                 return Attempt("delivered", status)
             if status == 410:  # Gone: the receiver asks not to be called again
-                s.get(WebhookSubscription, d.subscription_id).active = False
+                s.get_one(WebhookSubscription, d.subscription_id).active = False
                 d.state, d.next_attempt_at = "failed", None
                 audit.append(s, at=now, actor="software:luutru webhooks", action="webhook.deactivate",
                              outcome="warning", target_type="webhook", target_id=d.subscription_id,

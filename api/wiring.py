@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from archive.catalogue import Catalogue
 from archive.objects.base import ObjectStore
@@ -19,6 +20,9 @@ from archive.objects.filesystem import FilesystemObjectStore
 from archive.ports import Dispatcher, InlineDispatcher
 from archive.service import ArchiveService
 from archive.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from search.backend import SearchBackend
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ OBJECT_STORES: dict[str, Callable[[Settings], ObjectStore]] = {
 
 
 def _filesystem_replica(settings: Settings) -> ObjectStore:
+    assert settings.objects.replica_root is not None  # Settings' validator requires it for this replica
     return FilesystemObjectStore(settings.objects.replica_root, read_only=True)
 
 
@@ -86,7 +91,7 @@ def _opensearch_search(settings: Settings):
     return OpenSearchBackend.from_settings(settings.search)
 
 
-SEARCH_BACKENDS: dict[str, Callable[[Settings], object]] = {
+SEARCH_BACKENDS: dict[str, Callable[[Settings], SearchBackend]] = {
     "embedded": _embedded_search,
     "opensearch": _opensearch_search,
 }

@@ -23,6 +23,7 @@ dossier.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,7 +65,7 @@ class Principal:
         return access_level in self.access_levels and (self.fonds_ids is None or fonds_id in self.fonds_ids)
 
 
-def record_readable(principal: Principal, record, *, see_disposed: bool = False) -> bool:
+def record_readable(principal: Principal, record: Any, *, see_disposed: bool = False) -> bool:
     """Whether ``principal`` may read ``record`` (a catalogue ``Record`` or anything with its
     ``status``, ``access_level``, ``dossier_id`` and ``fonds_id``); a destroyed record's tombstone
     only when ``see_disposed``."""
@@ -76,13 +77,13 @@ def record_readable(principal: Principal, record, *, see_disposed: bool = False)
 
 # the rule as SQL ---------------------------------------------------------------------------------
 
-def readable_records(principal: Principal, *, see_disposed: bool = False):
+def readable_records(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Record``: the records ``principal`` may read."""
 
     live = sa.true() if see_disposed else Record.status != "disposed"
     if principal.unrestricted:
         return live
-    cond = Record.access_level.in_(sorted(principal.access_levels))
+    cond: sa.ColumnElement[bool] = Record.access_level.in_(sorted(principal.access_levels))
     if principal.fonds_ids is not None:
         cond = sa.and_(cond, Record.fonds_id.in_(sorted(principal.fonds_ids)))
     if principal.dossier_ids:
@@ -90,12 +91,12 @@ def readable_records(principal: Principal, *, see_disposed: bool = False):
     return sa.and_(live, cond)
 
 
-def visible_dossiers(principal: Principal, *, see_disposed: bool = False):
+def visible_dossiers(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Dossier``: the dossiers ``principal`` may see."""
 
     if principal.unrestricted:
         return sa.true()
-    own = Dossier.access_regime.in_(sorted(principal.access_levels))
+    own: sa.ColumnElement[bool] = Dossier.access_regime.in_(sorted(principal.access_levels))
     if principal.fonds_ids is not None:
         own = sa.and_(own, Dossier.fonds_id.in_(sorted(principal.fonds_ids)))
     holds_readable = sa.exists().where(Record.dossier_id == Dossier.id,
@@ -106,7 +107,7 @@ def visible_dossiers(principal: Principal, *, see_disposed: bool = False):
     return cond
 
 
-def visible_fonds(principal: Principal, *, see_disposed: bool = False):
+def visible_fonds(principal: Principal, *, see_disposed: bool = False) -> sa.ColumnElement[bool]:
     """SQL condition on ``Fonds``: the fonds ``principal`` may see."""
 
     if principal.unrestricted or principal.fonds_ids is None:
@@ -118,13 +119,13 @@ def visible_fonds(principal: Principal, *, see_disposed: bool = False):
 
 # public harvesting -------------------------------------------------------------------------------
 
-def public_records():
+def public_records() -> sa.ColumnElement[bool]:
     """SQL condition on ``Record``: what anyone may harvest (OAI-PMH) with its metadata — public,
     with no state-secret mark (độ mật)."""
 
     return sa.and_(Record.access_level == AccessLevel.PUBLIC.value, Record.security_level.is_(None))
 
 
-def is_public(record) -> bool:
+def is_public(record: Any) -> bool:
     """``public_records`` for a loaded record."""
     return record.access_level == AccessLevel.PUBLIC.value and record.security_level is None

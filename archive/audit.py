@@ -37,7 +37,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,11 +45,15 @@ from sqlalchemy.orm import Session
 from archive.catalogue.access_tables import AuditAnchor
 from archive.catalogue.models import AuditEntry, AuditHead
 
+if TYPE_CHECKING:
+    from archive.objects.base import ObjectStore
+    from archive.timestamping import TimeStamper
+
 GENESIS = "0" * 64
 ANCHORS_PREFIX = "audit/anchors/"
 ANCHOR_RETAIN_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
 """Published anchors are kept as long as permanent records (object lock on S3)."""
-TRIGGERS = {
+TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
     "sqlite": {"audit_log": ("audit_log_no_update", "audit_log_no_delete"),
                "audit_anchors": ("audit_anchors_no_update", "audit_anchors_no_delete")},
     "postgresql": {"audit_log": ("audit_log_append_only",), "audit_anchors": ("audit_anchors_append_only",)},
@@ -99,7 +103,7 @@ def anchor_imprint(last_hash: str) -> bytes:
     return hashlib.sha256(last_hash.encode("ascii")).digest()
 
 
-def anchor(session: Session, timestamper, *, at: datetime) -> AuditAnchor | None:
+def anchor(session: Session, timestamper: TimeStamper, *, at: datetime) -> AuditAnchor | None:
     """Timestamp the log's head and keep the token; None when the head has not moved since the
     last anchor (or the log is empty).
 
@@ -135,7 +139,7 @@ def anchor_document(a: AuditAnchor) -> bytes:
                        "imprint": "sha256(last_hash as ASCII hex)"}, sort_keys=True, indent=1).encode()
 
 
-def publish(store, a: AuditAnchor) -> bool:
+def publish(store: ObjectStore, a: AuditAnchor) -> bool:
     """Publish one anchor (write-once; locked on S3). False when an identical copy was already
     there; raises ``ValueError`` when a *different* copy is (the database's anchor was rewritten)."""
     from archive.errors import ObjectExists
@@ -150,7 +154,7 @@ def publish(store, a: AuditAnchor) -> bool:
         return False
 
 
-def publish_missing(session: Session, store) -> int:
+def publish_missing(session: Session, store: ObjectStore) -> int:
     """Publish every anchor not yet in the store (a publication that failed, an older archive)."""
     published = set(store.list_named(ANCHORS_PREFIX))
     done = 0
@@ -160,7 +164,7 @@ def publish_missing(session: Session, store) -> int:
     return done
 
 
-def _published_fields(doc: dict) -> tuple:
+def _published_fields(doc: dict[str, Any]) -> tuple[Any, ...]:
     return doc.get("id"), doc.get("last_id"), doc.get("last_hash"), doc.get("token")
 
 
@@ -189,19 +193,19 @@ class ChainReport:
     ok: bool
     problems: list[str]
     anchors: int = 0
-    last_anchor: dict | None = None
+    last_anchor: dict[str, Any] | None = None
     """The newest anchor: id, last_id, last_hash, TSA time and the token's SHA-256 (keep a copy)."""
     published: int | None = None
     """Anchors found published in the object store (None: the store was not checked)."""
     unpublished: list[int] = field(default_factory=list)
     """Anchors of the database not (yet) published: the next repair pass publishes them."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def verify(session: Session, batch: int = 5000, *, anchors: bool = True,
-           trust_roots: Sequence | None = None, store=None) -> ChainReport:
+           trust_roots: Sequence[Any] | None = None, store: ObjectStore | None = None) -> ChainReport:
     """Recompute the chain from the genesis hash and compare with the head; check that the
     append-only triggers are in place; then check every anchor: ids from 1 without a gap, its token
     is a valid RFC 3161 token over SHA-256(``last_hash``) (signature, imprint, and the TSA chain
@@ -238,7 +242,7 @@ def verify(session: Session, batch: int = 5000, *, anchors: bool = True,
     return report
 
 
-def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence | None) -> None:
+def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence[Any] | None) -> None:
     from archive.timestamping import verify_token
 
     problems = report.problems
@@ -265,7 +269,8 @@ def _verify_anchors(session: Session, report: ChainReport, trust_roots: Sequence
         previous_id, previous_last = a.id, a.last_id
 
 
-def _verify_published(session: Session, report: ChainReport, trust_roots: Sequence | None, store) -> None:
+def _verify_published(session: Session, report: ChainReport, trust_roots: Sequence[Any] | None,
+                      store: ObjectStore) -> None:
     """Each published anchor: in the database unchanged, a valid token, and its entry still with the
     hash it covers — so deleting or rewriting the database's anchors, or rewriting the chain after
     deleting them, shows."""
@@ -302,7 +307,7 @@ def _verify_published(session: Session, report: ChainReport, trust_roots: Sequen
     report.unpublished = sorted(set(in_db) - seen)
 
 
-def entry_dict(e: AuditEntry) -> dict:
+def entry_dict(e: AuditEntry) -> dict[str, Any]:
     return {"id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "client": e.client,
             "address": e.address, "action": e.action, "target_type": e.target_type, "target_id": e.target_id,
             "outcome": e.outcome, "detail": e.detail, "entry_hash": e.entry_hash}
@@ -311,7 +316,7 @@ def entry_dict(e: AuditEntry) -> dict:
 def query(session: Session, *, actor: str | None = None, action: str | None = None,
           target_type: str | None = None, target_id: str | None = None, outcome: str | None = None,
           since: datetime | None = None, until: datetime | None = None, before: int | None = None,
-          limit: int = 50) -> list[dict]:
+          limit: int = 50) -> list[dict[str, Any]]:
     """Entries matching every given filter, newest first; ``before`` (an entry id) pages back.
     ``action`` ending in ``.`` or ``*`` matches a prefix (``record.`` for every record action)."""
     q = sa.select(AuditEntry)

@@ -11,6 +11,7 @@ and its code, or its short id when it has none) — looked up now, outside the c
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -41,19 +42,19 @@ def _codes(s: Session, kind: str, ids: list[str]) -> dict[str, str]:
         return {i: f"{q}/{y}" for i, q, y in s.execute(sa.select(DisposalBatch.id, DisposalBatch.seq,
                                                                  DisposalBatch.year).where(DisposalBatch.id.in_(ids)))}
     if kind == "user":
-        rows = s.execute(sa.select(User).where(sa.or_(User.id.in_(ids), User.username.in_(ids)))).scalars()
+        users = s.execute(sa.select(User).where(sa.or_(User.id.in_(ids), User.username.in_(ids)))).scalars()
         out = {}
-        for u in rows:
+        for u in users:
             out[u.id] = out[u.username] = f"{u.username} — {person_label(u.full_name, u.title)}"
         return out
     if kind == "client":
-        rows = s.execute(sa.select(ApiClient.id, ApiClient.name).where(
+        clients = s.execute(sa.select(ApiClient.id, ApiClient.name).where(
             sa.or_(ApiClient.id.in_(ids), ApiClient.name.in_(ids)))).all()
-        return {k: n for i, n in rows for k in (i, n)}
+        return {k: n for i, n in clients for k in (i, n)}
     return {}
 
 
-def label(s: Session, entries: list[dict]) -> list[dict]:
+def label(s: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` with ``actor_name`` and ``target_label`` added (in place; also returned)."""
     names = {e["actor"].removeprefix("user:") for e in entries if (e.get("actor") or "").startswith("user:")}
     people = {f"user:{u.username}": person_label(u.full_name, u.title)

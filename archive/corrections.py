@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -61,6 +61,9 @@ from archive.descriptive import (
 )
 from archive.domain import AccessLevel
 from archive.errors import ArchiveError, RecordNotFound
+
+if TYPE_CHECKING:
+    from archive.service import ArchiveService
 
 CHANGED_RECORDS = "luutru.records.corrected"
 """``Session.info`` key: record id → {"actor", "change_id"} of the corrections in the transaction,
@@ -113,15 +116,15 @@ class Correction:
     version: int
     change_id: str | None
     """None: the values given were the record's already; nothing was stored."""
-    changes: list[dict] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     """``{"field", "label", "old", "new"}`` for every changed field."""
     indexed: bool = True
     """The search index has the corrected record (False: left for the repair pass)."""
-    retention: dict | None = None
+    retention: dict[str, Any] | None = None
     """``{"before", "after"}`` (item and period) when the retention decision changed."""
     at: datetime | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "version": self.version, "change_id": self.change_id,
                 "changes": self.changes, "indexed": self.indexed, "retention": self.retention,
                 "at": self.at.isoformat() if self.at else None}
@@ -132,7 +135,7 @@ class _NothingChanged(Exception):
         self.version = version
 
 
-def _assignment(s: Session, record_id: str) -> dict | None:
+def _assignment(s: Session, record_id: str) -> dict[str, Any] | None:
     a = s.execute(sa.select(RetentionAssignment).where(
         RetentionAssignment.target_type == "record", RetentionAssignment.target_id == record_id,
         RetentionAssignment.superseded_at.is_(None))).scalar()
@@ -143,7 +146,7 @@ def _assignment(s: Session, record_id: str) -> dict | None:
 class CorrectionService:
     """Corrections of records' descriptive metadata, through the archive's unit of work."""
 
-    def __init__(self, archive):
+    def __init__(self, archive: ArchiveService) -> None:
         self.archive = archive
         self.catalogue = archive.catalogue
 
@@ -261,7 +264,7 @@ class CorrectionService:
                     f"Văn bản có độ mật «{security}» phải có mức độ tiếp cận «secret» (mật)")])
         return values
 
-    def _record_history(self, s: Session, rec: Record, diffs: list, *, change_id: str, actor: str,
+    def _record_history(self, s: Session, rec: Record, diffs: list[Any], *, change_id: str, actor: str,
                         client: str | None, address: str | None, reason: str, now: datetime) -> None:
         for name, old, new in diffs:
             s.add(RecordChange(change_id=change_id, record_id=rec.id, version=rec.version, field=name,
@@ -288,7 +291,7 @@ class CorrectionService:
                 "hiệu lực ngay với cả tra cứu); hãy thử lại sau") from exc
 
     # history -----------------------------------------------------------------------------------------
-    def history(self, record_id: str, *, may_read_level: Callable[[str], bool] | None = None) -> list[dict]:
+    def history(self, record_id: str, *, may_read_level: Callable[[str], bool] | None = None) -> list[dict[str, Any]]:
         """Every corrected field of the record, newest correction first (its fields in the order
         given), with the person's name.
 

@@ -64,7 +64,7 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
 
 
-def _enum(values: tuple[str, ...], **aliases: str) -> dict:
+def _enum(values: tuple[str, ...], **aliases: str) -> dict[str, Any]:
     return {"choices": values, "aliases": {**{fold(v): v for v in values}, **{fold(k): v for k, v in aliases.items()}}}
 
 
@@ -162,7 +162,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _text(name: str, spec: FieldSpec, value: Any, problems: list) -> Any:
+def _text(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and spec.kind == "text":
         value = str(value)
     if not isinstance(value, str):
@@ -182,7 +182,7 @@ def _text(name: str, spec: FieldSpec, value: Any, problems: list) -> Any:
     return text
 
 
-def _date(name: str, spec: FieldSpec, text: str, problems: list) -> date | None:
+def _date(name: str, spec: FieldSpec, text: str, problems: list[Any]) -> date | None:
     m_ymd, m_dmy = _YMD.match(text), _DMY.match(text)
     try:
         if m_ymd:
@@ -196,7 +196,7 @@ def _date(name: str, spec: FieldSpec, text: str, problems: list) -> date | None:
     return None
 
 
-def _int(name: str, spec: FieldSpec, value: Any, problems: list) -> int | None:
+def _int(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         problems.append((f"{name} must be a whole number", f"{spec.label} ({name}) phải là số nguyên"))
         return None
@@ -211,10 +211,11 @@ def _int(name: str, spec: FieldSpec, value: Any, problems: list) -> int | None:
         problems.append((f"{name} must be between 1 and {spec.maximum}",
                          f"{spec.label} ({name}) phải từ 1 đến {spec.maximum}"))
         return None
-    return value
+    number: int = value  # an int here (given as one, or int(text) above)
+    return number
 
 
-def _recipients(name: str, spec: FieldSpec, value: Any, problems: list) -> list[dict] | None:
+def _recipients(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> list[dict[str, Any]] | None:
     if isinstance(value, str):
         items: list[Any] = [p for p in value.split(";") if p.strip()]
     elif isinstance(value, list):
@@ -254,7 +255,7 @@ def _recipients(name: str, spec: FieldSpec, value: Any, problems: list) -> list[
     return out or None
 
 
-def _value(name: str, value: Any, problems: list) -> Any:
+def _value(name: str, value: Any, problems: list[Any]) -> Any:
     spec = EDITABLE[name]
     if value is None or (isinstance(value, str) and not value.strip()) or value == []:
         if spec.required:

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -75,7 +75,7 @@ class PlannedRecord:
     blocked: str | None = None
     """Why it cannot be destroyed now: held (hold ids) / locked (object lock) / disposed."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"record_id": self.record_id, "dossier_id": self.dossier_id, "title": self.title,
                 "blocked": self.blocked,
                 "objects": [{"role": o.role, "storage_key": o.storage_key, "sha256": o.sha256, "size": o.size,
@@ -93,12 +93,12 @@ class DestructionReport:
     pass (``luutru retention destroy --resume``, and every repair) finishes them."""
     log_ids: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"destroyed": self.destroyed, "held": self.held, "locked": self.locked, "skipped": self.skipped,
                 "pending": self.pending}
 
 
-def _snapshot(rec: Record, comps: Sequence[Component]) -> dict:
+def _snapshot(rec: Record, comps: Sequence[Component]) -> dict[str, Any]:
     meta = {c.key: getattr(rec, c.key) for c in sa.inspect(Record).column_attrs}
     meta = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
     meta["components"] = [{"id": c.id, "role": c.role, "sha256": c.sha256, "size": c.size,
@@ -203,12 +203,12 @@ class DestructionService:
                              detail={"held": report.held, "locked": report.locked})
         # 2, 3 and 4
         for entry_id in report.log_ids:
-            rid = self._finish(entry_id, actor=actor)
-            if rid is not None:
-                report.destroyed.append(rid)
+            destroyed = self._finish(entry_id, actor=actor)
+            if destroyed is not None:
+                report.destroyed.append(destroyed)
             else:
                 with self.catalogue.session() as s:
-                    e = s.get(DestructionLogEntry, entry_id)
+                    e = s.get_one(DestructionLogEntry, entry_id)
                     if e.state == "pending":
                         report.pending[e.record_id] = e.error or "interrupted"
                     else:
@@ -246,7 +246,7 @@ class DestructionService:
         except Exception as exc:  # noqa: BLE001 - any index failure: not destroyed yet, resumable
             log.warning("destruction of %s waits for the search index: %s", record_id, exc)
             with self.catalogue.session() as s:
-                s.get(DestructionLogEntry, entry_id).error = f"index: {exc}"[:2000]
+                s.get_one(DestructionLogEntry, entry_id).error = f"index: {exc}"[:2000]
             return None
         # 3. bytes
         for key in sorted(keys):
@@ -261,18 +261,19 @@ class DestructionService:
             except ObjectNotFound:
                 objects[key] = "already_absent"
             except ObjectLocked as exc:
-                return self._fail(entry_id, objects, str(exc), actor=actor)
+                self._fail(entry_id, objects, str(exc), actor=actor)
+                return None
             except ArchiveError as exc:  # the store is unreachable: stay pending, resume later
                 log.warning("destruction of %s interrupted: %s", record_id, exc)
                 with self.catalogue.session() as s:
-                    s.get(DestructionLogEntry, entry_id).objects = objects
+                    s.get_one(DestructionLogEntry, entry_id).objects = objects
                 return None
         # 4. tombstone
         now = self.archive.clock.now()
         with self.catalogue.session() as s:
-            entry = s.get(DestructionLogEntry, entry_id)
+            entry = s.get_one(DestructionLogEntry, entry_id)
             entry.objects, entry.state, entry.done_at = objects, "done", now
-            rec = s.get(Record, record_id)
+            rec = s.get_one(Record, record_id)
             rec.status = "disposed"
             s.execute(sa.update(Component).where(Component.record_id == record_id).values(status="destroyed"))
             s.add(Event(record_id=record_id, event_type="deletion", occurred_at=now, agent=actor, outcome="success",
@@ -293,14 +294,14 @@ class DestructionService:
         self.archive.run_post_commit(outbox_ids)
         return record_id
 
-    def _fail(self, entry_id: str, objects: dict, error: str, *, actor: str) -> None:
+    def _fail(self, entry_id: str, objects: dict[str, Any], error: str, *, actor: str) -> None:
         """An object turned out to be locked: the record is not destroyed (it stays readable unless
         bytes of another component were already removed, which the log shows)."""
         now = self.archive.clock.now()
         with self.catalogue.session() as s:
-            entry = s.get(DestructionLogEntry, entry_id)
+            entry = s.get_one(DestructionLogEntry, entry_id)
             entry.objects, entry.state, entry.error, entry.done_at = objects, "failed", error[:2000], now
-            rec = s.get(Record, entry.record_id)
+            rec = s.get_one(Record, entry.record_id)
             partial = any(v == "deleted" for v in objects.values())
             rec.status = "damaged" if partial else "active"
             audit.append(s, at=now, actor=actor, action="record.destroy", outcome="failure", target_type="record",
@@ -313,7 +314,7 @@ class DestructionService:
         self.archive.run_post_commit([row_id])
         return None
 
-    def register(self, batch_id: str | None = None) -> list[dict]:
+    def register(self, batch_id: str | None = None) -> list[dict[str, Any]]:
         """Danh mục tài liệu đã hủy: the permanent list (all, or one batch)."""
         with self.catalogue.session() as s:
             q = sa.select(DestructionLogEntry).where(DestructionLogEntry.state == "done")

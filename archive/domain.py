@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class ComponentRole(StrEnum):
@@ -92,7 +93,7 @@ class RecordMetadata:
     description: str | None = None
     signer_position: str | None = None
     signer_name: str | None = None
-    recipients: list[dict] | None = None
+    recipients: list[dict[str, Any]] | None = None
     security_level: str | None = None
     urgency: str | None = None
     direction: str = "internal"
@@ -102,7 +103,7 @@ class RecordMetadata:
     """Hạn trả lời / xử lý (DueDate), e.g. from an edXML header."""
     issued_amount: int | None = None
     """Số lượng bản phát hành (IssuedAmount)."""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_public(self) -> bool:

@@ -138,7 +138,7 @@ def next_ordinal(s: Session, dossier_id: str, *, exclude: Sequence[str] = ()) ->
 def accept_record(s: Session, record: Record, *, require_open: bool) -> None:
     """For ``ArchiveService.create_record``: lock the record's dossier (after the audit head, which
     the caller holds), refuse a closed one when ``require_open``, give the next ordinal."""
-    d = lock_dossiers(s, [record.dossier_id]).get(record.dossier_id)
+    d = lock_dossiers(s, [record.dossier_id]).get(record.dossier_id) if record.dossier_id is not None else None
     if d is None:
         raise RecordNotFound(f"no dossier {record.dossier_id}", f"Không có hồ sơ {record.dossier_id}")
     if require_open:
@@ -170,7 +170,7 @@ def refresh(s: Session, dossier_id: str) -> bool:
 
 
 @sa.event.listens_for(Session, "after_flush")
-def _note_record_changes(session: Session, _ctx) -> None:
+def _note_record_changes(session: Session, _ctx: object) -> None:
     ids: set[str] = set()
     for obj in session.new:
         if isinstance(obj, Record) and obj.dossier_id:
@@ -201,6 +201,6 @@ def _refresh_touched(session: Session) -> None:
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
+def _forget(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
     session.info.pop(RECOMPUTE, None)

@@ -10,11 +10,12 @@ apply their own access rules first.
 
 from __future__ import annotations
 
+import builtins
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
@@ -69,6 +70,10 @@ def _nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text or "").strip()
 
 
+@overload
+def _reason(reason: str | None, *, required: Literal[True], what_vi: str) -> str: ...
+@overload
+def _reason(reason: str | None, *, required: bool, what_vi: str) -> str | None: ...
 def _reason(reason: str | None, *, required: bool, what_vi: str) -> str | None:
     text = _nfc(reason)
     if not text:
@@ -187,7 +192,7 @@ class DossierService:
         if s.execute(q).scalar():
             raise Conflict(f"dossier {code} exists", f"Đã có hồ sơ mã {code}")
 
-    def edit(self, dossier_id: str, changes: Mapping[str, Any], *, reason: str | None, actor: str) -> dict:
+    def edit(self, dossier_id: str, changes: Mapping[str, Any], *, reason: str | None, actor: str) -> dict[str, Any]:
         """Change fields of a dossier (only those given; ``None`` clears an optional one, and for the
         dates returns them to the documents'). A new year or notation gives a new mã hồ sơ. Every
         change is audited with the old and new values; the records are re-indexed when the code or
@@ -209,6 +214,7 @@ class DossierService:
             old_code = new_code = d.code
             if "year" in diff or "notation" in diff:
                 fonds = s.get(Fonds, d.fonds_id)
+                assert fonds is not None  # dossiers.fonds_id is a non-null foreign key
                 new_code = code_for(fonds.organ_id, fields.get("year", d.year), fields.get("notation", d.notation))
                 self._free(s, new_code, but=d.id)
             for k, v in fields.items():
@@ -235,7 +241,7 @@ class DossierService:
         s.flush()
         return [r.id for r in rows]
 
-    def close(self, dossier_id: str, *, reason: str | None, actor: str) -> dict:
+    def close(self, dossier_id: str, *, reason: str | None, actor: str) -> dict[str, Any]:
         """Kết thúc hồ sơ: it takes no record until reopened. Audited with the reason, if given."""
         reason = _reason(reason, required=False, what_vi="kết thúc hồ sơ")
         with self.catalogue.session() as s:
@@ -253,7 +259,7 @@ class DossierService:
                          detail={"code": d.code, "reason": reason, "doc_total": d.doc_total})
             return {"dossier_id": d.id, "code": d.code, "status": d.status}
 
-    def reopen(self, dossier_id: str, *, reason: str, actor: str) -> dict:
+    def reopen(self, dossier_id: str, *, reason: str, actor: str) -> dict[str, Any]:
         """Mở lại hồ sơ đã kết thúc: needs a reason (audited)."""
         reason = _reason(reason, required=True, what_vi="mở lại hồ sơ đã kết thúc")
         with self.catalogue.session() as s:
@@ -287,7 +293,7 @@ class DossierService:
             return d
 
     # filing ---------------------------------------------------------------------------------------
-    def file(self, record_ids: Sequence[str], dossier_id: str, *, reason: str, actor: str) -> dict:
+    def file(self, record_ids: Sequence[str], dossier_id: str, *, reason: str, actor: str) -> dict[str, Any]:
         """Lập hồ sơ: move unfiled or misfiled records into the dossier, with a reason.
 
         All or nothing: every record and every dossier involved is checked first (the target and
@@ -321,8 +327,8 @@ class DossierService:
                 raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
             check_accepts_records(s, target)
             moving = [recs[i] for i in ids if recs[i].dossier_id != dossier_id]
-            for src in {r.dossier_id for r in moving if r.dossier_id}:
-                check_accepts_records(s, dossiers[src])
+            for src_id in {r.dossier_id for r in moving if r.dossier_id}:
+                check_accepts_records(s, dossiers[src_id])
             moving.sort(key=lambda r: (r.issued_date or r.created_at.date(), r.created_at, r.id))
             ordinal = next_ordinal(s, dossier_id)
             filed = []
@@ -390,7 +396,7 @@ class DossierService:
         return len(ids)
 
     # reading --------------------------------------------------------------------------------------
-    def list(self, *, fonds_id: str | None = None, year: int | None = None, status: str | None = None) -> list[dict]:
+    def list(self, *, fonds_id: str | None = None, year: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every dossier (of a fonds, a year, a status), newest year first, by code."""
         with self.catalogue.session() as s:
             q = sa.select(Dossier, Fonds).join(Fonds, Fonds.id == Dossier.fonds_id)
@@ -402,7 +408,7 @@ class DossierService:
                 q = q.where(Dossier.status == status)
             return [dossier_dict(d, f) for d, f in s.execute(q.order_by(Dossier.year.desc(), Dossier.code))]
 
-    def fonds(self, fonds_id: str | None = None) -> list[dict]:
+    def fonds(self, fonds_id: str | None = None) -> builtins.list[dict[str, Any]]:
         """Fonds (one, or every one) with their numbers of dossiers and records."""
         with self.catalogue.session() as s:
             dossiers = (sa.select(sa.func.count()).select_from(Dossier).where(Dossier.fonds_id == Fonds.id)
@@ -417,7 +423,7 @@ class DossierService:
                      "is_open": bool(f.is_open), "created_at": _json(f.created_at), "dossiers": int(nd),
                      "records": int(nr)} for f, nd, nr in s.execute(q)]
 
-    def describe(self, dossier_id: str, *, records: bool = True) -> dict:
+    def describe(self, dossier_id: str, *, records: bool = True) -> dict[str, Any]:
         """The dossier as plain data for people: every field, its fonds, and its records in order."""
         with self.catalogue.session() as s:
             d = s.get(Dossier, dossier_id)
@@ -437,7 +443,7 @@ class DossierService:
             return out
 
 
-def dossier_dict(d: Dossier, fonds: Fonds | None) -> dict:
+def dossier_dict(d: Dossier, fonds: Fonds | None) -> dict[str, Any]:
     """Every field of a dossier as JSON-ready data (dates ISO; ``*_vi`` labels for people)."""
     return {"id": d.id, "code": d.code, "fonds_id": d.fonds_id, "organ_id": fonds.organ_id if fonds else None,
             "fonds_name": fonds.name if fonds else None, "year": d.year, "notation": d.notation,

@@ -66,7 +66,7 @@ class DiskFull(ArchiveError):
                          "chạy lại lệnh (các tệp đã nộp lưu sẽ được nhận ra là trùng)")
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException | None) -> bool:
     """ENOSPC / EDQUOT anywhere in the cause chain, or SQLite's "database or disk is full"."""
     import errno
 

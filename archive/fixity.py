@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
@@ -51,6 +52,7 @@ from archive.errors import ArchiveError, FixityFailed, IntegrityError, ObjectNot
 from archive.objects.base import BLOCK_SIZE, BlockHasher, ObjectStore, sha256_from_key
 from archive.objects.blocks import Digests, VerifiedContent, VerifiedSpan, cut
 from archive.service import SOFTWARE_AGENT, ArchiveService, record_intact
+from archive.settings import FixitySettings
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ class RunReport:
     objects: int = 0
     bytes: int = 0
     seconds: float = 0.0
-    failures: list[dict] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     """Records whose bytes were found right again (restored from a backup)."""
     complete: bool = False
@@ -105,7 +107,7 @@ class RunReport:
     def rate(self) -> float:
         return self.bytes / self.seconds if self.seconds > 0 else 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "kind": self.kind, "resumed_from": self.resumed_from, "cutoff": self.cutoff,
                 "objects": self.objects, "bytes": self.bytes, "seconds": round(self.seconds, 3),
                 "bytes_per_second": round(self.rate), "budget_bytes_per_second": self.budget_bytes_s,
@@ -168,14 +170,15 @@ class FixityService:
         self.monotonic, self.sleep = monotonic, sleep
 
     @classmethod
-    def from_settings(cls, archive: ArchiveService, fixity, *, replica: ObjectStore | None = None) -> FixityService:
+    def from_settings(cls, archive: ArchiveService, fixity: FixitySettings, *,
+                      replica: ObjectStore | None = None) -> FixityService:
         """From a ``FixitySettings`` section."""
         return cls(archive, prehash_limit=fixity.prehash_limit, cycle=timedelta(days=fixity.cycle_days),
                    budget_bytes_s=fixity.budget_mb_s * 1e6 or None, slice_seconds=fixity.slice_seconds,
                    replica=replica)
 
     # downloads ----------------------------------------------------------------------------------
-    def component(self, record_id: str, role: str = "original") -> dict:
+    def component(self, record_id: str, role: str = "original") -> dict[str, Any]:
         """The component a download would send (the newest of that role), without reading bytes."""
         with self.catalogue.session() as s:
             comp = s.execute(sa.select(Component).where(
@@ -188,7 +191,7 @@ class FixityService:
                     "size": comp.size, "media_type": comp.media_type, "filename": comp.filename,
                     "storage_key": comp.storage_key}
 
-    def open(self, info: dict, *, actor: str, span: tuple[int, int] | None = None, client: str | None = None,
+    def open(self, info: dict[str, Any], *, actor: str, span: tuple[int, int] | None = None, client: str | None = None,
              address: str | None = None) -> VerifiedContent:
         """Verified bytes of a component (``info`` from ``component``): all of it, or ``span`` =
         (start, length). Audited as a download before any byte leaves. Raises ``FixityFailed`` when
@@ -229,7 +232,7 @@ class FixityService:
                                       detail=detail)
         return content
 
-    def _digests(self, info: dict) -> Digests | None:
+    def _digests(self, info: dict[str, Any]) -> Digests | None:
         with self.catalogue.session() as s:
             row = s.get(ObjectFixity, info["storage_key"])
             block_size, blocks = (row.block_size, row.block_digests) if row is not None else (None, None)
@@ -322,7 +325,7 @@ class FixityService:
                 self._finish(run_id, state, report, actor)
         return report
 
-    def run_due(self, *, actor: str = SOFTWARE_AGENT) -> dict:
+    def run_due(self, *, actor: str = SOFTWARE_AGENT) -> dict[str, Any]:
         """One periodic slice (embedded loop, Celery beat): the due objects, within the slice's time
         and the budget. Another audit running is not an error: this slice is skipped."""
         try:
@@ -332,7 +335,7 @@ class FixityService:
             return {"busy": True}
         return report.as_dict()
 
-    def check(self, row: dict, *, throttle: Throttle | None = None,
+    def check(self, row: dict[str, Any], *, throttle: Throttle | None = None,
               heartbeat: Callable[[], None] | None = None) -> CheckResult:
         """Read one object back and hash it (``row``: storage_key, size, block_size, block_digests)."""
         key, size = row["storage_key"], row["size"]
@@ -368,7 +371,7 @@ class FixityService:
         return CheckResult(key, size, "success", bytes_read=read, note=note,
                            block_digests=blocks.digests() if blocks is not None else None)
 
-    def _locate(self, row: dict, expected: str) -> str:
+    def _locate(self, row: dict[str, Any], expected: str) -> str:
         """Which blocks differ (a second read, only after a mismatch, when block digests exist)."""
         digests = Digests.of(row["storage_key"], expected, row["size"], row.get("block_size"), row.get("block_digests"))
         if digests is None or digests.count <= 1:
@@ -433,10 +436,10 @@ class FixityService:
                                                             "failures": len(report.failures),
                                                             "resumed_from": report.resumed_from})
 
-    def _live(self):
+    def _live(self) -> sa.Exists:
         return fixity_report.live()
 
-    def _due(self, kind: str, cutoff: datetime) -> list[dict]:
+    def _due(self, kind: str, cutoff: datetime) -> list[dict[str, Any]]:
         F = ObjectFixity
         q = sa.select(F.storage_key, F.size, F.block_size, F.block_digests).where(self._live())
         if kind == "full":
@@ -462,12 +465,12 @@ class FixityService:
         report.restored += restored
 
     def _record(self, results: list[CheckResult], *, actor: str, detected_by: str, run_id: int | None = None,
-                run_figures: dict | None = None) -> tuple[list[dict], list[str]]:
+                run_figures: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
         """Write the outcome of checks in one transaction (see the module doc for what a failure and
         a restoration do). An audit (``run_id``) adds a PREMIS event for every check; a download
         only for a failure it is the first to find."""
         now = self.archive.clock.now()
-        failures: list[dict] = []
+        failures: list[dict[str, Any]] = []
         restored: list[str] = []
         missing: list[tuple[str, bool]] = []
         back: list[str] = []
@@ -475,17 +478,17 @@ class FixityService:
             keys = [r.key for r in results]
             rows = {r.storage_key: r for r in s.execute(
                 sa.select(ObjectFixity).where(ObjectFixity.storage_key.in_(keys))).scalars()}
-            comps: dict[str, list] = {}
+            comps: dict[str, list[Any]] = {}
             for c in s.execute(sa.select(Component.id, Component.record_id, Component.role, Component.storage_key,
                                          Component.status, Component.size).join(Record, Record.id == Component.record_id).where(
                     Component.storage_key.in_(keys), Component.status != "destroyed", Record.status.not_in(DEAD))):
                 comps.setdefault(c.storage_key, []).append(c)
-            events: list[dict] = []
+            events: list[dict[str, Any]] = []
             outbox = []
             damaged: set[str] = set()
             reopened: set[str] = set()
 
-            def event(c, outcome: str, detail: str, data: dict) -> None:
+            def event(c: Component, outcome: str, detail: str, data: dict[str, Any]) -> None:
                 events.append({"record_id": c.record_id, "component_id": c.id, "event_type": "fixity check",
                                "occurred_at": now, "agent": SOFTWARE_AGENT, "outcome": outcome, "detail": detail,
                                "data": {**data, "detected_by": detected_by, **({"run": run_id} if run_id else {})}})
@@ -566,10 +569,10 @@ class FixityService:
         return failures, sorted(reopened) + [rid for rid in restored if rid not in reopened]
 
     # reports --------------------------------------------------------------------------------------
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Fixity state for ``luutru status`` (``archive.fixity_report.summary``)."""
         return fixity_report.summary(self.catalogue, cycle=self.cycle, now=self.archive.clock.now())
 
-    def report(self, *, limit: int = 50) -> dict:
+    def report(self, *, limit: int = 50) -> dict[str, Any]:
         """What failed and when each object was last verified (``archive.fixity_report.report``)."""
         return fixity_report.report(self.catalogue, cycle=self.cycle, now=self.archive.clock.now(), limit=limit)

@@ -5,6 +5,7 @@ failed and when each object was last verified. Read-only queries over ``object_f
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,17 +15,17 @@ from archive.catalogue.models import Component, Record
 from archive.objects.base import BLOCK_SIZE
 
 
-def live():
+def live() -> sa.Exists:
     """Objects some component that is not destroyed still references."""
     return sa.exists().where(Component.storage_key == ObjectFixity.storage_key, Component.status != "destroyed")
 
 
-def summary(catalogue: Catalogue, *, cycle: timedelta, now: datetime) -> dict:
+def summary(catalogue: Catalogue, *, cycle: timedelta, now: datetime) -> dict[str, Any]:
     """Objects, the oldest check, what is overdue (not checked for a whole cycle) or failing, the
     last audit; ``ok`` unless a failure or missing bytes are open."""
     F = ObjectFixity
     with catalogue.session() as s:
-        def count(*where) -> int:
+        def count(*where: sa.ColumnElement[bool]) -> int:
             return s.execute(sa.select(sa.func.count()).select_from(F).where(live(), *where)).scalar_one()
 
         objects, total, oldest = s.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(F.size), 0),
@@ -43,7 +44,7 @@ def summary(catalogue: Catalogue, *, cycle: timedelta, now: datetime) -> dict:
             "ok": not (failing or missing)}
 
 
-def report(catalogue: Catalogue, *, cycle: timedelta, now: datetime, limit: int = 50) -> dict:
+def report(catalogue: Catalogue, *, cycle: timedelta, now: datetime, limit: int = 50) -> dict[str, Any]:
     """The summary, the open failures and missing bytes (with their records), the objects by last
     check, oldest first (``limit`` of them; 0: all), and the last ten audits."""
     F = ObjectFixity
@@ -55,7 +56,7 @@ def report(catalogue: Catalogue, *, cycle: timedelta, now: datetime, limit: int 
         q = sa.select(F).where(live()).order_by(F.checked_at, F.storage_key)
         rows = s.execute(q.limit(limit) if limit else q).scalars().all()
         keys = {r.storage_key for r in rows} | {r.storage_key for r in failing} | set(missing_keys)
-        records: dict[str, list[dict]] = {}
+        records: dict[str, list[dict[str, Any]]] = {}
         for c, rec in s.execute(sa.select(Component, Record).join(Record, Record.id == Component.record_id).where(
                 Component.storage_key.in_(sorted(keys)), Component.status != "destroyed")):
             records.setdefault(c.storage_key, []).append(
@@ -77,14 +78,14 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def _row_dict(r: ObjectFixity, records: dict[str, list[dict]]) -> dict:
+def _row_dict(r: ObjectFixity, records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {"storage_key": r.storage_key, "size": r.size, "checked_at": _iso(r.checked_at), "outcome": r.outcome,
             "verified_at": _iso(r.verified_at), "failed_at": _iso(r.failed_at), "problem": r.problem,
             "checks": r.checks, "block_digests": r.block_digests is not None or r.size <= BLOCK_SIZE,
             "records": records.get(r.storage_key, [])}
 
 
-def _run_dict(run: FixityRun | None) -> dict | None:
+def _run_dict(run: FixityRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
     return {"id": run.id, "kind": run.kind, "state": run.state, "started_at": _iso(run.started_at),

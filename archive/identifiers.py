@@ -33,7 +33,7 @@ MIN_PREFIX = 8
 """Shortest id prefix accepted (tables print the first 8 characters of an id)."""
 _ID_PREFIX = re.compile(rf"^[0-9a-fA-F-]{{{MIN_PREFIX},36}}$")
 KINDS_VI = {"record": "văn bản", "dossier": "hồ sơ", "fonds": "phông", "batch": "đợt hủy"}
-MODELS = {"record": Record, "dossier": Dossier, "fonds": Fonds, "batch": DisposalBatch}
+MODELS: dict[str, Any] = {"record": Record, "dossier": Dossier, "fonds": Fonds, "batch": DisposalBatch}
 MAX_CANDIDATES = 10
 
 
@@ -76,7 +76,7 @@ def _skh_number_and_notation(ref: str) -> tuple[str, str] | None:
     return (number.strip(), notation.strip()) if sep and number.strip() and notation.strip() else None
 
 
-def _id_candidates(s: Session, model, ref: str) -> list:
+def _id_candidates(s: Session, model: Any, ref: str) -> list[Any]:
     row = s.get(model, ref)
     if row is not None:
         return [row]
@@ -86,8 +86,10 @@ def _id_candidates(s: Session, model, ref: str) -> list:
     return []
 
 
-def _code_candidates(s: Session, kind: str, ref: str) -> list:
+def _code_candidates(s: Session, kind: str, ref: str) -> list[Any]:
     key = norm(ref)
+    q: sa.Select[Any]
+    rows: list[Any]
     if kind == "dossier":
         q = sa.select(Dossier).where(sa.or_(sa.func.lower(Dossier.code) == key,
                                             sa.func.lower(Dossier.archive_code) == key))
@@ -116,7 +118,7 @@ def _code_candidates(s: Session, kind: str, ref: str) -> list:
     return rows
 
 
-def candidate(kind: str, row) -> dict[str, Any]:
+def candidate(kind: str, row: Any) -> dict[str, Any]:
     """How a row is shown when a reference is ambiguous."""
     if kind == "record":
         return {"id": row.id, "so_ky_hieu": row.so_ky_hieu,
@@ -129,7 +131,7 @@ def candidate(kind: str, row) -> dict[str, Any]:
     return {"id": row.id, "organ_id": row.organ_id, "name": row.name}
 
 
-def matches(s: Session, kind: str, ref: str) -> list:
+def matches(s: Session, kind: str, ref: str) -> list[Any]:
     """Every row of ``kind`` (record, dossier or fonds) that ``ref`` may name: the row with that
     id; else the rows with that code; else those whose id starts with it. A caller that trims by
     access filters this list before deciding (so a candidate it may not see is never named)."""
@@ -144,7 +146,7 @@ def matches(s: Session, kind: str, ref: str) -> list:
     return _code_candidates(s, kind, ref) or rows
 
 
-def pick(kind: str, ref: str, rows: Sequence):
+def pick(kind: str, ref: str, rows: Sequence[Any]) -> Any:
     """The one row of ``rows``, or the error a person should see."""
     if not rows:
         raise ReferenceNotFound(kind, str(ref).strip())
@@ -153,14 +155,15 @@ def pick(kind: str, ref: str, rows: Sequence):
     return rows[0]
 
 
-def resolve(s: Session, kind: str, ref: str):
+def resolve(s: Session, kind: str, ref: str) -> Any:
     """The row of ``kind`` that ``ref`` names: an id, a code or a unique id prefix. Raises
     ``ReferenceNotFound`` or ``AmbiguousReference``."""
     return pick(kind, ref, matches(s, kind, ref))
 
 
 def resolve_id(s: Session, kind: str, ref: str) -> str:
-    return resolve(s, kind, ref).id
+    found: str = resolve(s, kind, ref).id  # every kind's model has a string id
+    return found
 
 
 def resolve_ids(s: Session, kind: str, refs: Iterable[str]) -> list[str]:

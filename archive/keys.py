@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 FILES = ("ca.crt", "ca.key", "signing.crt", "signing.key", "tsa.crt", "tsa.key")
 
@@ -39,7 +42,7 @@ def _name(cn: str, org: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def _write_private(path: Path, key) -> None:
+def _write_private(path: Path, key: PrivateKey) -> None:
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -54,7 +57,8 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _issue(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca: bool, eku=None,
+def _issue(subject: x509.Name, key: PrivateKey, issuer: x509.Name, issuer_key: PrivateKey, *, ca: bool,
+           eku: Sequence[x509.ObjectIdentifier] | None = None,
            days: int) -> x509.Certificate:
     now = datetime.now(UTC) - timedelta(minutes=5)
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())

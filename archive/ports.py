@@ -6,7 +6,7 @@ can de-index a destroyed record without importing ``search`` (invenio's ``Record
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -76,7 +76,7 @@ class InlineDispatcher:
         self.deferred = deferred
         self.tasks: dict[str, Any] = {}
 
-    def register(self, name: str, fn) -> None:
+    def register(self, name: str, fn: Callable[..., Any]) -> None:
         self.tasks[name] = fn
 
     def dispatch(self, task: str, payload: dict[str, Any]) -> None:

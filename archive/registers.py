@@ -18,17 +18,20 @@ Biên bản hủy tài liệu) in one year, inside the caller's transaction:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive.catalogue.retention_tables import Register
 
 
-def _insert(dialect: str):
+def _insert(dialect: str) -> Any:  # postgresql's or sqlite's insert() (their on-conflict clauses differ)
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return sqlite_insert
     return insert
 
 

@@ -27,12 +27,13 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from archive import audit, dossier_state, sidecars
 from archive.catalogue import Catalogue
+from archive.catalogue.access_tables import AuditAnchor
 from archive.catalogue.fixity_tables import ObjectFixity, record_stored
-from archive.catalogue.models import Component, Dossier, Event, Fonds, OutboxEntry, Record
+from archive.catalogue.models import AuditHead, Component, Dossier, Event, Fonds, OutboxEntry, Record
 from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
 from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
 from archive.objects.base import ObjectStore, StoredObject, VerifyingReader
@@ -83,7 +84,7 @@ class NewEvent:
     event_type: str
     outcome: str = "success"
     detail: str | None = None
-    data: dict | None = None
+    data: dict[str, Any] | None = None
     agent: str = SOFTWARE_AGENT
 
 
@@ -102,7 +103,7 @@ class RepairReport:
     orphans_removed: list[str] = field(default_factory=list)
     orphans_kept: list[str] = field(default_factory=list)
     """Objects without rows that were too recent (an ingest may be in flight) or locked."""
-    missing: list[dict] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
     """Components whose bytes are not in the store."""
     restored: list[str] = field(default_factory=list)
     incomplete_removed: int = 0
@@ -113,7 +114,7 @@ class RepairReport:
     def clean(self) -> bool:
         return not (self.outbox_failed or self.orphans_kept or self.missing)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"outbox_done": self.outbox_done, "outbox_failed": self.outbox_failed,
                 "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
                 "missing": self.missing, "restored": self.restored,
@@ -191,7 +192,7 @@ class ArchiveService:
             return fonds.id
 
     def create_dossier(self, *, organ_id: str, year: int, notation: str, title: str,
-                       actor: str = SOFTWARE_AGENT, **fields) -> str:
+                       actor: str = SOFTWARE_AGENT, **fields: Any) -> str:
         with self.catalogue.session() as s:
             fonds_id = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
             if fonds_id is None:
@@ -228,8 +229,8 @@ class ArchiveService:
                       format_id: str | None = None, dossier_id: str | None = None,
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
-                      tasks: Sequence[tuple[str, dict]] = (), record_id: str | None = None,
-                      original_format: dict | None = None, require_open: bool = False) -> RecordCreated:
+                      tasks: Sequence[tuple[str, dict[str, Any]]] = (), record_id: str | None = None,
+                      original_format: dict[str, Any] | None = None, require_open: bool = False) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         ``original_format`` is the original's PRONOM identification (``puid``, ``name``, ``version``).
@@ -305,6 +306,7 @@ class ArchiveService:
             raise ArchiveError(f"catalogue refused the record: {exc.orig}") from exc
         # 3. post-commit
         self._run_outbox(outbox_ids)
+        assert original_id is not None  # ``stored`` starts with the original: the loop set it
         return RecordCreated(record_id=record_id, component_id=original_id, sha256=original.sha256,
                              size=original.size)
 
@@ -334,8 +336,8 @@ class ArchiveService:
         return comp_id
 
     def amend_derived(self, record_id: str, *, actor: str, components: Sequence[NewComponent] = (),
-                      events: Sequence[NewEvent] = (), extra: dict | None = None, fill: dict | None = None,
-                      tasks: Sequence[tuple[str, dict]] = ()) -> list[str]:
+                      events: Sequence[NewEvent] = (), extra: dict[str, Any] | None = None, fill: dict[str, Any] | None = None,
+                      tasks: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[str]:
         """Add what was derived from a record's original after its ingest (an OCR text and its
         searchable copy, a preservation copy, a validation): derivatives stored first, then one
         transaction — component rows, ``extra`` keys merged into the record's, the Decree 30 fields
@@ -399,7 +401,7 @@ class ArchiveService:
                                   "Trường dữ liệu dài quá mức Nghị định 30 cho phép: " + ", ".join(too_long))
 
     # reading ----------------------------------------------------------------------------------
-    def get_record(self, record_id: str, *, actor: str, audit_access: bool = True) -> dict:
+    def get_record(self, record_id: str, *, actor: str, audit_access: bool = True) -> dict[str, Any]:
         """The record's metadata, components and events as plain data; audited as a view."""
         with self.catalogue.session() as s:
             rec = s.get(Record, record_id)
@@ -412,7 +414,7 @@ class ArchiveService:
                              target_id=record_id)
             return data
 
-    def _record_dict(self, s: Session, rec: Record) -> dict:
+    def _record_dict(self, s: Session, rec: Record) -> dict[str, Any]:
         cols = {c.key: getattr(rec, c.key) for c in sa.inspect(Record).column_attrs}
         for k, v in list(cols.items()):
             if hasattr(v, "isoformat"):
@@ -434,11 +436,11 @@ class ArchiveService:
         return s.execute(sa.select(Event).where(Event.record_id == record_id).order_by(Event.id)).scalars()
 
     @staticmethod
-    def _event_dict(e: Event) -> dict:
+    def _event_dict(e: Event) -> dict[str, Any]:
         return {"type": e.event_type, "at": e.occurred_at.isoformat(), "agent": e.agent,
                 "outcome": e.outcome, "detail": e.detail, "data": e.data}
 
-    def list_events(self, record_id: str) -> list[dict]:
+    def list_events(self, record_id: str) -> list[dict[str, Any]]:
         with self.catalogue.session() as s:
             if s.get(Record, record_id) is None:
                 raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
@@ -446,7 +448,7 @@ class ArchiveService:
 
     def open_component(self, record_id: str, *, actor: str, role: str = ComponentRole.ORIGINAL,
                        verify: bool = True, client: str | None = None,
-                       address: str | None = None) -> tuple[dict, VerifyingReader]:
+                       address: str | None = None) -> tuple[dict[str, Any], VerifyingReader]:
         """Open a component for reading, checked against the catalogue's size and SHA-256.
 
         The read is audited before any byte leaves. The reader raises ``IntegrityError`` at the end
@@ -459,7 +461,7 @@ class ArchiveService:
             if comp is None:
                 raise RecordNotFound(f"record {record_id} has no {role}",
                                      f"Không tìm thấy văn bản {record_id} hoặc tệp {role} của nó")
-            info = {"id": comp.id, "sha256": comp.sha256, "size": comp.size, "media_type": comp.media_type,
+            info: dict[str, Any] = {"id": comp.id, "sha256": comp.sha256, "size": comp.size, "media_type": comp.media_type,
                     "filename": comp.filename, "storage_key": comp.storage_key}
             audit.append(s, at=self.clock.now(), actor=actor, client=client, address=address,
                          action="record.download", target_type="record", target_id=record_id,
@@ -469,7 +471,7 @@ class ArchiveService:
 
     def counts(self) -> dict[str, int]:
         with self.catalogue.session() as s:
-            def n(model, *where):
+            def n(model: Any, *where: sa.ColumnElement[bool]) -> int:
                 return s.execute(sa.select(sa.func.count()).select_from(model).where(*where)).scalar_one()
             total_bytes = s.execute(sa.select(sa.func.coalesce(sa.func.sum(Component.size), 0)).where(
                 Component.status == "present")).scalar_one()
@@ -485,7 +487,7 @@ class ArchiveService:
                          target_id=target_id, outcome=outcome, detail=detail, client=client, address=address)
 
     # events and the audit anchor -----------------------------------------------------------------
-    def event_entries(self, event: str, data: dict, *, now: datetime | None = None) -> list[OutboxEntry]:
+    def event_entries(self, event: str, data: dict[str, Any], *, now: datetime | None = None) -> list[OutboxEntry]:
         """Outbox rows publishing ``event`` after the caller's transaction commits (none without an
         event sink). Add them to the transaction, then pass their ids to ``run_post_commit``."""
         if self.events is None:
@@ -502,7 +504,7 @@ class ArchiveService:
             ids = [r.id for r in rows]
         self.run_post_commit(ids)
 
-    def add_tasks(self, session: Session, tasks: Sequence[tuple[str, dict]]) -> list[int]:
+    def add_tasks(self, session: Session, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
         """Task outbox rows in the caller's transaction; after commit, ``run_post_commit(ids)``
         dispatches them (a deferred dispatcher leaves them for ``run_pending_tasks``)."""
         rows = [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=self.clock.now()) for t, a in tasks]
@@ -516,14 +518,14 @@ class ArchiveService:
         (a caller that reports "searchable now" needs it)."""
         return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
 
-    def anchor_audit(self) -> dict | None:
+    def anchor_audit(self) -> dict[str, Any] | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
         (``archive.audit.anchor``); None when nothing was due or no timestamper is configured."""
         if self.timestamper is None:
             return None
         with self.catalogue.session() as s:
-            head = s.execute(sa.select(audit.AuditHead.last_id)).scalar()
-            last = s.execute(sa.select(sa.func.max(audit.AuditAnchor.last_id))).scalar()
+            head = s.execute(sa.select(AuditHead.last_id)).scalar()
+            last = s.execute(sa.select(sa.func.max(AuditAnchor.last_id))).scalar()
         if not head or (last is not None and last >= head):
             return None  # checked first so the timestamper (and the TSA key) is built only when due
         with self.catalogue.session() as s:
@@ -547,7 +549,7 @@ class ArchiveService:
 
     # post-commit ------------------------------------------------------------------------------
     @contextmanager
-    def grouped_indexing(self, size: int = 64):
+    def grouped_indexing(self, size: int = 64) -> Iterator[None]:
         """Within the block, index work of committed records is staged and sent to the indexer
         ``size`` records at a time (one index commit instead of one per record), and at the end.
 
@@ -634,7 +636,7 @@ class ArchiveService:
             done += 1
         return done, failed
 
-    def _execute(self, kind: str, payload: dict) -> None:
+    def _execute(self, kind: str, payload: dict[str, Any]) -> None:
         if kind == "index":
             self.indexer.index(payload["record_ids"])
         elif kind == "deindex":
@@ -654,7 +656,7 @@ class ArchiveService:
     # repair -----------------------------------------------------------------------------------
     def _catalogue_keys(self) -> Iterator[tuple[str, str]]:
         """(storage_key, status) of every component that should have bytes, in byte order."""
-        order = Component.storage_key
+        order: sa.ColumnElement[str] | InstrumentedAttribute[str] = Component.storage_key
         if self.catalogue.dialect == "postgresql":
             order = Component.storage_key.collate("C")
         with self.catalogue.session() as s:
@@ -697,6 +699,7 @@ class ArchiveService:
         ck = next(cat_keys, None)
         while sk is not None or ck is not None:
             if ck is None or (sk is not None and sk < ck[0]):
+                assert sk is not None  # ck is None here only when sk is not: the loop's condition
                 if sk not in staged:
                     self._orphan(sk, cutoff, report)
                 sk = next(store_keys, None)
@@ -731,7 +734,7 @@ class ArchiveService:
         except ObjectLocked:
             report.orphans_kept.append(key)
 
-    def mark_missing(self, key: str, *, actor: str, detected_by: str) -> list[dict]:
+    def mark_missing(self, key: str, *, actor: str, detected_by: str) -> list[dict[str, Any]]:
         """The bytes of ``key`` are not in the store (found by ``detected_by``): what the repair pass
         does (components ``missing``, records ``damaged``, failed fixity event, ``fixity.failed``).
         Returns the components concerned."""

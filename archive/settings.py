@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -316,7 +316,7 @@ class ApiSettings(_Section):
 
     @field_validator("webhook_allow_networks", mode="before")
     @classmethod
-    def _networks(cls, value):
+    def _networks(cls, value: Any) -> list[str]:
         if isinstance(value, str):
             value = [v for v in (p.strip() for p in value.split(",")) if v]
         out = []
@@ -515,7 +515,7 @@ def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:
     return names
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Build Settings from the environment, turning every problem into one clear SettingsError.
 
     Unknown ``LUUTRU_*`` variables are refused: a typo such as ``LUUTRU_OBJECT__BACKEND`` would

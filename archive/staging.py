@@ -50,7 +50,8 @@ class DepositStaging:
     def get(self, job_id: str) -> dict[str, Any] | None:
         """The manifest of a job still waiting or running; None once it is done (or unknown)."""
         try:
-            return json.loads(self.store.get_named(_name(job_id)))
+            manifest: dict[str, Any] = json.loads(self.store.get_named(_name(job_id)))
+            return manifest
         except (ValueError, ObjectNotFound):
             return None
 

@@ -32,17 +32,26 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 import sqlalchemy as sa
 from asn1crypto import cms, keys, pem, tsp, x509
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+    from cryptography.x509 import Certificate as CryptoCertificate
+    from pyhanko.sign.timestamps import TimeStamper as PyHankoTimeStamper
+
+    from archive.service import ArchiveService
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOKEN_MEDIA_TYPE = "application/timestamp-token"
 ROLE = "timestamp"
@@ -60,7 +69,7 @@ class TimeStamper(Protocol):
     def timestamp(self, sha256: bytes) -> bytes: ...
 
 
-def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo, **kw):
+def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo, **kw: Any) -> PyHankoTimeStamper:
     """pyHanko's local timestamper, with the private key parsed once.
 
     ``DummyTimeStamper._sign_tst_info`` parses (and, for RSA, fully validates) the DER key for
@@ -79,6 +88,7 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
     priv_key = serialization.load_der_private_key(tsa_key.dump(), password=None)
     if not isinstance(priv_key, RSAPrivateKey):
         raise NotImplementedError("the archive's local TSA key must be RSA")
+    rsa_key = priv_key  # narrowed to RSA: the class below closes over it
 
     # The ESS signing-certificate attribute depends only on the TSA certificate: build it once
     # (asn1crypto re-serialises the whole certificate to hash it).
@@ -86,7 +96,7 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
         simple_cms_attribute("signing_certificate", general.as_signing_certificate(tsa_cert)).dump())
 
     class CachedKeyTimeStamper(DummyTimeStamper):
-        def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
+        def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime) -> tuple[bytes, Any]:
             md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
             md.update(tst_info_data)
             signed_attrs = cms.CMSAttributes([
@@ -95,14 +105,14 @@ def _cached_key_stamper(tsa_cert: x509.Certificate, tsa_key: keys.PrivateKeyInfo
                 signing_certificate,
                 simple_cms_attribute("message_digest", md.finalize()),
             ])
-            signature = priv_key.sign(signed_attrs.dump(), PKCS1v15(),
+            signature = rsa_key.sign(signed_attrs.dump(), PKCS1v15(),
                                       get_pyca_cryptography_hash(md_algorithm.upper()))
             return signature, signed_attrs
 
     return CachedKeyTimeStamper(tsa_cert=tsa_cert, tsa_key=tsa_key, **kw)
 
 
-def run_sync(make_coroutine):
+def run_sync(make_coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run pyHanko's coroutine from synchronous code, also when the calling thread already runs an
     event loop (``luutru serve``'s start-up repair anchored the log from inside the loop:
     "asyncio.run() cannot be called from a running event loop"): then in a thread of its own."""
@@ -126,15 +136,16 @@ class LocalTimeStamper:
                                             fixed_dt=fixed_time)
 
     @classmethod
-    def from_dir(cls, keys_dir: Path, **kw) -> LocalTimeStamper:
+    def from_dir(cls, keys_dir: Path, **kw: Any) -> LocalTimeStamper:
         files = ArchiveTsaFiles(keys_dir / TSA_DIR)
         return cls(files.tsa_cert(), files.tsa_key(), [files.root_cert()], **kw)
 
     def timestamp(self, sha256: bytes) -> bytes:
-        return run_sync(lambda: self._stamper.async_timestamp(sha256, "sha256")).dump()
+        token: bytes = run_sync(lambda: self._stamper.async_timestamp(sha256, "sha256")).dump()
+        return token
 
     @property
-    def pyhanko(self):
+    def pyhanko(self) -> PyHankoTimeStamper:
         """The pyHanko ``TimeStamper`` behind it (for PDF document timestamps)."""
         return self._stamper
 
@@ -150,13 +161,14 @@ class HttpTimeStamper:
         self.auth = (user, password or "") if user else None
 
     @property
-    def pyhanko(self):
+    def pyhanko(self) -> PyHankoTimeStamper:
         from pyhanko.sign.timestamps import HTTPTimeStamper as PyHankoHttp
 
         return PyHankoHttp(self.url, timeout=self.timeout, auth=self.auth)
 
     def timestamp(self, sha256: bytes) -> bytes:
-        return run_sync(lambda: self.pyhanko.async_timestamp(sha256, "sha256")).dump()
+        token: bytes = run_sync(lambda: self.pyhanko.async_timestamp(sha256, "sha256")).dump()
+        return token
 
 
 # --- the archive's own TSA key and certificates -------------------------------------------------------
@@ -250,7 +262,8 @@ def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: da
     return files
 
 
-def _issue_tsa(root_key, root, now: datetime, years: int):
+def _issue_tsa(root_key: CertificateIssuerPrivateKeyTypes, root: CryptoCertificate, now: datetime,
+               years: int) -> tuple[RSAPrivateKey, CryptoCertificate]:
     """A TSA key and certificate under the archive TSA root (RSA: pyHanko's local stamper is RSA-only)."""
     from cryptography import x509 as cx509
     from cryptography.hazmat.primitives import hashes
@@ -258,6 +271,7 @@ def _issue_tsa(root_key, root, now: datetime, years: int):
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     org = root.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+    assert isinstance(org, str)  # the archive's own root, made with a text organisation name
     subject = cx509.Name([cx509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
                           cx509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
                           cx509.NameAttribute(NameOID.COMMON_NAME, f"{org} Archive TSA {now:%Y-%m}")])
@@ -291,7 +305,8 @@ def rotate_archive_tsa(keys_dir: Path, *, horizon: timedelta, now: datetime | No
         return False
     root = cx509.load_pem_x509_certificate((files.folder / "root.pem").read_bytes())
     root_key = serialization.load_pem_private_key((files.folder / "root.key").read_bytes(), password=None)
-    tsa_key, tsa = _issue_tsa(root_key, root, now, tsa_years)
+    # a key that cannot sign certificates fails in CertificateBuilder.sign, as before
+    tsa_key, tsa = _issue_tsa(cast("CertificateIssuerPrivateKeyTypes", root_key), root, now, tsa_years)
     serial = format(current.serial_number, "x")
     os.replace(files.folder / "tsa.pem", files.folder / f"tsa-{serial}.pem")
     os.replace(files.folder / "tsa.key", files.folder / f"tsa-{serial}.key")
@@ -321,7 +336,7 @@ class TokenReport:
     serial: int | None = None
     problem: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -408,13 +423,13 @@ def chain_imprint(previous_token: bytes, original_sha256: bytes) -> bytes:
 @dataclass
 class ChainReport:
     ok: bool
-    tokens: list[dict] = field(default_factory=list)
+    tokens: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
     renewal_due: bool = False
     protected_until: str | None = None
     """The newest token's TSA certificate end: renew before it."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -439,6 +454,7 @@ def verify_chain(tokens: Sequence[bytes], original_sha256: bytes | str, *,
         if not tr.ok:
             report.problem = f"token {i + 1}: {tr.problem}"
             return report
+        assert tr.gen_time is not None  # verify_token sets it on every token it could parse
         gen = datetime.fromisoformat(tr.gen_time)
         if previous_end is not None and gen > previous_end:
             report.problem = f"token {i + 1} was issued after token {i}'s TSA certificate expired: the chain has a gap"
@@ -454,7 +470,7 @@ def verify_chain(tokens: Sequence[bytes], original_sha256: bytes | str, *,
     return report
 
 
-def needs_renewal(token_report: dict, *, at: datetime, horizon: timedelta) -> bool:
+def needs_renewal(token_report: dict[str, Any], *, at: datetime, horizon: timedelta) -> bool:
     if token_report.get("hash_algorithm") not in STRONG_HASHES:
         return True
     sig = (token_report.get("signature_algorithm") or "").lower()
@@ -471,14 +487,14 @@ class RenewalReport:
     created: list[str] = field(default_factory=list)
     """Records that had no archive timestamp and got their first one."""
     renewed: list[str] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def timestamp_event_data(token: bytes, covers: str, original_sha256: str, stamper: str,
-                         previous_component: str | None = None) -> dict:
+                         previous_component: str | None = None) -> dict[str, Any]:
     """What a timestamping event records about the token (PREMIS event data)."""
     _, info, signer = parse_token(token)
     return {"covers": covers, "original_sha256": original_sha256, "stamper": stamper,
@@ -488,7 +504,7 @@ def timestamp_event_data(token: bytes, covers: str, original_sha256: str, stampe
             "token_sha256": hashlib.sha256(token).hexdigest(), "previous_component": previous_component}
 
 
-def load_chain(archive, record_id: str) -> tuple[str | None, list[tuple[str, bytes]]]:
+def load_chain(archive: ArchiveService, record_id: str) -> tuple[str | None, list[tuple[str, bytes]]]:
     """(original SHA-256, [(component id, token bytes)] oldest first) of a record."""
     from archive.catalogue.models import Component
 
@@ -505,7 +521,7 @@ def load_chain(archive, record_id: str) -> tuple[str | None, list[tuple[str, byt
     return original, out
 
 
-def renew_timestamps(archive, stamper: TimeStamper, *, horizon_days: int = 730, now: datetime | None = None,
+def renew_timestamps(archive: ArchiveService, stamper: TimeStamper, *, horizon_days: int = 730, now: datetime | None = None,
                      record_ids: Sequence[str] | None = None, actor: str = "software:luutru timestamps") -> RenewalReport:
     """Give every original an archive timestamp and renew the chains that near their end.
 
@@ -528,6 +544,8 @@ def renew_timestamps(archive, stamper: TimeStamper, *, horizon_days: int = 730, 
         report.checked += 1
         try:
             original, chain = load_chain(archive, record_id)
+            if original is None:  # destroyed since the query above (bytes.fromhex raised TypeError here before)
+                raise TypeError("the record has no present original")
             digest = bytes.fromhex(original)
             if not chain:
                 token = stamper.timestamp(digest)

@@ -186,6 +186,7 @@ class PackageImporter:
         dossier_id = self.dossiers.create(fonds["id"], {k: v for k, v in values.items() if v is not None}, actor=actor)
         result = ImportResult(report.objid or "", dossier_id, code, warnings=list(report.warnings))
         package = {"objid": report.objid, "oais_type": report.oais_type, "type": report.package_type}
+        assert report.folder is not None  # set by the reader for every package it could open
         for doc in report.documents:
             path = report.folder / doc.data_path
             source = SourceFile(path=path, submit_name=path.name, submitter=actor, declared=declared_of(doc.simpledc),

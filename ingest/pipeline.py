@@ -193,8 +193,11 @@ class Pipeline:
                     started = time.perf_counter()
                     step.run(ctx)
                     ctx.timings[step.name] = time.perf_counter() - started
+            # preflight (always first) sets sha256, the store step (always last, always applies) record_id
+            assert ctx.record_id is not None and ctx.sha256 is not None
             return Ingested(record_id=ctx.record_id, sha256=ctx.sha256), ctx
         except DuplicateFound as dup:
+            assert ctx.sha256 is not None  # a duplicate is found by its SHA-256
             return Duplicate(record_id=dup.record_id, sha256=ctx.sha256), ctx
         except Rejected as rej:
             where = self.on_reject(ctx, rej) if self.on_reject else None

@@ -19,6 +19,7 @@ import io
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -105,7 +106,8 @@ class PreservationService:
                 raise
             summary = summarise(result, self.ocr)
             text = merge_text(extraction.text, result["texts"], pages)
-            fill, repairs, description = {}, [], None
+            fill, description = {}, None
+            repairs: list[str] = []
             if any(p["page"] == 1 for p in summary["pages"]):
                 from ingest.steps.describe import to_record_metadata
 
@@ -116,7 +118,7 @@ class PreservationService:
                 components = identify_components(self.identifier, [
                     NewComponent(io.BytesIO(text.encode("utf-8")), "text", "text/plain; charset=utf-8", "text.txt"),
                     NewComponent(pdf, OCR_ROLE, "application/pdf", "ocr.pdf")], work / "formats")
-                new_extra = {"ocr": _slim(summary)}
+                new_extra: dict[str, Any] = {"ocr": _slim(summary)}
                 if repairs:
                     new_extra["ocr_header_repairs"] = repairs
                 if description is not None and not (extra.get("description") or {}):

@@ -460,9 +460,9 @@ def _restore_tcvn3_case(legacy: str, decoded: str, sentence_start: bool) -> str:
         if caps:
             edits.append((start, end))
     if sentence_start:
-        m = _TEXT_START_RE.match(legacy)
-        if m:
-            edits.append(m.span(2))
+        first = _TEXT_START_RE.match(legacy)
+        if first:
+            edits.append(first.span(2))
     for m in _SENTENCE_START_RE.finditer(legacy):
         edits.append(m.span(2))
     if not edits:
@@ -966,7 +966,7 @@ def _analyse(text: str) -> tuple[list[str], list[_Block], float]:
                     or p == q == cand
                     or (st.count(cand, _KEPT_VALID) == 0 and st.worsened(cand) <= st.improved(cand))
                 )
-            label = cand if ok else -1
+            label = cand if ok and cand is not None else -1  # ok implies a candidate (weak[i] is one)
         final.append(label)
 
     # The document's evidence: every line but those already in Unicode (not only the lines

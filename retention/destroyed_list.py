@@ -17,6 +17,7 @@ import csv
 import io
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -105,15 +106,15 @@ def rows(s: Session, batch_id: str | None = None) -> list[dict]:
     if batch_id:
         q = q.where(DestructionLogEntry.batch_id == batch_id)
     found = s.execute(q.order_by(DestructionLogEntry.done_at, DestructionLogEntry.id)).all()
-    decisions = {r.id: r for r in s.execute(sa.select(Record).where(Record.id.in_(
+    decisions: dict[str | None, Record] = {r.id: r for r in s.execute(sa.select(Record).where(Record.id.in_(
         {b.decision_record_id for *_, b in found if b is not None and b.decision_record_id}))).scalars()}
     actors = {e.actor.removeprefix("user:") for e, *_ in found if e.actor.startswith("user:")}
     names = {f"user:{u.username}": u.full_name + (f" ({u.title})" if u.title else "")
              for u in s.execute(sa.select(User).where(User.username.in_(sorted(actors)))).scalars()} if actors else {}
-    out = []
+    out: list[dict[str, Any]] = []
     for e, code, title, batch in found:
         meta = e.metadata_snapshot or {}
-        original = next((c for c in meta.get("components") or [] if c.get("role") == "original"), {})
+        original: dict[str, Any] = next((c for c in meta.get("components") or [] if c.get("role") == "original"), {})
         decision = (citation(decisions.get(batch.decision_record_id)) if batch is not None else None) or e.decision
         out.append({
             "stt": 0, "record_id": e.record_id, "dossier_code": code, "dossier_title": title,
@@ -159,9 +160,12 @@ def write_xlsx(items: list[dict], path: Path | io.BytesIO, *, title: str = "Danh
     """One sheet, the header row frozen; dates are date cells shown dd/mm/yyyy (Excel sorts them)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, active
     ws.title = title[:31]
     ws.append(HEADERS)
     for c in ws[1]:
@@ -184,7 +188,7 @@ def write_xlsx(items: list[dict], path: Path | io.BytesIO, *, title: str = "Danh
               "subject": 50, "page_amount": 8, "size": 14, "sha256": 66, "destroyed_at": 20, "destroyed_by": 30,
               "decision": 40, "batch_number": 10, "minutes_number": 14}
     for i, (key, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = widths.get(key, 15)
+        ws.column_dimensions[get_column_letter(i)].width = widths.get(key, 15)
     ws.freeze_panes = "A2"
     wb.save(path)
 

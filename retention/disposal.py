@@ -341,7 +341,7 @@ class DisposalService:
                 raise WorkflowError("the approver cannot be the proposer (two-person rule)",
                                     "Người quyết định hủy không được là người đề nghị hủy")
             decision_record_id = self._document(s, decision_record_id, "the decision", "Quyết định hủy")
-            decision = s.get(Record, decision_record_id)
+            decision = s.get_one(Record, decision_record_id)  # _document found it
             if not (decision.code_number and decision.code_notation and decision.issued_date):
                 raise WorkflowError("the decision must have a number, a notation and a date to be cited by",
                                     "Quyết định hủy phải có số, ký hiệu và ngày ban hành (sửa siêu dữ liệu của văn "
@@ -377,6 +377,7 @@ class DisposalService:
             if actor == batch.proposed_by:
                 raise WorkflowError("the proposer cannot carry out the destruction",
                                     "Người đề nghị hủy không được tự thực hiện việc hủy")
+            assert batch.approved_by is not None  # an approved batch names its approver
             approver = self.people(s, [batch.approved_by])[batch.approved_by]["full_name"]
             decision = (destroyed_list.citation(s.get(Record, batch.decision_record_id)) or "Quyết định hủy")
             decision = f"{decision}, do {approver} quyết định"[:500]

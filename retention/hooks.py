@@ -30,6 +30,7 @@ matches the corrected record any more (a record never loses its period by a corr
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,7 +78,7 @@ def rules(s: Session) -> list[Rule]:
         sa.select(sa.func.max(RetentionRule.created_at)).where(active).scalar_subquery(),
         sa.select(sa.func.count(RetentionRule.id)).scalar_subquery(),
         sa.select(sa.func.count(RetentionSchedule.id)).scalar_subquery())).one())
-    key = str(s.get_bind().url)
+    key = str(s.get_bind().engine.url)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] == fingerprint:
@@ -163,18 +164,21 @@ def reevaluate(s: Session, corrected: dict[str, dict]) -> list[dict]:
     return out
 
 
-def decide(s: Session, record_ids: list[str], *, dossier_ids: list[str] = ()) -> list[dict]:
+def decide(s: Session, record_ids: list[str], *, dossier_ids: Sequence[str] = ()) -> list[dict]:
     """Decide the requested records now, in ``s``'s transaction (the hook calls it at commit), then
     recompute their dossiers and ``dossier_ids``."""
     from retention.service import recompute_dossier, set_assignment  # service imports this module
 
     now = SystemClock().now()
-    out, dossiers = [], list(dossier_ids)
+    out: list[dict[str, Any]] = []
+    dossiers = list(dossier_ids)
     for rid in dict.fromkeys(record_ids):
         rec = s.get(Record, rid)
         if rec is None or not _requested(rec):
             continue
+        assert rec.extra is not None  # _requested checked it is a dict
         req = rec.extra[KEY]
+        a: Assignment | None
         if req.get("method") == "system":
             sched = schedules.load_schedule(s, req["schedule_code"])
             item = sched.item(req["item_code"])

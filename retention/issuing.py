@@ -28,7 +28,7 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class MinutesConfig:
 def people(s: Session, actors: Sequence[str | None]) -> dict[str, dict]:
     """Names and titles of the accounts behind ``actors`` (``user:…``), for every output."""
     names = {a.removeprefix("user:") for a in actors if a and a.startswith("user:")}
-    rows = s.execute(sa.select(User).where(User.username.in_(sorted(names)))).scalars() if names else []
+    rows: Iterable[User] = s.execute(sa.select(User).where(User.username.in_(sorted(names)))).scalars() if names else []
     out = {f"user:{u.username}": {"actor": f"user:{u.username}", "username": u.username,
                                   "full_name": u.full_name, "title": u.title} for u in rows}
     for a in actors:
@@ -151,10 +151,11 @@ class MinutesIssuer:
         destroyer = max(set(destroyers), key=destroyers.count) if destroyers else None
         council = list(batch.council or [])
         known = people(s, [*council, batch.proposed_by, batch.approved_by, destroyer])
-        docs = {r.id: r for r in s.execute(sa.select(Record).where(Record.id.in_([x for x in (
+        docs: dict[str | None, Record] = {r.id: r for r in s.execute(sa.select(Record).where(Record.id.in_([x for x in (
             batch.decision_record_id, batch.council_minutes_record_id, batch.appraisal_record_id,
             batch.proposal_record_id) if x]))).scalars()}
 
+        fonds_names: tuple[str, ...]
         if len(used) == 1:
             agency, superior, place, fonds_names = used[0].name, used[0].superior_name, used[0].place, ()
         else:
@@ -172,10 +173,10 @@ class MinutesIssuer:
                        + (f" kèm {destroyed_list.citation(docs[batch.proposal_record_id])}"
                           if batch.proposal_record_id in docs else ""))
 
-        by_dossier: dict[str, list[minutes.RecordEntry]] = {}
+        by_dossier: dict[str | None, list[minutes.RecordEntry]] = {}
         for e in entries:
             meta = e.metadata_snapshot or {}
-            original = next((c for c in meta.get("components") or [] if c.get("role") == "original"), {})
+            original: dict[str, Any] = next((c for c in meta.get("components") or [] if c.get("role") == "original"), {})
             issued = destroyed_list._date(meta.get("issued_date"))
             by_dossier.setdefault(e.dossier_id, []).append(minutes.RecordEntry(
                 reference=destroyed_list.record_reference(meta) if meta.get("code_number") and meta.get(
@@ -201,6 +202,7 @@ class MinutesIssuer:
                 note=self._note(i.note, holds)))
         entries_vi.sort(key=lambda d: d.code)
         times = [_local(e.done_at) for e in entries if e.done_at]
+        assert batch.minutes_number is not None  # issue() takes the number before it builds the document
         doc = minutes.MinutesDocument(
             agency_name=agency, superior_name=superior, place=place, number=batch.minutes_number,
             issued_at=_local(batch.minutes_issued_at), batch_number=batch_number, batch_title=batch.title,
@@ -211,6 +213,7 @@ class MinutesIssuer:
             fonds=fonds_names)
         home = (used[0] if used else next(iter(fonds.values()), None)
                 or s.execute(sa.select(Fonds).order_by(Fonds.created_at)).scalars().first())
+        assert home is not None  # a destroyed batch has dossiers, so the catalogue has a fonds
         facts = {"organ_id": home.organ_id, "batch_number": batch_number, "year": batch.year or _local(batch.proposed_at).year,
                  "seq": batch.seq, "title": batch.title}
         return doc, destroyed_list.rows(s, batch.id), facts
@@ -295,7 +298,7 @@ class MinutesIssuer:
         """Issue (or find, when resumed) the minutes and the list of a destroyed batch."""
         number, _ = self.number(batch_id, actor=actor)
         with self.catalogue.session() as s:
-            batch = s.get(DisposalBatch, batch_id)
+            batch = s.get_one(DisposalBatch, batch_id)  # self.number() found it
             doc, rows, facts = self.document(s, batch)
         file_id = self._destruction_file(facts, actor=actor, batch_id=batch_id)
         code_number, _, notation = number.partition("/")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from archive.keys import ArchiveIdentity
 
@@ -266,6 +267,7 @@ def render(doc: MinutesDocument) -> bytes:
         story.append(Paragraph("Không có ý kiến khác.", plain))
 
     story.append(Paragraph("II. Tài liệu đã hủy", head))
+    rows: list[list[Paragraph | str]]
     rows = [[Paragraph(h, cell_b) for h in ("STT", "Số, ký hiệu; ngày", "Trích yếu nội dung", "Số trang",
                                             "Mã băm SHA-256 bản gốc")]]
     dossier_row = ParagraphStyle("dossier_row", parent=cell_b, fontSize=10, leading=12.5)
@@ -284,9 +286,9 @@ def render(doc: MinutesDocument) -> bytes:
                          Paragraph(r.sha256, mono)])
     table = Table(rows, colWidths=[11 * mm, 30 * mm, width - 11 * mm - 30 * mm - 15 * mm - 50 * mm, 15 * mm, 50 * mm],
                   repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]
-                              + [("SPAN", (0, r), (-1, r)) for r in spans]))
+    commands: list[tuple[Any, ...]] = [("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]
+    table.setStyle(TableStyle(commands + [("SPAN", (0, r), (-1, r)) for r in spans]))
     story += [table, Spacer(1, 3 * mm)]
 
     t = doc.totals()

@@ -132,6 +132,7 @@ class Period:
             return float("inf")
         if self.special:
             return 10_000.0
+        assert self.years is not None  # exactly one of years, permanent, special (__post_init__)
         return float(self.years)
 
 
@@ -385,7 +386,7 @@ def due(item: ScheduleItem, *, end_year: int | None, fields: Mapping[str, Any] |
     elif item.trigger == Trigger.EVENT:
         start = event_date
     else:
-        value = (fields or {}).get(item.trigger_field)
+        value = (fields or {}).get(item.trigger_field) if item.trigger_field is not None else None
         start = date.fromisoformat(value[:10]) if isinstance(value, str) else value
     if start is None:
         return Due(None, None)

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -150,7 +150,7 @@ def recompute_dossier(s: Session, dossier_id: str, *, actor: str, now: datetime)
                                    RetentionAssignment.schedule_version).distinct().join(Record, sa.and_(
             RetentionAssignment.target_type == "record", RetentionAssignment.target_id == Record.id)).where(
             Record.dossier_id == dossier_id, RetentionAssignment.superseded_at.is_(None))).all()
-        best = longest(Assignment(item=schedules.item_from_row(s.get(schedules.RetentionScheduleItem, r.item_id)),
+        best = longest(Assignment(item=schedules.item_from_row(s.get_one(schedules.RetentionScheduleItem, r.item_id)),
                                   schedule_code=r.schedule_code, schedule_version=r.schedule_version)
                        for r in rows)
         if best is not None and (current is None or (current.item_id, current.schedule_version) != (
@@ -162,7 +162,7 @@ def recompute_dossier(s: Session, dossier_id: str, *, actor: str, now: datetime)
             current = set_assignment(s, "dossier", dossier_id, best, actor=actor, now=now)
     if current is None:
         return {"dossier_id": dossier_id, "due_date": None, "due_action": None}
-    item = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, current.item_id))
+    item = schedules.item_from_row(s.get_one(schedules.RetentionScheduleItem, current.item_id))
     end_year = dossier.end_date.year if dossier.end_date else dossier.year
     d = due(item, end_year=end_year, event_date=current.event_date, fields=holds_mod.dossier_fields(dossier))
     period = Period.parse(current.period)
@@ -320,11 +320,11 @@ class RetentionService:
             out, ids = [], [r.id for r in rows]
             items: dict[str, RetentionAssignment] = {}
             for i in range(0, len(ids), BATCH):
-                for a in s.execute(sa.select(RetentionAssignment).where(
+                for assigned in s.execute(sa.select(RetentionAssignment).where(
                         RetentionAssignment.target_type == "dossier",
                         RetentionAssignment.target_id.in_(ids[i:i + BATCH]),
                         RetentionAssignment.superseded_at.is_(None))).scalars():
-                    items[a.target_id] = a
+                    items[assigned.target_id] = assigned
             for r in rows:
                 a = items.get(r.id)
                 out.append({"dossier_id": r.id, "code": r.code, "title": r.title, "due_date": r.due_date.isoformat(),
@@ -390,7 +390,7 @@ class RetentionService:
         """Mark the pending due dossiers ``listed`` and add them to Xem xét hủy, in one pass over
         the partial index: on PostgreSQL one statement (UPDATE … RETURNING feeding the INSERT),
         on SQLite UPDATE … RETURNING then one executemany INSERT."""
-        d, items = Dossier.__table__, DisposalItem.__table__
+        d, items = cast(sa.Table, Dossier.__table__), cast(sa.Table, DisposalItem.__table__)
         upd = sa.update(d).where(*where).values(due_state="listed").returning(d.c.id, d.c.due_date)
         if self.catalogue.dialect == "postgresql":
             listed = upd.cte("listed")
@@ -462,17 +462,17 @@ class RetentionService:
             decided: dict[str, RetentionAssignment] = {}
             ids = [r.id for r in recs]
             for i in range(0, len(ids), BATCH):
-                for a in s.execute(sa.select(RetentionAssignment).where(
+                for assigned in s.execute(sa.select(RetentionAssignment).where(
                         RetentionAssignment.target_type == "record", RetentionAssignment.target_id.in_(ids[i:i + BATCH]),
                         RetentionAssignment.superseded_at.is_(None))).scalars():
-                    decided[a.target_id] = a
+                    decided[assigned.target_id] = assigned
             items: dict[str, Any] = {}
             for r in recs:
                 a = decided.get(r.id)
                 d = None
                 if a is not None:
                     if a.item_id not in items:
-                        items[a.item_id] = schedules.item_from_row(s.get(schedules.RetentionScheduleItem, a.item_id))
+                        items[a.item_id] = schedules.item_from_row(s.get_one(schedules.RetentionScheduleItem, a.item_id))
                     start = r.issued_date or r.created_at.date()
                     d = due(items[a.item_id], end_year=start.year, event_date=a.event_date,
                             fields=holds_mod.record_fields(r, None))

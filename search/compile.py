@@ -392,7 +392,7 @@ class Compiler:
         neg = [self.node(c.child, set()) for c in children if isinstance(c, Not)]
         pos_nodes = [c for c in children if not isinstance(c, Not)]
         units: list[Clause] = []
-        bigram_clauses: list[Clause] = []
+        bigram_clauses: list[Term] = []
         i = 0
         longest = self.abbr.longest_phrase
         # each word folded once (a pasted paragraph has ~230, each in up to ``longest`` windows)
@@ -403,7 +403,8 @@ class Compiler:
             for n in range(min(longest, len(pos_nodes) - i), 1, -1):
                 key = tuple(folded[i:i + n])
                 if None not in key and key in self.abbr.to_short:
-                    units.append(self.node(Phrase(tuple(w.text for w in pos_nodes[i:i + n])), hl))
+                    # None not in key: every node of the run is a Word
+                    units.append(self.node(Phrase(tuple(w.text for w in pos_nodes[i:i + n] if isinstance(w, Word))), hl))
                     matched = n
                     break
             if matched:
@@ -443,8 +444,8 @@ class Compiler:
         """``QueryError`` when the query is beyond a bound (see the module docstring)."""
         hl: set[str] = set()
         self._hl = hl
-        self._fold_hl: set[str] = set()
-        self._exact_hl: set[str] = set()
+        self._fold_hl = set()
+        self._exact_hl = set()
         self._memo = {}
         self._expansions = 0
         try:
@@ -482,7 +483,8 @@ def _merged(units: list[Clause]) -> list[Clause]:
     for match, group in groups.items():
         if len(group) > 1 and all(isinstance(u, Bool) and u.must == (match,) and not (u.must_not or u.filter)
                                   for u in group):
-            out.append(Bool(must=(match,), should=tuple(dict.fromkeys(x for u in group for x in u.should))))
+            shoulds = (x for u in group if isinstance(u, Bool) for x in u.should)  # all Bools (checked above)
+            out.append(Bool(must=(match,), should=tuple(dict.fromkeys(shoulds))))
         else:
             out += group
     return out

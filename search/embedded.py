@@ -295,7 +295,8 @@ class EmbeddedSearchBackend:
 
     def health(self) -> str:
         where = str(self.path) if self.path else "memory"
-        return (f"tantivy {tantivy.__version__}, {self.index_.searcher().num_docs} documents ({where})"
+        # tantivy's bundled stubs omit __version__; the module has it
+        return (f"tantivy {tantivy.__version__}, {self.index_.searcher().num_docs} documents ({where})"  # type: ignore[attr-defined]
                 + crash_note(self.path))
 
     # writing ----------------------------------------------------------------------------------

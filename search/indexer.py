@@ -224,6 +224,7 @@ class RecordIndexer:
         c, i = next(cat, None), next(idx, None)
         while c is not None or i is not None:
             if i is None or (c is not None and c < i):
+                assert c is not None  # i is None here only when c is not: the loop's condition
                 report.catalogue += 1
                 if len(report.missing) < limit:
                     report.missing.append(c)

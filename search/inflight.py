@@ -116,14 +116,14 @@ class InflightLog:
         with self._lock:
             slot = self._free.pop() if self._free and self._map is not None else None
             m = self._map
-        if slot is not None:
+        if slot is not None and m is not None:  # a slot is only taken while the map is open
             at = slot * SLOT_BYTES
             m[at + _LEN.size:at + _LEN.size + len(data)] = data
             m[at:at + _LEN.size] = _LEN.pack(len(data))
         try:
             yield
         finally:
-            if slot is not None:
+            if slot is not None and m is not None:
                 m[at:at + _LEN.size] = _LEN.pack(0)
                 with self._lock:
                     self._free.append(slot)

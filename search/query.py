@@ -310,20 +310,20 @@ class _Parser:
         while self.peek() == "OR":
             self.take()
             parts.append(self.parse_and())
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        nodes = [p for p in parts if p is not None]
+        if not nodes:
             return None
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
     def parse_and(self) -> Node | None:
         parts = [self.parse_seq()]
         while self.peek() == "AND":
             self.take()
             parts.append(self.parse_seq())
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        nodes = [p for p in parts if p is not None]
+        if not nodes:
             return None
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
     def parse_seq(self) -> Node | None:
         items: list[Node] = []
@@ -360,7 +360,9 @@ class _Parser:
             return Phrase(tuple(syl)) if len(syl) > 1 else (Word(syl[0]) if syl else None)
         if kind == "word":
             atoms = _atoms(text)
-            return atoms[0] if len(atoms) == 1 else (Phrase(tuple(a.text for a in atoms)) if atoms else None)
+            # several atoms are always plain Words (a negated or số ký hiệu word gives one)
+            words = tuple(a.text for a in atoms if isinstance(a, Word))
+            return atoms[0] if len(atoms) == 1 else (Phrase(words) if atoms else None)
         return None
 
 

@@ -76,7 +76,7 @@ def list_audit(services: ServicesDep, caller: AuditCaller,
                before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Cursor: entries with a smaller id")] = None,
                size: Annotated[int, Query(ge=1, description="Số kết quả mỗi trang")] = 50) -> dict:
     size = page_size(services, size)
-    filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
+    filters: dict[str, Any] = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
                "outcome": outcome, "since": _utc(since), "until": _utc(until)}
     with services.catalogue.session() as s:
         items = label(s, audit.query(s, **filters, before=before, limit=size + 1))

@@ -146,6 +146,7 @@ def oidc_login(body: OidcLoginRequest, request: Request, services: ServicesDep) 
     if not a.oidc_issuer:
         raise ApiProblem(404, "OpenID Connect login is not configured", "Chưa cấu hình đăng nhập OpenID Connect",
                          code="not_found")
+    assert a.oidc_audience and a.oidc_jwks_url  # Settings' validator requires both with an issuer
     claims = verify_id_token(body.id_token, issuer=a.oidc_issuer, audience=a.oidc_audience, jwks_url=a.oidc_jwks_url)
     user_id = services.accounts.oidc_user(f"{claims['iss']}|{claims['sub']}", claims.get(a.oidc_username_claim))
     if user_id is None:

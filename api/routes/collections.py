@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
@@ -51,7 +51,7 @@ Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$",
 Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
 Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 
-ERRORS = {400: {"description": "Malformed request body"},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"description": "Malformed request body"},
           401: {"description": "A bearer token is required"},
           403: {"description": "The caller lacks the scope"},
           404: {"description": "No such fonds or dossier, or not visible to the caller"},
@@ -380,7 +380,7 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
                                               place=body.place, superior_name=body.superior_name, actor=caller.actor)
     _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
     with services.catalogue.session() as s:
-        return _fonds_public(s, caller, s.get(Fonds, fonds_id))
+        return _fonds_public(s, caller, s.get_one(Fonds, fonds_id))
 
 
 # dossiers --------------------------------------------------------------------------------------
@@ -468,9 +468,9 @@ def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCa
                                                       reason="Thời hạn bảo quản theo Danh mục hồ sơ",
                                                       actor=caller.actor)
     with services.catalogue.session() as s:
-        code = s.get(Dossier, dossier_id).code
+        code = s.get_one(Dossier, dossier_id).code
     _audit(services, caller, "api.dossier.create", target_type="dossier", target_id=dossier_id, code=code)
     with services.catalogue.session() as s:
-        d = s.get(Dossier, dossier_id)
+        d = s.get_one(Dossier, dossier_id)
         s.expunge(d)
     return dossier_detail(services, caller, d)

@@ -22,7 +22,7 @@ with the old and new values and the reason.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +44,7 @@ from archive.errors import ArchiveError
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 
 DepositCaller = Annotated[Caller, Depends(require("deposit"))]
+CHANGE_ERRORS: dict[int | str, dict[str, Any]]
 CHANGE_ERRORS = {**ERRORS, 409: {"description": "The dossier is closed, destroyed or in a disposal batch under way, "
                                                 "or the new mã hồ sơ is taken"}}
 RecordRef = Annotated[str, Field(min_length=1, max_length=200,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import anyio
@@ -47,6 +47,7 @@ _ARGS = {
     "set": "fonds, fonds:<fonds id>, type, type:<key> (ListSets)",
     "resumptionToken": "from the previous response (exclusive argument)",
 }
+_XML_200: dict[int | str, dict[str, Any]]
 _XML_200 = {200: {"description": "An OAI-PMH response (OAI errors included, as the protocol requires)",
                   "content": {"text/xml": {"schema": {"type": "string"}}}},
             503: {"description": "Longer than api.request_timeout_seconds"}}

@@ -209,9 +209,9 @@ def _public(data: dict) -> dict:
                          for c in data["components"]]
     ocr = (data.get("extra") or {}).get("ocr")
     if isinstance(ocr, dict) and ocr.get("status"):
-        out["ocr"] = {k: ocr.get(k) for k in ("status", "mean_confidence", "low_confidence", "low_confidence_pages",
+        out["ocr"] = ocr_out = {k: ocr.get(k) for k in ("status", "mean_confidence", "low_confidence", "low_confidence_pages",
                                               "tools")}
-        out["ocr"]["pages"] = [p for p in ocr.get("pages") or [] if isinstance(p, dict) and "confidence" in p] or None
+        ocr_out["pages"] = [p for p in ocr.get("pages") or [] if isinstance(p, dict) and "confidence" in p] or None
     return out
 
 
@@ -312,6 +312,7 @@ def _b64(hex_digest: str) -> str:
 
 
 _BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]]
 _DOWNLOAD_RESPONSES = {200: {"description": "The bytes, with the component's media type", "content": _BYTES},
                        206: {"description": "One byte range", "content": _BYTES},
                        304: {"description": "Not modified (If-None-Match)"},
@@ -556,7 +557,8 @@ async def _receive_multipart(request: Request, path: Path, dossier: str | None) 
             while chunk := await upload_file.read(1024 * 1024):
                 out.write(chunk)
         fields = {k: v for k, v in form.items() if k not in ("file", "dossier") and isinstance(v, str)}
-        dossier = form.get("dossier") if isinstance(form.get("dossier"), str) and form.get("dossier") else dossier
+        form_dossier = form.get("dossier")
+        dossier = form_dossier if isinstance(form_dossier, str) and form_dossier else dossier
         return upload_file.filename, _declared(fields), dossier
     finally:
         await form.close()

@@ -61,7 +61,7 @@ Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
 Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 BUILT_IN = ("vn-sample", "vn-system")
 
-ERRORS = {400: {"description": "Malformed request body"},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"description": "Malformed request body"},
           401: {"description": "A bearer token is required"},
           403: {"description": "The caller lacks the scope"},
           404: {"description": "No such schedule, item, hold, batch, record, dossier or user"},
@@ -315,14 +315,15 @@ class CriteriaIn(BaseModel):
     """A saved query (rule criteria): every given list must match, any value of a list; at least one."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    # Not nullable: a criterion is given (a non-empty list) or left out.
+    # Not nullable: a criterion is given (a non-empty list) or left out. The None default is outside
+    # the type on purpose (``list[...] | None`` would put null in the OpenAPI schema): hence the ignores.
     type_names: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        None, min_length=1, max_length=50, description="Tên loại văn bản")
-    dossier_ids: list[Id] = Field(None, min_length=1, max_length=1000)
-    fonds_ids: list[Id] = Field(None, min_length=1, max_length=100)
-    series: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(None, min_length=1, max_length=50)
+        None, min_length=1, max_length=50, description="Tên loại văn bản")  # type: ignore[arg-type]
+    dossier_ids: list[Id] = Field(None, min_length=1, max_length=1000)  # type: ignore[arg-type]
+    fonds_ids: list[Id] = Field(None, min_length=1, max_length=100)  # type: ignore[arg-type]
+    series: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(None, min_length=1, max_length=50)  # type: ignore[arg-type]
     keywords: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        None, min_length=1, max_length=50, description="Từ, cụm từ trong trích yếu hoặc tiêu đề")
+        None, min_length=1, max_length=50, description="Từ, cụm từ trong trích yếu hoặc tiêu đề")  # type: ignore[arg-type]
 
 
 class _HoldBase(BaseModel):

@@ -165,7 +165,7 @@ async def _search(services, caller: Caller, params: dict[str, Any]) -> dict:
     return _results(page)
 
 
-_RESPONSES = {403: {"description": "The search scope is required"},
+_RESPONSES: dict[int | str, dict[str, Any]] = {403: {"description": "The search scope is required"},
               422: {"description": "Invalid parameters (unknown facet, bad date, page larger than the limit…; "
                                    "code invalid_cursor: search_after is not a next_after; query_too_long, "
                                    "query_too_complex: beyond the bounds of docs/search.md)"},

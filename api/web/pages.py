@@ -239,8 +239,8 @@ def _preview_for(services, caller: Caller, record_id: str, info: dict):
     with services.catalogue.session() as s:
         rec = s.get(Record, record_id)
         s.expunge(rec)
-    if previewable(rec, info):
-        raise PreviewUnavailable(previewable(rec, info))
+    if reason := previewable(rec, info):
+        raise PreviewUnavailable(reason)
     return preview(services, rec, info, actor=caller.actor, address=caller.address)
 
 

@@ -43,7 +43,7 @@ def environment(locale: str):
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(i18n.translations(locale), newstyle=True)
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     env.filters["date"] = i18n.fmt_date
     env.filters["datetime"] = i18n.fmt_datetime
     env.filters["size"] = lambda n: i18n.fmt_size(n, locale)

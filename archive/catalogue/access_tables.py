@@ -10,6 +10,7 @@ given, because the archive must sign with them (HMAC); they are never returned a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,12 +35,12 @@ class User(Base):
     role: Mapped[str] = mapped_column(sa.String(30))
     """``official`` (cán bộ tra cứu), ``archivist`` (người làm lưu trữ), ``council`` (thành viên
     Hội đồng xác định giá trị tài liệu), ``admin`` (quản trị)."""
-    access_levels: Mapped[list] = mapped_column(sa.JSON)
+    access_levels: Mapped[list[Any]] = mapped_column(sa.JSON)
     """Access levels of records this person may read (``public``, ``internal``, ``restricted``,
     ``secret``)."""
-    fonds_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    fonds_ids: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     """Null: every fonds. A list: only these fonds (staff of one agency)."""
-    dossier_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    dossier_ids: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     """Dossiers granted explicitly, whatever their records' access level."""
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     """argon2id hash (PHC string). Null: password login disabled (OpenID Connect only)."""
@@ -67,11 +68,11 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     """Tên hệ thống, e.g. ``qlvb-so-noi-vu``."""
     description: Mapped[str | None] = mapped_column(sa.String(500))
-    scopes: Mapped[list] = mapped_column(sa.JSON)
+    scopes: Mapped[list[Any]] = mapped_column(sa.JSON)
     """Granted scopes: ``read``, ``deposit``, ``search``, ``retention``, ``admin``, ``oai``."""
-    access_levels: Mapped[list] = mapped_column(sa.JSON)
+    access_levels: Mapped[list[Any]] = mapped_column(sa.JSON)
     """Access levels of records this client may read."""
-    fonds_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    fonds_ids: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     """Null: every fonds; a list: only these."""
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     """SHA-256 of the bearer token (the token itself is printed once and never stored)."""
@@ -114,7 +115,7 @@ class WebhookSubscription(Base):
     client_id: Mapped[str] = mapped_column(sa.ForeignKey("api_clients.id"), index=True)
     url: Mapped[str] = mapped_column(sa.String(1000))
     """Where events are POSTed (http or https)."""
-    events: Mapped[list] = mapped_column(sa.JSON)
+    events: Mapped[list[Any]] = mapped_column(sa.JSON)
     """Event names, e.g. ``record.ingested``, ``record.disposed``, ``disposal.approved``,
     ``fixity.failed``; ``*`` for all."""
     secret: Mapped[str] = mapped_column(sa.String(128))
@@ -130,7 +131,7 @@ class WebhookDelivery(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     subscription_id: Mapped[str] = mapped_column(sa.ForeignKey("webhook_subscriptions.id"), index=True)
     event: Mapped[str] = mapped_column(sa.String(60))
-    payload: Mapped[dict] = mapped_column(sa.JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """The JSON body sent (the event, its time and its data)."""
     state: Mapped[str] = mapped_column(sa.String(20), default="pending", index=True)
     """``pending``, ``delivered`` or ``failed`` (attempts exhausted)."""

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -24,7 +25,7 @@ AFTER_COMMIT = "luutru.after_commit"
 ``Catalogue.after_commit``)."""
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
@@ -38,7 +39,7 @@ class Catalogue:
 
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
-        kwargs: dict = {"echo": echo, "future": True}
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if url.startswith("sqlite"):
             path = url.split("sqlite:///", 1)[-1]
             if path and path != ":memory:":
@@ -80,7 +81,7 @@ class Catalogue:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
-    def revision(self) -> tuple[str | None, str]:
+    def revision(self) -> tuple[str | None, str | None]:
         """(current revision of the database, newest revision shipped)."""
         head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
         with self.engine.connect() as conn:

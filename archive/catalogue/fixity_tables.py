@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from archive.catalogue.models import Base, UTCDateTime, _now
-from archive.objects.base import BLOCK_SIZE
+from archive.objects.base import BLOCK_SIZE, StoredObject
 
 
 class ObjectFixity(Base):
@@ -91,7 +92,7 @@ class FixityRun(Base):
     """Read-rate budget of the run (bytes per second); NULL: unlimited."""
 
 
-def record_stored(session: Session, obj, now: datetime) -> None:
+def record_stored(session: Session, obj: StoredObject, now: datetime) -> None:
     """In the transaction that references ``obj`` (a ``StoredObject``): its fixity row, if it has
     none, with the block digests the store computed; they are added to an existing row without.
 
@@ -99,7 +100,7 @@ def record_stored(session: Session, obj, now: datetime) -> None:
     never fail on each other. An existing row keeps its outcome: a failure stays open until a
     check finds the bytes right again (and returns the records to active).
     """
-    table = ObjectFixity.__table__
+    table = cast(sa.Table, ObjectFixity.__table__)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     block_size = BLOCK_SIZE if obj.block_digests else None
     session.execute(insert(table).values(

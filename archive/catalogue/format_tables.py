@@ -8,6 +8,7 @@ A version is immutable once saved: an import that changes anything creates the n
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,7 +22,7 @@ class FormatPolicyVersion(Base):
     __tablename__ = "format_policies"
     version: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     """1, 2, …: the highest is in force."""
-    content: Mapped[dict] = mapped_column(sa.JSON)
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """``{"formats": [{"match": {...}, "ocr": ..., "preservation": ..., "access": ...}, …]}``."""
     content_sha256: Mapped[str] = mapped_column(sa.String(64))
     """SHA-256 of the canonical JSON: an identical import adds no version."""

@@ -12,25 +12,26 @@ breaks the chain.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every engine (SQLite stores them naive)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the catalogue; use UTC-aware datetimes")
         return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -186,7 +187,7 @@ class Record(Base):
     """Chức vụ người ký (SignerInfo.Position, String 100)."""
     signer_name: Mapped[str | None] = mapped_column(sa.String(50))
     """Họ tên người ký (SignerInfo.FullName, String 50)."""
-    recipients: Mapped[list | None] = mapped_column(sa.JSON)
+    recipients: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     """Nơi nhận (To): a list of ``{"organ_id", "organ_name"}``."""
     security_level: Mapped[str | None] = mapped_column(sa.String(20))
     """Độ mật: MẬT / TỐI MẬT / TUYỆT MẬT (NULL: not secret)."""
@@ -212,7 +213,7 @@ class Record(Base):
     was_public: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     """Ever public without a state-secret mark, so harvesters may have it: once it is no longer
     public, OAI-PMH announces it as deleted. Records never public never appear there."""
-    extra: Mapped[dict | None] = mapped_column(sa.JSON)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     """Parsed metadata with confidence and provenance, and submitter-declared values."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
@@ -278,7 +279,7 @@ class Event(Base):
     outcome: Mapped[str] = mapped_column(sa.String(20))
     """success / failure / warning."""
     detail: Mapped[str | None] = mapped_column(sa.Text)
-    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
 
 class AuditEntry(Base):
@@ -294,7 +295,7 @@ class AuditEntry(Base):
     target_type: Mapped[str | None] = mapped_column(sa.String(30))
     target_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     outcome: Mapped[str] = mapped_column(sa.String(20))
-    detail: Mapped[dict | None] = mapped_column(sa.JSON)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
@@ -319,7 +320,7 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     """index / deindex / task"""
-    payload: Mapped[dict] = mapped_column(sa.JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)

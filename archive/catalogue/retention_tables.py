@@ -19,6 +19,7 @@ of work cover records and the decisions taken about them; ``retention/`` holds t
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -85,7 +86,7 @@ class RetentionRule(Base):
     schedule_code: Mapped[str] = mapped_column(sa.String(60))
     """Resolved to the active version of the schedule when the rule is applied."""
     item_code: Mapped[str] = mapped_column(sa.String(60))
-    criteria: Mapped[dict] = mapped_column(sa.JSON)
+    criteria: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """``{"type_names": [...], "dossier_ids": [...], "fonds_ids": [...], "series": [...], "keywords": [...]}``."""
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
@@ -131,7 +132,7 @@ class RetentionHold(Base):
     reason: Mapped[str] = mapped_column(sa.String(1000))
     scope_type: Mapped[str] = mapped_column(sa.String(10))
     """records / dossiers / query"""
-    scope: Mapped[dict] = mapped_column(sa.JSON)
+    scope: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """``{"ids": [...]}`` for records and dossiers; rule criteria for a saved query."""
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     placed_by: Mapped[str] = mapped_column(sa.String(200))
@@ -159,7 +160,7 @@ class DisposalBatch(Base):
     """Tờ trình (an archived record), if uploaded."""
     proposed_by: Mapped[str] = mapped_column(sa.String(200))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    council: Mapped[list | None] = mapped_column(sa.JSON)
+    council: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     """Thành viên Hội đồng xét hủy (actors)."""
     council_minutes_record_id: Mapped[str | None] = mapped_column(sa.String(36))
     """Biên bản họp Hội đồng."""
@@ -228,9 +229,9 @@ class DestructionLogEntry(Base):
     dossier_id: Mapped[str | None] = mapped_column(sa.String(36))
     state: Mapped[str] = mapped_column(sa.String(20), index=True)
     """pending / done / failed (an object is locked; the record was not destroyed)."""
-    metadata_snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    metadata_snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """Record metadata and every component (role, SHA-256, size, key) at the time of destruction."""
-    objects: Mapped[dict | None] = mapped_column(sa.JSON)
+    objects: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     """Per storage key: deleted / kept_shared / already_absent / locked."""
     decision: Mapped[str | None] = mapped_column(sa.String(500))
     """The decision (Quyết định hủy) this destruction carries out."""

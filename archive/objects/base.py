@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -173,7 +173,7 @@ class VerifyingReader:
     """
 
     def __init__(self, chunks: Iterator[bytes], *, key: str, size: int, sha256: str, verify: bool,
-                 close=None):
+                 close: Callable[[], object] | None = None):
         self._chunks = chunks
         self._buf = b""
         self._key = key
@@ -204,6 +204,7 @@ class VerifyingReader:
             )
 
     def read(self, n: int = -1) -> bytes:
+        chunk: bytes | None
         if n is None or n < 0:
             parts = [self._buf]
             self._buf = b""
@@ -253,7 +254,7 @@ class VerifyingReader:
     def __enter__(self) -> VerifyingReader:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -12,8 +12,9 @@ block by block beyond, the next copy when one fails); ``archive.fixity`` wires i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from archive.errors import IntegrityError, ObjectNotFound
 from archive.objects.base import BLOCK_SIZE, BlockHasher, ObjectStore
@@ -204,12 +205,12 @@ class VerifiedSpan:
             except (IntegrityError, ObjectNotFound) as exc:
                 store = self._failed(exc)
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         length, digests = self.length, self.digests
         whole = self.start == 0 and length == self.size
         if length == 0:
             if whole:  # an empty object: still there, still empty
-                self._verify_all(Digests.of(self.key, self.sha256, 0, None, None), 0, -1, True, keep=False)
+                self._verify_all(Digests(self.key, self.sha256, 0, BLOCK_SIZE, b""), 0, -1, True, keep=False)
             return
         if digests is None:
             digests, kept = self._full_read(keep=self.size <= BUFFER_LIMIT)
@@ -255,7 +256,7 @@ class VerifiedContent:
     fails in every copy: the consumer must then abort (an HTTP transfer is cut short, ``luutru get``
     removes its partial file), never complete."""
 
-    def __init__(self, info: dict, span: VerifiedSpan):
+    def __init__(self, info: dict[str, Any], span: VerifiedSpan):
         self.info, self.start, self.length = info, span.start, span.length
         self._span = span
         self._gen = span.chunks()
@@ -281,5 +282,5 @@ class VerifiedContent:
     def __enter__(self) -> VerifiedContent:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

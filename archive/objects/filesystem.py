@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from archive.errors import IntegrityError, ObjectExists, ObjectLocked, ObjectNotFound
 from archive.objects.base import (
@@ -133,9 +133,10 @@ class FilesystemObjectStore:
 
         return chunks()
 
-    def _lock(self, key: str) -> dict:
+    def _lock(self, key: str) -> dict[str, Any]:
         try:
-            return json.loads(self._lock_path(key).read_text())
+            lock: dict[str, Any] = json.loads(self._lock_path(key).read_text())
+            return lock
         except FileNotFoundError:
             return {}
 
@@ -175,7 +176,7 @@ class FilesystemObjectStore:
         return removed
 
     # retention ------------------------------------------------------------------------------
-    def _write_lock(self, key: str, lock: dict) -> None:
+    def _write_lock(self, key: str, lock: dict[str, Any]) -> None:
         path = self._lock_path(key)
         tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
         tmp.write_text(json.dumps(lock))

@@ -40,14 +40,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeGuard, cast
 
 import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE, REPLACE, ComposeSource, CopySource
 from minio.error import S3Error
-from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name, md5sum_hash
+from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, ObjectWriteResult, check_bucket_name, md5sum_hash
 from minio.retention import Retention
 from minio.versioningconfig import ENABLED, VersioningConfig
 from pydantic import SecretStr
@@ -90,8 +90,9 @@ class _Client(Minio):
     through, before signing, so the header is signed too. minio only computes it when absent.
     """
 
-    def _url_open(self, method, region, bucket_name=None, object_name=None, body=None, headers=None,
-                  **kwargs):
+    def _url_open(self, method: str, region: str, bucket_name: str | None = None,  # type: ignore[override]
+                  object_name: str | None = None, body: bytes | None = None, headers: Any = None,
+                  **kwargs: Any) -> Any:  # (the override passes minio's further parameters through **kwargs)
         if body is not None and method in ("PUT", "POST"):
             headers = dict(headers or {})
             if not any(str(k).lower() == "content-md5" for k in headers):
@@ -184,7 +185,7 @@ class S3ObjectStore:
 
     name = "s3"
 
-    def __init__(self, endpoint: str | S3Settings, access_key: str | None = None,
+    def __init__(self, endpoint: str | S3Settings | None, access_key: str | None = None,
                  secret_key: str | SecretStr | None = None,
                  bucket: str = "luutru", *, secure: bool = True, region: str | None = None,
                  object_lock: bool = True, retention_mode: str = COMPLIANCE,
@@ -205,6 +206,7 @@ class S3ObjectStore:
         if not endpoint:
             raise SettingsError("the S3 endpoint (host:port) is required",
                                 "Chưa cấu hình địa chỉ dịch vụ lưu trữ S3 (host:port)")
+        assert isinstance(endpoint, str)  # an S3Settings was unpacked above
         if "://" in endpoint or "/" in endpoint:
             raise SettingsError(
                 f"the S3 endpoint must be host:port without scheme or path, not {endpoint!r} "
@@ -244,7 +246,7 @@ class S3ObjectStore:
     # errors ---------------------------------------------------------------------------------
     @contextmanager
     def _s3(self, what: str, key: str | None = None, *, locked: _Version | None = None,
-            lock_errors: bool = False):
+            lock_errors: bool = False) -> Iterator[None]:
         """Translate minio's S3Error: NoSuchKey → ObjectNotFound; with ``lock_errors`` (deleting,
         changing retention) AccessDenied/ObjectLocked → ObjectLocked; anything else → ArchiveError."""
         try:
@@ -293,11 +295,12 @@ class S3ObjectStore:
         root = ET.fromstring(response.data.decode())
 
         def text(path: str) -> str | None:  # namespace-agnostic
-            node: ET.Element | None = root
+            node: ET.Element = root
             for part in path.split("/"):
-                node = next((c for c in node if c.tag.rsplit("}", 1)[-1] == part), None)
-                if node is None:
+                child = next((c for c in node if c.tag.rsplit("}", 1)[-1] == part), None)
+                if child is None:
                     return None
+                node = child
             return node.text.strip() if node.text else None
 
         enabled = text("ObjectLockEnabled") == "Enabled"
@@ -427,8 +430,8 @@ class S3ObjectStore:
             if legal_hold:
                 self._client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
 
-    def _upload(self, name: str, reader: HashingReader, size: int | None, metadata: dict,
-                media_type: str):
+    def _upload(self, name: str, reader: HashingReader, size: int | None, metadata: dict[str, Any],
+                media_type: str) -> ObjectWriteResult:
         """Stream ``reader`` to ``name``: one PUT for a small object, multipart otherwise; at most one
         part is read ahead (``num_parallel_uploads=1``)."""
         source = _FillingReader(reader)
@@ -440,8 +443,8 @@ class S3ObjectStore:
             part_size = max(self.part_size, math.ceil(size / _MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE)
         try:
             with self._s3("upload", name):
-                result = self._client.put_object(
-                    self.bucket, name, source, length, content_type=media_type, metadata=metadata,
+                result = self._client.put_object(  # minio only calls read() on the source
+                    self.bucket, name, cast(BinaryIO, source), length, content_type=media_type, metadata=metadata,
                     part_size=part_size, num_parallel_uploads=1)
         except OSError as exc:
             # minio: "stream having not enough data" when the stream is shorter than declared.
@@ -464,7 +467,8 @@ class S3ObjectStore:
             raise IntegrityError(f"SHA-256 of the received bytes is {reader.sha256}, not {expected_sha256}",
                                  "Mã băm SHA-256 của dữ liệu nhận được không khớp")
 
-    def _copy(self, source_key: str, source_version: str | None, size: int, key: str, metadata: dict):
+    def _copy(self, source_key: str, source_version: str | None, size: int, key: str,
+              metadata: dict[str, Any]) -> ObjectWriteResult:
         """Server-side copy to ``key`` with new metadata; CopyObject handles ≤ 5 GiB, larger objects
         are copied part by part (UploadPartCopy) with ``compose_object``."""
         with self._s3("copy", key):
@@ -495,7 +499,7 @@ class S3ObjectStore:
             return self._put_known(reader, expected_sha256, size, media_type, retain_until)
         return self._put_staged(reader, size, media_type, retain_until)
 
-    def _same(self, current: _Version | None, sha256: str, size: int | None) -> bool:
+    def _same(self, current: _Version | None, sha256: str, size: int | None) -> TypeGuard[_Version]:
         """Is the current version at the content key the same content (per its metadata and size)?"""
         return (current is not None and current.sha256 == sha256
                 and (size is None or current.size == size))
@@ -767,7 +771,7 @@ class S3ObjectStore:
                 page = self._client._list_multipart_uploads(
                     self.bucket, prefix=prefix, key_marker=key_marker, upload_id_marker=upload_marker)
             for upload in page.uploads:
-                if upload.initiated_time is not None and upload.initiated_time < older_than:
+                if upload.initiated_time is not None and upload.initiated_time < older_than and upload.upload_id:
                     try:
                         with self._s3("abort upload", upload.object_name):
                             self._client._abort_multipart_upload(self.bucket, upload.object_name,

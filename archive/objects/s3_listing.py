@@ -15,6 +15,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from minio import Minio
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -46,12 +50,12 @@ def _child(node: ET.Element, name: str) -> str | None:
     return None
 
 
-def list_versions(client, bucket: str, prefix: str) -> Iterator[ListedVersion]:
+def list_versions(client: Minio, bucket: str, prefix: str) -> Iterator[ListedVersion]:
     """Every version and delete marker under ``prefix``, in S3's order (key, then newest first),
     following the pages. ``client`` is a ``minio.Minio`` (its signed ``_execute``)."""
     key_marker = version_marker = None
     while True:
-        params = {"versions": "", "prefix": prefix, "max-keys": "1000"}
+        params: dict[str, str | list[str] | tuple[str]] = {"versions": "", "prefix": prefix, "max-keys": "1000"}
         if key_marker is not None:
             params["key-marker"] = key_marker
         if version_marker is not None:

@@ -68,7 +68,7 @@ class PlannedEvent:
 @dataclass
 class PlannedDocument:
     original: PlannedFile
-    simpledc: dict[str, str]
+    simpledc: dict[str, str | None]
     copies: list[PlannedFile] = field(default_factory=list)
     events: list[PlannedEvent] = field(default_factory=list)
 
@@ -278,13 +278,13 @@ class PackageBuilder:
     def _rep_mets(self, data_files, dmd_files, premis: WrittenFile | None) -> etree._Element:
         rep_objid = self.ident("uuid", "rep1")
         mets = self._mets(rep_objid, schema_prefix="../../", rep=True)
-        dmd_ids = {}
+        dmd_ids: dict[int, str] = {}
         for doc, wf in dmd_files:
             href = wf.path.removeprefix("representations/rep1/")
             dmd = etree.SubElement(mets, X.q("dmdSec"), ID=self.ident("uuid", "dmd", href), CREATED=self.when,
                                    STATUS="CURRENT")
             self._md_ref(dmd, self.ident("uuid", "mdref", href), wf, href, "DC")
-            dmd_ids[id(doc)] = dmd.get("ID")
+            dmd_ids[id(doc)] = dmd.attrib["ID"]
         amd = premis_ref = None
         if premis is not None:
             amd = etree.SubElement(mets, X.q("amdSec"), ID=self.ident("uuid", "rep1-amd"))
@@ -306,16 +306,17 @@ class PackageBuilder:
         if dmd_ids:
             md.set("DMDID", " ".join(dmd_ids.values()))
         if amd is not None:
-            md.set("ADMID", amd.get("ID"))
+            assert premis_ref is not None  # made with amd
+            md.set("ADMID", amd.attrib["ID"])
             etree.SubElement(md, X.q("fptr"), FILEID=premis_ref.get("ID"))
         data = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-data"), LABEL="Data")
-        etree.SubElement(data, X.q("fptr"), FILEID=grp.get("ID"))
+        etree.SubElement(data, X.q("fptr"), FILEID=grp.attrib["ID"])
         links = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-links"), LABEL="MetadataLink")
         for doc in self.plan.documents:
             d = etree.SubElement(links, X.q("div"), ID=self.ident("uuid", "link", doc.original.name),
                                  LABEL="MetadataLink/File", DMDID=dmd_ids[id(doc)])
             if amd is not None:
-                d.set("ADMID", amd.get("ID"))
+                d.set("ADMID", amd.attrib["ID"])
             etree.SubElement(d, X.q("fptr"), FILEID=file_ids[id(doc)])
         copies = [doc for doc in self.plan.documents if doc.copies]
         if copies:  # the original's preservation and LTV copies hang under it, as attachments do
@@ -347,16 +348,16 @@ class PackageBuilder:
         smap = etree.SubElement(mets, X.q("structMap"), ID=self.ident("uuid", "structmap"), TYPE="PHYSICAL",
                                 LABEL="CSIP")
         top = etree.SubElement(smap, X.q("div"), ID=self.ident("uuid", "div"), LABEL=objid)
-        md = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-md"), LABEL="Metadata", DMDID=dmd.get("ID"))
+        md = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-md"), LABEL="Metadata", DMDID=dmd.attrib["ID"])
         if amd is not None:
-            md.set("ADMID", amd.get("ID"))
+            md.set("ADMID", amd.attrib["ID"])
         sd = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-schemas"), LABEL="Schemas")
-        etree.SubElement(sd, X.q("fptr"), FILEID=schemas.get("ID"))
+        etree.SubElement(sd, X.q("fptr"), FILEID=schemas.attrib["ID"])
         rd = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "div-rep1"), LABEL="Representations/rep1")
         mptr = etree.SubElement(rd, X.q("mptr"), LOCTYPE="URL")
         mptr.set(X.xl("type"), "simple")
         mptr.set(X.xl("href"), rep_mets.path)
-        mptr.set(X.xl("title"), reps.get("ID"))
+        mptr.set(X.xl("title"), reps.attrib["ID"])
         return mets
 
     # PREMIS ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ What goes in:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,7 +133,9 @@ def plan_dossier(session, store, dossier_id: str, *, kind: str, ident: ExportIde
     if kind.startswith("sip"):  # PL III/IV: the codes without the archive's prefix
         dossier_dc["fileCode"] = d.code
         for doc in documents:
-            doc.simpledc["docCode"] = f"{d.code}.{doc.simpledc['arcDocCode'].rsplit('.', 1)[1]}"
+            arc_code = doc.simpledc["arcDocCode"]
+            assert arc_code is not None  # _doc_simpledc always sets it
+            doc.simpledc["docCode"] = f"{d.code}.{arc_code.rsplit('.', 1)[1]}"
     code = "".join(c if c.isalnum() or c in "._-" else "_" for c in (fonds.organ_id if fonds else ident.archive_code))
     return PackagePlan(kind=kind, package_uuid=uuid.uuid5(NAMESPACE, f"{kind}/{d.id}"), fonds_code=code,
                        label=d.title, dossier_simpledc=dossier_dc, documents=documents,
@@ -143,13 +146,13 @@ def plan_dossier(session, store, dossier_id: str, *, kind: str, ident: ExportIde
 
 
 def _planned(store, c: Component, name: str, original_name: str | None) -> PlannedFile:
-    return PlannedFile(name=name, open=lambda key=c.storage_key, size=c.size: store.open(key, expected_size=size),
+    return PlannedFile(name=name, open=functools.partial(store.open, c.storage_key, expected_size=c.size),
                        sha256=c.sha256, size=c.size, media_type=c.media_type.split(";")[0], role=c.role,
                        format_id=c.format_id, format_name=c.format_name, format_version=c.format_version,
                        original_name=original_name, created=c.created_at)
 
 
-def _doc_simpledc(rec: Record, afc: str, ordinal: int, maintenance: str, kept_dossier: dict) -> dict[str, str]:
+def _doc_simpledc(rec: Record, afc: str, ordinal: int, maintenance: str, kept_dossier: dict) -> dict[str, str | None]:
     kept = _tt05(rec).get("doc") or {}
     type_code = codes.type_code(rec.type_name)
     description = rec.description

@@ -27,6 +27,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote
 
 from lxml import etree
@@ -314,7 +315,7 @@ def _read_rep(folder: Path, rep, refs: _Refs, report: PackageReport) -> None:
             path = refs.check(ref, X.xl("href"), base, f"{base}/METS.xml")
             if path:
                 events = _premis(folder, path, refs, report)
-    files: dict[str, tuple[str, object]] = {}
+    files: dict[str, tuple[str, Any]] = {}  # (path, METS file element)
     for f in rep.iter(X.q("file")):
         loc = f.find(X.q("FLocat"))
         if loc is None:

@@ -11,6 +11,7 @@ project reaches: PREMIS is checked by the structural rules (namespace, required 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 from lxml import etree
@@ -101,7 +102,7 @@ def validate(name: str, root: etree._Element) -> list[str]:
 
 # simpledc --------------------------------------------------------------------------------------------
 
-def simpledc(fields: tuple[str, ...], values: dict[str, str | None]) -> bytes:
+def simpledc(fields: tuple[str, ...], values: Mapping[str, str | None]) -> bytes:
     """A ``<simpledc>`` record: no namespace, every element in template order, empty when no value."""
     root = etree.Element("simpledc")
     for name in fields:

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any, cast
 from xml.sax.saxutils import escape as xml_escape
 
 from . import data as D
@@ -917,7 +918,7 @@ def _fonts(family: str) -> dict:
                 f"(apt-get install fonts-dejavu-core) or set {FONT_DIR_ENV} to a folder holding {fname}")
         name = f"LuutruDejaVu-{family}-{face}"
         if name in pdfmetrics.getRegisteredFontNames():
-            font = pdfmetrics.getFont(name)
+            font = cast(TTFont, pdfmetrics.getFont(name))  # registered below, by this function
         else:
             font = TTFont(name, str(path))
             pdfmetrics.registerFont(font)
@@ -1007,8 +1008,10 @@ class _PdfRenderer:
         self.spec = spec
         self.fonts = _fonts(spec.family)
         self.buf = io.BytesIO()
-        c = canvas.Canvas(self.buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1,
-                          initialFontName=self.fonts["r"][0], initialFontSize=BODY_SIZE)
+        # Any: text operators are written straight into the canvas (its private _doc, _code and
+        # _escape, which reportlab's stubs do not declare) for speed
+        c: Any = canvas.Canvas(self.buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1,
+                               initialFontName=self.fonts["r"][0], initialFontSize=BODY_SIZE)
         self.c = c
         self.doc = c._doc
         for _, font, _, _ in self.fonts.values():
@@ -1275,7 +1278,7 @@ class _PdfRenderer:
     # ---- closing ----------------------------------------------------------------------
     def closing_height(self, spec: DocSpec) -> float:
         signer = len(spec.signer_lines) * 15 + 62 + 16
-        nn = 16
+        nn: float = 16
         for line in noi_nhan_lines(spec):
             nn += 12.5 * len(self.wrap([("r", line)], 11, LCOL[1] - ML + 30, hang=8))
         return max(signer, nn) + 14
@@ -1774,7 +1777,8 @@ def generate_eml(spec: DocSpec) -> bytes:
     main = spec.original if spec.original is not None else spec
     t = main.type_info
     digest = hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    msg = MIMEMultipart("mixed", boundary=f"=_luutru_{digest[:32]}")
+    # Any: the stdlib stubs type header values as str; Header objects are documented values too
+    msg: Any = MIMEMultipart("mixed", boundary=f"=_luutru_{digest[:32]}")
     msg["From"] = formataddr((f"Văn thư {spec.agency['short']}", spec.agency["email"]), charset="utf-8")
     msg["To"] = ", ".join(formataddr((x, f"vanthu{i + 1}@example.gov.vn"), charset="utf-8")
                           for i, x in enumerate((main.kinh_gui or main.recipients)[:2]))
@@ -1827,7 +1831,7 @@ def truth_row(file: str, media_type: str, spec: DocSpec | None, *, pages: int | 
               data: bytes | None = None, size: int | None = None, sha256: str | None = None,
               nfd: bool = False, note: str | None = None, alternatives: list | None = None) -> dict:
     """One line of truth.jsonl."""
-    row = {
+    row: dict[str, Any] = {
         "file": file,
         "submit_name": submit_name,
         "media_type": media_type,

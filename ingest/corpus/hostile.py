@@ -120,12 +120,12 @@ def _deterministic_pypdf(seed: str):
     fake = _FixedSecrets(seed)
     saved = [(m, m.__dict__.get("secrets")) for m in mods if "secrets" in m.__dict__]
     for m, _ in saved:
-        m.secrets = fake
+        setattr(m, "secrets", fake)  # noqa: B010 - a module attribute the stubs do not declare
     try:
         yield
     finally:
         for m, orig in saved:
-            m.secrets = orig
+            setattr(m, "secrets", orig)  # noqa: B010
 
 
 def encrypt(pdf: bytes, user_password: str = USER_PASSWORD, owner_password: str = OWNER_PASSWORD,
@@ -141,17 +141,24 @@ def encrypt(pdf: bytes, user_password: str = USER_PASSWORD, owner_password: str 
     return out.getvalue()
 
 
+def _group(pattern: bytes, data: bytes, flags: int = 0) -> bytes:
+    """The first group of ``pattern``'s first match in ``data`` (ValueError when none)."""
+    m = re.search(pattern, data, flags)
+    if m is None:
+        raise ValueError(f"not a PDF this generator can extend: no {pattern!r}")
+    return m.group(1)
+
+
 def add_nested_objects(pdf: bytes, depth: int = NEST_DEPTH) -> bytes:
     """Append an incremental update: ``depth`` nested arrays and ``depth`` nested
     dictionaries, referenced from the catalog (/LuutruNestedArray, /LuutruNestedDict)."""
     trailer = pdf[pdf.rindex(b"trailer"):]
-    root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))
-    size = int(re.search(rb"/Size (\d+)", trailer).group(1))
+    root = int(_group(rb"/Root (\d+) 0 R", trailer))
+    size = int(_group(rb"/Size (\d+)", trailer))
     info = re.search(rb"/Info (\d+) 0 R", trailer)
     ids = re.search(rb"/ID\s*(\[[^\]]*\])", trailer)
-    prev = int(re.search(rb"startxref\s+(\d+)", trailer).group(1))
-    m = re.search(rb"\n%d 0 obj\s*(<<.*?>>)\s*endobj" % root, pdf, re.S)
-    catalog = m.group(1).strip()
+    prev = int(_group(rb"startxref\s+(\d+)", trailer))
+    catalog = _group(rb"\n%d 0 obj\s*(<<.*?>>)\s*endobj" % root, pdf, re.S).strip()
     assert catalog.endswith(b">>")
     n_arr, n_dict = size, size + 1
     new_catalog = catalog[:-2].rstrip() + b" /LuutruNestedArray %d 0 R /LuutruNestedDict %d 0 R >>" % (n_arr, n_dict)

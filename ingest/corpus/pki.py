@@ -125,6 +125,8 @@ class DemoPKI:
         parties = {}
         for role in cls.ROLES:
             key = serialization.load_pem_private_key((Path(folder) / f"{role}.key").read_bytes(), None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+                raise TypeError(f"{role}.key: the demo PKI has EC and RSA keys only")
             cert = x509.load_pem_x509_certificate((Path(folder) / f"{role}.crt").read_bytes())
             parties[role] = Party(role, key, cert)
         return cls(**parties)

@@ -92,7 +92,7 @@ def degrade(image, quality: str, rng: random.Random, dpi: int):
         page = _stamp(page, rng, dpi)
     if skew:
         angle = rng.uniform(-skew, skew)
-        page = page.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=(255, 255, 255))
+        page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(255, 255, 255))
     if blur:
         page = page.filter(ImageFilter.GaussianBlur(blur))
     if sigma:

@@ -646,6 +646,7 @@ class _Decree30Parser:
         return out
 
     def _number(self) -> None:
+        sym: _Symbol | None
         for line in self._header_lines():
             if not line.text:
                 continue
@@ -1001,6 +1002,7 @@ class _Decree30Parser:
                 continue
             cell = line.cells[k]
             m = _KINH_GUI.match(_fold(cell[:24]))
+            assert m is not None  # _label matched the same pattern on this cell
             # "Kính gửi:   - Sở Tài chính;" puts the first recipient in a column of its own.
             rest = " ".join([cell[m.end():].strip(), *line.cells[k + 1:]]).strip()
             if rest:
@@ -1025,7 +1027,7 @@ class _Decree30Parser:
                     break
                 end = nxt.index
             break
-        out = []
+        out: list[str] = []
         for entry in entries:
             out.extend(e for e in (_clean_entry(p) for p in re.split(r";\s*(?=[-–+•]?\s*\S)", entry)) if e)
         self.kinh_gui = out
@@ -1160,6 +1162,7 @@ class _Decree30Parser:
             stream.extend(line.cells)
         first = lines[nn].cells
         m = _NOI_NHAN.match(_fold(first[0][:24]))
+        assert m is not None  # nn is the line whose first cell this label opens
         rest = first[0][m.end():].strip()
         in_list = True
 
@@ -1328,7 +1331,8 @@ class _Decree30Parser:
             titles = block[last_prefix + 1:][:2]
         else:
             chain_cells, titles = [], block[-1:]
-        chain = [authority(c) for c in chain_cells]
+        # every cell of the run is an authority (the run was chosen so): the filter only narrows the type
+        chain = [a for a in (authority(c) for c in chain_cells) if a is not None]
         src = source
         if chain:
             strict = all(a[2] for a in chain)
@@ -1361,16 +1365,16 @@ class _Decree30Parser:
         has_vv = self.vv_line is not None
         doc: DocType | None = None
         if self.type_found is not None:
-            doc, conf, flags = self.type_found
-            flags = list(flags)
+            doc, conf, found_flags = self.type_found
+            flags = list(found_flags)
             if sym_type is not None and sym_type.name != doc.name:
                 flags.append("type_symbol_mismatch")
                 conf = min(conf, INFERRED)
             self.set("doc_type", doc.name, conf, "header:type_line", flags)
-        elif sym_type is not None and sym.year is not None:
+        elif sym_type is not None and sym is not None and sym.year is not None:
             doc = sym_type
             self.set("doc_type", doc.name, INFERRED, "symbol:normative_form")
-        elif sym_type is not None and not has_vv:
+        elif sym_type is not None and sym is not None and not has_vv:
             doc = sym_type
             self.set("doc_type", doc.name, min(INFERRED, sym.confidence), "symbol:type_abbreviation",
                      [f for f in sym.flags if f in _OCR_FLAGS])
@@ -1391,7 +1395,7 @@ class _Decree30Parser:
                          ("inferred_without_vv_line",))
         if doc is None or doc.abbreviation is None:
             return
-        if sym_type is not None and sym_type.abbreviation == doc.abbreviation:
+        if sym_type is not None and sym is not None and sym_type.abbreviation == doc.abbreviation:
             self.set("doc_type_abbreviation", doc.abbreviation, sym.confidence, "symbol:type_abbreviation",
                      [f for f in sym.flags if f in _OCR_FLAGS])
         else:

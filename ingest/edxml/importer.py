@@ -136,7 +136,7 @@ class EdxmlImportService:
                 extra={"edxml": extra}))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        common = {"sha256": sha, "kind": "document", "so_ky_hieu": so_ky_hieu, "signature": signature.status,
+        common: dict[str, Any] = {"sha256": sha, "kind": "document", "so_ky_hieu": so_ky_hieu, "signature": signature.status,
                   "signature_vi": signature.message_vi, "attachments": len(msg.attachments), "warnings": msg.warnings}
         if outcome.outcome == "rejected":
             where = self._quarantine_message(data, name, outcome.code, outcome.message_vi, sha, submitter, source)
@@ -186,12 +186,12 @@ class EdxmlImportService:
             raise EdxmlRejected("edxml_status_unmatched", f"DocumentId {rf.get('document_id')}")
         code = status.get("code") or ""
         label = STATUS_VI.get(code, f"mã trạng thái {code} (chưa biết)")
-        common = {"record_id": target, "sha256": sha, "kind": "status", "warnings": msg.warnings,
+        common: dict[str, Any] = {"record_id": target, "sha256": sha, "kind": "status", "warnings": msg.warnings,
                   "so_ky_hieu": self._label(target)}
         if self._find_message(sha):
             return EdxmlOutcome("duplicate", **common)
         with self.archive.catalogue.session() as s:
-            extra = s.get(Record, target).extra or {}
+            extra = s.get_one(Record, target).extra or {}  # target: the record found above
         history = list((extra.get("edxml") or {}).get("statuses") or [])
         history.append({**status, "from": msg.sender.as_dict(), "label_vi": label, "message_sha256": sha})
         self.archive.amend_derived(

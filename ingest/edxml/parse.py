@@ -25,7 +25,9 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email import policy as email_policy
+from email.message import Message
 from email.parser import BytesParser
+from typing import cast
 
 from lxml import etree
 
@@ -146,16 +148,17 @@ def _split_mime(data: bytes, limits: Limits) -> tuple[bytes, dict[str, tuple[byt
     msg = BytesParser(policy=email_policy.compat32).parsebytes(data)
     if not msg.is_multipart():
         raise EdxmlRejected("edxml_malformed", "MIME không có phần nào")
-    root, parts = None, {}
-    for part in msg.get_payload():
+    root: bytes | None = None
+    parts: dict[str, tuple[bytes, str | None]] = {}
+    for part in cast("list[Message]", msg.get_payload()):  # a multipart message's payload: its parts
         ctype = part.get_content_type()
         cid = _norm_cid(part.get("Content-ID") or "")
         if (part.get("Content-Transfer-Encoding") or "").strip().lower() == "base64":
             # strictly: the email package silently hands back undecodable base64 as it is
-            payload = _b64(part.get_payload(), limits, f"phần MIME {cid or ctype}")
+            payload = _b64(cast("str | None", part.get_payload()), limits, f"phần MIME {cid or ctype}")  # a leaf: its text
         else:
             try:
-                payload = part.get_payload(decode=True) or b""
+                payload = cast("bytes | None", part.get_payload(decode=True)) or b""
             except (ValueError, LookupError, AssertionError) as exc:  # a broken transfer encoding
                 raise EdxmlRejected("edxml_bad_attachment", f"phần MIME: {exc}") from None
         if root is None and ctype in ("text/xml", "application/xml", "application/soap+xml"):

@@ -78,7 +78,7 @@ def _verify_dsig(xml: bytes) -> SignatureResult:
     except ValueError as exc:
         return SignatureResult("unverifiable", reason=f"chứng thư số không đọc được: {exc}", algorithms=algorithms,
                                weak=weak)
-    info = {"signer": cert.subject.rfc4514_string(), "serial": format(cert.serial_number, "x"),
+    info: dict[str, Any] = {"signer": cert.subject.rfc4514_string(), "serial": format(cert.serial_number, "x"),
             "not_before": cert.not_valid_before_utc.isoformat(), "not_after": cert.not_valid_after_utc.isoformat(),
             "algorithms": algorithms, "weak": weak}
     config = SignatureConfiguration(signature_methods=frozenset(SignatureMethod),

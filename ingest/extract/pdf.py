@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from ingest.extract.base import Extraction, ExtractionFailed
 
@@ -73,6 +74,7 @@ def pdf_structure(path: Path) -> dict:
     info["readable"] = True
     try:
         if reader.is_encrypted:
+            opened: int  # a PasswordType (an IntEnum: NOT_DECRYPTED is 0)
             try:
                 opened = reader.decrypt("")
             except Exception:  # noqa: BLE001
@@ -93,7 +95,7 @@ def pdf_structure(path: Path) -> dict:
             info["embedded_files"] = []
         xmp = None
         try:
-            meta = reader.trailer["/Root"].get("/Metadata")
+            meta = reader.root_object.get("/Metadata")
             xmp = meta.get_object().get_data() if meta is not None else None
         except Exception:  # noqa: BLE001
             xmp = None
@@ -104,7 +106,7 @@ def pdf_structure(path: Path) -> dict:
                 c = (conf.group(1) or conf.group(2)).decode().lower() if conf else ""
                 info["pdfa"] = f"PDF/A-{level}{c}"
         try:
-            docinfo = reader.metadata or {}
+            docinfo: dict[Any, Any] = reader.metadata or {}
             info["info"] = {k.lstrip("/"): str(v) for k, v in docinfo.items() if isinstance(k, str)}
         except Exception:  # noqa: BLE001
             info["info"] = {}

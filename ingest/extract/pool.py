@@ -77,6 +77,8 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "ingest.extract.worker", args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, encoding="utf-8", env=env, start_new_session=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both pipes were asked for
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -90,7 +92,7 @@ class _Worker:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:
@@ -120,12 +122,13 @@ class ExtractionPool:
 
     def extract(self, path: Path, media_type: str) -> tuple[Extraction, dict | None]:
         """Extract in a worker; returns (extraction, pdf structure or None)."""
+        worker: _Worker | None  # None once released: the finally then leaves it alone
         worker = self._take()
         out = tempfile.NamedTemporaryFile(prefix="luutru-text-", suffix=".txt", delete=False)
         out.close()
         try:
-            worker.proc.stdin.write(json.dumps({"path": str(path), "media_type": media_type, "out": out.name}) + "\n")
-            worker.proc.stdin.flush()
+            worker.stdin.write(json.dumps({"path": str(path), "media_type": media_type, "out": out.name}) + "\n")
+            worker.stdin.flush()
             answer = self._wait(worker)
             if not answer["ok"]:
                 raise ExtractionFailed(answer["code"], answer["error"])
@@ -156,11 +159,12 @@ class ExtractionPool:
         """Run ``op`` (``ocr``, ``pdfa``) in a worker within ``timeout`` seconds (the extraction
         limit when None); returns the job's result, raises ``ExtractionFailed`` (code ``timeout``,
         ``resource_limit``, ``ocr_unavailable``, ``ocr_failed``)."""
+        worker: _Worker | None  # None once released: the finally then leaves it alone
         worker = self._take()
         try:
-            worker.proc.stdin.write(json.dumps({"op": op, "path": str(path), "media_type": media_type,
+            worker.stdin.write(json.dumps({"op": op, "path": str(path), "media_type": media_type,
                                                 "work": str(work), "params": params or {}}) + "\n")
-            worker.proc.stdin.flush()
+            worker.stdin.flush()
             answer = self._wait(worker, timeout)
             if not answer["ok"]:
                 failed = ExtractionFailed(answer["code"], answer["error"])
@@ -183,7 +187,7 @@ class ExtractionPool:
         timeout = timeout or self.config.timeout
         deadline = time.monotonic() + timeout
         sel = selectors.DefaultSelector()
-        sel.register(worker.proc.stdout, selectors.EVENT_READ)
+        sel.register(worker.stdout, selectors.EVENT_READ)
         group_checked = time.monotonic()
         try:
             while True:
@@ -200,7 +204,7 @@ class ExtractionPool:
                                            f"extraction used more than {self.config.memory_limit // 2**20} MiB")
                 try:
                     ready = sel.select(timeout=min(0.05, remaining))
-                    line = worker.proc.stdout.readline() if ready else None
+                    line = worker.stdout.readline() if ready else None
                 except (ValueError, OSError):  # the pool closed and killed the worker under us
                     raise ExtractionFailed("cancelled", "the extraction pool was closed during the job") from None
                 if ready:

@@ -4,6 +4,7 @@ Tika server over its REST interface in scale-out. Also the fallback when PDFium 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ingest.extract.base import Extraction, ExtractionFailed
 
@@ -37,7 +38,7 @@ class TikaEmbeddedExtractor:
     name = "tika-embedded"
 
     def __init__(self) -> None:
-        self._extractor = None
+        self._extractor: Any = None  # an iscc_tika.Extractor (untyped), made on first use
 
     def score(self, media_type: str) -> int | None:
         return 10  # Tika reads almost anything; specialised extractors score higher

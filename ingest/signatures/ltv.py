@@ -115,6 +115,7 @@ def verify_record(archive: ArchiveService, record_id: str, *, trust_roots: Seque
         if info["media_type"] == "application/pdf":
             reports = validate_pdf(path, trust_roots, allow_online=False, at=at)
     original, chain = load_chain(archive, record_id)
+    assert original is not None  # _copy_original above read the original's bytes
     chain_report = verify_chain([t for _, t in chain], original, trust_roots=list(tsa_roots) + list(trust_roots),
                                 at=at, horizon=timedelta(days=horizon_days))
     summaries = [r.summary() for r in reports]

@@ -30,7 +30,8 @@ shape).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -213,13 +214,13 @@ class SignatureReport:
     modifications_permitted: bool | None = None
     """Whether ``modification_level`` is within what the signer's DocMDP permission allows."""
     docmdp: str | None = None
-    revocation: dict[str, Any] = field(default_factory=dict)
-    certificate: dict[str, Any] = field(default_factory=dict)
-    chain: list[str] = field(default_factory=list)
+    revocation: dict[str, Any] = dataclasses.field(default_factory=dict)
+    certificate: dict[str, Any] = dataclasses.field(default_factory=dict)
+    chain: list[str] = dataclasses.field(default_factory=list)
     trust_anchor: str | None = None
-    key_usage: list[str] = field(default_factory=list)
-    algorithms: dict[str, Any] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
+    key_usage: list[str] = dataclasses.field(default_factory=list)
+    algorithms: dict[str, Any] = dataclasses.field(default_factory=dict)
+    findings: list[str] = dataclasses.field(default_factory=list)
     validated_at: str | None = None
 
     def __post_init__(self) -> None:

@@ -64,6 +64,7 @@ class ArchiveTimestampStep:
         return ctx.sha256 is not None
 
     def run(self, ctx: IngestContext) -> None:
+        assert ctx.sha256 is not None  # applies() checked it
         try:
             token = self.stamper.timestamp(bytes.fromhex(ctx.sha256))
         except Exception as exc:  # noqa: BLE001 - a TSA outage must not stop archiving

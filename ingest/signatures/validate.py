@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import cms, crl, ocsp, x509
 
@@ -140,11 +141,12 @@ async def _validate_stream(stream, roots: list, allow_online: bool, at: datetime
         if not opened:
             return [_failed("(document)", "encrypted_no_password", "encrypted PDF: no password to open it", at)]
     evidence = _dss_evidence(reader)
-    ordered: list[tuple[int, int, str, object]] = []  # (revision, position, field, signature or failed report)
+    # (revision, position, field, signature or failed report)
+    ordered: list[tuple[int, int, str, ArchiveSignature | SignatureReport]] = []
     for pos, (fq_name, _value, sig_field) in enumerate(enumerate_sig_fields(reader, filled_status=True)):
         try:
-            sig = ArchiveSignature(reader, sig_field, fq_name)
-            ordered.append((sig.signed_revision, pos, fq_name, sig))
+            found = ArchiveSignature(reader, sig_field, fq_name)
+            ordered.append((found.signed_revision, pos, fq_name, found))
         except StructureError as exc:
             ordered.append((1 << 30, pos, fq_name, _failed(fq_name, exc.reason, exc.detail, at)))
         except Exception as exc:  # a defect: reported, never hiding the others
@@ -183,7 +185,7 @@ def _dss_evidence(reader) -> _Evidence:
         dss = None
     if not isinstance(dss, generic.DictionaryObject):
         return _Evidence([], [], [])
-    sources = {"/Certs": [], "/CRLs": [], "/OCSPs": []}
+    sources: dict[str, list[Any]] = {"/Certs": [], "/CRLs": [], "/OCSPs": []}
     for key, entries in sources.items():
         entries.extend(_array_refs(dss, key))
     try:
@@ -231,7 +233,8 @@ def _array_refs(dictionary, key: str) -> list:
 
 def _cms_revinfo(signer_info: cms.SignerInfo) -> tuple[list, list]:
     """CRLs and OCSP responses in Adobe's revocation-info-archival signed attribute."""
-    crls, ocsps = [], []
+    crls: list[Any] = []
+    ocsps: list[Any] = []
     for attr in signer_info["signed_attrs"] or []:
         if attr["type"].native == "adobe_revocation_info_archival":
             for value in attr["values"]:
@@ -349,10 +352,10 @@ async def _validate_one(sig: ArchiveSignature, roots, doc_evidence: _Evidence, a
         r.signer_type = "organisation"
         gen_time = sig.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
         vc = _context(roots, evidence, gen_time, allow_online)
-        status = await validate_timestamp(sig, vc=vc, diff_policy=ARCHIVE_DIFF_POLICY)
+        ts_status = await validate_timestamp(sig, vc=vc, diff_policy=ARCHIVE_DIFF_POLICY)
         r.signing_time, r.signing_time_source, r.timestamped = gen_time.isoformat(), "timestamp", True
         r.timestamp = {"time": gen_time.isoformat(), "tsa": cert.subject.human_friendly}
-        return _judge(r, sig, status)
+        return _judge(r, sig, ts_status)
 
     r.signer_type = signer_type(cert)
     try:

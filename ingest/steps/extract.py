@@ -20,6 +20,7 @@ class ExtractStep:
         return ctx.media_type is not None
 
     def run(self, ctx: IngestContext) -> None:
+        assert ctx.media_type is not None  # applies() checked it
         try:
             extraction, structure = self.pool.extract(ctx.source.path, ctx.media_type)
         except ExtractionFailed as exc:

@@ -85,7 +85,7 @@ def ocr_event(summary: dict) -> NewEvent:
             detail += f"; low confidence on page(s) {', '.join(map(str, summary['low_confidence_pages']))}"
         return NewEvent(OCR_EVENT, outcome="warning" if summary["low_confidence"] else "success",
                         agent=f"software:{summary['tools']}", detail=detail, data=summary)
-    messages = {
+    messages: dict[str | None, str] = {
         "unavailable": "OCR not done: " + "; ".join(summary.get("missing", [])),
         "disabled": "OCR not done: disabled by LUUTRU_OCR__ENABLED",
         "deferred": "OCR takes longer than LUUTRU_OCR__WAIT_SECONDS: it runs as a background task",
@@ -122,8 +122,9 @@ class OcrStep:
             ctx.ocr = {"status": "unavailable", "missing": tools(self.settings.language)["missing"], **wanted}
         else:
             self._ocr(ctx, pages)
+        assert ctx.ocr is not None  # _ocr sets it on every path
         if ctx.ocr["status"] != "done":
-            ctx.warnings.append(ocr_event(ctx.ocr).detail)
+            ctx.warnings.append(ocr_event(ctx.ocr).detail or "")  # ocr_event always gives a detail
         ctx.events.append(ocr_event(ctx.ocr))
 
     def _ocr(self, ctx: IngestContext, pages: list[int] | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from typing import Any
 
 from archive.dossier_state import DossierClosed, DossierLocked
 from archive.errors import IntegrityError, RecordNotFound
@@ -68,7 +69,7 @@ class StoreStep:
                      outcome="warning" if ctx.warnings else "success",
                      data={"warnings": ctx.warnings} if ctx.warnings else None),
         ]
-        tasks = []
+        tasks: list[tuple[str, dict[str, Any]]] = []
         # Every ingested file was examined: no report means unsigned (searchable as such).
         ctx.metadata.extra["signatures"] = []
         if ctx.signatures is not None and ctx.signatures.reports:
@@ -85,6 +86,7 @@ class StoreStep:
             if any(r.kind == "signature" for r in ctx.signatures.reports):
                 tasks.append(("make_ltv_copy", {"record_id": None}))
         if ctx.timestamp_token is not None:
+            assert ctx.timestamp_event is not None  # the timestamp step sets both
             derivatives.append(NewComponent(io.BytesIO(ctx.timestamp_token), "timestamp",
                                             "application/timestamp-token", "archive-timestamp.tst"))
             events.append(NewEvent("timestamping", agent=SOFTWARE, data=ctx.timestamp_event,
@@ -109,13 +111,14 @@ class StoreStep:
                           if isinstance(p, dict)]}
         if ctx.policy is not None:
             ctx.metadata.extra["format_policy"] = ctx.policy
-        if (ctx.pdf or {}).get("pdfa"):
+        if ctx.pdf and ctx.pdf.get("pdfa"):
             ctx.metadata.extra["pdfa_claim"] = ctx.pdf["pdfa"]
         if needs_preservation(ctx):
             # PDF/A claims and copies are validated, preservation copies made, off the ingest path
             tasks.append(("preserve_record", {"record_id": None}))
         if self.identifier is not None:
             derivatives = identify_components(self.identifier, derivatives, ctx.workdir / "formats")
+        assert ctx.media_type is not None  # the identify step sets it or rejects the file
         record_id = str(uuid.uuid4())
         for _, args in tasks:
             args["record_id"] = record_id
