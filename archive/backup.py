@@ -45,11 +45,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from archive.audit import ANCHOR_RETAIN_UNTIL, ANCHORS_PREFIX
 from archive.errors import ArchiveError, ObjectNotFound
 from archive.objects.base import CHUNK_SIZE, NAMED_PREFIX, sha256_from_key
 from archive.objects.filesystem import FilesystemObjectStore
+from archive.settings import Settings
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -87,7 +89,7 @@ class BackupReport:
     missing: list[str] = field(default_factory=list)
     """Objects the snapshot references that the store lacks or holds altered (not in the backup)."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -106,11 +108,11 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
 
 
-def check_embedded(settings) -> None:
+def check_embedded(settings: Settings) -> None:
     """Refuse a deployment that is not the embedded default (its services have their own tools)."""
     scale_out = []
     if not settings.database_url.startswith("sqlite"):
@@ -176,7 +178,7 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _copy_tree(src: Path, dst: Path, files: dict[str, dict], base: Path) -> None:
+def _copy_tree(src: Path, dst: Path, files: dict[str, dict[str, Any]], base: Path) -> None:
     """Copy the regular files of ``src`` (temporary ``*.tmp``/``*.part`` left out), keeping modes,
     recording each file's SHA-256 and size under its path relative to ``base``."""
     if not src.is_dir():
@@ -189,13 +191,13 @@ def _copy_tree(src: Path, dst: Path, files: dict[str, dict], base: Path) -> None
         files[target.relative_to(base).as_posix()] = {"sha256": digest, "size": size}
 
 
-def _copy_index(src: Path, dst: Path, files: dict[str, dict], base: Path, attempts: int = 5) -> None:
+def _copy_index(src: Path, dst: Path, files: dict[str, dict[str, Any]], base: Path, attempts: int = 5) -> None:
     """Copy a live Tantivy index: its segment files are immutable but a merge may remove some while
     we copy; copy again (up to ``attempts``) until every segment the copied ``meta.json`` names is
     there."""
     for _ in range(attempts):
         shutil.rmtree(dst, ignore_errors=True)
-        copied: dict[str, dict] = {}
+        copied: dict[str, dict[str, Any]] = {}
         try:
             meta = (src / "meta.json").read_bytes()
             _copy_tree(src, dst, copied, base)
@@ -265,7 +267,7 @@ def _anchor_id(name: str) -> int | None:
 
 # create -------------------------------------------------------------------------------------------
 def create_backup(dest: Path, *, database: Path, store: FilesystemObjectStore, keys_dir: Path, trust_dir: Path,
-                  settings_doc: dict, index_path: Path | None = None,
+                  settings_doc: dict[str, Any], index_path: Path | None = None,
                   now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> BackupReport:
     """Back up the archive into ``dest`` (new or holding an earlier backup: incremental)."""
     dest = Path(dest)
@@ -278,7 +280,7 @@ def create_backup(dest: Path, *, database: Path, store: FilesystemObjectStore, k
             snapshot_database(database, db_copy)
             needed, anchors, records = _snapshot_contents(db_copy)
             report.records = len(records)
-            files: dict[str, dict] = {}
+            files: dict[str, dict[str, Any]] = {}
             objects = _copy_objects(dest, store, needed, report)
             named = _copy_named(dest, store, anchors, records, report)
             _copy_tree(keys_dir, staging / "keys", files, staging)
@@ -303,8 +305,8 @@ def create_backup(dest: Path, *, database: Path, store: FilesystemObjectStore, k
 
 
 def _copy_objects(dest: Path, store: FilesystemObjectStore, needed: dict[str, int],
-                  report: BackupReport) -> dict[str, dict]:
-    objects: dict[str, dict] = {}
+                  report: BackupReport) -> dict[str, dict[str, Any]]:
+    objects: dict[str, dict[str, Any]] = {}
     for key in sorted(needed):
         target = dest / OBJECTS / key
         try:
@@ -330,11 +332,11 @@ def _copy_objects(dest: Path, store: FilesystemObjectStore, needed: dict[str, in
 
 
 def _copy_named(dest: Path, store: FilesystemObjectStore, anchors: set[int], records: set[str],
-                report: BackupReport) -> dict[str, dict]:
+                report: BackupReport) -> dict[str, dict[str, Any]]:
     """Named objects: the snapshot's audit anchors (one published later would name entries the
     restored log does not have), the metadata sidecars of the snapshot's records (not of records
     committed later) and every other named object (write-once: copied once)."""
-    named: dict[str, dict] = {}
+    named: dict[str, dict[str, Any]] = {}
     try:  # named objects are written once: one the previous backup holds is not read again
         previous = read_manifest(dest).get("named", {})
     except BackupError:
@@ -361,7 +363,7 @@ def _copy_named(dest: Path, store: FilesystemObjectStore, anchors: set[int], rec
     return named
 
 
-def _install(dest: Path, staging: Path, manifest: dict) -> None:
+def _install(dest: Path, staging: Path, manifest: dict[str, Any]) -> None:
     current = dest / SNAPSHOT
     old = dest / f".{SNAPSHOT}-old-{uuid.uuid4().hex}"
     if current.exists():
@@ -394,7 +396,7 @@ def _prune(dest: Path, objects: set[str], named: set[str]) -> int:
 
 
 # verify -------------------------------------------------------------------------------------------
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:

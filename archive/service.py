@@ -164,10 +164,10 @@ class ArchiveService:
         self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
         sidecars.install(catalogue)
         if not getattr(catalogue, "_luutru_sidecar_hook", False):
-            catalogue._luutru_sidecar_hook = True
+            catalogue._luutru_sidecar_hook = True  # type: ignore[attr-defined]  # one hook per catalogue
             catalogue.after_commit.append(self._after_commit)
 
-    def _after_commit(self, items: list) -> None:
+    def _after_commit(self, items: list[Any]) -> None:
         ids = [item_id for kind, item_id in items if kind == "sidecar"]
         if ids:
             self._run_outbox(ids)

@@ -28,17 +28,20 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive.catalogue.change_tables import RecordChange
-from archive.catalogue.db import AFTER_COMMIT
+from archive.catalogue.db import AFTER_COMMIT, Catalogue
 from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
 from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch, RetentionAssignment
 from archive.errors import ArchiveError, ObjectExists, ObjectNotFound
+from archive.objects.base import ObjectStore
+from archive.ports import Clock
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def sidecar_name(record_id: str, seq: int) -> str:
 
 
 # rows as JSON ------------------------------------------------------------------------------------
-def _kind(col: sa.Column) -> str:
+def _kind(col: sa.Column[Any]) -> str:
     t = col.type
     t = getattr(t, "impl", t)
     if isinstance(t, sa.DateTime):
@@ -73,7 +76,7 @@ def _kind(col: sa.Column) -> str:
     return "plain"
 
 
-def encode_row(table: sa.Table, row) -> dict:
+def encode_row(table: sa.Table, row: Any) -> dict[str, Any]:
     out = {}
     for col in table.columns:
         value = row[col.name]
@@ -87,7 +90,7 @@ def encode_row(table: sa.Table, row) -> dict:
     return out
 
 
-def decode_row(table: sa.Table, doc: dict) -> dict:
+def decode_row(table: sa.Table, doc: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for col in table.columns:
         value = doc.get(col.name)
@@ -108,11 +111,11 @@ def _table(name: str) -> sa.Table:
     return Base.metadata.tables[name]
 
 
-def record_rows(s: Session, record_id: str) -> dict[str, list[dict]] | None:
+def record_rows(s: Session, record_id: str) -> dict[str, list[dict[str, Any]]] | None:
     """The rows describing a record, encoded (None when there is no such record)."""
     t = {name: _table(name) for name in TABLES}
 
-    def rows(table: str, *where, order=None) -> list[dict]:
+    def rows(table: str, *where: Any, order: Any = None) -> list[dict[str, Any]]:
         q = sa.select(t[table]).where(*where)
         q = q.order_by(*(order if order is not None else t[table].primary_key.columns))
         return [encode_row(t[table], r) for r in s.execute(q).mappings()]
@@ -121,7 +124,7 @@ def record_rows(s: Session, record_id: str) -> dict[str, list[dict]] | None:
     if not records:
         return None
     rec = records[0]
-    out: dict[str, list[dict]] = {name: [] for name in TABLES}
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     out["records"] = records
     if rec["fonds_id"]:
         out["fonds"] = rows("fonds", t["fonds"].c.id == rec["fonds_id"])
@@ -151,7 +154,7 @@ def record_rows(s: Session, record_id: str) -> dict[str, list[dict]] | None:
     return out
 
 
-def schedule_rows(s: Session, schedule_id: str) -> dict[str, list[dict]] | None:
+def schedule_rows(s: Session, schedule_id: str) -> dict[str, list[dict[str, Any]]] | None:
     """A retention schedule version with all its items, encoded."""
     sched, items = _table("retention_schedules"), _table("retention_schedule_items")
     rows = [encode_row(sched, r) for r in s.execute(sa.select(sched).where(sched.c.id == schedule_id)).mappings()]
@@ -166,20 +169,22 @@ def schedule_rows(s: Session, schedule_id: str) -> dict[str, list[dict]] | None:
 class SidecarWriter:
     """Writes the sidecars of records into a store (see the module docstring)."""
 
-    def __init__(self, catalogue, store, clock):
+    def __init__(self, catalogue: Catalogue, store: ObjectStore, clock: Clock) -> None:
         self.catalogue, self.store, self.clock = catalogue, store, clock
 
         self._schedules: dict[str, str] = {}
         """Schedule id -> the state last written by this writer (schedules rarely change)."""
 
-    def latest(self, record_id: str, prefix: str = PREFIX) -> tuple[int, dict | None]:
+    def latest(self, record_id: str, prefix: str = PREFIX) -> tuple[int, dict[str, Any] | None]:
         """(highest seq, its document) of a record (or a schedule); (0, None) when it has none."""
         pattern = _NAME if prefix == PREFIX else _SCHEDULE_NAME
         names = [n for n in self.store.list_named(f"{prefix}{record_id}/") if pattern.match(n)]
         if not names:
             return 0, None
         name = max(names)
-        return int(pattern.match(name).group(2)), json.loads(self.store.get_named(name))
+        m = pattern.match(name)
+        assert m is not None  # names were filtered by the pattern
+        return int(m.group(2)), json.loads(self.store.get_named(name))
 
     def write(self, record_ids: Iterable[str]) -> int:
         """Write the current state of each record if it differs from its latest sidecar (and of the
@@ -201,11 +206,13 @@ class SidecarWriter:
             self._write_versioned(SCHEDULES, schedule_id, schedule_rows)
             self._schedules[schedule_id] = key
 
-    def _write_versioned(self, prefix: str, ident: str, read) -> tuple[int, dict] | None:
+    def _write_versioned(self, prefix: str, ident: str,
+                         read: Callable[[Session, str], dict[str, Any] | None]) -> tuple[int, dict[str, Any]] | None:
         """Write ``read(session, ident)`` as the next ``seq`` until the latest stored one equals the
         catalogue's state: (sidecars written, state), None when there is no such row."""
         written = 0
-        state = mine = None
+        state: dict[str, Any] | None = None
+        mine: dict[str, Any] | None = None
         for _ in range(20):
             with self.catalogue.session() as s:
                 state = read(s, ident)
@@ -225,16 +232,17 @@ class SidecarWriter:
                 mine = state
             except ObjectExists:
                 continue  # another writer took this seq: read again
+        assert state is not None  # the loop returned on None
         return written, state
 
 
-def install(catalogue) -> None:
+def install(catalogue: Catalogue) -> None:
     """Note the records a transaction changes and add one ``sidecar`` outbox row to it (once per
     catalogue); the row's id goes to ``Catalogue.after_commit`` as ``("sidecar", id)``."""
     maker = catalogue.sessionmaker
     if getattr(maker, "_luutru_sidecars", False):
         return
-    maker._luutru_sidecars = True
+    maker._luutru_sidecars = True  # type: ignore[attr-defined]  # listeners installed once per factory
     sa.event.listen(maker, "after_flush", _after_flush)
     sa.event.listen(maker, "before_commit", _before_commit)
 
@@ -265,7 +273,7 @@ def _touched(session: Session) -> set[str]:
     return ids
 
 
-def _after_flush(session: Session, _ctx) -> None:
+def _after_flush(session: Session, _ctx: Any) -> None:
     if session.info.get(_OFF):
         return
     touched = _touched(session)
@@ -284,7 +292,7 @@ def _before_commit(session: Session) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(("sidecar", row.id))
 
 
-def missing(catalogue, store, batch: int = 1000) -> Iterator[str]:
+def missing(catalogue: Catalogue, store: ObjectStore, batch: int = 1000) -> Iterator[str]:
     """Records that have no sidecar yet (archives created before sidecars existed)."""
     with_sidecar = {m.group(1) for n in store.list_named(PREFIX) if (m := _NAME.match(n))}
     with catalogue.session() as s:
@@ -303,7 +311,7 @@ class RebuildError(ArchiveError):
     code = "rebuild_refused"
 
 
-def latest_documents(store) -> Iterator[dict]:
+def latest_documents(store: ObjectStore) -> Iterator[dict[str, Any]]:
     """The latest sidecar of every record, in record id order."""
     best: dict[str, str] = {}
     for name in store.list_named(PREFIX):
@@ -322,7 +330,7 @@ def latest_documents(store) -> Iterator[dict]:
         yield doc
 
 
-def _latest_schedules(store) -> Iterator[dict]:
+def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
     best: dict[str, str] = {}
     for name in store.list_named(SCHEDULES):
         m = _SCHEDULE_NAME.match(name)
@@ -332,7 +340,7 @@ def _latest_schedules(store) -> Iterator[dict]:
         yield json.loads(store.get_named(best[sid]))
 
 
-def rebuild(catalogue, store, *, batch: int = 500) -> dict[str, int]:
+def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> dict[str, int]:
     """Recreate the catalogue's descriptive rows from the store's sidecars, into an empty catalogue.
 
     One pass over the latest sidecars, ``batch`` records per transaction, so memory stays flat at
@@ -344,10 +352,10 @@ def rebuild(catalogue, store, *, batch: int = 500) -> dict[str, int]:
             raise RebuildError("the catalogue already holds records; rebuild needs an empty database",
                                "Danh mục đã có văn bản; chỉ dựng lại vào một cơ sở dữ liệu trống")
     counts = {t: 0 for t in (*TABLES, *SHARED)}
-    seen: dict[str, dict[str, tuple[str, dict]]] = {t: {} for t in SHARED}
-    pending: list[dict] = []
+    seen: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {t: {} for t in SHARED}
+    pending: list[dict[str, Any]] = []
 
-    def put_shared(s: Session, table: str, row: dict, written_at: str) -> None:
+    def put_shared(s: Session, table: str, row: dict[str, Any], written_at: str) -> None:
         t = _table("retention_assignments" if table == "dossier_assignments" else table)
         known = seen[table].get(row["id"])
         if known is not None and (known[0] >= written_at or known[1] == row):

@@ -51,14 +51,14 @@ class Catalogue:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.after_commit: list[Callable[[list], None]] = []
+        self.after_commit: list[Callable[[list[Any]], None]] = []
         """Called with the items sessions put in ``info[AFTER_COMMIT]`` once they committed and the
         thread's outermost session is closed (a nested session's work waits for the outer one, so a
         hook that writes never waits on a lock its own thread holds)."""
         self._local = threading.local()
 
     @property
-    def sessionmaker(self) -> sessionmaker:
+    def sessionmaker(self) -> sessionmaker[Session]:
         """The factory of this catalogue's sessions (for session event listeners)."""
         return self._sessions
 
