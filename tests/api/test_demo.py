@@ -33,10 +33,11 @@ def test_demo_builds_an_archive_with_accounts(cli, data_dir):
 
 
 def test_web_page_is_served_and_holds_no_data(api, records):
-    """GIVEN a running API WHEN a browser opens / THEN it gets the Vietnamese search page, with a
-    content security policy, and no record data (the page fetches everything with a token)."""
+    """GIVEN a running API WHEN a browser opens / without a session THEN it gets the Vietnamese
+    login page, under a content security policy without inline code, and no record data."""
     page = api.client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "Đăng nhập" in page.text and "/api/v1/search" in page.text
-    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "Đăng nhập" in page.text and 'name="password"' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert not any(rid in page.text for rid in records.values())
