@@ -22,6 +22,27 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 MAX_EXAMPLES = 25
 
+
+def _zip_bodies():
+    """Bodies for ``application/zip`` (package import): an empty ZIP, a ZIP holding one stray file,
+    and arbitrary bytes — Schemathesis has no serializer for the media type of its own."""
+    import io
+    import zipfile
+
+    from hypothesis import strategies as st
+
+    def zipped(files: dict[str, bytes]) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+        return buf.getvalue()
+
+    return st.one_of(st.just(zipped({})), st.just(zipped({"METS.xml": b"<mets/>"})), st.binary(max_size=512))
+
+
+schemathesis.openapi.media_type("application/zip", _zip_bodies())
+
 NOT_CHECKED = [positive_data_acceptance, negative_data_rejection]
 """Whether a generated request *should* be accepted is not decidable from the description alone
 here: limits come from the settings (``api.max_page_size``…), a valid record id may be missing, and
