@@ -47,6 +47,7 @@ import logging
 import secrets
 import socket
 import ssl
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -251,6 +252,8 @@ class WebhookService:
         self.catalogue = catalogue
         self.archive = archive
         self.max_attempts = max_attempts
+        self._inflight: set[str] = set()
+        self._inflight_lock = threading.Lock()
         self.backoff_seconds = backoff_seconds
         self.timeout_seconds = timeout_seconds
         self.allow_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
@@ -434,7 +437,21 @@ class WebhookService:
             conn.close()
 
     def attempt(self, delivery_id: str) -> Attempt:
-        """One POST of a pending delivery; records the outcome and when to retry."""
+        """One POST of a pending delivery; records the outcome and when to retry. A delivery this
+        process is already sending is skipped: the embedded default runs tasks from the request
+        that queued them and from its periodic loop, and two threads sending the same delivery at
+        once sent it twice and counted one attempt (a 500 and a 200 recorded as "delivered, 1")."""
+        with self._inflight_lock:
+            if delivery_id in self._inflight:
+                return Attempt("skipped")
+            self._inflight.add(delivery_id)
+        try:
+            return self._attempt(delivery_id)
+        finally:
+            with self._inflight_lock:
+                self._inflight.discard(delivery_id)
+
+    def _attempt(self, delivery_id: str) -> Attempt:
         with self.catalogue.session() as s:
             d = s.get(WebhookDelivery, delivery_id)
             if d is None or d.state != "pending":
