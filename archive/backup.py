@@ -50,7 +50,7 @@ from typing import Any
 from archive.audit import ANCHOR_RETAIN_UNTIL, ANCHORS_PREFIX
 from archive.errors import ArchiveError, ObjectNotFound
 from archive.objects.base import CHUNK_SIZE, NAMED_PREFIX, sha256_from_key
-from archive.objects.filesystem import FilesystemObjectStore
+from archive.objects.filesystem import FilesystemObjectStore, _fsync_dir
 from archive.settings import Settings
 
 FORMAT = 1
@@ -141,14 +141,6 @@ def _sha256_file(path: Path) -> tuple[str, int]:
             h.update(chunk)
             n += len(chunk)
     return h.hexdigest(), n
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_stream(chunks: Iterator[bytes], final: Path, *, mode: int = 0o444) -> tuple[str, int]:
