@@ -313,11 +313,7 @@ class RebuildError(ArchiveError):
 
 def latest_documents(store: ObjectStore) -> Iterator[dict[str, Any]]:
     """The latest sidecar of every record, in record id order."""
-    best: dict[str, str] = {}
-    for name in store.list_named(PREFIX):
-        m = _NAME.match(name)
-        if m and name > best.get(m.group(1), ""):
-            best[m.group(1)] = name
+    best = _latest_names(store, PREFIX, _NAME)
     for rid in sorted(best):
         try:
             doc = json.loads(store.get_named(best[rid]))
@@ -330,12 +326,18 @@ def latest_documents(store: ObjectStore) -> Iterator[dict[str, Any]]:
         yield doc
 
 
-def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
+def _latest_names(store: ObjectStore, prefix: str, pattern: re.Pattern[str]) -> dict[str, str]:
+    """Id → name of its highest-numbered sidecar, of every sidecar named under ``prefix``."""
     best: dict[str, str] = {}
-    for name in store.list_named(SCHEDULES):
-        m = _SCHEDULE_NAME.match(name)
+    for name in store.list_named(prefix):
+        m = pattern.match(name)
         if m and name > best.get(m.group(1), ""):
             best[m.group(1)] = name
+    return best
+
+
+def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
+    best = _latest_names(store, SCHEDULES, _SCHEDULE_NAME)
     for sid in sorted(best):
         yield json.loads(store.get_named(best[sid]))
 
