@@ -18,6 +18,7 @@ from api.problems import ApiProblem
 from api.web.pages import NotFoundPage, PageCaller, RecordRef, _record_or_404
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
+from archive.access import ACCESS_LEVELS
 from archive.errors import ArchiveError, RecordNotFound
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -36,7 +37,7 @@ def _shown(value) -> str:
 def _context(services, caller: Caller, ref: str) -> dict:
     rec = _record_or_404(services, caller, ref, "record.edit")
     data = services.archive.get_record(rec.id, actor=caller.actor, audit_access=False)
-    levels = [lv for lv in ("public", "internal", "restricted", "secret")
+    levels = [lv for lv in ACCESS_LEVELS
               if caller.principal.unrestricted or lv in caller.principal.access_levels]
     return {"record": data, "fields": _fields(), "values": {n: _shown(data.get(n)) for n, _ in _fields()},
             "levels": levels, "error": None, "reason": ""}

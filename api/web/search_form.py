@@ -14,12 +14,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from archive.access import ACCESS_LEVELS
+
 MULTI = ("type", "agency", "signer", "access_level", "dossier", "fonds", "signature_status")
 """Facets whose values are chosen several at once (URL parameter = API filter name)."""
 FACETS = ("type", "agency", "signer", "year", "access_level", "signature_status", "dossier")
 """Facets shown on the page, in order (the API's facet names)."""
 SORTS = ("relevance", "date_desc", "date_asc")
-ENUMS = {"access_level": ("public", "internal", "restricted", "secret"),
+ENUMS = {"access_level": ACCESS_LEVELS,
          "signature_status": ("valid", "invalid", "indeterminate", "unsigned")}
 MAX_VALUES = 20
 MAX_VALUE_LENGTH = 300
