@@ -1,6 +1,7 @@
 """``ingest.signatures.speedups``: the block reader for PDF hex strings gives pyHanko's result —
 the same object, the same stream position, the same error — on any input, and the memoised name
-preparation gives asn1crypto's. The memoised name comparison and
+preparation gives asn1crypto's. The block reader of lines read backwards gives
+pyHanko's line and stream position. The memoised name comparison and
 name key give asn1crypto's for any pair of names. (Their speed is measured by
 ``bench/signatures.py``, not here.)"""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
 from asn1crypto import x509
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +25,9 @@ from ingest.signatures.speedups import (
     name_hashable,
     name_ne,
     pyhanko_read_hex_string,
+    pyhanko_read_next_end_line,
     read_hex_string,
+    read_next_end_line,
 )
 
 PIECES = [b"0", b"7", b"a", b"F", b"f", b" ", b"\n", b"\r", b"\t", b"\x00", b"\x0c", b"%", b">", b"<", b"g", b"\xff",
@@ -154,3 +158,53 @@ def test_the_name_properties_reach_both_outcomes():
     assert name_eq(two, one) is asn1crypto_name_eq(two, one) is False
     bad = x509.Name.build({"common_name": "\ufffd"})
     assert _outcome(name_eq, bad, bad)[0] == _outcome(asn1crypto_name_eq, bad, bad)[0] == "error"
+
+
+LINE_PIECES = [b"%%EOF", b"startxref", b"12345", b"\n", b"\r", b"\r\n", b" ", b"x", b"\n\n", b"\r\r"]
+
+
+def line_outcome(read, data: bytes, position: int):
+    stream = io.BytesIO(data)
+    stream.seek(position)
+    try:
+        value = read(stream)
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc), stream.tell())
+    return ("ok", value, stream.tell())
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(data=st.one_of(st.lists(st.sampled_from(LINE_PIECES), max_size=40).map(b"".join), st.binary(max_size=80)),
+       at=st.integers(-2, 2) | st.floats(0, 1))
+def test_lines_read_backwards_as_pyhanko_reads_them(data, at):
+    """GIVEN any bytes after a PDF header (end-of-line runs of CR, LF and CR+LF, the header line)
+    and any position in, at or past the end THEN the block reader's line, error and stream
+    position are pyHanko's. (Without the header, pyHanko's reader loops for ever on an
+    end-of-line run at offset 0, and so does ours, which runs the same code there.)"""
+    data = b"%PDF-1.7 " + data
+    position = int(at * len(data)) if isinstance(at, float) else len(data) - 1 + at
+    position = max(0, position)
+    assert line_outcome(read_next_end_line, data, position) == line_outcome(pyhanko_read_next_end_line, data,
+                                                                             position)
+
+
+@pytest.mark.parametrize("before", [b"", b"\n", b"%PDF\r\n"])
+def test_a_line_longer_than_a_read_block(before):
+    """GIVEN a line longer than the 64 KiB block, at the start of the file or after one THEN
+    pyHanko's line, error and position."""
+    data = before + b"y" * 70_000 + b"\r\n%%EOF\n"
+    for position in (len(data) - 1, len(data) - 8, len(data) - 9, 5):
+        assert line_outcome(read_next_end_line, data, position) == line_outcome(pyhanko_read_next_end_line, data,
+                                                                                 position)
+
+
+def test_the_last_lines_of_a_signed_pdf(conformance):
+    """GIVEN a real signed PDF read from its end THEN the same three lines as pyHanko
+    (the empty line after the last %%EOF, %%EOF, the startxref offset), from the same positions."""
+    signed_pdf = conformance.doc_timestamp(conformance.signed())
+    outcomes = []
+    for read in (read_next_end_line, pyhanko_read_next_end_line):
+        stream = io.BytesIO(signed_pdf)
+        stream.seek(len(signed_pdf) - 1)
+        outcomes.append([(read(stream), stream.tell()) for _ in range(3)])
+    assert outcomes[0] == outcomes[1] and b"%%EOF" in [line for line, _ in outcomes[0]], outcomes
