@@ -36,9 +36,10 @@ that: ``tests/signatures/test_speedups.py``).
    pyHanko's would; a line that would reach the start of the file or of the block, or a position
    past the end, goes to pyHanko's own function from the same position.
 
-:func:`install` puts both in place (``pyhanko.pdf_utils.generic.read_hex_string_from_stream``, which
-the object parser looks up at call time, and ``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``);
-``pyhanko.pdf_utils.reader.read_next_end_line``, and ``asn1crypto.x509.Name.__eq__`` / ``__ne__`` / ``hashable``); it is idempotent and done on import of
+:func:`install` puts them in place (``pyhanko.pdf_utils.generic.read_hex_string_from_stream`` and
+``pyhanko.pdf_utils.reader.read_next_end_line``, which pyHanko looks up at call time,
+``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``, and ``asn1crypto.x509.Name.__eq__`` /
+``__ne__`` / ``hashable``); it is idempotent and done on import of
 ``ingest.signatures.validate``.
 """
 
