@@ -1,4 +1,4 @@
-"""Two pure functions of pyHanko and asn1crypto replaced by faster ones with the same results.
+"""Pure functions of pyHanko and asn1crypto replaced by faster ones with the same results.
 
 Validating a signature spent most of its time in two places that do the same work again and
 again (measured with ``bench/signatures.py``, profiles in docs/signatures.md):
