@@ -11,7 +11,7 @@ disposal batches and the council's ballots are in ``api.web.disposal`` (included
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -90,7 +90,8 @@ async def assign_page(request: Request, code: Code, caller: PageCaller) -> Respo
 
 # the due list, the sweep, the candidates ----------------------------------------------------------
 
-def due_context(services, caller: Caller, day: date | None, action: str, page: int) -> dict:
+def due_context(services, caller: Caller, day: date | None, action: Literal["review_destroy", "transfer"],
+                page: int) -> dict:
     from api.routes.retention import candidates, due
 
     page_out = due(services, caller, day, action, page, 50)
@@ -103,7 +104,7 @@ async def due_page(request: Request, caller: PageCaller) -> Response:
     need(caller, "retention")
     q = request.query_params
     day = parse_day(q.get("as_of", ""))
-    action = "transfer" if q.get("action") == "transfer" else "review_destroy"
+    action: Literal["review_destroy", "transfer"] = "transfer" if q.get("action") == "transfer" else "review_destroy"
     page = int(q["page"]) if q.get("page", "").isdigit() and 0 < int(q["page"]) <= 100_000 else 1
     ctx = await run_in_threadpool(due_context, request.app.state.services, caller, day, action, page)
     return render(request, "retention_due.html", ctx)
@@ -120,10 +121,10 @@ async def sweep_page(request: Request, caller: PageCaller) -> Response:
     form = await request.form()
     raw = form_text(form, "as_of", 20)
     day = parse_day(raw) if raw else None
-    if raw and day is None:
-        report, error, status = None, "Ngày không hợp lệ (dd/mm/yyyy)", 422
-    else:
-        report, error, status = await run_in_threadpool(attempt, sweep, services, caller, SweepRequest(as_of=day))
+    result: tuple[Any, str | None, int] = (None, "Ngày không hợp lệ (dd/mm/yyyy)", 422)
+    if not raw or day is not None:
+        result = await run_in_threadpool(attempt, sweep, services, caller, SweepRequest(as_of=day))
+    report, error, status = result
     ctx = await run_in_threadpool(due_context, services, caller, None, "review_destroy", 1)
     return render(request, "retention_due.html", {**ctx, "swept": report, "error": error}, status=status)
 
@@ -214,11 +215,11 @@ async def release_hold_page(request: Request, hold_id: HoldId, caller: PageCalle
     services = request.app.state.services
     form = await request.form()
     reason = form_text(form, "reason", 1000)
-    if not reason:
-        _out, error, status = None, "Cần ghi lý do giải tỏa", 422
-    else:
-        _out, error, status = await run_in_threadpool(attempt, release_hold, hold_id, ReleaseRequest(reason=reason),
-                                                     services, caller)
+    result: tuple[Any, str | None, int] = (None, "Cần ghi lý do giải tỏa", 422)
+    if reason:
+        result = await run_in_threadpool(attempt, release_hold, hold_id, ReleaseRequest(reason=reason), services,
+                                         caller)
+    _out, error, status = result
     if error is None:
         return RedirectResponse("/retention/holds?released=1", status_code=303)
     ctx = await run_in_threadpool(_holds_context, services, caller)
