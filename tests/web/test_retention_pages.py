@@ -9,10 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from apienv import PASSWORD
 from disposalenv import prepare, token
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -258,3 +261,22 @@ def test_holds_by_fonds_and_record_codes_schedules_and_assignment(web, login, cs
     assert r.status_code == 422 and "lý do" in r.text
     due_page = lan.get("/retention/due", params={"as_of": "31/12/2022"}).text
     assert due["A"] in due_page and due["B"] not in due_page.split('id="sweep"')[0]
+
+
+@settings(deadline=None)
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+def test_a_date_as_people_write_it_is_read_back(day):
+    from api.web.actions import parse_day
+
+    assert parse_day(day.strftime("%d/%m/") + f"{day.year:04d}") == day
+    assert parse_day(day.isoformat()) == day
+
+
+@settings(deadline=None)
+@given(st.text(max_size=40))
+def test_any_date_text_is_a_date_or_nothing(text):
+    """Whatever is typed in the date box: a date, or None (the page then uses today), never an error."""
+    from api.web.actions import parse_day
+
+    out = parse_day(text)
+    assert out is None or isinstance(out, date)
