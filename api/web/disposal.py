@@ -87,7 +87,8 @@ async def propose_page(request: Request, caller: PageCaller) -> Response:
     form = await request.form()
     sent = {"title": form_text(form, "title", 500), "explanation": form_text(form, "explanation", 20000),
             "dossiers": [str(v) for v in form.getlist("dossiers")][:5000],
-            "council": [str(v) for v in form.getlist("council")][:25]}
+            "council": [str(v) for v in form.getlist("council")][:25],
+            "appraisal": form.get("appraisal_required") == "1"}
 
     def run():
         if not sent["dossiers"]:
@@ -99,7 +100,8 @@ async def propose_page(request: Request, caller: PageCaller) -> Response:
             raise ApiProblem(422, "title and explanation required", "Cần ghi tên danh mục và bản thuyết minh",
                              code="invalid_request")
         return propose(ProposeRequest(title=sent["title"], explanation=sent["explanation"], council=sent["council"],
-                                      dossier_ids=sent["dossiers"]), services, caller)
+                                      dossier_ids=sent["dossiers"], appraisal_required=sent["appraisal"]),
+                       services, caller)
 
     out, error, status = await run_in_threadpool(attempt, run)
     if error is None:
@@ -143,6 +145,34 @@ async def approve_page(request: Request, ref: BatchRef, caller: PageCaller) -> R
 
     def run(services, batch_id, form):
         return approve(batch_id, ApproveRequest(decision_record_id=form_text(form, "decision", 100)), services, caller)
+
+    return await _step(request, caller, ref, run)
+
+
+@router.post("/disposals/{ref}/appraisal-request", dependencies=[Depends(check_csrf)])
+async def appraisal_request_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
+    """Đề nghị thẩm định (an agency of the nộp lưu source), with the letter's số ký hiệu if any."""
+    from api.routes.retention import AppraisalRequestIn, request_appraisal
+
+    def run(services, batch_id, form):
+        letter = form_text(form, "letter", 100) or None
+        return request_appraisal(batch_id, AppraisalRequestIn(letter_record_id=letter), services, caller)
+
+    return await _step(request, caller, ref, run)
+
+
+@router.post("/disposals/{ref}/appraisal", dependencies=[Depends(check_csrf)])
+async def appraisal_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
+    """Kết quả thẩm định: the appraisal's số ký hiệu, agreed or not, the opinion."""
+    from api.routes.retention import AppraisalIn, record_appraisal
+
+    def run(services, batch_id, form):
+        agreed = form_text(form, "agreed", 5)
+        if agreed not in ("yes", "no"):
+            raise ApiProblem(422, "agreed or not", "Chưa chọn kết quả thẩm định", code="invalid_request")
+        body = AppraisalIn(appraisal_record_id=form_text(form, "appraisal", 100), agreed=agreed == "yes",
+                           opinion=form_text(form, "opinion", 1000) or None)
+        return record_appraisal(batch_id, body, services, caller)
 
     return await _step(request, caller, ref, run)
 

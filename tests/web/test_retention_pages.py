@@ -280,3 +280,38 @@ def test_any_date_text_is_a_date_or_nothing(text):
 
     out = parse_day(text)
     assert out is None or isinstance(out, date)
+
+
+def test_the_appraisal_steps_when_the_agency_needs_them(web, login, csrf_of, due):
+    """GIVEN a list proposed with «cần thẩm định» WHEN the council approves and the review is closed
+    THEN the decision waits for the appraisal: the request, then the result (a choice is required),
+    then another person approves."""
+    lan, boss = login("luutruvien"), login("quantri")
+    page = lan.get("/retention/due")
+    r = lan.post("/retention/sweep", data={"csrf_token": csrf_of(page.text)})
+    r = lan.post("/disposals", data={"csrf_token": csrf_of(r.text), "title": "Đợt cần thẩm định",
+                                     "explanation": "Hết thời hạn", "dossiers": [due["A"]], "appraisal_required": "1",
+                                     "council": ["hoidong1", "hoidong2", "hoidong3"]})
+    assert r.status_code == 303, r.text
+    slug = r.headers["location"].rsplit("/", 1)[1]
+    for n in ("hoidong1", "hoidong2", "hoidong3"):
+        assert _vote(login(n), csrf_of, slug, "approve").status_code == 303
+    _review(lan, csrf_of, slug, due)
+    page = boss.get(f"/disposals/{slug}").text
+    assert _form(page, "appraisal-request-form") and not _form(page, "approve-form")
+    r = boss.post(f"/disposals/{slug}/approve", data={"csrf_token": csrf_of(page), "decision": due["decision"]})
+    assert r.status_code == 409 and "thẩm định" in r.text
+    mine = lan.get(f"/disposals/{slug}").text
+    assert lan.post(f"/disposals/{slug}/appraisal-request", data={"csrf_token": csrf_of(mine)}).status_code == 303
+    page = lan.get(f"/disposals/{slug}").text
+    assert 'data-state="appraisal_requested"' in page and _form(page, "appraisal-form")
+    r = lan.post(f"/disposals/{slug}/appraisal", data={"csrf_token": csrf_of(page), "appraisal": due["minutes"]})
+    assert r.status_code == 422 and "Chưa chọn kết quả thẩm định" in r.text
+    r = lan.post(f"/disposals/{slug}/appraisal", data={"csrf_token": csrf_of(page), "appraisal": due["minutes"],
+                                                      "agreed": "yes", "opinion": "Đồng ý"})
+    assert r.status_code == 303, r.text
+    page = boss.get(f"/disposals/{slug}").text
+    assert 'data-state="appraised"' in page
+    r = boss.post(f"/disposals/{slug}/approve", data={"csrf_token": csrf_of(page), "decision": due["decision"]})
+    assert r.status_code == 303
+    assert 'data-state="approved"' in boss.get(f"/disposals/{slug}").text
