@@ -312,7 +312,8 @@ def preservation_service(services: Services, workers: int | None = None):
         svc = services.extras["preservation"] = PreservationService(
             services.archive, extraction_pool(services, workers), PolicyStore(services.catalogue),
             format_identifier(services), s.ocr, s.formats,
-            VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds))
+            VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds),
+            allow_state_secrets=s.extract.allow_state_secrets)
     return svc
 
 
