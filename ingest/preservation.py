@@ -130,7 +130,8 @@ class PreservationService:
                                            extra=new_extra, fill=fill,
                                            tasks=[("preserve_record", {"record_id": record_id})])
             if description is not None:
-                self._restrict_if_marked(record_id, description.value("security_level"))
+                level = description.value("security_level")
+                self._restrict_if_marked(record_id, level if isinstance(level, str) else None)
             return summary
 
     def _restrict_if_marked(self, record_id: str, level: str | None) -> None:
