@@ -88,6 +88,13 @@
       p.hidden = !text;
     }
 
+    var box = form.querySelector("#new_dossier");
+    var newFields = form.querySelector("#new-dossier-fields");
+    if (box && newFields) {  // the new dossier's fields only when asked for (all shown without script)
+      var toggle = function () { newFields.hidden = !box.checked; };
+      box.addEventListener("change", toggle);
+      toggle();
+    }
     input.addEventListener("change", function () { add(input.files); input.value = ""; });
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.add("over"); });
