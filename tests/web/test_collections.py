@@ -237,3 +237,27 @@ def test_one_file_per_request_answers_json(web, login, csrf_of, dossier, sample_
     assert canbo.post("/deposit", headers={"Accept": "application/json"},
                       data={"csrf_token": csrf_of(canbo.get("/search").text)},
                       files={"files": ("x.pdf", pdf, "application/pdf")}).status_code == 403
+
+
+def test_enum_values_are_english_words_in_the_english_catalogue(web, login, csrf_of, dossier):
+    """Every enum value the pages show has English words in English (no Vietnamese, no code name)
+    and Vietnamese words in Vietnamese; the dossier page shows them so."""
+    import unicodedata
+
+    from api.web.i18n import LABELS_EN, _labels_vi, label
+
+    for kind, values in _labels_vi().items():
+        for value in values:
+            en = label(kind, value, "en")
+            assert kind in LABELS_EN and value in LABELS_EN[kind], (kind, value)
+            assert "_" not in en and all(not unicodedata.combining(c) for c in unicodedata.normalize("NFD", en)) \
+                and "đ" not in en.lower(), (kind, value, en)
+            assert label(kind, value, "vi") != en, (kind, value)
+    lan = login("luutruvien")
+    page = lan.get(f"/dossiers/{dossier['id']}")
+    assert "Nội bộ" in page.text and "Đang lập" in page.text
+    lan.post("/language", data={"locale": "en", "next": "/search", "csrf_token": csrf_of(page.text)})
+    english = lan.get(f"/dossiers/{dossier['id']}")
+    fields = lxml.html.fromstring(english.text).xpath("//dl[@class='fields']")[0].text_content()
+    assert "Internal" in fields and "Open" in fields and "Nội bộ" not in fields and "Đang lập" not in fields
+    assert "Archivist" in english.text and "Người làm lưu trữ" not in english.text
