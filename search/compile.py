@@ -43,6 +43,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from search.analysis import (
     Abbreviations,
@@ -605,7 +606,8 @@ def without_facet(q: SearchQuery, name: str) -> SearchQuery | None:
     names = FACET_SELECTION[name]
     if not any(getattr(q, n) not in (None, ()) for n in names):
         return None
-    return replace(q, facets=(), **{n: (None if n.startswith("year") else ()) for n in names})
+    cleared: dict[str, Any] = {n: (None if n.startswith("year") else ()) for n in names}
+    return replace(q, facets=(), **cleared)
 
 
 FACET_FIELDS = {"type": "type_name", "agency": "organ_name", "signer": "signer_name", "year": "year",
