@@ -47,6 +47,12 @@ def item_exists(catalogue: Catalogue, schedule_code: str, item_code: str) -> boo
     return True
 
 
+def schedule_item(catalogue: Catalogue, code: str, item_code: str) -> Any:
+    """The item of the newest version of schedule ``code``; ``PolicyError`` if there is none."""
+    with catalogue.session() as s:
+        return schedules.load_schedule(s, code).item(item_code)
+
+
 def list_schedules(catalogue: Catalogue) -> list[dict[str, Any]]:
     with catalogue.session() as s:
         return schedules.list_schedules(s)
