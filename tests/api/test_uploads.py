@@ -98,6 +98,18 @@ def test_an_edxml_message_over_its_limit_is_413_and_leaves_nothing(api):
     assert _left(api.services.settings.data_dir) == []
 
 
+def test_an_edxml_message_over_the_json_limit_reaches_its_own_limit(api):
+    """GIVEN an edXML message of 2 MiB (over the API's 1 MiB body limit for JSON) WHEN posted THEN
+    its own limit decides (4 KiB in this module: 413 naming LUUTRU_EDXML__MAX_MESSAGE_SIZE), not
+    the general body limit: on main a message over 1 MiB was refused whatever its own limit (150 MiB
+    by default)."""
+    body = b"<edXML>" + b"x" * (2 * 1024 * 1024) + b"</edXML>"
+    r = api.post("quantri", "/api/v1/imports/edxml", content=body, headers={"Content-Type": "application/xml"})
+    assert r.status_code == 413, r.text
+    assert "LUUTRU_EDXML__MAX_MESSAGE_SIZE" in r.json()["detail"], r.json()
+    assert _left(api.services.settings.data_dir) == []
+
+
 @pytest.fixture
 def server(api):
     """The ``api`` app served by uvicorn on a real loopback socket (the lifespan already ran)."""
