@@ -17,9 +17,6 @@ like ``luutru ingest --create-dossier``.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -171,18 +168,13 @@ async def deposit(request: Request, caller: PageCaller) -> Response:
 
 
 async def _one(services, caller: Caller, upload: UploadFile, declared: dict, dossier: str | None) -> dict:
-    from api.routes.records import _run_ingest, _spool_dir, _stage
+    from api.routes.records import _run_ingest, _stage
+    from api.uploads import file_chunks, spool_upload
 
-    folder = _spool_dir(services)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", delete=False) as out:
-        path = Path(out.name)
-        while chunk := await upload.read(1024 * 1024):
-            out.write(chunk)
-    try:
+    async with spool_upload(services, limit=services.settings.extract.max_file_size) as spooled:
+        await spooled.receive(file_chunks(upload))
         run = _stage if services.settings.tasks.backend == "celery" else _run_ingest
-        result = await run_in_threadpool(run, services, caller, path, upload.filename, declared, dossier)
-    finally:
-        path.unlink(missing_ok=True)
+        result = await run_in_threadpool(run, services, caller, spooled.path, upload.filename, declared, dossier)
     result = {"filename": upload.filename, **result}
     result.pop("quarantine", None)  # a folder on the server: not for the page
     if "outcome" not in result:  # staged, not done within tasks.deposit_wait_seconds
