@@ -115,3 +115,6 @@ def install(app) -> None:
     app.include_router(holdings.router)
     app.include_router(corrections.router)
     app.include_router(docs.router)
+    from api.web import quarantine
+
+    app.include_router(quarantine.router)
