@@ -159,7 +159,7 @@ def test_hostile_ids_name_nothing(tmp_path, ref):
 
 
 def test_unknown_and_ambiguous_ids(env, tmp_path):
-    services, ingest, svc = env
+    services, _ingest, svc = env
     with pytest.raises(EntryNotFound):
         svc.show("0" * 32)
     root = services.settings.quarantine_dir

@@ -143,6 +143,7 @@ def test_the_archivist_releases_and_discards_in_the_browser(tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from served import PASSWORD as SERVED_PASSWORD
     from served import account, serve
 
     data = tmp_path / "data"
@@ -165,7 +166,7 @@ def test_the_archivist_releases_and_discards_in_the_browser(tmp_path):
             driver.get(base + "/quarantine")
             _wait(driver, lambda d: "/login" in d.current_url)
             driver.find_element(By.ID, "username").send_keys("luutruvien")
-            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            driver.find_element(By.ID, "password").send_keys(SERVED_PASSWORD)
             driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
             _wait(driver, lambda d: d.find_elements(By.ID, "quarantine-list"))
             items = driver.find_elements(By.CSS_SELECTOR, "#quarantine-list li")
