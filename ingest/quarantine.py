@@ -23,6 +23,7 @@ only what they name (hex digits, a date) and never a path, so ``../../etc`` name
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import json
 import os
@@ -231,7 +232,7 @@ class Quarantine:
                 "declared": data.get("declared") or {}, "dossier_code": data.get("dossier_code"),
                 "history": data.get("history") or [], "state": state}
 
-    def entries(self, flt: QuarantineFilter | None = None) -> list[dict]:
+    def entries(self, flt: QuarantineFilter | None = None) -> builtins.list[dict]:
         """The entries matching ``flt``, newest first."""
         flt = flt or QuarantineFilter()
         out = [e for e in (self.entry(f) for f in self.folders()) if e is not None and flt.matches(e)]
@@ -316,7 +317,7 @@ class Quarantine:
         except FileNotFoundError:
             return None
 
-    def traces(self, kind: str) -> list[dict]:
+    def traces(self, kind: str) -> builtins.list[dict]:
         folder = self.root / LOG / kind
         if not folder.is_dir():
             return []

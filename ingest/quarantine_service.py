@@ -18,6 +18,7 @@ finished. A crash therefore leaves the entry or the record, never neither, and n
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 import unicodedata
@@ -85,7 +86,7 @@ class QuarantineService:
                                 f"Mục cách ly {ref} không có tệp (tệp nguồn không đọc được khi bị từ chối)")
         return path, entry
 
-    def history(self, kind: str) -> list[dict]:
+    def history(self, kind: str) -> builtins.list[dict]:
         """The traces of entries ``released`` or ``discarded``, newest first."""
         return self.quarantine.traces(kind)
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apienv import PASSWORD, generated_pdfs
+from apienv import generated_pdfs
 
 
 def _put(root: Path, data: bytes, name: str, code: str, tmp_path: Path, **kw) -> str:
