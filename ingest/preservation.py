@@ -111,7 +111,7 @@ class PreservationService:
             if any(p["page"] == 1 for p in summary["pages"]):
                 from ingest.steps.describe import to_record_metadata
 
-                description, repairs = parse_ocr_document(text)
+                description, repairs = parse_ocr_document(text, summary.get("stamps"))
                 meta, _ = to_record_metadata(description, len(result["texts"]), {})
                 fill = {k: getattr(meta, k) for k in FILLABLE if getattr(meta, k) not in (None, "")}
             with open(result["pdf"], "rb") as pdf:
