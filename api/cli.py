@@ -374,7 +374,7 @@ def beat() -> None:
 
 COMMAND_MODULES = ["cli_ingest", "cli_search", "cli_signatures", "cli_retention", "cli_demo", "cli_accounts", "cli_audit",
                    "cli_collections", "cli_records", "cli_fixity", "cli_ocr", "cli_import", "cli_packages",
-                   "cli_backup"]
+                   "cli_backup", "cli_quarantine"]
 """Modules under ``api/`` that add commands through their ``register(app)``."""
 
 

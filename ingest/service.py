@@ -35,13 +35,18 @@ class IngestService:
     def _quarantine(self, ctx: IngestContext, rej: Rejected) -> str:
         folder = self.quarantine.put(ctx.source.path, name=ctx.source.name, code=rej.code,
                                      message_vi=rej.message_vi, message_en=rej.message_en, sha256=ctx.sha256,
-                                     submitter=ctx.source.submitter, source=ctx.source.source)
+                                     submitter=ctx.source.submitter, source=ctx.source.source,
+                                     declared=ctx.source.declared, dossier_code=ctx.source.dossier_code)
         return str(folder)
 
-    def run(self, source: SourceFile) -> Outcome:
-        """Raises ``DiskFull`` (the file is not at fault and is not quarantined: the run must stop)."""
+    def run(self, source: SourceFile, *, keep_rejected: bool = True) -> Outcome:
+        """Raises ``DiskFull`` (the file is not at fault and is not quarantined: the run must stop).
+
+        ``keep_rejected=False``: a rejected file is not put in the quarantine (a release from the
+        quarantine: the entry already holds it and takes the new reason)."""
+        pipeline = self.pipeline if keep_rejected else Pipeline(self.pipeline.steps)
         try:
-            outcome, _ = self.pipeline.run(source)
+            outcome, _ = pipeline.run(source)
         except ConnectionError:
             raise  # a service is down: transient, the caller (or Celery) retries
         except Exception as exc:  # a bug must not lose the file: quarantine it
@@ -49,10 +54,13 @@ class IngestService:
                 raise DiskFull(str(getattr(exc, "filename", "") or "")) from exc
             log.exception("ingest of %s failed", source.path)
             rej = Rejected("corrupt", f"internal error {type(exc).__name__}: {exc}")
+            if not keep_rejected:
+                return RejectedOutcome(code="internal_error", message_vi=rej.message_vi, message_en=rej.message_en)
             try:
                 where = self.quarantine.put(source.path, name=source.name, code="internal_error",
                                             message_vi=rej.message_vi, message_en=rej.message_en, sha256=None,
-                                            submitter=source.submitter, source=source.source)
+                                            submitter=source.submitter, source=source.source,
+                                            declared=source.declared, dossier_code=source.dossier_code)
             except OSError as failed:
                 if is_disk_full(failed):
                     raise DiskFull("quarantine") from failed

@@ -10,6 +10,7 @@ from api.routes import (
                         imports,
                         oai,
                         packages,
+                        quarantine,
                         records,
                         retention,
                         search,
@@ -18,7 +19,7 @@ from api.routes import (
 )
 
 ROUTERS = [auth.router, records.router, deposits.router, imports.router, corrections.router, collections.router,
-           dossier_changes.router, packages.router,
+           dossier_changes.router, packages.router, quarantine.router,
            search.router, retention.router, audit.router, webhooks.router, system.router, oai.router]
 
 __all__ = ["ROUTERS"]

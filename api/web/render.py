@@ -118,3 +118,6 @@ def install(app) -> None:
     app.include_router(docs.router)
     app.include_router(__import__("api.web.collections", fromlist=["router"]).router)
     app.include_router(retention_pages.router)
+    from api.web import quarantine
+
+    app.include_router(quarantine.router)

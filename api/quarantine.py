@@ -1,0 +1,25 @@
+"""The quarantine's service for the entrypoints (CLI, HTTP, pages): one per ``Services``.
+
+The quarantine is a folder of the machine that rejected the files (``settings.quarantine_dir``):
+in scale-out, each worker's own. These entrypoints manage the quarantine of the machine they run
+on; a release runs the ingest pipeline here, in this process (``docs/ingest.md``).
+"""
+
+from __future__ import annotations
+
+from api.wiring import Services
+from ingest.quarantine import Quarantine
+from ingest.quarantine_service import QuarantineService
+
+
+def quarantine_service(services: Services) -> QuarantineService:
+    svc = services.extras.get("quarantine_service")
+    if svc is None:
+        def ingest():
+            from api.routes.records import _ingest_service
+
+            return _ingest_service(services)
+
+        svc = services.extras["quarantine_service"] = QuarantineService(
+            Quarantine(services.settings.quarantine_dir), services.archive, ingest)
+    return svc
