@@ -91,7 +91,7 @@ def install(app) -> None:
     """The pages, their static files and their error pages."""
     from fastapi.staticfiles import StaticFiles
 
-    from api.web import corrections, deposit, docs, holdings, pages
+    from api.web import admin, corrections, deposit, docs, holdings, pages
     from api.web.session import CsrfRefused, LoginRequired
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -115,3 +115,4 @@ def install(app) -> None:
     app.include_router(holdings.router)
     app.include_router(corrections.router)
     app.include_router(docs.router)
+    admin.install(app)  # its routers and its 403 page
