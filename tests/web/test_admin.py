@@ -376,3 +376,24 @@ def test_audit_verification_reports_a_tampered_log(web, login):
         s.execute(sa.update(AuditEntry).where(AuditEntry.id == first).values(actor="user:ke-gian"))
     r = login("quantri").get("/admin/audit/verify")
     assert 'data-ok="false"' in r.text and 'id="verify-problems"' in r.text
+
+
+def test_every_admin_page_has_the_csp_and_no_inline_code(web, login, csrf_of):
+    """GIVEN every new page (and the pages answering a POST: a secret shown once, the TOTP key with
+    its QR image) WHEN served THEN the strict CSP and no inline script, style or event handler."""
+    services, _client = web
+    services.accounts.create_client("nhan-tin", scopes=["webhooks"], actor="test")
+    admin = login("quantri")
+    token = csrf_of(admin.get("/account").text)
+    pages = [admin.get(p) for p in ADMIN_PAGES if not p.endswith(".csv")]
+    pages += [admin.get("/account"), admin.post("/account/totp", data={"csrf_token": token, "password": PASSWORD}),
+              admin.post("/admin/clients", data={"csrf_token": token, "name": "mot-he-thong", "scopes": ["read"]}),
+              login("canbo").get("/admin/users")]
+    for r in pages:
+        assert r.status_code in (200, 403), r.url
+        csp = r.headers["content-security-policy"]
+        assert "unsafe-inline" not in csp and "img-src 'self' data:" in csp
+        html = r.text
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), r.url
+        assert not re.search(r"<style[\s>]", html) and not re.search(r"\sstyle\s*=", html), r.url
+        assert not re.search(r"\son[a-z]+\s*=", html), r.url
