@@ -168,6 +168,7 @@ async def deliveries_page(request: Request, sub_id: SubId, caller: AdminCaller) 
     from api.webhooks import SubscriptionNotFound
 
     services = request.app.state.services
+    await run_in_threadpool(audit_view, services, caller, "webhook deliveries", webhook=sub_id)
     try:
         deliveries = await run_in_threadpool(lambda: list_deliveries(sub_id, services, caller, size=50))
     except SubscriptionNotFound:
