@@ -92,6 +92,7 @@ def install(app) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from api.web import admin, corrections, deposit, docs, holdings, pages
+    from api.web import retention as retention_pages
     from api.web.session import CsrfRefused, LoginRequired
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -115,4 +116,5 @@ def install(app) -> None:
     app.include_router(holdings.router)
     app.include_router(corrections.router)
     app.include_router(docs.router)
+    app.include_router(retention_pages.router)
     admin.install(app)  # its routers and its 403 page

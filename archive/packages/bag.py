@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import bagit
 
@@ -25,9 +25,14 @@ from archive.packages import xml as X
 from archive.packages.builder import BuildResult, WrittenFile
 from archive.packages.export import ExportIdentity, plan_dossier
 
+if TYPE_CHECKING:
+    from archive.catalogue.db import Catalogue
+    from archive.catalogue.models import Record
+    from archive.objects.base import ObjectStore
 
-def export_bag(catalogue, store, dossier_id: str, out: BinaryIO, *, ident: ExportIdentity, now: datetime,
-               may_read: Callable | None = None) -> BuildResult:
+
+def export_bag(catalogue: Catalogue, store: ObjectStore, dossier_id: str, out: BinaryIO, *, ident: ExportIdentity, now: datetime,
+               may_read: Callable[[Record], bool] | None = None) -> BuildResult:
     with catalogue.session() as s:
         plan = plan_dossier(s, store, dossier_id, kind="aip-hoso", ident=ident, now=now, may_read=may_read)
     folder = plan.folder.replace("urn_", "bag_", 1)

@@ -25,6 +25,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from archive.errors import IntegrityError
+from archive.objects.base import VerifyingReader
 from archive.packages import xml as X
 
 CHUNK = 1 << 20
@@ -43,7 +44,7 @@ class PlannedFile:
 
     name: str
     """File name inside ``representations/rep1/data/``."""
-    open: Callable[[], BinaryIO]
+    open: Callable[[], VerifyingReader]
     sha256: str
     size: int
     media_type: str
@@ -81,7 +82,7 @@ class PackagePlan:
     fonds_code: str
     """Mã phông in the OBJID (``[A-Za-z0-9._-]`` only)."""
     label: str
-    dossier_simpledc: dict[str, str]
+    dossier_simpledc: dict[str, str | None]
     documents: list[PlannedDocument]
     creator_name: str
     creator_code: str
@@ -125,6 +126,10 @@ def _upper(u: uuid.UUID) -> str:
     return str(u).upper()
 
 
+_DataFile = tuple[PlannedDocument, PlannedFile, WrittenFile, str]
+"""A document's file written into the package: the document, its plan, what was written, its href."""
+
+
 class PackageBuilder:
     def __init__(self, plan: PackagePlan, out: BinaryIO):
         self.plan = plan
@@ -150,7 +155,7 @@ class PackageBuilder:
         info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
         return info
 
-    def _zip_time(self) -> tuple:
+    def _zip_time(self) -> tuple[int, int, int, int, int, int]:
         t = self.plan.created
         return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
@@ -186,7 +191,7 @@ class PackageBuilder:
     def _build(self) -> BuildResult:
         plan = self.plan
         rep = "representations/rep1"
-        data_files: list[tuple[PlannedDocument, PlannedFile, WrittenFile, str]] = []
+        data_files: list[_DataFile] = []
         for doc in plan.documents:
             for f in (doc.original, *doc.copies):
                 data_files.append((doc, f, self._put_stream(f"{rep}/data/{f.name}", f), f.name))
@@ -245,7 +250,8 @@ class PackageBuilder:
         return mets
 
     @staticmethod
-    def _agent(hdr, role, typ, name, notetype, note, *, othertype=None, otherrole=None) -> None:
+    def _agent(hdr: etree._Element, role: str, typ: str, name: str, notetype: str, note: str, *,
+               othertype: str | None = None, otherrole: str | None = None) -> None:
         a = etree.SubElement(hdr, X.q("agent"), ROLE=role, TYPE=typ)
         if othertype:
             a.set("OTHERTYPE", othertype)
@@ -256,7 +262,8 @@ class PackageBuilder:
         n.set(X.cs("NOTETYPE"), notetype)
         n.text = note
 
-    def _md_ref(self, parent, ident: str, wf: WrittenFile, href: str, mdtype: str, other: str | None = None):
+    def _md_ref(self, parent: etree._Element, ident: str, wf: WrittenFile, href: str, mdtype: str,
+                other: str | None = None) -> etree._Element:
         ref = etree.SubElement(parent, X.q("mdRef"), ID=ident, LOCTYPE="URL", MDTYPE=mdtype)
         if other:
             ref.set("OTHERMDTYPE", other)
@@ -267,7 +274,7 @@ class PackageBuilder:
             ref.set(k, v)
         return ref
 
-    def _file(self, grp, ident: str, wf: WrittenFile, href: str) -> None:
+    def _file(self, grp: etree._Element, ident: str, wf: WrittenFile, href: str) -> None:
         f = etree.SubElement(grp, X.q("file"), ID=ident, MIMETYPE=wf.media_type, SIZE=str(wf.size),
                              CREATED=wf.created.isoformat(timespec="milliseconds"), CHECKSUM=wf.sha256.upper(),
                              CHECKSUMTYPE="SHA-256")
@@ -275,7 +282,8 @@ class PackageBuilder:
         loc.set(X.xl("type"), "simple")
         loc.set(X.xl("href"), href)
 
-    def _rep_mets(self, data_files, dmd_files, premis: WrittenFile | None) -> etree._Element:
+    def _rep_mets(self, data_files: list[_DataFile], dmd_files: list[tuple[PlannedDocument, WrittenFile]],
+                  premis: WrittenFile | None) -> etree._Element:
         rep_objid = self.ident("uuid", "rep1")
         mets = self._mets(rep_objid, schema_prefix="../../", rep=True)
         dmd_ids: dict[int, str] = {}
@@ -308,7 +316,7 @@ class PackageBuilder:
         if amd is not None:
             assert premis_ref is not None  # made with amd
             md.set("ADMID", amd.attrib["ID"])
-            etree.SubElement(md, X.q("fptr"), FILEID=premis_ref.get("ID"))
+            etree.SubElement(md, X.q("fptr"), FILEID=premis_ref.attrib["ID"])
         data = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-data"), LABEL="Data")
         etree.SubElement(data, X.q("fptr"), FILEID=grp.attrib["ID"])
         links = etree.SubElement(top, X.q("div"), ID=self.ident("uuid", "rep1-div-links"), LABEL="MetadataLink")
@@ -367,18 +375,18 @@ class PackageBuilder:
         return root
 
     @staticmethod
-    def _ids(parent, kind: str, typ: str, value: str) -> None:
+    def _ids(parent: etree._Element, kind: str, typ: str, value: str) -> None:
         el = etree.SubElement(parent, X.pm(kind))
         etree.SubElement(el, X.pm(f"{kind}Type")).text = typ
         etree.SubElement(el, X.pm(f"{kind}Value")).text = value
 
-    def _object(self, root, category: str, xml_id: str, id_type: str, id_value: str):
+    def _object(self, root: etree._Element, category: str, xml_id: str, id_type: str, id_value: str) -> etree._Element:
         obj = etree.SubElement(root, X.pm("object"), xmlID=xml_id)
         obj.set(f"{{{X.XSI_NS}}}type", f"premis:{category}")
         self._ids(obj, "objectIdentifier", id_type, id_value)
         return obj
 
-    def _event(self, root, ev: PlannedEvent, obj_type: str, obj_value: str) -> None:
+    def _event(self, root: etree._Element, ev: PlannedEvent, obj_type: str, obj_value: str) -> None:
         e = etree.SubElement(root, X.pm("event"))
         self._ids(e, "eventIdentifier", "local", ev.identifier)
         etree.SubElement(e, X.pm("eventType")).text = ev.event_type
@@ -397,7 +405,7 @@ class PackageBuilder:
         etree.SubElement(lo, X.pm("linkingObjectIdentifierValue")).text = obj_value
         etree.SubElement(lo, X.pm("linkingObjectRole")).text = "outcome"
 
-    def _agents(self, root, agents: Iterable[str]) -> None:
+    def _agents(self, root: etree._Element, agents: Iterable[str]) -> None:
         for agent in sorted(set(agents)):
             a = etree.SubElement(root, X.pm("agent"))
             self._ids(a, "agentIdentifier", "local", agent)
@@ -417,7 +425,7 @@ class PackageBuilder:
         self._agents(root, [creation.agent])
         return root
 
-    def _rep_premis(self, data_files) -> etree._Element:
+    def _rep_premis(self, data_files: list[_DataFile]) -> etree._Element:
         root = self._premis()
         self._object(root, "representation", self.ident("uuid", "premis", "rep1"), "local", self.ident("uuid", "rep1"))
         events: list[tuple[PlannedEvent, str]] = []

@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from archive.catalogue.models import Component, Dossier, Event, Fonds, Record
 from archive.errors import ArchiveError, RecordNotFound
@@ -36,6 +37,10 @@ from archive.packages.builder import (
     PlannedEvent,
     PlannedFile,
 )
+
+if TYPE_CHECKING:
+    from archive.catalogue.db import Catalogue
+    from archive.objects.base import ObjectStore
 
 COPY_ROLES = {"preservation_copy": "pdfa", "ltv_copy": "ltv"}
 """Copies exported beside each original, with the infix of their file name."""
@@ -63,7 +68,7 @@ def _ext(name: str | None, media_type: str) -> str:
             "image/tiff": "tif", "application/xml": "xml"}.get(media_type.split(";")[0], "bin")
 
 
-def _tt05(rec: Record) -> dict:
+def _tt05(rec: Record) -> dict[str, Any]:
     return (rec.extra or {}).get("tt05") or {}
 
 
@@ -74,13 +79,13 @@ def arc_file_code(d: Dossier, archive_code: str) -> str:
     return f"{code}.{d.catalogue_number}" if d.catalogue_number else code
 
 
-def _maintenance(d: Dossier, kept: dict) -> str:
+def _maintenance(d: Dossier, kept: dict[str, Any]) -> str:
     if d.permanent or d.retention_years:
         return codes.maintenance_code(permanent=bool(d.permanent), years=d.retention_years)
     return kept.get("maintenance") or "07"
 
 
-def plan_dossier(session, store, dossier_id: str, *, kind: str, ident: ExportIdentity, now: datetime,
+def plan_dossier(session: Session, store: ObjectStore, dossier_id: str, *, kind: str, ident: ExportIdentity, now: datetime,
                  may_read: Callable[[Record], bool] | None = None, request_code: str | None = None) -> PackagePlan:
     """The package of one dossier as the catalogue has it. Raises ``RecordNotFound`` for an unknown
     dossier and ``NothingToExport`` when no record may go in."""
@@ -145,14 +150,14 @@ def plan_dossier(session, store, dossier_id: str, *, kind: str, ident: ExportIde
                        software=ident.software, version=ident.version, request_code=request_code)
 
 
-def _planned(store, c: Component, name: str, original_name: str | None) -> PlannedFile:
+def _planned(store: ObjectStore, c: Component, name: str, original_name: str | None) -> PlannedFile:
     return PlannedFile(name=name, open=functools.partial(store.open, c.storage_key, expected_size=c.size),
                        sha256=c.sha256, size=c.size, media_type=c.media_type.split(";")[0], role=c.role,
                        format_id=c.format_id, format_name=c.format_name, format_version=c.format_version,
                        original_name=original_name, created=c.created_at)
 
 
-def _doc_simpledc(rec: Record, afc: str, ordinal: int, maintenance: str, kept_dossier: dict) -> dict[str, str | None]:
+def _doc_simpledc(rec: Record, afc: str, ordinal: int, maintenance: str, kept_dossier: dict[str, Any]) -> dict[str, str | None]:
     kept = _tt05(rec).get("doc") or {}
     type_code = codes.type_code(rec.type_name)
     description = rec.description
@@ -173,7 +178,7 @@ def _doc_simpledc(rec: Record, afc: str, ordinal: int, maintenance: str, kept_do
     }
 
 
-def _events(session, rec: Record) -> list[PlannedEvent]:
+def _events(session: Session, rec: Record) -> list[PlannedEvent]:
     out = [PlannedEvent(e["identifier"], e["type"], datetime.fromisoformat(e["at"]), e["agent"], e["outcome"],
                         e.get("detail")) for e in _tt05(rec).get("events") or []]
     for e in session.execute(sa.select(Event).where(Event.record_id == rec.id).order_by(Event.id)).scalars():
@@ -181,7 +186,7 @@ def _events(session, rec: Record) -> list[PlannedEvent]:
     return out
 
 
-def export_dossier(catalogue, store, dossier_id: str, out: BinaryIO, *, kind: str, ident: ExportIdentity,
+def export_dossier(catalogue: Catalogue, store: ObjectStore, dossier_id: str, out: BinaryIO, *, kind: str, ident: ExportIdentity,
                    now: datetime, may_read: Callable[[Record], bool] | None = None,
                    request_code: str | None = None) -> BuildResult:
     """Write the package of ``dossier_id`` to ``out`` (a ZIP). Raises ``IntegrityError`` if an

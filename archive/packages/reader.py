@@ -49,7 +49,7 @@ class PackageDocument:
     sha256: str
     size: int
     media_type: str
-    events: list[dict] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -74,7 +74,7 @@ class PackageReport:
     def bad(self, code: str, path: str, vi: str, en: str) -> None:
         self.problems.append(Problem(code, path, vi, en))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "objid": self.objid, "oais_type": self.oais_type, "package_type": self.package_type,
                 "documents": len(self.documents), "checked_files": self.checked_files,
                 "problems": [p.as_dict() for p in self.problems], "warnings": self.warnings}
@@ -110,10 +110,11 @@ class _Refs:
         self.referenced: dict[str, str] = {}
         self.digests: dict[str, str] = {}
 
-    def check(self, el, href_attr: str, base: str, where: str) -> str | None:
+    def check(self, el: etree._Element, href_attr: str, base: str, where: str) -> str | None:
         href = unquote(el.get(href_attr) or "")
-        ident = el.getparent().get("ID") if etree.QName(el).localname == "FLocat" else el.get("ID")
-        owner = el.getparent() if etree.QName(el).localname == "FLocat" else el
+        parent = el.getparent()
+        owner = parent if etree.QName(el).localname == "FLocat" and parent is not None else el
+        ident = owner.get("ID")
         if not href or href.startswith(("/", "\\")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href):
             self.report.bad("bad_href", where, f"Đường dẫn «{href}» của {ident} không hợp lệ (phải là đường dẫn tương đối)",
                             f"{ident}: href {href!r} is not a relative path")
@@ -139,7 +140,8 @@ class _Refs:
         sha, size = self.known.get(target.resolve()) or _sha256(target)
         self.report.checked_files += 1
         self.digests[path] = sha
-        if owner.get("CHECKSUM") and owner.get("CHECKSUM").lower() != sha:
+        declared = owner.get("CHECKSUM")
+        if declared and declared.lower() != sha:
             self.report.bad("checksum_mismatch", path, f"Mã băm SHA-256 của {path} không khớp với khai báo",
                             f"SHA-256 of {path} is {sha}, declared {owner.get('CHECKSUM')}")
         if owner.get("SIZE") and owner.get("SIZE") != str(size):
@@ -148,7 +150,7 @@ class _Refs:
         return path
 
 
-def _load(folder: Path, path: str, report: PackageReport):
+def _load(folder: Path, path: str, report: PackageReport) -> etree._Element | None:
     try:
         return X.parse((folder / path).read_bytes())
     except (OSError, X.XMLError) as exc:
@@ -156,7 +158,7 @@ def _load(folder: Path, path: str, report: PackageReport):
         return None
 
 
-def _check_mets(root, path: str, report: PackageReport, *, rep: bool) -> None:
+def _check_mets(root: etree._Element, path: str, report: PackageReport, *, rep: bool) -> None:
     if root.tag != X.q("mets"):
         report.bad("not_mets", path, f"{path} không phải tài liệu METS", f"{path} is not METS")
         return
@@ -214,7 +216,7 @@ def _simpledc(folder: Path, path: str, kind: str, report: PackageReport) -> dict
     return values
 
 
-def _premis(folder: Path, path: str, refs: _Refs, report: PackageReport) -> dict[str, list[dict]]:
+def _premis(folder: Path, path: str, refs: _Refs, report: PackageReport) -> dict[str, list[dict[str, Any]]]:
     """Check a PREMIS file; return the events linked to each file identifier."""
     root = _load(folder, path, report)
     if root is None:
@@ -235,10 +237,12 @@ def _premis(folder: Path, path: str, refs: _Refs, report: PackageReport) -> dict
                                               namespaces=ns) or "unknown",
                          "outcome": ev.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=ns) or "",
                          "detail": ev.findtext("p:eventDetailInformation/p:eventDetail", namespaces=ns)}
-    by_file: dict[str, list[dict]] = {}
+    by_file: dict[str, list[dict[str, Any]]] = {}
     for obj in root.findall("p:object", ns):
         value = obj.findtext("p:objectIdentifier/p:objectIdentifierValue", namespaces=ns)
         digest = obj.findtext("p:objectCharacteristics/p:fixity/p:messageDigest", namespaces=ns)
+        if value is None:  # an object without its identifier names no file
+            continue
         if digest is not None:
             by_file.setdefault(value, [])
             refs.digests.setdefault(f"premis:{value}", digest.lower())
@@ -296,7 +300,7 @@ def read_package(unpacked: Path, digests: dict[Path, tuple[str, int]] | None = N
     return report
 
 
-def _read_rep(folder: Path, rep, refs: _Refs, report: PackageReport) -> None:
+def _read_rep(folder: Path, rep: etree._Element, refs: _Refs, report: PackageReport) -> None:
     base = "representations/rep1"
     for agent in rep.iter(X.q("agent")):
         if agent.get("ROLE") == "CREATOR" and agent.get("TYPE") == "ORGANIZATION":
@@ -307,11 +311,13 @@ def _read_rep(folder: Path, rep, refs: _Refs, report: PackageReport) -> None:
         ref = dmd.find(X.q("mdRef"))
         if ref is not None:
             path = refs.check(ref, X.xl("href"), base, f"{base}/METS.xml")
-            if path:
-                dmd_paths[dmd.get("ID")] = path
-    events: dict[str, list[dict]] = {}
+            dmd_id = dmd.get("ID")
+            if path and dmd_id:
+                dmd_paths[dmd_id] = path
+    events: dict[str, list[dict[str, Any]]] = {}
     for ref in rep.iter(X.q("mdRef")):
-        if ref.getparent().tag == X.q("digiprovMD"):
+        parent = ref.getparent()
+        if parent is not None and parent.tag == X.q("digiprovMD"):
             path = refs.check(ref, X.xl("href"), base, f"{base}/METS.xml")
             if path:
                 events = _premis(folder, path, refs, report)
@@ -322,9 +328,10 @@ def _read_rep(folder: Path, rep, refs: _Refs, report: PackageReport) -> None:
             report.bad("missing_file", f.get("ID") or "", f"{f.get('ID')} không có FLocat", "file without FLocat")
             continue
         path = refs.check(loc, X.xl("href"), base, f"{base}/METS.xml")
-        if path:
-            files[f.get("ID")] = (path, f)
-            premis_digest = refs.digests.get(f"premis:{f.get('ID')}")
+        file_id = f.get("ID")
+        if path and file_id:
+            files[file_id] = (path, f)
+            premis_digest = refs.digests.get(f"premis:{file_id}")
             if premis_digest and premis_digest != refs.digests.get(path):
                 report.bad("premis_digest", path, f"Mã băm trong PREMIS của {path} khác với tệp",
                            f"PREMIS digest of {path} differs from the file")
@@ -332,16 +339,17 @@ def _read_rep(folder: Path, rep, refs: _Refs, report: PackageReport) -> None:
     for div in links:
         fptr = div.find(X.q("fptr"))
         dmd_ids = (div.get("DMDID") or "").split()
-        if fptr is None or fptr.get("FILEID") not in files or not dmd_ids or dmd_ids[0] not in dmd_paths:
+        file_id = fptr.get("FILEID") if fptr is not None else None
+        if file_id is None or file_id not in files or not dmd_ids or dmd_ids[0] not in dmd_paths:
             report.bad("struct_map", f"{base}/METS.xml", f"Mục MetadataLink/File {div.get('ID')} không trỏ tới "
                        "tệp dữ liệu và bản mô tả", f"MetadataLink/File {div.get('ID')} lacks its file or dmdSec")
             continue
-        path, fel = files[fptr.get("FILEID")]
+        path, fel = files[file_id]
         values = _simpledc(folder, dmd_paths[dmd_ids[0]], "EAD_doc", report)
         report.documents.append(PackageDocument(
             data_path=path, simpledc=values, sha256=refs.digests.get(path, ""),
             size=int(fel.get("SIZE") or 0), media_type=fel.get("MIMETYPE") or "application/octet-stream",
-            events=events.get(fptr.get("FILEID"), [])))
+            events=events.get(file_id, [])))
     if not report.documents and not report.problems:
         report.bad("no_documents", base, "Gói tin không có tài liệu nào (MetadataLink/File)", "no document in the package")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -70,8 +71,8 @@ def serialise(root: etree._Element) -> bytes:
 class _LocalResolver(etree.Resolver):
     """METS.xsd imports xlink from loc.gov: serve the bundled copy, never the network."""
 
-    def resolve(self, url, pubid, context):
-        name = url.rsplit("/", 1)[-1]
+    def resolve(self, url: str | None, pubid: str | None, context: object) -> Any:
+        name = (url or "").rsplit("/", 1)[-1]
         if name.lower() == "xlink.xsd":
             return self.resolve_filename(str(SCHEMAS / "xlink.xsd"), context)
         return None

@@ -25,7 +25,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from archive.errors import ArchiveError
 
@@ -48,7 +48,7 @@ class Problem:
     message_vi: str
     message_en: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "path": self.path, "message": self.message_vi, "message_en": self.message_en}
 
 
@@ -155,7 +155,7 @@ def unpack(source: str | Path | BinaryIO, dest: Path, limits: ZipLimits,
         return written
 
 
-def zlib_error():
+def zlib_error() -> type[Exception]:
     import zlib
 
     return zlib.error

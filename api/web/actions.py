@@ -1,0 +1,68 @@
+"""What the retention and disposal pages share: the scope check (404 page to read, 403 page to
+act), running an API route function and keeping its Vietnamese refusal for the page, form fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api.accounts import Caller
+from api.problems import ApiProblem
+from api.web.pages import NotFoundPage
+from archive.errors import ArchiveError, RecordNotFound
+
+
+def need(caller: Caller, scope: str) -> None:
+    """The scope the API route needs, to see a page: without it, the one 404 page."""
+    if not caller.has(scope):
+        raise NotFoundPage()
+
+
+def refused(request: Request, caller: Caller, scope: str) -> Response | None:
+    """The scope the API route needs, to send a form: without it the 403 page, before anything runs
+    (the page did not offer the form; a request made anyway is refused)."""
+    from api.web.render import render
+
+    if caller.has(scope):
+        return None
+    return render(request, "error.html", {"status": 403, "message": None, "forbidden": True}, status=403)
+
+
+def attempt(fn: Callable[..., Any], *args, **kw) -> tuple[Any, str | None, int]:
+    """Run an API route function: (its answer, None, 200), or (None, the Vietnamese message, status)
+    of the problem that refused it — the API's own message (``detail_vi`` / ``message_vi``)."""
+    from api.problems import STATUS_BY_CODE
+
+    try:
+        return fn(*args, **kw), None, 200
+    except ApiProblem as exc:
+        return None, exc.detail_vi, exc.status
+    except RecordNotFound as exc:
+        return None, exc.message_vi, 404
+    except ArchiveError as exc:  # the workflow's refusals (two-person rule, state…): 409 as over HTTP
+        return None, exc.message_vi, STATUS_BY_CODE.get(exc.code, 409)
+    except ValidationError as exc:
+        return None, "Dữ liệu không hợp lệ: " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]), 422
+
+
+def form_text(form, name: str, limit: int = 2000) -> str:
+    return str(form.get(name) or "").strip()[:limit]
+
+
+def parse_day(text: str) -> date | None:
+    """dd/mm/yyyy (as people write it) or yyyy-mm-dd; None if neither."""
+    text = text.strip()
+    try:
+        if "/" in text:
+            d, m, y = (int(p) for p in text.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

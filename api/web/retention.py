@@ -1,0 +1,226 @@
+"""Retention from the browser: schedules and their rules, manual assignments, the due list and the
+«Xem xét hủy» list, the sweep, and legal holds (placed by code, released with a reason).
+
+Every view calls the route functions of the HTTP API (``api.routes.retention``) with the signed-in
+person as the caller, so access, validation, the services' rules and the audit are exactly the
+API's. The pages need the ``retention`` scope (archivists, administrators): without it a page is
+the one 404 and a form sent anyway is refused with the 403 page before anything runs. The
+disposal batches and the council's ballots are in ``api.web.disposal`` (included here).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts import Caller
+from api.problems import ApiProblem
+from api.web import disposal
+from api.web.actions import attempt, form_text, need, parse_day, refused
+from api.web.pages import NotFoundPage, PageCaller
+from api.web.render import WebRoute, render
+from api.web.session import check_csrf
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router.include_router(disposal.router)
+Code = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+HoldId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+# schedules and assignments ------------------------------------------------------------------------
+
+@router.get("/retention/schedules")
+async def schedules_page(request: Request, caller: PageCaller) -> Response:
+    from api.routes.retention import list_schedules
+
+    need(caller, "retention")
+    rows = await run_in_threadpool(list_schedules, request.app.state.services, caller)
+    return render(request, "retention_schedules.html", {"schedules": rows})
+
+
+def _schedule(services, caller: Caller, code: str, version: int | None) -> dict:
+    from api.routes.retention import get_schedule
+
+    sched, _error, _status = attempt(get_schedule, code, services, caller, version)
+    if sched is None:
+        raise NotFoundPage()
+    return sched
+
+
+@router.get("/retention/schedules/{code}")
+async def schedule_page(request: Request, code: Code, caller: PageCaller) -> Response:
+    need(caller, "retention")
+    raw = request.query_params.get("version", "")
+    version = int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else None
+    sched = await run_in_threadpool(_schedule, request.app.state.services, caller, code, version)
+    return render(request, "retention_schedule.html", {"schedule": sched, "error": None, "assigned": None,
+                                                       "form": {}})
+
+
+@router.post("/retention/schedules/{code}/assign", dependencies=[Depends(check_csrf)])
+async def assign_page(request: Request, code: Code, caller: PageCaller) -> Response:
+    """Gán thời hạn thủ công: a rule of this schedule to a dossier (mã hồ sơ) or a record (số ký
+    hiệu), with the reason — the API's ``POST /api/v1/retention/assignments``."""
+    from api.routes.retention import AssignmentCreate, assign
+
+    if (no := refused(request, caller, "retention")) is not None:
+        return no
+    services = request.app.state.services
+    sched = await run_in_threadpool(_schedule, services, caller, code, None)
+    form = await request.form()
+    sent = {k: form_text(form, k, 1000) for k in ("target_type", "target", "item_code", "reason")}
+
+    def run():
+        if not sent["target"] or not sent["reason"]:
+            raise ApiProblem(422, "target and reason required", "Cần ghi mã hồ sơ (hoặc số ký hiệu) và lý do",
+                             code="invalid_request")
+        body = AssignmentCreate(target_type=sent["target_type"] if sent["target_type"] == "record" else "dossier",
+                                target_id=sent["target"], schedule_code=code, item_code=sent["item_code"],
+                                reason=sent["reason"])
+        return assign(body, services, caller)
+
+    out, error, status = await run_in_threadpool(attempt, run)
+    return render(request, "retention_schedule.html", {"schedule": sched, "error": error, "assigned": out,
+                                                       "form": sent if error else {}}, status=status)
+
+
+# the due list, the sweep, the candidates ----------------------------------------------------------
+
+def due_context(services, caller: Caller, day: date | None, action: Literal["review_destroy", "transfer"],
+                page: int) -> dict:
+    from api.routes.retention import candidates, due
+
+    page_out = due(services, caller, day, action, page, 50)
+    return {"due": page_out, "action": action, "candidates": candidates(services, caller) if caller.has("retention")
+            else [], "council": disposal.council_people(services), "swept": None, "error": None, "form": {}}
+
+
+@router.get("/retention/due")
+async def due_page(request: Request, caller: PageCaller) -> Response:
+    need(caller, "retention")
+    q = request.query_params
+    day = parse_day(q.get("as_of", ""))
+    action: Literal["review_destroy", "transfer"] = "transfer" if q.get("action") == "transfer" else "review_destroy"
+    page = int(q["page"]) if q.get("page", "").isdigit() and 0 < int(q["page"]) <= 100_000 else 1
+    ctx = await run_in_threadpool(due_context, request.app.state.services, caller, day, action, page)
+    return render(request, "retention_due.html", ctx)
+
+
+@router.post("/retention/sweep", dependencies=[Depends(check_csrf)])
+async def sweep_page(request: Request, caller: PageCaller) -> Response:
+    """Quét hạn now (the API's ``POST /api/v1/retention/sweep``), then the due list with the report."""
+    from api.routes.retention import SweepRequest, sweep
+
+    if (no := refused(request, caller, "retention")) is not None:
+        return no
+    services = request.app.state.services
+    form = await request.form()
+    raw = form_text(form, "as_of", 20)
+    day = parse_day(raw) if raw else None
+    result: tuple[Any, str | None, int] = (None, "Ngày không hợp lệ (dd/mm/yyyy)", 422)
+    if not raw or day is not None:
+        result = await run_in_threadpool(attempt, sweep, services, caller, SweepRequest(as_of=day))
+    report, error, status = result
+    ctx = await run_in_threadpool(due_context, services, caller, None, "review_destroy", 1)
+    return render(request, "retention_due.html", {**ctx, "swept": report, "error": error}, status=status)
+
+
+# holds ------------------------------------------------------------------------------------------
+
+HOLD_KINDS = ("dossier", "fonds", "record")
+
+
+def _holds_context(services, caller: Caller) -> dict:
+    from api.routes.retention import list_holds
+
+    holds = list_holds(services, caller, None, 1, services.settings.api.max_page_size)
+    _label_holds(services, holds["items"])
+    return {"holds": holds, "error": None, "form": {}, "placed": None, "released": None}
+
+
+def _label_holds(services, holds: list[dict]) -> None:
+    """What each hold covers, as people name it: mã hồ sơ, số ký hiệu, mã phông (never an id where
+    a code exists)."""
+    import sqlalchemy as sa
+
+    from archive.catalogue.models import Dossier, Fonds, Record
+
+    ids = {i for h in holds for i in (h["scope"].get("ids") or []) + (h["scope"].get("fonds_ids") or [])}
+    with services.catalogue.session() as s:
+        names = dict(s.execute(sa.select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids))).tuples().all())
+        names.update(s.execute(sa.select(Fonds.id, Fonds.organ_id).where(Fonds.id.in_(ids))).tuples().all())
+        names.update((r.id, r.so_ky_hieu or r.id[:8]) for r in s.execute(sa.select(Record).where(
+            Record.id.in_(ids))).scalars())
+    for h in holds:
+        sc = h["scope"]
+        h["labels"] = ([names.get(i, i) for i in (sc.get("ids") or []) + (sc.get("fonds_ids") or [])]
+                       + [str(v) for k, vs in sc.items() if k not in ("ids", "fonds_ids") for v in vs])
+
+
+@router.get("/retention/holds")
+async def holds_page(request: Request, caller: PageCaller) -> Response:
+    need(caller, "retention")
+    ctx = await run_in_threadpool(_holds_context, request.app.state.services, caller)
+    return render(request, "retention_holds.html", ctx)
+
+
+def _place(services, caller: Caller, kind: str, codes: list[str], authority: str, reason: str) -> dict:
+    """A hold by the codes people use: mã hồ sơ, mã phông (a saved query on the fonds) or số ký hiệu
+    of records — resolved by the API route itself (404 for what the person may not see)."""
+    from api.routes.collections import visible_fonds_row
+    from api.routes.retention import CriteriaIn, HoldOnDossiers, HoldOnQuery, HoldOnRecords, place_hold
+
+    if not codes or not authority or not reason:
+        raise ApiProblem(422, "code, authority and reason required",
+                         "Cần ghi mã, cơ quan hoặc người có thẩm quyền, và lý do phong tỏa", code="invalid_request")
+    body: HoldOnDossiers | HoldOnRecords | HoldOnQuery
+    if kind == "fonds":
+        fonds = [visible_fonds_row(services, caller, c, action="retention.hold.place").id for c in codes]
+        body = HoldOnQuery(scope_type="query", criteria=CriteriaIn(fonds_ids=fonds), authority=authority,
+                           reason=reason)
+    elif kind == "record":
+        body = HoldOnRecords(scope_type="records", ids=codes, authority=authority, reason=reason)
+    else:
+        body = HoldOnDossiers(scope_type="dossiers", ids=codes, authority=authority, reason=reason)
+    return place_hold(body, services, caller)
+
+
+@router.post("/retention/holds", dependencies=[Depends(check_csrf)])
+async def place_hold_page(request: Request, caller: PageCaller) -> Response:
+    if (no := refused(request, caller, "retention")) is not None:
+        return no
+    services = request.app.state.services
+    form = await request.form()
+    sent = {"kind": form_text(form, "kind", 10), "codes": form_text(form, "codes", 20000),
+            "authority": form_text(form, "authority", 300), "reason": form_text(form, "reason", 1000)}
+    kind = sent["kind"] if sent["kind"] in HOLD_KINDS else "dossier"
+    codes = list(dict.fromkeys(c.strip() for c in sent["codes"].replace(";", "\n").splitlines() if c.strip()))
+    placed, error, status = await run_in_threadpool(attempt, _place, services, caller, kind, codes,
+                                                    sent["authority"], sent["reason"])
+    ctx = await run_in_threadpool(_holds_context, services, caller)
+    return render(request, "retention_holds.html", {**ctx, "placed": placed, "error": error,
+                                                   "form": sent if error else {}}, status=status)
+
+
+@router.post("/retention/holds/{hold_id}/release", dependencies=[Depends(check_csrf)])
+async def release_hold_page(request: Request, hold_id: HoldId, caller: PageCaller) -> Response:
+    from api.routes.retention import ReleaseRequest, release_hold
+
+    if (no := refused(request, caller, "retention")) is not None:
+        return no
+    services = request.app.state.services
+    form = await request.form()
+    reason = form_text(form, "reason", 1000)
+    result: tuple[Any, str | None, int] = (None, "Cần ghi lý do giải tỏa", 422)
+    if reason:
+        result = await run_in_threadpool(attempt, release_hold, hold_id, ReleaseRequest(reason=reason), services,
+                                         caller)
+    _out, error, status = result
+    if error is None:
+        return RedirectResponse("/retention/holds?released=1", status_code=303)
+    ctx = await run_in_threadpool(_holds_context, services, caller)
+    return render(request, "retention_holds.html", {**ctx, "error": error}, status=status)
