@@ -17,9 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.problems import MEDIA_TYPE, TITLES, VI
 from archive.settings import Settings
 
-UPLOAD_PATHS = ("/api/v1/records", "/deposit", "/api/v1/imports/packages")
+UPLOAD_PATHS = ("/api/v1/records", "/deposit", "/api/v1/imports/packages", "/api/v1/imports/edxml")
 """POST to these paths carries files (``/deposit``: the web application's form): limited by
-``extract.max_file_size``, not ``api.max_body_bytes``."""
+``extract.max_file_size``, not ``api.max_body_bytes``; the file's own limit is applied while it is
+spooled (``api/uploads.py``: ``edxml.max_message_size`` for an edXML message)."""
 
 
 class _TooLarge(StarletteHTTPException):

@@ -13,14 +13,16 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def correction_service(services) -> CorrectionService:
-    """The ``CorrectionService`` of these services (cached in ``services.extras``). Importing
-    ``retention.service`` registers the retention hook, which applies the rules again to a
-    corrected record before its transaction commits (nothing else of retention is needed: the
-    rules name their schedules, which exist already)."""
+    """The ``CorrectionService`` of these services (cached in ``services.extras``). The retention
+    hook (installed by ``build_services`` on the archive's catalogue; installed here too when the
+    services were put together by hand) applies the rules again to a corrected record before its
+    transaction commits (nothing else of retention is needed: the rules name their schedules,
+    which exist already)."""
     svc = services.extras.get("correction_service")
     if svc is None:
-        import retention.service  # noqa: F401 - registers retention.hooks
+        from retention import hooks
 
+        hooks.install(services.catalogue)
         svc = services.extras["correction_service"] = CorrectionService(services.archive)
     return svc
 

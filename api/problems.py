@@ -54,14 +54,16 @@ STATUS_BY_CODE = {
 TITLES = {400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 412: "Precondition failed", 413: "Content too large",
           415: "Unsupported media type", 416: "Range not satisfiable", 422: "Invalid request",
-          429: "Too many requests", 500: "Internal error", 503: "Service unavailable"}
+          429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
+          507: "Insufficient storage"}
 VI = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ",
       403: "Không có quyền thực hiện thao tác này", 404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ",
       406: "Định dạng phản hồi không được hỗ trợ", 409: "Xung đột trạng thái",
       412: "Văn bản đã thay đổi so với phiên bản đã đọc", 413: "Dữ liệu gửi lên quá lớn",
       415: "Kiểu dữ liệu không được hỗ trợ", 416: "Khoảng dữ liệu yêu cầu không hợp lệ",
       422: "Dữ liệu yêu cầu không hợp lệ", 429: "Quá nhiều yêu cầu, vui lòng thử lại sau",
-      500: "Lỗi hệ thống", 503: "Hệ thống tạm thời không phục vụ được"}
+      500: "Lỗi hệ thống", 503: "Hệ thống tạm thời không phục vụ được",
+      507: "Máy chủ hết dung lượng lưu trữ"}
 
 
 class ApiProblem(Exception):

@@ -97,6 +97,18 @@ SEARCH_BACKENDS: dict[str, Callable[[Settings], SearchBackend]] = {
 }
 
 
+def _retention_hooks(catalogue: Catalogue) -> None:
+    from retention import hooks
+
+    hooks.install(catalogue)
+
+
+WRITE_EXTENSIONS: list[Callable[[Catalogue], object]] = [_retention_hooks]
+"""Extensions on write, installed by ``build_services`` on each archive's own catalogue (its
+sessionmaker), in this order: retention decided in the record's own transaction
+(``retention.hooks``). The kernel's own (``archive.dossier_state``, ``archive.sidecars``) are
+installed by ``ArchiveService``."""
+
 _BUILD_LOCK = threading.RLock()
 
 
@@ -180,9 +192,12 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     archive.events = webhooks  # record.ingested, record.disposed, fixity.failed… → webhook deliveries
     if isinstance(dispatcher, InlineDispatcher):
         dispatcher.register("deliver_webhook", webhooks.run_inline)
-    # Retention decides at the commit of every change to a record or a dossier's records or dates
-    # (session listeners of retention.hooks; archive.dossier_state names the dossiers to re-evaluate).
-    import retention.hooks  # noqa: F401
+    # Extensions on write, installed on this archive's own catalogue (never on the global Session
+    # class): retention decides at the commit of every change to a record or a dossier's records or
+    # dates (retention.hooks, a commit extension of archive.dossier_state, which ArchiveService
+    # installed with the sidecars).
+    for install in WRITE_EXTENSIONS:
+        install(catalogue)
     services = Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
                         extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
     if isinstance(dispatcher, InlineDispatcher):
@@ -312,7 +327,8 @@ def preservation_service(services: Services, workers: int | None = None):
         svc = services.extras["preservation"] = PreservationService(
             services.archive, extraction_pool(services, workers), PolicyStore(services.catalogue),
             format_identifier(services), s.ocr, s.formats,
-            VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds))
+            VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds),
+            allow_state_secrets=s.extract.allow_state_secrets)
     return svc
 
 

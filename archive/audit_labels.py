@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive.catalogue.access_tables import ApiClient, User
+from archive.catalogue.db import Catalogue
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalBatch
 
@@ -73,3 +74,13 @@ def label(s: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         code = codes.get(kind, {}).get(tid) if tid else None
         e["target_label"] = f"{KINDS_VI.get(kind, kind)} {code or (tid or '')[:8]}".strip()
     return entries
+
+
+def labelled_entries(catalogue: Catalogue, *, limit: int, before: int | None = None,
+                     **filters: Any) -> list[dict[str, Any]]:
+    """``archive.audit.query`` over ``catalogue`` (newest first, ids below ``before``), labelled:
+    what the audit routes and pages read, in one session of its own."""
+    from archive import audit
+
+    with catalogue.session() as s:
+        return label(s, audit.query(s, **filters, before=before, limit=limit))

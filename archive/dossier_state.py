@@ -17,15 +17,19 @@ every record: a declared period may be wider than its documents, never narrower 
 starts the retention period, and a document later than a declared end must not make its dossier
 due early (``dossier_fields.effective_dates``).
 
-They are kept right by a listener on every catalogue session, whatever the path: after each flush
-it notes the dossiers whose records changed (a record created in one, filed in or out, its date of
-issue or page count changed); just before the commit it recomputes their totals and dates in the
-same transaction and names them in ``session.info[RECOMPUTE]``. ``retention.hooks`` takes that set
-at the same commit and re-evaluates their retention (``recompute_dossier``: the due date follows
-the end date; a record filed out no longer lends its period). The kernel never imports retention;
-the listener is registered first (``insert=True``) so the dates are refreshed before retention
-reads them. Code that changes these columns with a bulk ``UPDATE`` (which no listener sees) calls
-``touch``.
+They are kept right by listeners on the sessions of each catalogue that ``install`` equips
+(``ArchiveService`` installs them on its own catalogue's sessionmaker; nothing is registered on the
+global ``Session`` class, so two archives in one process keep their own): after each flush they
+note the dossiers whose records changed (a record created in one, filed in or out, its date of
+issue or page count changed); just before the commit they recompute their totals and dates in the
+same transaction and name them in ``session.info[RECOMPUTE]``. The *commit extensions* added with
+``on_commit`` run right after, in the same ``before_commit`` listener and in the order they were
+added: ``retention.hooks`` (installed by the wiring, ``api/wiring.py``) takes that set there and
+re-evaluates their retention (``recompute_dossier``: the due date follows the end date; a record
+filed out no longer lends its period). The kernel never imports retention; the listener is
+registered first (``insert=True``) so the dates are refreshed, and retention decided, before any
+other ``before_commit`` listener (the sidecars') sees the transaction. Code that changes these
+columns with a bulk ``UPDATE`` (which no listener sees) calls ``touch``.
 
 **Locks.** Every change takes its locks in one order — the audit head (``audit.append``
 serialises writers on it; ``serialise`` takes it first), then the due-date lock shared (the
@@ -35,7 +39,8 @@ dossier cannot be closed between the check and the filing, and two filings never
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -45,6 +50,9 @@ from archive.catalogue.models import AuditHead, Dossier, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem
 from archive.dossier_fields import effective_dates
 from archive.errors import ArchiveError, RecordNotFound
+
+if TYPE_CHECKING:
+    from archive.catalogue import Catalogue
 
 DUE_DATES_LOCK = 7314024
 """PostgreSQL advisory lock on due dates: the retention sweep takes it exclusively, every change
@@ -169,7 +177,6 @@ def refresh(s: Session, dossier_id: str) -> bool:
     return changed
 
 
-@sa.event.listens_for(Session, "after_flush")
 def _note_record_changes(session: Session, _ctx: object) -> None:
     ids: set[str] = set()
     for obj in session.new:
@@ -188,7 +195,6 @@ def _note_record_changes(session: Session, _ctx: object) -> None:
         touch(session, *ids)
 
 
-@sa.event.listens_for(Session, "before_commit", insert=True)
 def _refresh_touched(session: Session) -> None:
     session.flush()  # changes still pending are noted by this flush
     ids = session.info.pop(_TOUCHED, None)
@@ -200,7 +206,47 @@ def _refresh_touched(session: Session) -> None:
     session.info.setdefault(RECOMPUTE, set()).update(ids)
 
 
-@sa.event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
     session.info.pop(RECOMPUTE, None)
+
+
+CommitExtension = Callable[[Session], None]
+_EXTENSIONS = "_luutru_commit_extensions"
+
+
+def install(catalogue: Catalogue) -> None:
+    """Keep the dossiers' dates and totals right in every session of this catalogue (once per
+    catalogue; ``ArchiveService`` calls it). Listeners go on the catalogue's own sessionmaker,
+    never on the global ``Session`` class."""
+    maker = catalogue.sessionmaker
+    if hasattr(maker, _EXTENSIONS):
+        return
+    extensions: list[CommitExtension] = []
+    setattr(maker, _EXTENSIONS, extensions)
+
+    def before_commit(session: Session) -> None:
+        _refresh_touched(session)
+        for extension in list(extensions):
+            extension(session)
+
+    sa.event.listen(maker, "after_flush", _note_record_changes)
+    sa.event.listen(maker, "before_commit", before_commit, insert=True)
+    sa.event.listen(maker, "after_soft_rollback", _forget)
+
+
+def on_commit(catalogue: Catalogue, extension: CommitExtension) -> bool:
+    """Run ``extension(session)`` at each commit of this catalogue's sessions, right after the
+    dossiers' dates are refreshed and before every other ``before_commit`` listener (how retention
+    decides in the record's own transaction). Added once: False if it already was."""
+    install(catalogue)
+    extensions: list[CommitExtension] = getattr(catalogue.sessionmaker, _EXTENSIONS)
+    if extension in extensions:
+        return False
+    extensions.append(extension)
+    return True
+
+
+def extensions(catalogue: Catalogue) -> tuple[CommitExtension, ...]:
+    """The commit extensions installed on this catalogue (none before ``install``)."""
+    return tuple(getattr(catalogue.sessionmaker, _EXTENSIONS, ()))

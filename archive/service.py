@@ -162,6 +162,9 @@ class ArchiveService:
         # self-describing storage: every change to a record's rows writes its metadata sidecar
         # (archive.sidecars) through the outbox, after the commit of the transaction that made it
         self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
+        # the dossiers' dates and totals follow their records (archive.dossier_state), in every
+        # session of this catalogue; installed before the sidecars so they see the refreshed rows
+        dossier_state.install(catalogue)
         sidecars.install(catalogue)
         if not getattr(catalogue, "_luutru_sidecar_hook", False):
             catalogue._luutru_sidecar_hook = True  # type: ignore[attr-defined]  # one hook per catalogue

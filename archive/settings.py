@@ -166,19 +166,29 @@ class OcrSettings(_Section):
     task (the text, the searchable copy and the header fields follow)."""
     timeout_seconds_per_page: float = Field(default=120.0, gt=0)
     """Time limit of the background OCR task, per page (at least 5 minutes per file)."""
-    deskew: bool = True
-    """Straighten skewed pages before recognition (OCRmyPDF ``--deskew``; the copy keeps them straight)."""
+    deskew: bool = False
+    """Straighten skewed pages before recognition (OCRmyPDF ``--deskew``; the copy keeps them straight).
+    Off by default: it costs a second Tesseract pass (layout analysis for the angle) and a rewrite of
+    the page image, and Tesseract's own line finding reads the ±3° of a flatbed scan as well
+    (bench/ocr_red.py); the copy then shows the page as scanned."""
     rotate_pages: bool = False
     """Turn pages scanned sideways or upside down (OCRmyPDF ``--rotate-pages``; one more Tesseract pass
     per page)."""
     clean: bool = False
     """Clean scanning artefacts (speckles, borders) from the image sent to Tesseract (unpaper); the copy
     keeps the page as scanned."""
-    drop_red: bool = False
+    drop_red: bool = True
     """Recognise colour pages from their red channel, so that the red round seal (dấu đỏ) stamped over
-    the signer's block stops hiding the words under it (bench/ocr.py: line CER of noisy scans 3.64 % →
-    0.21 %). Off by default: red ink then reads as paper, and red marks such as a
-    stamped MẬT or KHẨN would no longer be read from the scan. The copy keeps the page as scanned."""
+    the signer's block stops hiding the words under it (bench/ocr_red.py, noisy 200 dpi scans: line
+    CER 2.02 % with red kept → 0.25 %; bench/ocr.py's full noisy set had 3.64 % kept). Red ink then
+    reads as paper: the red marks (MẬT, KHẨN…) are read apart when ``red_stamps`` is on. The copy
+    keeps the page as scanned."""
+    red_stamps: bool = True
+    """With ``drop_red``: read the độ mật and độ khẩn marks stamped in red ink (MẬT, TỐI MẬT, TUYỆT MẬT,
+    KHẨN, THƯỢNG KHẨN, HỎA TỐC) in a second, small Tesseract pass on the page's red regions, so
+    that dropping red loses no mark (a red MẬT still rejects the file as a state secret;
+    bench/ocr_red.py: 5 of 5 red marks read, none invented, where red kept as ink gave 0 of 5 to the
+    header parser). Off with ``drop_red`` on: a red mark is lost."""
     low_confidence: float = Field(default=80.0, ge=0, le=100)
     """A page whose mean word confidence (0–100) is below this flags the record ``ocr_low_confidence``
     for the archivist (a search filter and ``luutru ocr --report``)."""

@@ -21,7 +21,11 @@ ground truth for clean and noisy scans (targets ≤ 1 % and ≤ 3 % at 200 dpi),
 the header fields (số ký hiệu, date, type, agency) read from scans against the same
 documents ingested born-digital.
 
-    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--drop-red]
+    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--keep-red]
+
+The settings are the defaults (red dropped for the text, red marks read apart, no deskew) unless
+``--keep-red`` (``LUUTRU_OCR__DROP_RED=false``: red read as ink, the default before 06/12/2026).
+``bench/ocr_red.py`` compares the configurations on the same pages, with the red marks' recall.
 """
 
 from __future__ import annotations
@@ -186,7 +190,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path)
-    ap.add_argument("--drop-red", action="store_true", help="LUUTRU_OCR__DROP_RED=true for the ingest")
+    ap.add_argument("--keep-red", action="store_true", help="LUUTRU_OCR__DROP_RED=false for the ingest")
     args = ap.parse_args()
 
     from served import account
@@ -199,7 +203,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Tesseract {tools()['tesseract']}, "
           f"OCRmyPDF {tools()['ocrmypdf']}; {args.count} documents per set at {args.dpi} dpi, {args.workers} workers"
-          + ("; drop red" if args.drop_red else ""))
+          + ("; red kept" if args.keep_red else ""))
     results = {}
     for quality in ("clean", "noisy"):
         rows = make_scans(work, args.count, args.dpi, quality, args.seed)
@@ -208,7 +212,7 @@ def main() -> None:
         shutil.rmtree(data, ignore_errors=True)
         env = account({"LUUTRU_DATA_DIR": str(data), "LUUTRU_OCR__WAIT_SECONDS": "3600",
                        "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0",
-                       "LUUTRU_OCR__DROP_RED": "true" if args.drop_red else "false"})
+                       "LUUTRU_OCR__DROP_RED": "false" if args.keep_red else "true"})
         raw = raw_tesseract(pages, args.workers)
         took, ids = ingest(env, work / quality, args.workers)
         recs = records(env, ids)

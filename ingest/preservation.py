@@ -36,7 +36,9 @@ from ingest.steps.ocr import OCR_ROLE, merge_text, ocr_event, ocr_params, pages_
 AGENT = "software:luutru"
 PRESERVATION_ROLE = "preservation_copy"
 FILLABLE = ("type_name", "code_number", "code_notation", "issued_date", "place", "organ_name", "subject",
-            "signer_position", "signer_name", "page_amount")
+            "signer_position", "signer_name", "page_amount", "urgency")
+"""Decree 30 fields an OCR after ingest fills where the record has none. Not ``security_level``: a
+độ mật read late restricts the record instead (``_restrict_if_marked``)."""
 
 
 class NothingToDo(Exception):
@@ -45,8 +47,9 @@ class NothingToDo(Exception):
 
 class PreservationService:
     def __init__(self, archive: ArchiveService, pool, policy_store, identifier, ocr_settings, formats_settings,
-                 validator: VeraPdfValidator | None = None):
+                 validator: VeraPdfValidator | None = None, *, allow_state_secrets: bool = False):
         self.archive = archive
+        self.allow_state_secrets = allow_state_secrets
         self.pool = pool
         self.policy_store = policy_store
         self.identifier = identifier
@@ -111,7 +114,7 @@ class PreservationService:
             if any(p["page"] == 1 for p in summary["pages"]):
                 from ingest.steps.describe import to_record_metadata
 
-                description, repairs = parse_ocr_document(text)
+                description, repairs = parse_ocr_document(text, summary.get("stamps"))
                 meta, _ = to_record_metadata(description, len(result["texts"]), {})
                 fill = {k: getattr(meta, k) for k in FILLABLE if getattr(meta, k) not in (None, "")}
             with open(result["pdf"], "rb") as pdf:
@@ -126,7 +129,46 @@ class PreservationService:
                 self.archive.amend_derived(record_id, actor=actor, components=components, events=[ocr_event(summary)],
                                            extra=new_extra, fill=fill,
                                            tasks=[("preserve_record", {"record_id": record_id})])
+            if description is not None:
+                level = description.value("security_level")
+                self._restrict_if_marked(record_id, level if isinstance(level, str) else None)
             return summary
+
+    def _restrict_if_marked(self, record_id: str, level: str | None) -> None:
+        """A độ mật (MẬT, TỐI MẬT, TUYỆT MẬT) that only the OCR after ingest could read — text or
+        red stamp — restricts the record at once, as ingest would have: its access level becomes
+        ``secret`` through a correction (history, audit, out of the index for other readers before
+        the commit). Where state secrets may be kept the độ mật itself is set; where they may not,
+        the record cannot be refused any more (an accepted original is never removed), so it is
+        restricted and a warning event asks the archivists to take it out of this system by the
+        procedure for state secrets. Nothing is done for a record already marked or already secret."""
+        from archive.corrections import CorrectionService
+        from ingest.steps.describe import SECRET_LEVELS
+
+        if level not in SECRET_LEVELS:
+            return
+        with self.archive.catalogue.session() as s:
+            rec = s.get(Record, record_id)
+            if rec is None or rec.security_level:
+                return
+            access = rec.access_level
+        if self.allow_state_secrets:
+            changes: dict[str, Any] = {"security_level": level}
+        elif access != "secret":
+            changes = {"access_level": "secret"}
+        else:
+            return
+        reason = (f"Nhận dạng chữ (OCR) sau khi nộp lưu đọc được độ mật «{level}» trên bản gốc: "
+                  "hạn chế truy cập ở mức mật")
+        CorrectionService(self.archive).edit(record_id, changes, reason=reason, actor=AGENT,
+                                             allow_state_secrets=self.allow_state_secrets)
+        if not self.allow_state_secrets:
+            self.archive.amend_derived(record_id, actor=AGENT, events=[NewEvent(
+                "metadata modification", outcome="warning", agent=AGENT,
+                detail=(f"OCR read the security mark {level} after ingest; this archive may not hold state "
+                        "secrets: access restricted to secret, to be removed by the procedure for state secrets"),
+                data={"security_level": level, "code": "state_secret_found"})],
+                extra={"state_secret_found": {"security_level": level}})
 
     def ocr_task(self, record_id: str) -> None:
         """The ``ocr_record`` background task: OCR, or record why not (never raises for the file)."""

@@ -37,7 +37,7 @@ from archive.catalogue.retention_tables import DisposalBatch, DisposalItem, Disp
 from archive.disposal import DestructionService
 from archive.errors import ArchiveError
 from archive.service import ArchiveService
-from retention import destroyed_list, issuing
+from retention import destroyed_list, hooks, issuing
 from retention.holds import HoldGuard
 from retention.issuing import MinutesConfig, MinutesError
 from retention.service import release_dossiers
@@ -66,6 +66,7 @@ class DisposalService:
         self.archive = archive
         self.catalogue = archive.catalogue
         self.clock = archive.clock
+        hooks.install(archive.catalogue)  # its minutes and registers are decided permanent at commit
         self.guard = HoldGuard()
         self.destruction = DestructionService(archive, self.guard)
         self.min_council = min_council

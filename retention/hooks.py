@@ -12,12 +12,17 @@ ingested record that was never classified. Two kinds of request:
 * ``{"method": "system", "schedule_code": …, "item_code": …}`` (``system_request``): the archive's
   own records (Biên bản hủy tài liệu, Danh mục tài liệu đã hủy). Only a permanent item is accepted.
 
-The hook is a SQLAlchemy ``Session`` event pair registered when this module is imported (by
-``retention.service``): ``after_flush`` notes the new records that carry a request,
-``before_commit`` decides them. Other sessions and records are left alone. The same
-``before_commit`` re-evaluates the dossiers ``archive.dossier_state`` names in
-``session.info[RECOMPUTE]`` (records filed in or out, dates of issue or page counts changed, the
-declared period edited): their dates are already refreshed, so the due date follows the end date.
+The hook is a component installed on one catalogue (``install(catalogue)``), never a listener on
+the global ``Session`` class: the wiring installs it (``api/wiring.py``, ``build_services``), and so
+do the retention components that rely on it when they are built on a catalogue
+(``RetentionService``, ``DisposalService``, ingest's ``RetentionClassifier``). Two archives in one
+process keep their own: one without retention wired commits its records undecided. On that
+catalogue's sessionmaker, ``after_flush`` notes the new records that carry a request, and the
+commit extension (``archive.dossier_state.on_commit``: right after the dossiers' dates are
+refreshed, before the sidecars' listener) decides them. Other records are left alone. The same
+extension re-evaluates the dossiers ``archive.dossier_state`` names in ``session.info[RECOMPUTE]``
+(records filed in or out, dates of issue or page counts changed, the declared period edited):
+their dates are already refreshed, so the due date follows the end date.
 
 A **correction** of a record's metadata (``archive.corrections``) notes the record in the session
 (``CHANGED_RECORDS``); before the commit the rules are applied again to the corrected record
@@ -37,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive import dossier_state
+from archive.catalogue import Catalogue
 from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import RetentionRule, RetentionSchedule
 from archive.corrections import CHANGED_RECORDS
@@ -103,20 +109,17 @@ def _requested(obj: Any) -> bool:
     return isinstance(obj, Record) and isinstance(obj.extra, dict) and isinstance(obj.extra.get(KEY), dict)
 
 
-@sa.event.listens_for(Session, "after_flush")
 def _note_new_records(session: Session, _ctx) -> None:
     new = [o.id for o in session.new if _requested(o)]
     if new:
         session.info.setdefault(_PENDING, []).extend(new)
 
 
-@sa.event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(CHANGED_RECORDS, None)
 
 
-@sa.event.listens_for(Session, "before_commit")
 def _decide(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     # dossiers whose records, dates or totals changed in this transaction (archive.dossier_state notes
@@ -127,6 +130,27 @@ def _decide(session: Session) -> None:
     corrected = session.info.pop(CHANGED_RECORDS, None)
     if corrected:
         reevaluate(session, corrected)
+
+
+_INSTALLED = "_luutru_retention_hooks"
+
+
+def install(catalogue: Catalogue) -> bool:
+    """Decide retention at the commit of this catalogue's sessions (idempotent: False when it was
+    already installed). Only this catalogue: other archives in the process are not touched."""
+    maker = catalogue.sessionmaker
+    if getattr(maker, _INSTALLED, False):
+        return False
+    setattr(maker, _INSTALLED, True)
+    sa.event.listen(maker, "after_flush", _note_new_records)
+    sa.event.listen(maker, "after_soft_rollback", _forget)
+    dossier_state.on_commit(catalogue, _decide)
+    return True
+
+
+def installed(catalogue: Catalogue) -> bool:
+    """Whether ``install`` equipped this catalogue."""
+    return bool(getattr(catalogue.sessionmaker, _INSTALLED, False))
 
 
 KEPT_METHODS = ("manual", "system")

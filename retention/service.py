@@ -41,7 +41,7 @@ from archive.errors import ObjectLocked, ObjectNotFound, RecordNotFound
 from archive.objects.base import ObjectStore
 from archive.ports import Clock, SystemClock
 from retention import holds as holds_mod
-from retention import hooks as _hooks  # noqa: F401 - registers the retention decision at record commit
+from retention import hooks as _hooks
 from retention import schedules
 from retention.policy import (
     TRANSFER_REGISTER_DAYS,
@@ -216,6 +216,7 @@ class RetentionService:
     def __init__(self, catalogue: Catalogue, *, clock: Clock | None = None):
         self.catalogue = catalogue
         self.clock = clock or SystemClock()
+        _hooks.install(catalogue)  # its decisions at commit (a no-op when the wiring installed them)
 
     def _now(self) -> datetime:
         return self.clock.now()

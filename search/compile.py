@@ -43,6 +43,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from search.analysis import (
     Abbreviations,
@@ -196,6 +197,11 @@ class Compiled:
     """What a document must match, with its own score (``query`` without the bonuses); None: ``query``."""
     bonus: tuple = ()
     """Ranking bonuses (each a clause scored where it matches), for the re-ranked window."""
+    facet_filters: dict[str, list[Clause]] = field(default_factory=dict)
+    """Disjunctive facets: for each asked facet whose own values are selected, the filters
+    (principal's rule first) *without* that facet's selection, so that its other values are
+    counted as the person would get them by adding one (OR within a facet, AND across facets).
+    A facet absent here is counted under ``filters``."""
 
     def __post_init__(self) -> None:
         if self.match is None:
@@ -469,7 +475,13 @@ class Compiler:
         if security is not None:
             filters.append(security)
         filters += query_filters(query)
-        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(kept))
+        facet_filters = {}
+        for name in query.facets:
+            without = without_facet(query, name)
+            if without is not None:
+                facet_filters[name] = ([security] if security is not None else []) + query_filters(without)
+        return Compiled(main, filters, hl, set(self._exact_hl), scored, set(self._fold_hl), match, tuple(kept),
+                        facet_filters)
 
 
 def _merged(units: list[Clause]) -> list[Clause]:
@@ -579,6 +591,23 @@ def query_filters(q: SearchQuery) -> list[Clause]:
     if lo or hi:
         out.append(Range("date_key", lo.toordinal() if lo else 1, hi.toordinal() if hi else None))  # 0: no date
     return out
+
+
+FACET_SELECTION = {"type": ("types",), "agency": ("agencies",), "signer": ("signers",),
+                   "year": ("year_from", "year_to"), "access_level": ("access_levels",),
+                   "signature_status": ("signature_statuses",), "retention_status": ("retention_statuses",),
+                   "fonds": ("fonds_ids",), "dossier": ("dossier_ids",)}
+"""Facet name → the query's fields that select its values (the year facet: ``year_from``/``year_to``;
+``date_from``/``date_to`` stay a filter of every facet)."""
+
+
+def without_facet(q: SearchQuery, name: str) -> SearchQuery | None:
+    """The query without the selection of facet ``name`` (None: nothing of it is selected)."""
+    names = FACET_SELECTION[name]
+    if not any(getattr(q, n) not in (None, ()) for n in names):
+        return None
+    cleared: dict[str, Any] = {n: (None if n.startswith("year") else ()) for n in names}
+    return replace(q, facets=(), **cleared)
 
 
 FACET_FIELDS = {"type": "type_name", "agency": "organ_name", "signer": "signer_name", "year": "year",

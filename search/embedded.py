@@ -541,6 +541,9 @@ class EmbeddedSearchBackend:
             key = int(after[0])
             extra.append(Range("date_key", None, key) if sort == "date_desc" else Range("date_key", key, None))
         aggs = self._aggregations(query)
+        # disjunctive facets: one whose own values are selected is counted apart, over the query
+        # without that selection (the other filters and the principal's rule still apply)
+        apart = {name: aggs.pop(f"f_{name}") for name in compiled.facet_filters}
         counted_apart = bool(extra)
         if counted_apart:
             # past the first page the total is the query's without the cursor: counted by the
@@ -558,10 +561,13 @@ class EmbeddedSearchBackend:
         hits = self._hits(searcher, page, compiled, query)
         facets: dict[str, list[FacetValue]] = {}
         histogram: list[FacetValue] = []
-        if aggs:
-            result = pending.result()
+        if aggs or apart:
+            result = pending.result() if aggs else {}
             if counted_apart:
                 total = int(result.get("_total", {}).get("value") or 0)
+            for name, agg in apart.items():
+                q_without = self.translate(Bool(must=(compiled.match,), filter=tuple(compiled.facet_filters[name])))
+                result.update(searcher.aggregate(q_without, {f"f_{name}": agg}))
             facets = self._facets(result, query.facets)
             histogram = self._histogram(result, query.histogram) if query.histogram else []
         return SearchPage(total=total, hits=hits, facets=facets, histogram=histogram, next_after=next_after)

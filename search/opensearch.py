@@ -318,7 +318,15 @@ class OpenSearchBackend:
                                      "title": {"number_of_fragments": 0}}}
         aggs: dict[str, Any] = {}
         for name in query.facets:
-            aggs[f"f_{name}"] = {"terms": {"field": FACET_FIELDS[name], "size": 100 if name == "year" else 50}}
+            terms = {"terms": {"field": FACET_FIELDS[name], "size": 100 if name == "year" else 50}}
+            if name in compiled.facet_filters:
+                # disjunctive: a facet whose own values are selected is counted over the query
+                # without that selection (a global bucket re-applies the match, the principal's
+                # rule and the other filters)
+                without = translate(Bool(must=(compiled.query,), filter=tuple(compiled.facet_filters[name])))
+                aggs[f"f_{name}"] = {"global": {}, "aggs": {"q": {"filter": without, "aggs": {"t": terms}}}}
+            else:
+                aggs[f"f_{name}"] = terms
         if query.histogram:
             field = "year" if query.histogram == "year" else "month_key"
             aggs["histogram"] = {"terms": {"field": field, "size": 10_000}}
@@ -331,7 +339,8 @@ class OpenSearchBackend:
         hits = [self._hit(h, compiled, query, sort) for h in raw_hits]
         facets = {}
         for name in query.facets:
-            buckets = res["aggregations"][f"f_{name}"]["buckets"]
+            agg = res["aggregations"][f"f_{name}"]
+            buckets = agg["q"]["t"]["buckets"] if name in compiled.facet_filters else agg["buckets"]
             facets[name] = sorted((FacetValue(str(b["key"]), b["doc_count"]) for b in buckets if b["doc_count"]),
                                   key=lambda v: (-v.count, v.value))
         histogram = []

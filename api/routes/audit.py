@@ -16,8 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
-from archive import audit
-from archive.audit_labels import label
+from archive.audit_labels import labelled_entries
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -78,8 +77,7 @@ def list_audit(services: ServicesDep, caller: AuditCaller,
     size = page_size(services, size)
     filters: dict[str, Any] = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
                "outcome": outcome, "since": _utc(since), "until": _utc(until)}
-    with services.catalogue.session() as s:
-        items = label(s, audit.query(s, **filters, before=before, limit=size + 1))
+    items = labelled_entries(services.catalogue, **filters, before=before, limit=size + 1)
     more = len(items) > size
     items = items[:size]
     services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action="audit.read",

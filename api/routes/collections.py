@@ -29,16 +29,14 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import collections_queries as queries
 from api.accounts import Caller
 from api.deps import ServicesDep, page_size, require
 from api.problems import ApiProblem
-from archive import access, identifiers
-from archive.catalogue.models import Dossier, Fonds, Record
-from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
+from archive import access
 from archive.errors import ArchiveError, RecordNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
@@ -82,30 +80,29 @@ def _audit(services, caller: Caller, action: str, *, target_type: str | None = N
                                   outcome=outcome, detail={k: v for k, v in detail.items() if v is not None} or None)
 
 
-def _visible(services, caller: Caller, model, visible, kind: str, ident: str, action: str):
+def _see_disposed(caller: Caller) -> bool:
+    return caller.has("retention")
+
+
+def _visible(services, caller: Caller, kind: str, ident: str, action: str):
     """The row if the caller may see it; otherwise 404 (audited: denied or not found), exactly as
-    for a missing one."""
-    with services.catalogue.session() as s:
-        rows = identifiers.matches(s, kind, ident)  # an id, a short id or the code (mã hồ sơ, mã phông)
-        seen = set(s.execute(sa.select(model.id).where(model.id.in_([r.id for r in rows]), visible)).scalars())
-        shown = [r for r in rows if r.id in seen]
-        if not shown:
-            _audit(services, caller, action, target_type=kind, target_id=ident,
-                   outcome="denied" if rows else "not_found")
-            name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
-            raise RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
-        row = identifiers.pick(kind, ident, shown)
-        s.expunge(row)
-        return row
+    for a missing one. ``ident``: an id, a short id or the code (mã hồ sơ, mã phông)."""
+    row, existed = queries.find_visible(services.catalogue, kind, ident, caller.principal, _see_disposed(caller))
+    if row is None:
+        _audit(services, caller, action, target_type=kind, target_id=ident,
+               outcome="denied" if existed else "not_found")
+        name_vi = {"dossier": "hồ sơ", "fonds": "phông"}[kind]
+        raise RecordNotFound(f"no {kind} {ident}", f"Không tìm thấy {name_vi} {ident}")
+    return row
 
 
-def visible_dossier(services, caller: Caller, dossier_id: str, *, action: str) -> Dossier:
+def visible_dossier(services, caller: Caller, dossier_id: str, *, action: str):
     """The dossier if the caller may see it; otherwise 404 (audited), as for a missing one."""
-    return _visible(services, caller, Dossier, visible_dossiers(caller), "dossier", dossier_id, action)
+    return _visible(services, caller, "dossier", dossier_id, action)
 
 
-def visible_fonds_row(services, caller: Caller, fonds_id: str, *, action: str) -> Fonds:
-    return _visible(services, caller, Fonds, visible_fonds(caller), "fonds", fonds_id, action)
+def visible_fonds_row(services, caller: Caller, fonds_id: str, *, action: str):
+    return _visible(services, caller, "fonds", fonds_id, action)
 
 
 def require_own_fonds(services, caller: Caller, fonds_id: str | None, *, action: str) -> None:
@@ -122,12 +119,11 @@ def require_own_fonds(services, caller: Caller, fonds_id: str | None, *, action:
 def _retention_item(services, text: str) -> tuple[str, str]:
     """``MÃ_BẢNG/MÃ_MỤC`` of a schedule item that exists (checked before anything is created)."""
     from api.retention_wiring import retention_services
-    from retention import schedules
+    from retention import queries as retention_queries
 
     code, _, item = text.partition("/")
     retention_services(services)
-    with services.catalogue.session() as s:
-        schedules.load_schedule(s, code).item(item)
+    retention_queries.schedule_item(services.catalogue, code, item)
     return code, item
 
 
@@ -282,59 +278,11 @@ class DossierCreate(BaseModel):
 
 # helpers ---------------------------------------------------------------------------------------
 
-def _iso(v) -> str | None:
-    return v.isoformat() if v is not None else None
+_summary = queries.dossier_summary  # the old name
 
 
-def _summary(d: Dossier) -> dict:
-    return {"id": d.id, "code": d.code, "fonds_id": d.fonds_id, "year": d.year, "notation": d.notation,
-            "title": d.title, "retention": d.retention, "access_regime": d.access_regime, "status": d.status,
-            "due_date": _iso(d.due_date), "due_action": d.due_action, "start_date": _iso(d.start_date),
-            "end_date": _iso(d.end_date), "doc_total": d.doc_total or 0}
-
-
-def _record_counts(s, caller: Caller, *where) -> tuple[int, int]:
-    q = (sa.select(sa.func.count().filter(Record.status != "disposed"),
-                   sa.func.count().filter(Record.status == "disposed"))
-         .select_from(Record).where(readable_records(caller), *where))
-    live, disposed = s.execute(q).one()
-    return int(live or 0), int(disposed or 0)
-
-
-def dossier_detail(services, caller: Caller, d: Dossier) -> dict:
-    with services.catalogue.session() as s:
-        a = s.execute(sa.select(RetentionAssignment).where(
-            RetentionAssignment.target_type == "dossier", RetentionAssignment.target_id == d.id,
-            RetentionAssignment.superseded_at.is_(None))).scalar()
-        item = s.execute(sa.select(DisposalItem).where(DisposalItem.dossier_id == d.id)
-                         .order_by(DisposalItem.added_at.desc(), DisposalItem.id.desc()).limit(1)).scalar()
-        live, disposed = _record_counts(s, caller, Record.dossier_id == d.id)
-        organ_id = s.execute(sa.select(Fonds.organ_id).where(Fonds.id == d.fonds_id)).scalar()
-    out = {**_summary(d), "organ_id": organ_id, "catalogue_number": d.catalogue_number,
-           "archive_code": d.archive_code, "retention_years": d.retention_years,
-           "permanent": bool(d.permanent), "creator": d.creator, "language": d.language,
-           "declared_start_date": _iso(d.declared_start_date), "declared_end_date": _iso(d.declared_end_date),
-           "page_total": d.page_total or 0, "sheet_total": d.sheet_total,
-           "description": d.description, "closed_at": _iso(d.closed_at),
-           "created_at": d.created_at.isoformat(), "due_state": d.due_state,
-           "disposal_state": item.state if item else None, "disposal_batch_id": item.batch_id if item else None,
-           "records": live, "records_disposed": disposed if caller.has("retention") else 0, "assignment": None}
-    if a is not None:
-        out["assignment"] = {"schedule_code": a.schedule_code, "schedule_version": a.schedule_version,
-                             "item_code": a.item_code, "period": a.period, "trigger": a.trigger, "action": a.action,
-                             "method": a.method, "reason": a.reason, "event_date": _iso(a.event_date),
-                             "assigned_at": a.assigned_at.isoformat(), "assigned_by": a.assigned_by}
-    return out
-
-
-def _fonds_public(s, caller: Caller, f: Fonds) -> dict:
-    dossiers = s.execute(sa.select(sa.func.count()).select_from(Dossier).where(
-        Dossier.fonds_id == f.id, visible_dossiers(caller))).scalar_one()
-    live, _ = _record_counts(s, caller, Record.fonds_id == f.id)
-    return {"id": f.id, "organ_id": f.organ_id, "name": f.name, "description": f.description,
-            "place": f.place, "superior_name": f.superior_name,
-            "is_open": bool(f.is_open), "created_at": f.created_at.isoformat(), "dossiers": int(dossiers),
-            "records": live}
+def dossier_detail(services, caller: Caller, d) -> dict:
+    return queries.dossier_detail(services.catalogue, d, caller.principal, _see_disposed(caller))
 
 
 # fonds -----------------------------------------------------------------------------------------
@@ -343,12 +291,8 @@ def _fonds_public(s, caller: Caller, f: Fonds) -> dict:
             responses=ERRORS)
 def list_fonds(services: ServicesDep, caller: ReadCaller, page: Page = 1, size: Size = 20) -> dict:
     size = page_size(services, size)
-    with services.catalogue.session() as s:
-        where = visible_fonds(caller)
-        total = s.execute(sa.select(sa.func.count()).select_from(Fonds).where(where)).scalar_one()
-        rows = s.execute(sa.select(Fonds).where(where).order_by(Fonds.organ_id, Fonds.id)
-                         .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [_fonds_public(s, caller, f) for f in rows]
+    total, items = queries.list_fonds(services.catalogue, caller.principal, _see_disposed(caller), page=page,
+                                      size=size)
     _audit(services, caller, "fonds.list", page=page, size=size, total=total)
     return {"items": items, "total": total, "page": page, "size": size}
 
@@ -357,8 +301,7 @@ def list_fonds(services: ServicesDep, caller: ReadCaller, page: Page = 1, size: 
             responses=ERRORS)
 def get_fonds(fonds_id: Ref, services: ServicesDep, caller: ReadCaller) -> dict:
     f = visible_fonds_row(services, caller, fonds_id, action="fonds.view")
-    with services.catalogue.session() as s:
-        out = _fonds_public(s, caller, f)
+    out = queries.fonds_public(services.catalogue, f.id, caller.principal, _see_disposed(caller))
     _audit(services, caller, "fonds.view", target_type="fonds", target_id=f.id)
     return out
 
@@ -370,8 +313,7 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
         _audit(services, caller, "api.fonds.create", outcome="denied", organ_id=body.organ_id)
         raise ApiProblem(403, "a caller limited to some fonds cannot create a fonds",
                          "Tài khoản chỉ được truy cập một số phông nên không được tạo phông mới", code="forbidden")
-    with services.catalogue.session() as s:
-        exists = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == body.organ_id)).scalar()
+    exists = queries.fonds_of_agency(services.catalogue, body.organ_id)
     if exists:
         _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=exists, outcome="conflict")
         raise ApiProblem(409, f"a fonds with agency identifier {body.organ_id} exists",
@@ -379,8 +321,7 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
     fonds_id = services.dossiers.create_fonds(body.organ_id, body.name, description=body.description,
                                               place=body.place, superior_name=body.superior_name, actor=caller.actor)
     _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
-    with services.catalogue.session() as s:
-        return _fonds_public(s, caller, s.get_one(Fonds, fonds_id))
+    return queries.fonds_public(services.catalogue, fonds_id, caller.principal, _see_disposed(caller))
 
 
 # dossiers --------------------------------------------------------------------------------------
@@ -394,21 +335,11 @@ def list_dossiers(services: ServicesDep, caller: ReadCaller,
                   status: Annotated[Literal["open", "closed", "disposed"] | None, Query()] = None,
                   page: Page = 1, size: Size = 20) -> dict:
     size = page_size(services, size)
-    where = [visible_dossiers(caller)]
-    if fonds:  # an unknown fonds is a 404, never an empty page that looks like "no dossiers"
-        where.append(Dossier.fonds_id == visible_fonds_row(services, caller, fonds, action="dossier.list").id)
-    if year is not None:
-        where.append(Dossier.year == year)
-    if status:
-        where.append(Dossier.status == status)
-    if q and q.strip():
-        text = unicodedata.normalize("NFC", q.strip()).lower()
-        where.append(sa.func.lower(Dossier.title).contains(text, autoescape=True))
-    with services.catalogue.session() as s:
-        total = s.execute(sa.select(sa.func.count()).select_from(Dossier).where(*where)).scalar_one()
-        rows = s.execute(sa.select(Dossier).where(*where).order_by(Dossier.year.desc(), Dossier.code)
-                         .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [_summary(d) for d in rows]
+    # an unknown fonds is a 404, never an empty page that looks like "no dossiers"
+    fonds_id = visible_fonds_row(services, caller, fonds, action="dossier.list").id if fonds else None
+    text = unicodedata.normalize("NFC", q.strip()).lower() if q and q.strip() else None
+    total, items = queries.list_dossiers(services.catalogue, caller.principal, _see_disposed(caller),
+                                         fonds_id=fonds_id, year=year, status=status, text=text, page=page, size=size)
     _audit(services, caller, "dossier.list", fonds=fonds, year=year, q=q, status=status, page=page, total=total)
     return {"items": items, "total": total, "page": page, "size": size}
 
@@ -428,16 +359,8 @@ def dossier_records(dossier_id: Ref, services: ServicesDep, caller: ReadCaller, 
                     size: Size = 20) -> dict:
     size = page_size(services, size)
     dossier_id = visible_dossier(services, caller, dossier_id, action="dossier.records").id
-    where = [Record.dossier_id == dossier_id, readable_records(caller)]
-    with services.catalogue.session() as s:
-        total = s.execute(sa.select(sa.func.count()).select_from(Record).where(*where)).scalar_one()
-        rows = s.execute(sa.select(Record).where(*where).order_by(
-            Record.doc_ordinal.is_(None), Record.doc_ordinal, Record.issued_date, Record.created_at, Record.id)
-            .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [{"id": r.id, "doc_ordinal": r.doc_ordinal, "type_name": r.type_name, "so_ky_hieu": r.so_ky_hieu,
-                  "issued_date": _iso(r.issued_date), "organ_name": r.organ_name, "subject": r.subject,
-                  "access_level": r.access_level, "status": r.status, "created_at": r.created_at.isoformat()}
-                 for r in rows]
+    total, items = queries.dossier_records(services.catalogue, caller.principal, _see_disposed(caller), dossier_id,
+                                           page=page, size=size)
     _audit(services, caller, "dossier.records", target_type="dossier", target_id=dossier_id, page=page, total=total)
     return {"items": items, "total": total, "page": page, "size": size}
 
@@ -467,10 +390,6 @@ def create_dossier(body: DossierCreate, services: ServicesDep, caller: DepositCa
         retention_services(services)[0].assign_manual("dossier", dossier_id, schedule_code=item[0], item_code=item[1],
                                                       reason="Thời hạn bảo quản theo Danh mục hồ sơ",
                                                       actor=caller.actor)
-    with services.catalogue.session() as s:
-        code = s.get_one(Dossier, dossier_id).code
-    _audit(services, caller, "api.dossier.create", target_type="dossier", target_id=dossier_id, code=code)
-    with services.catalogue.session() as s:
-        d = s.get_one(Dossier, dossier_id)
-        s.expunge(d)
-    return dossier_detail(services, caller, d)
+    d = queries.get_dossier(services.catalogue, dossier_id)
+    _audit(services, caller, "api.dossier.create", target_type="dossier", target_id=dossier_id, code=d.code)
+    return dossier_detail(services, caller, queries.get_dossier(services.catalogue, dossier_id))

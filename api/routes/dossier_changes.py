@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import collections_queries as queries
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.routes.collections import (
@@ -38,7 +39,6 @@ from api.routes.collections import (
     require_own_fonds,
     visible_dossier,
 )
-from archive.catalogue.models import Dossier
 from archive.errors import ArchiveError
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
@@ -102,17 +102,14 @@ class FilingResult(BaseModel):
     unchanged: list[str] = Field(description="Văn bản đã ở trong hồ sơ từ trước")
 
 
-def _writable(services, caller: Caller, ref: str, action: str) -> Dossier:
+def _writable(services, caller: Caller, ref: str, action: str):
     d = visible_dossier(services, caller, ref, action=action)
     require_own_fonds(services, caller, d.fonds_id, action=action)
     return d
 
 
 def _after(services, caller: Caller, dossier_id: str) -> dict:
-    with services.catalogue.session() as s:
-        d = s.get(Dossier, dossier_id)
-        s.expunge(d)
-    return dossier_detail(services, caller, d)
+    return dossier_detail(services, caller, queries.get_dossier(services.catalogue, dossier_id))
 
 
 def _run(services, caller: Caller, action: str, dossier_id: str, fn, **detail):

@@ -13,9 +13,6 @@ message is bounded by the cap and its attachments are examined whole before the 
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -26,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
+from api.uploads import SpooledUpload, file_chunks, spool_upload, too_large
 from archive.errors import RecordNotFound
 
 router = APIRouter(prefix="/api/v1/imports", tags=["deposit"])
@@ -58,40 +56,31 @@ def _importer(services):
     return importer
 
 
-async def _receive(request: Request, path: Path, limit: int) -> str | None:
-    """Spool the body (or the form's ``file`` part) to ``path``; 413 past ``limit``. Returns the name."""
+EDXML_TOO_LARGE = {"what": ("the message", "Thông điệp edXML"), "setting": "LUUTRU_EDXML__MAX_MESSAGE_SIZE"}
+
+
+async def _receive(request: Request, upload: SpooledUpload) -> str | None:
+    """Spool the body (or the form's ``file`` part) (413 past the limit). Returns the name."""
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    size = 0
     if ctype == "multipart/form-data":
         from starlette.datastructures import UploadFile
 
         form = await request.form(max_files=1, max_fields=5)
         try:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
                 raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
                                  code="invalid_request")
-            with open(path, "wb") as out:
-                while chunk := await upload.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise _too_large(limit)
-                    out.write(chunk)
-            return upload.filename
+            await upload.receive(file_chunks(part))
+            return part.filename
         finally:
             await form.close()
-    with open(path, "wb") as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            out.write(chunk)
+    await upload.receive(request.stream())
     return None
 
 
 def _too_large(limit: int) -> ApiProblem:
-    return ApiProblem(413, f"the message is larger than {limit:,} bytes (LUUTRU_EDXML__MAX_MESSAGE_SIZE)",
-                      f"Thông điệp edXML vượt quá {limit:,} byte cho phép", code="too_large")
+    return too_large(limit, **EDXML_TOO_LARGE)  # type: ignore[arg-type]
 
 
 @router.post("/edxml", status_code=201, response_model=EdxmlImportResult,
@@ -110,18 +99,12 @@ def _too_large(limit: int) -> ApiProblem:
                               "oversized attachment…): problem+json with code; nothing stored"}})
 async def import_edxml(request: Request, services: ServicesDep, caller: DepositCaller, background: BackgroundTasks,
                        filename: Annotated[str | None, Query(max_length=255, description="Tên tệp thông điệp")] = None):
-    spool = services.settings.data_dir / "uploads"
-    spool.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=spool, prefix="edxml-")
-    os.close(fd)
-    path = Path(tmp)
-    try:
-        name = await _receive(request, path, services.settings.edxml.max_message_size)
+    async with spool_upload(services, limit=services.settings.edxml.max_message_size, prefix="edxml-",
+                            **EDXML_TOO_LARGE) as upload:  # type: ignore[arg-type]
+        name = await _receive(request, upload)
         name = filename or name or "message.edxml"
-        outcome = await run_in_threadpool(_importer(services).import_file, path, submitter=caller.actor,
+        outcome = await run_in_threadpool(_importer(services).import_file, upload.path, submitter=caller.actor,
                                           source="api", name=name)
-    finally:
-        path.unlink(missing_ok=True)
     result = outcome.as_dict()
     if result["outcome"] in ("duplicate", "status") and result["record_id"]:
         try:  # never reveal a record the depositor may not read

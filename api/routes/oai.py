@@ -20,18 +20,17 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import anyio
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
+from api import collections_queries
 from api.accounts import Caller
 from api.deps import ServicesDep, bearer, client_address, get_caller, require
 from api.oai import GRANULARITY, OaiConfig, OaiProvider, OaiResult
 from api.problems import ApiProblem
 from api.wiring import Services, token_pepper
-from archive.catalogue.models import Fonds
 
 router = APIRouter(tags=["oai"])
 
@@ -97,8 +96,7 @@ def resumption_key(services: Services) -> bytes:
 
 def _repository_name(services: Services) -> str:
     agency = services.settings.agency_id
-    with services.catalogue.session() as s:
-        name = s.execute(sa.select(Fonds.name).where(Fonds.organ_id == agency)).scalar()
+    name = collections_queries.agency_name(services.catalogue, agency)
     return f"Kho lưu trữ điện tử — {name}" if name else f"Kho lưu trữ điện tử của cơ quan {agency}"
 
 

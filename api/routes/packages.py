@@ -29,6 +29,7 @@ from api.accounts import Caller, Forbidden
 from api.deps import ServicesDep, require
 from api.problems import ApiProblem
 from api.routes.collections import Ref, visible_dossier
+from api.uploads import spool_dir, spool_upload
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 ReadCaller = Annotated[Caller, Depends(require("read"))]
@@ -46,10 +47,7 @@ class PackageImported(BaseModel):
     warnings: list[str]
 
 
-def _spool(services) -> Path:
-    path = services.settings.data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+_spool = spool_dir  # the old name
 
 
 @router.get("/dossiers/{dossier_id}/package", summary="Xuất hồ sơ thành gói tin TT 05/2025 hoặc túi BagIt (ZIP)",
@@ -111,15 +109,10 @@ def export_package(dossier_id: Ref, services: ServicesDep, caller: ReadCaller, b
                         422: {"description": "The package is refused (package_invalid, with problems); nothing stored"}})
 async def import_package(request: Request, services: ServicesDep, caller: DepositCaller,
                          format: Annotated[Literal["tt05", "bagit"], Query(description="tt05 | bagit")] = "tt05"):
-    fd, tmp = tempfile.mkstemp(dir=_spool(services), prefix="import-", suffix=".zip")
-    path = Path(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in request.stream():
-                f.write(chunk)
-        return await run_in_threadpool(_import, services, caller, path, format)
-    finally:
-        path.unlink(missing_ok=True)
+    async with spool_upload(services, limit=services.settings.extract.max_file_size, prefix="import-",
+                            suffix=".zip", what=("the package", "Gói tin")) as upload:
+        await upload.receive(request.stream())
+        return await run_in_threadpool(_import, services, caller, upload.path, format)
 
 
 def _import(services, caller: Caller, path: Path, fmt: str):

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -39,6 +37,7 @@ from api.accounts import Caller
 from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
 from api.routes.dossier_changes import deposit_dossier
+from api.uploads import SpooledUpload, file_chunks, spool_dir, spool_upload
 from archive.access import ACCESS_LEVELS
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
@@ -410,10 +409,7 @@ def _ingest_service(services):
     return svc
 
 
-def _spool_dir(services) -> Path:
-    path = services.settings.data_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+_spool_dir = spool_dir  # the old name (api.web imports it)
 
 
 def _filename(request: Request, given: str | None) -> str | None:
@@ -498,28 +494,22 @@ async def upload(request: Request, services: ServicesDep, caller: DepositCaller,
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if dossier:  # an unknown, invisible or closed dossier: refused before a byte is read
         dossier = await run_in_threadpool(deposit_dossier, services, caller, dossier)
-    fd, tmp = tempfile.mkstemp(dir=_spool_dir(services), prefix="upload-")
-    path = Path(tmp)
-    try:
+    async with spool_upload(services, limit=services.settings.extract.max_file_size) as upload:
+        path = upload.path
         if ctype == "multipart/form-data":
-            os.close(fd)
-            name, declared, form_dossier = await _receive_multipart(request, path, dossier)
+            name, declared, form_dossier = await _receive_multipart(request, upload, dossier)
             if form_dossier and form_dossier != dossier:  # named in the form: checked before ingest
                 dossier = await run_in_threadpool(deposit_dossier, services, caller, form_dossier)
         else:
             name = _filename(request, filename)
             declared = {}
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in request.stream():
-                    out.write(chunk)
-        if path.stat().st_size == 0 and ctype != "multipart/form-data" and not name:
+            await upload.receive(request.stream())
+        if upload.size == 0 and ctype != "multipart/form-data" and not name:
             name = "empty"
         if services.settings.tasks.backend == "celery":
             result = await run_in_threadpool(_stage, services, caller, path, name, declared, dossier)
         else:
             result = await run_in_threadpool(_run_ingest, services, caller, path, name, declared, dossier)
-    finally:
-        path.unlink(missing_ok=True)
     if "outcome" not in result:  # staged, not finished within tasks.deposit_wait_seconds
         services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
                                       action="record.deposit", target_type="deposit", target_id=result["job_id"],
@@ -542,9 +532,10 @@ async def upload(request: Request, services: ServicesDep, caller: DepositCaller,
     return JSONResponse(DepositResult(**result).model_dump(), status_code=status, background=background)
 
 
-async def _receive_multipart(request: Request, path: Path, dossier: str | None) -> tuple[str | None, dict, str | None]:
+async def _receive_multipart(request: Request, upload: SpooledUpload,
+                             dossier: str | None) -> tuple[str | None, dict, str | None]:
     """Parse the form (python-multipart spools file parts to disk past 1 MB) and move the file part
-    to ``path``; the other parts are metadata."""
+    to the spool file; the other parts are metadata."""
     from starlette.datastructures import UploadFile
 
     form = await request.form(max_files=1, max_fields=40)
@@ -553,9 +544,7 @@ async def _receive_multipart(request: Request, path: Path, dossier: str | None) 
         if not isinstance(upload_file, UploadFile):
             raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
                              code="invalid_request")
-        with open(path, "wb") as out:
-            while chunk := await upload_file.read(1024 * 1024):
-                out.write(chunk)
+        await upload.receive(file_chunks(upload_file))
         fields = {k: v for k, v in form.items() if k not in ("file", "dossier") and isinstance(v, str)}
         form_dossier = form.get("dossier")
         dossier = form_dossier if isinstance(form_dossier, str) and form_dossier else dossier

@@ -31,35 +31,70 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.accounts import ROLE_SCOPES, AccountError, Caller
 from api.deps import ServicesDep, page_size, readable_record, require
 from api.problems import ApiProblem
 from api.retention_wiring import retention_services
 from api.routes.collections import visible_dossier
-from archive.catalogue.models import Dossier
-from archive.catalogue.retention_tables import DisposalBatch, RetentionHold, RetentionSchedule
+from api.schemas.retention import (
+    AppraisalIn,
+    AppraisalRequestIn,
+    Approved,
+    ApproveRequest,
+    AssignmentCreate,
+    AssignmentResult,
+    BatchId,
+    BatchPage,
+    BatchStatus,
+    Candidate,
+    DestroyedPage,
+    DestroyRequest,
+    DestroyResult,
+    DuePage,
+    HoldCreate,
+    HoldPage,
+    HoldPublic,
+    Id,
+    Page,
+    Proposed,
+    ProposeRequest,
+    ReleaseRequest,
+    ReviewRequest,
+    ReviewResult,
+    ScheduleDetail,
+    ScheduleIn,
+    ScheduleSaved,
+    ScheduleSummary,
+    Size,
+    SweepReport,
+    SweepRequest,
+    VoteRecorded,
+    VoteRequest,
+)
 from archive.errors import ArchiveError
+from retention import queries
 
 router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
 
 RetentionCaller = Annotated[Caller, Depends(require("retention"))]
 CouncilCaller = Annotated[Caller, Depends(require("council"))]
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-BatchId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
-                               description="Đợt hủy: id, or its number with a hyphen (3-2026 for đợt 3/2026)")]
-Ref = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$",
-                           description="An id, a short id (its first 8 characters) or the code people use")]
-Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-ItemCode = Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
-Text = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
-Page = Annotated[int, Query(ge=1, le=100_000, description="Trang (từ 1)")]
-Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (tối đa LUUTRU_API__MAX_PAGE_SIZE)")]
 BUILT_IN = ("vn-sample", "vn-system")
+
+
+
+def __getattr__(name: str) -> Any:
+    """The request and response models moved to ``api.schemas.retention``; still importable here."""
+    from api.schemas import retention as schemas
+
+    try:
+        return getattr(schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"description": "Malformed request body"},
           401: {"description": "A bearer token is required"},
@@ -111,29 +146,18 @@ def _not_found(what_en: str, what_vi: str, ident: str) -> ApiProblem:
     return ApiProblem(404, f"no {what_en} {ident}", f"Không tìm thấy {what_vi} {ident}", code="not_found")
 
 
-def _batch(services, batch_id: str) -> DisposalBatch:
+def _batch(services, batch_id: str):
     """The batch a path names: its id, or its number as people know it (``3-2026`` for 3/2026, since a
     ``/`` cannot stand in a path segment)."""
-    from archive import identifiers
-
-    with services.catalogue.session() as s:
-        b = s.get(DisposalBatch, batch_id)
-        if b is None:
-            try:
-                b = identifiers.resolve(s, "batch", batch_id)
-            except identifiers.ReferenceNotFound:
-                raise _not_found("disposal batch", "đợt hủy", batch_id) from None
-        s.expunge(b)
-        return b
+    b = queries.find_batch(services.catalogue, batch_id)
+    if b is None:
+        raise _not_found("disposal batch", "đợt hủy", batch_id)
+    return b
 
 
 def _schedule_exists(services, code: str, version: int | None = None) -> None:
-    with services.catalogue.session() as s:
-        q = sa.select(RetentionSchedule.id).where(RetentionSchedule.code == code)
-        if version:
-            q = q.where(RetentionSchedule.version == version)
-        if s.execute(q.limit(1)).first() is None:
-            raise _not_found("schedule", "bảng thời hạn", code + (f" v{version}" if version else ""))
+    if not queries.schedule_exists(services.catalogue, code, version):
+        raise _not_found("schedule", "bảng thời hạn", code + (f" v{version}" if version else ""))
 
 
 def _document(services, caller: Caller, record_id: str | None, *, action: str) -> str | None:
@@ -144,471 +168,13 @@ def _document(services, caller: Caller, record_id: str | None, *, action: str) -
     return readable_record(services, caller, record_id, action=action).id
 
 
-# models ----------------------------------------------------------------------------------------
-
-class ScheduleSummary(BaseModel):
-    code: str
-    version: int
-    title: str
-    status: str = Field(description="active, superseded, sample")
-    source: str | None = None
-    items: int
-    created_at: str
-    created_by: str
-
-
-Period = Annotated[str, Field(pattern=r"^(permanent|until_expired|by_equipment_life|[2-9]|[1-6][0-9]|70)$",
-                              description="permanent, 2–70 (years), or a legacy special value")]
-
-
-class _ItemBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    item_code: ItemCode = Field(description="Số mục")
-    description: str = Field(min_length=1, max_length=1000, pattern=r"\S", description="Tên nhóm hồ sơ, tài liệu")
-    period: Period
-    action: Literal["review_destroy", "transfer"] = "review_destroy"
-    source: str | None = Field(None, max_length=300, description="Văn bản nguồn")
-    group: str | None = Field(None, max_length=300, description="Nhóm")
-    status: Literal["current", "sample", "legacy"] = "current"
-    note: str | None = Field(None, max_length=1000)
-
-
-class EndOfYearItem(_ItemBase):
-    """Counted from the end of the dossier's final year (the usual case)."""
-
-    trigger: Literal["end_of_year"] = "end_of_year"
-    trigger_field: None = None
-
-
-class TriggeredItem(_ItemBase):
-    """Counted from an event (``event``) or a named date field (``date_field``)."""
-
-    trigger: Literal["event", "date_field"]
-    trigger_field: str = Field(min_length=1, max_length=60, pattern=r"^\S+$")
-
-
-class ScheduleItemPublic(BaseModel):
-    item_code: str
-    description: str
-    period: str
-    trigger: str
-    trigger_field: str | None = None
-    action: str
-    source: str | None = None
-    group: str | None = None
-    status: str
-    note: str | None = None
-
-
-class ScheduleIn(BaseModel):
-    """Bảng thời hạn lưu trữ in the JSON of ``luutru retention schedules --export``."""
-
-    model_config = ConfigDict(extra="forbid")
-    code: Code
-    title: str = Field(min_length=1, max_length=500, pattern=r"\S")
-    source: str | None = Field(None, max_length=500)
-    sample: bool = False
-    version: int | None = Field(None, description="Ignored: the archive numbers versions itself")
-    items: list[EndOfYearItem | TriggeredItem] = Field(min_length=1, max_length=5000)
-
-
-class ScheduleDetail(BaseModel):
-    code: str
-    version: int
-    title: str
-    source: str | None = None
-    sample: bool
-    items: list[ScheduleItemPublic]
-    versions: list[ScheduleSummary] = Field(description="Every version of this schedule, oldest first")
-
-
-class ScheduleSaved(BaseModel):
-    code: str
-    version: int
-    created: bool = Field(description="False: the content equals the newest version; nothing was saved")
-
-
-class AssignmentCreate(BaseModel):
-    """A manual retention decision for a record or a dossier; the reason is required."""
-
-    model_config = ConfigDict(extra="forbid")
-    target_type: Literal["record", "dossier"]
-    target_id: Ref = Field(description="Văn bản (id, id rút gọn, số ký hiệu) hoặc hồ sơ (id, mã hồ sơ)")
-    schedule_code: Code
-    item_code: ItemCode
-    reason: Text = Field(description="Lý do (bắt buộc)")
-    event_date: date | None = Field(None, description="Date of the triggering event, for event items")
-
-
-class AssignmentOut(BaseModel):
-    schedule_code: str
-    schedule_version: int
-    item_code: str
-    description: str
-    period: str
-    period_vi: str
-    trigger: str
-    action: str
-    method: str
-    rule_id: str | None = None
-    reason: str | None = None
-
-
-class DossierDue(BaseModel):
-    dossier_id: str
-    item_code: str | None = None
-    period: str | None = None
-    due_date: str | None = None
-    due_action: str | None = None
-
-
-class AssignmentResult(BaseModel):
-    assignment: AssignmentOut
-    dossier: DossierDue | None = Field(None, description="The dossier's decision and due date after the change")
-
-
-class DueItem(BaseModel):
-    dossier_id: str
-    code: str
-    title: str
-    due_date: str
-    action: str
-    retention: str | None = None
-    schedule: str | None = None
-    item_code: str | None = None
-
-
-class DuePage(BaseModel):
-    as_of: str
-    action: str
-    items: list[DueItem]
-    page: int
-    size: int
-    next_page: int | None = Field(None, description="Null on the last page")
-
-
-class SweepRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    as_of: date | None = Field(None, description="Mặc định: hôm nay")
-
-
-class SweepReport(BaseModel):
-    as_of: str
-    listed: int = Field(description="Hồ sơ mới đưa vào danh mục Xem xét hủy")
-    held: list[str] = Field(description="Hồ sơ đến hạn nhưng đang bị phong tỏa")
-    transfer_reminders: int
-    unfiled: int = Field(description="Văn bản chưa lập hồ sơ (never listed)")
-    listed_ids: list[str]
-
-
-class Candidate(BaseModel):
-    item_id: str
-    dossier_id: str
-    code: str
-    title: str
-    due_date: str | None = None
-    reason: str
-    state: str
-
-
-class CriteriaIn(BaseModel):
-    """A saved query (rule criteria): every given list must match, any value of a list; at least one."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-    # Not nullable: a criterion is given (a non-empty list) or left out. The None default is outside
-    # the type on purpose (``list[...] | None`` would put null in the OpenAPI schema): hence the ignores.
-    type_names: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        None, min_length=1, max_length=50, description="Tên loại văn bản")  # type: ignore[arg-type]
-    dossier_ids: list[Id] = Field(None, min_length=1, max_length=1000)  # type: ignore[arg-type]
-    fonds_ids: list[Id] = Field(None, min_length=1, max_length=100)  # type: ignore[arg-type]
-    series: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(None, min_length=1, max_length=50)  # type: ignore[arg-type]
-    keywords: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        None, min_length=1, max_length=50, description="Từ, cụm từ trong trích yếu hoặc tiêu đề")  # type: ignore[arg-type]
-
-
-class _HoldBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    authority: str = Field(min_length=1, max_length=300, pattern=r"\S", description="Cơ quan, người có thẩm quyền")
-    reason: Text
-
-
-class HoldOnRecords(_HoldBase):
-    scope_type: Literal["records"]
-    ids: list[Ref] = Field(min_length=1, max_length=1000,
-                           description="Văn bản: id, id rút gọn (8 ký tự đầu) hoặc số và ký hiệu (45/QĐ-UBND); "
-                                       "mỗi mục phải chỉ đúng một văn bản có trong kho")
-
-
-class HoldOnDossiers(_HoldBase):
-    scope_type: Literal["dossiers"]
-    ids: list[Ref] = Field(min_length=1, max_length=1000,
-                           description="Hồ sơ: id, id rút gọn hoặc mã hồ sơ (000.00.00.H26.2012.03.VP); "
-                                       "mỗi mục phải chỉ đúng một hồ sơ có trong kho")
-
-
-class HoldOnQuery(_HoldBase):
-    scope_type: Literal["query"]
-    criteria: CriteriaIn
-
-
-HoldCreate = Annotated[HoldOnRecords | HoldOnDossiers | HoldOnQuery, Field(discriminator="scope_type")]
-
-
-class HoldPublic(BaseModel):
-    id: str
-    authority: str
-    reason: str
-    scope_type: str
-    scope: dict
-    placed_at: str
-    placed_by: str
-    active: bool
-    released_at: str | None = None
-    released_by: str | None = None
-    release_reason: str | None = None
-
-
-class HoldPage(BaseModel):
-    items: list[HoldPublic]
-    total: int
-    page: int
-    size: int
-
-
-class ReleaseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: Text
-
-
-class ProposeRequest(BaseModel):
-    """Danh mục tài liệu hết giá trị from the dossiers in Xem xét hủy."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=500, pattern=r"\S")
-    explanation: str = Field(min_length=1, max_length=20000, pattern=r"\S", description="Bản thuyết minh")
-    council: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
-        min_length=3, max_length=25, description="Tên đăng nhập của các thành viên Hội đồng xét hủy (ít nhất 3)")
-    dossier_ids: list[Ref] | None = Field(None, min_length=1, max_length=5000,
-                                          description="Only these candidates, by id or mã hồ sơ (default: every "
-                                                      "candidate)")
-    proposal_record_id: Ref | None = Field(None, description="Tờ trình (an archived record: id or số ký hiệu)")
-    appraisal_required: bool = Field(False, description="Cần thẩm định của cơ quan lưu trữ nhà nước")
-
-
-class Proposed(BaseModel):
-    batch_id: str
-    number: str = Field(description="Số đợt hủy, e.g. 3/2026 (accepted wherever a batch is named)")
-    listed: list[str] = Field(description="Dossiers in the batch")
-    excluded_held: dict[str, list[str]] = Field(description="Held dossiers left out → hold ids")
-
-
-class BatchSummary(BaseModel):
-    batch_id: str
-    number: str | None = Field(None, description="Số đợt hủy, e.g. 3/2026")
-    state: str
-    state_vi: str
-    title: str
-    proposed_by: str
-    proposed_at: str
-    approved_by: str | None = None
-    destroyed_at: str | None = None
-
-
-class BatchPage(BaseModel):
-    items: list[BatchSummary]
-    total: int
-    page: int
-    size: int
-
-
-class BatchItem(BaseModel):
-    dossier_id: str
-    code: str | None = None
-    title: str | None = None
-    state: str
-    state_vi: str | None = None
-    note: str | None = None
-    approve: int | None = Field(None, description="While the council reviews: members approving so far")
-
-
-class BatchVote(BaseModel):
-    member: str
-    dossier_id: str | None = Field(None, description="The dossier voted on; null: the whole list")
-    vote: str | None = Field(None, description="approve / reject / abstain; null: not voted")
-    opinion: str | None = None
-
-
-class Person(BaseModel):
-    actor: str
-    username: str | None = None
-    full_name: str
-    title: str | None = Field(None, description="Chức vụ")
-
-
-class ItemTally(BaseModel):
-    item_id: str
-    dossier_id: str
-    approve: int
-    members: int
-    majority: bool
-    votes: list[BatchVote]
-
-
-class BatchStatus(BaseModel):
-    batch_id: str
-    number: str | None = Field(None, description="Số đợt hủy, e.g. 3/2026")
-    state: str
-    state_vi: str
-    title: str
-    explanation: str = Field(description="Bản thuyết minh")
-    proposed_by: str
-    approved_by: str | None = None
-    council: list[str] | None = None
-    appraisal_required: bool
-    proposal_record_id: str | None = None
-    council_minutes_record_id: str | None = None
-    appraisal_record_id: str | None = None
-    decision_record_id: str | None = None
-    minutes_record_id: str | None = Field(None, description="Biên bản hủy tài liệu (signed PDF record)")
-    minutes_number: str | None = Field(None, description="Số và ký hiệu of the Biên bản hủy tài liệu, from the "
-                                                         "archive's register, e.g. 05/BB-HTL")
-    people: dict[str, Person] = Field(default_factory=dict, description="Names and titles of the accounts named")
-    items: list[BatchItem]
-    votes: list[BatchVote]
-
-
-class VoteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    vote: Literal["approve", "reject", "abstain"]
-    opinion: str | None = Field(None, max_length=2000, description="Ý kiến (lý do khi không đồng ý)")
-    dossiers: list[Ref] | None = Field(None, min_length=1, max_length=5000,
-                                       description="Only these dossiers of the list (mã hồ sơ or id); default: "
-                                                   "every dossier of the list at once")
-
-
-class VoteRecorded(BaseModel):
-    batch_id: str
-    member: str = Field(description="The caller")
-    vote: str
-    dossiers: list[str] = Field(default_factory=list, description="The dossiers voted on")
-
-
-class ReviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    minutes_record_id: Ref = Field(description="Biên bản họp Hội đồng (an archived record: id or số ký hiệu)")
-
-
-class ReviewResult(BaseModel):
-    approve: int = Field(description="Dossiers a majority of the council approved for destruction")
-    members: int
-    majority: bool = Field(description="At least one dossier approved (else the batch is rejected)")
-    dossiers: list[ItemTally] = Field(default_factory=list, description="Per dossier: each member's vote")
-    kept: list[str] = Field(default_factory=list, description="Dossiers without a majority: kept, out of the list")
-    dissent: list[BatchVote]
-
-
-class AppraisalRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    letter_record_id: Ref | None = Field(None, description="Công văn đề nghị thẩm định (an archived record)")
-
-
-class AppraisalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    appraisal_record_id: Ref = Field(description="Văn bản thẩm định (an archived record: id or số ký hiệu)")
-    agreed: bool
-    opinion: str | None = Field(None, max_length=1000)
-
-
-class ApproveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision_record_id: Ref = Field(description="Quyết định hủy (an archived record: id or số ký hiệu)")
-
-
-class Approved(BaseModel):
-    batch_id: str
-    state: str = Field(description="approved; withdrawn when every dossier left is under a legal hold")
-    excluded_held: dict[str, list[str]]
-
-
-class DestroyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dry_run: bool = Field(False, description="Only list exactly what would be destroyed")
-    exclude_held: bool = Field(False, description="Destroy the rest when holds cover some records (they leave "
-                                                  "the batch); otherwise a hold refuses the destruction (409)")
-
-
-class PlannedObject(BaseModel):
-    role: str
-    storage_key: str
-    sha256: str
-    size: int
-    action: str = Field(description="delete, or keep (shared) when another live record uses the same bytes")
-
-
-class PlannedRecord(BaseModel):
-    record_id: str
-    dossier_id: str | None = None
-    title: str | None = None
-    blocked: str | None = Field(None, description="held: <hold ids> / locked: … / disposed")
-    objects: list[PlannedObject]
-
-
-class DestroyResult(BaseModel):
-    batch_id: str
-    dry_run: bool
-    records: list[PlannedRecord] | None = Field(None, description="Dry run: the plan")
-    state: str | None = None
-    destroyed: list[str] = Field(default_factory=list)
-    held: dict[str, list[str]] = Field(default_factory=dict)
-    locked: dict[str, str] = Field(default_factory=dict)
-    skipped: list[str] = Field(default_factory=list)
-    pending: dict[str, str] = Field(default_factory=dict, description="Not finished yet (the index or the store "
-                                    "could not be written): resumed by the next repair pass or destroy --resume")
-    minutes_record_id: str | None = None
-    minutes_number: str | None = Field(None, description="Số và ký hiệu of the Biên bản hủy tài liệu (05/BB-HTL)")
-    register_record_id: str | None = Field(None, description="Danh mục tài liệu đã hủy (CSV record) filed with it")
-    minutes_warnings: list[str] = Field(default_factory=list,
-                                        description="place_missing (no địa danh: set LUUTRU_ARCHIVE__PLACE or the "
-                                                    "fonds' place); an archive timestamp not obtained yet")
-    remaining_dossiers: list[str] = Field(default_factory=list)
-
-
-class DestroyedComponent(BaseModel):
-    role: str
-    sha256: str
-    size: int
-
-
-class DestroyedItem(BaseModel):
-    record_id: str
-    dossier_id: str | None = None
-    batch_id: str | None = None
-    decision: str | None = None
-    destroyed_at: str | None = None
-    subject: str | None = None
-    type_name: str | None = None
-    so_ky_hieu: str | None = None
-    page_amount: int | None = None
-    components: list[DestroyedComponent]
-
-
-class DestroyedPage(BaseModel):
-    items: list[DestroyedItem]
-    total: int
-    page: int
-    size: int
-
-
 # schedules -------------------------------------------------------------------------------------
 
 @router.get("/schedules", response_model=list[ScheduleSummary],
             summary="Bảng thời hạn lưu trữ — schedules and their versions", responses=ERRORS)
 def list_schedules(services: ServicesDep, caller: RetentionCaller) -> list[dict]:
-    from retention import schedules as sch
-
     _svc(services)
-    with services.catalogue.session() as s:
-        rows = sch.list_schedules(s)
+    rows = queries.list_schedules(services.catalogue)
     _audit(services, caller, "api.retention.schedules", detail={"count": len(rows)})
     return rows
 
@@ -619,15 +185,11 @@ def get_schedule(code: Annotated[str, Field(min_length=1, max_length=60)], servi
                  caller: RetentionCaller,
                  version: Annotated[int | None, Query(ge=1, le=1_000_000, description="Mặc định: mới nhất")] = None
                  ) -> dict:
-    from retention import schedules as sch
-
     _svc(services)
     with _acting(services, caller, "retention.schedule.view", target_type="schedule", target_id=code,
                  version=version):
         _schedule_exists(services, code, version)
-        with services.catalogue.session() as s:
-            sched = sch.load_schedule(s, code, version)
-            versions = [v for v in sch.list_schedules(s) if v["code"] == code]
+        sched, versions = queries.schedule_with_versions(services.catalogue, code, version)
     return {"code": sched.code, "version": sched.version, "title": sched.title, "source": sched.source,
             "sample": sched.sample, "items": [i.as_dict() for i in sched.items], "versions": versions}
 
@@ -698,9 +260,6 @@ async def import_schedule_csv(code: Annotated[str, Field(min_length=1, max_lengt
 @router.post("/assignments", response_model=AssignmentResult,
              summary="Gán thời hạn thủ công — a manual retention decision (reason required)", responses=ERRORS)
 def assign(body: AssignmentCreate, services: ServicesDep, caller: RetentionCaller) -> dict:
-    from retention import schedules as sch
-    from retention.policy import PolicyError
-
     retention, _ = _svc(services)
     with _acting(services, caller, "retention.assign", target_type=body.target_type, target_id=body.target_id,
                  item=f"{body.schedule_code}/{body.item_code}", reason=body.reason):
@@ -709,11 +268,8 @@ def assign(body: AssignmentCreate, services: ServicesDep, caller: RetentionCalle
         else:
             target_id = visible_dossier(services, caller, body.target_id, action="retention.assign").id
         _schedule_exists(services, body.schedule_code)
-        with services.catalogue.session() as s:
-            try:
-                sch.item_row(s, body.schedule_code, body.item_code)
-            except PolicyError:
-                raise _not_found("schedule item", "mục", f"{body.schedule_code}/{body.item_code}") from None
+        if not queries.item_exists(services.catalogue, body.schedule_code, body.item_code):
+            raise _not_found("schedule item", "mục", f"{body.schedule_code}/{body.item_code}")
         return retention.assign_manual(body.target_type, target_id, schedule_code=body.schedule_code,
                                        item_code=body.item_code, reason=body.reason.strip(), actor=caller.actor,
                                        event_date=body.event_date)
@@ -762,19 +318,14 @@ def candidates(services: ServicesDep, caller: RetentionCaller) -> list[dict]:
 
 # holds -----------------------------------------------------------------------------------------
 
-def _hold_public(h: RetentionHold) -> dict:
-    return {"id": h.id, "authority": h.authority, "reason": h.reason, "scope_type": h.scope_type,
-            "scope": h.scope or {}, "placed_at": h.placed_at.isoformat(), "placed_by": h.placed_by,
-            "active": h.released_at is None, "released_at": h.released_at.isoformat() if h.released_at else None,
-            "released_by": h.released_by, "release_reason": h.release_reason}
+_hold_public = queries.hold_public  # the old name
 
 
 def _hold(services, hold_id: str) -> dict:
-    with services.catalogue.session() as s:
-        h = s.get(RetentionHold, hold_id)
-        if h is None:
-            raise _not_found("hold", "lệnh phong tỏa", hold_id)
-        return _hold_public(h)
+    h = queries.get_hold(services.catalogue, hold_id)
+    if h is None:
+        raise _not_found("hold", "lệnh phong tỏa", hold_id)
+    return h
 
 
 @router.post("/holds", status_code=201, response_model=HoldPublic,
@@ -805,15 +356,7 @@ def list_holds(services: ServicesDep, caller: RetentionCaller,
                active: Annotated[bool | None, Query(description="true: in force; false: released")] = None,
                page: Page = 1, size: Size = 50) -> dict:
     size = page_size(services, size)
-    where = []
-    if active is not None:
-        where.append(RetentionHold.released_at.is_(None) if active else RetentionHold.released_at.is_not(None))
-    with services.catalogue.session() as s:
-        total = s.execute(sa.select(sa.func.count()).select_from(RetentionHold).where(*where)).scalar_one()
-        rows = s.execute(sa.select(RetentionHold).where(*where).order_by(RetentionHold.placed_at.desc(),
-                                                                          RetentionHold.id)
-                         .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [_hold_public(h) for h in rows]
+    total, items = queries.list_holds(services.catalogue, active=active, page=page, size=size)
     _audit(services, caller, "api.retention.holds", detail={"active": active, "page": page, "total": total})
     return {"items": items, "total": total, "page": page, "size": size}
 
@@ -860,9 +403,7 @@ def _status(services, batch_id: str) -> dict:
     _, disposal = _svc(services)
     out = disposal.status(batch_id)
     b = _batch(services, batch_id)
-    with services.catalogue.session() as s:
-        names = {r.id: (r.code, r.title) for r in s.execute(sa.select(Dossier.id, Dossier.code, Dossier.title).where(
-            Dossier.id.in_([i["dossier_id"] for i in out["items"]])))}
+    names = queries.dossier_names(services.catalogue, [i["dossier_id"] for i in out["items"]])
     for i in out["items"]:
         i["code"], i["title"] = names.get(i["dossier_id"], (None, None))
     out.update(explanation=b.explanation, appraisal_required=bool(b.appraisal_required),
@@ -894,20 +435,8 @@ def propose(body: ProposeRequest, services: ServicesDep, caller: RetentionCaller
 def list_batches(services: ServicesDep, caller: RetentionCaller,
                  state: Annotated[str | None, Query(max_length=20, pattern=r"^[a-z_]+$")] = None,
                  page: Page = 1, size: Size = 50) -> dict:
-    from retention.disposal import STATES_VI
-
     size = page_size(services, size)
-    where = [DisposalBatch.state == state] if state else []
-    with services.catalogue.session() as s:
-        total = s.execute(sa.select(sa.func.count()).select_from(DisposalBatch).where(*where)).scalar_one()
-        rows = s.execute(sa.select(DisposalBatch).where(*where).order_by(DisposalBatch.proposed_at.desc(),
-                                                                          DisposalBatch.id)
-                         .offset((page - 1) * size).limit(size)).scalars().all()
-        items = [{"batch_id": b.id, "number": f"{b.seq}/{b.year}" if b.seq else None, "state": b.state,
-                  "state_vi": STATES_VI.get(b.state, b.state), "title": b.title,
-                  "proposed_by": b.proposed_by, "proposed_at": b.proposed_at.isoformat(),
-                  "approved_by": b.approved_by, "destroyed_at": b.destroyed_at.isoformat() if b.destroyed_at else None}
-                 for b in rows]
+    total, items = queries.list_batches(services.catalogue, state=state, page=page, size=size)
     _audit(services, caller, "api.disposal.list", detail={"state": state, "page": page, "total": total})
     return {"items": items, "total": total, "page": page, "size": size}
 

@@ -122,16 +122,50 @@ def _labels_vi() -> dict[str, dict[str, str]]:
                                  "indeterminate": verdicts["INDETERMINATE"], "unsigned": "không có chữ ký số"}}
 
 
+LABELS_EN = {
+    "access_level": {"public": "Public", "internal": "Internal", "restricted": "Restricted", "secret": "Secret"},
+    "status": {"active": "Kept", "damaged": "Damaged (a file is missing or fails its digest)",
+               "disposing": "Being destroyed", "disposed": "Destroyed"},
+    "role": {"original": "Original", "text": "Extracted text", "metadata": "Metadata",
+             "signature_report": "Signature check report", "timestamp": "Archival timestamp",
+             "ltv_copy": "Copy with signature validation data (LTV)", "ocr_copy": "Text-recognised copy (OCR)",
+             "preservation_copy": "Preservation copy (PDF/A)", "rendition": "Display copy",
+             "edxml_message": "edXML message received", "attachment": "Attachment",
+             "edxml_status": "edXML status message"},
+    "component_status": {"present": "Present", "missing": "Missing", "damaged": "Wrong digest",
+                         "destroyed": "Destroyed"},
+    "event_type": {"ingestion": "Ingestion", "message digest calculation": "Digest calculation",
+                   "format identification": "Format identification", "metadata extraction": "Metadata extraction",
+                   "digital signature validation": "Digital signature validation", "timestamping": "Timestamping",
+                   "migration": "Migration", "normalization": "Normalisation",
+                   "character conversion": "Text recognition (OCR)", "fixity check": "Fixity check",
+                   "metadata modification": "Metadata correction", "deletion": "Destruction",
+                   "validation": "Format validation", "transfer": "Transfer over the exchange hub",
+                   "edXML receipt": "edXML message received", "edXML status": "Processing status (edXML)"},
+    "outcome": {"success": "success", "failure": "failure", "warning": "warning"},
+    "user_role": {"official": "Official", "archivist": "Archivist", "council": "Council member",
+                  "admin": "Administrator"},
+    "dossier_status": {"open": "Open", "closed": "Closed", "disposed": "Destroyed"},
+    "signature": {"VALID": "valid", "VALID_UNTRUSTED": "valid, signer not trusted",
+                  "INDETERMINATE": "undetermined", "INVALID": "invalid"},
+    "modification": {"none": "none", "lta_updates": "long-term validation data", "form_filling": "form filling",
+                     "annotations": "annotations", "not_allowed": "changes not allowed"},
+    "signature_status": {"valid": "Valid", "invalid": "Invalid", "indeterminate": "Undetermined",
+                         "unsigned": "No digital signature", "unknown": "Not checked"},
+}
+"""English words for the enum values (the Vietnamese come from the CLI's tables); the English
+catalogue never shows a Vietnamese word or a code name such as ``ltv_copy``."""
+
+
 def label(kind: str, value, locale: str = DEFAULT_LOCALE) -> str:
-    """The word people read for an enum value: Vietnamese from the CLI's tables; in English the
-    value's own words (``VALID_UNTRUSTED`` → "Valid untrusted")."""
+    """The word people read for an enum value: Vietnamese from the CLI's tables, English from
+    ``LABELS_EN``; a value neither knows: its own words (``VALID_UNTRUSTED`` → "Valid untrusted")."""
     if value in (None, ""):
         return ""
     text = str(value)
-    if locale == "vi":
-        words = _labels_vi().get(kind, {}).get(text)
-        if words:
-            return words[:1].upper() + words[1:]
+    words = (_labels_vi() if locale == "vi" else LABELS_EN).get(kind, {}).get(text)
+    if words:
+        return words[:1].upper() + words[1:]
     return text.replace("_", " ").capitalize()
 
 

@@ -116,5 +116,6 @@ def install(app) -> None:
     app.include_router(holdings.router)
     app.include_router(corrections.router)
     app.include_router(docs.router)
+    app.include_router(__import__("api.web.collections", fromlist=["router"]).router)
     app.include_router(retention_pages.router)
     admin.install(app)  # its routers and its 403 page

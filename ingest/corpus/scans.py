@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.corpus.generator import DocSpec, generate_pdf
+from ingest.corpus.generator import DEFAULT_FONT_DIR, FONT_DIR_ENV, DocSpec, generate_pdf
 
 QUALITIES = {
     # name: (max skew in degrees, noise sigma, blur radius, jpeg quality, stamp)
@@ -82,14 +83,46 @@ def _stamp(image, rng: random.Random, dpi: int):
     return Image.alpha_composite(image.convert("RGBA"), layer).convert("RGB")
 
 
-def degrade(image, quality: str, rng: random.Random, dpi: int):
-    """One page as the scanner saw it (see the module docstring)."""
+RED_MARKS = ("MẬT", "TỐI MẬT", "TUYỆT MẬT", "KHẨN", "THƯỢNG KHẨN", "HỎA TỐC")
+"""The độ mật and độ khẩn marks, which agencies stamp in red ink (Decree 30, boxes 10a and 10b)."""
+
+
+def _red_marks(image, marks: tuple[str, ...], rng: random.Random, dpi: int):
+    """``marks`` stamped in red ink, each a bold word in a frame, in the left column under the number
+    (where Decree 30 puts them), a little tilted and not quite opaque, as a rubber stamp leaves them."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(Path(os.environ.get(FONT_DIR_ENV, DEFAULT_FONT_DIR)) / "DejaVuSerif-Bold.ttf"),
+                              int(dpi * 15 / 72))
+    w, h = image.size
+    page = image.convert("RGBA")
+    y = int(h * rng.uniform(0.135, 0.15))
+    for mark in marks:
+        box = font.getbbox(mark)
+        tw, th = int(box[2] - box[0]), int(box[3] - box[1])
+        pad = int(dpi * 0.06)
+        stamp = Image.new("RGBA", (tw + 4 * pad, th + 4 * pad), (0, 0, 0, 0))
+        d = ImageDraw.Draw(stamp)
+        ink = (rng.randint(185, 215), rng.randint(10, 35), rng.randint(20, 45), rng.randint(200, 235))
+        d.rectangle([pad, pad, tw + 3 * pad, th + 3 * pad], outline=ink, width=max(2, dpi // 60))
+        d.text((2 * pad - box[0], 2 * pad - box[1]), mark, font=font, fill=ink)
+        stamp = stamp.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC, expand=True)
+        x = int(w * rng.uniform(0.2, 0.28)) - stamp.width // 2
+        page.alpha_composite(stamp, (max(0, x), y))
+        y += stamp.height + int(dpi * 0.08)
+    return page.convert("RGB")
+
+
+def degrade(image, quality: str, rng: random.Random, dpi: int, red_marks: tuple[str, ...] = ()):
+    """One page as the scanner saw it (see the module docstring); ``red_marks`` stamped in red."""
     from PIL import Image, ImageFilter
 
     skew, sigma, blur, _, stamp = QUALITIES[quality]
     page = image.convert("RGB")
     if stamp:
         page = _stamp(page, rng, dpi)
+    if red_marks:
+        page = _red_marks(page, red_marks, rng, dpi)
     if skew:
         angle = rng.uniform(-skew, skew)
         page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(255, 255, 255))
@@ -105,8 +138,14 @@ def degrade(image, quality: str, rng: random.Random, dpi: int):
     return page
 
 
-def scan(spec: DocSpec, *, dpi: int = 200, quality: str = "noisy", seed: int = 0) -> Scan:
-    """Render ``spec`` and degrade it (``quality``: ``clean`` or ``noisy``)."""
+def scan(spec: DocSpec, *, dpi: int = 200, quality: str = "noisy", seed: int = 0,
+         red_marks: tuple[str, ...] = ()) -> Scan:
+    """Render ``spec`` and degrade it (``quality``: ``clean`` or ``noisy``); ``red_marks`` (of
+    :data:`RED_MARKS`) are stamped in red on page 1 — the spec should then carry no printed marks
+    (``random_doc_spec(..., marks=False)``), and the truth text does not hold them."""
+    unknown = set(red_marks) - set(RED_MARKS)
+    if unknown:
+        raise ValueError(f"unknown red marks: {sorted(unknown)}")
     import pypdfium2 as pdfium
 
     if quality not in QUALITIES:
@@ -114,14 +153,15 @@ def scan(spec: DocSpec, *, dpi: int = 200, quality: str = "noisy", seed: int = 0
     born = generate_pdf(spec)
     doc = pdfium.PdfDocument(born)
     rng = random.Random(f"luutru-scan/{seed}/{spec.so_ky_hieu}/{dpi}/{quality}")
-    texts, pages = [], []
+    texts: list[str] = []
+    pages: list = []
     try:
         for page in doc:
             tp = page.get_textpage()
             texts.append(tp.get_text_bounded().replace("\r\n", "\n"))
             tp.close()
             image = page.render(scale=dpi / 72, grayscale=False).to_pil()
-            pages.append(degrade(image, quality, rng, dpi))
+            pages.append(degrade(image, quality, rng, dpi, red_marks if not pages else ()))
             page.close()
     finally:
         doc.close()

@@ -156,8 +156,30 @@ FIELDS_BY_REPAIR = {
 }
 
 
-def parse_ocr_document(text: str) -> tuple[Description, list[str]]:
-    """Parse OCR text: header repaired, every confidence lowered (see the module docstring)."""
+SEVERITY = {"security_level": ("MẬT", "TỐI MẬT", "TUYỆT MẬT"), "urgency": ("KHẨN", "THƯỢNG KHẨN", "HỎA TỐC")}
+"""The marks in rising order: of several stamps of one field, the most severe is kept."""
+STAMP_CONFIDENCE = {True: 0.8, False: 0.6}
+"""Confidence of a mark read from a red stamp, exactly or without its diacritics."""
+
+
+def with_stamps(description: Description, stamps: list[dict] | None) -> Description:
+    """``description`` with the độ mật / độ khẩn read from red stamps (``ingest.ocr.stamps``) where the
+    text gave none (source ``ocr:red_stamp``); a mark read in the text is kept."""
+    fields = dict(description.fields)
+    for name, order in SEVERITY.items():
+        marks = [m for m in stamps or () if m.get("field") == name and m.get("value") in order]
+        if name in fields or not marks:
+            continue
+        best = max(marks, key=lambda m: (order.index(m["value"]), bool(m.get("exact"))))
+        flags = ("ocr_text", "red_stamp", *(() if best.get("exact") else ("marking_without_diacritics",)))
+        fields[name] = Field(value=best["value"], confidence=STAMP_CONFIDENCE[bool(best.get("exact"))],
+                             source="ocr:red_stamp", flags=flags)
+    return Description(fields)
+
+
+def parse_ocr_document(text: str, stamps: list[dict] | None = None) -> tuple[Description, list[str]]:
+    """Parse OCR text: header repaired, every confidence lowered (see the module docstring); the
+    marks of red ``stamps`` added where the text has none (``with_stamps``)."""
     repaired, fixes = repair_header(text if isinstance(text, str) else "")
     parsed = parse_document(repaired)
     touched = {name for fix in fixes for name in FIELDS_BY_REPAIR.get(fix, ())}
@@ -166,4 +188,4 @@ def parse_ocr_document(text: str) -> tuple[Description, list[str]]:
         factor = OCR_FACTOR * (REPAIRED_FACTOR if name in touched else 1.0)
         flags = (*f.flags, "ocr_text", *(("ocr_repaired",) if name in touched else ()))
         fields[name] = Field(value=f.value, confidence=round(f.confidence * factor, 3), source=f.source, flags=flags)
-    return Description(fields), fixes
+    return with_stamps(Description(fields), stamps), fixes

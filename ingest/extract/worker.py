@@ -42,7 +42,8 @@ def _run_job(op: str, path: Path, work: Path, req: dict) -> dict:
         p = req.get("params") or {}
         return run_ocr(path, req["media_type"], work, language=p.get("language", "vie"), pages=p.get("pages"),
                        deskew=p.get("deskew", True), rotate_pages=p.get("rotate_pages", False),
-                       clean=p.get("clean", False), drop_red=p.get("drop_red", False))
+                       clean=p.get("clean", False), drop_red=p.get("drop_red", False),
+                       red_stamps=p.get("red_stamps", False))
     if op == "pdfa":
         return pdf_to_pdfa(path, work)
     raise ValueError(f"unknown job {op!r}")

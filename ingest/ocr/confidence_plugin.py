@@ -1,5 +1,6 @@
 """An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences of each page, and
-(``DROP_RED``) the red seal dropped from the image Tesseract sees.
+(``DROP_RED``) the red seal dropped from the image Tesseract sees, with (``RED_STAMPS``) the độ mật
+and độ khẩn marks stamped in red read apart (``ingest.ocr.stamps``).
 
 OCRmyPDF keeps Tesseract's hOCR to itself. This engine is OCRmyPDF's own Tesseract engine; after
 each page it reads the hOCR it just wrote (``x_wconf`` of every word) and leaves a small JSON file
@@ -23,6 +24,9 @@ OUT_DIR: list[Path] = []
 """Set by the caller before ``ocrmypdf.ocr`` (one run at a time per worker process)."""
 DROP_RED: list[bool] = []
 """``[True]``: Tesseract sees the red channel of a colour page (``LUUTRU_OCR__DROP_RED``)."""
+RED_STAMPS: list[str] = []
+"""``[language]``: the red marks of a colour page are read apart (``LUUTRU_OCR__RED_STAMPS``), written
+to ``stamps-<page>.json`` in ``OUT_DIR``."""
 
 
 class ConfidenceTesseractEngine(TesseractOcrEngine):
@@ -51,11 +55,21 @@ def filter_ocr_image(page, image):
     """With ``DROP_RED``, a colour page's red channel: red ink (the round seal, dấu đỏ, stamped over
     the signer's name) turns as light as the paper, black and blue ink stay dark. Only the image
     Tesseract reads changes; the copy shows the page as scanned. Then OCRmyPDF's own Tesseract
-    filter (downsampling of huge pages), which this first-result hook would otherwise replace."""
+    filter (downsampling of huge pages), which this first-result hook would otherwise replace.
+    With ``RED_STAMPS`` too, the red marks (MẬT, KHẨN…) that the red channel loses are read from the
+    colour image first."""
     if not DROP_RED or image.mode not in ("RGB", "RGBA", "P", "CMYK", "YCbCr", "LAB", "HSV"):
         return None
     from ocrmypdf.builtin_plugins import tesseract_ocr
 
-    red = image.convert("RGB").getchannel("R")
+    rgb = image.convert("RGB")
+    if RED_STAMPS and OUT_DIR:
+        from ingest.ocr.stamps import read_stamps
+
+        dpi = float((image.info.get("dpi") or (200, 200))[1])
+        found = read_stamps(rgb, dpi, RED_STAMPS[0])
+        (OUT_DIR[0] / f"stamps-{page.pageno + 1:06d}.json").write_text(
+            json.dumps({"page": page.pageno + 1, "stamps": found}, ensure_ascii=False), encoding="utf-8")
+    red = rgb.getchannel("R")
     red.info.update(image.info)  # dpi: the text layer's placement depends on it
     return tesseract_ocr.filter_ocr_image(page=page, image=red)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -129,9 +130,35 @@ def _as_pdf(path: Path, media_type: str, work: Path) -> Path:
     return target
 
 
+@contextmanager
+def fast_png(level: int = 1):
+    """PNG written with zlib level ``level`` while inside (Pillow's default is 6). OCRmyPDF passes each
+    page between its steps as PNG files (the rasterised page, the deskewed page, the image Tesseract
+    reads): a 200 dpi colour scan with sensor noise barely compresses, and level 6 spent more time
+    than Tesseract's recognition on some pages (bench/ocr.py profile). These files are temporary;
+    the copy's images are written by other code. Pillow's ``register_save`` (its plug-in API)."""
+    from PIL import Image
+
+    Image.init()  # the format plug-ins load lazily
+    original = Image.SAVE["PNG"]
+
+    def save(im, fp, filename):
+        im.encoderinfo.setdefault("compress_level", level)
+        return original(im, fp, filename)
+
+    Image.register_save("PNG", save)
+    try:
+        yield
+    finally:
+        Image.register_save("PNG", original)
+
+
 def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
-            deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False) -> dict:
-    """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts and confidences."""
+            deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False,
+            red_stamps: bool = False, png_level: int | None = 1) -> dict:
+    """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts, confidences and the
+    red marks read apart (``stamps``). ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
+    (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares)."""
     t = tools(language)
     if t["missing"]:
         raise OcrUnavailable("; ".join(t["missing"]))
@@ -151,22 +178,28 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
     conf_dir.mkdir(exist_ok=True)
     confidence_plugin.OUT_DIR[:] = [conf_dir]
     confidence_plugin.DROP_RED[:] = [True] if drop_red else []
-    try:
-        ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", sidecar=sidecar, jobs=1,
-                     use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
-                     rotate_pages=rotate_pages, clean=clean and t["unpaper"], force_ocr=True,
-                     pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
-                     plugins=["ingest.ocr.confidence_plugin"])
-    finally:
-        confidence_plugin.OUT_DIR[:] = []
-        confidence_plugin.DROP_RED[:] = []
+    confidence_plugin.RED_STAMPS[:] = [language] if drop_red and red_stamps else []
+    with fast_png(png_level) if png_level is not None else nullcontext():
+        try:
+            ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", sidecar=sidecar, jobs=1,
+                         use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
+                         rotate_pages=rotate_pages, clean=clean and t["unpaper"], force_ocr=True,
+                         pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
+                         plugins=["ingest.ocr.confidence_plugin"])
+        finally:
+            confidence_plugin.OUT_DIR[:] = []
+            confidence_plugin.DROP_RED[:] = []
+            confidence_plugin.RED_STAMPS[:] = []
     texts = sidecar.read_text(encoding="utf-8", errors="replace").split("\f")
     conf: dict[int, list[int]] = {}
     import json
 
-    for f in conf_dir.glob("*.json"):
-        row = json.loads(f.read_text())
-        if row.get("page"):
+    stamps = []
+    for f in sorted(conf_dir.glob("*.json")):
+        row = json.loads(f.read_text(encoding="utf-8"))
+        if row.get("page") and "stamps" in row:
+            stamps += [{"page": row["page"], **m} for m in row["stamps"]]
+        elif row.get("page"):
             conf[row["page"]] = row["confidences"]
     chosen = pages or list(range(1, len(texts) + 1))
     per_page = []
@@ -177,9 +210,10 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                          "confidence": round(sum(words) / len(words), 1) if words else 0.0})
     return {"pdf": str(output), "texts": [("" if tx.lstrip().startswith(SKIPPED) else tx) for tx in texts],
             "pages": per_page, "tools": tool_names(language), "language": language,
-            "seconds": round(time.perf_counter() - started, 2),
+            "seconds": round(time.perf_counter() - started, 2), "stamps": stamps,
             "preprocessing": [n for n, on in (("deskew", deskew), ("rotate_pages", rotate_pages),
-                                              ("clean", clean and t["unpaper"]), ("drop_red", drop_red)) if on]}
+                                              ("clean", clean and t["unpaper"]), ("drop_red", drop_red),
+                                              ("red_stamps", drop_red and red_stamps)) if on]}
 
 
 def pdf_to_pdfa(path: Path, work: Path) -> dict:

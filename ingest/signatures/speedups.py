@@ -1,4 +1,4 @@
-"""Two pure functions of pyHanko and asn1crypto replaced by faster ones with the same results.
+"""Pure functions of pyHanko and asn1crypto replaced by faster ones with the same results.
 
 Validating a signature spent most of its time in two places that do the same work again and
 again (measured with ``bench/signatures.py``, profiles in docs/signatures.md):
@@ -19,20 +19,39 @@ that: ``tests/signatures/test_speedups.py``).
    parsed certificate, attribute and name — about a quarter of the validation time, mostly for the
    same few names (root, issuing CA, TSA). :func:`ldap_string_prep` memoises that preparation per
    string; it depends on the string alone, so the result is the same.
+3. **Name equality and keys.** Even with the preparation memoised, asn1crypto rebuilds the
+   prepared attributes of both names on every ``Name == Name`` (issuer/serial matching of each
+   embedded certificate, ESS certificate identifiers, CRL scope, path building) and on every
+   ``Name.hashable`` (the certificate registry's keys): 10-15 % of the validation time after the
+   two fixes above. :func:`name_eq` and :func:`name_hashable` compute, once per distinct DER
+   encoding, exactly what asn1crypto compares — per RDN its attribute count and the map from
+   attribute type to prepared value — and asn1crypto's own ``hashable`` string. Both depend on the
+   encoding alone. Where the preparation raises (a prohibited code point), nothing is cached and
+   asn1crypto's own method runs, so the error, or the ``False`` asn1crypto returns without
+   preparing, is asn1crypto's.
+4. **Lines read backwards.** To find a revision's ``startxref``, pyHanko reads the lines before
+   each ``%%EOF`` backwards one byte at a time (``read_next_end_line``: a read and a seek per
+   byte); the coverage check and our signed-revision check do it for every signature, about 5 %
+   of the time. :func:`read_next_end_line` reads the line in one block and leaves the stream where
+   pyHanko's would; a line that would reach the start of the file or of the block, or a position
+   past the end, goes to pyHanko's own function from the same position.
 
-:func:`install` puts both in place (``pyhanko.pdf_utils.generic.read_hex_string_from_stream``, which
-the object parser looks up at call time, and ``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``);
-it is idempotent and done on import of ``ingest.signatures.validate``.
+:func:`install` puts them in place (``pyhanko.pdf_utils.generic.read_hex_string_from_stream`` and
+``pyhanko.pdf_utils.reader.read_next_end_line``, which pyHanko looks up at call time,
+``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``, and ``asn1crypto.x509.Name.__eq__`` /
+``__ne__`` / ``hashable``); it is idempotent and done on import of
+``ingest.signatures.validate``.
 """
 
 from __future__ import annotations
 
 import binascii
 import functools
+import os
 import re
 
 from asn1crypto import x509
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, reader
 
 _PLAIN = re.compile(rb"[0-9a-fA-F \n\r\t\f\x00]*")
 _WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")
@@ -41,8 +60,20 @@ _BLOCK = 1 << 16
 pyhanko_read_hex_string = generic.read_hex_string_from_stream
 """pyHanko's own reader, used for anything but plain hex digits and white-space."""
 
+pyhanko_read_next_end_line = reader.read_next_end_line
+"""pyHanko's backward line reader, used where a line is not within one block."""
+
 asn1crypto_ldap_string_prep = x509.NameTypeAndValue._ldap_string_prep
 """asn1crypto's RFC 4518 preparation (a method that does not use ``self``)."""
+
+asn1crypto_name_eq = x509.Name.__eq__
+asn1crypto_name_ne = x509.Name.__ne__
+asn1crypto_name_hashable = x509.Name.hashable
+"""asn1crypto's RFC 5280 §7.1 name comparison, and its string key of a name."""
+
+_NAME_CACHE_SIZE = 4096
+_name_keys: dict[bytes, tuple] = {}
+_name_hashables: dict[bytes, str] = {}
 
 
 def read_hex_string(stream):
@@ -83,12 +114,89 @@ def ldap_string_prep(self, string):
     return _prepared(string) if isinstance(string, str) else asn1crypto_ldap_string_prep(self, string)
 
 
+def read_next_end_line(stream) -> bytes:
+    """The line that ends at the stream position, read backwards as pyHanko's reader does (same
+    bytes, same stream position afterwards: before the end-of-line characters that precede it)."""
+    position = stream.tell()
+    start = max(0, position - _BLOCK + 1)
+    stream.seek(start)
+    data = stream.read(position + 1 - start)
+    eol = max(data.rfind(b"\n"), data.rfind(b"\r"))
+    if position < 1 or len(data) != position + 1 - start or eol < 0 or start + eol == 0:
+        stream.seek(position)
+        return pyhanko_read_next_end_line(stream)
+    line = data[eol + 1:]
+    stream.seek(start + eol - 1)
+    x = data[eol:eol + 1]
+    # pyHanko's own code from here: step back over the end-of-line characters
+    crlf = False
+    while x == b"\n" or x == b"\r":
+        x = stream.read(1)
+        if x == b"\n" or x == b"\r":  # account for CR+LF
+            stream.seek(-1, os.SEEK_CUR)
+            crlf = True
+        stream.seek(-2, os.SEEK_CUR)
+    stream.seek(2 if crlf else 1, os.SEEK_CUR)
+    return line
+
+
+def _remember(cache: dict, der: bytes, value):
+    if len(cache) >= _NAME_CACHE_SIZE:
+        cache.clear()  # a bound, not an LRU: a run meets a few dozen distinct names
+    cache[der] = value
+    return value
+
+
+def _name_key(name: x509.Name) -> tuple:
+    """What ``RDNSequence.__eq__`` compares, as one value: per RDN, its number of attributes and
+    the map type -> prepared value (asn1crypto's ``_get_values``; its ``_get_types`` is that map's
+    keys). Two names are equal for asn1crypto exactly when their keys are."""
+    der = name.dump()
+    key = _name_keys.get(der)
+    if key is None:
+        rdns = name.chosen
+        key = _remember(_name_keys, der, tuple(
+            (len(rdn), frozenset(rdn._get_values(rdn).items())) for rdn in rdns))
+    return key
+
+
+def name_eq(self, other) -> bool:
+    """asn1crypto's ``Name.__eq__``, computed from the memoised keys."""
+    if not isinstance(other, x509.Name):
+        return False
+    try:
+        return _name_key(self) == _name_key(other)
+    except Exception:  # noqa: BLE001 - a value asn1crypto cannot prepare: its own comparison decides
+        return asn1crypto_name_eq(self, other)
+
+
+def name_ne(self, other) -> bool:
+    return not name_eq(self, other)
+
+
+def _name_hashable(self) -> str:
+    """asn1crypto's ``Name.hashable``, memoised per DER encoding (errors are not cached)."""
+    der = self.dump()
+    value = _name_hashables.get(der)
+    if value is None:
+        value = _remember(_name_hashables, der, asn1crypto_name_hashable.fget(self))
+    return value
+
+
+name_hashable = property(_name_hashable)
+
+
 def install() -> None:
     generic.read_hex_string_from_stream = read_hex_string
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
+    reader.read_next_end_line = read_next_end_line
+    x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = name_eq, name_ne, name_hashable
 
 
 def uninstall() -> None:
     """Put the libraries' own functions back (``bench/signatures.py`` times plain pyHanko)."""
     generic.read_hex_string_from_stream = pyhanko_read_hex_string
     x509.NameTypeAndValue._ldap_string_prep = asn1crypto_ldap_string_prep
+    reader.read_next_end_line = pyhanko_read_next_end_line
+    x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = (
+        asn1crypto_name_eq, asn1crypto_name_ne, asn1crypto_name_hashable)

@@ -26,6 +26,7 @@ class RetentionClassifier:
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
+        hooks.install(catalogue)  # the request it writes is decided at the record's commit
 
     def fields(self, ctx: IngestContext, s) -> dict[str, Any]:
         m = ctx.metadata

@@ -9,7 +9,7 @@ from typing import Any
 from archive.domain import AccessLevel, RecordMetadata, SecurityLevel
 from archive.service import FIELD_LENGTHS
 from ingest.describe import parse_document
-from ingest.describe.ocr_text import parse_ocr_document
+from ingest.describe.ocr_text import parse_ocr_document, with_stamps
 from ingest.pipeline import IngestContext, Rejected
 
 SECRET_LEVELS = {s.value for s in SecurityLevel}
@@ -80,10 +80,11 @@ class DescribeStep:
         from ingest.steps.ocr import header_from_ocr
 
         repairs: list[str] = []
+        stamps = (ctx.ocr or {}).get("stamps") if (ctx.ocr or {}).get("status") == "done" else None
         if header_from_ocr(ctx):
-            parsed, repairs = parse_ocr_document(ctx.text or "")
+            parsed, repairs = parse_ocr_document(ctx.text or "", stamps)
         else:
-            parsed = parse_document(ctx.text or "")
+            parsed = with_stamps(parse_document(ctx.text or ""), stamps)
         description = parsed.merged({DECLARED_TO_PARSED[k]: v for k, v in declared.items() if k in DECLARED_TO_PARSED})
         ctx.description = description
         level = description.value("security_level")

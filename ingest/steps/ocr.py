@@ -35,7 +35,7 @@ OCR_ROLE = "ocr_copy"
 
 def ocr_params(settings) -> dict:
     return {"language": settings.language, "deskew": settings.deskew, "rotate_pages": settings.rotate_pages,
-            "clean": settings.clean, "drop_red": settings.drop_red}
+            "clean": settings.clean, "drop_red": settings.drop_red, "red_stamps": settings.red_stamps}
 
 
 def pages_to_ocr(media_type: str | None, rule_ocr: str, coverage: list[dict] | None, settings) -> list[int] | None:
@@ -59,6 +59,7 @@ def summarise(result: dict, settings) -> dict:
     return {"status": "done", "pages": pages, "mean_confidence": mean, "low_confidence_pages": low,
             "low_confidence": bool(low), "threshold": settings.low_confidence, "tools": result["tools"],
             "language": result["language"], "preprocessing": result.get("preprocessing", []),
+            "stamps": result.get("stamps", []),
             "seconds": result.get("seconds")}
 
 

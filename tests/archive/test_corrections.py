@@ -30,7 +30,9 @@ ORGAN = "000.00.00.H26"
 
 @pytest.fixture
 def corrections(archive_service) -> CorrectionService:
-    import retention.service  # noqa: F401 - registers the retention hook, as the entry points do
+    from retention import hooks
+
+    hooks.install(archive_service.catalogue)  # the retention hook, as the wiring installs it
 
     return CorrectionService(archive_service)
 

@@ -221,6 +221,46 @@ class TestSearchBackend:
         months = {v.value: v.count for v in search(backend, "Ba Đình", histogram="month").histogram}
         assert months == {"2022-05": 1, "2022-06": 1}
 
+    @pytest.mark.parametrize("who", [ADMIN, STAFF, PUBLIC], ids=["admin", "staff", "public"])
+    def test_facet_counts_are_disjunctive(self, backend, who):
+        """GIVEN a type and an agency selected WHEN the facets are counted THEN each facet's values
+        are counted over the query without that facet's own selection (OR within a facet, AND
+        across): a count is the total one gets by choosing that value instead, and only records
+        the person may read are counted."""
+        readable = [d for d in DOCS if d.access_level in who.access_levels or who.unrestricted]
+        field_of = {"type": "type_name", "agency": "organ_name", "year": "year", "access_level": "access_level"}
+
+        def oracle(name, chosen):
+            out: Counter = Counter()
+            for d in readable:
+                if getattr(d, field_of[name]) is not None and all(
+                        getattr(d, field_of[n]) is not None and str(getattr(d, field_of[n])) in vals
+                        for n, vals in chosen.items() if n != name):
+                    out[str(getattr(d, field_of[name]))] += 1
+            return dict(out)
+
+        facets = ("type", "agency", "year", "access_level")
+        for chosen in ({"type": {"Quyết định"}},
+                       {"type": {"Quyết định", "Kế hoạch"}, "agency": {"Sở Nội vụ"}},
+                       {"agency": {"Sở Tài chính", "Sở Nội vụ"}, "year": {"2019"}},
+                       {"access_level": {"internal"}, "agency": {"Sở Nội vụ"}}):
+            kw = {"types": tuple(chosen.get("type", ())), "agencies": tuple(chosen.get("agency", ())),
+                  "access_levels": tuple(chosen.get("access_level", ()))}
+            if "year" in chosen:
+                kw["year_from"] = kw["year_to"] = int(next(iter(chosen["year"])))
+            page = search(backend, who=who, size=100, facets=facets, **kw)
+            for name in facets:
+                assert {f.value: f.count for f in page.facets[name]} == oracle(name, chosen), (chosen, name)
+            # "what one would get by adding that value": the other values of a selected facet
+            for value, count in {f.value: f.count for f in page.facets["type"]}.items():
+                alone = search(backend, who=who, size=1, **{**kw, "types": (value,)})
+                assert alone.total == count, (chosen, value)
+        # a query word still restricts every facet, selected or not
+        plain = search(backend, "văn bản", who=who, facets=("type",))
+        page = search(backend, "văn bản", who=who, facets=("type",), types=("Kế hoạch",))
+        assert 0 < len(plain.facets["type"]) < len({d.type_name for d in readable})
+        assert page.facets["type"] == plain.facets["type"]
+
     def test_sort_by_date(self, backend):
         newest = ids(search(backend, "", sort="date_desc", size=3))
         assert newest == ["qd-2025", "nfd-doc", "secret-ts"]

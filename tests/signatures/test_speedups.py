@@ -1,20 +1,33 @@
 """``ingest.signatures.speedups``: the block reader for PDF hex strings gives pyHanko's result —
 the same object, the same stream position, the same error — on any input, and the memoised name
-preparation gives asn1crypto's. (Their speed is measured by ``bench/signatures.py``, not here.)"""
+preparation gives asn1crypto's. The block reader of lines read backwards gives
+pyHanko's line and stream position. The memoised name comparison and
+name key give asn1crypto's for any pair of names. (Their speed is measured by
+``bench/signatures.py``, not here.)"""
 
 from __future__ import annotations
 
 import io
 import os
 
+import pytest
+from asn1crypto import x509
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.signatures.speedups import (
     asn1crypto_ldap_string_prep,
+    asn1crypto_name_eq,
+    asn1crypto_name_hashable,
+    asn1crypto_name_ne,
     ldap_string_prep,
+    name_eq,
+    name_hashable,
+    name_ne,
     pyhanko_read_hex_string,
+    pyhanko_read_next_end_line,
     read_hex_string,
+    read_next_end_line,
 )
 
 PIECES = [b"0", b"7", b"a", b"F", b"f", b" ", b"\n", b"\r", b"\t", b"\x00", b"\x0c", b"%", b">", b"<", b"g", b"\xff",
@@ -73,3 +86,125 @@ def test_name_preparation_same_as_asn1cryptos(string):
     expected = prep_outcome(asn1crypto_ldap_string_prep, string)
     assert prep_outcome(ldap_string_prep, string) == expected
     assert prep_outcome(ldap_string_prep, string) == expected
+
+
+TEXTS = st.sampled_from(["Nguyễn Văn An", "NGUYỄN  VĂN AN", "nguyễn văn an ", "UBND tỉnh", "Bộ Nội vụ", "ﬁ", "VN",
+                         "\ufffd", "\u0627\u0031", "a\u200bb", ""]) | st.text(max_size=12)
+ATTRIBUTE_TYPES = st.sampled_from(["common_name", "organization_name", "organizational_unit_name", "country_name",
+                                   "locality_name", "email_address", "serial_number", "2.5.4.97"])
+
+
+@st.composite
+def names(draw) -> x509.Name:
+    """Names of 0-4 RDNs, some multi-valued, with the string types certificates use (and a value
+    that asn1crypto's preparation rejects now and then)."""
+    rdns = []
+    for _ in range(draw(st.integers(0, 4))):
+        atvs = []
+        for _ in range(draw(st.integers(1, 3))):
+            kind = draw(ATTRIBUTE_TYPES)
+            text = draw(TEXTS)
+            if kind in ("country_name", "serial_number"):
+                value = x509.DirectoryString("printable_string", "".join(c for c in text if c.isascii()
+                                                                         and c.isalnum()) or "A")
+                value = value.chosen
+            elif kind == "email_address":
+                value = x509.EmailAddress("".join(c for c in text if c.isascii() and c.isprintable()))
+            else:
+                value = x509.DirectoryString(draw(st.sampled_from(["utf8_string", "bmp_string"])), text)
+            atvs.append(x509.NameTypeAndValue({"type": kind, "value": value}))
+        rdns.append(x509.RelativeDistinguishedName(atvs))
+    return x509.Name.load(x509.Name(name="", value=x509.RDNSequence(rdns)).dump())
+
+
+def _outcome(fn, *args):
+    try:
+        return ("ok", fn(*args))
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(a=names(), b=names(), same=st.booleans())
+def test_name_comparison_and_key_same_as_asn1cryptos(a, b, same):
+    """GIVEN two names (or one name and a fresh parse of it) THEN the memoised equality and
+    inequality equal asn1crypto's, both ways, twice (the second time from the cache), and the
+    memoised ``hashable`` equals asn1crypto's, errors included."""
+    if same:
+        b = x509.Name.load(a.dump())
+    for x, y in ((a, b), (b, a), (a, b)):
+        assert _outcome(name_eq, x, y) == _outcome(asn1crypto_name_eq, x, y)
+        assert _outcome(name_ne, x, y) == _outcome(asn1crypto_name_ne, x, y)
+    for x in (a, b, a):
+        assert _outcome(name_hashable.fget, x) == _outcome(asn1crypto_name_hashable.fget, x)
+    assert name_eq(a, "not a name") is False
+
+
+def test_the_name_properties_reach_both_outcomes():
+    """The property above is not vacuous: equal names with different encodings (case, spaces)
+    and names asn1crypto cannot prepare occur among its inputs."""
+    a = x509.Name.build({"common_name": "Nguyễn Văn An", "organization_name": "UBND tỉnh"})
+    b = x509.Name.build({"common_name": "NGUYỄN  VĂN AN ", "organization_name": "ubnd TỈNH"}, use_printable=False)
+    assert a.dump() != b.dump() and name_eq(a, b) and asn1crypto_name_eq(a, b)
+    def rdn(*values):
+        return x509.RelativeDistinguishedName([x509.NameTypeAndValue(
+            {"type": "common_name", "value": x509.DirectoryString("utf8_string", v)}) for v in values])
+
+    def name(*rdns):
+        return x509.Name.load(x509.Name(name="", value=x509.RDNSequence(list(rdns))).dump())
+
+    # the same type twice in one RDN: the attribute count, not only the type -> value map, decides
+    two, one = name(rdn("A", "B")), name(rdn("B"))
+    assert name_eq(two, one) is asn1crypto_name_eq(two, one) is False
+    bad = x509.Name.build({"common_name": "\ufffd"})
+    assert _outcome(name_eq, bad, bad)[0] == _outcome(asn1crypto_name_eq, bad, bad)[0] == "error"
+
+
+LINE_PIECES = [b"%%EOF", b"startxref", b"12345", b"\n", b"\r", b"\r\n", b" ", b"x", b"\n\n", b"\r\r"]
+
+
+def line_outcome(read, data: bytes, position: int):
+    stream = io.BytesIO(data)
+    stream.seek(position)
+    try:
+        value = read(stream)
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc), stream.tell())
+    return ("ok", value, stream.tell())
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(data=st.one_of(st.lists(st.sampled_from(LINE_PIECES), max_size=40).map(b"".join), st.binary(max_size=80)),
+       at=st.integers(-2, 2) | st.floats(0, 1))
+def test_lines_read_backwards_as_pyhanko_reads_them(data, at):
+    """GIVEN any bytes after a PDF header (end-of-line runs of CR, LF and CR+LF, the header line)
+    and any position in, at or past the end THEN the block reader's line, error and stream
+    position are pyHanko's. (Without the header, pyHanko's reader loops for ever on an
+    end-of-line run at offset 0, and so does ours, which runs the same code there.)"""
+    data = b"%PDF-1.7 " + data
+    position = int(at * len(data)) if isinstance(at, float) else len(data) - 1 + at
+    position = max(0, position)
+    assert line_outcome(read_next_end_line, data, position) == line_outcome(pyhanko_read_next_end_line, data,
+                                                                             position)
+
+
+@pytest.mark.parametrize("before", [b"", b"\n", b"%PDF\r\n"])
+def test_a_line_longer_than_a_read_block(before):
+    """GIVEN a line longer than the 64 KiB block, at the start of the file or after one THEN
+    pyHanko's line, error and position."""
+    data = before + b"y" * 70_000 + b"\r\n%%EOF\n"
+    for position in (len(data) - 1, len(data) - 8, len(data) - 9, 5):
+        assert line_outcome(read_next_end_line, data, position) == line_outcome(pyhanko_read_next_end_line, data,
+                                                                                 position)
+
+
+def test_the_last_lines_of_a_signed_pdf(conformance):
+    """GIVEN a real signed PDF read from its end THEN the same three lines as pyHanko
+    (the empty line after the last %%EOF, %%EOF, the startxref offset), from the same positions."""
+    signed_pdf = conformance.doc_timestamp(conformance.signed())
+    outcomes = []
+    for read in (read_next_end_line, pyhanko_read_next_end_line):
+        stream = io.BytesIO(signed_pdf)
+        stream.seek(len(signed_pdf) - 1)
+        outcomes.append([(read(stream), stream.tell()) for _ in range(3)])
+    assert outcomes[0] == outcomes[1] and b"%%EOF" in [line for line, _ in outcomes[0]], outcomes

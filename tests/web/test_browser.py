@@ -238,8 +238,9 @@ def test_the_archivist_deposits_three_files(site, browser, tmp_path):
     browser.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in paths))
     Select(browser.find_element(By.ID, "f-access_level")).select_by_value("public")
     browser.find_element(By.CSS_SELECTOR, "#deposit-form button[type=submit]").click()
-    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#outcomes li")) == 3, timeout=120)
-    items = browser.find_elements(By.CSS_SELECTOR, "#outcomes li")
+    # deposit.js (loaded on a boosted navigation too): one request per file, outcomes in the list
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#file-list li[data-outcome]")) == 3, timeout=120)
+    items = browser.find_elements(By.CSS_SELECTOR, "#file-list li")
     assert {li.get_attribute("data-outcome") for li in items} == {"ingested"}
     assert all("đã lưu" in li.text for li in items)
     check_page(browser, "deposit-outcome")

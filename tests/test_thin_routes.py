@@ -1,0 +1,73 @@
+"""A thin HTTP layer (issue 20): the modules under ``api/routes`` validate, check access, call
+services and shape answers. They import neither SQLAlchemy nor the catalogue, open no catalogue
+session and execute no statement: queries live in services (``retention/queries.py``,
+``api/collections_queries.py``, ``archive.*``). And none grows past ~600 lines."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN_MODULES = ("sqlalchemy", "archive.catalogue")
+MAX_LINES = 600
+
+
+def _forbidden(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in FORBIDDEN_MODULES)
+
+
+def sql_in(path: Path) -> list[str]:
+    """Where ``path`` imports SQLAlchemy or the catalogue, opens a catalogue session or executes SQL."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [f"{node.lineno}: imports {a.name}" for a in node.names if _forbidden(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if _forbidden(node.module):
+                out.append(f"{node.lineno}: imports {node.module}")
+            elif node.module == "archive" and any(a.name == "catalogue" for a in node.names):
+                out.append(f"{node.lineno}: imports archive.catalogue")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr, owner = node.func.attr, node.func.value
+            if attr in ("execute", "scalar", "scalars", "exec_driver_sql"):
+                out.append(f"{node.lineno}: runs SQL (.{attr})")
+            elif attr in ("session", "begin", "connect") and (
+                    (isinstance(owner, ast.Attribute) and owner.attr in ("catalogue", "engine"))
+                    or (isinstance(owner, ast.Name) and owner.id in ("catalogue", "engine"))):
+                out.append(f"{node.lineno}: opens a catalogue session (.{attr})")
+    return sorted(set(out), key=lambda s: int(s.split(":")[0]))
+
+
+def route_modules(root: Path = ROOT) -> list[Path]:
+    return sorted((root / "api" / "routes").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", route_modules(), ids=lambda p: p.name)
+def test_route_modules_run_no_sql(path):
+    assert sql_in(path) == []
+
+
+@pytest.mark.parametrize("path", [*route_modules(), *sorted((ROOT / "api" / "schemas").rglob("*.py"))],
+                         ids=lambda p: p.name)
+def test_route_and_schema_modules_stay_small(path):
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
+
+
+def test_the_checker_catches_sql_in_a_route(tmp_path):
+    """GIVEN a route module that does what a thin route must not WHEN checked THEN each is reported."""
+    (tmp_path / "x.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from archive.catalogue.models import Record\n"
+        "from archive import catalogue, access\n"
+        "def f(services, s):\n"
+        "    with services.catalogue.session() as s:\n"
+        "        s.execute(sa.select(Record))\n"
+        "    catalogue.engine.connect()\n"
+        "    access.readable_records(None)\n")
+    assert sql_in(tmp_path / "x.py") == [
+        "1: imports sqlalchemy", "2: imports archive.catalogue.models", "3: imports archive.catalogue",
+        "5: opens a catalogue session (.session)", "6: runs SQL (.execute)", "7: opens a catalogue session (.connect)"]
