@@ -91,7 +91,7 @@ def install(app) -> None:
     """The pages, their static files and their error pages."""
     from fastapi.staticfiles import StaticFiles
 
-    from api.web import corrections, deposit, docs, holdings, pages
+    from api.web import admin, collections, corrections, deposit, docs, holdings, pages, quarantine
     from api.web import retention as retention_pages
     from api.web.session import CsrfRefused, LoginRequired
 
@@ -116,8 +116,7 @@ def install(app) -> None:
     app.include_router(holdings.router)
     app.include_router(corrections.router)
     app.include_router(docs.router)
-    app.include_router(__import__("api.web.collections", fromlist=["router"]).router)
+    app.include_router(collections.router)
     app.include_router(retention_pages.router)
-    from api.web import quarantine
-
     app.include_router(quarantine.router)
+    admin.install(app)  # its routers and its 403 page
