@@ -19,7 +19,7 @@ from rich.table import Table
 from api.cli_common import actor, console, fail, resolve, services_or_exit
 from archive.dossier_fields import ACCESS_REGIMES, fmt_date, parse_date
 
-fonds_app = typer.Typer(help="Phông lưu trữ (fonds): tạo, liệt kê, xem.", no_args_is_help=True)
+fonds_app = typer.Typer(help="Phông lưu trữ (fonds): tạo, sửa, liệt kê, xem.", no_args_is_help=True)
 dossiers_app = typer.Typer(help="Hồ sơ (dossiers): lập, sửa, kết thúc, mở lại; xem và liệt kê.",
                            no_args_is_help=True)
 JSON = typer.Option(False, "--json", help="In kết quả dạng JSON.")
@@ -94,6 +94,50 @@ def fonds_show(ref: str = typer.Argument(..., help="Phông: mã định danh cơ
         t.add_row(label, value)
     console.print(t)
     _dossier_table(row["dossier_list"], title="Hồ sơ của phông")
+
+
+FONDS_ALIASES = {"superior": "superior_name", "ten": "name", "dia_danh": "place", "ghi_chu": "description"}
+
+
+def parse_sets(items: list[str], allowed: tuple[str, ...], aliases: dict[str, str] | None = None) -> dict[str, str | None]:
+    """``--set field=value`` pairs → {field: value}: the value is everything after the first ``=``
+    (it may hold ``=``), blank clears the field (None). ``ValueError`` (Vietnamese) for a pair
+    without ``=``, an unknown field or a field given twice."""
+    aliases = aliases or {}
+    out: dict[str, str | None] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        key = aliases.get(key, key)
+        if not sep or not key:
+            raise ValueError(f"«{item}» không có dạng trường=giá trị")
+        if key not in allowed:
+            raise ValueError(f"Không sửa được trường «{key}» (chỉ: {', '.join(allowed)})")
+        if key in out:
+            raise ValueError(f"Trường «{key}» được cho hai lần")
+        out[key] = value.strip() or None
+    return out
+
+
+@fonds_app.command("edit")
+def fonds_edit(ref: str = typer.Argument(..., help="Phông: mã định danh cơ quan, id hoặc id rút gọn."),
+               sets: list[str] = typer.Option(..., "--set", help="trường=giá trị (name, superior_name, place, "
+                                                                  "description); để trống giá trị để xóa."),
+               reason: str = typer.Option(None, "--reason", help="Lý do sửa (ghi vào nhật ký)."),
+               as_json: bool = JSON) -> None:
+    """Sửa tên, cơ quan chủ quản, địa danh, ghi chú của phông (không sửa mã định danh cơ quan)."""
+    from archive.dossiers import FONDS_EDITABLE
+
+    try:
+        changes = parse_sets(sets, FONDS_EDITABLE, FONDS_ALIASES)
+    except ValueError as exc:
+        fail(str(exc), str(exc), code=2)
+    with services_or_exit() as services:
+        fid = resolve(services, "fonds", ref)
+        out = services.dossiers.edit_fonds(fid, changes, reason=reason, actor=actor(scope="deposit"))
+    lines = [f"  {k}: {old!r} → {new!r}" for k, (old, new) in out["changes"].items()]
+    _print(out, as_json, f"[green]Đã sửa phông[/] {out['organ_id']}\n" + "\n".join(lines) if lines
+           else f"Phông {out['organ_id']}: không có gì thay đổi")
 
 
 # dossiers ---------------------------------------------------------------------------------------

@@ -86,6 +86,30 @@ def _reason(reason: str | None, *, required: bool, what_vi: str) -> str | None:
     return text
 
 
+FONDS_EDITABLE = ("name", "superior_name", "place", "description")
+"""What of a fonds may be changed: its descriptive fields, never its agency code (its identity)."""
+_FONDS_LIMITS = {"name": (200, "Tên phông (tên cơ quan)"), "superior_name": (200, "Tên cơ quan chủ quản"),
+                 "place": (100, "Địa danh"), "description": (2000, "Lịch sử đơn vị hình thành phông")}
+
+
+def _fonds_problems(fields: Mapping[str, Any]) -> list[Problem]:
+    """The problems of a fonds' descriptive fields (NFC, stripped; blank optional ones are None)."""
+    problems = []
+    for key, value in fields.items():
+        limit, label = _FONDS_LIMITS[key]
+        if key == "name" and not value:
+            problems.append(Problem("name", "Tên phông (tên cơ quan) bắt buộc, tối đa 200 ký tự",
+                                    "the name is required, at most 200 characters"))
+            continue
+        if value is None:
+            continue
+        text = value.replace("\n", "").replace("\r", "") if key == "description" else value
+        if not isinstance(value, str) or len(value) > limit or CONTROL.search(text):
+            problems.append(Problem(key, f"{label} tối đa {limit} ký tự, không có ký tự điều khiển",
+                                    f"{key} is at most {limit} characters, without control characters"))
+    return problems
+
+
 def _json(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -108,20 +132,11 @@ class DossierService:
         superior agency printed in the documents issued in its name (the Biên bản hủy tài liệu)."""
         organ_id, name, description = _nfc(organ_id), _nfc(name), _nfc(description) or None
         place, superior_name = _nfc(place) or None, _nfc(superior_name) or None
-        problems = []
-        for key, value, label in (("place", place, "Địa danh"), ("superior_name", superior_name, "Tên cơ quan chủ quản")):
-            if value and (len(value) > 200 or CONTROL.search(value)):
-                problems.append(Problem(key, f"{label} tối đa 200 ký tự, không có ký tự điều khiển",
-                                        f"{key} is at most 200 characters, without control characters"))
+        problems = _fonds_problems({"name": name, "description": description, "place": place,
+                                    "superior_name": superior_name})
         if not AGENCY_ID.match(organ_id):
             problems.append(Problem("organ_id", f"Mã định danh cơ quan «{organ_id}» không đúng dạng 000.00.00.H26",
                                     f"{organ_id!r} is not of the form 000.00.00.H26"))
-        if not name or len(name) > 200 or CONTROL.search(name):
-            problems.append(Problem("name", "Tên phông (tên cơ quan) bắt buộc, tối đa 200 ký tự",
-                                    "the name is required, at most 200 characters"))
-        if description and (len(description) > 2000 or CONTROL.search(description.replace("\n", ""))):
-            problems.append(Problem("description", "Lịch sử đơn vị hình thành phông tối đa 2000 ký tự",
-                                    "the description is at most 2000 characters"))
         if problems:
             raise InvalidDossier(problems, of=("fonds", "phông"))
         now = self._now()
@@ -141,6 +156,38 @@ class DossierService:
                 return fonds.id
         except DBIntegrityError:
             raise Conflict(f"a fonds with agency code {organ_id} exists", f"Đã có phông của cơ quan mã {organ_id}") from None
+
+    def edit_fonds(self, fonds_id: str, changes: Mapping[str, Any], *, reason: str | None,
+                   actor: str) -> dict[str, Any]:
+        """Change the descriptive fields of a fonds (``FONDS_EDITABLE``: only those given; ``None`` or
+        blank clears an optional one; the name is required). The agency code is its identity (the
+        mã hồ sơ of its dossiers and the records' metadata carry it) and is never changed here.
+        Audited with the old and new values. Returns ``{"changes": {field: [old, new]}}``."""
+        reason = _reason(reason, required=False, what_vi="sửa phông")
+        unknown = sorted(set(changes) - set(FONDS_EDITABLE))
+        if unknown:
+            raise InvalidDossier([Problem(k, f"Không sửa được trường «{k}» của phông (chỉ: {', '.join(FONDS_EDITABLE)})",
+                                          f"{k} cannot be changed") for k in unknown], of=("fonds", "phông"))
+        fields = {k: (_nfc(v) if isinstance(v, str) else v) for k, v in changes.items()}
+        fields = {k: (v or None) if k != "name" else (v or "") for k, v in fields.items()}
+        problems = _fonds_problems(fields)
+        if problems:
+            raise InvalidDossier(problems, of=("fonds", "phông"))
+        now = self._now()
+        with self.catalogue.session() as s:
+            _serialise(s)
+            f = s.get(Fonds, fonds_id, with_for_update=True)
+            if f is None:
+                raise RecordNotFound(f"no fonds {fonds_id}", f"Không có phông {fonds_id}")
+            diff = {k: [getattr(f, k), v] for k, v in fields.items() if getattr(f, k) != v}
+            out = {"fonds_id": f.id, "organ_id": f.organ_id, "changes": diff}
+            if not diff:
+                return out
+            for k, (_old, new) in diff.items():
+                setattr(f, k, new)
+            audit.append(s, at=now, actor=actor, action="fonds.edit", target_type="fonds", target_id=f.id,
+                         detail={"organ_id": f.organ_id, "changes": diff, "reason": reason})
+            return out
 
     # dossiers -------------------------------------------------------------------------------------
     def create(self, fonds_id: str, values: Mapping[str, Any], *, actor: str, status: str = "open") -> str:

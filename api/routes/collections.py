@@ -19,7 +19,8 @@ every creation is audited with the caller (user or client) and address.
 Creating fonds and dossiers (``POST``) needs the ``deposit`` scope: organising the holdings into
 which records are filed is the work of archivists and of the document-management systems that
 deposit (Decree 30: hồ sơ are opened where documents are filed); a fonds only by a caller who is
-not limited to some fonds, a dossier only in one of the caller's fonds. Editing, closing,
+not limited to some fonds, a dossier only in one of the caller's fonds. ``PATCH /fonds/{id}``
+changes a fonds' descriptive fields (not its agency code), within the caller's fonds. Editing, closing,
 reopening and filing: ``api/routes/dossier_changes.py``.
 """
 
@@ -251,6 +252,18 @@ class FondsCreate(BaseModel):
     superior_name: str | None = Field(None, max_length=200, description="Tên cơ quan chủ quản")
 
 
+class FondsUpdate(BaseModel):
+    """Các trường mô tả cần sửa của một phông (chỉ những trường gửi lên; ``null`` xóa một trường
+    không bắt buộc). Mã định danh cơ quan là danh tính của phông (mã hồ sơ mang nó) nên không sửa."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200, description="Tên phông / cơ quan (bắt buộc, không để trống)")
+    superior_name: str | None = Field(None, max_length=200, description="Tên cơ quan chủ quản")
+    place: str | None = Field(None, max_length=100, description="Địa danh (Biên bản hủy tài liệu)")
+    description: str | None = Field(None, max_length=2000, description="Lịch sử đơn vị hình thành phông, ghi chú")
+    reason: str | None = Field(None, max_length=500, description="Lý do sửa (ghi vào nhật ký)")
+
+
 class DossierCreate(BaseModel):
     """Một hồ sơ mới trong một phông (Decree 30 Phụ lục VI, mục III). The lengths and forms of
     Phụ lục VI are checked by ``archive.dossier_fields`` (every problem listed, in Vietnamese:
@@ -322,6 +335,26 @@ def create_fonds(body: FondsCreate, services: ServicesDep, caller: DepositCaller
                                               place=body.place, superior_name=body.superior_name, actor=caller.actor)
     _audit(services, caller, "api.fonds.create", target_type="fonds", target_id=fonds_id, organ_id=body.organ_id)
     return queries.fonds_public(services.catalogue, fonds_id, caller.principal, _see_disposed(caller))
+
+
+@router.patch("/fonds/{fonds_id}", response_model=FondsPublic,
+              summary="Sửa phông — change a fonds' name, superior agency, place or notes",
+              responses={**ERRORS, 422: {"description": "Invalid fields (every problem listed) or nothing to change"}})
+def edit_fonds(fonds_id: Ref, body: FondsUpdate, services: ServicesDep, caller: DepositCaller) -> dict:
+    f = visible_fonds_row(services, caller, fonds_id, action="api.fonds.edit")
+    require_own_fonds(services, caller, f.id, action="api.fonds.edit")
+    changes = {k: getattr(body, k) for k in body.model_fields_set if k != "reason"}
+    if not changes:
+        _audit(services, caller, "api.fonds.edit", target_type="fonds", target_id=f.id, outcome="invalid")
+        raise ApiProblem(422, "nothing to change", "Chưa có trường nào được sửa", code="invalid_request")
+    try:
+        out = services.dossiers.edit_fonds(f.id, changes, reason=body.reason, actor=caller.actor)
+    except ArchiveError as exc:
+        _audit(services, caller, "api.fonds.edit", target_type="fonds", target_id=f.id, outcome="invalid",
+               code=exc.code)
+        raise
+    _audit(services, caller, "api.fonds.edit", target_type="fonds", target_id=f.id, fields=sorted(out["changes"]))
+    return queries.fonds_public(services.catalogue, f.id, caller.principal, _see_disposed(caller))
 
 
 # dossiers --------------------------------------------------------------------------------------
