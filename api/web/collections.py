@@ -1,8 +1,8 @@
-"""Fonds and dossiers from the browser (archivists: the ``deposit`` scope): create a fonds, create,
-edit, close and reopen a dossier.
+"""Fonds and dossiers from the browser (archivists: the ``deposit`` scope): create and edit a fonds,
+create, edit, close and reopen a dossier.
 
 Every form calls the route function of the HTTP API that does the same thing
-(``api.routes.collections.create_fonds``, ``create_dossier``; ``api.routes.dossier_changes
+(``api.routes.collections.create_fonds``, ``edit_fonds``, ``create_dossier``; ``api.routes.dossier_changes
 .edit_dossier``, ``close_dossier``, ``reopen_dossier``) with the signed-in person as the caller, so
 the rules are the API's: Decree 30 Phụ lục VI checks of ``archive.dossier_fields`` (every problem at
 once, shown next to its field in Vietnamese), the fonds limit, the dossier's state (closed,
@@ -89,7 +89,7 @@ def _status(exc: Exception) -> int:
 
 def _fonds_labels() -> dict[str, str]:
     return {"organ_id": "Mã định danh cơ quan", "name": "Tên phông", "superior_name": "Cơ quan chủ quản",
-            "place": "Địa danh", "description": "Ghi chú"}
+            "place": "Địa danh", "description": "Ghi chú", "reason": "Lý do sửa"}
 
 
 @router.get("/collections/fonds/new")
@@ -118,6 +118,53 @@ async def new_fonds(request: Request, caller: PageCaller) -> Response:
         return render(request, "fonds_form.html", {"values": values, "errors": errors, "error": error},
                       status=_status(exc))
     return RedirectResponse(f"/holdings/{out['id']}", status_code=303)
+
+
+async def _fonds(services, caller: Caller, ref: str) -> dict:
+    from api.routes.collections import get_fonds
+
+    return await run_in_threadpool(_call, get_fonds, ref, services, caller)
+
+
+def _fonds_form(f: dict, **extra) -> dict:
+    return {"fonds": f, "values": {k: f.get(k) or "" for k in FONDS_FIELDS}, "errors": {}, "error": None,
+            "reason": "", **extra}
+
+
+@router.get("/collections/fonds/{ref}/edit")
+async def edit_fonds_page(request: Request, ref: Ref, caller: PageCaller) -> Response:
+    services = request.app.state.services
+    if not caller.has("deposit"):
+        raise NotFoundPage()
+    f = await _fonds(services, caller, ref)
+    return render(request, "fonds_form.html", _fonds_form(f))
+
+
+@router.post("/collections/fonds/{ref}/edit", dependencies=[Depends(check_csrf)])
+async def edit_fonds(request: Request, ref: Ref, caller: PageCaller) -> Response:
+    """Only the fields that changed go to the API's ``PATCH /api/v1/fonds/{id}``, with the reason;
+    the agency code is shown, never sent."""
+    from api.routes.collections import FondsUpdate
+    from api.routes.collections import edit_fonds as api_edit
+
+    services = request.app.state.services
+    if not caller.has("deposit"):
+        raise NotFoundPage()
+    f = await _fonds(services, caller, ref)
+    form = await request.form()
+    sent = {k: str(form.get(k) or "").strip() for k in FONDS_FIELDS if k != "organ_id"}
+    reason = str(form.get("reason") or "").strip()
+    changed = {k: v or None for k, v in sent.items() if v != (f.get(k) or "")}
+    try:
+        if not changed:
+            raise ApiProblem(422, "nothing changed", "Chưa có trường nào được sửa", code="invalid_request")
+        body = FondsUpdate(**changed, reason=reason or None)
+        await run_in_threadpool(_call, api_edit, f["id"], body, services, caller)
+    except (ValidationError, ApiProblem, ArchiveError) as exc:
+        errors, error = field_errors(exc, _fonds_labels())
+        ctx = _fonds_form(f, values={**sent, "organ_id": f["organ_id"]}, errors=errors, error=error, reason=reason)
+        return render(request, "fonds_form.html", ctx, status=_status(exc))
+    return RedirectResponse(f"/holdings/{f['id']}?done=edited", status_code=303)
 
 
 # dossiers ----------------------------------------------------------------------------------------
