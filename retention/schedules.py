@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from archive.catalogue.retention_tables import (
     RetentionScheduleItem,
 )
 from retention.policy import (
+    Action,
     Criteria,
     ItemStatus,
     Period,
@@ -130,19 +131,53 @@ def schedule_to_csv(schedule: Schedule) -> str:
     return out.getvalue()
 
 
+_CSV_ENUMS = (("trigger", Trigger, "Cách tính"), ("action", Action, "Hành động khi đến hạn"),
+              ("status", ItemStatus, "Trạng thái mục"))
+
+
+def _row_problems(n: int, row: Mapping[str, Any]) -> list[str]:
+    """Every problem of one CSV line, in Vietnamese (empty: the line makes an item)."""
+    out = []
+    if not (row.get("item_code") or "").strip():
+        out.append(f"Dòng {n}: thiếu số mục (cột item_code)")
+    if not (row.get("description") or "").strip():
+        out.append(f"Dòng {n}: thiếu tên nhóm hồ sơ, tài liệu (cột description)")
+    try:
+        Period.parse(row.get("period") or "")
+    except (PolicyError, ValueError) as exc:
+        out.append(f"Dòng {n}: {getattr(exc, 'message_vi', None) or 'thời hạn không hợp lệ'} (cột period)")
+    for column, enum, label in _CSV_ENUMS:
+        value = (row.get(column) or "").strip()
+        if value and value not in {str(e) for e in enum}:
+            out.append(f"Dòng {n}: {label} «{value}» không hợp lệ (cột {column}: "
+                       f"{', '.join(str(e) for e in enum)})")
+    return out
+
+
 def schedule_from_csv(text: str, *, code: str, title: str, source: str | None = None,
                       sample: bool = False) -> Schedule:
+    """A schedule from the CSV of ``--export --format csv``. A bad file is refused with every
+    problem (each line's, then duplicates) in ``PolicyError.problems``, in Vietnamese."""
     rows = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"item_code", "description", "period"} - set(rows.fieldnames or [])
     if missing:
         raise PolicyError(f"CSV lacks columns {sorted(missing)}", f"Tệp CSV thiếu cột {', '.join(sorted(missing))}")
     items = []
+    problems: list[str] = []
     for n, row in enumerate(rows, start=2):
-        try:
-            items.append(ScheduleItem.from_dict({k: v for k, v in row.items() if k}))
-        except (PolicyError, ValueError) as exc:
-            vi = getattr(exc, "message_vi", str(exc))
-            raise PolicyError(f"line {n}: {exc}", f"Dòng {n}: {vi}") from None
+        found = _row_problems(n, row)
+        if not found:
+            try:
+                items.append(ScheduleItem.from_dict({k: v for k, v in row.items() if k}))
+            except (PolicyError, ValueError) as exc:
+                found = [f"Dòng {n}: {getattr(exc, 'message_vi', None) or exc}"]
+        problems += found
+    if not problems and not items:
+        problems.append("Tệp CSV không có dòng nào (ngoài dòng tiêu đề)")
+    if problems:
+        err = PolicyError(f"invalid CSV: {len(problems)} problems", "; ".join(problems))
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
     return Schedule(code=code, title=title, source=source, sample=sample, items=tuple(items))
 
 

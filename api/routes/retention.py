@@ -233,26 +233,27 @@ async def import_schedule_csv(code: Annotated[str, Field(min_length=1, max_lengt
                               ) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
+    raw = await request.body()
+    return await run_in_threadpool(import_csv_text, code, raw, title, services, caller)
+
+
+def import_csv_text(code: str, raw: bytes, title: str | None, services, caller: Caller) -> JSONResponse:
+    """``POST /schedules/{code}/csv`` for bytes already read (the route; the schedules page's form)."""
     from retention import schedules as sch
 
-    raw = await request.body()
-
-    def run() -> JSONResponse:
-        with _acting(services, caller, "retention.schedule.import", target_type="schedule", target_id=code,
-                     format="csv") as info:
-            _not_built_in(code)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ApiProblem(422, "the CSV must be UTF-8", "Tệp CSV phải mã hóa UTF-8",
-                                 code="invalid_request") from None
-            name = unicodedata.normalize("NFC", title.strip()) if title and title.strip() else code
-            sched = sch.schedule_from_csv(unicodedata.normalize("NFC", text), code=code, title=name)
-            response = _save_schedule(services, caller, sched)
-            info["status"] = response.status_code
-        return response
-
-    return await run_in_threadpool(run)
+    with _acting(services, caller, "retention.schedule.import", target_type="schedule", target_id=code,
+                 format="csv") as info:
+        _not_built_in(code)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiProblem(422, "the CSV must be UTF-8", "Tệp CSV phải mã hóa UTF-8",
+                             code="invalid_request") from None
+        name = unicodedata.normalize("NFC", title.strip()) if title and title.strip() else code
+        sched = sch.schedule_from_csv(unicodedata.normalize("NFC", text), code=code, title=name)
+        response = _save_schedule(services, caller, sched)
+        info["status"] = response.status_code
+    return response
 
 
 # assignments and due dates ---------------------------------------------------------------------

@@ -4,12 +4,14 @@
 Every view calls the route functions of the HTTP API (``api.routes.retention``) with the signed-in
 person as the caller, so access, validation, the services' rules and the audit are exactly the
 API's. The pages need the ``retention`` scope (archivists, administrators): without it a page is
-the one 404 and a form sent anyway is refused with the 403 page before anything runs. The
+the one 404 and a form sent anyway is refused with the 403 page before anything runs. A schedule
+file (JSON or CSV) is imported on the schedules page through the API's import functions. The
 disposal batches and the council's ballots are in ``api.web.disposal`` (included here).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -39,7 +41,122 @@ async def schedules_page(request: Request, caller: PageCaller) -> Response:
 
     need(caller, "retention")
     rows = await run_in_threadpool(list_schedules, request.app.state.services, caller)
-    return render(request, "retention_schedules.html", {"schedules": rows})
+    return render(request, "retention_schedules.html", {"schedules": rows, "problems": [], "imported": None,
+                                                        "form": {}})
+
+
+MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
+_UNION_TAGS = {"EndOfYearItem", "TriggeredItem"}
+_FIELD_VI = {"code": "mã bảng", "title": "tên bảng", "items": "các mục", "item_code": "số mục",
+             "description": "tên nhóm hồ sơ", "period": "thời hạn", "trigger": "cách tính",
+             "trigger_field": "trường ngày", "action": "hành động", "status": "trạng thái", "source": "nguồn",
+             "group": "nhóm", "note": "ghi chú", "sample": "mẫu", "version": "phiên bản"}
+
+
+def schedule_json_problems(exc: Any) -> list[str]:
+    """A refused schedule JSON's problems (``pydantic.ValidationError``), one Vietnamese line each:
+    where (mục thứ N, the field) and what, without the model names of the item union."""
+    from api.web.collections import PYDANTIC_VI
+
+    out: list[str] = []
+    for e in exc.errors():
+        where = []
+        for part in e["loc"]:
+            if isinstance(part, int):
+                where.append(f"mục thứ {part + 1}")
+            elif str(part) not in _UNION_TAGS and not str(part).startswith("function-"):
+                where.append(_FIELD_VI.get(str(part), str(part)))
+        words = PYDANTIC_VI.get(e["type"], {"extra_forbidden": "không có trong mẫu bảng thời hạn",
+                                             "too_short": "không được để trống",
+                                             "bool_parsing": "phải là true hoặc false",
+                                             "string_type": "phải là chuỗi ký tự",
+                                             "model_type": "phải là một đối tượng JSON",
+                                             "list_type": "phải là một danh sách"}.get(e["type"], "không hợp lệ"))
+        line = f"{', '.join(where) or 'tệp'}: {words}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def import_from_file(services, caller: Caller, filename: str, raw: bytes, code: str, title: str) -> dict:
+    """The API's import for an uploaded file: CSV (by its name; needs the code) through
+    ``import_csv_text``, JSON through ``import_schedule``. Returns {code, version, created};
+    ``ScheduleRefused`` with every problem in Vietnamese otherwise (nothing saved)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from api.routes.retention import import_csv_text, import_schedule
+    from api.schemas.retention import ScheduleIn
+    from archive.errors import ArchiveError
+
+    try:
+        if len(raw) > MAX_SCHEDULE_BYTES:
+            raise ScheduleRefused([f"Tệp quá lớn (tối đa {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB)"], 413)
+        if not raw.strip():
+            raise ScheduleRefused(["Chưa chọn tệp, hoặc tệp rỗng"], 422)
+        if filename.lower().endswith(".csv"):
+            if not code:
+                raise ScheduleRefused(["Cần ghi mã bảng khi nhập tệp CSV"], 422)
+            if len(code) > 60 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", code):
+                raise ScheduleRefused(["Mã bảng chỉ gồm chữ không dấu, số, dấu chấm, gạch nối, gạch dưới "
+                                       "(tối đa 60 ký tự)"], 422)
+            response = import_csv_text(code, raw, title or None, services, caller)
+        else:
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ScheduleRefused(["Tệp phải mã hóa UTF-8"], 422) from None
+            except ValueError as exc:
+                raise ScheduleRefused([f"Tệp không phải JSON hợp lệ (dòng {getattr(exc, 'lineno', '?')}); "
+                                       "tệp CSV phải có đuôi .csv"], 422) from None
+            try:
+                body = ScheduleIn.model_validate(data)
+            except ValidationError as exc:
+                raise ScheduleRefused(schedule_json_problems(exc), 422) from None
+            response = import_schedule(body, services, caller)
+    except ApiProblem as exc:
+        raise ScheduleRefused([exc.detail_vi or str(exc)], exc.status) from None
+    except ArchiveError as exc:
+        from api.problems import STATUS_BY_CODE
+
+        raise ScheduleRefused(list(getattr(exc, "problems", None) or [exc.message_vi]),
+                              STATUS_BY_CODE.get(exc.code, 422)) from None
+    return json.loads(bytes(response.body))
+
+
+class ScheduleRefused(Exception):
+    def __init__(self, problems: list[str], status: int):
+        super().__init__("; ".join(problems))
+        self.problems, self.status = problems, status
+
+
+@router.post("/retention/schedules/import", dependencies=[Depends(check_csrf)])
+async def import_page(request: Request, caller: PageCaller) -> Response:
+    """Nhập bảng thời hạn from a JSON or CSV file (``luutru retention schedules --export``):
+    the API's ``POST /api/v1/retention/schedules`` (or ``/{code}/csv``), every problem shown."""
+    from starlette.datastructures import UploadFile
+
+    from api.routes.retention import list_schedules
+
+    if (no := refused(request, caller, "retention")) is not None:
+        return no
+    services = request.app.state.services
+    form = await request.form()
+    upload = form.get("file")
+    sent = {k: form_text(form, k, 500) for k in ("code", "title")}
+    raw, filename = b"", ""
+    if isinstance(upload, UploadFile):
+        raw, filename = await upload.read(MAX_SCHEDULE_BYTES + 1), upload.filename or ""
+    try:
+        out = await run_in_threadpool(import_from_file, services, caller, filename, raw, sent["code"],
+                                      sent["title"])
+        problems, status = [], 200
+    except ScheduleRefused as exc:
+        out, problems, status = None, exc.problems, exc.status
+    rows = await run_in_threadpool(list_schedules, services, caller)
+    return render(request, "retention_schedules.html", {"schedules": rows, "problems": problems, "imported": out,
+                                                        "form": sent if problems else {}}, status=status)
 
 
 def _schedule(services, caller: Caller, code: str, version: int | None) -> dict:
