@@ -180,6 +180,7 @@ HOLDINGS_CHANGES = {
     ("POST", "/api/v1/fonds"), ("POST", "/api/v1/dossiers"), ("PATCH", "/api/v1/dossiers/{dossier_id}"),
     ("POST", "/api/v1/dossiers/{dossier_id}/close"), ("POST", "/api/v1/dossiers/{dossier_id}/reopen"),
     ("POST", "/api/v1/dossiers/{dossier_id}/records"), ("POST", "/api/v1/imports/edxml"),
+    ("PATCH", "/api/v1/fonds/{fonds_id}"),
 }
 """Routes that change fonds and dossiers (creation, edit, close, reopen, filing) and import records
 from other systems (edXML): archivists and
