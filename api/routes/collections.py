@@ -248,7 +248,7 @@ class FondsCreate(BaseModel):
     organ_id: str = Field(pattern=r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$", description="Mã định danh cơ quan")
     name: str = Field(min_length=1, max_length=200, pattern=NoBlank, description="Tên phông / cơ quan")
     description: str | None = Field(None, max_length=2000)
-    place: str | None = Field(None, max_length=200, description="Địa danh (Biên bản hủy tài liệu), ví dụ Phủ Lý")
+    place: str | None = Field(None, max_length=100, description="Địa danh (Biên bản hủy tài liệu), ví dụ Phủ Lý")
     superior_name: str | None = Field(None, max_length=200, description="Tên cơ quan chủ quản")
 
 
