@@ -1636,16 +1636,13 @@ def test_one_megabyte_of_text_is_fast_and_still_parsed() -> None:
     head, _, closing = QD_NGHEAN.partition("QUYẾT ĐỊNH:\n")
     text = head + "QUYẾT ĐỊNH:\n" + body + closing
     assert len(text) > 1_000_000
-    start = time.process_time()
     desc = parse_document(text)
-    elapsed = time.process_time() - start
     assert desc.value("so_ky_hieu") == "1234/QĐ-UBND"
     assert desc.value("signer_name") == "Hoàng Văn Nam"
-    assert elapsed < 0.1
+    assert _cpu_seconds(lambda: parse_document(text)) < 0.1
     one_line = "x" * 1_100_000
-    start = time.process_time()
     assert parse_document(one_line).fields == {}
-    assert time.process_time() - start < 0.1
+    assert _cpu_seconds(lambda: parse_document(one_line)) < 0.1
 
 
 @pytest.mark.parametrize("line", [
@@ -1659,10 +1656,20 @@ def test_hostile_lines_cost_linear_time(line: str) -> None:
     """Lines built to make regular expressions backtrack stay cheap (possessive quantifiers,
     capped line length and column count)."""
     text = (line + "\n") * 150
-    start = time.process_time()
-    parse_document(text)
-    parse_document(text, lenient=False)
-    assert time.process_time() - start < 0.2
+    assert _cpu_seconds(lambda: (parse_document(text), parse_document(text, lenient=False))) < 0.2
+
+
+def _cpu_seconds(work, tries: int = 3) -> float:
+    """The least CPU time of this thread over ``tries`` runs of ``work``: neither other threads of
+    the test process (servers, pools left by earlier tests: ``process_time`` counts them, and CI
+    once saw 1.3 s) nor a garbage collection in one run decide the verdict; a backtracking
+    expression costs seconds in every run."""
+    best = float("inf")
+    for _ in range(tries):
+        start = time.thread_time()
+        work()
+        best = min(best, time.thread_time() - start)
+    return best
 
 
 CORPUS_FIELDS = ("doc_type", "so_ky_hieu", "number", "notation", "issued_date", "place", "issuing_agency",
