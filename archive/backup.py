@@ -50,7 +50,7 @@ from typing import Any
 from archive.audit import ANCHOR_RETAIN_UNTIL, ANCHORS_PREFIX
 from archive.errors import ArchiveError, ObjectNotFound
 from archive.objects.base import CHUNK_SIZE, NAMED_PREFIX, sha256_from_key
-from archive.objects.filesystem import FilesystemObjectStore, _fsync_dir
+from archive.objects.filesystem import FilesystemObjectStore, fsync_dir
 from archive.settings import Settings
 
 FORMAT = 1
@@ -366,7 +366,7 @@ def _install(dest: Path, staging: Path, manifest: dict[str, Any]) -> None:
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, dest / MANIFEST)
-    _fsync_dir(dest)
+    fsync_dir(dest)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -508,5 +508,5 @@ def restore_backup(folder: Path, data_dir: Path, *, force: bool = False) -> Veri
             # written as the store writes them (read-only; the anchors locked as when published)
             store.put_named(name, (folder / OBJECTS / NAMED_PREFIX / name).read_bytes(),
                             retain_until=ANCHOR_RETAIN_UNTIL if name.startswith(ANCHORS) else None)
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
     return report

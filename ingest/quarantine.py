@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from archive.domain import safe_filename
 from archive.errors import ArchiveError
+from archive.objects.filesystem import fsync_dir
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ENTRY_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -151,14 +152,6 @@ def write_json(path: Path, data: dict) -> None:
         os.fsync(f.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Quarantine:

@@ -34,7 +34,8 @@ from archive.objects.base import (
 )
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a file created, renamed or removed in it) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -90,7 +91,7 @@ class FilesystemObjectStore:
                 # Refresh the age: the repair pass removes unreferenced objects only after a grace
                 # period, and this one is about to be referenced by the caller's commit.
                 os.utime(final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         finally:
             tmp.unlink(missing_ok=True)
         if retain_until is not None:
@@ -181,7 +182,7 @@ class FilesystemObjectStore:
         tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
         tmp.write_text(json.dumps(lock))
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def set_retention(self, key: str, retain_until: datetime) -> None:
         info = self.stat(key)
@@ -213,7 +214,7 @@ class FilesystemObjectStore:
         path = self._path(key)
         path.unlink()
         self._lock_path(key).unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     # named objects --------------------------------------------------------------------------
     def _named_path(self, name: str) -> Path:
@@ -235,7 +236,7 @@ class FilesystemObjectStore:
                 os.link(tmp, final)
             except FileExistsError:
                 raise ObjectExists(f"named object {name} exists", f"Đối tượng {name} đã có trong kho") from None
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         finally:
             tmp.unlink(missing_ok=True)
         if retain_until is not None:
@@ -259,7 +260,7 @@ class FilesystemObjectStore:
         if path.exists():
             path.unlink()
             lock.unlink(missing_ok=True)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
 
     def list_named(self, prefix: str) -> Iterator[str]:
         base = self.root / NAMED_PREFIX
