@@ -9,20 +9,13 @@ no horizontal scroll at 360 px, screenshots in ``docs/screenshots/``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 from apienv import PASSWORD
+from browserkit import SHOTS, check_page, chromium, needs_chromium
 from disposalenv import prepare, token
-from served import ROOT, serve
+from served import serve
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "docs" / "screenshots"
 PEOPLE = {"luutruvien": ("archivist", "Nguyễn Thị Lan", "Chuyên viên lưu trữ"),
           "vanthu": ("archivist", "Vũ Văn Hùng", "Văn thư cơ quan"),
           "chanhvanphong": ("admin", "Trần Văn Bình", "Chánh Văn phòng"),
@@ -31,9 +24,7 @@ PEOPLE = {"luutruvien": ("archivist", "Nguyễn Thị Lan", "Chuyên viên lưu 
           "hoidong3": ("council", "Hoàng Văn Em", "Chuyên viên chính"),
           "canbo": ("official", "Đặng Thu Hà", "Chuyên viên")}
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER) and os.environ.get("CI") != "true",
-    reason="Chromium and chromedriver are not installed (Debian: chromium chromium-driver); required in CI")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -60,17 +51,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=vi", "--window-size=1280,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 def _wait(driver, predicate, timeout=60):
@@ -115,29 +97,6 @@ def _submit(driver, form: str, then: str) -> None:
     _css(driver, f"{form} button[type=submit]").click()
     _wait(driver, lambda d: _has(d, then))
     _settled(driver)
-
-
-def check_page(driver, name: str) -> None:
-    """axe-core: no serious or critical violation; at 360 px no horizontal scroll; screenshots."""
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    violations = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
-        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))));")
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"{name}: {bad}"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 360, "height": 780, "deviceScaleFactor": 1, "mobile": True})
-    try:
-        time.sleep(0.3)
-        widths = driver.execute_script(
-            "return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]")
-        assert widths[1] == 360 and widths[0] <= widths[1] and widths[2] <= widths[1], f"{name} at 360 px: {widths}"
-        driver.save_screenshot(str(SHOTS / f"{name}-360.png"))
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def _search_hits(driver, base: str, q: str) -> list[str]:

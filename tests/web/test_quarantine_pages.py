@@ -9,13 +9,10 @@ pages pass axe-core (no serious or critical violation), fit 360 px and are photo
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 from pathlib import Path
 
-import pytest
 from apienv import generated_pdfs
+from browserkit import check_page, chromium, needs_chromium
 
 
 def _put(root: Path, data: bytes, name: str, code: str, tmp_path: Path, **kw) -> str:
@@ -94,54 +91,18 @@ def test_only_the_deposit_scope_sees_the_quarantine(web, login, tmp_path):
 
 # in a real browser --------------------------------------------------------------------------------
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-browser_only = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER) and os.environ.get("CI") != "true",
-    reason="Chromium and chromedriver are not installed (Debian: chromium chromium-driver); required in CI")
-
-
-def _check_page(driver, name: str) -> None:
-    """axe-core: no serious or critical violation; at 360 px no horizontal scroll; screenshots
-    (the measure of tests/web/test_browser.py)."""
-    from served import ROOT
-
-    shots = ROOT / "docs" / "screenshots"
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    violations = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
-        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))));")
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"{name}: {bad}"
-    shots.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(shots / f"{name}.png"))
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 360, "height": 780, "deviceScaleFactor": 1, "mobile": True})
-    try:
-        time.sleep(0.3)
-        widths = driver.execute_script(
-            "return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]")
-        assert widths[1] == 360 and widths[0] <= widths[1] and widths[2] <= widths[1], f"{name} at 360 px: {widths}"
-        driver.save_screenshot(str(shots / f"{name}-360.png"))
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 def _wait(driver, predicate, timeout=60):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, ignored_exceptions=(Exception,)).until(lambda d: predicate(d))
 
 
-@browser_only
+@needs_chromium
 def test_the_archivist_releases_and_discards_in_the_browser(tmp_path):
     """GIVEN two files in quarantine (one refused for its dossier, one empty) WHEN the archivist
     opens the quarantine, empties the dossier field and releases the first, and discards the second
     with a reason THEN the first is in the archive, the second gone; both pages pass axe-core and
     fit 360 px."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from served import PASSWORD as SERVED_PASSWORD
     from served import account, serve
@@ -155,40 +116,32 @@ def test_the_archivist_releases_and_discards_in_the_browser(tmp_path):
     fixable = _put(root, pdf, "tờ trình số 12.pdf", "invalid_metadata", tmp_path, dossier_code="KHONG-CO")
     empty = _put(root, b"", "rỗng.pdf", "empty_file", tmp_path)
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=vi", "--window-size=1280,900"):
-        options.add_argument(arg)
-    with serve(env, tmp_path / "serve.log") as srv:
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            base = srv.base
-            driver.get(base + "/quarantine")
-            _wait(driver, lambda d: "/login" in d.current_url)
-            driver.find_element(By.ID, "username").send_keys("luutruvien")
-            driver.find_element(By.ID, "password").send_keys(SERVED_PASSWORD)
-            driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
-            _wait(driver, lambda d: d.find_elements(By.ID, "quarantine-list"))
-            items = driver.find_elements(By.CSS_SELECTOR, "#quarantine-list li")
-            assert {li.get_attribute("data-id") for li in items} == {fixable, empty}
-            assert "Tệp rỗng (0 byte)" in driver.find_element(By.ID, "quarantine-list").text
-            _check_page(driver, "quarantine")
+    with serve(env, tmp_path / "serve.log") as srv, chromium() as driver:
+        base = srv.base
+        driver.get(base + "/quarantine")
+        _wait(driver, lambda d: "/login" in d.current_url)
+        driver.find_element(By.ID, "username").send_keys("luutruvien")
+        driver.find_element(By.ID, "password").send_keys(SERVED_PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "quarantine-list"))
+        items = driver.find_elements(By.CSS_SELECTOR, "#quarantine-list li")
+        assert {li.get_attribute("data-id") for li in items} == {fixable, empty}
+        assert "Tệp rỗng (0 byte)" in driver.find_element(By.ID, "quarantine-list").text
+        check_page(driver, "quarantine")
 
-            driver.find_element(By.CSS_SELECTOR, f"li[data-id='{fixable}'] a").click()
-            _wait(driver, lambda d: d.find_elements(By.ID, "release-form"))
-            _check_page(driver, "quarantine-entry")
-            field = driver.find_element(By.ID, "r-dossier")
-            field.clear()
-            driver.find_element(By.CSS_SELECTOR, "#release-form button[type=submit]").click()
-            _wait(driver, lambda d: d.find_elements(By.ID, "released"), timeout=180)
-            assert [li.get_attribute("data-id") for li in
-                    driver.find_elements(By.CSS_SELECTOR, "#quarantine-list li")] == [empty]
+        driver.find_element(By.CSS_SELECTOR, f"li[data-id='{fixable}'] a").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "release-form"))
+        check_page(driver, "quarantine-entry")
+        field = driver.find_element(By.ID, "r-dossier")
+        field.clear()
+        driver.find_element(By.CSS_SELECTOR, "#release-form button[type=submit]").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "released"), timeout=180)
+        assert [li.get_attribute("data-id") for li in
+                driver.find_elements(By.CSS_SELECTOR, "#quarantine-list li")] == [empty]
 
-            driver.get(base + f"/quarantine/{empty}")
-            _wait(driver, lambda d: d.find_elements(By.ID, "discard-form"))
-            driver.find_element(By.ID, "d-reason").send_keys("Tệp rỗng, đơn vị đã gửi lại bản đúng")
-            driver.find_element(By.CSS_SELECTOR, "#discard-form button[type=submit]").click()
-            _wait(driver, lambda d: d.find_elements(By.ID, "discarded"))
-            assert driver.find_elements(By.ID, "quarantine-empty")
-        finally:
-            driver.quit()
+        driver.get(base + f"/quarantine/{empty}")
+        _wait(driver, lambda d: d.find_elements(By.ID, "discard-form"))
+        driver.find_element(By.ID, "d-reason").send_keys("Tệp rỗng, đơn vị đã gửi lại bản đúng")
+        driver.find_element(By.CSS_SELECTOR, "#discard-form button[type=submit]").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "discarded"))
+        assert driver.find_elements(By.ID, "quarantine-empty")
