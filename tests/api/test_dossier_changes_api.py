@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from apienv import CLIENTS, PASSWORD, PEOPLE, ApiEnv, generated_pdfs, make_env
-from fastapi.testclient import TestClient
+from apienv import PASSWORD, ApiEnv, generated_pdfs
 
 from archive.catalogue.models import AuditEntry, Record
 from archive.catalogue.retention_tables import DisposalBatch, DisposalItem
@@ -26,23 +25,14 @@ def pdfs() -> list[bytes]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def env(request, tmp_path) -> ApiEnv:
-    extra = {"LUUTRU_DB__URL": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
-    services, app = make_env(tmp_path / "data", **extra)
-    try:
-        with TestClient(app) as client:
-            api = ApiEnv(client, services)
-            for name, (role, levels) in PEOPLE.items():
-                services.accounts.create_user(name, full_name=f"Nguyễn Văn {name.title()}", role=role,
-                                              password=PASSWORD, access_levels=levels, actor="test")
-                api.tokens[name] = _ok(client.post("/api/v1/auth/login",
-                                                   json={"username": name, "password": PASSWORD}))["access_token"]
-            for name, (scopes, levels) in CLIENTS.items():
-                api.tokens[name] = services.accounts.create_client(name, scopes=scopes, access_levels=levels,
-                                                                   actor="test")["token"]
-            yield api
-    finally:
-        services.close()
+def api_settings(request) -> dict[str, str]:
+    """The ``api`` fixture's archive (tests/api/conftest.py) on SQLite and on PostgreSQL."""
+    return {"LUUTRU_DB__URL": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+
+
+@pytest.fixture
+def env(api) -> ApiEnv:
+    return api
 
 
 def _ok(r, status=200):

@@ -11,8 +11,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from apienv import CLIENTS, PASSWORD, PEOPLE, ApiEnv, make_env
-from fastapi.testclient import TestClient
+from apienv import ApiEnv
 from hypothesis import given
 from hypothesis import strategies as st
 from served import account, run_cli
@@ -25,23 +24,14 @@ ORGAN, OTHER = "000.00.00.H26", "000.00.00.H40"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def env(request, tmp_path) -> ApiEnv:
-    extra = {"LUUTRU_DB__URL": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
-    services, app = make_env(tmp_path / "data", **extra)
-    try:
-        with TestClient(app) as client:
-            api = ApiEnv(client, services)
-            for name, (role, levels) in PEOPLE.items():
-                services.accounts.create_user(name, full_name=f"Nguyễn Văn {name.title()}", role=role,
-                                              password=PASSWORD, access_levels=levels, actor="test")
-                r = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
-                api.tokens[name] = r.json()["access_token"]
-            for name, (scopes, levels) in CLIENTS.items():
-                api.tokens[name] = services.accounts.create_client(name, scopes=scopes, access_levels=levels,
-                                                                   actor="test")["token"]
-            yield api
-    finally:
-        services.close()
+def api_settings(request) -> dict[str, str]:
+    """The ``api`` fixture's archive (tests/api/conftest.py) on SQLite and on PostgreSQL."""
+    return {"LUUTRU_DB__URL": request.getfixturevalue("postgres_url")} if request.param == "postgres" else {}
+
+
+@pytest.fixture
+def env(api) -> ApiEnv:
+    return api
 
 
 def _ok(r, status=200):
