@@ -215,7 +215,7 @@ class CorrectionService:
                 except Exception:  # noqa: BLE001 - the record stays out of the index; reindex finds it
                     pass
             raise
-        _done, failed = self.archive.run_post_commit(outbox_ids, grouped=False)
+        _done, failed = self.archive.run_post_commit(outbox_ids)  # at once, never staged in a batch
         with self.catalogue.session() as s:
             retention_after = _assignment(s, record_id)
         return Correction(

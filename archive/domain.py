@@ -45,6 +45,9 @@ class AccessLevel(StrEnum):
     SECRET = "secret"
 
 
+SOFTWARE_AGENT = "software:luutru"
+"""The PREMIS agent and audit actor of what the archive does by itself."""
+
 AGENCY_ID = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 """Observed format of the mã định danh (QCVN 102:2016, requirements-vn.md §8.4)."""
 

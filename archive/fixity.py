@@ -51,7 +51,8 @@ from archive.catalogue.models import Component, Event, Record
 from archive.errors import ArchiveError, FixityFailed, IntegrityError, ObjectNotFound, RecordNotFound
 from archive.objects.base import BLOCK_SIZE, BlockHasher, ObjectStore, sha256_from_key
 from archive.objects.blocks import Digests, VerifiedContent, VerifiedSpan, cut
-from archive.service import SOFTWARE_AGENT, ArchiveService, record_intact
+from archive.repair import record_intact
+from archive.service import SOFTWARE_AGENT, ArchiveService
 from archive.settings import FixitySettings
 
 log = logging.getLogger(__name__)

@@ -8,39 +8,47 @@ Every write follows the same order (invenio's register → commit → post-commi
    post-commit work (outbox rows) commit together or not at all;
 3. **post-commit**: the outbox rows are executed (index, tasks) and deleted.
 
+A write method given a unit of work (``uow=``, opened by ``unit_of_work()``;
+``archive.unit_of_work``) writes in its transaction, so several calls commit together and their
+post-commit work runs after that one commit; without one it opens and commits its own.
+
 A crash after (1) leaves objects without rows; a crash after (2) leaves outbox rows. The repair
-pass (``repair``; run at start and by ``luutru repair``) finds both and resolves them, and also
-reports rows whose bytes are missing. Nothing committed is ever removed by it.
+pass (``archive.repair``; run at start and by ``luutru repair``) finds both and resolves them, and
+also reports rows whose bytes are missing. Nothing committed is ever removed by it. The outbox
+runner is ``archive.outbox``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
-from archive import audit, dossier_state, sidecars
+from archive import audit, dossier_state, outbox, sidecars
+from archive import repair as repair_pass
 from archive.catalogue import Catalogue
 from archive.catalogue.access_tables import AuditAnchor
-from archive.catalogue.fixity_tables import ObjectFixity, record_stored
+from archive.catalogue.fixity_tables import record_stored
 from archive.catalogue.models import AuditHead, Component, Dossier, Event, Fonds, OutboxEntry, Record
-from archive.domain import AGENCY_ID, ComponentRole, RecordMetadata, dossier_code, safe_filename
-from archive.errors import ArchiveError, ObjectLocked, ObjectNotFound, RecordNotFound
+from archive.domain import AGENCY_ID, SOFTWARE_AGENT, ComponentRole, RecordMetadata, dossier_code, safe_filename
+from archive.errors import ArchiveError, RecordNotFound
 from archive.objects.base import ObjectStore, StoredObject, VerifyingReader
 from archive.ports import Clock, Dispatcher, EventSink, Indexer, NullIndexer, SystemClock
+from archive.repair import RepairReport
+from archive.unit_of_work import IndexBatch, UnitOfWork
 
 log = logging.getLogger(__name__)
-SOFTWARE_AGENT = "software:luutru"
+__all__ = ["SOFTWARE_AGENT", "ArchiveService", "DuplicateRecord", "IndexBatch", "InvalidMetadata", "NewComponent",
+           "NewEvent", "RecordCreated", "RepairReport", "UnitOfWork"]
 
 # Decree 30 Phụ lục VI lengths, enforced on input (requirements-vn.md §8.3).
 FIELD_LENGTHS = {
@@ -96,45 +104,6 @@ class RecordCreated:
     size: int
 
 
-@dataclass
-class RepairReport:
-    outbox_done: int = 0
-    outbox_failed: int = 0
-    orphans_removed: list[str] = field(default_factory=list)
-    orphans_kept: list[str] = field(default_factory=list)
-    """Objects without rows that were too recent (an ingest may be in flight) or locked."""
-    missing: list[dict[str, Any]] = field(default_factory=list)
-    """Components whose bytes are not in the store."""
-    restored: list[str] = field(default_factory=list)
-    incomplete_removed: int = 0
-    anchored: bool = False
-    """The audit log's head was anchored with an RFC 3161 token in this pass."""
-
-    @property
-    def clean(self) -> bool:
-        return not (self.outbox_failed or self.orphans_kept or self.missing)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"outbox_done": self.outbox_done, "outbox_failed": self.outbox_failed,
-                "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
-                "missing": self.missing, "restored": self.restored,
-                "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, "clean": self.clean}
-
-
-def record_intact(s: Session, record_id: str) -> bool:
-    """No component of the record lacks its bytes and none of its objects has an open fixity
-    failure: a damaged record may return to active."""
-    missing = s.execute(sa.select(Component.id).where(Component.record_id == record_id,
-                                                      Component.status == "missing").limit(1)).first()
-    if missing:
-        return False
-    failing = s.execute(sa.select(ObjectFixity.storage_key).join(
-        Component, Component.storage_key == ObjectFixity.storage_key).where(
-        Component.record_id == record_id, Component.status != "destroyed",
-        ObjectFixity.failed_at.is_not(None)).limit(1)).first()
-    return failing is None
-
-
 def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
@@ -156,9 +125,6 @@ class ArchiveService:
         self.dispatcher = dispatcher
         self.clock = clock or SystemClock()
         self.orphan_grace = orphan_grace
-        self._group_size = 0
-        self._staged: list[tuple[int, list[str]]] = []
-        self._staged_lock = threading.Lock()
         # self-describing storage: every change to a record's rows writes its metadata sidecar
         # (archive.sidecars) through the outbox, after the commit of the transaction that made it
         self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
@@ -175,15 +141,64 @@ class ArchiveService:
         if ids:
             self._run_outbox(ids)
 
+    # units of work and batches ------------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self, *, group_size: int = 0, batch: IndexBatch | None = None) -> Iterator[UnitOfWork]:
+        """One catalogue transaction for the write methods given it (``uow=``): committed when the
+        block ends, rolled back on an exception; its outbox rows run after the commit
+        (``archive.unit_of_work`` states the contract).
+
+        Index work goes to ``batch``, else to a batch of ``group_size`` records of its own (flushed
+        at the end), else to the batch bound to the calling context (``batch()``), else to the
+        indexer at once."""
+        own = IndexBatch(group_size) if batch is None and group_size > 1 else None
+        grouping = batch or own or IndexBatch.current()
+        with self.catalogue.session() as s:
+            uow = UnitOfWork(s, grouping)
+            yield uow
+        try:
+            self._run_outbox(uow.outbox_ids, batch=grouping)
+        finally:
+            if own is not None:
+                self.flush_index(own)
+
+    @contextmanager
+    def _work(self, uow: UnitOfWork | None) -> Iterator[UnitOfWork]:
+        """The caller's unit of work, or one of the method's own."""
+        if uow is not None:
+            yield uow
+        else:
+            with self.unit_of_work() as own:
+                yield own
+
+    @contextmanager
+    def batch(self, group_size: int = 64) -> Iterator[IndexBatch]:
+        """An ``IndexBatch`` bound to the calling context for the block: the units of work opened
+        in it (each committing on its own) stage their index work there, and the indexer gets it
+        ``group_size`` records at a time and at the end. Worker threads join it through
+        ``batch.bind(fn)``. Other threads, and other batches, are not affected."""
+        grouping = IndexBatch(group_size)
+        token = grouping.activate()
+        try:
+            yield grouping
+        finally:
+            IndexBatch.deactivate(token)
+            self.flush_index(grouping)
+
+    def grouped_indexing(self, size: int = 64) -> AbstractContextManager[IndexBatch]:
+        """The former name of ``batch``."""
+        return self.batch(size)
+
     # fonds and dossiers -----------------------------------------------------------------------
     def ensure_fonds(self, organ_id: str, name: str, *, actor: str = SOFTWARE_AGENT, place: str | None = None,
-                     superior_name: str | None = None) -> str:
+                     superior_name: str | None = None, uow: UnitOfWork | None = None) -> str:
         """The fonds of agency ``organ_id``, created if missing (with its place and superior agency,
         printed in the documents issued in its name); an existing fonds is returned unchanged."""
         if not AGENCY_ID.match(organ_id):
             raise InvalidMetadata(f"agency identifier {organ_id!r} is not of the form 000.00.00.H26",
                                   f"Mã định danh cơ quan {organ_id!r} không đúng dạng 000.00.00.H26")
-        with self.catalogue.session() as s:
+        with self._work(uow) as w:
+            s = w.session
             existing = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
             if existing:
                 return existing
@@ -195,8 +210,9 @@ class ArchiveService:
             return fonds.id
 
     def create_dossier(self, *, organ_id: str, year: int, notation: str, title: str,
-                       actor: str = SOFTWARE_AGENT, **fields: Any) -> str:
-        with self.catalogue.session() as s:
+                       actor: str = SOFTWARE_AGENT, uow: UnitOfWork | None = None, **fields: Any) -> str:
+        with self._work(uow) as w:
+            s = w.session
             fonds_id = s.execute(sa.select(Fonds.id).where(Fonds.organ_id == organ_id)).scalar()
             if fonds_id is None:
                 raise RecordNotFound(f"no fonds with agency identifier {organ_id}",
@@ -233,7 +249,8 @@ class ArchiveService:
                       expected_sha256: str | None = None, size: int | None = None,
                       derivatives: Sequence[NewComponent] = (), events: Sequence[NewEvent] = (),
                       tasks: Sequence[tuple[str, dict[str, Any]]] = (), record_id: str | None = None,
-                      original_format: dict[str, Any] | None = None, require_open: bool = False) -> RecordCreated:
+                      original_format: dict[str, Any] | None = None, require_open: bool = False,
+                      uow: UnitOfWork | None = None) -> RecordCreated:
         """Archive an original (and its derivatives) as a new record.
 
         ``original_format`` is the original's PRONOM identification (``puid``, ``name``, ``version``).
@@ -242,6 +259,7 @@ class ArchiveService:
         dossier, the record gets the next ordinal unless it has one; with ``require_open`` (what
         people's paths ask: ingest, upload) a closed or locked dossier is refused
         (``archive.dossier_state.DossierClosed``/``DossierLocked``), checked under the dossier's lock.
+        Given ``uow``, the record commits with the unit of work and is indexed after it.
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
@@ -256,7 +274,8 @@ class ArchiveService:
         # 2. one transaction
         now = self.clock.now()
         try:
-            with self.catalogue.session() as s:
+            with self._work(uow) as w:
+                s = w.session
                 dup = s.execute(sa.select(Component.record_id).where(
                     Component.sha256 == original.sha256, Component.role == ComponentRole.ORIGINAL,
                     Component.status != "destroyed")).scalar()
@@ -298,28 +317,26 @@ class ArchiveService:
                 outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
                 outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
                 outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
-                s.add_all(outbox)
-                s.flush()
-                outbox_ids = [o.id for o in outbox]
+                w.add_outbox(outbox)
         except DBIntegrityError as exc:
             # A concurrent ingest of the same bytes won the race on the unique original index.
             existing = self.find_original(original.sha256)
             if existing:
                 raise DuplicateRecord(existing, original.sha256) from None
             raise ArchiveError(f"catalogue refused the record: {exc.orig}") from exc
-        # 3. post-commit
-        self._run_outbox(outbox_ids)
+        # 3. post-commit: done by the unit of work after its commit
         assert original_id is not None  # ``stored`` starts with the original: the loop set it
         return RecordCreated(record_id=record_id, component_id=original_id, sha256=original.sha256,
                              size=original.size)
 
     def add_component(self, record_id: str, component: NewComponent, *, actor: str,
                       derived_from: str | None = None, event: NewEvent | None = None,
-                      reindex: bool = True) -> str:
+                      reindex: bool = True, uow: UnitOfWork | None = None) -> str:
         """Add a derivative (text, report, timestamp token…) to an existing record."""
         obj = self.store.put(component.stream, media_type=component.media_type)
         now = self.clock.now()
-        with self.catalogue.session() as s:
+        with self._work(uow) as w:
+            s = w.session
             if s.get(Record, record_id) is None:
                 raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
             row = self._component_row(record_id, obj, component, now, derived_from=derived_from)
@@ -331,16 +348,14 @@ class ArchiveService:
                             agent=event.agent, outcome=event.outcome, detail=event.detail, data=event.data))
             audit.append(s, at=now, actor=actor, action="component.add", target_type="record", target_id=record_id,
                          detail={"role": component.role, "sha256": obj.sha256})
-            outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)] if reindex else []
-            s.add_all(outbox)
-            s.flush()
-            ids, comp_id = [o.id for o in outbox], row.id
-        self._run_outbox(ids)
+            if reindex:
+                w.add_outbox([OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)])
+            comp_id = row.id
         return comp_id
 
     def amend_derived(self, record_id: str, *, actor: str, components: Sequence[NewComponent] = (),
                       events: Sequence[NewEvent] = (), extra: dict[str, Any] | None = None, fill: dict[str, Any] | None = None,
-                      tasks: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[str]:
+                      tasks: Sequence[tuple[str, dict[str, Any]]] = (), uow: UnitOfWork | None = None) -> list[str]:
         """Add what was derived from a record's original after its ingest (an OCR text and its
         searchable copy, a preservation copy, a validation): derivatives stored first, then one
         transaction — component rows, ``extra`` keys merged into the record's, the Decree 30 fields
@@ -352,7 +367,8 @@ class ArchiveService:
             self._check_lengths(RecordMetadata(**{k: v for k, v in fill.items() if k in FIELD_LENGTHS}))
         stored = [(self.store.put(c.stream, media_type=c.media_type), c) for c in components]
         now = self.clock.now()
-        with self.catalogue.session() as s:
+        with self._work(uow) as w:
+            s = w.session
             rec = s.get(Record, record_id)
             if rec is None:
                 raise RecordNotFound(f"no record {record_id}", f"Không tìm thấy văn bản {record_id}")
@@ -380,10 +396,7 @@ class ArchiveService:
                                  "extra": sorted(extra or {})})
             outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
             outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
-            s.add_all(outbox)
-            s.flush()
-            outbox_ids = [o.id for o in outbox]
-        self._run_outbox(outbox_ids)
+            w.add_outbox(outbox)
         return ids
 
     @staticmethod
@@ -484,9 +497,9 @@ class ArchiveService:
 
     def audit_access(self, *, actor: str, action: str, target_type: str | None = None,
                      target_id: str | None = None, outcome: str = "success", detail: Any = None,
-                     client: str | None = None, address: str | None = None) -> None:
-        with self.catalogue.session() as s:
-            audit.append(s, at=self.clock.now(), actor=actor, action=action, target_type=target_type,
+                     client: str | None = None, address: str | None = None, uow: UnitOfWork | None = None) -> None:
+        with self._work(uow) as w:
+            audit.append(w.session, at=self.clock.now(), actor=actor, action=action, target_type=target_type,
                          target_id=target_id, outcome=outcome, detail=detail, client=client, address=address)
 
     # events and the audit anchor -----------------------------------------------------------------
@@ -498,14 +511,10 @@ class ArchiveService:
         return [OutboxEntry(kind="event", payload={"event": event, "data": data, "id": str(uuid.uuid4())},
                             created_at=now or self.clock.now())]
 
-    def emit(self, event: str, **data: Any) -> None:
-        """Publish an event in its own transaction (durably, through the outbox)."""
-        with self.catalogue.session() as s:
-            rows = self.event_entries(event, data)
-            s.add_all(rows)
-            s.flush()
-            ids = [r.id for r in rows]
-        self.run_post_commit(ids)
+    def emit(self, event: str, *, uow: UnitOfWork | None = None, **data: Any) -> None:
+        """Publish an event durably, through the outbox: in ``uow``'s transaction, or in its own."""
+        with self._work(uow) as w:
+            w.add_outbox(self.event_entries(event, data))
 
     def add_tasks(self, session: Session, tasks: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
         """Task outbox rows in the caller's transaction; after commit, ``run_post_commit(ids)``
@@ -515,11 +524,10 @@ class ArchiveService:
         session.flush()
         return [r.id for r in rows]
 
-    def run_post_commit(self, ids: Sequence[int], *, grouped: bool = True) -> tuple[int, int]:
+    def run_post_commit(self, ids: Sequence[int], *, batch: IndexBatch | None = None) -> tuple[int, int]:
         """Execute these committed outbox rows now (deferred tasks excepted); failures stay for repair.
-        ``grouped=False``: index work is done before returning even inside ``grouped_indexing``
-        (a caller that reports "searchable now" needs it)."""
-        return self._run_outbox(list(ids), grouped=grouped) if ids else (0, 0)
+        Index work is done before returning unless ``batch`` is given (then staged in it)."""
+        return self._run_outbox(list(ids), batch=batch) if ids else (0, 0)
 
     def anchor_audit(self) -> dict[str, Any] | None:
         """Anchor the audit log's head with an RFC 3161 token if it moved since the last anchor
@@ -550,253 +558,28 @@ class ArchiveService:
             log.warning("publishing the audit anchors failed: %s", exc)
             return 0
 
-    # post-commit ------------------------------------------------------------------------------
-    @contextmanager
-    def grouped_indexing(self, size: int = 64) -> Iterator[None]:
-        """Within the block, index work of committed records is staged and sent to the indexer
-        ``size`` records at a time (one index commit instead of one per record), and at the end.
-
-        The outbox rows are deleted only after the indexer took them, so a crash leaves them for
-        the repair pass: grouping trades seconds of search visibility for throughput, never
-        durability.
-        """
-        previous, self._group_size = self._group_size, size
-        try:
-            yield
-        finally:
-            self._group_size = previous
-            self.flush_index()
-
-    def flush_index(self) -> None:
-        """Send the staged index work (see ``grouped_indexing``) to the indexer now."""
-        with self._staged_lock:
-            staged, self._staged = self._staged, []
-        if not staged:
-            return
-        entry_ids = [entry_id for entry_id, _ in staged]
-        try:
-            self.indexer.index(list(dict.fromkeys(rid for _, rids in staged for rid in rids)))
-        except Exception as exc:  # noqa: BLE001 - the rows stay; repair retries them
-            log.warning("grouped indexing of %d records failed: %s", len(staged), exc)
-            with self.catalogue.session() as s:
-                s.execute(sa.update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).values(
-                    attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
-            return
-        with self.catalogue.session() as s:
-            s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+    # post-commit (archive.outbox) -------------------------------------------------------------
+    def flush_index(self, batch: IndexBatch) -> None:
+        """Send the index work staged in ``batch`` to the indexer now."""
+        outbox.flush_index(self, batch)
 
     def run_pending_tasks(self, rounds: int = 4) -> tuple[int, int]:
-        """Run every pending post-commit entry, deferred tasks included: (done, failed). A task may
-        queue another (a deferred OCR queues the validation of its copy): up to ``rounds`` passes
-        run while the previous one did something and left new entries."""
-        done = failed = 0
-        for _ in range(rounds):
-            d, f = self._run_outbox(None, include_deferred=True)
-            done, failed = done + d, failed + f
-            with self.catalogue.session() as s:
-                left = s.execute(sa.select(sa.func.count()).select_from(OutboxEntry)
-                                 .where(OutboxEntry.attempts == 0)).scalar_one()
-            if not d or not left:
-                break
-        return done, failed
+        """Run every pending post-commit entry, deferred tasks included: (done, failed)."""
+        return outbox.run_pending_tasks(self, rounds)
 
     def _run_outbox(self, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
-                    grouped: bool = True) -> tuple[int, int]:
-        """Execute outbox entries (all of them when ``ids`` is None); failures stay for repair.
+                    batch: IndexBatch | None = None) -> tuple[int, int]:
+        return outbox.run(self, ids, include_deferred=include_deferred, batch=batch)
 
-        Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
-        """
-        done = failed = 0
-        with self.catalogue.session() as s:
-            q = sa.select(OutboxEntry).order_by(OutboxEntry.id)
-            if not include_deferred and getattr(self.dispatcher, "deferred", False):
-                q = q.where(OutboxEntry.kind != "task")
-            if ids is not None:
-                if not ids:
-                    return 0, 0
-                q = q.where(OutboxEntry.id.in_(list(ids)))
-            entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
-        for entry_id, kind, payload in entries:
-            if kind == "index" and grouped and self._group_size > 1 and ids is not None:
-                with self._staged_lock:
-                    self._staged.append((entry_id, list(payload["record_ids"])))
-                    full = len(self._staged) >= self._group_size
-                if full:
-                    self.flush_index()
-                done += 1
-                continue
-            try:
-                self._execute(kind, payload)
-            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried by repair
-                failed += 1
-                log.warning("post-commit %s %s failed: %s", kind, payload, exc)
-                with self.catalogue.session() as s:
-                    s.execute(sa.update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
-                        attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
-                continue
-            with self.catalogue.session() as s:
-                s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id == entry_id))
-            done += 1
-        return done, failed
-
-    def _execute(self, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "index":
-            self.indexer.index(payload["record_ids"])
-        elif kind == "deindex":
-            self.indexer.delete(payload["record_ids"])
-        elif kind == "sidecar":
-            self.sidecars.write(payload["record_ids"])
-        elif kind == "event":
-            if self.events is not None:
-                self.events.publish(payload["event"], payload.get("data") or {}, event_id=payload["id"])
-        elif kind == "task":
-            if self.dispatcher is None:
-                raise RuntimeError(f"no dispatcher configured for task {payload['task']}")
-            self.dispatcher.dispatch(payload["task"], payload.get("args") or {})
-        else:
-            raise ValueError(f"unknown outbox entry kind {kind!r}")
-
-    # repair -----------------------------------------------------------------------------------
-    def _catalogue_keys(self) -> Iterator[tuple[str, str]]:
-        """(storage_key, status) of every component that should have bytes, in byte order."""
-        order: sa.ColumnElement[str] | InstrumentedAttribute[str] = Component.storage_key
-        if self.catalogue.dialect == "postgresql":
-            order = Component.storage_key.collate("C")
-        with self.catalogue.session() as s:
-            q = (sa.select(Component.storage_key, sa.func.min(Component.status))
-                 .where(Component.status != "destroyed").group_by(Component.storage_key).order_by(order))
-            yield from s.execute(q.execution_options(yield_per=10000))
-
+    # repair (archive.repair) ------------------------------------------------------------------
     def repair(self, *, actor: str = SOFTWARE_AGENT) -> RepairReport:
-        """Reconcile store, catalogue and outbox. Safe to run at any time, also concurrently with ingest.
-
-        * pending post-commit work is executed (idempotent);
-        * objects without rows older than the grace period are removed (they were never
-          accepted: their catalogue commit did not happen); newer or locked ones are reported;
-        * components whose bytes are missing are marked ``missing``, their record ``damaged``,
-          with a failed fixity event; if the bytes come back (restored from backup) they are
-          marked present again;
-        * leftovers of interrupted writes are cleaned.
-
-        Store and catalogue keys are merge-joined in sorted order, so memory stays flat at any size.
-        """
-        report = RepairReport()
-        try:
-            # The embedded default has no beat: each repair pass (at start, ``luutru repair``)
-            # anchors the audit log's head, before this pass adds its own entry.
-            report.anchored = self.anchor_audit() is not None
-        except Exception as exc:  # noqa: BLE001 - a TSA that is down never stops the repair pass
-            log.warning("anchoring the audit log failed: %s", exc)
-        self.publish_anchors()
-        report.outbox_done, report.outbox_failed = self._run_outbox(None, include_deferred=True)
-        now = self.clock.now()
-        cutoff = now - self.orphan_grace
-        report.incomplete_removed = self.store.cleanup_incomplete(cutoff)
-
-        from archive.staging import DepositStaging
-
-        staged = DepositStaging(self.store).keys()  # deposits waiting for a worker: not orphans
-        store_keys = iter(self.store.iter_keys())
-        cat_keys = self._catalogue_keys()
-        sk = next(store_keys, None)
-        ck = next(cat_keys, None)
-        while sk is not None or ck is not None:
-            if ck is None or (sk is not None and sk < ck[0]):
-                assert sk is not None  # ck is None here only when sk is not: the loop's condition
-                if sk not in staged:
-                    self._orphan(sk, cutoff, report)
-                sk = next(store_keys, None)
-            elif sk is None or ck[0] < sk:
-                self._missing(ck[0], ck[1], report, actor)
-                ck = next(cat_keys, None)
-            else:
-                if ck[1] == "missing":
-                    self._restored(ck[0], report, actor)
-                sk, ck = next(store_keys, None), next(cat_keys, None)
-        with self.catalogue.session() as s:
-            audit.append(s, at=now, actor=actor, action="archive.repair",
-                         outcome="success" if report.clean else "warning",
-                         detail={k: (len(v) if isinstance(v, list) else v) for k, v in report.as_dict().items()})
-        return report
-
-    def _orphan(self, key: str, cutoff: datetime, report: RepairReport) -> None:
-        try:
-            info = self.store.stat(key)
-        except ObjectNotFound:
-            return
-        if info.modified_at is not None and info.modified_at > cutoff:
-            report.orphans_kept.append(key)
-            return
-        # Check again: an ingest may have committed a row since the listing started.
-        with self.catalogue.session() as s:
-            if s.execute(sa.select(Component.id).where(Component.storage_key == key).limit(1)).first():
-                return
-        try:
-            self.store.delete(key)
-            report.orphans_removed.append(key)
-        except ObjectLocked:
-            report.orphans_kept.append(key)
+        """Reconcile store, catalogue and outbox (``archive.repair.repair``): safe at any time."""
+        return repair_pass.repair(self, actor=actor)
 
     def mark_missing(self, key: str, *, actor: str, detected_by: str) -> list[dict[str, Any]]:
-        """The bytes of ``key`` are not in the store (found by ``detected_by``): what the repair pass
-        does (components ``missing``, records ``damaged``, failed fixity event, ``fixity.failed``).
-        Returns the components concerned."""
-        report = RepairReport()
-        self._missing(key, "present", report, actor, detected_by=detected_by)
-        return report.missing
+        """The bytes of ``key`` are not in the store: components ``missing``, records ``damaged``."""
+        return repair_pass.mark_missing(self, key, actor=actor, detected_by=detected_by)
 
     def mark_restored(self, key: str, *, actor: str) -> list[str]:
-        """The bytes of ``key`` are back (and were found right): components marked ``missing`` are
-        present again, their records active unless something else is wrong. Returns the records."""
-        report = RepairReport()
-        self._restored(key, report, actor)
-        return report.restored
-
-    def _missing(self, key: str, status: str, report: RepairReport, actor: str, *,
-                 detected_by: str = "repair") -> None:
-        now = self.clock.now()
-        events: list[OutboxEntry] = []
-        with self.catalogue.session() as s:
-            # A record being destroyed lacks bytes by design: the destruction's resume pass
-            # (retention) finishes it; it is neither damaged nor a fixity failure.
-            comps = s.execute(sa.select(Component).join(Record, Record.id == Component.record_id).where(
-                Component.storage_key == key, Component.status != "destroyed",
-                Record.status != "disposing")).scalars().all()
-            for comp in comps:
-                report.missing.append({"record_id": comp.record_id, "component_id": comp.id, "role": comp.role,
-                                       "storage_key": key})
-                if comp.status == "missing":
-                    continue
-                comp.status = "missing"
-                s.execute(sa.update(Record).where(Record.id == comp.record_id).values(status="damaged"))
-                s.add(Event(record_id=comp.record_id, component_id=comp.id, event_type="fixity check",
-                            occurred_at=now, agent=SOFTWARE_AGENT, outcome="failure",
-                            detail=f"bytes of {comp.role} not found in the {self.store.name} store"))
-                audit.append(s, at=now, actor=actor, action="fixity.missing", outcome="failure",
-                             target_type="record", target_id=comp.record_id, detail={"storage_key": key})
-                events += self.event_entries("fixity.failed", {"record_id": comp.record_id, "role": comp.role,
-                                                               "detected_by": detected_by, "problem": "missing"},
-                                             now=now)
-            s.add_all(events)
-            s.flush()
-            event_ids = [e.id for e in events]
-        self.run_post_commit(event_ids)
-
-    def _restored(self, key: str, report: RepairReport, actor: str) -> None:
-        now = self.clock.now()
-        with self.catalogue.session() as s:
-            comps = s.execute(sa.select(Component).where(Component.storage_key == key,
-                                                         Component.status == "missing")).scalars().all()
-            for comp in comps:
-                comp.status = "present"
-                report.restored.append(comp.record_id)
-                s.add(Event(record_id=comp.record_id, component_id=comp.id, event_type="fixity check",
-                            occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
-                            detail="bytes found again in the store"))
-                s.flush()
-                if record_intact(s, comp.record_id):
-                    s.execute(sa.update(Record).where(Record.id == comp.record_id,
-                                                      Record.status == "damaged").values(status="active"))
-                audit.append(s, at=now, actor=actor, action="fixity.restored", target_type="record",
-                             target_id=comp.record_id, detail={"storage_key": key})
-
+        """The bytes of ``key`` are back: components present again. Returns the records."""
+        return repair_pass.mark_restored(self, key, actor=actor)

@@ -76,12 +76,15 @@ class IngestService:
         A full disk stops the run: no further file is started, the files already in flight finish
         (and are yielded), then ``DiskFull`` is raised."""
         it = iter(sources)
-        grouped = self.archive.grouped_indexing() if self.archive is not None else nullcontext()
+        # the batch's index grouping, bound to each file's thread (archive.unit_of_work): every
+        # file still commits on its own, and another batch in this process keeps its own grouping
+        grouped = self.archive.batch() if self.archive is not None else nullcontext()
         stop: DiskFull | None = None
-        with grouped, ThreadPoolExecutor(max_workers=self.threads) as pool:
+        with grouped as batch, ThreadPoolExecutor(max_workers=self.threads) as pool:
+            run = batch.bind(self.run) if batch is not None else self.run
             pending = {}
             for source in it:
-                pending[pool.submit(self.run, source)] = source
+                pending[pool.submit(run, source)] = source
                 if len(pending) >= self.threads * 2:
                     break
             while pending:
@@ -101,7 +104,7 @@ class IngestService:
                     yield source, outcome
                     nxt = next(it, None) if stop is None else None
                     if nxt is not None:
-                        pending[pool.submit(self.run, nxt)] = nxt
+                        pending[pool.submit(run, nxt)] = nxt
         if stop is not None:
             raise stop
 

@@ -43,7 +43,7 @@ CHILD = textwrap.dedent("""
         store.put = put
     service = ArchiveService(Catalogue(url), store, indexer=FileIndexer())
     if crash_at == "after_commit":
-        service._run_outbox = lambda ids=None: os._exit(17)
+        service._run_outbox = lambda ids=None, **kw: os._exit(17)
     service.create_record(io.BytesIO("Công văn số 9545/UBND-THCB".encode()), filename="cv.pdf",
                           metadata=RecordMetadata(subject="Về việc tăng cường công tác lưu trữ"), actor="user:lan")
     os._exit(0)

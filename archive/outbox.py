@@ -1,0 +1,122 @@
+"""The outbox runner: post-commit work of the kernel's transactions (invenio's post-commit operations).
+
+A write adds rows to the ``outbox`` table in its own transaction (index a record, write its
+metadata sidecar, dispatch a task, publish a domain event); once the transaction committed they
+are executed here and deleted. A failure stays in the table (``attempts``, ``last_error``) for
+the repair pass, which runs every pending row again: each kind is idempotent.
+
+Index work of a unit of work bound to an ``IndexBatch`` (``archive.unit_of_work``) is staged in
+the batch and handed to the indexer a group at a time (``flush_index``); its rows are deleted only
+once the indexer took them. Task rows wait while the dispatcher is *deferred* (the embedded
+default, ``InlineDispatcher``) until ``run_pending_tasks`` or the repair pass.
+
+The functions take the ``ArchiveService`` whose collaborators (catalogue, indexer, dispatcher,
+event sink, sidecar writer) do the work; the service's methods delegate to them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from archive.catalogue.models import OutboxEntry
+from archive.unit_of_work import IndexBatch
+
+if TYPE_CHECKING:
+    from archive.service import ArchiveService
+
+log = logging.getLogger(__name__)
+
+
+def run(archive: ArchiveService, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
+        batch: IndexBatch | None = None) -> tuple[int, int]:
+    """Execute outbox entries (all of them when ``ids`` is None): (done, failed); failures stay for repair.
+
+    Task entries are left for later when the dispatcher is deferred (see ``InlineDispatcher``).
+    With ``batch`` (of more than one record) the index entries of ``ids`` are staged in it.
+    """
+    done = failed = 0
+    with archive.catalogue.session() as s:
+        q = sa.select(OutboxEntry).order_by(OutboxEntry.id)
+        if not include_deferred and getattr(archive.dispatcher, "deferred", False):
+            q = q.where(OutboxEntry.kind != "task")
+        if ids is not None:
+            if not ids:
+                return 0, 0
+            q = q.where(OutboxEntry.id.in_(list(ids)))
+        entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
+    for entry_id, kind, payload in entries:
+        if kind == "index" and batch is not None and batch.size > 1 and ids is not None:
+            if batch.stage(entry_id, payload["record_ids"]):
+                flush_index(archive, batch)
+            done += 1
+            continue
+        try:
+            execute(archive, kind, payload)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried by repair
+            failed += 1
+            log.warning("post-commit %s %s failed: %s", kind, payload, exc)
+            with archive.catalogue.session() as s:
+                s.execute(sa.update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                    attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
+            continue
+        with archive.catalogue.session() as s:
+            s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id == entry_id))
+        done += 1
+    return done, failed
+
+
+def flush_index(archive: ArchiveService, batch: IndexBatch) -> None:
+    """Send the index work staged in ``batch`` to the indexer now, in one call."""
+    staged = batch.take()
+    if not staged:
+        return
+    entry_ids = [entry_id for entry_id, _ in staged]
+    try:
+        archive.indexer.index(list(dict.fromkeys(rid for _, rids in staged for rid in rids)))
+    except Exception as exc:  # noqa: BLE001 - the rows stay; repair retries them
+        log.warning("grouped indexing of %d records failed: %s", len(staged), exc)
+        with archive.catalogue.session() as s:
+            s.execute(sa.update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).values(
+                attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
+        return
+    with archive.catalogue.session() as s:
+        s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+
+
+def run_pending_tasks(archive: ArchiveService, rounds: int = 4) -> tuple[int, int]:
+    """Every pending entry, deferred tasks included: (done, failed). A task may queue another (a
+    deferred OCR queues the validation of its copy): up to ``rounds`` passes run while the
+    previous one did something and left new entries."""
+    done = failed = 0
+    for _ in range(rounds):
+        d, f = run(archive, None, include_deferred=True)
+        done, failed = done + d, failed + f
+        with archive.catalogue.session() as s:
+            left = s.execute(sa.select(sa.func.count()).select_from(OutboxEntry)
+                             .where(OutboxEntry.attempts == 0)).scalar_one()
+        if not d or not left:
+            break
+    return done, failed
+
+
+def execute(archive: ArchiveService, kind: str, payload: dict[str, Any]) -> None:
+    """One entry's work; raises what the collaborator raised."""
+    if kind == "index":
+        archive.indexer.index(payload["record_ids"])
+    elif kind == "deindex":
+        archive.indexer.delete(payload["record_ids"])
+    elif kind == "sidecar":
+        archive.sidecars.write(payload["record_ids"])
+    elif kind == "event":
+        if archive.events is not None:
+            archive.events.publish(payload["event"], payload.get("data") or {}, event_id=payload["id"])
+    elif kind == "task":
+        if archive.dispatcher is None:
+            raise RuntimeError(f"no dispatcher configured for task {payload['task']}")
+        archive.dispatcher.dispatch(payload["task"], payload.get("args") or {})
+    else:
+        raise ValueError(f"unknown outbox entry kind {kind!r}")
