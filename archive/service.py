@@ -152,7 +152,7 @@ class ArchiveService:
         at the end), else to the batch bound to the calling context (``batch()``), else to the
         indexer at once."""
         own = IndexBatch(group_size) if batch is None and group_size > 1 else None
-        grouping = batch or own or IndexBatch.current()
+        grouping = batch if batch is not None else own if own is not None else IndexBatch.current()
         with self.catalogue.session() as s:
             uow = UnitOfWork(s, grouping)
             yield uow

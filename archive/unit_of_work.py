@@ -73,10 +73,6 @@ class IndexBatch:
             staged, self._staged = self._staged, []
         return staged
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._staged)
-
     @staticmethod
     def current() -> IndexBatch | None:
         """The batch bound to the calling context (``ArchiveService.batch``), if any."""
