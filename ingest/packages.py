@@ -189,8 +189,17 @@ class PackageImporter:
         assert report.folder is not None  # set by the reader for every package it could open
         for doc in report.documents:
             path = report.folder / doc.data_path
+            # the package's description and its validation event go in the record's own unit of
+            # work (the store step's): a record is never committed without its provenance
             source = SourceFile(path=path, submit_name=path.name, submitter=actor, declared=declared_of(doc.simpledc),
-                                dossier_code=code, source="package")
+                                dossier_code=code, source="package",
+                                extra={"tt05": {"doc": doc.simpledc, "dossier": report.dossier, "package": package,
+                                                "events": doc.events}},
+                                events=(NewEvent("validation", agent="software:luutru package import",
+                                                 detail=f"TT 05/2025 package {report.objid}: {report.checked_files} "
+                                                        f"files, sizes and SHA-256 checked; {len(doc.events)} PREMIS "
+                                                        "event(s) of the source kept",
+                                                 data={"objid": report.objid, "path": doc.data_path}),))
             outcome = self.ingest.run(source)
             if outcome.outcome != "ingested":
                 result.rejected.append({"path": doc.data_path, "outcome": outcome.outcome,
@@ -198,13 +207,5 @@ class PackageImporter:
                                         "message": getattr(outcome, "message_vi", None),
                                         "record_id": outcome.record_id})
                 continue
-            self.archive.amend_derived(
-                outcome.record_id, actor=actor,
-                extra={"tt05": {"doc": doc.simpledc, "dossier": report.dossier, "package": package,
-                                "events": doc.events}},
-                events=[NewEvent("validation", agent="software:luutru package import",
-                                 detail=f"TT 05/2025 package {report.objid}: {report.checked_files} files, sizes and "
-                                        f"SHA-256 checked; {len(doc.events)} PREMIS event(s) of the source kept",
-                                 data={"objid": report.objid, "path": doc.data_path})])
             result.records.append({"record_id": outcome.record_id, "path": doc.data_path, "sha256": outcome.sha256})
         return result
