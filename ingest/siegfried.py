@@ -26,6 +26,7 @@ import socket
 import subprocess
 import threading
 import time
+import weakref
 from pathlib import Path
 
 # The guard: start sf; a background reader waits for stdin to close (this process ended, or
@@ -38,6 +39,16 @@ _GUARD = ('exec 3<&0; "$0" "$@" 3<&- & child=$!; '
 
 class ServerUnavailable(Exception):
     """The server did not answer (not started, died, refused): the caller runs ``sf`` itself."""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the guard's group if the guard still runs (a reaped guard's id may be reused)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
 
 
 def _free_port() -> int:
@@ -85,6 +96,8 @@ class SiegfriedServer:
                 start_new_session=True)
             self._proc, self._port = proc, port
             self.starts += 1
+            # an identifier dropped without close (services never closed): stopped when collected
+            weakref.finalize(self, _kill_group, proc)
             deadline = time.monotonic() + self.start_timeout
             while time.monotonic() < deadline:
                 try:
@@ -104,11 +117,7 @@ class SiegfriedServer:
         proc, self._proc, self._port = self._proc, None, None
         if proc is None:
             return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
+        _kill_group(proc)
         if proc.stdin is not None:
             try:
                 proc.stdin.close()

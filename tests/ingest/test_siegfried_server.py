@@ -208,3 +208,16 @@ def test_any_file_name_reaches_the_server_intact(served, tmp_path, name):
     assert report["files"][0]["filename"] == str(path)
     assert report["files"][0]["matches"][0]["id"] == "fmt/18"
     path.unlink()
+
+
+def test_an_identifier_dropped_without_close_stops_its_server(tmp_path):
+    import gc
+
+    ident = _find(serve=True)
+    target = tmp_path / "a.txt"
+    target.write_text("xin chào\n", encoding="utf-8")
+    ident.identify([target], ["text/plain"])
+    pgid = ident.server.pid
+    del ident
+    gc.collect()
+    assert _wait_gone(pgid) == []
