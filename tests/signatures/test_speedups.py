@@ -1,7 +1,7 @@
 """``ingest.signatures.speedups``: the block reader for PDF hex strings gives pyHanko's result —
 the same object, the same stream position, the same error — on any input, and the memoised name
 preparation gives asn1crypto's. The block reader of lines read backwards gives
-pyHanko's line and stream position. The memoised name comparison and
+pyHanko's line and stream position, the block reader of names pyHanko's name. The memoised name comparison and
 name key give asn1crypto's for any pair of names. (Their speed is measured by
 ``bench/signatures.py``, not here.)"""
 
@@ -25,8 +25,10 @@ from ingest.signatures.speedups import (
     name_hashable,
     name_ne,
     pyhanko_read_hex_string,
+    pyhanko_read_name,
     pyhanko_read_next_end_line,
     read_hex_string,
+    read_name,
     read_next_end_line,
 )
 
@@ -208,3 +210,41 @@ def test_the_last_lines_of_a_signed_pdf(conformance):
         stream.seek(len(signed_pdf) - 1)
         outcomes.append([(read(stream), stream.tell()) for _ in range(3)])
     assert outcomes[0] == outcomes[1] and b"%%EOF" in [line for line, _ in outcomes[0]], outcomes
+
+
+NAME_PIECES = [b"/", b"Helvetica", b"a", b"Z", b"0", b"#", b"#20", b"#2F", b"#4", b"#zz", b"\xc3\xa9", b"\xff", b"\x7f",
+               b"\x01", b" ", b"\n", b"\x00", b"(", b")", b"<", b">", b"[", b"]", b"{", b"}", b"%", b".", b"-", b"!", b"~"]
+
+
+def name_outcome(reader, data: bytes):
+    stream = io.BytesIO(data)
+    try:
+        value = reader(stream)
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc), stream.tell())
+    return ("ok", type(value).__name__, str(value), stream.tell())
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
+@given(body=st.one_of(st.lists(st.sampled_from(NAME_PIECES), max_size=40).map(b"".join), st.binary(max_size=80)),
+       slash=st.booleans(), long=st.integers(0, 300))
+def test_names_read_as_pyhanko_reads_them(body, slash, long):
+    """GIVEN any bytes after a '/' (or without one): plain names, '#' escapes good and bad, bytes
+    outside printable ASCII, delimiters, white-space, the end of the file, a name longer than the
+    read block THEN the block reader's name, error and stream position are pyHanko's."""
+    data = (b"/" if slash else b"") + b"n" * long + body
+    assert name_outcome(read_name, data) == name_outcome(pyhanko_read_name, data)
+
+
+def test_the_names_of_a_form_font_encoding():
+    """GIVEN a /Differences array as ReportLab writes it (the names that made this reader worth
+    having) THEN every name and position is pyHanko's."""
+    data = b"/Differences [24 /breve /caron /dotlessi 39 /quotesingle /.notdef /A#20B /Euro]/F1 5 0 R>>"
+    outcomes = []
+    for read in (read_name, pyhanko_read_name):
+        stream, got = io.BytesIO(data), []
+        for position in [i for i, c in enumerate(data) if c == ord("/")]:
+            stream.seek(position)
+            got.append((str(read(stream)), stream.tell()))
+        outcomes.append(got)
+    assert outcomes[0] == outcomes[1] and ("/A B", data.index(b"/A#20B") + 6) in outcomes[0], outcomes
