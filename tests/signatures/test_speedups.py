@@ -2,7 +2,8 @@
 the same object, the same stream position, the same error — on any input, and the memoised name
 preparation gives asn1crypto's. The block reader of lines read backwards gives
 pyHanko's line and stream position, the block reader of names pyHanko's name. The memoised name comparison and
-name key give asn1crypto's for any pair of names. (Their speed is measured by
+name key give asn1crypto's for any pair of names. The per-document memo of a CMS's certificates
+gives pyHanko's certificates, per exact DER, and only inside one document's scope. (Their speed is measured by
 ``bench/signatures.py``, not here.)"""
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from ingest.signatures.speedups import (
     asn1crypto_name_eq,
     asn1crypto_name_hashable,
     asn1crypto_name_ne,
+    document_memo,
+    extract_certs_for_validation,
     ldap_string_prep,
     name_eq,
     name_hashable,
     name_ne,
+    pyhanko_extract_certs_for_validation,
     pyhanko_read_hex_string,
     pyhanko_read_name,
     pyhanko_read_next_end_line,
@@ -248,3 +252,56 @@ def test_the_names_of_a_form_font_encoding():
             got.append((str(read(stream)), stream.tell()))
         outcomes.append(got)
     assert outcomes[0] == outcomes[1] and ("/A B", data.index(b"/A#20B") + 6) in outcomes[0], outcomes
+
+
+def _signed_datas(pdf: bytes):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return [emb.signed_data for emb in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures]
+
+
+def _ders(info) -> tuple:
+    return (info.signer_cert.dump(), [c.dump() for c in info.other_certs], [c.dump() for c in info.attribute_certs])
+
+
+def test_the_certificate_memo_is_pyhankos_result_per_exact_cms(conformance):
+    """GIVEN the two CMS of a signed and timestamped file (different signers) WHEN their
+    certificates are extracted inside one document's memo THEN each is pyHanko's result, the
+    second extraction of the same bytes hands out the same certificate objects in new lists, and
+    the other CMS never gets the first one's; outside the scope pyHanko's function runs (fresh
+    copies every call)."""
+    pdf = conformance.doc_timestamp(conformance.signed())
+    signature, timestamp = _signed_datas(pdf)
+    reread = _signed_datas(pdf)[0]
+    with document_memo():
+        first, again = extract_certs_for_validation(signature), extract_certs_for_validation(signature)
+        other = extract_certs_for_validation(timestamp)
+        # the same bytes parsed into another object: the key is the encoding, not the object
+        same_bytes = extract_certs_for_validation(reread)
+    assert _ders(first) == _ders(pyhanko_extract_certs_for_validation(signature))
+    assert _ders(other) == _ders(pyhanko_extract_certs_for_validation(timestamp)) != _ders(first)
+    assert again.signer_cert is first.signer_cert and again.other_certs is not first.other_certs
+    assert same_bytes.signer_cert is first.signer_cert
+    outside = extract_certs_for_validation(signature), extract_certs_for_validation(signature)
+    assert outside[0].signer_cert is not outside[1].signer_cert
+    assert _ders(outside[0]) == _ders(first)
+
+
+def test_a_failed_extraction_is_not_remembered(conformance):
+    """GIVEN a CMS whose signer certificate is missing WHEN extracted twice in one document's memo
+    THEN pyHanko's error both times (nothing kept), and the error is pyHanko's."""
+    from asn1crypto import cms
+
+    (signature,) = _signed_datas(conformance.signed())
+    stripped = signature.untag().copy()
+    stripped["certificates"] = cms.CertificateSet([])
+    stripped = cms.SignedData.load(stripped.dump())
+    errors = []
+    with document_memo():
+        for _ in range(2):
+            with pytest.raises(Exception) as caught:
+                extract_certs_for_validation(stripped)
+            errors.append((type(caught.value).__name__, str(caught.value)))
+    with pytest.raises(Exception) as plain:
+        pyhanko_extract_certs_for_validation(stripped)
+    assert errors == [(type(plain.value).__name__, str(plain.value))] * 2
