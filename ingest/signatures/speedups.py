@@ -43,10 +43,15 @@ that: ``tests/signatures/test_speedups.py``).
    reaches the end of the block or of the file, or anything not starting with ``/`` goes to
    pyHanko's own reader from the same position, so the object, the stream position and the error
    are pyHanko's.
+6. **Object identifiers.** asn1crypto turns the DER of every newly parsed OID (algorithms,
+   attribute types, extensions, name attributes: a few thousand per file) into its dotted form
+   byte by byte, for the same few dozen OIDs. :func:`oid_dotted` keeps the dotted form per DER
+   content (it depends on those bytes alone) and computes it with asn1crypto's own code the
+   first time; an OID without content goes to asn1crypto's property unchanged.
 
 One memo, not a pure function, lives here too because it is installed the same way:
 
-6. **The certificates of one CMS, per document.** pyHanko's ``extract_certs_for_validation``
+7. **The certificates of one CMS, per document.** pyHanko's ``extract_certs_for_validation``
    copies every certificate of a SignedData (``untag()``: a new, unparsed object each time),
    finds the signer's among them and checks the ESS signing-certificate attribute against it —
    about 5 ms for a signature with a timestamp, and it runs for the same SignedData up to three
@@ -64,6 +69,7 @@ One memo, not a pure function, lives here too because it is installed the same w
 ``pyhanko.pdf_utils.reader.read_next_end_line``, which pyHanko looks up at call time,
 ``pyhanko.pdf_utils.generic.NameObject.read_from_stream``,
 ``pyhanko.sign.validation.generic_cms.extract_certs_for_validation``,
+``asn1crypto.core.ObjectIdentifier.dotted``,
 ``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``, and ``asn1crypto.x509.Name.__eq__`` /
 ``__ne__`` / ``hashable``); it is idempotent and done on import of
 ``ingest.signatures.validate``.
@@ -79,7 +85,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, reader
 from pyhanko.sign.general import SignedDataCerts
 from pyhanko.sign.validation import generic_cms
@@ -106,6 +112,9 @@ pyhanko_extract_certs_for_validation = generic_cms.extract_certs_for_validation
 _document_memo: contextvars.ContextVar[dict[bytes, SignedDataCerts] | None] = contextvars.ContextVar(
     "luutru_signature_document_memo", default=None)
 
+asn1crypto_oid_dotted = core.ObjectIdentifier.dotted
+"""asn1crypto's dotted form of an OID (a property)."""
+
 asn1crypto_ldap_string_prep = x509.NameTypeAndValue._ldap_string_prep
 """asn1crypto's RFC 4518 preparation (a method that does not use ``self``)."""
 
@@ -117,6 +126,7 @@ asn1crypto_name_hashable = x509.Name.hashable
 _NAME_CACHE_SIZE = 4096
 _name_keys: dict[bytes, tuple] = {}
 _name_hashables: dict[bytes, str] = {}
+_dotted: dict[bytes, str] = {}
 
 
 def read_hex_string(stream):
@@ -243,9 +253,25 @@ def _name_hashable(self) -> str:
 name_hashable = property(_name_hashable)
 
 
+def _oid_dotted(self) -> str:
+    """asn1crypto's ``ObjectIdentifier.dotted``, memoised per DER content."""
+    if self._dotted is None:
+        contents = self.contents
+        if not isinstance(contents, bytes):
+            return asn1crypto_oid_dotted.fget(self)
+        value = _dotted.get(contents)
+        if value is None:
+            value = _remember(_dotted, contents, asn1crypto_oid_dotted.fget(self))
+        self._dotted = value
+    return self._dotted
+
+
+oid_dotted = property(_oid_dotted)
+
+
 @contextlib.contextmanager
 def document_memo() -> Iterator[None]:
-    """The scope of the per-document memo (item 6 of the module docstring): one PDF's validation."""
+    """The scope of the per-document memo (item 7 of the module docstring): one PDF's validation."""
     token = _document_memo.set({})
     try:
         yield
@@ -273,6 +299,7 @@ def install() -> None:
     reader.read_next_end_line = read_next_end_line
     generic.NameObject.read_from_stream = staticmethod(read_name)  # type: ignore[method-assign]
     generic_cms.extract_certs_for_validation = extract_certs_for_validation
+    core.ObjectIdentifier.dotted = oid_dotted
     x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = name_eq, name_ne, name_hashable
 
 
@@ -283,5 +310,6 @@ def uninstall() -> None:
     reader.read_next_end_line = pyhanko_read_next_end_line
     generic.NameObject.read_from_stream = staticmethod(pyhanko_read_name)  # type: ignore[method-assign]
     generic_cms.extract_certs_for_validation = pyhanko_extract_certs_for_validation
+    core.ObjectIdentifier.dotted = asn1crypto_oid_dotted
     x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = (
         asn1crypto_name_eq, asn1crypto_name_ne, asn1crypto_name_hashable)

@@ -1,10 +1,10 @@
 """``ingest.signatures.speedups``: the block reader for PDF hex strings gives pyHanko's result —
 the same object, the same stream position, the same error — on any input, and the memoised name
-preparation gives asn1crypto's. The block reader of lines read backwards gives
-pyHanko's line and stream position, the block reader of names pyHanko's name. The memoised name comparison and
-name key give asn1crypto's for any pair of names. The per-document memo of a CMS's certificates
-gives pyHanko's certificates, per exact DER, and only inside one document's scope. (Their speed is measured by
-``bench/signatures.py``, not here.)"""
+preparation gives asn1crypto's. The block reader of lines read backwards gives pyHanko's line and
+stream position, the block reader of names pyHanko's name. The memoised name comparison and name
+key give asn1crypto's for any pair of names, the memoised dotted form of an OID asn1crypto's. The
+per-document memo of a CMS's certificates gives pyHanko's certificates, per exact DER, and only
+inside one document's scope. (Their speed is measured by ``bench/signatures.py``, not here.)"""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ from ingest.signatures.speedups import (
     asn1crypto_name_eq,
     asn1crypto_name_hashable,
     asn1crypto_name_ne,
+    asn1crypto_oid_dotted,
     document_memo,
     extract_certs_for_validation,
     ldap_string_prep,
     name_eq,
     name_hashable,
     name_ne,
+    oid_dotted,
     pyhanko_extract_certs_for_validation,
     pyhanko_read_hex_string,
     pyhanko_read_name,
@@ -305,3 +307,29 @@ def test_a_failed_extraction_is_not_remembered(conformance):
     with pytest.raises(Exception) as plain:
         pyhanko_extract_certs_for_validation(stripped)
     assert errors == [(type(plain.value).__name__, str(plain.value))] * 2
+
+
+def _dotted_outcome(prop, contents: bytes | None):
+    from asn1crypto import core
+
+    oid = core.ObjectIdentifier()
+    oid.contents = contents
+    try:
+        return ("ok", prop.fget(oid))
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(contents=st.binary(max_size=24) | st.sampled_from([b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", b"\x55\x04\x03",
+                                                          b"\x80\x01", b"\x81", b"\x50"]))
+def test_oid_dotted_form_same_as_asn1cryptos(contents):
+    """GIVEN any DER content of an OID (well-formed, cut in the middle of a sub-identifier,
+    first arc 0, 1 or 2) THEN the memoised dotted form is asn1crypto's, first time and again."""
+    expected = _dotted_outcome(asn1crypto_oid_dotted, contents)
+    assert _dotted_outcome(oid_dotted, contents) == expected
+    assert _dotted_outcome(oid_dotted, contents) == expected
+
+
+def test_an_oid_without_content_is_asn1cryptos():
+    assert _dotted_outcome(oid_dotted, None) == _dotted_outcome(asn1crypto_oid_dotted, None)
