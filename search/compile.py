@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,6 +55,7 @@ from search.analysis import (
     fold,
     fold_tokens,
     split_skh,
+    tone_placements,
 )
 from search.document import EXACT_FIELDS, keyword
 from search.query import (
@@ -98,6 +100,14 @@ LONG_WORD_BONUS = 0.0
 """Scale of a long query's per-word bonuses (the word in the title, metadata, exact tones)."""
 MAX_MATCH_BIGRAMS = 160
 """Adjacent pairs of a long query scored in its match; the rest are ranking bonuses."""
+EXACT_MATCH_FIELD = f"{MATCH_FIELD}_exact"
+"""Title, metadata and body as written (lowercase, tones kept, either tone placement): scored for
+the words of a long query typed with diacritics, which tell apart what folding conflates
+("đưa" / "dựa" / "đua")."""
+LONG_EXACT_BOOST = 12.0
+"""Weight of a long query's words typed with diacritics on ``EXACT_MATCH_FIELD``, in its match."""
+MAX_MATCH_EXACT = 96
+"""Distinct words of a long query scored on ``EXACT_MATCH_FIELD`` (each with both tone placements)."""
 
 
 def must_match(n: int) -> int:
@@ -437,6 +447,8 @@ class Compiler:
             # (they choose the re-ranked window), the rarer the pair the more; the rest are bonuses
             scored = list(pairs)[:MAX_MATCH_BIGRAMS]
             adjacent = tuple(Term(f"{MATCH_FIELD}_bi", bg, LONG_BIGRAM_BOOST) for bg in scored)
+            if LONG_EXACT_BOOST:
+                adjacent += tuple(Term(EXACT_MATCH_FIELD, e, LONG_EXACT_BOOST) for e in _exact_words(pos_nodes))
             kept = set(scored)
             others = tuple(replace(c, boost=c.boost * (1.0 if c.field == f"{MATCH_FIELD}_bi" else LONG_WORD_BONUS))
                            for c in bigram_clauses if not (c.field == f"{MATCH_FIELD}_bi" and c.value in kept))
@@ -500,6 +512,14 @@ def _merged(units: list[Clause]) -> list[Clause]:
         else:
             out += group
     return out
+
+
+def _exact_words(nodes: Sequence[Node]) -> list[str]:
+    """The exact forms (both tone placements) of the first ``MAX_MATCH_EXACT`` distinct words of
+    ``nodes`` typed with diacritics: a word typed without them says nothing of its tones."""
+    typed = dict.fromkeys(cached_exact(w.text) for w in nodes
+                          if isinstance(w, Word) and cached_fold(w.text) != w.text.lower())
+    return list(dict.fromkeys(v for e in itertools.islice(typed, MAX_MATCH_EXACT) for v in tone_placements(e)))
 
 
 def _scaled_bonus(c: Clause, scale: float) -> Clause:

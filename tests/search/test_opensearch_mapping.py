@@ -26,7 +26,7 @@ def fields_of(clause) -> set[str]:
 def test_mapping_holds_every_field_documents_and_queries_use():
     body = OpenSearchBackend._body()
     props = body["mappings"]["properties"]
-    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v4"
+    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v5"
     docs = [d for _, d in itertools.islice(law_articles(), 200)] + list(synthetic(200, seed=5))
     sent = set().union(*(source(d) for d in docs))
     assert sent <= set(props), sent - set(props)
@@ -56,8 +56,8 @@ def test_the_index_template_covers_the_indices_the_backend_names():
     backend.replicas = None  # the mapping file's number of replicas
     backend.prefix = "luutru"
     name, template = backend.template()
-    assert name == "luutru-records-v4"
+    assert name == "luutru-records-v5"
     index = backend._new_index_name()
     assert any(fnmatch.fnmatch(index, p) for p in template["index_patterns"])
-    assert not fnmatch.fnmatch(index.replace("-v4-", "-v3-"), template["index_patterns"][0])
+    assert not fnmatch.fnmatch(index.replace("-v5-", "-v4-"), template["index_patterns"][0])
     assert template["template"] == {k: v for k, v in OpenSearchBackend._body().items() if k in ("settings", "mappings")}
