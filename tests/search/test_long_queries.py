@@ -15,6 +15,7 @@ from query_inputs import law_documents
 
 from search.analysis import cached_exact, fold, fold_tokens, normalize_tones, tone_placements
 from search.compile import (
+    EXACT_FROM,
     EXACT_MATCH_FIELD,
     LONG_FROM,
     LONG_MSM,
@@ -153,7 +154,7 @@ def test_tone_placements_spell_one_syllable_both_ways(word):
 @PROPERTY
 @given(st.lists(syllables() | st.sampled_from(PLAIN), min_size=1, max_size=150))
 def test_a_long_query_scores_its_toned_words_exactly_in_both_placements(words):
-    """From ``LONG_FROM`` distinct words, the match scores on ``all_exact`` exactly the words typed
+    """From ``EXACT_FROM`` distinct words, the match scores on ``all_exact`` exactly the words typed
     with diacritics (their first ``MAX_MATCH_EXACT``, each in both tone placements); a word typed
     without diacritics, and any shorter query, never touches the exact field. Within the bounds."""
     text = " ".join(words)
@@ -166,7 +167,7 @@ def test_a_long_query_scores_its_toned_words_exactly_in_both_placements(words):
     assert leaves <= MAX_MATCH_CLAUSES and depth <= MAX_DEPTH
     exact = {x.value for x in _leaves(compiled.match) if isinstance(x, Term) and x.field == EXACT_MATCH_FIELD}
     assert not any(isinstance(x, Term) and x.field == EXACT_MATCH_FIELD for b in compiled.bonus for x in _leaves(b))
-    typed = [w for w in SearchQuery(q=text).tree.children] if distinct_units(text) >= LONG_FROM else []
+    typed = [w for w in SearchQuery(q=text).tree.children] if distinct_units(text) >= EXACT_FROM else []
     toned = dict.fromkeys(cached_exact(w.text) for w in typed if fold(w.text) != w.text.lower())
     want = {v for e in itertools.islice(toned, MAX_MATCH_EXACT) for v in tone_placements(e)}
     assert exact == want
