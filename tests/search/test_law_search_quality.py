@@ -1,8 +1,9 @@
 """Our ranking against plain BM25 on real text (``tests/data/law_search``: hand-judged queries over
 the 2,681 articles of six codes of law), on real Tantivy and real OpenSearch: on the tuning half of
 the set (odd base queries, with and without diacritics; the even ones are held out, see
-``bench/search_quality.py --split``) our nDCG@10 is not below plain BM25's, per query class and overall. Not a timed test; the figures are ``bench/search_quality.py``'s. OpenSearch
-is required under CI=true, skipped elsewhere without a cluster."""
+``bench/search_quality.py --split``) our nDCG@10 is not below plain BM25's, per query class and
+overall. Not a timed test; the figures are ``bench/search_quality.py``'s. OpenSearch is required
+under CI=true, skipped elsewhere without a cluster."""
 
 from __future__ import annotations
 
