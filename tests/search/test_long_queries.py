@@ -17,12 +17,12 @@ from search.analysis import cached_exact, fold, fold_tokens, normalize_tones, to
 from search.compile import (
     EXACT_FROM,
     EXACT_MATCH_FIELD,
+    EXACT_UNTIL,
     LONG_FROM,
     LONG_MSM,
     MAX_BONUS_CLAUSES,
     MAX_DEPTH,
     MAX_MATCH_CLAUSES,
-    MAX_MATCH_EXACT,
     SOFT_FROM,
     Bool,
     Compiler,
@@ -154,9 +154,10 @@ def test_tone_placements_spell_one_syllable_both_ways(word):
 @PROPERTY
 @given(st.lists(syllables() | st.sampled_from(PLAIN), min_size=1, max_size=150))
 def test_a_long_query_scores_its_toned_words_exactly_in_both_placements(words):
-    """From ``EXACT_FROM`` distinct words, the match scores on ``all_exact`` exactly the words typed
-    with diacritics (their first ``MAX_MATCH_EXACT``, each in both tone placements); a word typed
-    without diacritics, and any shorter query, never touches the exact field. Within the bounds."""
+    """From ``EXACT_FROM`` to ``EXACT_UNTIL`` distinct words (a question), the match scores on
+    ``all_exact`` exactly the words typed with diacritics, each in both tone placements; a word typed
+    without diacritics, a shorter query and a pasted paragraph never touch the exact field. Within
+    the bounds."""
     text = " ".join(words)
     try:
         compiled = Compiler().compile(SearchQuery(q=text), ADMIN)
@@ -167,9 +168,10 @@ def test_a_long_query_scores_its_toned_words_exactly_in_both_placements(words):
     assert leaves <= MAX_MATCH_CLAUSES and depth <= MAX_DEPTH
     exact = {x.value for x in _leaves(compiled.match) if isinstance(x, Term) and x.field == EXACT_MATCH_FIELD}
     assert not any(isinstance(x, Term) and x.field == EXACT_MATCH_FIELD for b in compiled.bonus for x in _leaves(b))
-    typed = [w for w in SearchQuery(q=text).tree.children] if distinct_units(text) >= EXACT_FROM else []
+    question = EXACT_FROM <= distinct_units(text) <= EXACT_UNTIL
+    typed = [w for w in SearchQuery(q=text).tree.children] if question else []
     toned = dict.fromkeys(cached_exact(w.text) for w in typed if fold(w.text) != w.text.lower())
-    want = {v for e in itertools.islice(toned, MAX_MATCH_EXACT) for v in tone_placements(e)}
+    want = {v for e in toned for v in tone_placements(e)}
     assert exact == want
     assert all(v == v.lower() for v in exact)
 
