@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from tantivy import Order, Query  # noqa: E402
 
 import search.compile as compile_module  # noqa: E402
-from search.corpus import synthetic  # noqa: E402
+from kit.search_corpus import synthetic  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
 

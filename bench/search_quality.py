@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kit.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score  # noqa: E402
+from kit.search_quality import evaluate, judged_corpus  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
-from search.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score  # noqa: E402
-from search.quality import evaluate, judged_corpus  # noqa: E402
 
 LAW_QUERIES = ROOT / "tests" / "data" / "law_search" / "queries.jsonl"
 BULK = 250

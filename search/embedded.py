@@ -51,6 +51,12 @@ pass. Readers of another process see a commit within about half a second (Tantiv
 on a change of ``meta.json``); a search also looks at ``meta.json`` itself (one ``stat``) and reloads
 the reader when another process committed since, so what a CLI command reports done (an edit, an
 access level raised, a destruction) is what the server's next search sees, not half a second later.
+
+Why one module over 600 lines: it is one class, the backend, and its parts — the schema and its
+analyzers, the writer's lease, the translation of the clause tree, the match and rescore passes,
+snippets, facets and more-like-this — work on one index, one searcher and one schema version. The
+schema (``SCHEMA_VERSION``), the analyzers and ``translate`` must change together, and this
+docstring describes them as one; split into modules, the class would be read in five files.
 """
 
 from __future__ import annotations

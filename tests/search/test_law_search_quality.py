@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from services import opensearch_backend
 
+from kit.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score
 from search.embedded import EmbeddedSearchBackend
-from search.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score
 
 QUERIES = Path(__file__).resolve().parents[1] / "data" / "law_search" / "queries.jsonl"
 CLASSES = ("keyword", "officials", "long", "so_ky_hieu", "abbreviation")

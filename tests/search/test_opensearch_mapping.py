@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 
+from kit.search_corpus import law_articles, synthetic
 from search.compile import FACET_FIELDS, Bool, Compiler, Range, Term, Terms
-from search.corpus import law_articles, synthetic
 from search.opensearch import MAPPING_VERSION, OpenSearchBackend, source
 from search.query import Principal, SearchQuery
 
