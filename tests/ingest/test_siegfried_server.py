@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.corpus.generator import generate_docx, generate_pdf, random_doc_spec
 from ingest.formats import SiegfriedIdentifier
+from kit.corpus.generator import generate_docx, generate_pdf, random_doc_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
