@@ -1,5 +1,6 @@
 """An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences and the text of
-each page, (``PASSTHROUGH``) a page that is one JPEG handed to Tesseract as stored, and
+each page (``COLUMNS``: side-by-side columns read one after the other, ``ingest.ocr.layout``),
+(``PASSTHROUGH``) a page that is one JPEG handed to Tesseract as stored, and
 (``DROP_RED``) the red seal dropped from the image Tesseract sees, with (``RED_STAMPS``) the độ mật
 and độ khẩn marks stamped in red read apart (``ingest.ocr.stamps``).
 
@@ -18,6 +19,8 @@ from pathlib import Path
 from ocrmypdf import hookimpl
 from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 
+from ingest.ocr.layout import text_from_hocr
+
 _WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
 _PAGE = re.compile(r"(\d+)")
 
@@ -28,6 +31,9 @@ DROP_RED: list[bool] = []
 RED_STAMPS: list[str] = []
 """``[language]``: the red marks of a colour page are read apart (``LUUTRU_OCR__RED_STAMPS``), written
 to ``stamps-<page>.json`` in ``OUT_DIR``."""
+COLUMNS: list[bool] = []
+"""``[True]``: a page's text is rebuilt from its hOCR, a two-column paragraph (the Decree 30 header)
+read column by column; otherwise Tesseract's own text."""
 PASSTHROUGH: list[bool] = []
 """``[True]``: a page that is one JPEG over the whole page goes to Tesseract as stored, not rendered
 (``ingest.ocr.passthrough``)."""
@@ -46,7 +52,11 @@ class ConfidenceTesseractEngine(TesseractOcrEngine):
         confs = [int(c) for c in _WCONF.findall(hocr)]
         m = _PAGE.match(Path(input_file).name)
         page = int(m.group(1)) if m else None
-        text = Path(output_text).read_text(encoding="utf-8", errors="replace").removesuffix("\f")
+        text = text_from_hocr(hocr) if COLUMNS else None
+        if text is None:  # Tesseract's own text, in its order
+            text = Path(output_text).read_text(encoding="utf-8", errors="replace").removesuffix("\f")
+        else:  # the sidecar says the same as the record
+            Path(output_text).write_text(text, encoding="utf-8")
         (OUT_DIR[0] / f"{Path(input_file).stem}.json").write_text(
             json.dumps({"page": page, "confidences": confs, "text": text}, ensure_ascii=False), encoding="utf-8")
 

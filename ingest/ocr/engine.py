@@ -168,14 +168,17 @@ def fast_png(level: int = 1, *, ocr_image_tiff: bool = False):
 
 def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
             deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False,
-            red_stamps: bool = False, png_level: int | None = 1, lossless: bool = True) -> dict:
+            red_stamps: bool = False, png_level: int | None = 1, lossless: bool = True,
+            columns: bool = True) -> dict:
     """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts, confidences and the
     red marks read apart (``stamps``). ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
     (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares). ``lossless``
     (the default): pages without text are OCRed in OCRmyPDF's ``skip`` mode, which keeps each page
     as it is in the copy and adds the text layer (no page rendered and re-encoded as JPEG), and a
     page that is one JPEG goes to Tesseract as stored (``ingest.ocr.passthrough``); a chosen page
-    OCRmyPDF finds text on is then OCRed again in ``force`` mode, as every page was before."""
+    OCRmyPDF finds text on is then OCRed again in ``force`` mode, as every page was before.
+    ``columns`` (the default): each page's text is rebuilt from Tesseract's hOCR with side-by-side
+    columns — the Decree 30 header — read one after the other (``ingest.ocr.layout``)."""
     t = tools(language)
     if t["missing"]:
         raise OcrUnavailable("; ".join(t["missing"]))
@@ -200,6 +203,7 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
         confidence_plugin.DROP_RED[:] = [True] if drop_red else []
         confidence_plugin.RED_STAMPS[:] = [language] if drop_red and red_stamps else []
         confidence_plugin.PASSTHROUGH[:] = [True] if lossless else []
+        confidence_plugin.COLUMNS[:] = [True] if columns else []
         with fast_png(png_level, ocr_image_tiff=lossless) if png_level is not None else nullcontext():
             try:
                 ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", jobs=1,
@@ -217,6 +221,7 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                 confidence_plugin.DROP_RED[:] = []
                 confidence_plugin.RED_STAMPS[:] = []
                 confidence_plugin.PASSTHROUGH[:] = []
+                confidence_plugin.COLUMNS[:] = []
         if mode == "force" or not _skipped(conf_dir, pages, output):
             break
     import json
