@@ -13,6 +13,13 @@ is read column by column (the left parts of its lines, then the right parts). Ev
 paragraph reads as Tesseract's own text output does: words joined by spaces, lines by newlines, a
 blank line between paragraphs.
 
+Only the header is read so: the paragraphs at the top of the page until the first one without
+such a cut, each cut into rows where its lines lie further apart than ``ROW_GAP`` line heights
+(the row of số ký hiệu and date, which Tesseract sometimes puts in the header's paragraph, stays
+one row read across). The foot — Nơi nhận beside the signer's block — stays as Tesseract reads
+it: which of the two comes first has no single answer, and the reference text of bench/ocr.py
+puts the signer first.
+
 No word is dropped, added or changed: only their order within such a paragraph.
 """
 
@@ -26,6 +33,11 @@ from itertools import pairwise
 WIDE_GAP = 4.0
 """A gap between two words of a line at least this many times the line's height separates columns
 (word spacing is about a third of the line height; the header's columns lie 5–10 heights apart)."""
+
+ROW_GAP = 0.8
+"""Lines of a paragraph further apart than this many line heights are rows of their own: the
+Decree 30 header's row of the number and the date lies well below the organ and the motto, and
+Tesseract sometimes puts it in their paragraph."""
 
 _BBOX = re.compile(r"bbox\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)")
 _LINES = ("ocr_line", "ocr_caption", "ocr_textfloat", "ocr_header")
@@ -122,9 +134,35 @@ def paragraph_lines(paragraph: Paragraph, wide_gap: float = WIDE_GAP) -> list[st
     return [t for t in left + right if t]
 
 
+def rows(paragraph: Paragraph, row_gap: float = ROW_GAP) -> list[Paragraph]:
+    """``paragraph`` cut where the space between two lines exceeds ``row_gap`` line heights."""
+    out: list[Paragraph] = [[paragraph[0]]] if paragraph else []
+    for before, line in pairwise(paragraph):
+        top, bottom = min(w.y0 for w in line), max(w.y1 for w in before)
+        if top - bottom > row_gap * max(_line_height(before), _line_height(line)):
+            out.append([line])
+        else:
+            out[-1].append(line)
+    return out
+
+
+def leading(paragraphs: list[Paragraph], wide_gap: float = WIDE_GAP) -> int:
+    """How many paragraphs at the top of the page read as columns (the header): those before the
+    first paragraph none of whose rows has a column cut. The signer's block at the foot, beside
+    the Nơi nhận list, is left in Tesseract's order: which of the two comes first has no answer."""
+    for n, p in enumerate(paragraphs):
+        if all(column_cut(row, wide_gap) is None for row in rows(p)):
+            return n
+    return len(paragraphs)
+
+
 def page_text(paragraphs: list[Paragraph], wide_gap: float = WIDE_GAP) -> str:
-    """The page's text as Tesseract's text output lays it out, columns read one after the other."""
-    return "".join("\n".join(paragraph_lines(p, wide_gap)) + "\n\n" for p in paragraphs)
+    """The page's text as Tesseract's text output lays it out, the header's columns read one after
+    the other within each row of lines of its paragraphs."""
+    top = leading(paragraphs, wide_gap)
+    return "".join("\n".join(t for row in rows(p) for t in paragraph_lines(row, wide_gap)) + "\n\n" if n < top
+                   else "\n".join(" ".join(w.text for w in line) for line in p) + "\n\n"
+                   for n, p in enumerate(paragraphs))
 
 
 def text_from_hocr(hocr: str) -> str | None:

@@ -9,7 +9,7 @@ from html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.ocr.layout import Word, column_cut, page_text, parse_hocr, text_from_hocr
+from ingest.ocr.layout import Word, column_cut, leading, page_text, parse_hocr, rows, text_from_hocr
 
 
 def hocr(paragraphs: list[list[list[Word]]]) -> str:
@@ -58,6 +58,16 @@ def test_a_decree_30_header_reads_organ_then_motto_then_the_number_line():
     assert text.split("\n\n")[2] == "CHƯƠNG TRÌNH\nHành động thực hiện giải ngân vốn"
 
 
+def test_the_number_and_date_row_below_the_header_in_the_same_paragraph_stays_a_row():
+    """Tesseract sometimes puts the row of số ký hiệu and date in the header's paragraph: it is its
+    own row (further below than a line spacing), read across, after the organ and the motto."""
+    par = HEADER[0] + HEADER[1]
+    assert [len(r) for r in rows(par)] == [2, 1]
+    assert page_text([par]).splitlines() == ["UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                              "Độc lập - Tự do - Hạnh phúc",
+                                              "Số: 03/CTr-SNV Hà Nội, ngày 05 tháng 3 năm 2020", ""]
+
+
 def test_a_signer_block_whose_order_is_the_same_either_way_keeps_its_lines():
     """The last recipient on the left, the seal's specks then the signer's name on the right:
     reading across already gives left then right, so Tesseract's lines stay (the Decree 30 parser
@@ -65,6 +75,17 @@ def test_a_signer_block_whose_order_is_the_same_either_way_keeps_its_lines():
     par = [_line(1965, (204, "- Lưu: VT, XDCQ."), (1084, "v R 5")), _line(1995, (1023, "Hoàng Công Thăng"))]
     assert column_cut(par) is not None
     assert page_text([par]) == "- Lưu: VT, XDCQ. v R 5\nHoàng Công Thăng\n\n"
+
+
+def test_columns_below_the_header_keep_tesseracts_order():
+    """The Nơi nhận list beside the signer's block, after the body: which comes first has no
+    answer, so the footer is read as Tesseract reads it; the header above is still reordered."""
+    footer = [_line(1812, (202, "Nơi nhận:"), (1112, "GIÁM ĐỐC")), _line(1858, (204, "- Sở Nội vụ;")),
+              _line(1900, (1023, "Hoàng Công Thăng"))]
+    body = [_line(600, (236, "với các nội dung sau: một dòng dài chạy qua giữa trang"))]
+    text = page_text([HEADER[0][0:2], body, footer])
+    assert text.startswith("UBND THÀNH PHỐ HÀ NỘI\nSỞ NỘI VỤ\nCỘNG HÒA")
+    assert text.endswith("Nơi nhận: GIÁM ĐỐC\n- Sở Nội vụ;\nHoàng Công Thăng\n\n")
 
 
 def test_a_paragraph_whose_lines_cross_the_gap_is_not_cut():
@@ -109,20 +130,26 @@ def test_every_word_is_kept_once_and_only_the_order_within_a_paragraph_changes(p
     text = page_text(pars)
     blocks = text.split("\n\n")[:-1]
     assert len(blocks) == len(pars)
-    for par, block in zip(pars, blocks, strict=True):
+    top = leading(pars)
+    for n, (par, block) in enumerate(zip(pars, blocks, strict=True)):
         assert Counter(block.split()) == Counter(w.text for line in par for w in line)
-        across = [" ".join(w.text for w in line) for line in par]
-        cut = column_cut(par)
-        if cut is None:
-            assert block.splitlines() == across
-        else:
-            assert all(w.x1 <= cut or w.x0 >= cut for line in par for w in line)
-            sides = [(any(w.x1 <= cut for w in line), any(w.x1 > cut for w in line)) for line in par]
-            reordered = any(r and any(left for left, _ in sides[i + 1:]) for i, (_, r) in enumerate(sides))
-            left = [w.text for line in par for w in line if w.x1 <= cut]
-            right = [w.text for line in par for w in line if w.x1 > cut]
-            assert block.split() == left + right
-            assert reordered or block.splitlines() == across  # nothing to reorder: Tesseract's lines kept
+        if n >= top:  # below the header: Tesseract's order and lines
+            assert block.splitlines() == [" ".join(w.text for w in line) for line in par]
+            continue
+        words, pos = block.split(), 0
+        for row in rows(par):  # rows keep their order; only words within a row move
+            across = [w.text for line in row for w in line]
+            chunk, pos = words[pos:pos + len(across)], pos + len(across)
+            cut = column_cut(row)
+            if cut is None:
+                assert chunk == across
+            else:
+                assert all(w.x1 <= cut or w.x0 >= cut for line in row for w in line)
+                left = [w.text for line in row for w in line if w.x1 <= cut]
+                right = [w.text for line in row for w in line if w.x1 > cut]
+                assert chunk == left + right
+        if all(column_cut(row) is None for row in rows(par)):
+            assert block.splitlines() == [" ".join(w.text for w in line) for line in par]
 
 
 @settings(max_examples=100, deadline=None)
