@@ -147,10 +147,10 @@ def test_the_lossless_run_keeps_the_scanned_jpeg_and_reads_the_same_text(tmp_pat
     THEN the copy keeps the page's JPEG byte for byte, is a PDF/A-2b by veraPDF, and the text is as good."""
     import difflib
 
-    from ingest.corpus.generator import random_doc_spec
-    from ingest.corpus.scans import scan
     from ingest.ocr.engine import run_ocr
     from ingest.pdfa import VeraPdfValidator
+    from kit.corpus.generator import random_doc_spec
+    from kit.corpus.scans import scan
 
     s = scan(random_doc_spec(random.Random("passthrough/1"), pages=1, marks=False), dpi=200, quality="noisy",
              seed=1)
@@ -185,9 +185,9 @@ def test_a_chosen_page_with_some_text_after_two_text_pages_is_ocred_and_its_text
     THEN OCRmyPDF's skip mode would leave it: it is OCRed in force mode, and its text is page 3's
     (OCRmyPDF's sidecar writes pages 1–2 as one "[OCR skipped on page(s) 1-2]": the text used to be
     read from it by position and page 3's was lost)."""
-    from ingest.corpus.generator import random_doc_spec
-    from ingest.corpus.scans import scan
     from ingest.ocr.engine import run_ocr
+    from kit.corpus.generator import random_doc_spec
+    from kit.corpus.scans import scan
 
     s = scan(random_doc_spec(random.Random("passthrough/2"), pages=1, marks=False), dpi=200, quality="clean",
              seed=2)
