@@ -1,4 +1,6 @@
-"""An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences of each page, and
+"""An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences and the text of
+each page (``COLUMNS``: side-by-side columns read one after the other, ``ingest.ocr.layout``),
+(``PASSTHROUGH``) a page that is one JPEG handed to Tesseract as stored, and
 (``DROP_RED``) the red seal dropped from the image Tesseract sees, with (``RED_STAMPS``) the độ mật
 and độ khẩn marks stamped in red read apart (``ingest.ocr.stamps``).
 
@@ -17,6 +19,8 @@ from pathlib import Path
 from ocrmypdf import hookimpl
 from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 
+from ingest.ocr.layout import text_from_hocr
+
 _WCONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
 _PAGE = re.compile(r"(\d+)")
 
@@ -27,6 +31,12 @@ DROP_RED: list[bool] = []
 RED_STAMPS: list[str] = []
 """``[language]``: the red marks of a colour page are read apart (``LUUTRU_OCR__RED_STAMPS``), written
 to ``stamps-<page>.json`` in ``OUT_DIR``."""
+COLUMNS: list[bool] = []
+"""``[True]``: a page's text is rebuilt from its hOCR, a two-column paragraph (the Decree 30 header)
+read column by column; otherwise Tesseract's own text."""
+PASSTHROUGH: list[bool] = []
+"""``[True]``: a page that is one JPEG over the whole page goes to Tesseract as stored, not rendered
+(``ingest.ocr.passthrough``)."""
 
 
 class ConfidenceTesseractEngine(TesseractOcrEngine):
@@ -42,12 +52,37 @@ class ConfidenceTesseractEngine(TesseractOcrEngine):
         confs = [int(c) for c in _WCONF.findall(hocr)]
         m = _PAGE.match(Path(input_file).name)
         page = int(m.group(1)) if m else None
-        (OUT_DIR[0] / f"{Path(input_file).stem}.json").write_text(json.dumps({"page": page, "confidences": confs}))
+        text = text_from_hocr(hocr) if COLUMNS else None
+        if text is None:  # Tesseract's own text, in its order
+            text = Path(output_text).read_text(encoding="utf-8", errors="replace").removesuffix("\f")
+        else:  # the sidecar says the same as the record
+            Path(output_text).write_text(text, encoding="utf-8")
+        (OUT_DIR[0] / f"{Path(input_file).stem}.json").write_text(
+            json.dumps({"page": page, "confidences": confs, "text": text}, ensure_ascii=False), encoding="utf-8")
 
 
 @hookimpl
 def get_ocr_engine(options):
     return ConfidenceTesseractEngine()
+
+
+@hookimpl
+def rasterize_pdf_page(input_file, output_file, raster_device, raster_dpi, pageno, page_dpi, rotation,
+                       filter_vector, stop_on_soft_error, options, use_cropbox):
+    """With ``PASSTHROUGH``, a page that is one JPEG over the whole page: its bytes as stored, with
+    the page's DPI (``ingest.ocr.passthrough``); otherwise None, and OCRmyPDF renders the page."""
+    if not PASSTHROUGH:
+        return None
+    from ingest.ocr.passthrough import page_jpeg
+
+    try:
+        data = page_jpeg(Path(input_file), pageno, raster_dpi, page_dpi, rotation, filter_vector, use_cropbox)
+    except Exception:  # noqa: BLE001 - a page this reader cannot follow is rendered as before
+        return None
+    if data is None:
+        return None
+    Path(output_file).write_bytes(data)
+    return Path(output_file)
 
 
 @hookimpl

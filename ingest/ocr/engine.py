@@ -130,19 +130,32 @@ def _as_pdf(path: Path, media_type: str, work: Path) -> Path:
     return target
 
 
+OCR_IMAGE_SUFFIX = "_ocr.png"
+"""How OCRmyPDF names the image it makes for Tesseract alone (``create_ocr_image``: never shown)."""
+
+
 @contextmanager
-def fast_png(level: int = 1):
+def fast_png(level: int = 1, *, ocr_image_tiff: bool = False):
     """PNG written with zlib level ``level`` while inside (Pillow's default is 6). OCRmyPDF passes each
     page between its steps as PNG files (the rasterised page, the deskewed page, the image Tesseract
     reads): a 200 dpi colour scan with sensor noise barely compresses, and level 6 spent more time
     than Tesseract's recognition on some pages (bench/ocr.py profile). These files are temporary;
-    the copy's images are written by other code. Pillow's ``register_save`` (its plug-in API)."""
+    the copy's images are written by other code. Pillow's ``register_save`` (its plug-in API).
+    ``ocr_image_tiff``: the image only Tesseract reads (``*_ocr.png``) is written as an uncompressed
+    TIFF instead — Pillow's PNG encoder filters every row whatever the zlib level, 1–2 s on a 200
+    dpi grey page, where the TIFF costs a copy; Tesseract (Leptonica) and Pillow tell the format by
+    its first bytes, not by the name, and the TIFF keeps the DPI."""
     from PIL import Image
 
     Image.init()  # the format plug-ins load lazily
     original = Image.SAVE["PNG"]
+    tiff = Image.SAVE["TIFF"]
 
     def save(im, fp, filename):
+        if ocr_image_tiff and str(filename).endswith(OCR_IMAGE_SUFFIX) and im.mode in ("1", "L", "RGB"):
+            im.encoderinfo.pop("compress_level", None)
+            im.encoderinfo["compression"] = "raw"
+            return tiff(im, fp, filename)
         im.encoderinfo.setdefault("compress_level", level)
         return original(im, fp, filename)
 
@@ -155,10 +168,17 @@ def fast_png(level: int = 1):
 
 def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
             deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False,
-            red_stamps: bool = False, png_level: int | None = 1) -> dict:
+            red_stamps: bool = False, png_level: int | None = 1, lossless: bool = True,
+            columns: bool = True) -> dict:
     """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts, confidences and the
     red marks read apart (``stamps``). ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
-    (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares)."""
+    (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares). ``lossless``
+    (the default): pages without text are OCRed in OCRmyPDF's ``skip`` mode, which keeps each page
+    as it is in the copy and adds the text layer (no page rendered and re-encoded as JPEG), and a
+    page that is one JPEG goes to Tesseract as stored (``ingest.ocr.passthrough``); a chosen page
+    OCRmyPDF finds text on is then OCRed again in ``force`` mode, as every page was before.
+    ``columns`` (the default): each page's text is rebuilt from Tesseract's hOCR with side-by-side
+    columns — the Decree 30 header — read one after the other (``ingest.ocr.layout``)."""
     t = tools(language)
     if t["missing"]:
         raise OcrUnavailable("; ".join(t["missing"]))
@@ -173,27 +193,44 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
 
     work.mkdir(parents=True, exist_ok=True)
     source = _as_pdf(path, media_type, work)
-    output, sidecar = work / "ocr.pdf", work / "ocr.txt"
+    output = work / "ocr.pdf"
     conf_dir = work / "confidence"
-    conf_dir.mkdir(exist_ok=True)
-    confidence_plugin.OUT_DIR[:] = [conf_dir]
-    confidence_plugin.DROP_RED[:] = [True] if drop_red else []
-    confidence_plugin.RED_STAMPS[:] = [language] if drop_red and red_stamps else []
-    with fast_png(png_level) if png_level is not None else nullcontext():
-        try:
-            ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", sidecar=sidecar, jobs=1,
-                         use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
-                         rotate_pages=rotate_pages, clean=clean and t["unpaper"], force_ocr=True,
-                         pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
-                         plugins=["ingest.ocr.confidence_plugin"])
-        finally:
-            confidence_plugin.OUT_DIR[:] = []
-            confidence_plugin.DROP_RED[:] = []
-            confidence_plugin.RED_STAMPS[:] = []
-    texts = sidecar.read_text(encoding="utf-8", errors="replace").split("\f")
-    conf: dict[int, list[int]] = {}
+    modes = [("skip", "internal"), ("force", "auto")] if lossless else [("force", "auto")]
+    for mode, backend in modes:
+        shutil.rmtree(conf_dir, ignore_errors=True)
+        conf_dir.mkdir()
+        confidence_plugin.OUT_DIR[:] = [conf_dir]
+        confidence_plugin.DROP_RED[:] = [True] if drop_red else []
+        confidence_plugin.RED_STAMPS[:] = [language] if drop_red and red_stamps else []
+        confidence_plugin.PASSTHROUGH[:] = [True] if lossless else []
+        confidence_plugin.COLUMNS[:] = [True] if columns else []
+        with fast_png(png_level, ocr_image_tiff=lossless) if png_level is not None else nullcontext():
+            try:
+                ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", jobs=1,
+                             use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
+                             rotate_pages=rotate_pages, clean=clean and t["unpaper"], mode=mode,
+                             pdfa_backend=backend,
+                             pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
+                             plugins=["ingest.ocr.confidence_plugin"])
+            except (ocrmypdf.exceptions.PdfaConversionFailedError, ocrmypdf.exceptions.PriorOcrFoundError):
+                if mode == "force":
+                    raise
+                continue  # pikepdf could not make this file PDF/A (Ghostscript can): as before
+            finally:
+                confidence_plugin.OUT_DIR[:] = []
+                confidence_plugin.DROP_RED[:] = []
+                confidence_plugin.RED_STAMPS[:] = []
+                confidence_plugin.PASSTHROUGH[:] = []
+                confidence_plugin.COLUMNS[:] = []
+        if mode == "force" or not _skipped(conf_dir, pages, output):
+            break
     import json
 
+    import pikepdf
+
+    with pikepdf.open(output) as pdf:
+        texts = [""] * len(pdf.pages)  # a page not OCRed has no text here (merge_text keeps its own)
+    conf: dict[int, list[int]] = {}
     stamps = []
     for f in sorted(conf_dir.glob("*.json")):
         row = json.loads(f.read_text(encoding="utf-8"))
@@ -201,6 +238,8 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
             stamps += [{"page": row["page"], **m} for m in row["stamps"]]
         elif row.get("page"):
             conf[row["page"]] = row["confidences"]
+            if 0 < row["page"] <= len(texts):  # the plugin's text, columns in order (ingest.ocr.layout)
+                texts[row["page"] - 1] = row.get("text", "")
     chosen = pages or list(range(1, len(texts) + 1))
     per_page = []
     for n in chosen:
@@ -208,12 +247,30 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
         text = texts[n - 1] if n - 1 < len(texts) else ""
         per_page.append({"page": n, "words": len(words), "characters": len(text.strip()),
                          "confidence": round(sum(words) / len(words), 1) if words else 0.0})
-    return {"pdf": str(output), "texts": [("" if tx.lstrip().startswith(SKIPPED) else tx) for tx in texts],
+    return {"pdf": str(output), "texts": texts,
             "pages": per_page, "tools": tool_names(language), "language": language,
             "seconds": round(time.perf_counter() - started, 2), "stamps": stamps,
             "preprocessing": [n for n, on in (("deskew", deskew), ("rotate_pages", rotate_pages),
                                               ("clean", clean and t["unpaper"]), ("drop_red", drop_red),
                                               ("red_stamps", drop_red and red_stamps)) if on]}
+
+
+def _skipped(conf_dir: Path, pages: list[int] | None, output: Path) -> bool:
+    """Whether a page asked for was left without OCR (``skip`` mode found text on it): the plugin
+    leaves one confidence file per page Tesseract read."""
+    import json
+
+    import pikepdf
+
+    done = set()
+    for f in conf_dir.glob("*.json"):
+        row = json.loads(f.read_text(encoding="utf-8"))
+        if row.get("page") and "confidences" in row:
+            done.add(row["page"])
+    if pages is None:
+        with pikepdf.open(output) as pdf:
+            pages = list(range(1, len(pdf.pages) + 1))
+    return not set(pages) <= done
 
 
 def pdf_to_pdfa(path: Path, work: Path) -> dict:
