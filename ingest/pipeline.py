@@ -54,10 +54,10 @@ class SourceFile:
     quarantine entry keep); checked again by ``DeclaredMetadata.parse`` at the start of each run."""
     dossier_code: str | None = None
     source: str = "cli"
-    attached: tuple = ()
+    attached: tuple[AttachedFile, ...] = ()
     """More files to store as components of the same record, in the same unit of work:
     ``AttachedFile`` (an edXML message and its other attachments, ``ingest.edxml``)."""
-    events: tuple = ()
+    events: tuple[NewEvent, ...] = ()
     """More ``archive.service.NewEvent`` the submitter knows of (an edXML trace, its signature check)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys merged into the record's ``extra`` (``{"edxml": …}``)."""
