@@ -223,7 +223,9 @@ class Pipeline:
         try:
             from ingest.declared import DeclaredMetadata
 
-            ctx.declared = DeclaredMetadata.parse(source.declared)  # InvalidDeclared: a rejection
+            # InvalidDeclared is a rejection. Lengths were checked where a person typed the values;
+            # an importer's over-long one is cut by DescribeStep and kept whole in ``extra``.
+            ctx.declared = DeclaredMetadata.parse(source.declared, lengths=False)
             for step in self.steps:
                 if step.applies(ctx):
                     started = time.perf_counter()

@@ -19,7 +19,6 @@ BAD = [
     ("issued_date", "31/02/2026"),
     ("access_level", "tuyệt mật"),
     ("urgency", "rất gấp"),
-    ("subject", "Về việc " + "x" * 500),
     ("signer_name", "Nguyễn\u202eVăn A"),
     ("so_ky_hieu", "12/UBND-VP"),
 ]

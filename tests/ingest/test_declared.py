@@ -61,6 +61,10 @@ def test_every_problem_is_named_at_once():
 def test_importer_fields_are_not_for_a_depositors_form():
     m = DeclaredMetadata.parse({"page_amount": "3", "recipients": "Sở Nội vụ; Sở Tài chính", "series": "Tổng hợp"})
     assert m.page_amount == 3 and m.recipients == [{"organ_name": "Sở Nội vụ"}, {"organ_name": "Sở Tài chính"}]
+    by_id = DeclaredMetadata.parse({"recipients": [{"organ_id": "000.00.00.G22"}, {"organ_name": " Sở Y tế "}]})
+    assert by_id.recipients == [{"organ_id": "000.00.00.G22"}, {"organ_name": "Sở Y tế"}]  # an edXML To by id
+    with pytest.raises(InvalidDeclared):
+        DeclaredMetadata.parse({"recipients": [{"organ_id": "x\u202e"}]})
     with pytest.raises(InvalidDeclared, match="page_amount"):
         DeclaredMetadata.parse({"page_amount": "3"}, fields=DEPOSIT_FIELDS)
 
