@@ -164,6 +164,9 @@ class Services:
         pool = self.extras.pop("extraction_pool", None)
         if pool is not None:
             pool.close()
+        identifier = self.extras.pop("format_identifier", None)
+        if identifier is not None and hasattr(identifier, "close"):
+            identifier.close()  # the Siegfried server (ingest.siegfried)
         backend = self.extras.pop("search_backend", None)
         if backend is not None:
             backend.close()
@@ -310,8 +313,8 @@ def format_identifier(services: Services):
         from ingest.formats import identifier_for
 
         f = services.settings.formats
-        identifier = services.extras["format_identifier"] = identifier_for(f.siegfried, f.siegfried_home,
-                                                                           f.siegfried_signature)
+        identifier = services.extras["format_identifier"] = identifier_for(
+            f.siegfried, f.siegfried_home, f.siegfried_signature, serve=f.siegfried_serve)
     return identifier
 
 
