@@ -44,11 +44,19 @@ def register(app: typer.Typer) -> None:
                create_dossier: bool = typer.Option(False, "--create-dossier",
                                                    help="Lập hồ sơ --dossier nếu chưa có (phông phải có sẵn)."),
                title: str = typer.Option(None, "--title", help="Tiêu đề của hồ sơ lập mới (--create-dossier)."),
+               set_: list[str] = typer.Option(None, "--set", metavar="TRƯỜNG=GIÁ_TRỊ",
+                                              help="Siêu dữ liệu khai báo cho mọi tệp (lặp lại được): "
+                                                   "type_name, code_number, code_notation, issued_date "
+                                                   "(dd/mm/yyyy), organ_name, subject, signer_name, "
+                                                   "signer_position, urgency, access_level, place, direction, "
+                                                   "language, description."),
+               metadata: Path = typer.Option(None, "--metadata", metavar="TỆP.json",
+                                             help="Tệp JSON {trường: giá trị} khai báo cho mọi tệp (--set thắng)."),
                as_json: bool = typer.Option(False, "--json", help="Mỗi tệp một dòng JSON."),
                workers: int = typer.Option(None, "--workers", help="Số tệp xử lý song song.")) -> None:
         """Nộp tệp vào kho: trích xuất, mô tả, lưu bản gốc. Exit 0 if all ingested or duplicates, 1 if any
-        rejected, 2 if the dossier is unknown or closed (no file is touched), 3 if the disk is full (the run
-        stops; run it again after freeing space)."""
+        rejected, 2 if the dossier is unknown or closed or the declared metadata is invalid (no file is
+        touched), 3 if the disk is full (the run stops; run it again after freeing space)."""
         from ingest.pipeline import SourceFile
         from ingest.service import walk
 
@@ -57,13 +65,14 @@ def register(app: typer.Typer) -> None:
             fail(f"Không tìm thấy: {', '.join(map(str, missing))}", f"not found: {missing}")
         if (create_dossier or title) and not dossier:
             fail("--create-dossier và --title cần --dossier MÃ_HỒ_SƠ", "--create-dossier needs --dossier", code=2)
+        declared = declared_of_options(set_ or [], metadata, as_json=as_json)
         counts: Counter[str] = Counter()
         with services_or_exit(repair=True) as services:
             submitter = actor(scope="deposit")
             code = _dossier_code(services, dossier, create=create_dossier, title=title) if dossier else None
             files = list(walk(paths))
-            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=code)
-                       for p in files]
+            sources = [SourceFile(path=p.resolve(), submit_name=p.name, submitter=submitter, dossier_code=code,
+                                  declared=declared) for p in files]
             if services.settings.tasks.backend == "celery":
                 results = _through_celery(services, sources)
             else:
@@ -138,6 +147,34 @@ def register(app: typer.Typer) -> None:
                     time.sleep(interval)
             except KeyboardInterrupt:
                 console.print("Đã dừng theo dõi.")
+
+
+def declared_of_options(pairs: list[str], metadata: Path | None, *, as_json: bool = False) -> dict:
+    """The declared metadata of ``--metadata FILE`` and ``--set FIELD=VALUE`` (which wins), checked
+    by ``ingest.declared.DeclaredMetadata`` like an HTTP deposit's form: JSON-ready. Invalid: the
+    command ends with exit 2 and the same ``invalid_metadata`` message as the HTTP deposit (with
+    ``--json``, one JSON line ``{"outcome": "refused", "code", "message_vi", "message_en"}``)."""
+    from ingest.declared import DEPOSIT_FIELDS, DeclaredMetadata, InvalidDeclared, assignments
+
+    given: dict = {}
+    try:
+        if metadata is not None:
+            try:
+                given = json.loads(metadata.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                raise InvalidDeclared([(f"--metadata {metadata}: not a readable JSON file ({exc})",
+                                        f"--metadata {metadata}: không đọc được tệp JSON ({exc})")]) from None
+            if not isinstance(given, dict):
+                raise InvalidDeclared([("--metadata: the file must hold one JSON object {field: value}",
+                                        "--metadata: tệp phải chứa một đối tượng JSON {trường: giá trị}")])
+        given = {**given, **assignments(pairs)}
+        return DeclaredMetadata.parse(given, fields=DEPOSIT_FIELDS).as_json()
+    except InvalidDeclared as exc:
+        if as_json:
+            print(json.dumps({"outcome": "refused", "code": exc.code, "message_vi": exc.message_vi,
+                              "message_en": exc.message_en}, ensure_ascii=False), flush=True)
+        fail(f"{exc.message_vi}. Chưa nộp tệp nào.", f"{exc.message_en}; no file was touched", code=2)
+    raise AssertionError("unreachable")
 
 
 def _dossier_code(services, ref: str, *, create: bool = False, title: str | None = None) -> str:

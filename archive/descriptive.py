@@ -256,7 +256,13 @@ def _recipients(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> 
 
 
 def _value(name: str, value: Any, problems: list[Any]) -> Any:
-    spec = EDITABLE[name]
+    return check_value(name, EDITABLE[name], value, problems)
+
+
+def check_value(name: str, spec: FieldSpec, value: Any, problems: list[Any]) -> Any:
+    """The checked value of field ``name`` by ``spec`` (None for an empty value); each problem is
+    appended to ``problems`` as ``(english, vietnamese)``. Also used for declared metadata
+    (``ingest.declared``), so a deposit and a correction check a value the same way."""
     if value is None or (isinstance(value, str) and not value.strip()) or value == []:
         if spec.required:
             problems.append((f"{name} may not be empty", f"{spec.label} ({name}) không được để trống"))

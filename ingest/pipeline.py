@@ -11,9 +11,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # the types of what steps put in the context (those modules import this one)
+    from archive.domain import RecordMetadata
+    from archive.service import NewComponent, NewEvent
+    from ingest.declared import DeclaredMetadata
+    from ingest.describe.description import Description
+    from ingest.signatures.step import SignatureOutcome
 
 # Rejection codes with the message shown to officials (Vietnamese) and the English one.
 REASONS: dict[str, tuple[str, str]] = {
@@ -41,13 +49,15 @@ class SourceFile:
     path: Path
     submit_name: str | None = None
     submitter: str = "software:luutru"
-    declared: dict[str, Any] = field(default_factory=dict)
+    declared: Mapping[str, Any] = field(default_factory=dict)
+    """The declared metadata, JSON-ready (``DeclaredMetadata.as_json``: what a staged manifest and a
+    quarantine entry keep); checked again by ``DeclaredMetadata.parse`` at the start of each run."""
     dossier_code: str | None = None
     source: str = "cli"
-    attached: tuple = ()
+    attached: tuple[AttachedFile, ...] = ()
     """More files to store as components of the same record, in the same unit of work:
     ``AttachedFile`` (an edXML message and its other attachments, ``ingest.edxml``)."""
-    events: tuple = ()
+    events: tuple[NewEvent, ...] = ()
     """More ``archive.service.NewEvent`` the submitter knows of (an edXML trace, its signature check)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys merged into the record's ``extra`` (``{"edxml": …}``)."""
@@ -67,10 +77,18 @@ class AttachedFile:
     filename: str
 
 
+def _nothing_declared() -> DeclaredMetadata:
+    from ingest.declared import DeclaredMetadata
+
+    return DeclaredMetadata()
+
+
 @dataclass
 class IngestContext:
     source: SourceFile
     workdir: Path
+    declared: DeclaredMetadata = field(default_factory=_nothing_declared)
+    """``source.declared`` checked (``ingest.declared.DeclaredMetadata``), set before the first step."""
     sha256: str | None = None
     size: int | None = None
     media_type: str | None = None
@@ -80,26 +98,28 @@ class IngestContext:
     extraction: dict[str, Any] = field(default_factory=dict)
     pdf: dict[str, Any] | None = None
     legacy_encoding: str | None = None
-    description: Any = None
-    metadata: Any = None
+    description: Description | None = None
+    """What ``DescribeStep`` read from the text, declared values merged over it."""
+    metadata: RecordMetadata | None = None
+    """The catalogue's Decree 30 fields for the record (``DescribeStep``)."""
     classification: dict[str, Any] = field(default_factory=dict)
     record_id: str | None = None
-    signatures: Any = None
+    signatures: SignatureOutcome | None = None
     """``ingest.signatures.step.SignatureOutcome`` for PDFs (reports and document findings)."""
     timestamp_token: bytes | None = None
     """The archive's RFC 3161 token over ``sha256`` (``ingest.signatures.step.ArchiveTimestampStep``)."""
-    timestamp_event: dict | None = None
-    format: dict | None = None
+    timestamp_event: dict[str, Any] | None = None
+    format: dict[str, Any] | None = None
     """The original's PRONOM identification (``ingest.formats.FormatInfo.as_dict``)."""
-    policy: dict | None = None
+    policy: dict[str, Any] | None = None
     """The format policy's rule applied (``ingest.policy.FormatRule.as_dict``)."""
-    ocr: dict | None = None
+    ocr: dict[str, Any] | None = None
     """What OCR did: status (done / deferred / unavailable / disabled / failed), pages, confidences, tools."""
-    derivatives: list = field(default_factory=list)
+    derivatives: list[NewComponent] = field(default_factory=list)
     """More ``archive.service.NewComponent`` to store with the record (the searchable PDF/A…)."""
-    events: list = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
     """More ``archive.service.NewEvent`` to record."""
-    tasks: list = field(default_factory=list)
+    tasks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     """Background tasks ``(name, args)`` to queue with the record; ``record_id`` is filled at store."""
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -172,15 +192,28 @@ def outcome_from_dict(d: dict) -> Outcome:
 
 @runtime_checkable
 class Step(Protocol):
+    """One named step: ``run`` when it ``applies``; ``cleanup`` after every run of the pipeline,
+    whatever the outcome (a no-op for a step that holds nothing: ``NoCleanup``)."""
+
     name: str
 
     def applies(self, ctx: IngestContext) -> bool: ...
 
     def run(self, ctx: IngestContext) -> None: ...
 
+    def cleanup(self, ctx: IngestContext) -> None: ...
+
+
+class NoCleanup:
+    """For a step that leaves nothing behind: its ``cleanup`` does nothing."""
+
+    def cleanup(self, ctx: IngestContext) -> None:
+        return None
+
 
 class Pipeline:
-    def __init__(self, steps: list[Step], *, on_reject=None):
+    def __init__(self, steps: list[Step], *,
+                 on_reject: Callable[[IngestContext, Rejected], str | None] | None = None):
         self.steps = steps
         self.on_reject = on_reject
 
@@ -188,6 +221,11 @@ class Pipeline:
         workdir = Path(tempfile.mkdtemp(prefix="luutru-ingest-"))
         ctx = IngestContext(source=source, workdir=workdir)
         try:
+            from ingest.declared import DeclaredMetadata
+
+            # InvalidDeclared is a rejection. Lengths were checked where a person typed the values;
+            # an importer's over-long one is cut by DescribeStep and kept whole in ``extra``.
+            ctx.declared = DeclaredMetadata.parse(source.declared, lengths=False)
             for step in self.steps:
                 if step.applies(ctx):
                     started = time.perf_counter()
@@ -205,7 +243,5 @@ class Pipeline:
                                    sha256=ctx.sha256, quarantine=where), ctx
         finally:
             for step in self.steps:
-                cleanup = getattr(step, "cleanup", None)
-                if cleanup:
-                    cleanup(ctx)
+                step.cleanup(ctx)
             shutil.rmtree(workdir, ignore_errors=True)

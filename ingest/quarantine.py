@@ -31,7 +31,7 @@ import re
 import shutil
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -162,7 +162,7 @@ class Quarantine:
         self.root = Path(root)
 
     def put(self, path: Path, *, name: str, code: str, message_vi: str, message_en: str,
-            sha256: str | None, submitter: str, source: str, declared: dict | None = None,
+            sha256: str | None, submitter: str, source: str, declared: Mapping[str, Any] | None = None,
             dossier_code: str | None = None) -> Path:
         now = datetime.now(UTC)
         folder = self.root / now.strftime("%Y-%m-%d") / uuid.uuid4().hex

@@ -23,7 +23,6 @@ import base64
 import logging
 import re
 import unicodedata
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote
@@ -38,9 +37,9 @@ from api.deps import ServicesDep, readable_record, require
 from api.problems import ApiProblem
 from api.routes.dossier_changes import deposit_dossier
 from api.uploads import SpooledUpload, file_chunks, spool_dir, spool_upload
-from archive.access import ACCESS_LEVELS
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
+from ingest.declared import DEPOSIT_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -396,8 +395,8 @@ def _verified(record_id: str, content):
 
 
 # upload -----------------------------------------------------------------------------------------
-DECLARABLE = {"type_name", "code_number", "code_notation", "issued_date", "place", "organ_name", "subject",
-              "signer_name", "signer_position", "urgency", "access_level", "direction", "language", "description"}
+DECLARABLE = set(DEPOSIT_FIELDS)
+"""The metadata fields of a deposit form (``ingest.declared.DEPOSIT_FIELDS``)."""
 
 
 def _ingest_service(services):
@@ -424,25 +423,15 @@ def _filename(request: Request, given: str | None) -> str | None:
 
 
 def _declared(fields: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if value in (None, ""):
-            continue
-        if key not in DECLARABLE:
-            raise ApiProblem(422, f"unknown metadata field {key!r}", f"Trường siêu dữ liệu không hợp lệ: {key}",
-                             code="invalid_request")
-        value = unicodedata.normalize("NFC", str(value))
-        if key == "issued_date":
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise ApiProblem(422, "issued_date must be YYYY-MM-DD", "Ngày ban hành phải có dạng YYYY-MM-DD",
-                                 code="invalid_request") from None
-        if key == "access_level" and value not in ACCESS_LEVELS:
-            raise ApiProblem(422, f"access_level must be one of {', '.join(ACCESS_LEVELS)}",
-                             "Mức độ tiếp cận không hợp lệ", code="invalid_request")
-        out[key] = value
-    return out
+    """The declared fields of a deposit form, checked (``ingest.declared.DeclaredMetadata``: the
+    same rules and messages as ``luutru ingest --set`` and the worker), JSON-ready; a problem is a
+    422 ``invalid_metadata`` naming every bad field."""
+    from ingest.declared import DeclaredMetadata, InvalidDeclared
+
+    try:
+        return DeclaredMetadata.parse(fields, fields=DEPOSIT_FIELDS).as_json()
+    except InvalidDeclared as exc:
+        raise ApiProblem(422, exc.message_en, exc.message_vi, code=exc.code) from None
 
 
 def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:

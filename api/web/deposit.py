@@ -2,7 +2,8 @@
 they share, the dossier to file them into, and each file's outcome in Vietnamese.
 
 Each file goes the way of ``POST /api/v1/records``: spooled to ``<data>/uploads`` (never held in
-memory), checked metadata (``api.routes.records._declared``), the target dossier checked before
+memory), checked metadata (``api.routes.records._declared``: ``ingest.declared.DeclaredMetadata``, the
+same rules and messages as the API, the CLI and the worker), the target dossier checked before
 any byte is stored (``deposit_dossier``: unknown or invisible, another fonds, closed or locked),
 then the same ingest pipeline (or, in scale-out, the workers' staged deposit) and the same audit
 entry ``record.deposit``. A duplicate names the record only if the person may read it.

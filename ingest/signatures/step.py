@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archive.timestamping import TimeStamper, timestamp_event_data
-from ingest.pipeline import IngestContext
+from ingest.pipeline import IngestContext, NoCleanup
 from ingest.signatures.report import SignatureReport, document_findings, overall_status
 from ingest.signatures.validate import validate_pdf
 
@@ -39,7 +39,7 @@ class SignatureOutcome:
                 "signatures": [r.as_dict() for r in self.reports]}
 
 
-class SignatureStep:
+class SignatureStep(NoCleanup):
     name = "signatures"
 
     def __init__(self, trust_roots: Sequence, *, allow_online: bool = False):
@@ -54,7 +54,7 @@ class SignatureStep:
         ctx.signatures = SignatureOutcome(reports, document_findings(reports, ctx.pdf))
 
 
-class ArchiveTimestampStep:
+class ArchiveTimestampStep(NoCleanup):
     name = "timestamp"
 
     def __init__(self, stamper: TimeStamper):

@@ -1,8 +1,7 @@
-"""Description (Decree 30 metadata from the text, declared values winning) and classification hooks."""
+"""Description: Decree 30 metadata from the text, declared values winning."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,7 +9,7 @@ from archive.domain import AccessLevel, RecordMetadata, SecurityLevel
 from archive.service import FIELD_LENGTHS
 from ingest.describe import parse_document
 from ingest.describe.ocr_text import parse_ocr_document, with_stamps
-from ingest.pipeline import IngestContext, Rejected
+from ingest.pipeline import IngestContext, NoCleanup, Rejected
 
 SECRET_LEVELS = {s.value for s in SecurityLevel}
 
@@ -61,7 +60,7 @@ DECLARED_TO_PARSED = {
 }
 
 
-class DescribeStep:
+class DescribeStep(NoCleanup):
     name = "describe"
 
     def __init__(self, allow_state_secrets: bool = False):
@@ -71,12 +70,7 @@ class DescribeStep:
         return True
 
     def run(self, ctx: IngestContext) -> None:
-        declared = dict(ctx.source.declared)
-        if isinstance(declared.get("issued_date"), str):
-            try:
-                declared["issued_date"] = date.fromisoformat(declared["issued_date"])
-            except ValueError:
-                raise Rejected("invalid_metadata", f"issued_date {declared['issued_date']!r}") from None
+        declared = ctx.declared.given()  # checked by the pipeline (ingest.declared): dates are dates
         from ingest.steps.ocr import header_from_ocr
 
         repairs: list[str] = []
@@ -94,22 +88,3 @@ class DescribeStep:
         if repairs:
             ctx.metadata.extra["ocr_header_repairs"] = repairs
         ctx.warnings.extend(flags)
-
-
-Classifier = Callable[[IngestContext], dict[str, Any]]
-
-
-class ClassifyStep:
-    """Hooks that assign retention and series (filled by the retention package through wiring)."""
-
-    name = "classify"
-
-    def __init__(self, classifiers: list[Classifier] | None = None):
-        self.classifiers = classifiers or []
-
-    def applies(self, ctx: IngestContext) -> bool:
-        return bool(self.classifiers)
-
-    def run(self, ctx: IngestContext) -> None:
-        for classify in self.classifiers:
-            ctx.classification.update(classify(ctx) or {})

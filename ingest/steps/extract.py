@@ -6,11 +6,11 @@ import unicodedata
 
 from ingest.extract.base import ExtractionFailed
 from ingest.extract.pool import ExtractionPool
-from ingest.pipeline import IngestContext, Rejected
+from ingest.pipeline import IngestContext, NoCleanup, Rejected
 from ingest.vnlegacy import fix_legacy_text
 
 
-class ExtractStep:
+class ExtractStep(NoCleanup):
     name = "extract"
 
     def __init__(self, pool: ExtractionPool):

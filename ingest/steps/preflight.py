@@ -6,10 +6,10 @@ import hashlib
 
 from archive.service import ArchiveService
 from ingest.identify import identify
-from ingest.pipeline import DuplicateFound, IngestContext, Rejected
+from ingest.pipeline import DuplicateFound, IngestContext, NoCleanup, Rejected
 
 
-class PreflightStep:
+class PreflightStep(NoCleanup):
     name = "preflight"
 
     def __init__(self, archive: ArchiveService, max_file_size: int):
@@ -44,7 +44,7 @@ class PreflightStep:
             raise DuplicateFound(existing)
 
 
-class IdentifyStep:
+class IdentifyStep(NoCleanup):
     """The media type from the content (``ingest.identify``), then the PRONOM format (Siegfried;
     the media-type fallback leaves the PUID empty)."""
 

@@ -11,7 +11,7 @@ from archive.dossier_state import DossierClosed, DossierLocked
 from archive.errors import IntegrityError, RecordNotFound
 from archive.service import ArchiveService, DuplicateRecord, InvalidMetadata, NewComponent, NewEvent
 from ingest.formats import identify_components
-from ingest.pipeline import DuplicateFound, IngestContext, Rejected
+from ingest.pipeline import DuplicateFound, IngestContext, NoCleanup, Rejected
 
 SOFTWARE = "software:luutru ingest"
 
@@ -22,7 +22,7 @@ def needs_preservation(ctx: IngestContext) -> bool:
                 or (ctx.policy or {}).get("preservation") == "pdfa-2b")
 
 
-class StoreStep:
+class StoreStep(NoCleanup):
     name = "store"
 
     def __init__(self, archive: ArchiveService, identifier=None):
@@ -70,6 +70,7 @@ class StoreStep:
                      data={"warnings": ctx.warnings} if ctx.warnings else None),
         ]
         tasks: list[tuple[str, dict[str, Any]]] = []
+        assert ctx.metadata is not None  # the describe step sets it (always runs before this one)
         # Every ingested file was examined: no report means unsigned (searchable as such).
         ctx.metadata.extra["signatures"] = []
         if ctx.signatures is not None and ctx.signatures.reports:

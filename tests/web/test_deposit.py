@@ -6,7 +6,10 @@ metadata that cannot be — that store nothing."""
 from __future__ import annotations
 
 import lxml.html
+import pytest
 from apienv import PASSWORD, generated_pdfs
+
+from ingest.declared import DeclaredMetadata, InvalidDeclared
 
 
 def _bearer(client, name: str) -> dict[str, str]:
@@ -69,6 +72,9 @@ def test_a_deposit_that_cannot_be_stores_nothing(web, login, csrf_of):
     assert unknown.status_code in (404, 422) and "deposit-error" in unknown.text
     bad_date = lan.post("/deposit", files=files, data={"csrf_token": token, "issued_date": "31/02/2026"})
     assert bad_date.status_code == 422 and "Ngày ban hành" in bad_date.text
+    with pytest.raises(InvalidDeclared) as caught:  # the message every entry point gives
+        DeclaredMetadata.parse({"issued_date": "31/02/2026"})
+    assert caught.value.message_vi in bad_date.text
     assert lan.post("/deposit", files=files, data={}).status_code == 403  # no CSRF token
     official = login("canbo")
     assert official.get("/deposit").status_code == 403
