@@ -176,7 +176,7 @@ def _procedure_documents(folder: Path, today: dt.date) -> tuple[dict[str, Path],
 
 def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoReport:
     """Build (or complete) the sample archive in ``services``' data folder."""
-    from api.cli_signatures import timestamper_for
+    from api.cli.signatures import timestamper_for
     from api.retention_wiring import retention_services
     from api.wiring import build_ingest
     from ingest.corpus import generate

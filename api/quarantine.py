@@ -16,7 +16,7 @@ def quarantine_service(services: Services) -> QuarantineService:
     svc = services.extras.get("quarantine_service")
     if svc is None:
         def ingest():
-            from api.routes.records import _ingest_service
+            from api.http.routes.records import _ingest_service
 
             return _ingest_service(services)
 
