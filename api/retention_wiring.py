@@ -9,7 +9,7 @@ from __future__ import annotations
 
 def minutes_config(services):
     """``MinutesConfig`` from the settings (``LUUTRU_ARCHIVE__*``, the keys and the timestamper)."""
-    from api.cli.signatures import timestamper_for, trust_roots_for
+    from api.signature_wiring import timestamper_for, trust_roots_for
     from retention.disposal import MinutesConfig
 
     settings = services.settings

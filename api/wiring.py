@@ -210,7 +210,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
 
 def _audit_timestamper(settings: Settings):
     """The TSA that anchors the audit log: the archive's timestamper (built only when an anchor is due)."""
-    from api.cli.signatures import timestamper_for
+    from api.signature_wiring import timestamper_for
 
     return timestamper_for(settings)
 
@@ -265,7 +265,7 @@ def build_ingest(services: Services, *, workers: int | None = None):
     s = services.settings
     workers = workers or max(1, os.cpu_count() or 1)
     pool = extraction_pool(services, workers)
-    from api.cli.signatures import ltv_task, timestamper_for, trust_roots_for
+    from api.signature_wiring import ltv_task, timestamper_for, trust_roots_for
     from ingest.policy import PolicyStore
     from ingest.signatures.step import ArchiveTimestampStep, SignatureStep
     from ingest.steps.ocr import OcrStep

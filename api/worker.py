@@ -74,7 +74,7 @@ def create_celery(settings: Settings) -> Celery:
               max_retries=5)
     def make_ltv_copy(record_id: str) -> None:
         """Thin: the PAdES B-LTA copy of a signed PDF, off the ingest path."""
-        from api.cli.signatures import ltv_task
+        from api.signature_wiring import ltv_task
 
         ltv_task(_get_services())(record_id)
 
@@ -96,7 +96,7 @@ def create_celery(settings: Settings) -> Celery:
 
     @app.task(name="luutru.renew_timestamps")
     def renew_timestamps() -> dict:
-        from api.cli.signatures import renew_all
+        from api.signature_wiring import renew_all
 
         return renew_all(_get_services(), actor="software:luutru beat")
 

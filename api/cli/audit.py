@@ -18,7 +18,7 @@ from api.cli.common import actor, console, fail, services_or_exit
 
 def verify_log(services) -> dict:
     """Chain and anchors, with the archive's TSA root and the trusted roots (external TSAs)."""
-    from api.cli.signatures import trust_roots_for, tsa_roots_for
+    from api.signature_wiring import trust_roots_for, tsa_roots_for
     from archive import audit
 
     roots = tsa_roots_for(services.settings) + trust_roots_for(services.settings)

@@ -1,21 +1,21 @@
 """``luutru verify`` and ``luutru timestamps renew``; the archive TSA is created by ``luutru init``.
 
-Also the small factories the composition root uses for signatures (trust anchors, the archive
-timestamper), so ``api/wiring.py`` and ``api/worker.py`` build them the same way.
+The factories these commands share with the worker and the routes (trust anchors, the archive
+timestamper, ``renew_all``) are the composition root's: ``api/signature_wiring.py``.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import typer
 from rich.table import Table
 
-from archive.settings import Settings
+from api.signature_wiring import renew_all, trust_roots_for, tsa_roots_for
 
-# api.cli is imported inside the functions below: api.wiring imports the factories of this module,
-# and api.cli registers this module's commands at import, so a top-level import would be circular.
+# api.cli is imported inside the functions below: api.cli registers this module's commands at
+# import, so a top-level import would be circular.
 
 STATUS_VI = {"VALID": "[green]hợp lệ[/]", "VALID_UNTRUSTED": "[yellow]hợp lệ, chưa tin cậy[/]",
              "INDETERMINATE": "[yellow]chưa xác định[/]", "INVALID": "[red]không hợp lệ[/]"}
@@ -32,68 +32,6 @@ def _modification_vi(sig: dict) -> str:
     text = MODIFICATION_VI.get(level, level) if level else ""
     return f"{text} [red](vượt quyền người ký)[/]" if sig.get("modifications_permitted") is False and \
         level != "not_allowed" else text
-
-
-# --- factories (used by wiring and the worker) --------------------------------------------------------
-def archive_roots_for(settings: Settings) -> list:
-    """The archive's own trust anchors, where they exist: the CA of its document-signing
-    certificate (``<data>/keys/ca.crt``, ``archive.keys``: what signs the Biên bản hủy tài liệu) and
-    the root of its TSA (``<data>/keys/tsa/root.pem``, ``archive.timestamping``). The archive trusts
-    what it issued itself; without them ``luutru verify`` of its own minutes found no trust path."""
-    from archive.timestamping import TSA_DIR
-    from ingest.signatures.trust import parse_certificates
-
-    out = []
-    for path in (settings.keys_dir / "ca.crt", settings.keys_dir / TSA_DIR / "root.pem"):
-        if path.is_file():
-            out += parse_certificates(path.read_bytes())
-    return out
-
-
-def trust_roots_for(settings: Settings) -> list:
-    """The roots a signature may chain to: the trust folder (NEAC, Ban Cơ yếu…) and the archive's
-    own anchors (``archive_roots_for``), de-duplicated."""
-    from ingest.signatures import load_trust_roots
-
-    roots = {c.sha256: c for c in load_trust_roots(settings.trust_dir)}
-    for cert in archive_roots_for(settings):
-        roots.setdefault(cert.sha256, cert)
-    return list(roots.values())
-
-
-def timestamper_for(settings: Settings):
-    """The archive timestamper: the external TSA if configured, else the archive's own TSA."""
-    from archive.timestamping import HttpTimeStamper, LocalTimeStamper, ensure_archive_tsa
-
-    sig = settings.signatures
-    if sig.tsa_url:
-        return HttpTimeStamper(sig.tsa_url, timeout=sig.tsa_timeout_seconds,
-                               user=sig.tsa_user.get_secret_value() if sig.tsa_user else None,
-                               password=sig.tsa_password.get_secret_value() if sig.tsa_password else None)
-    ensure_archive_tsa(settings.keys_dir)
-    return LocalTimeStamper.from_dir(settings.keys_dir)
-
-
-def tsa_roots_for(settings: Settings) -> list:
-    """The roots an archive timestamp may chain to besides ``trust_roots_for``: the archive's own
-    TSA root (an external TSA's root belongs in the trust folder)."""
-    from archive.timestamping import TSA_DIR, ArchiveTsaFiles
-
-    files = ArchiveTsaFiles(settings.keys_dir / TSA_DIR)
-    return [files.root_cert()] if (files.folder / "root.pem").exists() else []
-
-
-def ltv_task(services):
-    """The ``make_ltv_copy`` task bound to these services."""
-    from ingest.signatures.ltv import make_ltv_copy
-
-    def run(record_id: str) -> None:
-        from api.wiring import format_identifier
-
-        make_ltv_copy(services.archive, record_id, pdf_timestamper=timestamper_for(services.settings).pyhanko,
-                      identifier=format_identifier(services))
-
-    return run
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -177,19 +115,3 @@ def register(app: typer.Typer) -> None:
         if report["failed"]:
             raise typer.Exit(1)
 
-
-
-def renew_all(services, *, horizon_days: int | None = None, now: datetime | None = None,
-              actor: str = "software:luutru timestamps") -> dict:
-    """What ``luutru timestamps renew`` and the Celery beat run: rotate the archive's own TSA
-    certificate if it nears its end, then renew every chain that is due."""
-    from archive.timestamping import renew_timestamps, rotate_archive_tsa
-
-    s = services.settings
-    days = horizon_days or s.signatures.renewal_horizon_days
-    rotated = False
-    if not s.signatures.tsa_url:
-        timestamper_for(s)  # creates the TSA on first use
-        rotated = rotate_archive_tsa(s.keys_dir, horizon=timedelta(days=days), now=now)
-    report = renew_timestamps(services.archive, timestamper_for(s), horizon_days=days, now=now, actor=actor)
-    return {**report.as_dict(), "tsa_rotated": rotated}

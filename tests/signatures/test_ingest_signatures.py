@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli.signatures import renew_all, trust_roots_for, tsa_roots_for
+from api.signature_wiring import renew_all, trust_roots_for, tsa_roots_for
 from api.wiring import build_ingest, build_services, get_settings
 from archive.timestamping import load_chain, verify_chain
 from ingest.pipeline import SourceFile
