@@ -124,9 +124,9 @@ def importer_for(services):
     from api.wiring import build_ingest
     from ingest.packages import PackageImporter
 
-    ingest = services.extras.get("ingest_service")
+    ingest = services.ingest_service
     if ingest is None:
-        ingest = services.extras["ingest_service"] = build_ingest(services, workers=1)
+        ingest = services.ingest_service = build_ingest(services, workers=1)
     return PackageImporter(services.archive, services.dossiers, ingest, limits=limits_of(services.settings),
                            workdir=services.settings.data_dir / "uploads")
 

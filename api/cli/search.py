@@ -19,7 +19,7 @@ from search.query import QueryError
 
 
 def _backend(services):
-    backend = services.extras.get("search_backend")
+    backend = services.search_backend
     if backend is None:
         fail("Chưa cấu hình chỉ mục tìm kiếm", "no search backend is wired")
     return backend
@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Xây dựng lại chỉ mục tìm kiếm (tiếp tục được nếu bị ngắt), hoặc kiểm tra với --check."""
         with services_or_exit() as services:
-            indexer = services.extras.get("search_indexer")
+            indexer = services.search_indexer
             if indexer is None:
                 fail("Chưa cấu hình chỉ mục tìm kiếm", "no search indexer is wired")
             if check:

@@ -148,7 +148,7 @@ def test_signature_fields_are_searchable(services, signed_folder, pki):
     ingest = build_ingest(services, workers=1)
     sources = [SourceFile(path=p, submit_name=p.name) for p in sorted(signed_folder.iterdir())]
     ids = {s.path.name: o.record_id for s, o in ingest.run_many(sources)}
-    backend = services.extras["search_backend"]
+    backend = services.search_backend
     backend.refresh()
 
     def found(**query) -> set[str]:

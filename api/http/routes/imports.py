@@ -47,12 +47,12 @@ class EdxmlImportResult(BaseModel):
 
 
 def _importer(services):
-    importer = services.extras.get("edxml_import")
+    importer = services.edxml_import
     if importer is None:
         from api.http.routes.records import _ingest_service
         from api.wiring import build_edxml_import
 
-        importer = services.extras["edxml_import"] = build_edxml_import(services, _ingest_service(services))
+        importer = services.edxml_import = build_edxml_import(services, _ingest_service(services))
     return importer
 
 

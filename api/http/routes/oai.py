@@ -84,12 +84,12 @@ def provider_for(services: Services, request: Request) -> OaiProvider:
 
 
 def resumption_key(services: Services) -> bytes:
-    """The key signing resumption tokens (kept in ``services.extras``)."""
-    key = services.extras.get("oai_token_key")
+    """The key signing resumption tokens (kept in ``services.oai_token_key``)."""
+    key = services.oai_token_key
     if key is None:
         # A key of its own, derived from the API secret: a resumption token is never a valid
         # digest of anything else keyed by it.
-        key = services.extras["oai_token_key"] = hmac.new(token_pepper(services.settings), b"oai-resumption-token",
+        key = services.oai_token_key = hmac.new(token_pepper(services.settings), b"oai-resumption-token",
                                                           hashlib.sha256).digest()
     return key
 

@@ -401,11 +401,11 @@ DECLARABLE = {"type_name", "code_number", "code_notation", "issued_date", "place
 
 
 def _ingest_service(services):
-    svc = services.extras.get("ingest_service")
+    svc = services.ingest_service
     if svc is None:
         from api.wiring import build_ingest
 
-        svc = services.extras["ingest_service"] = build_ingest(services, workers=1)
+        svc = services.ingest_service = build_ingest(services, workers=1)
     return svc
 
 

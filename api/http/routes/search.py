@@ -118,7 +118,7 @@ def _results(page) -> dict:
 
 
 def _backend(services):
-    backend = services.extras.get("search_backend")
+    backend = services.search_backend
     if backend is None:
         raise ApiProblem(503, "no search backend is configured", "Chưa cấu hình chỉ mục tìm kiếm", code="timeout")
     return backend

@@ -104,7 +104,7 @@ def _scope_client(services, caller: Caller) -> str | None:
              responses={403: {"description": "Not a system client with the webhooks scope, nor an administrator"},
                         422: {"description": "Bad URL, a receiver that is not a public address, or unknown event"}})
 def create_webhook(body: WebhookCreate, services: ServicesDep, caller: WebhookRegistrar) -> dict:
-    webhooks = services.extras["webhooks"]
+    webhooks = services.webhooks
     if body.client is not None and caller.kind == "client" and body.client != caller.name and not caller.has("admin"):
         raise Forbidden("a client subscribes only for itself", "Hệ thống chỉ được đăng ký cho chính mình")
     if body.client is not None:
@@ -122,7 +122,7 @@ def create_webhook(body: WebhookCreate, services: ServicesDep, caller: WebhookRe
 def list_webhooks(services: ServicesDep, caller: WebhookCaller,
                   client: Annotated[str | None, Query(max_length=100, description="Lọc theo hệ thống (quản trị)")] = None
                   ) -> list[dict]:
-    webhooks = services.extras["webhooks"]
+    webhooks = services.webhooks
     client_id = _scope_client(services, caller)
     if client_id is None or (client is not None and caller.has("admin")):
         client_id = webhooks.client_id(client) if client else None
@@ -134,7 +134,7 @@ def list_webhooks(services: ServicesDep, caller: WebhookCaller,
                responses={404: {"description": "No such subscription of the caller"}})
 def delete_webhook(sub_id: SubId, services: ServicesDep, caller: WebhookCaller) -> Response:
     owner = None if caller.has("admin") else _scope_client(services, caller)
-    services.extras["webhooks"].unsubscribe(sub_id, client_id=owner, actor=caller.actor, address=caller.address)
+    services.webhooks.unsubscribe(sub_id, client_id=owner, actor=caller.actor, address=caller.address)
     return Response(status_code=204)
 
 
@@ -144,4 +144,4 @@ def delete_webhook(sub_id: SubId, services: ServicesDep, caller: WebhookCaller) 
 def list_deliveries(sub_id: SubId, services: ServicesDep, caller: WebhookCaller,
                     size: Annotated[int, Query(ge=1, description="Số kết quả")] = 50) -> list[dict]:
     owner = None if caller.has("admin") else _scope_client(services, caller)
-    return services.extras["webhooks"].deliveries(sub_id, client_id=owner, limit=page_size(services, size))
+    return services.webhooks.deliveries(sub_id, client_id=owner, limit=page_size(services, size))
