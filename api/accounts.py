@@ -21,6 +21,13 @@ archivist     + deposit, retention and disposal, audit log   public, internal, r
 council       + vote in a disposal review (Hội đồng)         public, internal, restricted
 admin         everything, accounts                           everything
 ============  =============================================  =====================================
+
+Why one module over 600 lines: ``AccountService`` is one service over three tables (users, API
+clients, sessions) whose rules interlock — a role sets the scopes and default levels, a login opens
+a session, disabling a second factor or a user revokes sessions, every change is audited the same
+way — and the HTTP routes, the CLI and the web pages call it alike. What stands apart already lives
+apart (``api.totp``, ``api.http.login_guard``); the composition root's split into ``api/http`` and
+``api/cli`` is the place to revisit it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The sample archive ``luutru demo`` builds: two agencies' fonds with their dossiers per year,
-Vietnamese administrative documents (``ingest.corpus``) filed into them through the real ingest
-pipeline, documents signed by a person and by the agency (``ingest.corpus.pki``), public records for
+Vietnamese administrative documents (``kit.corpus``) filed into them through the real ingest
+pipeline, documents signed by a person and by the agency (``kit.corpus.pki``), public records for
 OAI-PMH, the agency's retention schedule imported with its rules, dossiers already past their
 retention period swept into the «Xem xét hủy» list, and one destruction list proposed to a council
 of the demo accounts, waiting for their votes — so that every feature of the README can be tried at
@@ -46,7 +46,7 @@ class FondsSpec:
     place: str
     superior: str | None
     corpus_abbr: str
-    """The agency of ``ingest.corpus.data.AGENCIES`` whose documents fill this fonds."""
+    """The agency of ``kit.corpus.data.AGENCIES`` whose documents fill this fonds."""
     corpus_place: str
     description: str
 
@@ -117,13 +117,13 @@ class DemoReport:
 
 
 def _agency(abbr: str, place: str) -> dict:
-    from ingest.corpus import data as D
+    from kit.corpus import data as D
 
     return next(a for a in D.AGENCIES if a["abbr"] == abbr and a["place"] == place)
 
 
 def _spec(seed: str, doc_type: str, agency: dict, issued: dt.date, number: int):
-    from ingest.corpus import random_doc_spec, with_number
+    from kit.corpus import random_doc_spec, with_number
 
     spec = random_doc_spec(random.Random(seed), doc_type=doc_type, agency=agency, issued=issued, marks=False,
                            pages=1 + (number % 3))
@@ -133,7 +133,7 @@ def _spec(seed: str, doc_type: str, agency: dict, issued: dt.date, number: int):
 def _documents(folder: Path, pki, timestamper) -> list[tuple[DossierSpec, Path]]:
     """The dossiers' documents as files (written once: the corpus is deterministic, signed files
     are kept so a second run ingests the same bytes)."""
-    from ingest.corpus import generate_pdf
+    from kit.corpus import generate_pdf
 
     out = []
     for d in DOSSIERS:
@@ -157,7 +157,7 @@ def _documents(folder: Path, pki, timestamper) -> list[tuple[DossierSpec, Path]]
 def _procedure_documents(folder: Path, today: dt.date) -> tuple[dict[str, Path], dict[str, str]]:
     """The council's minutes (Biên bản họp Hội đồng) and the decision (Quyết định hủy) the archivist
     and the approver will archive when the procedure reaches them."""
-    from ingest.corpus import generate_pdf
+    from kit.corpus import generate_pdf
 
     agency = _agency("UBND", "Nghệ An")
     folder.mkdir(parents=True, exist_ok=True)
@@ -179,9 +179,9 @@ def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoRe
     from api.retention_wiring import retention_services
     from api.signature_wiring import timestamper_for
     from api.wiring import build_ingest
-    from ingest.corpus import generate
-    from ingest.corpus.pki import DemoPKI
     from ingest.pipeline import SourceFile
+    from kit.corpus import generate
+    from kit.corpus.pki import DemoPKI
     from retention import schedules
 
     settings = services.settings

@@ -202,6 +202,9 @@ class Services:
         pool, self.extraction_pool = self.extraction_pool, None
         if pool is not None:
             pool.close()
+        identifier, self.format_identifier = self.format_identifier, None
+        if identifier is not None and hasattr(identifier, "close"):
+            identifier.close()  # the Siegfried server (ingest.siegfried)
         backend, self.search_backend = self.search_backend, None
         if backend is not None:
             backend.close()
@@ -348,8 +351,8 @@ def format_identifier(services: Services):
         from ingest.formats import identifier_for
 
         f = services.settings.formats
-        identifier = services.format_identifier = identifier_for(f.siegfried, f.siegfried_home,
-                                                                 f.siegfried_signature)
+        identifier = services.format_identifier = identifier_for(
+            f.siegfried, f.siegfried_home, f.siegfried_signature, serve=f.siegfried_serve)
     return identifier
 
 

@@ -67,8 +67,8 @@ def prepare(data: Path, count: int, seed: int, workers: int) -> dict:
     """Generate and ingest ``count`` documents; returns the readable ids and the filter values."""
     from api.wiring import build_ingest, build_services
     from archive.settings import load_settings
-    from ingest.corpus import generate_pdf, random_doc_spec
     from ingest.pipeline import SourceFile
+    from kit.corpus import generate_pdf, random_doc_spec
 
     rng = random.Random(seed)
     corpus = data.parent / "corpus"

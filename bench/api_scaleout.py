@@ -57,7 +57,7 @@ def servers() -> dict[str, str]:
 
 
 def documents(count: int, seed: int) -> list[bytes]:
-    from ingest.corpus import generate_pdf, random_doc_spec
+    from kit.corpus import generate_pdf, random_doc_spec
 
     rng = random.Random(seed)
     out = []

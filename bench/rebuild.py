@@ -1,7 +1,7 @@
 """Rebuild-from-storage benchmark: ``python bench/rebuild.py [--count 20000] [--path DIR]``.
 
 Builds (once, kept in ``DIR``) a SQLite catalogue of N records — synthetic administrative documents
-(``search.corpus.synthetic``) with an original component and two PREMIS events each, in a few
+(``kit.search_corpus.synthetic``) with an original component and two PREMIS events each, in a few
 dossiers — and writes every record's metadata sidecar into a filesystem object store (what
 ``luutru backfill-sidecars`` does). Then, each in a fresh process so peak memory (``VmHWM``) is its
 own:
@@ -40,7 +40,7 @@ def build(path: Path, count: int) -> None:
     from archive.objects.filesystem import FilesystemObjectStore
     from archive.ports import SystemClock
     from archive.sidecars import SidecarWriter
-    from search.corpus import synthetic
+    from kit.search_corpus import synthetic
 
     cat = Catalogue(f"sqlite:///{path / 'catalogue.db'}")
     cat.migrate()

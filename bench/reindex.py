@@ -1,7 +1,7 @@
 """Rebuild benchmark: ``python bench/reindex.py [--count 1000000] [--path DIR] [--texts 10000]``.
 
 Builds (once, kept in ``DIR``) a SQLite catalogue of N records — synthetic administrative documents
-(``search.corpus.synthetic``): fonds, records with Decree 30 metadata and a ``text`` component
+(``kit.search_corpus.synthetic``): fonds, records with Decree 30 metadata and a ``text`` component
 each, whose bytes are in a filesystem object store — then runs ``RecordIndexer.reindex`` (what
 ``luutru reindex`` runs) on the embedded backend in a fresh process and prints its time and its
 peak resident memory (``VmHWM``). The text components cycle through ``--texts`` distinct stored
@@ -28,7 +28,7 @@ def build(path: Path, count: int, texts: int) -> None:
 
     from archive.catalogue import Catalogue, Component, Fonds, Record
     from archive.objects.filesystem import FilesystemObjectStore
-    from search.corpus import AGENCIES, synthetic
+    from kit.search_corpus import AGENCIES, synthetic
 
     cat = Catalogue(f"sqlite:///{path / 'catalogue.db'}")
     cat.migrate()

@@ -1,25 +1,25 @@
 """Search benchmark: ``python bench/search.py [--count 100000] [--path DIR] [--reuse] [--only CLASS]``.
 
 Indexes N synthetic administrative documents (2–5 KB) into the embedded backend (batches of 5,000,
-one commit each) and prints indexing docs/s, the time the merges still take after the last
-commit, index size, and p50/p95/p99 latency of top-20 queries: term, multi-term, phrase,
-filtered+faceted+highlighted, *officials' mix* (2–4 words, optional filters, highlights and
-facets, cycling through ``MIX``), *long question* (``LONG``: 20–40-word questions and statements, as
-pasted, with facets; and the same compiled as before issue 17 — three in four words must match, no
-pairs in the match — as the baseline of the same run) and *pasted paragraph* (1,000 characters of the text of ten
-documents of the index itself, with highlights and facets: what an official pastes to find a
-document again; ``pasted``) — through the service layer (``EmbeddedSearchBackend.search``:
-parsing, compilation, paging, snippets, facets) and on the Tantivy searcher alone with the
-already-translated queries (the same engine work done serially: one ``search`` of the match with
-the count — for relevance, of the best ``rescore_window`` matches, then one ``search`` re-ranking
-them with the bonuses — plus one ``aggregate`` when the query asks for facets or a histogram), with
-their ratio; and the engine
-doing all of an official's page — also loading the 20 stored documents and, when highlights are
-asked for, Tantivy's snippets (``SnippetGenerator`` on body, then title) — with that ratio too
-(``svc/eng`` and ``svc/page``). The load average is printed first: wall-clock figures depend on
-it, so the median CPU time of the process (all its threads) per search is printed too, for the
-service (p50/p95) and for the engine's page (p50), with their ratio (``cpu svc/page``): other
-processes disturb CPU time far less than wall-clock time.
+one commit each) and prints indexing docs/s, the time the merges still take after the last commit,
+index size, and p50/p95/p99 latency of top-20 queries: term, multi-term, phrase,
+filtered+faceted+highlighted, *officials' mix* (2–4 words, optional filters, highlights and facets,
+cycling through ``MIX``), *long question* (``LONG``: 20–40-word questions and statements, as pasted,
+with facets; and the same compiled as before issue 17 — three in four words must match, no pairs in
+the match — and without the exact words on ``all_exact``, as the baselines of the same run) and
+*pasted paragraph* (1,000 characters of the text of ten documents of the index itself, with
+highlights and facets: what an official pastes to find a document again; ``pasted``) — through the
+service layer (``EmbeddedSearchBackend.search``: parsing, compilation, paging, snippets, facets) and
+on the Tantivy searcher alone with the already-translated queries (the same engine work done
+serially: one ``search`` of the match with the count — for relevance, of the best ``rescore_window``
+matches, then one ``search`` re-ranking them with the bonuses — plus one ``aggregate`` when the
+query asks for facets or a histogram), with their ratio; and the engine doing all of an official's
+page — also loading the 20 stored documents and, when highlights are asked for, Tantivy's snippets
+(``SnippetGenerator`` on body, then title) — with that ratio too (``svc/eng`` and ``svc/page``). The
+load average is printed first: wall-clock figures depend on it, so the median CPU time of the
+process (all its threads) per search is printed too, for the service (p50/p95) and for the engine's
+page (p50), with their ratio (``cpu svc/page``): other processes disturb CPU time far less than
+wall-clock time.
 ``--reuse`` queries an index left in ``--path`` by an earlier run instead of indexing again.
 
 ``--backend opensearch`` (with ``OPENSEARCH_URL``, e.g. the node ``tests/servers/start`` runs) also
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from tantivy import Order, Query  # noqa: E402
 
 import search.compile as compile_module  # noqa: E402
-from search.corpus import synthetic  # noqa: E402
+from kit.search_corpus import synthetic  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
 from search.query import Principal, SearchQuery  # noqa: E402
 
@@ -161,14 +161,16 @@ def main() -> None:
     print(f"{'query':<30} {'service p50/p95/p99 ms':>24} {'engine p50/p95/p99 ms':>24}"
           f" {'engine+page p50/p95/p99':>24} {'svc/eng':>7} {'svc/page':>8}"
           f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
-    LONG_FROM = compile_module.LONG_FROM
+    LONG_FROM, LONG_EXACT_BOOST = compile_module.LONG_FROM, compile_module.LONG_EXACT_BOOST
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
     classes["long question"] = LONG
     classes["long, 3/4 model (before)"] = LONG
+    classes["long, no all_exact (before)"] = LONG
     sources = pasted(backend)
     classes["pasted paragraph"] = list(sources)
     classes["pasted, 3/4 model (before)"] = list(sources)
+    classes["pasted, no all_exact (before)"] = list(sources)
     if args.only:
         classes = {name: qs for name, qs in classes.items() if name in args.only or (name == "officials' mix"
                                                                                       and "mix" in args.only)
@@ -178,6 +180,8 @@ def main() -> None:
     for name, queries in classes.items():
         # the baseline in the same run: long input compiled as before issue 17 (3/4 of its words)
         compile_module.LONG_FROM = 10**9 if name.endswith("3/4 model (before)") else LONG_FROM
+        # and without the exact words of a question typed with diacritics (all_exact)
+        compile_module.LONG_EXACT_BOOST = 0.0 if name.endswith("no all_exact (before)") else LONG_EXACT_BOOST
         svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
         for q in queries:
@@ -223,7 +227,7 @@ def main() -> None:
               f" {m(svc) / max(m(eng), 1e-9):6.1f}x {m(svc) / max(m(full), 1e-9):7.1f}x"
               f" {pct(svc_cpu, 50):8.2f}/{pct(svc_cpu, 95):7.2f} {pct(full_cpu, 50):8.2f}"
               f" {m(svc_cpu) / max(m(full_cpu), 1e-9):11.1f}x")
-    compile_module.LONG_FROM = LONG_FROM
+    compile_module.LONG_FROM, compile_module.LONG_EXACT_BOOST = LONG_FROM, LONG_EXACT_BOOST
     if "pasted paragraph" in classes:
         admin = Principal.admin()
         pages = [backend.search(q, admin) for q in sources]

@@ -7,7 +7,11 @@ spent on signature work (validation + archive timestamp).
 Targets (issues 4 and 17): validation ≤ 20 ms median per signature; end-to-end ingest of
 1-signature PDFs ≥ 30 docs/s. The per-signature time of a document is its validation time divided
 by its number of signatures and document timestamps.
-Run: ``.venv/bin/python bench/signatures.py [--docs 60] [--corpus conformance] [--no-ingest]``.
+``--paired`` also times, on the conformance corpus, our validator with and without its speed-ups
+(``ingest.signatures.speedups``) file by file in one process, alternating the order: on a loaded
+machine the CPU time of the same code moves by ±15 % between runs minutes apart, a paired ratio
+does not.
+Run: ``.venv/bin/python bench/signatures.py [--docs 60] [--corpus conformance] [--paired] [--no-ingest]``.
 """
 
 from __future__ import annotations
@@ -171,6 +175,28 @@ def bench_plain_pyhanko(paths, roots, repeat: int = 1) -> dict:
             "errors": errors // repeat}
 
 
+def bench_paired(paths, roots, repeat: int = 3) -> dict:
+    """Per-signature CPU time of ``validate_pdf`` with the speed-ups uninstalled and installed,
+    each file validated both ways in turn (the order alternating between passes)."""
+    from ingest.signatures import speedups, validate_pdf
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    try:
+        for n in range(repeat):
+            for p in paths:
+                for on in ((False, True) if n % 2 == 0 else (True, False)):
+                    speedups.install() if on else speedups.uninstall()
+                    c = time.process_time()
+                    reports = validate_pdf(p, roots)
+                    times[on].append((time.process_time() - c) / max(1, len(reports)))
+    finally:
+        speedups.install()
+    off, on = times[False], times[True]
+    return {"off_median_ms": statistics.median(off) * 1000, "on_median_ms": statistics.median(on) * 1000,
+            "paired_ratio_median": statistics.median(a / b for a, b in zip(on, off, strict=True)),
+            "total_ratio": sum(on) / sum(off), "validations": len(on)}
+
+
 def conformance_documents(folder: Path) -> tuple[list[Path], list]:
     """The VALID files of the conformance suite, made with the test PKI (tests/signatures)."""
     sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -235,6 +261,8 @@ def main() -> None:
     ap.add_argument("--corpus", choices=["generated", "conformance"], action="append",
                     help="which documents to validate (repeatable; default: generated)")
     ap.add_argument("--repeat", type=int, default=5, help="passes over the conformance corpus")
+    ap.add_argument("--paired", action="store_true",
+                    help="with the conformance corpus: our validator with and without its speed-ups, paired")
     ap.add_argument("--no-ingest", action="store_true", help="skip the end-to-end ingest measurement")
     args = ap.parse_args()
     corpora = args.corpus or ["generated"]
@@ -259,6 +287,11 @@ def main() -> None:
             bc = bench_plain_pyhanko(paths, roots, repeat=args.repeat)
             print(f"validation, conformance corpus ({rc['docs']} files x {args.repeat}): {_figures(rc, bc)}; "
                   f"per file median {rc['median_ms']:.1f} ms; plain pyHanko raised on {bc['errors']} signature(s)")
+            if args.paired:
+                pr = bench_paired(paths, roots, repeat=args.repeat)
+                print(f"paired, conformance corpus ({pr['validations']} validations each way): per signature "
+                      f"median {pr['off_median_ms']:.1f} ms CPU without the speed-ups, {pr['on_median_ms']:.1f} ms "
+                      f"with; paired ratio median {pr['paired_ratio_median']:.2f}, total CPU {pr['total_ratio']:.2f}")
         if args.no_ingest:
             return
         trust = tmp / "trust"

@@ -1,8 +1,9 @@
 """Format identification with PRONOM identifiers (PUID, format name and version).
 
-``SiegfriedIdentifier`` runs Siegfried's ``sf`` (built from the Go module proxy by
-``deploy/tools/install``, its signature file built from the PRONOM data the module ships) on one
-or many files and returns, for each, the PRONOM match: ``fmt/276`` "Acrobat PDF 1.7 - Portable
+``SiegfriedIdentifier`` asks Siegfried (``sf``, built from the Go module proxy by
+``deploy/tools/install``, its signature file built from the PRONOM data the module ships) about one
+or many files — through one long-lived ``sf -serve`` by default (``ingest.siegfried``), else one
+``sf`` run per call — and returns, for each, the PRONOM match: ``fmt/276`` "Acrobat PDF 1.7 - Portable
 Document Format" version "1.7", with the tool and its signature file. When Siegfried is not
 installed, finds no PRONOM match, or fails, the result keeps the media type the archive identified
 itself and leaves the PUID empty — never a guess (``MediaTypeIdentifier``).
@@ -14,12 +15,17 @@ luutru.sig`` beside ``<prefix>/bin/sf``, or the folder given in ``LUUTRU_FORMATS
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from ingest.siegfried import ServerUnavailable, SiegfriedServer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,20 +69,24 @@ class MediaTypeIdentifier:
 
 
 class SiegfriedIdentifier:
-    """Siegfried's ``sf -json`` over the files, one process for all of them."""
+    """Siegfried over the files: one long-lived ``sf -serve`` answering every file
+    (``ingest.siegfried``), or ``sf -json`` once per call (``serve=False``, and whenever the
+    server cannot answer: a file is never left without its PUID because the server died)."""
 
     name = "siegfried"
 
-    def __init__(self, binary: str, home: Path, signature: str = "luutru.sig", timeout: float = 120.0):
+    def __init__(self, binary: str, home: Path, signature: str = "luutru.sig", timeout: float = 120.0,
+                 *, serve: bool = False):
         self.binary = binary
         self.home = home
         self.signature = signature
         self.timeout = timeout
         self._tool: str | None = None
+        self.server = SiegfriedServer(binary, home, signature, timeout=timeout) if serve else None
 
     @classmethod
     def find(cls, binary: str | None, home: Path | None, signature: str = "luutru.sig",
-             timeout: float = 120.0) -> SiegfriedIdentifier | None:
+             timeout: float = 120.0, *, serve: bool = False) -> SiegfriedIdentifier | None:
         """The identifier when ``sf`` and its signature file are installed, else None."""
         if not binary:
             return None
@@ -87,14 +97,30 @@ class SiegfriedIdentifier:
             home = Path(os.path.realpath(found)).parent.parent / "share" / "siegfried"
         if not (home / signature).is_file():
             return None
-        return cls(found, home, signature, timeout)
+        return cls(found, home, signature, timeout, serve=serve)
 
     def _run(self, paths: list[Path]) -> dict:
+        if self.server is not None:
+            try:
+                reports = [self.server.identify(p) for p in paths]
+            except ServerUnavailable as exc:
+                log.warning("Siegfried server: %s; running sf for these files", exc)
+            else:
+                merged = dict(reports[0]) if reports else {}
+                merged["files"] = [f for r in reports for f in r.get("files", [])[:1]]
+                if len(merged["files"]) == len(paths):
+                    return merged
         out = subprocess.run([self.binary, "-home", str(self.home), "-sig", self.signature, "-json", "-nr",
                               *[str(p) for p in paths]], capture_output=True, timeout=self.timeout, check=False)
         if not out.stdout:
             raise RuntimeError(out.stderr.decode("utf-8", "replace")[-500:] or f"sf exited {out.returncode}")
-        return json.loads(out.stdout)
+        report: dict = json.loads(out.stdout)
+        return report
+
+    def close(self) -> None:
+        """Stop the server (if one runs); a later ``identify`` runs ``sf`` per call."""
+        if self.server is not None:
+            self.server.close()
 
     def tool(self) -> str:
         if self._tool is None:
@@ -139,9 +165,10 @@ class SiegfriedIdentifier:
         return out
 
 
-def identifier_for(binary: str | None, home: Path | None, signature: str = "luutru.sig") -> FormatIdentifier:
-    """Siegfried when installed, else the media-type fallback."""
-    return SiegfriedIdentifier.find(binary, home, signature) or MediaTypeIdentifier()
+def identifier_for(binary: str | None, home: Path | None, signature: str = "luutru.sig", *,
+                   serve: bool = False) -> FormatIdentifier:
+    """Siegfried when installed (``serve``: as one long-lived server), else the media-type fallback."""
+    return SiegfriedIdentifier.find(binary, home, signature, serve=serve) or MediaTypeIdentifier()
 
 
 def _is_json(path: Path) -> bool:

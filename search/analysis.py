@@ -89,6 +89,24 @@ def normalize_tones(text: str) -> str:
     return _TONE_PAIR_ANY.sub(_move_tone, nfc(text))
 
 
+_OLD_PLACEMENT = re.compile("(?<![qQ])([oO][\u0300\u0301\u0309\u0303\u0323][aAeE]|[uU][\u0300\u0301\u0309\u0303\u0323][yY])$")
+
+
+@lru_cache(maxsize=20_000)
+def tone_placements(word: str) -> tuple[str, ...]:
+    """The spellings of one syllable under both tone placements, canonical first: "hòa" →
+    ("hòa", "hoà"), "thủy" → ("thủy", "thuỷ"), "luật" → ("luật",). A field indexed as written
+    (``all_exact``) holds whichever placement its text used; a query looks for both, so the text
+    needs no ``normalize_tones`` pass at index time."""
+    canonical = normalize_tones(word)
+    nfd = unicodedata.normalize("NFD", canonical)
+    m = _OLD_PLACEMENT.search(nfd)
+    if not m:
+        return (canonical,)
+    pair = m.group(1)  # vowel, tone mark, vowel
+    return canonical, nfc(nfd[:m.start()] + pair[0] + pair[2] + pair[1])
+
+
 def fold(text: str) -> str:
     """Lowercase, no diacritics, đ → d: "Đường Lưu Trữ" → "duong luu tru"."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

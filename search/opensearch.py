@@ -1,14 +1,16 @@
 """OpenSearchBackend: the scale-out search backend (opensearch-py).
 
-* The mapping is versioned JSON (``mappings/records-v4.json``), installed as the composable index
-  template ``<prefix>-records-v4``; indices are named ``<prefix>-records-v4-<timestamp>`` and read
+* The mapping is versioned JSON (``mappings/records-v5.json``), installed as the composable index
+  template ``<prefix>-records-v5``; indices are named ``<prefix>-records-v5-<timestamp>`` and read
   and written through the alias ``<prefix>-records``.
   Queries of this version match on fields a v2 index lacks: behind an older index,
-  ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v4 index
+  ``rebuild_needed`` is true and searches find nothing until ``luutru reindex`` builds a v5 index
   and switches the alias to it.
 * ``title``/``body``/``meta`` are analysed by OpenSearch with ``vi_folded`` (a char filter maps
   đ → d, then lowercase and ``asciifolding``; ``icu_folding`` is not assumed to be installed) and
-  copied, with the abbreviations spelt out in them (``abbr``), into the match field ``all``;
+  copied, with the abbreviations spelt out in them (``abbr``), into the match field ``all``, and
+  as written into ``all_exact`` (``vi_exact``: the same syllables, lowercase, tones kept — a long
+  query looks for both tone placements, so nothing is computed in Python for it);
   ``body`` serves highlighting. The ``title_exact``, ``meta_exact``, ``*_bi``, ``abbr`` and ``skh``
   streams come from ``search.analysis`` already tokenised (tone placement cannot be expressed
   portably) and are split on whitespace — the same tokens as the embedded backend.
@@ -50,7 +52,7 @@ from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
-MAPPING_VERSION = "v4"
+MAPPING_VERSION = "v5"
 log = logging.getLogger(__name__)
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
 SNIPPET_CHARS = 220

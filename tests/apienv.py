@@ -67,7 +67,7 @@ def make_env(data_dir: Path, **env) -> tuple[ApiEnv, object]:
 def generated_pdfs(seed: int, count: int) -> list[tuple[object, bytes]]:
     """``count`` distinct, deterministic administrative documents (spec, PDF bytes) from the corpus
     generator, without state-secret marks (refused at ingest: not what the API tests need)."""
-    from ingest.corpus.generator import generate_pdf, random_doc_spec
+    from kit.corpus.generator import generate_pdf, random_doc_spec
 
     rng = random.Random(seed)
     out = []

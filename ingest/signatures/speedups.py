@@ -35,9 +35,41 @@ that: ``tests/signatures/test_speedups.py``).
    of the time. :func:`read_next_end_line` reads the line in one block and leaves the stream where
    pyHanko's would; a line that would reach the start of the file or of the block, or a position
    past the end, goes to pyHanko's own function from the same position.
+5. **PDF names.** pyHanko reads a name (``/Helvetica``) one byte at a time through a generator,
+   then decodes it one byte at a time again; a form's font encoding alone has a few hundred names
+   (``/Differences``), and the difference analysis reads every object of the signed revision:
+   names were about a tenth of the validation time of a signed form. :func:`read_name` reads the
+   name in one block; a name with a ``#`` escape or a byte outside printable ASCII, one that
+   reaches the end of the block or of the file, or anything not starting with ``/`` goes to
+   pyHanko's own reader from the same position, so the object, the stream position and the error
+   are pyHanko's.
+6. **Object identifiers.** asn1crypto turns the DER of every newly parsed OID (algorithms,
+   attribute types, extensions, name attributes: a few thousand per file) into its dotted form
+   byte by byte, for the same few dozen OIDs. :func:`oid_dotted` keeps the dotted form per DER
+   content (it depends on those bytes alone) and computes it with asn1crypto's own code the
+   first time; an OID without content goes to asn1crypto's property unchanged.
+
+One memo, not a pure function, lives here too because it is installed the same way:
+
+7. **The certificates of one CMS, per document.** pyHanko's ``extract_certs_for_validation``
+   copies every certificate of a SignedData (``untag()``: a new, unparsed object each time),
+   finds the signer's among them and checks the ESS signing-certificate attribute against it —
+   about 5 ms for a signature with a timestamp, and it runs for the same SignedData up to three
+   times per signature (the signer certificate, ``cms_basic_validation``, again for the embedded
+   timestamp token's own validation), each time handing out freshly copied certificates that the
+   path validation then parses again. :func:`document_memo` scopes a memo to one
+   ``validate_pdf`` call: inside it, :func:`extract_certs_for_validation` keeps the result per
+   DER encoding of the SignedData (the key is the exact bytes, so two different CMS never share
+   a result) and hands out the same, already parsed certificate objects in new lists. A failure
+   is not kept: it is raised again, by pyHanko's own function, on every call. Outside a
+   document scope (the archive's own timestamp checks, plain pyHanko in the benchmark) pyHanko's
+   function runs unchanged; the memo dies with the call, so nothing is kept between documents.
 
 :func:`install` puts them in place (``pyhanko.pdf_utils.generic.read_hex_string_from_stream`` and
 ``pyhanko.pdf_utils.reader.read_next_end_line``, which pyHanko looks up at call time,
+``pyhanko.pdf_utils.generic.NameObject.read_from_stream``,
+``pyhanko.sign.validation.generic_cms.extract_certs_for_validation``,
+``asn1crypto.core.ObjectIdentifier.dotted``,
 ``asn1crypto.x509.NameTypeAndValue._ldap_string_prep``, and ``asn1crypto.x509.Name.__eq__`` /
 ``__ne__`` / ``hashable``); it is idempotent and done on import of
 ``ingest.signatures.validate``.
@@ -46,22 +78,42 @@ that: ``tests/signatures/test_speedups.py``).
 from __future__ import annotations
 
 import binascii
+import contextlib
+import contextvars
 import functools
 import os
 import re
+from collections.abc import Iterator
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, reader
+from pyhanko.sign.general import SignedDataCerts
+from pyhanko.sign.validation import generic_cms
 
 _PLAIN = re.compile(rb"[0-9a-fA-F \n\r\t\f\x00]*")
 _WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")
 _BLOCK = 1 << 16
+_NAME_BLOCK = 256
+_NAME_BODY = re.compile(rb"[^ \n\r\t\f\x00()<>\[\]{}/%]*")
+_PLAIN_NAME = re.compile(rb"[!\"$-~]*")  # printable ASCII but '#': nothing to decode
 
 pyhanko_read_hex_string = generic.read_hex_string_from_stream
 """pyHanko's own reader, used for anything but plain hex digits and white-space."""
 
 pyhanko_read_next_end_line = reader.read_next_end_line
 """pyHanko's backward line reader, used where a line is not within one block."""
+
+pyhanko_read_name = generic.NameObject.read_from_stream
+"""pyHanko's name reader (a static method), used for anything but a plain name within a block."""
+
+pyhanko_extract_certs_for_validation = generic_cms.extract_certs_for_validation
+"""pyHanko's certificate extraction from a SignedData, with the ESS signing-certificate check."""
+
+_document_memo: contextvars.ContextVar[dict[bytes, SignedDataCerts] | None] = contextvars.ContextVar(
+    "luutru_signature_document_memo", default=None)
+
+asn1crypto_oid_dotted = core.ObjectIdentifier.dotted
+"""asn1crypto's dotted form of an OID (a property)."""
 
 asn1crypto_ldap_string_prep = x509.NameTypeAndValue._ldap_string_prep
 """asn1crypto's RFC 4518 preparation (a method that does not use ``self``)."""
@@ -74,6 +126,7 @@ asn1crypto_name_hashable = x509.Name.hashable
 _NAME_CACHE_SIZE = 4096
 _name_keys: dict[bytes, tuple] = {}
 _name_hashables: dict[bytes, str] = {}
+_dotted: dict[bytes, str] = {}
 
 
 def read_hex_string(stream):
@@ -101,6 +154,20 @@ def read_hex_string(stream):
         return generic.pdf_string(binascii.unhexlify(digits))
     stream.seek(start)
     return pyhanko_read_hex_string(stream)
+
+
+def read_name(stream):
+    """Read ``/Name`` at the stream position, as pyHanko's reader does (same object, same stream
+    position afterwards: on the delimiter that ends the name, same errors)."""
+    start = stream.tell()
+    block = stream.read(_NAME_BLOCK)
+    if block[:1] == b"/":
+        end = _NAME_BODY.match(block, 1).end()
+        if end < len(block) and _PLAIN_NAME.fullmatch(block, 1, end):
+            stream.seek(start + end)
+            return generic.NameObject("/" + block[1:end].decode("ascii"))
+    stream.seek(start)
+    return pyhanko_read_name(stream)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -186,10 +253,53 @@ def _name_hashable(self) -> str:
 name_hashable = property(_name_hashable)
 
 
+def _oid_dotted(self) -> str:
+    """asn1crypto's ``ObjectIdentifier.dotted``, memoised per DER content."""
+    if self._dotted is None:
+        contents = self.contents
+        if not isinstance(contents, bytes):
+            return asn1crypto_oid_dotted.fget(self)
+        value = _dotted.get(contents)
+        if value is None:
+            value = _remember(_dotted, contents, asn1crypto_oid_dotted.fget(self))
+        self._dotted = value
+    return self._dotted
+
+
+oid_dotted = property(_oid_dotted)
+
+
+@contextlib.contextmanager
+def document_memo() -> Iterator[None]:
+    """The scope of the per-document memo (item 7 of the module docstring): one PDF's validation."""
+    token = _document_memo.set({})
+    try:
+        yield
+    finally:
+        _document_memo.reset(token)
+
+
+def extract_certs_for_validation(signed_data):
+    """pyHanko's ``extract_certs_for_validation``, kept per DER encoding of ``signed_data`` inside
+    a :func:`document_memo` scope; the same certificate objects, in new lists."""
+    memo = _document_memo.get()
+    if memo is None:
+        return pyhanko_extract_certs_for_validation(signed_data)
+    der = signed_data.dump()
+    found = memo.get(der)
+    if found is None:
+        found = memo[der] = pyhanko_extract_certs_for_validation(signed_data)
+    return SignedDataCerts(signer_cert=found.signer_cert, other_certs=list(found.other_certs),
+                           attribute_certs=list(found.attribute_certs))
+
+
 def install() -> None:
     generic.read_hex_string_from_stream = read_hex_string
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
     reader.read_next_end_line = read_next_end_line
+    generic.NameObject.read_from_stream = staticmethod(read_name)  # type: ignore[method-assign]
+    generic_cms.extract_certs_for_validation = extract_certs_for_validation
+    core.ObjectIdentifier.dotted = oid_dotted
     x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = name_eq, name_ne, name_hashable
 
 
@@ -198,5 +308,8 @@ def uninstall() -> None:
     generic.read_hex_string_from_stream = pyhanko_read_hex_string
     x509.NameTypeAndValue._ldap_string_prep = asn1crypto_ldap_string_prep
     reader.read_next_end_line = pyhanko_read_next_end_line
+    generic.NameObject.read_from_stream = staticmethod(pyhanko_read_name)  # type: ignore[method-assign]
+    generic_cms.extract_certs_for_validation = pyhanko_extract_certs_for_validation
+    core.ObjectIdentifier.dotted = asn1crypto_oid_dotted
     x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = (
         asn1crypto_name_eq, asn1crypto_name_ne, asn1crypto_name_hashable)

@@ -99,7 +99,8 @@ def validate_pdf(path: Path | str, trust_roots: Sequence[x509.Certificate], *, a
             return []  # no signature dictionary anywhere: nothing to do, and no parse cost
         try:
             stream.seek(0)
-            return asyncio.run(_validate_stream(stream, list(trust_roots), allow_online, at, password))
+            with speedups.document_memo():
+                return asyncio.run(_validate_stream(stream, list(trust_roots), allow_online, at, password))
         except Exception as exc:  # the PDF could not even be opened by pyHanko
             log.warning("signature validation of %s failed: %s", path, exc, exc_info=True)
             return [_failed("(document)", "pdf_unreadable", f"{type(exc).__name__}: {exc}", at)]

@@ -15,8 +15,8 @@ from served import serve
 
 from api.wiring import build_services
 from archive.settings import load_settings
-from ingest.corpus.generator import random_doc_spec
-from ingest.corpus.scans import scan
+from kit.corpus.generator import random_doc_spec
+from kit.corpus.scans import scan
 from search.analysis import fold
 
 

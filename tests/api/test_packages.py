@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest.corpus import data as D
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus import data as D
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared/domain/samples/tt05"
 if not SAMPLE.is_dir():

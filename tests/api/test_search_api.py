@@ -37,7 +37,7 @@ FACETS = ["type", "agency", "signer", "year", "access_level", "signature_status"
 @pytest.fixture
 def project_docs(api, sample_pdfs) -> dict[str, tuple[object, str]]:
     """One record per access level, subject "Về việc triển khai dự án <codename>": level -> (spec, id)."""
-    from ingest.corpus.generator import generate_pdf
+    from kit.corpus.generator import generate_pdf
 
     out = {}
     # a copy (bản sao) prints its original's subject and số ký hiệu: not what these tests vary

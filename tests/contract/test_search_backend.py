@@ -456,3 +456,45 @@ class TestSearchBackend:
                 assert ids(page)[0] == d.record_id, q
         repeated = search(backend, " ".join(["lưu trữ"] * 100), size=100)
         assert ids(repeated) == ids(search(backend, "lưu trữ", size=100)) and repeated.total >= 3
+
+
+TONES = [
+    doc("dua", title="Quy định", body="Người đưa tiền cho người có chức vụ để họ làm một việc trái pháp luật thì bị "
+                                      "phạt tù theo luật này."),
+    doc("dua-folded", title="Quy định", body="Người dựa tiền cho người có chức vụ để họ làm một việc trái pháp "
+                                             "luật thì bị phạt tù theo luật."),
+    doc("hoa-old", title="Báo cáo", body="Tổ hoà giải ở cơ sở đã hoà giải thành các vụ việc theo thoả thuận của "
+                                         "các bên năm qua."),
+    doc("hoa-folded", title="Báo cáo", body="Tổ hóa giải ở cơ sở đã hóa giải thành các vụ việc theo thỏa thuận "
+                                            "của các bên năm."),
+]
+
+
+@pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+def tones_backend(request):
+    if request.param == "embedded":
+        from search.embedded import EmbeddedSearchBackend
+
+        b = EmbeddedSearchBackend(None)
+    else:
+        b = _opensearch_backend()
+    b.index(TONES)
+    b.refresh()
+    yield b
+    if request.param == "opensearch":
+        b.drop()
+    b.close()
+
+
+def test_a_long_question_typed_with_diacritics_prefers_its_own_tones(tones_backend):
+    """GIVEN two texts that fold alike ("đưa"/"dựa", "hòa"/"hóa"), the one a word shorter — which
+    folded BM25 prefers — with the other tones, and one written with the old tone placement ("hoà",
+    "thoả") WHEN a long question is typed with diacritics (new placement) THEN the text with its
+    tones comes first; typed without diacritics, both still match (the exact field only ranks)."""
+    q1 = "người đưa tiền cho người có chức vụ làm một việc trái pháp luật bị phạt tù bao nhiêu năm"
+    assert ids(search(tones_backend, q1))[:2] == ["dua", "dua-folded"]
+    q2 = "tổ hòa giải ở cơ sở đã hòa giải thành các vụ việc theo thỏa thuận của các bên không"
+    assert ids(search(tones_backend, q2))[:2] == ["hoa-old", "hoa-folded"]
+    for q, pair in ((q1, {"dua", "dua-folded"}), (q2, {"hoa-old", "hoa-folded"})):
+        unaccented = "".join(c for c in unicodedata.normalize("NFD", q.replace("đ", "d")) if not unicodedata.combining(c))
+        assert set(ids(search(tones_backend, unaccented))[:2]) == pair

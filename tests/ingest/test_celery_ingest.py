@@ -15,7 +15,7 @@ import pytest
 from served import account
 from services import opensearch_backend
 
-from ingest.corpus import generate
+from kit.corpus import generate
 
 pytestmark = [pytest.mark.redis, pytest.mark.opensearch]
 
@@ -93,10 +93,10 @@ def test_a_scan_is_ocred_and_its_copy_validated_by_the_celery_workers(tmp_path, 
 
     from served import account
 
-    from ingest.corpus.generator import random_doc_spec
-    from ingest.corpus.scans import scan
     from ingest.ocr.engine import tools
     from ingest.pdfa import VeraPdfValidator
+    from kit.corpus.generator import random_doc_spec
+    from kit.corpus.scans import scan
 
     if tools("vie")["missing"] or VeraPdfValidator.find("verapdf") is None:
         if os.environ.get("CI") == "true":

@@ -1,4 +1,4 @@
-"""Tests of the deterministic corpus generator (ingest.corpus) and of its truth."""
+"""Tests of the deterministic corpus generator (kit.corpus) and of its truth."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ import pypdfium2 as pdfium
 import pytest
 from lxml import etree
 
-from ingest import corpus
-from ingest.corpus import data as D
-from ingest.corpus import generator as G
-from ingest.corpus import hostile as HS
+from kit import corpus
+from kit.corpus import data as D
+from kit.corpus import generator as G
+from kit.corpus import hostile as HS
 
 # The packaged copy of shared/domain/doc-types.json (Decree 30 Phụ lục III), used by the parser.
 DOC_TYPES_JSON = Path(__import__("ingest.describe", fromlist=["x"]).__file__).with_name("doc_types.json")
@@ -544,7 +544,7 @@ def test_signer_blocks_use_the_decree_prefixes():
 
 
 def test_cli(tmp_path, capsys):
-    from ingest.corpus.__main__ import main
+    from kit.corpus.__main__ import main
 
     assert main([str(tmp_path), "--seed", "3", "--count", "3", "--formats", "pdf,html"]) == 0
     rows = [json.loads(x) for x in (tmp_path / "truth.jsonl").read_text(encoding="utf-8").splitlines()]

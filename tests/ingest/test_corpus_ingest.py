@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.wiring import build_ingest, build_services, get_settings
-from ingest.corpus import generate
-from ingest.evaluate import compare
 from ingest.pipeline import SourceFile
+from kit.corpus import generate
+from kit.ingest_accuracy import compare
 
 runner = CliRunner()
 

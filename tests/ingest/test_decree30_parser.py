@@ -1692,9 +1692,9 @@ def _corpus_mismatches(spec, desc: Description) -> list[tuple[str, object, objec
 
 
 def test_cross_check_with_generated_corpus_text() -> None:
-    """GIVEN documents from the independent corpus generator (ingest.corpus) rendered as plain
+    """GIVEN documents from the independent corpus generator (kit.corpus) rendered as plain
     text WHEN parsed THEN every field matches the generator's truth in at least 97 % of them."""
-    corpus = pytest.importorskip("ingest.corpus")
+    corpus = pytest.importorskip("kit.corpus")
     misses: dict[str, list] = {name: [] for name in CORPUS_FIELDS}
     total = 0
     for seed in range(150):
@@ -1712,7 +1712,7 @@ def test_cross_check_with_generated_corpus_text() -> None:
 def test_cross_check_with_generated_corpus_pdf() -> None:
     """GIVEN born-digital PDFs from the corpus generator, text extracted by pypdf WHEN parsed
     THEN the fields match the truth; for SY/TrS/SL copies the original and the copy are read."""
-    corpus = pytest.importorskip("ingest.corpus")
+    corpus = pytest.importorskip("kit.corpus")
     pypdf = pytest.importorskip("pypdf")
     import io
 

@@ -17,7 +17,7 @@ import uuid
 import pytest
 from served import account, run_cli
 
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 MiB = 1024 * 1024
 

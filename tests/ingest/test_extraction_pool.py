@@ -157,9 +157,9 @@ def test_a_killed_ocr_worker_takes_tesseract_with_it(tmp_path):
     import threading
     import time
 
-    from ingest.corpus.generator import random_doc_spec
-    from ingest.corpus.scans import scan
     from ingest.ocr.engine import tools
+    from kit.corpus.generator import random_doc_spec
+    from kit.corpus.scans import scan
 
     if tools("vie")["missing"]:
         import os

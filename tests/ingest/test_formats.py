@@ -14,10 +14,10 @@ import pikepdf
 import pytest
 
 from api.wiring import build_services, get_settings
-from ingest.corpus.generator import generate_docx, generate_pdf, random_doc_spec
 from ingest.formats import MediaTypeIdentifier, SiegfriedIdentifier
 from ingest.pdfa import VeraPdfValidator
 from ingest.policy import DEFAULT_POLICY, FormatPolicy, PolicyError, validate
+from kit.corpus.generator import generate_docx, generate_pdf, random_doc_spec
 
 
 def _require(ok: bool, what: str) -> None:

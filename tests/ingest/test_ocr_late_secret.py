@@ -13,9 +13,9 @@ import random
 import pytest
 
 from api.wiring import build_ingest, build_services, get_settings
-from ingest.corpus.generator import random_doc_spec
-from ingest.corpus.scans import scan
 from ingest.pipeline import SourceFile
+from kit.corpus.generator import random_doc_spec
+from kit.corpus.scans import scan
 from search.analysis import fold
 from search.query import Principal, SearchQuery
 

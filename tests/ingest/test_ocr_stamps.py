@@ -2,7 +2,7 @@
 and reads the độ mật / độ khẩn marks stamped in red apart (``ingest.ocr.stamps``), so that a red
 MẬT still makes the file a state secret and a red KHẨN still gives the record its độ khẩn.
 
-The scans are generated (``ingest.corpus.scans.scan(..., red_marks=...)``: noisy 200 dpi pages with
+The scans are generated (``kit.corpus.scans.scan(..., red_marks=...)``: noisy 200 dpi pages with
 the red round seal, and marks stamped in red ink under the number, tilted, JPEG-compressed); the
 stamp reader runs the real Tesseract, the end-to-end tests a real ``luutru ingest`` subprocess.
 """
@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from served import account, run_cli
 
-from ingest.corpus.generator import random_doc_spec
-from ingest.corpus.scans import RED_MARKS, _jpeg, scan
 from ingest.describe.description import Description, Field
 from ingest.describe.ocr_text import parse_ocr_document, with_stamps
 from ingest.ocr import stamps
 from ingest.ocr.stamps import MARKS, match_mark
+from kit.corpus.generator import random_doc_spec
+from kit.corpus.scans import RED_MARKS, _jpeg, scan
 
 
 def _require_tesseract() -> None:

@@ -34,7 +34,7 @@ from ingest.quarantine import (
 
 @pytest.fixture(scope="module")
 def html_files(tmp_path_factory) -> list[Path]:
-    from ingest.corpus import generate
+    from kit.corpus import generate
 
     folder = tmp_path_factory.mktemp("corpus")
     truth = generate(folder, seed=15, count=3, formats=("html",))

@@ -16,9 +16,9 @@ import requests
 import responses
 from services import service_unavailable
 
-from ingest import corpus
 from ingest.extract.base import ExtractionFailed
 from ingest.extract.tika import TikaServerExtractor
+from kit import corpus
 
 URL = "http://tika.test:9998"
 RMETA = f"{URL}/rmeta/text"

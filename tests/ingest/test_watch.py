@@ -8,7 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from api.wiring import build_services, get_settings
-from ingest.corpus import generate
+from kit.corpus import generate
 
 runner = CliRunner()
 

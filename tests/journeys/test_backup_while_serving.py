@@ -26,7 +26,7 @@ from served import PASSWORD, run_cli, serve
 
 from api.wiring import build_services
 from archive.settings import load_settings
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 WORD = "khoáng sản"
 

@@ -24,7 +24,7 @@ from api.retention_wiring import retention_services
 from api.wiring import build_services
 from archive.domain import RecordMetadata
 from archive.settings import load_settings
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
 PASSWORD = "Mật-khẩu-thử-nghiệm-2026"

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from served import account, run_cli
 
-from ingest.corpus import data as corpus_data
-from ingest.corpus.generator import generate_pdf, random_doc_spec, with_number
+from kit.corpus import data as corpus_data
+from kit.corpus.generator import generate_pdf, random_doc_spec, with_number
 
 ORGAN = "000.00.00.H26"
 A, B = f"{ORGAN}.2012.01.VP", f"{ORGAN}.2013.02.VP"

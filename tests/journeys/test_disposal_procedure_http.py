@@ -17,8 +17,8 @@ import httpx
 import pytest
 from served import PASSWORD, account, serve
 
-from ingest.corpus import data as corpus_data
-from ingest.corpus.generator import generate_pdf, random_doc_spec, with_number
+from kit.corpus import data as corpus_data
+from kit.corpus.generator import generate_pdf, random_doc_spec, with_number
 
 ORGAN = "000.00.00.H26"
 A, B = f"{ORGAN}.2012.01.VP", f"{ORGAN}.2013.02.VP"

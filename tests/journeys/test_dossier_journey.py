@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from served import account, run_cli
 
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
 CODE = f"{ORGAN}.2011.01.VP"

@@ -29,7 +29,7 @@ from archive import sidecars
 from archive.catalogue.models import Base, OutboxEntry
 from archive.domain import RecordMetadata
 from archive.settings import load_settings
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
 COMPARED = sidecars.TABLES

@@ -6,7 +6,7 @@ import json
 import random
 from datetime import date
 
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 
 
 def test_retention_commands(cli, tmp_path):

@@ -16,7 +16,7 @@ import uuid
 import sqlalchemy as sa
 
 from archive.catalogue.retention_tables import RetentionHold
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 from retention.holds import HoldGuard
 
 ORGAN = "000.00.00.H26"

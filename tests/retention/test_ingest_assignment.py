@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from archive.catalogue.models import AuditEntry, Dossier, Record
 from archive.catalogue.retention_tables import RetentionAssignment
-from ingest.corpus.generator import generate_pdf, random_doc_spec
+from kit.corpus.generator import generate_pdf, random_doc_spec
 from retention.policy import Period, Schedule, ScheduleItem
 
 ORGAN = "000.00.00.H26"

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from kit.search_corpus import synthetic
 from search.analysis import (
     bigram_sources,
     bigrams,
@@ -20,7 +21,6 @@ from search.analysis import (
     split_skh,
     syllables,
 )
-from search.corpus import synthetic
 from search.embedded import bigram_analyzer, exact_analyzer, fold_analyzer
 
 TEXTS = [

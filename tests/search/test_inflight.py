@@ -20,7 +20,7 @@ QUERY = "Ủy ban nhân dân thành phố Hà Nội tăng cường công tác v�
 
 SCRIPT = textwrap.dedent("""
     import os, signal, sys
-    from search.corpus import synthetic
+    from kit.search_corpus import synthetic
     from search.embedded import EmbeddedSearchBackend
     from search.query import Principal, SearchQuery
 
@@ -99,7 +99,7 @@ def test_status_shows_the_last_crash(cli, data_dir):
 def test_concurrent_searches_free_their_slots(tmp_path):
     """GIVEN 12 threads searching at once WHEN they are done THEN no slot is left marked busy
     (a clean process leaves nothing to report), and the slots were used."""
-    from search.corpus import synthetic
+    from kit.search_corpus import synthetic
 
     backend = EmbeddedSearchBackend(tmp_path / "index")
     backend.index(list(synthetic(50)))

@@ -1,8 +1,9 @@
 """Our ranking against plain BM25 on real text (``tests/data/law_search``: hand-judged queries over
-the 2,681 articles of six codes of law), on real Tantivy and real OpenSearch: on a sample of the set
-(every other base query, with and without diacritics) our nDCG@10 is not below plain BM25's, per
-query class and overall. Not a timed test; the figures are ``bench/search_quality.py``'s. OpenSearch
-is required under CI=true, skipped elsewhere without a cluster."""
+the 2,681 articles of six codes of law), on real Tantivy and real OpenSearch: on the tuning half of
+the set (odd base queries, with and without diacritics; the even ones are held out, see
+``bench/search_quality.py --split``) our nDCG@10 is not below plain BM25's, per query class and
+overall. Not a timed test; the figures are ``bench/search_quality.py``'s. OpenSearch is required
+under CI=true, skipped elsewhere without a cluster."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 from services import opensearch_backend
 
+from kit.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score
 from search.embedded import EmbeddedSearchBackend
-from search.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score
 
 QUERIES = Path(__file__).resolve().parents[1] / "data" / "law_search" / "queries.jsonl"
 CLASSES = ("keyword", "officials", "long", "so_ky_hieu", "abbreviation")
@@ -45,9 +46,9 @@ def test_the_judged_set_is_what_its_readme_says():
 
 
 def _assert_not_below(ours, base, sample) -> None:
-    """Each class (with and without diacritics together) and overall: not below BM25; each class
-    typed with diacritics alone — where plain BM25 is at its best — within 1 % of it (long
-    questions: 0.99–1.00×). Overall at least 1.10×."""
+    """Each class, with and without diacritics together and typed with diacritics alone (where
+    plain BM25 is at its best: long questions were 0.99× before ``all_exact``, 1.01× with it), and
+    overall: not below BM25. Overall at least 1.10×."""
     g = groups(sample)
 
     def ndcg(scores, name):
@@ -56,7 +57,7 @@ def _assert_not_below(ours, base, sample) -> None:
     worse = {name: (round(ndcg(ours, name), 3), round(ndcg(base, name), 3))
              for name in (*CLASSES, "all", "all/accents", "all/no accents") if ndcg(ours, name) < ndcg(base, name)}
     worse |= {name: (round(ndcg(ours, name), 3), round(ndcg(base, name), 3))
-              for name in (f"{kind}/accents" for kind in CLASSES) if ndcg(ours, name) < 0.99 * ndcg(base, name)}
+              for name in (f"{kind}/accents" for kind in CLASSES) if ndcg(ours, name) < ndcg(base, name)}
     assert not worse, f"nDCG@10 below plain BM25 (ours, BM25): {worse}"
     assert ndcg(ours, "all") >= 1.10 * ndcg(base, "all")
 
@@ -74,7 +75,8 @@ def test_opensearch_ranks_real_text_at_least_as_well_as_plain_bm25(corpus):
     docs, keys, sample, base = corpus
     backend = opensearch_backend(f"law-{uuid.uuid4().hex[:8]}")
     try:
-        backend.index(docs)
+        for i in range(0, len(docs), 250):  # one bulk of 2,681 documents times out on a loaded node
+            backend.index(docs[i:i + 250])
         backend.refresh()
         ours = score(backend_ranker(backend), sample, keys)
     finally:

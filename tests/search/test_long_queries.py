@@ -6,14 +6,18 @@ must match, falling with its length, and its adjacent pairs score in the match �
 from __future__ import annotations
 
 import itertools
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from query_inputs import law_documents
 
-from search.analysis import fold_tokens
+from search.analysis import cached_exact, fold, fold_tokens, normalize_tones, tone_placements
 from search.compile import (
+    EXACT_FROM,
+    EXACT_MATCH_FIELD,
+    EXACT_UNTIL,
     LONG_FROM,
     LONG_MSM,
     MAX_BONUS_CLAUSES,
@@ -116,3 +120,62 @@ def test_words_pasted_from_an_article_find_it(law_index, data):
         return  # beyond a documented bound (a long số ký hiệu, say): refused, never run
     assert rid in {h.record_id for h in page.hits}
     assert page.total == len(page.hits) <= len(docs)
+
+
+TONE_MARKS = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+@st.composite
+def syllables(draw):
+    """A Vietnamese-like syllable with its tone on either vowel of its nucleus ("hòa", "hoà", "quý",
+    "thuỷ", "toàn"), in either case."""
+    onset = draw(st.sampled_from(("", "h", "th", "kh", "t", "x", "q", "qu", "ng", "đ", "Đ", "U")))
+    nucleus = draw(st.sampled_from(("oa", "oe", "uy", "a", "o", "u", "ươ", "ia", "y")))
+    tone = draw(st.sampled_from(TONE_MARKS))
+    at = draw(st.integers(min_value=0, max_value=len(nucleus) - 1))
+    coda = draw(st.sampled_from(("", "", "n", "ng", "t", "c", "i")))
+    word = onset + nucleus[:at + 1] + tone + nucleus[at + 1:] + coda
+    return unicodedata.normalize("NFC", word.upper() if draw(st.booleans()) else word)
+
+
+@given(syllables())
+def test_tone_placements_spell_one_syllable_both_ways(word):
+    """Each spelling folds like the word and normalises to the canonical one, which comes first;
+    two spellings only where the placement is a matter of style (a final "oa", "oe", "uy")."""
+    spellings = tone_placements(word)
+    assert spellings[0] == normalize_tones(word)
+    assert 1 <= len(spellings) <= 2 and len(set(spellings)) == len(spellings)
+    assert all(fold(s) == fold(word) and normalize_tones(s) == spellings[0] for s in spellings)
+    assert word in spellings or normalize_tones(word) != word
+    if len(spellings) == 2:
+        assert fold(word).lower().endswith(("oa", "oe", "uy")) and not fold(word).lower().endswith("quy")
+
+
+@PROPERTY
+@given(st.lists(syllables() | st.sampled_from(PLAIN), min_size=1, max_size=150))
+def test_a_long_query_scores_its_toned_words_exactly_in_both_placements(words):
+    """From ``EXACT_FROM`` to ``EXACT_UNTIL`` distinct words (a question), the match scores on
+    ``all_exact`` exactly the words typed with diacritics, each in both tone placements; a word typed
+    without diacritics, a shorter query and a pasted paragraph never touch the exact field. Within
+    the bounds."""
+    text = " ".join(words)
+    try:
+        compiled = Compiler().compile(SearchQuery(q=text), ADMIN)
+    except QueryError as exc:
+        assert exc.code == "query_too_complex"  # hundreds of distinct syllables: refused, never run
+        return
+    leaves, depth = shape(compiled.match)
+    assert leaves <= MAX_MATCH_CLAUSES and depth <= MAX_DEPTH
+    exact = {x.value for x in _leaves(compiled.match) if isinstance(x, Term) and x.field == EXACT_MATCH_FIELD}
+    assert not any(isinstance(x, Term) and x.field == EXACT_MATCH_FIELD for b in compiled.bonus for x in _leaves(b))
+    question = EXACT_FROM <= distinct_units(text) <= EXACT_UNTIL
+    typed = [w for w in SearchQuery(q=text).tree.children] if question else []
+    toned = dict.fromkeys(cached_exact(w.text) for w in typed if fold(w.text) != w.text.lower())
+    want = {v for e in toned for v in tone_placements(e)}
+    assert exact == want
+    assert all(v == v.lower() for v in exact)
+
+
+def distinct_units(text: str) -> int:
+    """Distinct words of a query of plain syllables (none spells out an abbreviation)."""
+    return len(dict.fromkeys(fold_tokens(text)))

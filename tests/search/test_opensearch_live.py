@@ -18,6 +18,7 @@ from services import opensearch_backend
 
 from search.analysis import fold_tokens
 from search.document import IndexDocument
+from search.embedded import exact_analyzer
 from search.opensearch import MAPPING_VERSION, OpenSearchBackend
 from search.query import Principal, SearchQuery
 
@@ -99,6 +100,9 @@ def test_the_cluster_tokenises_text_as_the_embedded_backend(analysed_index, text
     backend, index = analysed_index
     got = backend.client.indices.analyze(index=index, body={"analyzer": "vi_folded", "text": text})
     assert [t["token"] for t in got["tokens"]] == fold_tokens(text)
+    # all_exact: the text as written, tones kept — the same syllables as Tantivy's vi_exact
+    got = backend.client.indices.analyze(index=index, body={"analyzer": "vi_exact", "text": text})
+    assert [t["token"] for t in got["tokens"]] == exact_analyzer().analyze(text)
 
 
 def test_numbers_and_abbreviations_with_punctuation_are_found(backend):

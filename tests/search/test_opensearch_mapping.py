@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 
+from kit.search_corpus import law_articles, synthetic
 from search.compile import FACET_FIELDS, Bool, Compiler, Range, Term, Terms
-from search.corpus import law_articles, synthetic
 from search.opensearch import MAPPING_VERSION, OpenSearchBackend, source
 from search.query import Principal, SearchQuery
 
@@ -26,15 +26,21 @@ def fields_of(clause) -> set[str]:
 def test_mapping_holds_every_field_documents_and_queries_use():
     body = OpenSearchBackend._body()
     props = body["mappings"]["properties"]
-    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v4"
+    assert body["mappings"]["dynamic"] == "strict" and MAPPING_VERSION == "v5"
     docs = [d for _, d in itertools.islice(law_articles(), 200)] + list(synthetic(200, seed=5))
     sent = set().union(*(source(d) for d in docs))
     assert sent <= set(props), sent - set(props)
     assert {"all_bi", "abbr", "title_bi", "meta_bi", "skh"} <= sent
     for spec in props.values():
-        if "copy_to" in spec:
-            assert spec["copy_to"] in props
-    assert {name for name, spec in props.items() if spec.get("copy_to") == "all"} == {"title", "meta", "body", "abbr"}
+        assert all(t in props for t in _targets(spec))
+
+    def copied_to(field: str) -> set[str]:
+        return {name for name, spec in props.items() if field in _targets(spec)}
+
+    assert copied_to("all") == {"title", "meta", "body", "abbr"}
+    # the texts as written, not the abbreviations (a word, not an exact spelling)
+    assert copied_to("all_exact") == {"title", "meta", "body"}
+    assert props["all_exact"]["analyzer"] == "vi_exact"
     compiler = Compiler()
     who = Principal(access_levels=frozenset({"public"}), fonds_ids=frozenset({"f1"}), dossier_ids=frozenset({"d1"}))
     for q in QUERIES:
@@ -56,8 +62,14 @@ def test_the_index_template_covers_the_indices_the_backend_names():
     backend.replicas = None  # the mapping file's number of replicas
     backend.prefix = "luutru"
     name, template = backend.template()
-    assert name == "luutru-records-v4"
+    assert name == "luutru-records-v5"
     index = backend._new_index_name()
     assert any(fnmatch.fnmatch(index, p) for p in template["index_patterns"])
-    assert not fnmatch.fnmatch(index.replace("-v4-", "-v3-"), template["index_patterns"][0])
+    assert not fnmatch.fnmatch(index.replace("-v5-", "-v4-"), template["index_patterns"][0])
     assert template["template"] == {k: v for k, v in OpenSearchBackend._body().items() if k in ("settings", "mappings")}
+
+
+def _targets(spec: dict) -> list[str]:
+    """The fields a mapped field is copied to (``copy_to``: one name or a list)."""
+    to = spec.get("copy_to", [])
+    return to if isinstance(to, list) else [to]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kit.search_quality import evaluate, judged_corpus
 from search.embedded import EmbeddedSearchBackend
-from search.quality import evaluate, judged_corpus
 
 JUDGED = Path(__file__).with_name("judged_queries.jsonl")
 

@@ -9,7 +9,7 @@ touches the network: the URLs in the certificates point nowhere.
 Not a test module: ``conftest.py`` makes the session fixture from :func:`make_pki`, and
 ``bench/signatures.py`` builds the conformance corpus with it. The parts other code reuses — a
 certificate with its key (``Party``), Vietnamese subjects, a person's and an agency's signature —
-live in ``ingest.corpus.pki`` (``luutru demo`` signs its sample documents with them).
+live in ``kit.corpus.pki`` (``luutru demo`` signs its sample documents with them).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ingest.corpus.pki import Party
-from ingest.corpus.pki import subject as _name
+from kit.corpus.pki import Party
+from kit.corpus.pki import subject as _name
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)

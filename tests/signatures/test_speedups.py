@@ -1,9 +1,10 @@
 """``ingest.signatures.speedups``: the block reader for PDF hex strings gives pyHanko's result —
 the same object, the same stream position, the same error — on any input, and the memoised name
-preparation gives asn1crypto's. The block reader of lines read backwards gives
-pyHanko's line and stream position. The memoised name comparison and
-name key give asn1crypto's for any pair of names. (Their speed is measured by
-``bench/signatures.py``, not here.)"""
+preparation gives asn1crypto's. The block reader of lines read backwards gives pyHanko's line and
+stream position, the block reader of names pyHanko's name. The memoised name comparison and name
+key give asn1crypto's for any pair of names, the memoised dotted form of an OID asn1crypto's. The
+per-document memo of a CMS's certificates gives pyHanko's certificates, per exact DER, and only
+inside one document's scope. (Their speed is measured by ``bench/signatures.py``, not here.)"""
 
 from __future__ import annotations
 
@@ -20,13 +21,20 @@ from ingest.signatures.speedups import (
     asn1crypto_name_eq,
     asn1crypto_name_hashable,
     asn1crypto_name_ne,
+    asn1crypto_oid_dotted,
+    document_memo,
+    extract_certs_for_validation,
     ldap_string_prep,
     name_eq,
     name_hashable,
     name_ne,
+    oid_dotted,
+    pyhanko_extract_certs_for_validation,
     pyhanko_read_hex_string,
+    pyhanko_read_name,
     pyhanko_read_next_end_line,
     read_hex_string,
+    read_name,
     read_next_end_line,
 )
 
@@ -208,3 +216,120 @@ def test_the_last_lines_of_a_signed_pdf(conformance):
         stream.seek(len(signed_pdf) - 1)
         outcomes.append([(read(stream), stream.tell()) for _ in range(3)])
     assert outcomes[0] == outcomes[1] and b"%%EOF" in [line for line, _ in outcomes[0]], outcomes
+
+
+NAME_PIECES = [b"/", b"Helvetica", b"a", b"Z", b"0", b"#", b"#20", b"#2F", b"#4", b"#zz", b"\xc3\xa9", b"\xff", b"\x7f",
+               b"\x01", b" ", b"\n", b"\x00", b"(", b")", b"<", b">", b"[", b"]", b"{", b"}", b"%", b".", b"-", b"!", b"~"]
+
+
+def name_outcome(reader, data: bytes):
+    stream = io.BytesIO(data)
+    try:
+        value = reader(stream)
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc), stream.tell())
+    return ("ok", type(value).__name__, str(value), stream.tell())
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
+@given(body=st.one_of(st.lists(st.sampled_from(NAME_PIECES), max_size=40).map(b"".join), st.binary(max_size=80)),
+       slash=st.booleans(), long=st.integers(0, 300))
+def test_names_read_as_pyhanko_reads_them(body, slash, long):
+    """GIVEN any bytes after a '/' (or without one): plain names, '#' escapes good and bad, bytes
+    outside printable ASCII, delimiters, white-space, the end of the file, a name longer than the
+    read block THEN the block reader's name, error and stream position are pyHanko's."""
+    data = (b"/" if slash else b"") + b"n" * long + body
+    assert name_outcome(read_name, data) == name_outcome(pyhanko_read_name, data)
+
+
+def test_the_names_of_a_form_font_encoding():
+    """GIVEN a /Differences array as ReportLab writes it (the names that made this reader worth
+    having) THEN every name and position is pyHanko's."""
+    data = b"/Differences [24 /breve /caron /dotlessi 39 /quotesingle /.notdef /A#20B /Euro]/F1 5 0 R>>"
+    outcomes = []
+    for read in (read_name, pyhanko_read_name):
+        stream, got = io.BytesIO(data), []
+        for position in [i for i, c in enumerate(data) if c == ord("/")]:
+            stream.seek(position)
+            got.append((str(read(stream)), stream.tell()))
+        outcomes.append(got)
+    assert outcomes[0] == outcomes[1] and ("/A B", data.index(b"/A#20B") + 6) in outcomes[0], outcomes
+
+
+def _signed_datas(pdf: bytes):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return [emb.signed_data for emb in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures]
+
+
+def _ders(info) -> tuple:
+    return (info.signer_cert.dump(), [c.dump() for c in info.other_certs], [c.dump() for c in info.attribute_certs])
+
+
+def test_the_certificate_memo_is_pyhankos_result_per_exact_cms(conformance):
+    """GIVEN the two CMS of a signed and timestamped file (different signers) WHEN their
+    certificates are extracted inside one document's memo THEN each is pyHanko's result, the
+    second extraction of the same bytes hands out the same certificate objects in new lists, and
+    the other CMS never gets the first one's; outside the scope pyHanko's function runs (fresh
+    copies every call)."""
+    pdf = conformance.doc_timestamp(conformance.signed())
+    signature, timestamp = _signed_datas(pdf)
+    reread = _signed_datas(pdf)[0]
+    with document_memo():
+        first, again = extract_certs_for_validation(signature), extract_certs_for_validation(signature)
+        other = extract_certs_for_validation(timestamp)
+        # the same bytes parsed into another object: the key is the encoding, not the object
+        same_bytes = extract_certs_for_validation(reread)
+    assert _ders(first) == _ders(pyhanko_extract_certs_for_validation(signature))
+    assert _ders(other) == _ders(pyhanko_extract_certs_for_validation(timestamp)) != _ders(first)
+    assert again.signer_cert is first.signer_cert and again.other_certs is not first.other_certs
+    assert same_bytes.signer_cert is first.signer_cert
+    outside = extract_certs_for_validation(signature), extract_certs_for_validation(signature)
+    assert outside[0].signer_cert is not outside[1].signer_cert
+    assert _ders(outside[0]) == _ders(first)
+
+
+def test_a_failed_extraction_is_not_remembered(conformance):
+    """GIVEN a CMS whose signer certificate is missing WHEN extracted twice in one document's memo
+    THEN pyHanko's error both times (nothing kept), and the error is pyHanko's."""
+    from asn1crypto import cms
+
+    (signature,) = _signed_datas(conformance.signed())
+    stripped = signature.untag().copy()
+    stripped["certificates"] = cms.CertificateSet([])
+    stripped = cms.SignedData.load(stripped.dump())
+    errors = []
+    with document_memo():
+        for _ in range(2):
+            with pytest.raises(Exception) as caught:
+                extract_certs_for_validation(stripped)
+            errors.append((type(caught.value).__name__, str(caught.value)))
+    with pytest.raises(Exception) as plain:
+        pyhanko_extract_certs_for_validation(stripped)
+    assert errors == [(type(plain.value).__name__, str(plain.value))] * 2
+
+
+def _dotted_outcome(prop, contents: bytes | None):
+    from asn1crypto import core
+
+    oid = core.ObjectIdentifier()
+    oid.contents = contents
+    try:
+        return ("ok", prop.fget(oid))
+    except Exception as exc:  # noqa: BLE001 - the error is part of the behaviour compared
+        return ("error", type(exc).__name__, str(exc))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(contents=st.binary(max_size=24) | st.sampled_from([b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b", b"\x55\x04\x03",
+                                                          b"\x80\x01", b"\x81", b"\x50"]))
+def test_oid_dotted_form_same_as_asn1cryptos(contents):
+    """GIVEN any DER content of an OID (well-formed, cut in the middle of a sub-identifier,
+    first arc 0, 1 or 2) THEN the memoised dotted form is asn1crypto's, first time and again."""
+    expected = _dotted_outcome(asn1crypto_oid_dotted, contents)
+    assert _dotted_outcome(oid_dotted, contents) == expected
+    assert _dotted_outcome(oid_dotted, contents) == expected
+
+
+def test_an_oid_without_content_is_asn1cryptos():
+    assert _dotted_outcome(oid_dotted, None) == _dotted_outcome(asn1crypto_oid_dotted, None)

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.corpus.generator import DEFAULT_FONT_DIR, FONT_DIR_ENV, DocSpec, generate_pdf
+from kit.corpus.generator import DEFAULT_FONT_DIR, FONT_DIR_ENV, DocSpec, generate_pdf
 
 QUALITIES = {
     # name: (max skew in degrees, noise sigma, blur radius, jpeg quality, stamp)

@@ -1,6 +1,6 @@
 """Judged-query evaluation: nDCG@10 and success@1 (used by the quality test and
-``bench/search_quality.py``). Judged keys are ``blds:651`` (articles from ``search.corpus``) or
-record ids of ``search.corpus.synthetic(1500, seed=11)``."""
+``bench/search_quality.py``). Judged keys are ``blds:651`` (articles from ``kit.search_corpus``) or
+record ids of ``kit.search_corpus.synthetic(1500, seed=11)``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit.search_corpus import law_articles, synthetic
 from search.backend import SearchBackend
-from search.corpus import law_articles, synthetic
 from search.query import Principal, SearchQuery
 
 JUDGED_SYNTHETIC = {"n": 1500, "seed": 11}

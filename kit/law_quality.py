@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.search_corpus import law_articles
 from search.backend import SearchBackend
-from search.corpus import law_articles
 from search.document import IndexDocument
 from search.query import Principal, SearchQuery
 

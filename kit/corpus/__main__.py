@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingest.corpus OUT_DIR --seed 1 --count 50 [--hostile] [--large]``."""
+"""Command line: ``python -m kit.corpus OUT_DIR --seed 1 --count 50 [--hostile] [--large]``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .generator import FORMATS, FontsMissing, generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ingest.corpus",
+    ap = argparse.ArgumentParser(prog="python -m kit.corpus",
                                  description="Write a deterministic corpus of Vietnamese administrative "
                                              "documents and its truth.jsonl.")
     ap.add_argument("out_dir", type=Path)

@@ -1,8 +1,8 @@
 """Deterministic corpus of Vietnamese administrative documents with their truth.
 
-``python -m ingest.corpus OUT_DIR --seed 1 --count 50 [--hostile] [--large]`` writes the
+``python -m kit.corpus OUT_DIR --seed 1 --count 50 [--hostile] [--large]`` writes the
 files and ``truth.jsonl``; see :func:`generate`, :func:`random_doc_spec`,
-:func:`generate_pdf` and :mod:`ingest.corpus.hostile` for the hostile set.
+:func:`generate_pdf` and :mod:`kit.corpus.hostile` for the hostile set.
 """
 
 from .generator import (
