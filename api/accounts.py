@@ -2,7 +2,7 @@
 
 * People log in with a password (argon2id) and, when enrolled, a TOTP code (RFC 6238) in the same
   request; a login gives a session token valid ``api.session_hours``. Every failure looks and takes
-  the same; throttling (per address, per account and address, global) is ``api.login_guard``'s, so
+  the same; throttling (per address, per account and address, global) is ``api.http.login_guard``'s, so
   failing on purpose never locks someone else out. A person replaces their own second factor only
   with the password and the current code, confirmed by a code of the new one (``api.totp``).
 * Systems use API clients: a bearer token with scopes (``read``, ``deposit``, ``search``,
@@ -26,7 +26,7 @@ Why one module over 600 lines: ``AccountService`` is one service over three tabl
 clients, sessions) whose rules interlock — a role sets the scopes and default levels, a login opens
 a session, disabling a second factor or a user revokes sessions, every change is audited the same
 way — and the HTTP routes, the CLI and the web pages call it alike. What stands apart already lives
-apart (``api.totp``, ``api.login_guard``); the composition root's split into ``api/http`` and
+apart (``api.totp``, ``api.http.login_guard``); the composition root's split into ``api/http`` and
 ``api/cli`` is the place to revisit it.
 """
 
@@ -361,8 +361,8 @@ class AccountService:
         code — is the same ``AuthError`` after the same work (one argon2id check, against a dummy
         hash when there is no real one), so neither the answer nor its timing tells which; in
         particular a missing code does not confirm the password. Failures are written to the audit
-        log through ``failures`` (``api.auth_audit.AuthFailureAudit``, aggregated per address) or,
-        without it, one entry each. Throttling is the caller's (``api.login_guard``)."""
+        log through ``failures`` (``api.http.auth_audit.AuthFailureAudit``, aggregated per address) or,
+        without it, one entry each. Throttling is the caller's (``api.http.login_guard``)."""
         try:
             name = _norm_username(username)
         except AccountError:

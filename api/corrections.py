@@ -13,17 +13,17 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def correction_service(services) -> CorrectionService:
-    """The ``CorrectionService`` of these services (cached in ``services.extras``). The retention
+    """The ``CorrectionService`` of these services (cached in ``services.correction_service``). The retention
     hook (installed by ``build_services`` on the archive's catalogue; installed here too when the
     services were put together by hand) applies the rules again to a corrected record before its
     transaction commits (nothing else of retention is needed: the rules name their schedules,
     which exist already)."""
-    svc = services.extras.get("correction_service")
+    svc = services.correction_service
     if svc is None:
         from retention import hooks
 
         hooks.install(services.catalogue)
-        svc = services.extras["correction_service"] = CorrectionService(services.archive)
+        svc = services.correction_service = CorrectionService(services.archive)
     return svc
 
 

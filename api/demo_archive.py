@@ -176,8 +176,8 @@ def _procedure_documents(folder: Path, today: dt.date) -> tuple[dict[str, Path],
 
 def build(services, *, count: int, seed: int, folder: Path, log=print) -> DemoReport:
     """Build (or complete) the sample archive in ``services``' data folder."""
-    from api.cli_signatures import timestamper_for
     from api.retention_wiring import retention_services
+    from api.signature_wiring import timestamper_for
     from api.wiring import build_ingest
     from ingest.pipeline import SourceFile
     from kit.corpus import generate

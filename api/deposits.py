@@ -32,8 +32,9 @@ def celery_app(services: Services):
     if app is None:
         from api.worker import create_celery
 
-        app = services.extras.get("celery_app") or services.extras.setdefault("celery_app",
-                                                                                create_celery(services.settings))
+        app = services.celery_app
+        if app is None:
+            app = services.celery_app = create_celery(services.settings)
     return app
 
 

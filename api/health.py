@@ -46,7 +46,8 @@ def _coverage(services: Services) -> str:
     from archive.catalogue.models import OutboxEntry, Record
     from search.indexer import NOT_INDEXED
 
-    indexed = services.extras["search_backend"].count()
+    assert services.search_backend is not None  # only Services.close() clears it
+    indexed = services.search_backend.count()
     with services.catalogue.session() as session:
         live = session.execute(sa.select(sa.func.count()).select_from(Record)
                                .where(Record.status.notin_(NOT_INDEXED))).scalar_one()

@@ -13,13 +13,13 @@ from ingest.quarantine_service import QuarantineService
 
 
 def quarantine_service(services: Services) -> QuarantineService:
-    svc = services.extras.get("quarantine_service")
+    svc = services.quarantine_service
     if svc is None:
         def ingest():
-            from api.routes.records import _ingest_service
+            from api.http.routes.records import _ingest_service
 
             return _ingest_service(services)
 
-        svc = services.extras["quarantine_service"] = QuarantineService(
+        svc = services.quarantine_service = QuarantineService(
             Quarantine(services.settings.quarantine_dir), services.archive, ingest)
     return svc

@@ -2,14 +2,14 @@
 and ``/api/v1/retention``): one ``RetentionService`` on the archive's catalogue and clock, with the
 built-in sample schedule saved once, and one ``DisposalService`` that issues the Biên bản hủy with
 the archive's identity in ``<data>/keys``, time-stamped by the archive's TSA (or the external one),
-and validates it as ingest validates every PDF. Built once per ``Services`` and kept in its extras."""
+and validates it as ingest validates every PDF. Built once per ``Services`` and kept in ``services.retention_services``."""
 
 from __future__ import annotations
 
 
 def minutes_config(services):
     """``MinutesConfig`` from the settings (``LUUTRU_ARCHIVE__*``, the keys and the timestamper)."""
-    from api.cli_signatures import timestamper_for, trust_roots_for
+    from api.signature_wiring import timestamper_for, trust_roots_for
     from retention.disposal import MinutesConfig
 
     settings = services.settings
@@ -31,8 +31,8 @@ def minutes_config(services):
 
 
 def retention_services(services, *, actor: str = "software:luutru"):
-    """``(RetentionService, DisposalService)`` for these services (cached in ``services.extras``)."""
-    pair = services.extras.get("retention_services")
+    """``(RetentionService, DisposalService)`` for these services (cached in ``services.retention_services``)."""
+    pair = services.retention_services
     if pair is None:
         from retention.disposal import DisposalService
         from retention.service import RetentionService
@@ -40,5 +40,5 @@ def retention_services(services, *, actor: str = "software:luutru"):
         retention = RetentionService(services.catalogue, clock=services.archive.clock)
         retention.ensure_sample(actor)
         disposal = DisposalService(services.archive, minutes_config=minutes_config(services))
-        pair = services.extras["retention_services"] = (retention, disposal)
+        pair = services.retention_services = (retention, disposal)
     return pair

@@ -53,7 +53,7 @@ def retention_sweep(services, *, actor: str) -> dict:
 
 def embedded_jobs(services, interval: float) -> list[Job]:
     """The beat schedule of ``api/worker.py``, for the API process of the embedded default."""
-    from api.cli_signatures import renew_all
+    from api.signature_wiring import renew_all
 
     return [Job("pending_tasks", interval, services.archive.run_pending_tasks),
             Job("anchor_audit", PERIODS["anchor_audit"], services.archive.anchor_audit),

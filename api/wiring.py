@@ -22,7 +22,23 @@ from archive.service import ArchiveService
 from archive.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from celery import Celery
+
+    from api.accounts import AccountService
+    from api.webhooks import WebhookService
+    from archive.corrections import CorrectionService
+    from archive.dossiers import DossierService
+    from archive.fixity import FixityService
+    from ingest.edxml import EdxmlImportService
+    from ingest.extract.pool import ExtractionPool
+    from ingest.formats import FormatIdentifier
+    from ingest.preservation import PreservationService
+    from ingest.quarantine_service import QuarantineService
+    from ingest.service import IngestService
+    from retention.disposal import DisposalService
+    from retention.service import RetentionService
     from search.backend import SearchBackend
+    from search.indexer import RecordIndexer
 
 log = logging.getLogger(__name__)
 
@@ -119,20 +135,43 @@ class Services:
     store: ObjectStore
     dispatcher: Dispatcher
     archive: ArchiveService
-    extras: dict = field(default_factory=dict)
+    search_indexer: RecordIndexer
+    webhooks: WebhookService
+    search_backend: SearchBackend | None = None
+    """``None`` once ``close`` has closed it."""
+    classifiers: list = field(default_factory=list)
+    """More ingest classifiers after the retention rules (``ingest_classifiers``)."""
+    # Built on first use, once per Services, by the function named (each entry point calls it, never
+    # the field directly): the ingest pipeline is one for the routes, the CLI, the quarantine and the
+    # worker (it owns the extraction pool's processes).
+    # api.http.routes.records._ingest_service, api.cli.packages, api.worker:
+    ingest_service: IngestService | None = field(default=None, init=False, repr=False)
+    extraction_pool: ExtractionPool | None = field(default=None, init=False, repr=False)  # extraction_pool()
+    format_identifier: FormatIdentifier | None = field(default=None, init=False, repr=False)  # format_identifier()
+    preservation: PreservationService | None = field(default=None, init=False, repr=False)  # preservation_service()
+    edxml_import: EdxmlImportService | None = field(default=None, init=False, repr=False)  # api.http.routes.imports
+    correction_service: CorrectionService | None = field(default=None, init=False, repr=False)  # api.corrections
+    quarantine_service: QuarantineService | None = field(default=None, init=False, repr=False)  # api.quarantine
+    retention_services: tuple[RetentionService, DisposalService] | None = field(
+        default=None, init=False, repr=False)  # api.retention_wiring
+    celery_app: Celery | None = field(default=None, init=False, repr=False)  # api.deposits
+    oai_token_key: bytes | None = field(default=None, init=False, repr=False)  # api.http.routes.oai
+    _accounts: AccountService | None = field(default=None, init=False, repr=False)
+    _dossiers: DossierService | None = field(default=None, init=False, repr=False)
+    _fixity: FixityService | None = field(default=None, init=False, repr=False)
 
     @property
     def accounts(self):
         """Users, API clients and sessions (built on first use)."""
-        accounts = self.extras.get("accounts")
+        accounts = self._accounts
         if accounts is None:
             from api.accounts import AccountService
 
             with _BUILD_LOCK:  # one service per process: its failure counters and throttles are shared
-                accounts = self.extras.get("accounts")
+                accounts = self._accounts
                 if accounts is None:
                     a = self.settings.api
-                    accounts = self.extras["accounts"] = AccountService(
+                    accounts = self._accounts = AccountService(
                         self.catalogue, pepper=token_pepper(self.settings), session_hours=a.session_hours,
                         max_failures=a.login_max_failures, lockout_minutes=a.login_lockout_minutes)
         return accounts
@@ -140,34 +179,33 @@ class Services:
     @property
     def dossiers(self):
         """Fonds and dossiers: creation, lifecycle, filing (``archive.dossiers``; built on first use)."""
-        svc = self.extras.get("dossiers")
+        svc = self._dossiers
         if svc is None:
             from archive.dossiers import DossierService
 
-            svc = self.extras["dossiers"] = DossierService(self.archive)
+            svc = self._dossiers = DossierService(self.archive)
         return svc
 
     @property
     def fixity(self):
         """Verified downloads and fixity audits (built on first use)."""
-        fixity = self.extras.get("fixity")
+        fixity = self._fixity
         if fixity is None:
             from archive.fixity import FixityService
 
             objects = self.settings.objects
             replica = REPLICAS[objects.replica](self.settings) if objects.replica != "none" else None
-            fixity = self.extras["fixity"] = FixityService.from_settings(self.archive, self.settings.fixity,
-                                                                         replica=replica)
+            fixity = self._fixity = FixityService.from_settings(self.archive, self.settings.fixity, replica=replica)
         return fixity
 
     def close(self) -> None:
-        pool = self.extras.pop("extraction_pool", None)
+        pool, self.extraction_pool = self.extraction_pool, None
         if pool is not None:
             pool.close()
-        identifier = self.extras.pop("format_identifier", None)
+        identifier, self.format_identifier = self.format_identifier, None
         if identifier is not None and hasattr(identifier, "close"):
             identifier.close()  # the Siegfried server (ingest.siegfried)
-        backend = self.extras.pop("search_backend", None)
+        backend, self.search_backend = self.search_backend, None
         if backend is not None:
             backend.close()
         self.catalogue.dispose()
@@ -202,7 +240,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     for install in WRITE_EXTENSIONS:
         install(catalogue)
     services = Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
-                        extras={"search_backend": search_backend, "search_indexer": indexer, "webhooks": webhooks})
+                        search_backend=search_backend, search_indexer=indexer, webhooks=webhooks)
     if isinstance(dispatcher, InlineDispatcher):
         # OCR and preservation tasks: the service (and its worker pool) is built on first use
         dispatcher.register("ocr_record", lambda record_id: preservation_service(services).ocr_task(record_id))
@@ -213,7 +251,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
 
 def _audit_timestamper(settings: Settings):
     """The TSA that anchors the audit log: the archive's timestamper (built only when an anchor is due)."""
-    from api.cli_signatures import timestamper_for
+    from api.signature_wiring import timestamper_for
 
     return timestamper_for(settings)
 
@@ -251,10 +289,10 @@ def get_settings() -> Settings:
 
 def ingest_classifiers(services: Services) -> list:
     """The ClassifyStep's classifiers: the retention rules (decided in the record's own
-    transaction, see ``retention.hooks``), then any given in ``extras["classifiers"]``."""
+    transaction, see ``retention.hooks``), then any given in ``services.classifiers``."""
     from ingest.steps.classify import RetentionClassifier
 
-    return [RetentionClassifier(services.catalogue), *(services.extras.get("classifiers") or [])]
+    return [RetentionClassifier(services.catalogue), *services.classifiers]
 
 
 def build_ingest(services: Services, *, workers: int | None = None):
@@ -268,7 +306,7 @@ def build_ingest(services: Services, *, workers: int | None = None):
     s = services.settings
     workers = workers or max(1, os.cpu_count() or 1)
     pool = extraction_pool(services, workers)
-    from api.cli_signatures import ltv_task, timestamper_for, trust_roots_for
+    from api.signature_wiring import ltv_task, timestamper_for, trust_roots_for
     from ingest.policy import PolicyStore
     from ingest.signatures.step import ArchiveTimestampStep, SignatureStep
     from ingest.steps.ocr import OcrStep
@@ -296,38 +334,38 @@ def extraction_pool(services: Services, workers: int | None = None):
 
     from ingest.extract.pool import ExtractionPool, PoolConfig
 
-    pool = services.extras.get("extraction_pool")
+    pool = services.extraction_pool
     if pool is None:
         s = services.settings
         pool = ExtractionPool(PoolConfig(size=workers or max(1, os.cpu_count() or 1),
                                          timeout=s.extract.timeout_seconds, tika=s.extract.tika,
                                          tika_url=s.extract.tika_url, max_text_chars=s.extract.max_text_chars))
-        services.extras["extraction_pool"] = pool
+        services.extraction_pool = pool
     return pool
 
 
 def format_identifier(services: Services):
     """Siegfried when installed (PRONOM identifiers), else the media-type fallback (PUID empty)."""
-    identifier = services.extras.get("format_identifier")
+    identifier = services.format_identifier
     if identifier is None:
         from ingest.formats import identifier_for
 
         f = services.settings.formats
-        identifier = services.extras["format_identifier"] = identifier_for(
+        identifier = services.format_identifier = identifier_for(
             f.siegfried, f.siegfried_home, f.siegfried_signature, serve=f.siegfried_serve)
     return identifier
 
 
 def preservation_service(services: Services, workers: int | None = None):
     """OCR of archived records and PDF/A preservation work (``ingest.preservation``)."""
-    svc = services.extras.get("preservation")
+    svc = services.preservation
     if svc is None:
         from ingest.pdfa import VeraPdfValidator
         from ingest.policy import PolicyStore
         from ingest.preservation import PreservationService
 
         s = services.settings
-        svc = services.extras["preservation"] = PreservationService(
+        svc = services.preservation = PreservationService(
             services.archive, extraction_pool(services, workers), PolicyStore(services.catalogue),
             format_identifier(services), s.ocr, s.formats,
             VeraPdfValidator.find(s.formats.verapdf, s.formats.tool_timeout_seconds),

@@ -25,12 +25,12 @@ def _get_services():
 
 def _get_ingest():
     services = _get_services()
-    if "ingest" not in services.extras:
+    if services.ingest_service is None:
         from api.wiring import build_ingest
 
         # One extraction process per Celery process: Celery's concurrency is the parallelism.
-        services.extras["ingest"] = build_ingest(services, workers=1)
-    return services.extras["ingest"]
+        services.ingest_service = build_ingest(services, workers=1)
+    return services.ingest_service
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -74,7 +74,7 @@ def create_celery(settings: Settings) -> Celery:
               max_retries=5)
     def make_ltv_copy(record_id: str) -> None:
         """Thin: the PAdES B-LTA copy of a signed PDF, off the ingest path."""
-        from api.cli_signatures import ltv_task
+        from api.signature_wiring import ltv_task
 
         ltv_task(_get_services())(record_id)
 
@@ -96,7 +96,7 @@ def create_celery(settings: Settings) -> Celery:
 
     @app.task(name="luutru.renew_timestamps")
     def renew_timestamps() -> dict:
-        from api.cli_signatures import renew_all
+        from api.signature_wiring import renew_all
 
         return renew_all(_get_services(), actor="software:luutru beat")
 
@@ -117,7 +117,7 @@ def create_celery(settings: Settings) -> Celery:
     def deliver_webhook(self, delivery_id: str) -> str:
         """Thin: one attempt; while the delivery stays pending, retry after its backoff (the
         attempt count and the limit live in the delivery row, ``api.webhook_max_attempts``)."""
-        result = _get_services().extras["webhooks"].attempt(delivery_id)
+        result = _get_services().webhooks.attempt(delivery_id)
         if result.state == "pending":
             raise self.retry(countdown=result.retry_in)
         return result.state
@@ -125,7 +125,7 @@ def create_celery(settings: Settings) -> Celery:
     @app.task(name="luutru.requeue_webhooks")
     def requeue_webhooks() -> int:
         """Thin: queue again the webhook deliveries whose task was lost (overdue pending ones)."""
-        return len(_get_services().extras["webhooks"].requeue_overdue())
+        return len(_get_services().webhooks.requeue_overdue())
 
     @app.task(name="luutru.fixity_audit")
     def fixity_audit() -> dict:

@@ -28,7 +28,7 @@ One correction is one unit of work (``CorrectionService.edit``):
    repair pass, and the caller must not report the correction as searchable.
 
 A record that becomes public is marked ``was_public``: once it stops being public, OAI-PMH
-announces it as deleted (``api/oai.py``).
+announces it as deleted (``api/http/oai.py``).
 """
 
 from __future__ import annotations

@@ -516,7 +516,7 @@ class Settings(BaseSettings):
 
 
 CLI_IDENTITY_ENV = frozenset({"LUUTRU_USER", "LUUTRU_PASSWORD", "LUUTRU_TOTP", "LUUTRU_TOKEN"})
-"""Not settings: who a ``luutru`` command acts as (``api.cli_identity``); never read by ``Settings``."""
+"""Not settings: who a ``luutru`` command acts as (``api.cli.identity``); never read by ``Settings``."""
 
 
 def _known_env_names(model: type[BaseModel], prefix: str) -> set[str]:

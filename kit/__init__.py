@@ -7,7 +7,7 @@
 * ``kit.search_quality``, ``kit.law_quality``: nDCG, success, recall and MRR of a backend on the
   judged query sets; ``kit.ingest_accuracy``: field accuracy of ingest against the corpus's truth.
 
-Its users are the tests, ``bench/`` and ``luutru demo`` (``api/cli_demo.py``, ``api/demo_archive.py``).
+Its users are the tests, ``bench/`` and ``luutru demo`` (``api/cli/demo.py``, ``api/demo_archive.py``).
 The runtime packages (archive, search, retention, ingest and the rest of api) never import it:
 ``tests/test_layering.py`` fails otherwise. It ships in the installed package so that
 ``pip install -e . && luutru demo`` works on a fresh machine.

@@ -1,4 +1,4 @@
-"""Read-side queries of retention that the HTTP routes (``api/routes/retention.py``) and other entry
+"""Read-side queries of retention that the HTTP routes (``api/http/routes/retention.py``) and other entry
 points answer from: schedules and their items, holds, disposal batches, with paging. Every function
 opens its own catalogue session and returns plain values (dicts, detached rows), so no entry point
 writes SQL of its own."""

@@ -194,7 +194,7 @@ class CliRunnerAs:
 
     def _invoke(self, user: str | None, args, *, input: str | None = None, env: dict | None = None):
         from api.cli import app
-        from api.cli_identity import request_user
+        from api.cli.identity import request_user
         from api.wiring import get_settings
 
         env_vars = {"LUUTRU_USER": None, "LUUTRU_PASSWORD": None, "LUUTRU_TOKEN": None}

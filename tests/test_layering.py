@@ -24,7 +24,7 @@ ALLOWED = {
 
 
 def is_demo(path: Path) -> bool:
-    """A module of ``luutru demo`` (``api/cli_demo.py``, ``api/demo_archive.py``, wherever api puts
+    """A module of ``luutru demo`` (``api/cli/demo.py``, ``api/demo_archive.py``, wherever api puts
     them): the one part of api that may import the kit."""
     return "demo" in path.stem.split("_")
 
@@ -66,6 +66,51 @@ def test_checker_catches_a_wrong_direction(tmp_path):
     (tmp_path / "archive").mkdir()
     (tmp_path / "archive" / "x.py").write_text("from api.wiring import build_services\nimport search.backend\n")
     assert violations("archive", root=tmp_path) == ["archive/x.py:1 imports api", "archive/x.py:2 imports search"]
+
+
+# Inside api/: the composition root and shared services (api/*.py) are imported by the two entry
+# points, api.cli and api.http (api.web with it), and import neither; api.http does not import the
+# CLI. The links below still run the other way (docs/architecture.md) and may only shrink.
+API_ROOMS_EXCEPTIONS = {
+    "api/quarantine.py imports api.http.routes.records",
+    "api/http/routes/audit.py imports api.cli.audit",
+    "api/http/routes/packages.py imports api.cli.packages",
+}
+
+
+def api_room_links(root: Path = ROOT) -> set[str]:
+    api = root / "api"
+    out = set()
+    for path in sorted(api.rglob("*.py")):
+        rel = path.relative_to(api).parts
+        room = rel[0] if len(rel) > 1 else "top"
+        forbidden = {"top": ("api.cli", "api.http"), "http": ("api.cli",)}.get(room, ())
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                if any(name == f or name.startswith(f + ".") for f in forbidden):
+                    out.add(f"{path.relative_to(root).as_posix()} imports {name}")
+    return out
+
+
+def test_api_entry_points_sit_on_the_composition_root():
+    assert api_room_links() == API_ROOMS_EXCEPTIONS
+
+
+def test_room_checker_catches_the_root_importing_an_entry_point(tmp_path):
+    """GIVEN the composition root importing the CLI and a route importing it too WHEN checked THEN both are reported."""
+    (tmp_path / "api" / "http" / "routes").mkdir(parents=True)
+    (tmp_path / "api" / "wiring.py").write_text("from api.cli.signatures import timestamper_for\n")
+    (tmp_path / "api" / "http" / "routes" / "x.py").write_text("import api.cli\nfrom api.wiring import Services\n")
+    (tmp_path / "api" / "cli").mkdir()
+    (tmp_path / "api" / "cli" / "x.py").write_text("from api.http.app import create_app\n")  # allowed: serve
+    assert api_room_links(tmp_path) == {"api/wiring.py imports api.cli.signatures", "api/http/routes/x.py imports api.cli"}
 
 
 def test_checker_keeps_the_kit_out_of_the_runtime(tmp_path):

@@ -1,7 +1,7 @@
-"""A thin HTTP layer (issue 20): the modules under ``api/routes`` validate, check access, call
+"""A thin HTTP layer (issue 20): the modules under ``api/http/routes`` validate, check access, call
 services and shape answers. They import neither SQLAlchemy nor the catalogue, open no catalogue
 session and execute no statement: queries live in services (``retention/queries.py``,
-``api/collections_queries.py``, ``archive.*``). And none grows past ~600 lines."""
+``api/http/collections_queries.py``, ``archive.*``). And none grows past ~600 lines."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def sql_in(path: Path) -> list[str]:
 
 
 def route_modules(root: Path = ROOT) -> list[Path]:
-    return sorted((root / "api" / "routes").rglob("*.py"))
+    return sorted((root / "api" / "http" / "routes").rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", route_modules(), ids=lambda p: p.name)
@@ -51,7 +51,7 @@ def test_route_modules_run_no_sql(path):
     assert sql_in(path) == []
 
 
-@pytest.mark.parametrize("path", [*route_modules(), *sorted((ROOT / "api" / "schemas").rglob("*.py"))],
+@pytest.mark.parametrize("path", [*route_modules(), *sorted((ROOT / "api" / "http" / "schemas").rglob("*.py"))],
                          ids=lambda p: p.name)
 def test_route_and_schema_modules_stay_small(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES

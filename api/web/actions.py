@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.pages import NotFoundPage
 from archive.errors import ArchiveError, RecordNotFound
 
@@ -37,7 +37,7 @@ def refused(request: Request, caller: Caller, scope: str) -> Response | None:
 def attempt(fn: Callable[..., Any], *args, **kw) -> tuple[Any, str | None, int]:
     """Run an API route function: (its answer, None, 200), or (None, the Vietnamese message, status)
     of the problem that refused it — the API's own message (``detail_vi`` / ``message_vi``)."""
-    from api.problems import STATUS_BY_CODE
+    from api.http.problems import STATUS_BY_CODE
 
     try:
         return fn(*args, **kw), None, 200

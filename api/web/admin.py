@@ -2,8 +2,8 @@
 
 Administrators only (the ``admin`` scope that ``luutru users`` and the API's account routes
 require): anyone else gets the 403 page, audited as ``admin.page`` denied, and sees no link to it.
-Each page calls ``api.accounts.AccountService`` exactly as ``api/cli_accounts.py`` and
-``api/routes/auth.py`` do — create, update, password reset (ends the person's sessions), the
+Each page calls ``api.accounts.AccountService`` exactly as ``api/cli/accounts.py`` and
+``api/http/routes/auth.py`` do — create, update, password reset (ends the person's sessions), the
 login guard's unlock (``auth.unlock``), the second-factor reset (``user.totp_disable``) — so the
 rules and the audit entries are those of the CLI and the API. A generated password is shown once,
 on the answer to the POST, and kept nowhere but as its argon2id hash.
@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_LEVELS, ROLES, AccountError, Caller, ReauthenticationFailed
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.pages import PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf

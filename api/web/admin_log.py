@@ -1,6 +1,6 @@
 """The audit log viewer and the system status, for administrators (``api.web.admin``).
 
-* ``/admin/audit``: the API's ``GET /api/v1/audit`` (``api.routes.audit.list_audit``: the same
+* ``/admin/audit``: the API's ``GET /api/v1/audit`` (``api.http.routes.audit.list_audit``: the same
   filters of ``archive.audit.query``, people by name through ``archive.audit_labels``, the read
   itself audited as ``audit.read``), paged by the same id cursor. Dates are days in Vietnam's time
   (from the start of the first to the end of the last). ``/admin/audit.csv`` is the filtered view
@@ -82,7 +82,7 @@ def _query_string(values: dict, **override) -> str:
 
 @router.get("/admin/audit")
 async def audit_page(request: Request, caller: AdminCaller) -> Response:
-    from api.routes.audit import list_audit
+    from api.http.routes.audit import list_audit
 
     services = request.app.state.services
     filters, values, ignored = audit_filters(request.query_params)
@@ -137,7 +137,7 @@ async def audit_csv(request: Request, caller: AdminCaller) -> Response:
 
 @router.get("/admin/audit/verify")
 async def audit_verify(request: Request, caller: AdminCaller) -> Response:
-    from api.routes.audit import verify_audit
+    from api.http.routes.audit import verify_audit
 
     services = request.app.state.services
     report = await verify_audit(services, caller)

@@ -2,7 +2,7 @@
 
 Clients go through ``AccountService`` as ``luutru clients add/revoke/rotate`` do (the token is on
 the answer to the POST that made it, once, and stored only as a keyed digest). Webhooks go
-through the API's own route functions (``api.routes.webhooks``: ``create_webhook``,
+through the API's own route functions (``api.http.routes.webhooks``: ``create_webhook``,
 ``list_webhooks``, ``delete_webhook``, ``list_deliveries``) with the administrator as the caller, so
 the address rule (public Internet addresses only, checked after DNS resolution), the events, the
 client's state and the audit entries are the API's. Administrators only (``api.web.admin``).
@@ -108,7 +108,7 @@ async def rotate_client(request: Request, name: ClientName, caller: AdminCaller)
 
 # webhooks -------------------------------------------------------------------------------------------
 def _webhooks_context(services, caller, **extra) -> dict:
-    from api.routes.webhooks import list_webhooks
+    from api.http.routes.webhooks import list_webhooks
     from api.webhooks import EVENTS
 
     clients = [c for c in services.accounts.list_clients() if c["active"]]
@@ -126,8 +126,8 @@ async def webhooks_page(request: Request, caller: AdminCaller) -> Response:
 @router.post("/admin/webhooks", dependencies=[Depends(check_csrf)])
 async def create_webhook(request: Request, caller: AdminCaller) -> Response:
     """``POST /api/v1/webhooks`` for a named client; the signing secret is on this answer only."""
-    from api.routes.webhooks import WebhookCreate
-    from api.routes.webhooks import create_webhook as api_create
+    from api.http.routes.webhooks import WebhookCreate
+    from api.http.routes.webhooks import create_webhook as api_create
     from api.webhooks import EVENTS
 
     services = request.app.state.services
@@ -151,7 +151,7 @@ async def create_webhook(request: Request, caller: AdminCaller) -> Response:
 
 @router.post("/admin/webhooks/{sub_id}/delete", dependencies=[Depends(check_csrf)])
 async def delete_webhook(request: Request, sub_id: SubId, caller: AdminCaller) -> Response:
-    from api.routes.webhooks import delete_webhook as api_delete
+    from api.http.routes.webhooks import delete_webhook as api_delete
     from api.webhooks import SubscriptionNotFound
 
     services = request.app.state.services
@@ -164,7 +164,7 @@ async def delete_webhook(request: Request, sub_id: SubId, caller: AdminCaller) -
 
 @router.get("/admin/webhooks/{sub_id}")
 async def deliveries_page(request: Request, sub_id: SubId, caller: AdminCaller) -> Response:
-    from api.routes.webhooks import list_deliveries, list_webhooks
+    from api.http.routes.webhooks import list_deliveries, list_webhooks
     from api.webhooks import SubscriptionNotFound
 
     services = request.app.state.services

@@ -2,7 +2,7 @@
 create, edit, close and reopen a dossier.
 
 Every form calls the route function of the HTTP API that does the same thing
-(``api.routes.collections.create_fonds``, ``edit_fonds``, ``create_dossier``; ``api.routes.dossier_changes
+(``api.http.routes.collections.create_fonds``, ``edit_fonds``, ``create_dossier``; ``api.http.routes.dossier_changes
 .edit_dossier``, ``close_dossier``, ``reopen_dossier``) with the signed-in person as the caller, so
 the rules are the API's: Decree 30 Phụ lục VI checks of ``archive.dossier_fields`` (every problem at
 once, shown next to its field in Vietnamese), the fonds limit, the dossier's state (closed,
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -76,7 +76,7 @@ def _call(fn, *args, **kw):
 
 
 def _status(exc: Exception) -> int:
-    from api.problems import STATUS_BY_CODE
+    from api.http.problems import STATUS_BY_CODE
 
     if isinstance(exc, ApiProblem):
         return exc.status
@@ -101,7 +101,7 @@ async def new_fonds_page(request: Request, caller: PageCaller) -> Response:
 
 @router.post("/collections/fonds/new", dependencies=[Depends(check_csrf)])
 async def new_fonds(request: Request, caller: PageCaller) -> Response:
-    from api.routes.collections import FondsCreate, create_fonds
+    from api.http.routes.collections import FondsCreate, create_fonds
 
     services = request.app.state.services
     if not caller.has("deposit"):
@@ -121,7 +121,7 @@ async def new_fonds(request: Request, caller: PageCaller) -> Response:
 
 
 async def _fonds(services, caller: Caller, ref: str) -> dict:
-    from api.routes.collections import get_fonds
+    from api.http.routes.collections import get_fonds
 
     return await run_in_threadpool(_call, get_fonds, ref, services, caller)
 
@@ -144,8 +144,8 @@ async def edit_fonds_page(request: Request, ref: Ref, caller: PageCaller) -> Res
 async def edit_fonds(request: Request, ref: Ref, caller: PageCaller) -> Response:
     """Only the fields that changed go to the API's ``PATCH /api/v1/fonds/{id}``, with the reason;
     the agency code is shown, never sent."""
-    from api.routes.collections import FondsUpdate
-    from api.routes.collections import edit_fonds as api_edit
+    from api.http.routes.collections import FondsUpdate
+    from api.http.routes.collections import edit_fonds as api_edit
 
     services = request.app.state.services
     if not caller.has("deposit"):
@@ -170,7 +170,7 @@ async def edit_fonds(request: Request, ref: Ref, caller: PageCaller) -> Response
 # dossiers ----------------------------------------------------------------------------------------
 
 def _fonds_choices(services, caller: Caller) -> list[dict]:
-    from api.routes.collections import list_fonds
+    from api.http.routes.collections import list_fonds
 
     return list_fonds(services, caller, 1, services.settings.api.max_page_size)["items"]
 
@@ -226,7 +226,7 @@ async def new_dossier_page(request: Request, caller: PageCaller) -> Response:
 def create_from_form(services, caller: Caller, fonds_id: str, values: dict[str, str]) -> dict:
     """The API's ``create_dossier`` for the form's text (``ValidationError``, ``ApiProblem`` or
     ``ArchiveError`` when refused, nothing stored). Also used by the deposit page's new dossier."""
-    from api.routes.collections import DossierCreate, create_dossier
+    from api.http.routes.collections import DossierCreate, create_dossier
 
     if not caller.has("deposit"):
         raise _forbidden()
@@ -264,7 +264,7 @@ def _edit_values(d: dict) -> dict[str, str]:
 
 
 async def _dossier(services, caller: Caller, ref: str) -> dict:
-    from api.routes.collections import get_dossier
+    from api.http.routes.collections import get_dossier
 
     return await run_in_threadpool(_call, get_dossier, ref, services, caller)
 
@@ -283,8 +283,8 @@ async def edit_dossier_page(request: Request, ref: Ref, caller: PageCaller) -> R
 @router.post("/dossiers/{ref}/edit", dependencies=[Depends(check_csrf)])
 async def edit_dossier(request: Request, ref: Ref, caller: PageCaller) -> Response:
     """Only the fields that changed go to the API's ``PATCH``, with the reason."""
-    from api.routes.dossier_changes import DossierUpdate
-    from api.routes.dossier_changes import edit_dossier as api_edit
+    from api.http.routes.dossier_changes import DossierUpdate
+    from api.http.routes.dossier_changes import edit_dossier as api_edit
 
     services = request.app.state.services
     if not caller.has("deposit"):
@@ -309,7 +309,7 @@ async def edit_dossier(request: Request, ref: Ref, caller: PageCaller) -> Respon
 
 
 async def _state_change(request: Request, ref: str, caller: Caller, action: str) -> Response:
-    from api.routes.dossier_changes import CloseRequest, ReopenRequest, close_dossier, reopen_dossier
+    from api.http.routes.dossier_changes import CloseRequest, ReopenRequest, close_dossier, reopen_dossier
     from api.web.holdings import _dossier_context
 
     services = request.app.state.services

@@ -2,7 +2,7 @@
 
 The form shows the record's descriptive fields (``archive.corrections.EDITABLE`` but the list of
 recipients) as they are; what is sent back is compared with them and only the fields that changed
-go, with the reason, to the API's own correction (``api.routes.corrections._edit``: the same
+go, with the reason, to the API's own correction (``api.http.routes.corrections._edit``: the same
 checks, the same ``If-Match`` version guard — a correction made by someone else meanwhile is
 refused, nothing stored — the same audit, index and retention updates).
 """
@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.pages import NotFoundPage, PageCaller, RecordRef, _record_or_404
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -53,7 +53,7 @@ async def edit_page(request: Request, ref: RecordRef, caller: PageCaller) -> Res
 
 @router.post("/records/{ref}/edit", dependencies=[Depends(check_csrf)])
 async def edit(request: Request, ref: RecordRef, caller: PageCaller) -> Response:
-    from api.routes.corrections import _edit
+    from api.http.routes.corrections import _edit
 
     services = request.app.state.services
     if not caller.has("deposit"):
@@ -80,7 +80,7 @@ async def edit(request: Request, ref: RecordRef, caller: PageCaller) -> Response
     except ApiProblem as exc:  # 412: corrected by someone else since the form was opened
         return render(request, "edit.html", {**ctx, "error": exc.detail_vi}, status=exc.status)
     except ArchiveError as exc:  # invalid values (422), a level one does not read (403), destroyed (409)
-        from api.problems import STATUS_BY_CODE
+        from api.http.problems import STATUS_BY_CODE
 
         return render(request, "edit.html", {**ctx, "error": exc.message_vi},
                       status=STATUS_BY_CODE.get(exc.code, 422))
@@ -89,7 +89,7 @@ async def edit(request: Request, ref: RecordRef, caller: PageCaller) -> Response
 
 def history(services, caller: Caller, record_id: str) -> list[dict]:
     """The corrections of a record as the API's ``GET …/history`` gives them to this caller."""
-    from api.routes.corrections import get_history
+    from api.http.routes.corrections import get_history
 
     try:
         return get_history(record_id, services, caller)

@@ -2,7 +2,7 @@
 they share, the dossier to file them into, and each file's outcome in Vietnamese.
 
 Each file goes the way of ``POST /api/v1/records``: spooled to ``<data>/uploads`` (never held in
-memory), checked metadata (``api.routes.records._declared``: ``ingest.declared.DeclaredMetadata``, the
+memory), checked metadata (``api.http.routes.records._declared``: ``ingest.declared.DeclaredMetadata``, the
 same rules and messages as the API, the CLI and the worker), the target dossier checked before
 any byte is stored (``deposit_dossier``: unknown or invisible, another fonds, closed or locked),
 then the same ingest pipeline (or, in scale-out, the workers' staged deposit) and the same audit
@@ -24,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.accounts import Caller
-from api.deps import readable_record
-from api.problems import ApiProblem
+from api.http.deps import readable_record
+from api.http.problems import ApiProblem
 from api.web import i18n
 from api.web.i18n import N_
 from api.web.pages import PageCaller
@@ -112,8 +112,8 @@ async def deposit_new_dossier(request: Request, caller: PageCaller) -> Response:
 async def deposit(request: Request, caller: PageCaller) -> Response:
     from pydantic import ValidationError
 
-    from api.routes.dossier_changes import deposit_dossier
-    from api.routes.records import _declared
+    from api.http.routes.dossier_changes import deposit_dossier
+    from api.http.routes.records import _declared
     from api.web.collections import _status, field_errors
 
     services = request.app.state.services
@@ -169,8 +169,8 @@ async def deposit(request: Request, caller: PageCaller) -> Response:
 
 
 async def _one(services, caller: Caller, upload: UploadFile, declared: dict, dossier: str | None) -> dict:
-    from api.routes.records import _run_ingest, _stage
-    from api.uploads import file_chunks, spool_upload
+    from api.http.routes.records import _run_ingest, _stage
+    from api.http.uploads import file_chunks, spool_upload
 
     async with spool_upload(services, limit=services.settings.extract.max_file_size) as spooled:
         await spooled.receive(file_chunks(upload))

@@ -1,6 +1,6 @@
 """Disposal batches and the council's ballots from the browser.
 
-Every step calls the route function of the HTTP API (``api.routes.retention``: ``propose``,
+Every step calls the route function of the HTTP API (``api.http.routes.retention``: ``propose``,
 ``batch_status``, ``ballot``, ``vote``, ``close_review``, ``approve``, ``destroy``) with the
 signed-in person as the caller, so the workflow's rules (the council of accounts, votes as
 oneself, the majority, the two-person rule, holds checked again at destruction) and the audit are
@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_SCOPES, Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.actions import attempt, form_text, need, refused
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import SECURITY_HEADERS, WebRoute, render
@@ -45,7 +45,7 @@ def council_people(services) -> list[dict]:
 
 @router.get("/disposals")
 async def batches_page(request: Request, caller: PageCaller) -> Response:
-    from api.routes.retention import list_batches
+    from api.http.routes.retention import list_batches
 
     need(caller, "retention")
     services = request.app.state.services
@@ -54,7 +54,7 @@ async def batches_page(request: Request, caller: PageCaller) -> Response:
 
 
 def _status(services, caller: Caller, ref: str) -> dict:
-    from api.routes.retention import batch_status
+    from api.http.routes.retention import batch_status
 
     out, _error, _status = attempt(batch_status, ref, services, caller)
     if out is None:
@@ -78,7 +78,7 @@ async def batch_page(request: Request, ref: BatchRef, caller: PageCaller) -> Res
 @router.post("/disposals", dependencies=[Depends(check_csrf)])
 async def propose_page(request: Request, caller: PageCaller) -> Response:
     """Lập Danh mục from the «Xem xét hủy» list: the dossiers ticked, the council ticked by name."""
-    from api.routes.retention import ProposeRequest, propose
+    from api.http.routes.retention import ProposeRequest, propose
     from api.web.retention import due_context
 
     if (no := refused(request, caller, "retention")) is not None:
@@ -129,7 +129,7 @@ async def _step(request: Request, caller: PageCaller, ref: str, run) -> Response
 @router.post("/disposals/{ref}/review", dependencies=[Depends(check_csrf)])
 async def review_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Kết thúc phiên xét with the Biên bản họp Hội đồng (its số ký hiệu)."""
-    from api.routes.retention import ReviewRequest, close_review
+    from api.http.routes.retention import ReviewRequest, close_review
 
     def run(services, batch_id, form):
         return close_review(batch_id, ReviewRequest(minutes_record_id=form_text(form, "minutes", 100)), services,
@@ -141,7 +141,7 @@ async def review_page(request: Request, ref: BatchRef, caller: PageCaller) -> Re
 @router.post("/disposals/{ref}/approve", dependencies=[Depends(check_csrf)])
 async def approve_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Quyết định hủy (its số ký hiệu): never by the proposer — the service refuses, the page says why."""
-    from api.routes.retention import ApproveRequest, approve
+    from api.http.routes.retention import ApproveRequest, approve
 
     def run(services, batch_id, form):
         return approve(batch_id, ApproveRequest(decision_record_id=form_text(form, "decision", 100)), services, caller)
@@ -152,7 +152,7 @@ async def approve_page(request: Request, ref: BatchRef, caller: PageCaller) -> R
 @router.post("/disposals/{ref}/appraisal-request", dependencies=[Depends(check_csrf)])
 async def appraisal_request_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Đề nghị thẩm định (an agency of the nộp lưu source), with the letter's số ký hiệu if any."""
-    from api.routes.retention import AppraisalRequestIn, request_appraisal
+    from api.http.routes.retention import AppraisalRequestIn, request_appraisal
 
     def run(services, batch_id, form):
         letter = form_text(form, "letter", 100) or None
@@ -164,7 +164,7 @@ async def appraisal_request_page(request: Request, ref: BatchRef, caller: PageCa
 @router.post("/disposals/{ref}/appraisal", dependencies=[Depends(check_csrf)])
 async def appraisal_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Kết quả thẩm định: the appraisal's số ký hiệu, agreed or not, the opinion."""
-    from api.routes.retention import AppraisalIn, record_appraisal
+    from api.http.routes.retention import AppraisalIn, record_appraisal
 
     def run(services, batch_id, form):
         agreed = form_text(form, "agreed", 5)
@@ -178,7 +178,7 @@ async def appraisal_page(request: Request, ref: BatchRef, caller: PageCaller) ->
 
 
 def _plan(services, caller: Caller, ref: str) -> dict:
-    from api.routes.retention import DestroyRequest, destroy
+    from api.http.routes.retention import DestroyRequest, destroy
 
     ctx = _batch_context(services, caller, ref)
     plan, error, _status = attempt(destroy, ctx["b"]["batch_id"], services, caller, DestroyRequest(dry_run=True))
@@ -199,7 +199,7 @@ async def destroy_preview(request: Request, ref: BatchRef, caller: PageCaller) -
 
 @router.post("/disposals/{ref}/destroy", dependencies=[Depends(check_csrf)])
 async def destroy_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
-    from api.routes.retention import DestroyRequest, destroy
+    from api.http.routes.retention import DestroyRequest, destroy
 
     if (no := refused(request, caller, "retention")) is not None:
         return no
@@ -219,7 +219,7 @@ async def destroy_page(request: Request, ref: BatchRef, caller: PageCaller) -> R
 async def register_download(request: Request, fmt: str, caller: PageCaller) -> Response:
     """Danh mục tài liệu đã hủy (all, or one batch with ``?batch=3-2026``) as the CLI writes it
     (``retention.destroyed_list``: Vietnamese headers, dd/mm/yyyy, local time; CSV with a BOM)."""
-    from api.routes.retention import _audit
+    from api.http.routes.retention import _audit
     from retention import destroyed_list
 
     need(caller, "retention")
@@ -255,7 +255,7 @@ def _pending(services, caller: Caller) -> list[dict]:
     API's ``ballot`` route gives it (which applies the membership rule itself)."""
     import sqlalchemy as sa
 
-    from api.routes.retention import ballot
+    from api.http.routes.retention import ballot
     from archive.catalogue.retention_tables import DisposalBatch
 
     with services.catalogue.session() as s:
@@ -279,7 +279,7 @@ async def ballots_page(request: Request, caller: PageCaller) -> Response:
 
 
 def _ballot_context(services, caller: Caller, ref: str) -> dict:
-    from api.routes.retention import ballot
+    from api.http.routes.retention import ballot
 
     st, _error, _status = attempt(ballot, ref, services, caller)
     if st is None:
@@ -298,7 +298,7 @@ async def ballot_page(request: Request, ref: BatchRef, caller: PageCaller) -> Re
 @router.post("/ballots/{ref}/vote", dependencies=[Depends(check_csrf)])
 async def vote_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """One vote as oneself: on one dossier (with a comment) or on the whole list at once."""
-    from api.routes.retention import VoteRequest, ballot, vote
+    from api.http.routes.retention import VoteRequest, ballot, vote
 
     if (no := refused(request, caller, "council")) is not None:
         return no

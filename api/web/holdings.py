@@ -1,7 +1,7 @@
 """The holdings browser: fonds → year → dossier, and filing unfiled records into a dossier.
 
-Every view calls the route functions of the HTTP API (``api.routes.collections``: ``list_fonds``,
-``list_dossiers``, ``get_dossier``, ``dossier_records``; ``api.routes.dossier_changes.file_records``)
+Every view calls the route functions of the HTTP API (``api.http.routes.collections``: ``list_fonds``,
+``list_dossiers``, ``get_dossier``, ``dossier_records``; ``api.http.routes.dossier_changes.file_records``)
 with the signed-in person as the caller, so visibility (a fonds or dossier one may not see is the
 same 404 as a missing one), the fonds limit on changes, the dossier's state (closed, in a disposal
 batch) and the audit are exactly the API's. Filing needs the ``deposit`` scope and a reason.
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -39,7 +39,7 @@ def _call(fn, *args, **kw):
 
 @router.get("/holdings")
 async def fonds_list(request: Request, caller: PageCaller) -> Response:
-    from api.routes.collections import list_fonds
+    from api.http.routes.collections import list_fonds
 
     services = request.app.state.services
     if not caller.has("read"):
@@ -50,7 +50,7 @@ async def fonds_list(request: Request, caller: PageCaller) -> Response:
 
 
 def _years(services, caller: Caller, fonds_id: str) -> list[tuple[int, int]]:
-    from api.routes.collections import visible_dossiers
+    from api.http.routes.collections import visible_dossiers
     from archive.catalogue.models import Dossier
 
     with services.catalogue.session() as s:
@@ -61,7 +61,7 @@ def _years(services, caller: Caller, fonds_id: str) -> list[tuple[int, int]]:
 
 @router.get("/holdings/{fonds_ref}")
 async def fonds_page(request: Request, fonds_ref: Ref, caller: PageCaller) -> Response:
-    from api.routes.collections import get_fonds, list_dossiers
+    from api.http.routes.collections import get_fonds, list_dossiers
 
     services = request.app.state.services
     if not caller.has("read"):
@@ -78,7 +78,7 @@ async def fonds_page(request: Request, fonds_ref: Ref, caller: PageCaller) -> Re
 
 
 def _unfiled(services, caller: Caller) -> list[dict]:
-    from api.routes.collections import readable_records
+    from api.http.routes.collections import readable_records
     from archive.catalogue.models import Record
 
     with services.catalogue.session() as s:
@@ -90,7 +90,7 @@ def _unfiled(services, caller: Caller) -> list[dict]:
 
 
 async def _dossier_context(services, caller: Caller, ref: str) -> dict:
-    from api.routes.collections import dossier_records, get_dossier
+    from api.http.routes.collections import dossier_records, get_dossier
 
     dossier = await run_in_threadpool(_call, get_dossier, ref, services, caller)
     records = await run_in_threadpool(_call, dossier_records, dossier["id"], services, caller, 1,
@@ -112,7 +112,7 @@ async def dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Respon
 @router.post("/dossiers/{ref}/file", dependencies=[Depends(check_csrf)])
 async def file_into(request: Request, ref: Ref, caller: PageCaller) -> Response:
     """Lập hồ sơ: the records ticked, with the reason; all or nothing (the API's rule)."""
-    from api.routes.dossier_changes import FileRequest, file_records
+    from api.http.routes.dossier_changes import FileRequest, file_records
 
     services = request.app.state.services
     if not caller.has("read"):

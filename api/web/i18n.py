@@ -9,7 +9,7 @@ one, has an empty translation, or keeps one the code no longer uses.
 
 Enum values (access levels, statuses, roles, file roles, PREMIS events, signature verdicts) are
 shown with the words the CLI already uses (``api.cli.LABELS_VI``, ``api.accounts.ROLE_NAMES_VI``,
-``api.cli_signatures``), never as code names; dates are dd/mm/yyyy and times local
+``api.cli.signatures``), never as code names; dates are dd/mm/yyyy and times local
 (Asia/Ho_Chi_Minh).
 """
 
@@ -112,7 +112,7 @@ _MARKUP = re.compile(r"\[/?[a-z ]*\]")
 def _labels_vi() -> dict[str, dict[str, str]]:
     from api.accounts import ROLE_NAMES_VI
     from api.cli import LABELS_VI
-    from api.cli_signatures import MODIFICATION_VI, STATUS_VI
+    from api.cli.signatures import MODIFICATION_VI, STATUS_VI
     from archive.dossier_fields import STATUS_VI as DOSSIER_STATUS_VI
 
     verdicts = {k: _MARKUP.sub("", v) for k, v in STATUS_VI.items()}

@@ -2,8 +2,8 @@
 
 Each page calls the services the HTTP API calls — ``readable_record`` for access to a record
 (the same 404 for a record the person may not read as for one that does not exist),
-``api.routes.search._search`` for searching (the access rule applied inside the engine query:
-hits, totals, facet counts and snippets), ``api.routes.records.download`` for the original
+``api.http.routes.search._search`` for searching (the access rule applied inside the engine query:
+hits, totals, facet counts and snippets), ``api.http.routes.records.download`` for the original
 (verified before a byte leaves) — so there is one implementation of every rule.
 """
 
@@ -19,8 +19,8 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import AuthError, Caller
-from api.deps import readable_record
-from api.problems import ApiProblem
+from api.http.deps import readable_record
+from api.http.problems import ApiProblem
 from api.web import search_form
 from api.web.preview import PreviewUnavailable, preview, previewable
 from api.web.render import WebRoute, render
@@ -124,7 +124,7 @@ async def language(request: Request) -> Response:
 
 @router.get("/search")
 async def search(request: Request, caller: PageCaller) -> Response:
-    from api.routes.search import _search
+    from api.http.routes.search import _search
 
     services = request.app.state.services
     form = search_form.parse(request.query_params.multi_items())
@@ -161,7 +161,7 @@ def _record_or_404(services, caller: Caller, ref: str, action: str):
 
 
 def _record_context(services, caller: Caller, ref: str) -> dict:
-    from api.routes.records import _public, _reason_vi, _signature_status
+    from api.http.routes.records import _public, _reason_vi, _signature_status
     from archive.catalogue.models import Dossier, Fonds
 
     rec = _record_or_404(services, caller, ref, "record.view")
@@ -216,7 +216,7 @@ async def record(request: Request, ref: RecordRef, caller: PageCaller) -> Respon
             ctx["preview_refused"] = exc.reason
     similar = None
     if caller.has("search"):
-        from api.routes.search import similar as similar_records
+        from api.http.routes.search import similar as similar_records
 
         try:  # the API's own more-like-this: trimmed to what the person may read
             similar = await similar_records(ctx["record"]["id"], services, caller, size=5)
@@ -267,7 +267,7 @@ async def preview_page(request: Request, ref: RecordRef, n: Annotated[int, Path(
 @router.get("/records/{ref}/download")
 def download_original(request: Request, ref: RecordRef, caller: PageCaller) -> Response:
     """The original through the API's own download (verified before a byte leaves, audited)."""
-    from api.routes.records import download
+    from api.http.routes.records import download
 
     services = request.app.state.services
     rec = _record_or_404(services, caller, ref, "record.download")

@@ -4,7 +4,7 @@
 ``/quarantine/{id}`` shows one, with the form to release it after correction (the deposit's
 declared fields and the target dossier) and the form to discard it (a reason is required).
 Both forms post to the same code as ``POST /api/v1/quarantine/{id}/release|discard``
-(``api.routes.quarantine.release_entry`` and the service's ``discard``): the same checks, the same
+(``api.http.routes.quarantine.release_entry`` and the service's ``discard``): the same checks, the same
 audit. A person without the scope gets the one 404 page; an id that names nothing too.
 """
 
@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
+from api.http.routes.quarantine import _audit, guarded, release_entry
 from api.quarantine import quarantine_service
-from api.routes.quarantine import _audit, guarded, release_entry
 from api.web.deposit import FIELDS
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
@@ -84,7 +84,7 @@ async def entry_page(request: Request, ref: EntryRef, caller: PageCaller) -> Res
 
 @router.get("/quarantine/{ref}/file")
 async def entry_file(request: Request, ref: EntryRef, caller: PageCaller) -> Response:
-    from api.routes.quarantine import download
+    from api.http.routes.quarantine import download
 
     _allowed(caller)
     try:
@@ -110,7 +110,7 @@ async def release(request: Request, ref: EntryRef, caller: PageCaller) -> Respon
     except ApiProblem as exc:  # a field or value a deposit does not take
         return render(request, "quarantine_entry.html", {**ctx, "error": exc.detail_vi}, status=exc.status)
     except ArchiveError as exc:  # the dossier (unknown, closed), busy, no file
-        from api.problems import STATUS_BY_CODE
+        from api.http.problems import STATUS_BY_CODE
 
         return render(request, "quarantine_entry.html", {**ctx, "error": exc.message_vi},
                       status=STATUS_BY_CODE.get(exc.code, 422))
@@ -136,7 +136,7 @@ async def discard(request: Request, ref: EntryRef, caller: PageCaller) -> Respon
     except EntryNotFound:
         raise NotFoundPage() from None
     except ArchiveError as exc:  # no reason (422), busy (409)
-        from api.problems import STATUS_BY_CODE
+        from api.http.problems import STATUS_BY_CODE
 
         return render(request, "quarantine_entry.html", {**ctx, "reason": reason, "discard_error": exc.message_vi},
                       status=STATUS_BY_CODE.get(exc.code, 422))

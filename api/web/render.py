@@ -31,7 +31,7 @@ SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "n
 
 class WebRoute(APIRoute):
     """A page: it reads its query string itself (the search page keeps unknown parameters out of
-    its links instead of refusing them), so ``api.deps.reject_unknown_query`` leaves it alone."""
+    its links instead of refusing them), so ``api.http.deps.reject_unknown_query`` leaves it alone."""
 
     luutru_own_query = True
     luutru_web = True

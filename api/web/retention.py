@@ -1,7 +1,7 @@
 """Retention from the browser: schedules and their rules, manual assignments, the due list and the
 «Xem xét hủy» list, the sweep, and legal holds (placed by code, released with a reason).
 
-Every view calls the route functions of the HTTP API (``api.routes.retention``) with the signed-in
+Every view calls the route functions of the HTTP API (``api.http.routes.retention``) with the signed-in
 person as the caller, so access, validation, the services' rules and the audit are exactly the
 API's. The pages need the ``retention`` scope (archivists, administrators): without it a page is
 the one 404 and a form sent anyway is refused with the 403 page before anything runs. A schedule
@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.problems import ApiProblem
+from api.http.problems import ApiProblem
 from api.web import disposal
 from api.web.actions import attempt, form_text, need, parse_day, refused
 from api.web.pages import NotFoundPage, PageCaller
@@ -37,7 +37,7 @@ HoldId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-
 
 @router.get("/retention/schedules")
 async def schedules_page(request: Request, caller: PageCaller) -> Response:
-    from api.routes.retention import list_schedules
+    from api.http.routes.retention import list_schedules
 
     need(caller, "retention")
     rows = await run_in_threadpool(list_schedules, request.app.state.services, caller)
@@ -86,8 +86,8 @@ def import_from_file(services, caller: Caller, filename: str, raw: bytes, code: 
 
     from pydantic import ValidationError
 
-    from api.routes.retention import import_csv_text, import_schedule
-    from api.schemas.retention import ScheduleIn
+    from api.http.routes.retention import import_csv_text, import_schedule
+    from api.http.schemas.retention import ScheduleIn
     from archive.errors import ArchiveError
 
     try:
@@ -118,7 +118,7 @@ def import_from_file(services, caller: Caller, filename: str, raw: bytes, code: 
     except ApiProblem as exc:
         raise ScheduleRefused([exc.detail_vi or str(exc)], exc.status) from None
     except ArchiveError as exc:
-        from api.problems import STATUS_BY_CODE
+        from api.http.problems import STATUS_BY_CODE
 
         raise ScheduleRefused(list(getattr(exc, "problems", None) or [exc.message_vi]),
                               STATUS_BY_CODE.get(exc.code, 422)) from None
@@ -137,7 +137,7 @@ async def import_page(request: Request, caller: PageCaller) -> Response:
     the API's ``POST /api/v1/retention/schedules`` (or ``/{code}/csv``), every problem shown."""
     from starlette.datastructures import UploadFile
 
-    from api.routes.retention import list_schedules
+    from api.http.routes.retention import list_schedules
 
     if (no := refused(request, caller, "retention")) is not None:
         return no
@@ -160,7 +160,7 @@ async def import_page(request: Request, caller: PageCaller) -> Response:
 
 
 def _schedule(services, caller: Caller, code: str, version: int | None) -> dict:
-    from api.routes.retention import get_schedule
+    from api.http.routes.retention import get_schedule
 
     sched, _error, _status = attempt(get_schedule, code, services, caller, version)
     if sched is None:
@@ -182,7 +182,7 @@ async def schedule_page(request: Request, code: Code, caller: PageCaller) -> Res
 async def assign_page(request: Request, code: Code, caller: PageCaller) -> Response:
     """Gán thời hạn thủ công: a rule of this schedule to a dossier (mã hồ sơ) or a record (số ký
     hiệu), with the reason — the API's ``POST /api/v1/retention/assignments``."""
-    from api.routes.retention import AssignmentCreate, assign
+    from api.http.routes.retention import AssignmentCreate, assign
 
     if (no := refused(request, caller, "retention")) is not None:
         return no
@@ -209,7 +209,7 @@ async def assign_page(request: Request, code: Code, caller: PageCaller) -> Respo
 
 def due_context(services, caller: Caller, day: date | None, action: Literal["review_destroy", "transfer"],
                 page: int) -> dict:
-    from api.routes.retention import candidates, due
+    from api.http.routes.retention import candidates, due
 
     page_out = due(services, caller, day, action, page, 50)
     return {"due": page_out, "action": action, "candidates": candidates(services, caller) if caller.has("retention")
@@ -230,7 +230,7 @@ async def due_page(request: Request, caller: PageCaller) -> Response:
 @router.post("/retention/sweep", dependencies=[Depends(check_csrf)])
 async def sweep_page(request: Request, caller: PageCaller) -> Response:
     """Quét hạn now (the API's ``POST /api/v1/retention/sweep``), then the due list with the report."""
-    from api.routes.retention import SweepRequest, sweep
+    from api.http.routes.retention import SweepRequest, sweep
 
     if (no := refused(request, caller, "retention")) is not None:
         return no
@@ -252,7 +252,7 @@ HOLD_KINDS = ("dossier", "fonds", "record")
 
 
 def _holds_context(services, caller: Caller) -> dict:
-    from api.routes.retention import list_holds
+    from api.http.routes.retention import list_holds
 
     holds = list_holds(services, caller, None, 1, services.settings.api.max_page_size)
     _label_holds(services, holds["items"])
@@ -288,8 +288,8 @@ async def holds_page(request: Request, caller: PageCaller) -> Response:
 def _place(services, caller: Caller, kind: str, codes: list[str], authority: str, reason: str) -> dict:
     """A hold by the codes people use: mã hồ sơ, mã phông (a saved query on the fonds) or số ký hiệu
     of records — resolved by the API route itself (404 for what the person may not see)."""
-    from api.routes.collections import visible_fonds_row
-    from api.routes.retention import CriteriaIn, HoldOnDossiers, HoldOnQuery, HoldOnRecords, place_hold
+    from api.http.routes.collections import visible_fonds_row
+    from api.http.routes.retention import CriteriaIn, HoldOnDossiers, HoldOnQuery, HoldOnRecords, place_hold
 
     if not codes or not authority or not reason:
         raise ApiProblem(422, "code, authority and reason required",
@@ -325,7 +325,7 @@ async def place_hold_page(request: Request, caller: PageCaller) -> Response:
 
 @router.post("/retention/holds/{hold_id}/release", dependencies=[Depends(check_csrf)])
 async def release_hold_page(request: Request, hold_id: HoldId, caller: PageCaller) -> Response:
-    from api.routes.retention import ReleaseRequest, release_hold
+    from api.http.routes.retention import ReleaseRequest, release_hold
 
     if (no := refused(request, caller, "retention")) is not None:
         return no

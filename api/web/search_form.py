@@ -93,7 +93,7 @@ class SearchForm:
         return replace(self, after=after, page=self.page + 1)
 
     def api_params(self, *, size: int) -> dict:
-        """The parameters of ``POST /api/v1/search`` (``api.routes.search._search``) for this form."""
+        """The parameters of ``POST /api/v1/search`` (``api.http.routes.search._search``) for this form."""
         params: dict = {"q": self.q, "facets": list(FACETS), "sort": self.sort, "size": size,
                         "search_after": self.after, "highlight": True}
         for name in MULTI:

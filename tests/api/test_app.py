@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from services import opensearch_backend
 
-from api.app import create_app
+from api.http.app import create_app
 from archive.settings import load_settings
 
 

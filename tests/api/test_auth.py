@@ -264,8 +264,8 @@ def test_openid_connect_login(tmp_path, identity_provider):
 def test_users_and_clients_commands(cli, data_dir):
     from typer.testing import CliRunner
 
-    from api.app import create_app
     from api.cli import app as cli_app
+    from api.http.app import create_app
     from api.wiring import build_services, get_settings
 
     runner = CliRunner()

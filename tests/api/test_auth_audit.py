@@ -1,4 +1,4 @@
-"""Failed authentications do not grow the append-only audit log without bound (``api/auth_audit.py``).
+"""Failed authentications do not grow the append-only audit log without bound (``api/http/auth_audit.py``).
 
 500 bad tokens used to add 500 rows. Now each address gets, per window, its first failure in full
 and one summary with the count — appended, never edited, so the chain still verifies."""
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from apienv import make_env
 from fastapi.testclient import TestClient
 
-from api.auth_audit import AuthFailureAudit
+from api.http.auth_audit import AuthFailureAudit
 from archive import audit
 from archive.catalogue.models import AuditEntry
 

@@ -31,7 +31,7 @@ DUMMY_ID = "00000000-0000-4000-8000-000000000000"
 PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/oidc"),
-    # Liveness for probes: its status only, no data (api/routes/system.py).
+    # Liveness for probes: its status only, no data (api/http/routes/system.py).
     ("GET", "/api/v1/health"),
     # The API description carries no archive data.
     ("GET", "/openapi.json"),
@@ -42,13 +42,13 @@ OAI_PREFIX = "/oai"
 """OAI-PMH: public while ``api.oai_public`` (the default); otherwise it needs the ``oai`` scope."""
 
 CUSTOM_GATES: dict[str, Callable[[Caller], bool]] = {
-    # api/routes/webhooks.py: listing and deleting — system clients with webhooks, read or retention,
+    # api/http/routes/webhooks.py: listing and deleting — system clients with webhooks, read or retention,
     # and administrators; registering (the archive will send requests to the URL) — the webhooks
     # scope or an administrator.
     "webhook_caller": lambda c: c.has("admin") or (c.kind == "client" and any(
         c.has(s) for s in ("webhooks", "read", "retention"))),
     "webhook_registrar": lambda c: c.has("admin") or (c.kind == "client" and c.has("webhooks")),
-    # api/routes/auth.py: only people have a second factor.
+    # api/http/routes/auth.py: only people have a second factor.
     "person_caller": lambda c: c.kind == "user",
 }
 """Dependencies that decide access by a rule other than one scope: name → who passes."""

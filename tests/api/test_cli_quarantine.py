@@ -15,7 +15,7 @@ from served import ROOT, account, child_env, run_cli
 
 
 def _entry(data: Path, tmp_path: Path, content: bytes, name: str, **kw) -> str:
-    from api.routes.records import _ingest_service
+    from api.http.routes.records import _ingest_service
     from api.wiring import build_services
     from archive.settings import load_settings
     from ingest.pipeline import SourceFile

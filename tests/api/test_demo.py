@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 
 def test_demo_builds_an_archive_with_accounts(cli, data_dir):
-    from api.app import create_app
+    from api.http.app import create_app
     from api.wiring import build_services, get_settings
 
     operator = cli.as_user(None)  # a newcomer right after installing: no account exists yet

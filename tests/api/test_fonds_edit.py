@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from served import account, run_cli
 
-from api.cli_collections import FONDS_ALIASES, parse_sets
+from api.cli.collections import FONDS_ALIASES, parse_sets
 from archive.catalogue.models import AuditEntry
 from archive.dossiers import FONDS_EDITABLE
 

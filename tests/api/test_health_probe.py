@@ -19,7 +19,7 @@ import yaml
 from fastapi.testclient import TestClient
 from served import serve
 
-from api.app import create_app
+from api.http.app import create_app
 from archive.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

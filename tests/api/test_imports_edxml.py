@@ -59,7 +59,7 @@ def test_samples_over_http(env):
             AuditEntry.action == "record.import_edxml")).all()
     assert len(audited) == 4 and [d["outcome"] for _, d in audited] == ["ingested", "ingested", "status", "duplicate"]
     services.archive.run_pending_tasks()
-    services.extras["search_backend"].refresh()
+    services.search_backend.refresh()
     r = client.get("/api/v1/search", params={"q": "thử nghiệm liên thông văn bản điện tử"},
                    headers={"Authorization": f"Bearer {tokens['doc']}"})
     assert r.status_code == 200, r.text

@@ -1,4 +1,4 @@
-"""Login throttling (``api/login_guard.py``) in-process: the counters of both stores, the address
+"""Login throttling (``api/http/login_guard.py``) in-process: the counters of both stores, the address
 lockout and its unlock (API and CLI), the shared counters of several API processes (real Redis),
 the busy answer when every hash slot is taken, and uniform answers and timing of failures.
 
@@ -17,7 +17,7 @@ from apienv import PASSWORD, make_env
 from fastapi.testclient import TestClient
 
 from api.accounts import totp_code
-from api.login_guard import LoginGuard, MemoryCounterStore, RedisCounterStore, address_key, delay_after, user_key
+from api.http.login_guard import LoginGuard, MemoryCounterStore, RedisCounterStore, address_key, delay_after, user_key
 from archive.catalogue.models import AuditEntry
 
 
@@ -121,7 +121,7 @@ def test_luutru_users_unlock_reaches_a_running_server(cli, data_dir):
     """GIVEN a running API (in-process counters) where 10.66.2.2 made the administrator's account
     wait WHEN an operator runs ``luutru users unlock quantri`` in another process (here: the CLI
     runner on the same data folder) THEN the server applies the audited unlock within seconds."""
-    from api.app import create_app
+    from api.http.app import create_app
     from api.wiring import build_services, get_settings
 
     get_settings.cache_clear()

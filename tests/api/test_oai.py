@@ -25,8 +25,8 @@ from apienv import ApiEnv, make_env
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from api.oai import encode_token
-from api.routes.oai import resumption_key
+from api.http.oai import encode_token
+from api.http.routes.oai import resumption_key
 from archive.catalogue.models import AuditEntry, Record
 from archive.domain import RecordMetadata
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from api.app import create_app
 from api.cli import openapi_text
+from api.http.app import create_app
 from archive.settings import load_settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 def _reject(api, tmp_path: Path, data: bytes, name: str = "công văn.pdf", **kw) -> str:
-    from api.routes.records import _ingest_service
+    from api.http.routes.records import _ingest_service
     from ingest.pipeline import SourceFile
 
     path = tmp_path / name

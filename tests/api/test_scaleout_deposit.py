@@ -62,7 +62,7 @@ def test_http_deposits_are_ingested_by_a_worker(tmp_path, postgres_url):
                 assert first["outcome"] == "ingested" and first["job_id"]
                 again = client.post("/api/v1/records", headers=qlvb, files={"file": ("bản sao.pdf", pdfs[0], "application/pdf")})
                 assert (again.status_code, again.json()["record_id"]) == (200, first["record_id"])
-                backend = services.extras["search_backend"]
+                backend = services.search_backend
                 backend.refresh()  # indexed on OpenSearch by the worker, after its commit
                 hits = backend.search(SearchQuery(q="", size=10), Principal(unrestricted=True))
                 assert first["record_id"] in {h.record_id for h in hits.hits}

@@ -48,7 +48,7 @@ def project_docs(api, sample_pdfs) -> dict[str, tuple[object, str]]:
         rid = api.deposit(generate_pdf(spec), access_level=level, filename=f"{level}.pdf")["record_id"]
         out[level] = (spec, rid)
     api.services.archive.run_pending_tasks()
-    api.services.extras["search_backend"].refresh()
+    api.services.search_backend.refresh()
     return out
 
 
@@ -232,7 +232,7 @@ def _archive_law(services, count: int = 12) -> list:
             derivatives=[NewComponent(io.BytesIO(d.body.encode()), "text", "text/plain; charset=utf-8")])
         out.append((created.record_id, d))
     services.archive.run_pending_tasks()
-    services.extras["search_backend"].refresh()
+    services.search_backend.refresh()
     return out
 
 

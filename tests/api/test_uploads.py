@@ -1,4 +1,4 @@
-"""The one upload spool (``api/uploads.py``): its limit, a full disk, SHA-256 while spooling, and no
+"""The one upload spool (``api/http/uploads.py``): its limit, a full disk, SHA-256 while spooling, and no
 temporary file left behind on any path — including a real client that hangs up mid-upload on a
 real server (uvicorn on a socket)."""
 
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.problems import ApiProblem
-from api.uploads import SpooledUpload, spool_upload
+from api.http.problems import ApiProblem
+from api.http.uploads import SpooledUpload, spool_upload
 
 
 def _services(data: Path) -> SimpleNamespace:

@@ -92,7 +92,7 @@ def test_an_allowed_network_is_accepted_only_for_its_addresses(tmp_path):
 
     services, _app = make_env(tmp_path / "d", LUUTRU_API__WEBHOOK_ALLOW_NETWORKS="10.20.0.0/16, fd00:1::/64")
     try:
-        webhooks = services.extras["webhooks"]
+        webhooks = services.webhooks
         assert webhooks.destination("http://10.20.3.4:8443/hook") == "10.20.3.4"
         assert webhooks.destination("http://[fd00:1::5]/") == "fd00:1::5"
         assert ipaddress.ip_address(webhooks.destination("http://[::ffff:10.20.0.9]/")).ipv4_mapped == \

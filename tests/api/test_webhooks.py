@@ -100,7 +100,7 @@ def fast_retries(api, attempts: int) -> None:
     """The settings' backoff (30 s, doubling) made short (0.2 s, doubling), so a retry is due at the
     first pass after that wait — not within the pass that failed (a pass runs the tasks its tasks
     queue, so a retry due at once would be sent by the same pass)."""
-    service = api.services.extras["webhooks"]
+    service = api.services.webhooks
     assert service.max_attempts == api.services.settings.api.webhook_max_attempts
     service.backoff_seconds, service.max_attempts = RETRY_WAIT, attempts
 
@@ -307,7 +307,7 @@ def test_the_embedded_api_retries_without_any_other_activity(tmp_path, sample_pd
     try:
         token = services.accounts.create_client("qlvb", scopes=["deposit", "read", "webhooks"],
                                                 access_levels=["public"], actor="test")["token"]
-        services.extras["webhooks"].backoff_seconds = RETRY_WAIT  # due at the loop's next pass, not within the failing one
+        services.webhooks.backoff_seconds = RETRY_WAIT  # due at the loop's next pass, not within the failing one
         auth = {"Authorization": f"Bearer {token}"}
         with TestClient(app) as client:
             r = client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["record.ingested"]},
@@ -345,7 +345,7 @@ def test_a_delivery_whose_task_was_lost_is_requeued(api, receiver, sample_pdfs):
     sub = subscribe(api, "qlvb", receiver.url)
     api.deposit(sample_pdfs[1][1], access_level="internal")
     assert len(receiver.requests) == 1
-    service = api.services.extras["webhooks"]
+    service = api.services.webhooks
     with api.services.catalogue.session() as s:
         s.execute(sa.delete(OutboxEntry).where(OutboxEntry.kind == "task"))  # the retry's task is lost
     assert api.services.archive.run_pending_tasks() == (0, 0) and len(receiver.requests) == 1
@@ -380,7 +380,7 @@ def test_a_name_rebound_to_loopback_after_registration_is_not_delivered_to(api, 
     generic refusal, nothing of the port."""
     from api.webhooks import ERROR_REFUSED
 
-    service = api.services.extras["webhooks"]
+    service = api.services.webhooks
     service.allow_networks = ()  # this test's receiver is not an allowed network
     port = receiver.server.server_port
     service.resolve = Resolver(["93.184.215.14"], ["127.0.0.1"])
@@ -401,7 +401,7 @@ def test_localhost_is_checked_again_at_delivery(api, receiver, sample_pdfs):
 
     from api.webhooks import ERROR_REFUSED
 
-    service = api.services.extras["webhooks"]
+    service = api.services.webhooks
     service.allow_networks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
     sub = subscribe(api, "qlvb", f"http://localhost:{receiver.server.server_port}/luutru/hook")
     service.allow_networks = ()
@@ -417,7 +417,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(api, receiver, samp
     the allowed 127.0.0.1 WHEN an event is delivered THEN it arrives — so the connection used the
     checked address and never looked the name up again — with the name in the Host header, and
     the name was resolved once for the registration and once for the delivery."""
-    service = api.services.extras["webhooks"]
+    service = api.services.webhooks
     port = receiver.server.server_port
     service.resolve = resolver = Resolver(["127.0.0.1"])
     sub = subscribe(api, "qlvb", f"http://only-here.qlvb.example:{port}/luutru/hook")

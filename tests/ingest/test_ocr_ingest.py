@@ -75,7 +75,7 @@ def _body_words(text: str, page: int) -> str:
 
 def _found(services, q: str, **filters) -> set[str]:
     who = Principal(unrestricted=True, name="test")
-    page = services.extras["search_backend"].search(SearchQuery(q=f'"{q}"' if q else "", size=50, **filters), who)
+    page = services.search_backend.search(SearchQuery(q=f'"{q}"' if q else "", size=50, **filters), who)
     return {h.record_id for h in page.hits}
 
 
@@ -156,7 +156,7 @@ def test_a_poor_scan_is_flagged_for_the_archivist_never_silently_accepted(cli, d
         assert not good["extra"]["ocr"]["low_confidence"]
         assert next(e for e in fax["events"] if e["type"] == "creation")["outcome"] == "warning"
         who = Principal(unrestricted=True, name="test")
-        flagged = services.extras["search_backend"].search(SearchQuery(q="", ocr_statuses=("low_confidence",)), who)
+        flagged = services.search_backend.search(SearchQuery(q="", ocr_statuses=("low_confidence",)), who)
         assert {h.record_id for h in flagged.hits} == {fax["id"]}
     finally:
         services.close()

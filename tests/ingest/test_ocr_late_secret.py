@@ -32,7 +32,7 @@ def _require_tesseract() -> None:
 
 
 def _found(services, q: str, who: Principal) -> set[str]:
-    page = services.extras["search_backend"].search(SearchQuery(q=q, size=50), who)
+    page = services.search_backend.search(SearchQuery(q=q, size=50), who)
     return {h.record_id for h in page.hits}
 
 

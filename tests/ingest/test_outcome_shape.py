@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.routes.deposits import DepositJob
-from api.routes.records import DepositResult
+from api.http.routes.deposits import DepositJob
+from api.http.routes.records import DepositResult
 from ingest.pipeline import Duplicate, Ingested, RejectedOutcome, outcome_from_dict
 
 KEYS = {"outcome", "record_id", "sha256", "code", "message_vi", "message_en", "quarantine"}

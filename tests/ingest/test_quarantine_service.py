@@ -44,8 +44,8 @@ def html_files(tmp_path_factory) -> list[Path]:
 @pytest.fixture
 def env(data_dir, catalogue_url, monkeypatch):
     """The archive the environment selects (SQLite or PostgreSQL), its ingest and quarantine service."""
+    from api.http.routes.records import _ingest_service
     from api.quarantine import quarantine_service
-    from api.routes.records import _ingest_service
     from api.wiring import build_services, get_settings
 
     monkeypatch.setenv("LUUTRU_DB__URL", catalogue_url)

@@ -55,7 +55,7 @@ def test_scale_out_end_to_end(tmp_path, postgres_url):
         assert r.returncode == 0, r.stdout + r.stderr
         services = so.services()
         try:
-            store, backend = services.store, services.extras["search_backend"]
+            store, backend = services.store, services.search_backend
             assert store._lock_configuration() == (True, None)
             first_index = backend._aliased()
             assert len(first_index) == 1
@@ -148,7 +148,7 @@ def test_scale_out_end_to_end(tmp_path, postgres_url):
                 versions = {o.object_name for o in services.store._client.list_objects(
                     services.store.bucket, recursive=True, include_version=True)}
                 assert not any(k in v for k in keys for v in versions), keys & versions
-                services.extras["search_backend"].refresh()
+                services.search_backend.refresh()
             finally:
                 services.close()
             assert not found(f'"{deposited[0][0].so_ky_hieu}"') & set(in_dossier)
@@ -184,9 +184,9 @@ def test_scale_out_end_to_end(tmp_path, postgres_url):
             assert len(answers) >= 5 and all(a == (200, True) for a in answers), answers
             services = so.services()
             try:
-                now_index = services.extras["search_backend"]._aliased()
+                now_index = services.search_backend._aliased()
                 assert len(now_index) == 1 and now_index != first_index
-                assert not services.extras["search_backend"].client.indices.exists(index=first_index[0])
+                assert not services.search_backend.client.indices.exists(index=first_index[0])
             finally:
                 services.close()
             assert page["record_id"] in found("tiếp công dân")

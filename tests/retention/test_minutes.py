@@ -281,7 +281,7 @@ def test_the_minutes_verify_and_a_changed_byte_does_not(archive_service, retenti
                                                         make_dossier, staff_accounts, archive_settings):
     """The archive trusts itself: its signing CA and TSA are trust anchors, the minutes carry an
     archive timestamp, and the stored report (at filing) says VALID, time-stamped."""
-    from api.cli_signatures import trust_roots_for, tsa_roots_for
+    from api.signature_wiring import trust_roots_for, tsa_roots_for
     from ingest.signatures import validate_pdf
     from ingest.signatures.ltv import verify_record
 

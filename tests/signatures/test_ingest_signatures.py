@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli_signatures import renew_all, trust_roots_for, tsa_roots_for
+from api.signature_wiring import renew_all, trust_roots_for, tsa_roots_for
 from api.wiring import build_ingest, build_services, get_settings
 from archive.timestamping import load_chain, verify_chain
 from ingest.pipeline import SourceFile
@@ -148,7 +148,7 @@ def test_signature_fields_are_searchable(services, signed_folder, pki):
     ingest = build_ingest(services, workers=1)
     sources = [SourceFile(path=p, submit_name=p.name) for p in sorted(signed_folder.iterdir())]
     ids = {s.path.name: o.record_id for s, o in ingest.run_many(sources)}
-    backend = services.extras["search_backend"]
+    backend = services.search_backend
     backend.refresh()
 
     def found(**query) -> set[str]:

@@ -282,13 +282,13 @@ def test_webhook_private_addresses_are_refused_like_the_api(web, login, csrf_of,
     r = admin.post("/admin/webhooks", data={"csrf_token": token, "client": "nhan-tin", "url": url,
                                             "events": ["*"]})
     assert r.status_code == 422 and 'id="admin-error"' in r.text
-    assert services.extras["webhooks"].list_subscriptions() == []
+    assert services.webhooks.list_subscriptions() == []
 
 
 def test_webhook_create_secret_once_deliveries_and_delete(web, login, csrf_of):
     services, _client = web
     services.accounts.create_client("nhan-tin", scopes=["webhooks"], actor="test")
-    services.extras["webhooks"].resolve = lambda host, port: ["93.184.215.14"]  # no DNS in tests: a public address
+    services.webhooks.resolve = lambda host, port: ["93.184.215.14"]  # no DNS in tests: a public address
     admin = login("quantri")
     token = csrf_of(admin.get("/admin/webhooks").text)
     r = admin.post("/admin/webhooks", data={"csrf_token": token, "client": "nhan-tin",
@@ -296,7 +296,7 @@ def test_webhook_create_secret_once_deliveries_and_delete(web, login, csrf_of):
     assert r.status_code == 200, r.text
     secret = _secret(r.text)
     assert secret.startswith("whsec_")
-    subs = services.extras["webhooks"].list_subscriptions()
+    subs = services.webhooks.list_subscriptions()
     assert len(subs) == 1 and subs[0]["client"] == "nhan-tin"
     listing = admin.get("/admin/webhooks").text
     assert "https://qlvb.example.vn/hook" in listing and secret not in listing
@@ -305,7 +305,7 @@ def test_webhook_create_secret_once_deliveries_and_delete(web, login, csrf_of):
     assert admin.get("/admin/webhooks/00000000-0000-0000-0000-000000000000").status_code == 404
     r = admin.post(f"/admin/webhooks/{subs[0]['id']}/delete", data={"csrf_token": token})
     assert r.status_code == 303
-    assert services.extras["webhooks"].list_subscriptions()[0]["active"] is False
+    assert services.webhooks.list_subscriptions()[0]["active"] is False
     assert _audit(services, "webhook.subscribe", actor="user:quantri")
     assert _audit(services, "webhook.unsubscribe", actor="user:quantri")
 

@@ -1,0 +1,543 @@
+"""Records: metadata, events, signature report, components, content download, upload.
+
+Download (``GET /api/v1/records/{id}/content``) streams the stored bytes with a strong ``ETag``
+(the SHA-256), ``Repr-Digest`` (RFC 9530) and the legacy ``Digest`` (RFC 3230), single byte
+ranges (RFC 9110 §14: ``Range``, ``If-Range``, 206/416), conditional GET (``If-None-Match``) and
+``Content-Disposition`` with the Vietnamese file name (RFC 6266 ``filename*``). What is sent is
+verified before it leaves (``archive.fixity``): up to ``fixity.prehash_limit`` bytes completely
+before the first byte, so altered bytes answer 500 ``fixity_failed`` (problem+json); longer
+transfers block by block, cut short at the first block that fails (the client sees a body shorter
+than ``Content-Length``). The record is marked damaged and ``fixity.failed`` is emitted; with a
+replica configured, its verified copy is sent instead (header ``X-Luutru-Copy: replica``).
+
+Upload (``POST /api/v1/records``) takes a multipart form (``file`` plus optional metadata fields)
+or a raw body (``Content-Type`` of the file, name in ``?filename=`` or ``Content-Disposition``).
+The body is streamed to a temporary file in the data folder (never held in memory) and ingested
+by the same pipeline as ``luutru ingest``. The same bytes twice give the same record (idempotent
+by checksum): 201 the first time, 200 with ``outcome: duplicate`` after.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts import Caller
+from api.http.deps import ServicesDep, readable_record, require
+from api.http.problems import ApiProblem
+from api.http.routes.dossier_changes import deposit_dossier
+from api.http.uploads import SpooledUpload, file_chunks, spool_dir, spool_upload
+from archive.domain import safe_filename
+from archive.errors import FixityFailed, RecordNotFound
+from ingest.declared import DEPOSIT_FIELDS
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+
+ReadCaller = Annotated[Caller, Depends(require("read"))]
+DepositCaller = Annotated[Caller, Depends(require("deposit"))]
+RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", "direction", "type_name",
+                 "code_number", "code_notation", "so_ky_hieu", "issued_date", "place", "organ_name", "subject",
+                 "language", "page_amount", "description", "signer_position", "signer_name", "recipients",
+                 "security_level", "urgency", "issued_amount", "due_date", "arrival_date", "arrival_number",
+                 "access_level", "original_filename", "status", "version", "created_at", "updated_at")
+
+
+class ComponentPublic(BaseModel):
+    id: str
+    role: str = Field(description="original, text, ltv, rendition…")
+    sha256: str
+    size: int
+    media_type: str
+    format_id: str | None = Field(None, description="PRONOM identifier (PUID), e.g. fmt/477; null when no PRONOM "
+                                  "format matched or Siegfried is not installed")
+    format_name: str | None = Field(None, description="PRONOM format name")
+    format_version: str | None = Field(None, description="PRONOM format version, e.g. 2b, 1.7")
+    filename: str | None = None
+    status: str
+    created_at: str
+
+
+class OcrPagePublic(BaseModel):
+    page: int
+    confidence: float = Field(description="Mean word confidence of the page, 0–100")
+    words: int
+
+
+class OcrPublic(BaseModel):
+    """Nhận dạng chữ (OCR) của bản scan — docs/ingest.md."""
+
+    status: str = Field(description="done, deferred (running in the background: the text follows), "
+                                    "unavailable (Tesseract missing), disabled, failed")
+    mean_confidence: float | None = Field(None, description="Mean word confidence, 0–100")
+    low_confidence: bool | None = Field(None, description="A page is below LUUTRU_OCR__LOW_CONFIDENCE: "
+                                                          "to be checked by the archivist")
+    low_confidence_pages: list[int] | None = None
+    pages: list[OcrPagePublic] | None = None
+    tools: str | None = Field(None, description="OCRmyPDF, Tesseract (language), Ghostscript versions")
+
+
+class EventPublic(BaseModel):
+    type: str
+    at: str
+    agent: str
+    outcome: str
+    detail: str | None = None
+    data: Any = None
+
+
+class RecordPublic(BaseModel):
+    """Một văn bản: Decree 30 metadata (Phụ lục VI), its components and signature summary."""
+
+    id: str
+    dossier_id: str | None = None
+    dossier_code: str | None = None
+    fonds_id: str | None = None
+    doc_ordinal: int | None = None
+    direction: str | None = None
+    type_name: str | None = Field(None, description="Tên loại văn bản")
+    code_number: str | None = Field(None, description="Số văn bản")
+    code_notation: str | None = Field(None, description="Ký hiệu văn bản")
+    so_ky_hieu: str | None = Field(None, description="Số và ký hiệu")
+    issued_date: str | None = Field(None, description="Ngày ban hành")
+    place: str | None = None
+    organ_name: str | None = Field(None, description="Cơ quan ban hành")
+    subject: str | None = Field(None, description="Trích yếu nội dung")
+    language: str | None = None
+    page_amount: int | None = None
+    description: str | None = None
+    signer_position: str | None = None
+    signer_name: str | None = Field(None, description="Người ký")
+    recipients: list | None = None
+    security_level: str | None = Field(None, description="Độ mật")
+    urgency: str | None = Field(None, description="Độ khẩn")
+    issued_amount: int | None = None
+    due_date: str | None = None
+    arrival_date: str | None = None
+    arrival_number: int | None = None
+    access_level: str
+    original_filename: str | None = None
+    status: str
+    version: int = Field(1, description="Phiên bản siêu dữ liệu: tăng sau mỗi lần sửa (ETag \"v<version>\")")
+    created_at: str
+    updated_at: str | None = None
+    signature_status: str = Field(description="valid, invalid, indeterminate, unsigned")
+    ocr: OcrPublic | None = Field(None, description="OCR of a scan; null for a document that needed none")
+    components: list[ComponentPublic]
+
+
+class SignatureSummaryPublic(BaseModel):
+    """Kết quả kiểm tra một chữ ký số hoặc dấu thời gian tài liệu — one signature's verdict
+    (docs/signatures.md). Records validated by earlier versions lack the newer fields (null)."""
+
+    field: str = Field(description="Tên ô chữ ký — signature field name")
+    kind: str | None = Field(None, description="signature or document_timestamp")
+    status: str = Field(description="VALID, VALID_UNTRUSTED, INDETERMINATE or INVALID")
+    reason: str | None = Field(None, description="Mã lý do khi không VALID — reason code (docs/signatures.md)")
+    reason_vi: str | None = Field(None, description="Lý do bằng tiếng Việt")
+    indication: str | None = Field(None, description="ETSI EN 319 102-1: TOTAL-PASSED, INDETERMINATE, TOTAL-FAILED")
+    sub_indication: str | None = Field(None, description="ETSI sub-indication, e.g. FORMAT_FAILURE, HASH_FAILURE")
+    intact: bool | None = Field(None, description="Toàn vẹn: the signed bytes are exactly the bytes the signature "
+                                "covers (well-formed /ByteRange, matching digest)")
+    modification_level: str | None = Field(None, description="Thay đổi sau khi ký — changes appended after "
+                                           "signing: none, lta_updates, form_filling, annotations, not_allowed")
+    modifications_permitted: bool | None = Field(None, description="Whether those changes are within what the "
+                                                 "signer's DocMDP permission allows")
+    signer: str | None = Field(None, description="Người ký")
+    organisation: str | None = Field(None, description="Cơ quan, tổ chức")
+    signing_time: str | None = Field(None, description="Thời điểm ký (ISO 8601)")
+    timestamped: bool | None = Field(None, description="Thời điểm ký được chứng minh bằng dấu thời gian")
+
+
+class SignaturesPublic(BaseModel):
+    record_id: str
+    status: str
+    signatures: list[SignatureSummaryPublic]
+
+
+class DepositResult(BaseModel):
+    outcome: Literal["ingested", "duplicate", "rejected"]
+    record_id: str | None = None
+    sha256: str | None = None
+    code: str | None = None
+    message_vi: str | None = None
+    message_en: str | None = None
+    job_id: str | None = None
+    """Scale-out: the deposit's job (``GET /api/v1/deposits/{job_id}``)."""
+
+
+class DepositAccepted(BaseModel):
+    """Scale-out: the upload is staged and a worker will ingest it."""
+
+    job_id: str
+    status: Literal["queued"] = "queued"
+    url: str
+    """``GET`` it for the outcome (also in the ``Location`` header)."""
+
+
+def _signature_status(signatures: list[dict]) -> str:
+    if not signatures:
+        return "unsigned"
+    order = ["invalid", "indeterminate", "valid"]
+    statuses = [str(s.get("status", "indeterminate")).lower() for s in signatures]
+    for status in order:
+        if status in statuses:
+            return status
+    return "indeterminate"
+
+
+def _public(data: dict) -> dict:
+    out = {k: data.get(k) for k in PUBLIC_FIELDS}
+    out["signature_status"] = _signature_status(data.get("signatures") or [])
+    out["components"] = [{k: c.get(k) for k in ("id", "role", "sha256", "size", "media_type", "format_id",
+                                               "format_name", "format_version", "filename", "status", "created_at")}
+                         for c in data["components"]]
+    ocr = (data.get("extra") or {}).get("ocr")
+    if isinstance(ocr, dict) and ocr.get("status"):
+        out["ocr"] = ocr_out = {k: ocr.get(k) for k in ("status", "mean_confidence", "low_confidence", "low_confidence_pages",
+                                              "tools")}
+        ocr_out["pages"] = [p for p in ocr.get("pages") or [] if isinstance(p, dict) and "confidence" in p] or None
+    return out
+
+
+def _audited(services, caller: Caller, action: str, record_id: str, **detail) -> None:
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address, action=action,
+                                  target_type="record", target_id=record_id, detail=detail or None)
+
+
+@router.get("/{record_id}", response_model=RecordPublic, summary="Siêu dữ liệu văn bản — record metadata",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_record(record_id: RecordId, services: ServicesDep, caller: ReadCaller, response: Response) -> dict:
+    record_id = readable_record(services, caller, record_id, action="record.view").id
+    data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
+    _audited(services, caller, "record.view", record_id)
+    response.headers["ETag"] = f'"v{data["version"]}"'  # If-Match of PATCH (api/http/routes/corrections.py)
+    return _public(data)
+
+
+@router.get("/{record_id}/events", response_model=list[EventPublic],
+            summary="Sự kiện bảo quản (PREMIS) — preservation events",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_events(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
+    record_id = readable_record(services, caller, record_id, action="record.events").id
+    events = services.archive.list_events(record_id)
+    _audited(services, caller, "record.events", record_id)
+    return events
+
+
+@router.get("/{record_id}/signatures", response_model=SignaturesPublic,
+            summary="Kết quả kiểm tra chữ ký số — signature validation report",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_signatures(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> dict:
+    rec = readable_record(services, caller, record_id, action="record.signatures")
+    signatures = (rec.extra or {}).get("signatures", [])
+    _audited(services, caller, "record.signatures", rec.id)
+    return {"record_id": rec.id, "status": _signature_status(signatures),
+            "signatures": [{**s, "reason_vi": _reason_vi(s.get("reason"))} for s in signatures if isinstance(s, dict)]}
+
+
+def _reason_vi(reason: str | None) -> str | None:
+    from ingest.signatures import REASONS
+
+    return REASONS[reason][0] if reason in REASONS else None
+
+
+@router.get("/{record_id}/components", response_model=list[ComponentPublic],
+            summary="Các tệp của văn bản — components (original, text, LTV copy…)",
+            responses={404: {"description": "No such record, or not readable by the caller"}})
+def get_components(record_id: RecordId, services: ServicesDep, caller: ReadCaller) -> list[dict]:
+    record_id = readable_record(services, caller, record_id, action="record.components").id
+    data = services.archive.get_record(record_id, actor=caller.actor, audit_access=False)
+    _audited(services, caller, "record.components", record_id)
+    return _public(data)["components"]
+
+
+# download ---------------------------------------------------------------------------------------
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """(start, end inclusive) for one satisfiable byte range; None to send the whole
+    representation (no Range, several ranges, or a syntax the server may ignore, RFC 9110 §14.2)."""
+    if not header:
+        return None
+    m = _RANGE.match(header)
+    if m is None:
+        return None
+    first, last = m.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # suffix: the last N bytes
+        n = int(last)
+        if n == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if last != "" and int(last) < start:
+        return None  # invalid range: ignored
+    if start >= size:
+        return "unsatisfiable"
+    return start, end
+
+
+def content_disposition(filename: str | None, *, inline: bool = False) -> str:
+    """RFC 6266: an ASCII fallback (diacritics folded) and the UTF-8 name in ``filename*``."""
+    # names stored before bidirectional controls were removed at ingest are neutralised here too
+    name = safe_filename(unicodedata.normalize("NFC", filename or "tai-lieu"))
+    name = name.replace("\\", "_").replace("/", "_").replace('"', "'").replace("\r", " ").replace("\n", " ")
+    ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c for c in ascii_name if ord(c) < 128 and c.isprintable()) or "tai-lieu"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]]
+_DOWNLOAD_RESPONSES = {200: {"description": "The bytes, with the component's media type", "content": _BYTES},
+                       206: {"description": "One byte range", "content": _BYTES},
+                       304: {"description": "Not modified (If-None-Match)"},
+                       404: {"description": "No such record or component, or not readable"},
+                       416: {"description": "Range not satisfiable"},
+                       500: {"description": "`fixity_failed`: the stored bytes are missing or fail their SHA-256 "
+                                            "and no good copy exists; nothing of them is sent"}}
+
+
+# GET and HEAD are two routes so that each has its own OpenAPI operation id (one api_route with both
+# methods gives them the same id, which FastAPI warns about and client generators reject).
+@router.get("/{record_id}/content", response_class=StreamingResponse, responses=_DOWNLOAD_RESPONSES,
+            summary="Tải tệp — download a component (Range, ETag, Repr-Digest)")
+@router.head("/{record_id}/content", response_class=StreamingResponse, responses=_DOWNLOAD_RESPONSES,
+             operation_id="download_head_api_v1_records__record_id__content_head",
+             summary="Thông tin tệp (chỉ tiêu đề) — headers of a download, no body")
+def download(record_id: RecordId, request: Request, services: ServicesDep, caller: ReadCaller,
+             role: Annotated[str, Query(max_length=30, pattern=r"^[a-z_]+$",
+                                        description="original (mặc định), text, ltv…")] = "original",
+             inline: Annotated[bool, Query(description="Content-Disposition: inline (xem trực tiếp)")] = False):
+    record_id = readable_record(services, caller, record_id, action="record.download").id
+    fixity = services.fixity
+    info = fixity.component(record_id, role)
+    size, sha = info["size"], info["sha256"]
+    etag = f'"sha256-{sha}"'
+    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache",
+               "Content-Disposition": content_disposition(info["filename"], inline=inline),
+               "Repr-Digest": f"sha-256=:{_b64(sha)}:", "X-Content-Type-Options": "nosniff"}
+    media_type = info["media_type"] or "application/octet-stream"
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and (if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]):
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=304)
+        return Response(status_code=304, headers={k: headers[k] for k in ("ETag", "Cache-Control")})
+    rng = parse_range(request.headers.get("range"), size)
+    if_range = request.headers.get("if-range")
+    if rng is not None and if_range is not None and if_range.strip() != etag:
+        rng = None  # the client's copy is another version: send it all
+    if rng == "unsatisfiable":
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, status=416)
+        raise ApiProblem(416, f"range not satisfiable for {size} bytes", f"Khoảng dữ liệu không hợp lệ (tệp {size} byte)",
+                         code="range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+    if request.method == "HEAD":
+        _audited(services, caller, "record.download", record_id, role=role, sha256=sha, method="HEAD")
+        return Response(status_code=200, headers={**headers, "Content-Length": str(size)}, media_type=media_type)
+    span = None if rng is None else (rng[0], rng[1] - rng[0] + 1)
+    try:
+        # Verified before the first byte leaves (whole up to fixity.prehash_limit, else block by
+        # block); a copy from the replica when the store's fails.
+        content = fixity.open(info, actor=caller.actor, span=span, client=caller.client, address=caller.address)
+    except FixityFailed as exc:
+        raise ApiProblem(500, str(exc), exc.message_vi, code="fixity_failed") from None
+    if content.source != "primary":
+        headers["X-Luutru-Copy"] = content.source
+    if span is None:
+        headers["Content-Length"] = str(size)
+        headers["Content-Digest"] = headers["Repr-Digest"]
+        headers["Digest"] = f"SHA-256={_b64(sha)}"
+        return StreamingResponse(_verified(record_id, content), status_code=200, headers=headers, media_type=media_type)
+    start, length = span
+    headers["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
+    headers["Content-Length"] = str(length)
+    return StreamingResponse(_verified(record_id, content), status_code=206, headers=headers, media_type=media_type)
+
+
+class TransferCutShort(RuntimeError):
+    """Raised into the server after the headers were sent: it closes the connection mid-body."""
+
+
+def _verified(record_id: str, content):
+    """The verified pieces; a block that fails in every copy after the headers were sent cuts the
+    transfer short (the client sees fewer bytes than ``Content-Length``: a failed download, never a
+    complete wrong file). The failure was already recorded (record damaged, ``fixity.failed``).
+
+    Not re-raised as the ``ArchiveError`` it is: the problem+json handlers cannot answer once the
+    response has started, so the server is handed an error that only closes the connection."""
+    try:
+        with content:
+            yield from content
+    except FixityFailed as exc:
+        log.error("download of record %s cut short at a block that fails its digest: %s", record_id, exc)
+        raise TransferCutShort(f"download of record {record_id} cut short: {exc}") from exc
+
+
+# upload -----------------------------------------------------------------------------------------
+DECLARABLE = set(DEPOSIT_FIELDS)
+"""The metadata fields of a deposit form (``ingest.declared.DEPOSIT_FIELDS``)."""
+
+
+def _ingest_service(services):
+    svc = services.ingest_service
+    if svc is None:
+        from api.wiring import build_ingest
+
+        svc = services.ingest_service = build_ingest(services, workers=1)
+    return svc
+
+
+_spool_dir = spool_dir  # the old name (api.web imports it)
+
+
+def _filename(request: Request, given: str | None) -> str | None:
+    if given:
+        return given
+    cd = request.headers.get("content-disposition") or ""
+    m = re.search(r"filename\*\s*=\s*UTF-8''([^;]+)", cd, re.I)
+    if m:
+        return unquote(m.group(1).strip())
+    m = re.search(r'filename\s*=\s*"([^"]+)"', cd) or re.search(r"filename\s*=\s*([^;]+)", cd)
+    return m.group(1).strip() if m else None
+
+
+def _declared(fields: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields of a deposit form, checked (``ingest.declared.DeclaredMetadata``: the
+    same rules and messages as ``luutru ingest --set`` and the worker), JSON-ready; a problem is a
+    422 ``invalid_metadata`` naming every bad field."""
+    from ingest.declared import DeclaredMetadata, InvalidDeclared
+
+    try:
+        return DeclaredMetadata.parse(fields, fields=DEPOSIT_FIELDS).as_json()
+    except InvalidDeclared as exc:
+        raise ApiProblem(422, exc.message_en, exc.message_vi, code=exc.code) from None
+
+
+def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:
+    from ingest.pipeline import SourceFile
+
+    source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
+                        dossier_code=dossier, source="api")
+    outcome = _ingest_service(services).run(source)
+    return outcome.as_dict()
+
+
+def _stage(services, caller: Caller, path: Path, name: str | None, declared: dict, dossier: str | None) -> dict:
+    """Scale-out: the upload to the object store's staging area, a worker's job; its outcome if it
+    is done within ``tasks.deposit_wait_seconds``, else the job (``api.deposits``)."""
+    from api import deposits
+
+    with open(path, "rb") as f:
+        job_id = deposits.stage(services, f, size=path.stat().st_size, submit_name=name, submitter=caller.actor,
+                                declared=declared, dossier_code=dossier)
+    done = deposits.wait(services, job_id, services.settings.tasks.deposit_wait_seconds)
+    if done is None:
+        return {"job_id": job_id, "status": "queued", "url": f"/api/v1/deposits/{job_id}"}
+    return done
+
+
+def _finish(services) -> None:
+    services.archive.run_pending_tasks()
+
+
+@router.post("", tags=["deposit"], status_code=201, response_model=DepositResult,
+             summary="Nộp lưu văn bản — upload a file (multipart or raw body)",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                     "file": {"type": "string", "format": "binary"},
+                     **{k: {"type": "string"} for k in sorted(DECLARABLE)}}}},
+                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+             responses={200: {"model": DepositResult, "description": "Duplicate: the same bytes are already archived"},
+                        202: {"model": DepositAccepted, "description": "Scale-out: staged; a worker ingests it "
+                              "(not done within LUUTRU_TASKS__DEPOSIT_WAIT_SECONDS)"},
+                        413: {"description": "Larger than LUUTRU_EXTRACT__MAX_FILE_SIZE"},
+                        404: {"description": "The dossier named is unknown or not visible (nothing stored)"},
+                        409: {"description": "The dossier named is closed or in a disposal batch (nothing stored)"},
+                        422: {"model": DepositResult, "description": "Rejected (corrupt, encrypted, empty…), quarantined"}})
+async def upload(request: Request, services: ServicesDep, caller: DepositCaller, background: BackgroundTasks,
+                 filename: Annotated[str | None, Query(max_length=255, description="Tên tệp (thân yêu cầu thô)")] = None,
+                 dossier: Annotated[str | None, Query(max_length=64, description="Hồ sơ: mã hồ sơ hoặc id "
+                                                                                 "(phải đang lập)")] = None):
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if dossier:  # an unknown, invisible or closed dossier: refused before a byte is read
+        dossier = await run_in_threadpool(deposit_dossier, services, caller, dossier)
+    async with spool_upload(services, limit=services.settings.extract.max_file_size) as upload:
+        path = upload.path
+        if ctype == "multipart/form-data":
+            name, declared, form_dossier = await _receive_multipart(request, upload, dossier)
+            if form_dossier and form_dossier != dossier:  # named in the form: checked before ingest
+                dossier = await run_in_threadpool(deposit_dossier, services, caller, form_dossier)
+        else:
+            name = _filename(request, filename)
+            declared = {}
+            await upload.receive(request.stream())
+        if upload.size == 0 and ctype != "multipart/form-data" and not name:
+            name = "empty"
+        if services.settings.tasks.backend == "celery":
+            result = await run_in_threadpool(_stage, services, caller, path, name, declared, dossier)
+        else:
+            result = await run_in_threadpool(_run_ingest, services, caller, path, name, declared, dossier)
+    if "outcome" not in result:  # staged, not finished within tasks.deposit_wait_seconds
+        services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                      action="record.deposit", target_type="deposit", target_id=result["job_id"],
+                                      outcome="accepted", detail={"outcome": "queued", "filename": name})
+        return JSONResponse(DepositAccepted(**result).model_dump(), status_code=202,
+                            headers={"Location": result["url"]})
+    background.add_task(_finish, services)
+    if result["outcome"] == "duplicate" and result["record_id"]:
+        # Idempotent by checksum; but never reveal a record the depositor may not read.
+        try:
+            readable_record(services, caller, result["record_id"], action="record.deposit")
+        except RecordNotFound:
+            result["record_id"] = None
+    services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
+                                  action="record.deposit", target_type="record", target_id=result["record_id"],
+                                  outcome="success" if result["outcome"] != "rejected" else "rejected",
+                                  detail={"outcome": result["outcome"], "sha256": result["sha256"],
+                                          "code": result.get("code"), "filename": name})
+    status = {"ingested": 201, "duplicate": 200, "rejected": 422}[result["outcome"]]
+    return JSONResponse(DepositResult(**result).model_dump(), status_code=status, background=background)
+
+
+async def _receive_multipart(request: Request, upload: SpooledUpload,
+                             dossier: str | None) -> tuple[str | None, dict, str | None]:
+    """Parse the form (python-multipart spools file parts to disk past 1 MB) and move the file part
+    to the spool file; the other parts are metadata."""
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_files=1, max_fields=40)
+    try:
+        upload_file = form.get("file")
+        if not isinstance(upload_file, UploadFile):
+            raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
+                             code="invalid_request")
+        await upload.receive(file_chunks(upload_file))
+        fields = {k: v for k, v in form.items() if k not in ("file", "dossier") and isinstance(v, str)}
+        form_dossier = form.get("dossier")
+        dossier = form_dossier if isinstance(form_dossier, str) and form_dossier else dossier
+        return upload_file.filename, _declared(fields), dossier
+    finally:
+        await form.close()
+
