@@ -113,6 +113,20 @@ def _red_marks(image, marks: tuple[str, ...], rng: random.Random, dpi: int):
     return page.convert("RGB")
 
 
+def _noise(size: tuple[int, int], sigma: float, rng: random.Random):
+    """Gaussian sensor noise around grey 128 drawn from ``rng``: the same seed gives the same scan in
+    any process. (Pillow's ``Image.effect_noise`` draws from the C library's ``rand()``, whose state
+    is whatever earlier calls in the process left: a scan then depended on what ran before it.)
+    Uniform random bytes mapped through the normal quantiles, one table lookup per pixel."""
+    from statistics import NormalDist
+
+    from PIL import Image
+
+    normal = NormalDist(128, sigma)
+    table = [max(0, min(255, round(normal.inv_cdf((u + 0.5) / 256)))) for u in range(256)]
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(table)
+
+
 def degrade(image, quality: str, rng: random.Random, dpi: int, red_marks: tuple[str, ...] = ()):
     """One page as the scanner saw it (see the module docstring); ``red_marks`` stamped in red."""
     from PIL import Image, ImageFilter
@@ -133,7 +147,7 @@ def degrade(image, quality: str, rng: random.Random, dpi: int, red_marks: tuple[
 
         # a grey paper, not pure white, and sensor noise (Gaussian, sigma grey levels)
         page = page.point(lambda v: int(v * 0.93 + 8))
-        noise = Image.effect_noise(page.size, sigma).convert("RGB")
+        noise = _noise(page.size, sigma, rng).convert("RGB")
         page = ImageChops.add(page, noise, scale=1.0, offset=-128)
     return page
 
