@@ -105,6 +105,8 @@ def test_a_long_question_leaves_its_common_words_out_of_the_match_but_keeps_thei
     assert _word_terms(whole.match) == set(words)
     pairs = {x.value for x in _leaves(compiled.match) if isinstance(x, Term) and x.field == "all_bi"}
     assert {bigram("quy", "dinh"), bigram("cua", "phap")} <= pairs  # common words still count in pairs
+    exact = {x.value for x in _leaves(compiled.match) if isinstance(x, Term) and x.field == "all_exact"}
+    assert {"của", "có", "và"} <= exact  # and their tones ("của" is not "cửa")
     core = next(x for x in _leaves_bools(compiled.match) if x.msm)
     before = next(x for x in _leaves_bools(whole.match) if x.msm)
     assert core.msm == max(1, before.msm - len(common)) and len(core.should) == len(words) - len(common)
