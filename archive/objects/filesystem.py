@@ -45,6 +45,26 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dirs(path: Path) -> None:
+    """``mkdir -p`` whose new folders survive a crash: each folder created is named durably in its
+    parent (the parent fsync'd) before anything goes into it. Without it a file linked into a new
+    fan-out folder (``sha256/ab/cd``, ``records/<id>/``) and fsync'd with its folder could still
+    vanish in a power cut, its folder's own entry never having reached the disk — after the
+    catalogue had committed the row naming it. Folders that exist cost one ``stat``."""
+    if path.is_dir():
+        return
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass  # another writer made it a moment ago: its parent is synced here too, not trusted
+        fsync_dir(folder.parent)
+
+
 class FilesystemObjectStore:
     name = "filesystem"
 
@@ -118,7 +138,7 @@ class FilesystemObjectStore:
                                      "Mã băm SHA-256 của dữ liệu nhận được không khớp")
             key = key_for_sha256(reader.sha256)
             final = self._path(key)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(final.parent)
             os.chmod(tmp, 0o444)
             try:
                 os.link(tmp, final)
@@ -261,7 +281,7 @@ class FilesystemObjectStore:
         """Written like a content object (temporary file, fsync, ``link``: never overwrites) and
         made read-only; a retention date goes in the ``.lock`` sidecar."""
         final = self._named_path(name)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(final.parent)
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
         try:
             with open(tmp, "xb") as out:

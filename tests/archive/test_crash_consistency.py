@@ -209,3 +209,26 @@ def test_grouped_indexing_sends_records_together_and_keeps_rows_until_indexed(ca
     with service.grouped_indexing(size=10):
         service.create_record(io.BytesIO(b"vb loi"), filename="x", metadata=RecordMetadata(), actor="u")
     assert service.counts()["pending_post_commit"] == 1  # left for the repair pass
+
+
+def test_a_new_folder_is_named_on_disk_before_anything_goes_into_it(tmp_path, monkeypatch):
+    """GIVEN an empty filesystem store WHEN an object and a named object land in folders that do
+    not exist yet THEN each new folder's parent is fsync'd after the folder is made and before the
+    file is linked into it — a file fsync'd with its folder would otherwise still vanish in a power
+    cut, its folder's own entry never written (after the catalogue committed the row naming it)."""
+    import archive.objects.filesystem as fs
+
+    store = FilesystemObjectStore(tmp_path / "objects")
+    calls: list[tuple[str, str]] = []
+    real_sync, real_link = fs.fsync_dir, os.link
+    monkeypatch.setattr(fs, "fsync_dir", lambda p: (calls.append(("sync", str(p))), real_sync(p))[1])
+    monkeypatch.setattr(fs.os, "link", lambda a, b: (calls.append(("link", str(b))), real_link(a, b))[1])
+
+    stored = store.put(io.BytesIO(b"Quyet dinh so 12/QD-UBND"))
+    store.put_named("records/8f14e45f-ceea-467f-a1b4-1f6c9d2e8e10/meta-00000001.json", b"{}")
+
+    for final in (store._path(stored.key), store._named_path("records/8f14e45f-ceea-467f-a1b4-1f6c9d2e8e10/meta-00000001.json")):
+        link_at = calls.index(("link", str(final)))
+        made = [p for p in final.parents if p != store.root and store.root in p.parents]
+        for folder in made:  # every folder between the store's root and the file was new
+            assert ("sync", str(folder.parent)) in calls[:link_at], (folder, calls)
