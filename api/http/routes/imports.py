@@ -49,10 +49,9 @@ class EdxmlImportResult(BaseModel):
 def _importer(services):
     importer = services.edxml_import
     if importer is None:
-        from api.http.routes.records import _ingest_service
-        from api.wiring import build_edxml_import
+        from api.wiring import build_edxml_import, ingest_service
 
-        importer = services.edxml_import = build_edxml_import(services, _ingest_service(services))
+        importer = services.edxml_import = build_edxml_import(services, ingest_service(services))
     return importer
 
 

@@ -37,6 +37,7 @@ from api.http.deps import ServicesDep, readable_record, require
 from api.http.problems import ApiProblem
 from api.http.routes.dossier_changes import deposit_dossier
 from api.http.uploads import SpooledUpload, file_chunks, spool_dir, spool_upload
+from api.wiring import ingest_service
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 from ingest.declared import DEPOSIT_FIELDS
@@ -399,13 +400,7 @@ DECLARABLE = set(DEPOSIT_FIELDS)
 """The metadata fields of a deposit form (``ingest.declared.DEPOSIT_FIELDS``)."""
 
 
-def _ingest_service(services):
-    svc = services.ingest_service
-    if svc is None:
-        from api.wiring import build_ingest
-
-        svc = services.ingest_service = build_ingest(services, workers=1)
-    return svc
+_ingest_service = ingest_service  # the old name (tests import it)
 
 
 _spool_dir = spool_dir  # the old name (api.web imports it)
@@ -439,7 +434,7 @@ def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared
 
     source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
                         dossier_code=dossier, source="api")
-    outcome = _ingest_service(services).run(source)
+    outcome = ingest_service(services).run(source)
     return outcome.as_dict()
 
 
