@@ -36,18 +36,7 @@ from typing import Any
 
 from search.analysis import Abbreviations
 from search.backend import FacetValue, SearchHit, SearchPage
-from search.compile import (
-    FACET_FIELDS,
-    Bool,
-    Clause,
-    Compiled,
-    Compiler,
-    MatchAll,
-    MatchNone,
-    Range,
-    Term,
-    Terms,
-)
+from search.compile import FACET_FIELDS, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, Range, Term, Terms
 from search.document import IndexDocument, tiebreak
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
