@@ -43,7 +43,7 @@ from archive.domain import AGENCY_ID, SOFTWARE_AGENT, ComponentRole, RecordMetad
 from archive.errors import ArchiveError, RecordNotFound
 from archive.objects.base import ObjectStore, StoredObject, VerifyingReader, grouped_sync
 from archive.ports import Clock, Dispatcher, EventSink, Indexer, NullIndexer, SystemClock
-from archive.repair import RepairReport
+from archive.repair import RepairHook, RepairReport
 from archive.unit_of_work import CommitGroup, IndexBatch, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,9 @@ class ArchiveService:
         self.dispatcher = dispatcher
         self.clock = clock or SystemClock()
         self.orphan_grace = orphan_grace
+        self.repair_hooks: dict[str, RepairHook] = {}
+        """More repair for what the kernel does not know (the ingest's quarantine), registered by
+        ``api.wiring``; run by every repair pass (``archive.repair``)."""
         # self-describing storage: every change to a record's rows writes its metadata sidecar
         # (archive.sidecars) through the outbox, after the commit of the transaction that made it
         self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
