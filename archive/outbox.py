@@ -127,6 +127,7 @@ def execute(archive: ArchiveService, kind: str, payload: dict[str, Any]) -> None
         archive.indexer.delete(payload["record_ids"])
     elif kind == "sidecar":
         archive.sidecars.write(payload["record_ids"])
+        archive.sidecars.write_holds(payload.get("hold_ids", ()))
     elif kind == "event":
         if archive.events is not None:
             archive.events.publish(payload["event"], payload.get("data") or {}, event_id=payload["id"])

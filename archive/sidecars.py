@@ -17,9 +17,14 @@ executes. A sidecar is always the record's state *as read at writing time*, then
 the state moved meanwhile (another process changed the record), the next ``seq`` is written, so the
 last writer always leaves the latest state.
 
-``rebuild`` reads the latest sidecar of every record and inserts the rows into an empty catalogue
-(``luutru rebuild --from-storage``); ``backfill`` writes a first sidecar for records that have none
-(archives created before sidecars existed).
+**Legal holds** have sidecars of their own, ``retention/holds/<hold id>/meta-<seq>.json`` (the
+``retention_holds`` row: authority, reason, scope, placed and released), written the same way when a
+hold is placed or released: a catalogue rebuilt from storage must still refuse to destroy what a
+hold protects.
+
+``rebuild`` reads the latest sidecar of every record (and of every schedule and hold) and inserts
+the rows into an empty catalogue (``luutru rebuild --from-storage``); ``backfill`` writes a first
+sidecar for records (and holds) that have none (archives created before sidecars existed).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from sqlalchemy.orm import Session
 from archive.catalogue.change_tables import RecordChange
 from archive.catalogue.db import AFTER_COMMIT, Catalogue
 from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
-from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch, RetentionAssignment
+from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch, RetentionAssignment, RetentionHold
 from archive.errors import ArchiveError, ObjectExists, ObjectNotFound
 from archive.objects.base import ObjectStore, grouped_sync
 from archive.ports import Clock
@@ -52,10 +57,16 @@ PREFIX = "records/"
 _NAME = re.compile(r"^records/([0-9a-f-]{36})/meta-(\d{8})\.json$")
 SCHEDULES = "retention/schedules/"
 _SCHEDULE_NAME = re.compile(r"^retention/schedules/([0-9a-f-]{36})/meta-(\d{8})\.json$")
+HOLD_SCHEMA = "luutru/hold-sidecar"
+HOLDS = "retention/holds/"
+_HOLD_NAME = re.compile(r"^retention/holds/([0-9a-f-]{36})/meta-(\d{8})\.json$")
+_PATTERNS = {PREFIX: _NAME, SCHEDULES: _SCHEDULE_NAME, HOLDS: _HOLD_NAME}
+_SCHEMAS = {PREFIX: SCHEMA, SCHEDULES: SCHEDULE_SCHEMA, HOLDS: HOLD_SCHEMA}
 TABLES = ("fonds", "dossiers", "records", "components", "events", "retention_schedules",
           "retention_schedule_items", "retention_assignments", "disposal_batches", "destruction_log")
 """Insertion order (foreign keys first)."""
 _PENDING = "luutru.sidecars.pending"
+_PENDING_HOLDS = "luutru.sidecars.pending_holds"
 _OFF = "luutru.sidecars.off"
 
 
@@ -165,6 +176,13 @@ def schedule_rows(s: Session, schedule_id: str) -> dict[str, list[dict[str, Any]
                                                 .order_by(items.c.id)).mappings()]}
 
 
+def hold_rows(s: Session, hold_id: str) -> dict[str, list[dict[str, Any]]] | None:
+    """A legal hold's row, encoded."""
+    t = _table("retention_holds")
+    rows = [encode_row(t, r) for r in s.execute(sa.select(t).where(t.c.id == hold_id)).mappings()]
+    return {"retention_holds": rows} if rows else None
+
+
 # writing ----------------------------------------------------------------------------------------
 class SidecarWriter:
     """Writes the sidecars of records into a store (see the module docstring)."""
@@ -177,7 +195,7 @@ class SidecarWriter:
 
     def latest(self, record_id: str, prefix: str = PREFIX) -> tuple[int, dict[str, Any] | None]:
         """(highest seq, its document) of a record (or a schedule); (0, None) when it has none."""
-        pattern = _NAME if prefix == PREFIX else _SCHEDULE_NAME
+        pattern = _PATTERNS[prefix]
         names = [n for n in self.store.list_named(f"{prefix}{record_id}/") if pattern.match(n)]
         if not names:
             return 0, None
@@ -197,6 +215,15 @@ class SidecarWriter:
                     written += state[0]
                     for schedule in state[1]["retention_schedules"]:
                         self._write_schedule(schedule["id"])
+        return written
+
+    def write_holds(self, hold_ids: Iterable[str]) -> int:
+        """Write the current state of each legal hold if it differs from its latest sidecar."""
+        written = 0
+        for hold_id in dict.fromkeys(hold_ids):
+            state = self._write_versioned(HOLDS, hold_id, hold_rows)
+            if state is not None:
+                written += state[0]
         return written
 
     def _write_schedule(self, schedule_id: str) -> None:
@@ -224,7 +251,7 @@ class SidecarWriter:
             seq, doc = self.latest(ident, prefix)
             if doc is not None and doc.get("tables") == state:
                 break
-            new = {"schema": SCHEMA if prefix == PREFIX else SCHEDULE_SCHEMA, "version": VERSION,
+            new = {"schema": _SCHEMAS[prefix], "version": VERSION,
                    "id": ident, "seq": seq + 1, "written_at": self.clock.now().isoformat(), "tables": state}
             data = json.dumps(new, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
             try:
@@ -280,16 +307,24 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     touched = _touched(session)
     if touched:
         session.info.setdefault(_PENDING, set()).update(touched)
+    holds = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, RetentionHold)}
+    if holds:
+        session.info.setdefault(_PENDING_HOLDS, set()).update(holds)
 
 
 def _before_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    if not pending:
+    holds = session.info.pop(_PENDING_HOLDS, None)
+    if not pending and not holds:
         return
-    row = OutboxEntry(kind="sidecar", payload={"record_ids": sorted(pending)}, created_at=datetime.now(UTC))
+    payload: dict[str, Any] = {"record_ids": sorted(pending or ())}
+    if holds:
+        payload["hold_ids"] = sorted(holds)
+    row = OutboxEntry(kind="sidecar", payload=payload, created_at=datetime.now(UTC))
     session.add(row)
     session.flush()
     session.info.pop(_PENDING, None)  # the flush of the row itself notes nothing new
+    session.info.pop(_PENDING_HOLDS, None)
     session.info.setdefault(AFTER_COMMIT, []).append(("sidecar", row.id))
 
 
@@ -300,6 +335,14 @@ def missing(catalogue: Catalogue, store: ObjectStore, batch: int = 1000) -> Iter
         for rid in s.execute(sa.select(Record.id).order_by(Record.id).execution_options(yield_per=batch)).scalars():
             if rid not in with_sidecar:
                 yield rid
+
+
+def missing_holds(catalogue: Catalogue, store: ObjectStore) -> list[str]:
+    """Legal holds that have no sidecar yet (placed before holds had sidecars)."""
+    with_sidecar = {m.group(1) for n in store.list_named(HOLDS) if (m := _HOLD_NAME.match(n))}
+    with catalogue.session() as s:
+        return [h for h in s.execute(sa.select(RetentionHold.id).order_by(RetentionHold.id)).scalars()
+                if h not in with_sidecar]
 
 
 # rebuild ----------------------------------------------------------------------------------------
@@ -337,6 +380,12 @@ def _latest_names(store: ObjectStore, prefix: str, pattern: re.Pattern[str]) -> 
     return best
 
 
+def _latest_holds(store: ObjectStore) -> Iterator[dict[str, Any]]:
+    best = _latest_names(store, HOLDS, _HOLD_NAME)
+    for hid in sorted(best):
+        yield json.loads(store.get_named(best[hid]))
+
+
 def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
     best = _latest_names(store, SCHEDULES, _SCHEDULE_NAME)
     for sid in sorted(best):
@@ -344,7 +393,8 @@ def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
 
 
 def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> dict[str, int]:
-    """Recreate the catalogue's descriptive rows from the store's sidecars, into an empty catalogue.
+    """Recreate the catalogue's descriptive rows and its legal holds from the store's sidecars, into
+    an empty catalogue.
 
     One pass over the latest sidecars, ``batch`` records per transaction, so memory stays flat at
     any size. Rows several records share (fonds, dossiers, schedules, disposal batches, a dossier's
@@ -354,7 +404,7 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> di
         if s.execute(sa.select(sa.func.count()).select_from(Record)).scalar_one():
             raise RebuildError("the catalogue already holds records; rebuild needs an empty database",
                                "Danh mục đã có văn bản; chỉ dựng lại vào một cơ sở dữ liệu trống")
-    counts = {t: 0 for t in (*TABLES, *SHARED)}
+    counts = {t: 0 for t in (*TABLES, *SHARED, "retention_holds")}
     seen: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {t: {} for t in SHARED}
     pending: list[dict[str, Any]] = []
 
@@ -407,6 +457,13 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> di
             for table in ("retention_schedules", "retention_schedule_items"):
                 for row in doc["tables"][table]:
                     put_shared(s, table, row, "~")  # after every ISO date: never replaced by a copy
+        # legal holds first: the rebuilt catalogue refuses to destroy what they protect from its
+        # first commit on (a hold's scope names ids or criteria, no foreign key)
+        holds = [decode_row(_table("retention_holds"), row) for doc in _latest_holds(store)
+                 for row in doc["tables"]["retention_holds"]]
+        if holds:
+            s.execute(_table("retention_holds").insert(), holds)
+            counts["retention_holds"] = len(holds)
     for doc in latest_documents(store):
         pending.append(doc)
         if len(pending) >= batch:

@@ -46,8 +46,6 @@ NOT_IN_STORAGE: tuple[tuple[str, str], ...] = (
     ("webhooks", "đăng ký webhook"),
     ("audit_log", "nhật ký hệ thống, kể cả các mục ghi việc hủy tài liệu (nhật ký bắt đầu lại; các mốc dấu thời "
                   "gian đã công bố chứng minh nhật ký cũ tồn tại nhưng không khôi phục được nội dung)"),
-    ("retention_holds", "lệnh phong tỏa (lập lại TRƯỚC mọi đợt hủy: không có chúng, hồ sơ đang bị phong tỏa "
-                        "có thể bị đề xuất hủy)"),
     ("retention_rules", "quy tắc xác định thời hạn bảo quản (các quyết định đã áp dụng vẫn còn)"),
     ("disposal_items_votes", "danh sách hồ sơ đề xuất và ý kiến của hội đồng trong các đợt hủy (danh mục tài liệu "
                              "đã hủy thì còn)"),
@@ -186,7 +184,7 @@ def register(app: typer.Typer) -> None:
                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Dựng lại danh mục chỉ từ kho tệp, vào cơ sở dữ liệu trống.
 
-        Phông, hồ sơ, văn bản, tệp, sự kiện, quyết định thời hạn, văn bản đã hủy."""
+        Phông, hồ sơ, văn bản, tệp, sự kiện, quyết định thời hạn, văn bản đã hủy, lệnh phong tỏa."""
         from archive.sidecars import RebuildError
         from archive.sidecars import rebuild as do_rebuild
 
@@ -206,7 +204,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"[green]Đã dựng lại danh mục từ kho tệp:[/] {counts['records']} văn bản, "
                           f"{counts['components']} tệp, {counts['events']} sự kiện, {counts['dossiers']} hồ sơ, "
                           f"{counts['fonds']} phông, {counts['retention_assignments']} quyết định thời hạn, "
-                          f"{counts['destruction_log']} văn bản đã hủy (danh mục tài liệu đã hủy, kèm đợt hủy)")
+                          f"{counts['destruction_log']} văn bản đã hủy (danh mục tài liệu đã hủy, kèm đợt hủy), "
+                          f"{counts['retention_holds']} lệnh phong tỏa")
             console.print("  Tiếp theo: luutru reindex (dựng lại chỉ mục tìm kiếm).")
             console.print("  [yellow]Không nằm trong kho tệp, không dựng lại được[/] — lấy từ bản sao lưu cơ sở dữ "
                           "liệu gần nhất (luutru backup restore, docs/operations.md) hoặc lập lại:")
@@ -216,16 +215,21 @@ def register(app: typer.Typer) -> None:
     @app.command("backfill-sidecars")
     def backfill_sidecars(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Ghi bản kê siêu dữ liệu cho văn bản chưa có (kho lập trước khi có tính năng này)."""
-        from archive.sidecars import missing
+        from archive.sidecars import missing, missing_holds
 
         with services_or_exit() as services:
             todo = list(missing(services.catalogue, services.store))
             written = 0
             for i in range(0, len(todo), 200):
                 written += services.archive.sidecars.write(todo[i:i + 200])
+            holds = missing_holds(services.catalogue, services.store)
+            holds_written = services.archive.sidecars.write_holds(holds)
             services.archive.audit_access(actor=system_actor(), action="archive.backfill_sidecars",
-                                          detail={"records": len(todo), "written": written})
+                                          detail={"records": len(todo), "written": written,
+                                                  "holds": len(holds), "holds_written": holds_written})
         if as_json:
-            print(json.dumps({"records": len(todo), "written": written}))
+            print(json.dumps({"records": len(todo), "written": written, "holds": len(holds),
+                              "holds_written": holds_written}))
         else:
-            console.print(f"Đã ghi bản kê siêu dữ liệu cho {written} văn bản (thiếu: {len(todo)}).")
+            console.print(f"Đã ghi bản kê siêu dữ liệu cho {written} văn bản (thiếu: {len(todo)}) "
+                          f"và {holds_written} lệnh phong tỏa (thiếu: {len(holds)}).")

@@ -4,7 +4,8 @@ GIVEN an archive where records were ingested, corrected (metadata and access lev
 dossier, given retention decisions and destroyed by a full disposal procedure, WHEN its database
 is deleted and ``luutru rebuild --from-storage`` runs on an empty one, THEN every row that describes
 the holdings — fonds, dossiers, records, components, events, retention decisions (and the schedules
-they name), disposal batches and tombstones — is equal, column by column, to what it was; on SQLite
+they name), disposal batches and tombstones, legal holds placed and released — is equal, column by
+column, to what it was, and a held record is still held; on SQLite
 and PostgreSQL, on the filesystem store and on a real S3 server (versitygw).
 """
 
@@ -32,7 +33,7 @@ from archive.settings import load_settings
 from kit.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
-COMPARED = sidecars.TABLES
+COMPARED = (*sidecars.TABLES, "retention_holds")
 DERIVED = {"dossiers": {"due_state"}}
 """Columns set in bulk by the retention sweep (recomputed by the next sweep; see docs/architecture.md)."""
 
@@ -88,8 +89,14 @@ def build_history(services) -> dict:
     disposal.approve(batch, decision_record_id=loose[0], actor="user:chanhvanphong")
     result = disposal.destroy(batch, actor="user:chanhvanphong")
     assert sorted(result["destroyed"]) == sorted(doomed)
+    held = retention.place_hold(authority="Cơ quan Cảnh sát điều tra Công an tỉnh Hà Nam",
+                                reason="Phục vụ điều tra vụ án", scope_type="records", scope={"ids": [loose[2]]},
+                                actor="user:luutruvien")
+    lifted = retention.place_hold(authority="Thanh tra tỉnh", reason="Thanh tra đất đai", scope_type="dossiers",
+                                  scope={"ids": [new]}, actor="user:luutruvien")
+    retention.release_hold(lifted, reason="Kết thúc thanh tra", actor="user:chanhvanphong")
     archive.run_pending_tasks()
-    return {"doomed": doomed, "loose": loose}
+    return {"doomed": doomed, "loose": loose, "held": held, "lifted": lifted}
 
 
 def rows(catalogue) -> dict[str, dict]:
@@ -176,6 +183,8 @@ def test_a_deleted_catalogue_is_rebuilt_from_storage(tmp_path, db_env, store_env
         rec = {k[0]: v for k, v in after["records"].items()}
         assert all(rec[r]["status"] == "disposed" for r in history["doomed"])
         assert rec[history["loose"][1]]["access_level"] == "restricted"
+        retention, _ = retention_services(services)
+        assert retention.held_records(history["loose"]) == {history["loose"][2]: [history["held"]]}
     finally:
         services.close()
     assert_same(before, after)
@@ -227,7 +236,8 @@ def test_backfill_writes_what_an_older_archive_lacks(tmp_path):
     shutil.rmtree(tmp_path / "data" / "objects" / "named" / "records")  # as before sidecars existed
     done = run_cli(env, "backfill-sidecars", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"records": 3, "written": 3}
-    assert json.loads(run_cli(env, "backfill-sidecars", "--json").stdout) == {"records": 0, "written": 0}
+    assert json.loads(done.stdout) == {"records": 3, "written": 3, "holds": 0, "holds_written": 0}
+    assert json.loads(run_cli(env, "backfill-sidecars", "--json").stdout) == {"records": 0, "written": 0, "holds": 0,
+                                                                             "holds_written": 0}
     names = sorted((tmp_path / "data" / "objects" / "named" / "records").iterdir())
     assert sorted(p.name for p in names) == sorted(ids)
