@@ -7,7 +7,7 @@ on; a release runs the ingest pipeline here, in this process (``docs/ingest.md``
 
 from __future__ import annotations
 
-from api.wiring import Services
+from api.wiring import Services, ingest_service
 from ingest.quarantine import Quarantine
 from ingest.quarantine_service import QuarantineService
 
@@ -15,11 +15,6 @@ from ingest.quarantine_service import QuarantineService
 def quarantine_service(services: Services) -> QuarantineService:
     svc = services.quarantine_service
     if svc is None:
-        def ingest():
-            from api.http.routes.records import _ingest_service
-
-            return _ingest_service(services)
-
         svc = services.quarantine_service = QuarantineService(
-            Quarantine(services.settings.quarantine_dir), services.archive, ingest)
+            Quarantine(services.settings.quarantine_dir), services.archive, lambda: ingest_service(services))
     return svc

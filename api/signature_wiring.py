@@ -1,7 +1,9 @@
 """The signature factories of the composition root: trust anchors, the archive timestamper, the
 ``make_ltv_copy`` task and the renewal of archive timestamps, built the same way for the CLI
 (``luutru verify``, ``luutru timestamps renew``, ``luutru audit verify``), the worker, beat, the
-routes and ``api/wiring.py``'s ingest pipeline. Beside ``api/wiring.py`` like ``retention_wiring``.
+routes and ``api/wiring.py``'s ingest pipeline, and the audit log's verification (``verify_log``: the
+CLI, ``GET /api/v1/audit/verify``, the admin page, backups). Beside ``api/wiring.py`` like
+``retention_wiring``.
 """
 
 from __future__ import annotations
@@ -86,3 +88,14 @@ def renew_all(services, *, horizon_days: int | None = None, now: datetime | None
         rotated = rotate_archive_tsa(s.keys_dir, horizon=timedelta(days=days), now=now)
     report = renew_timestamps(services.archive, timestamper_for(s), horizon_days=days, now=now, actor=actor)
     return {**report.as_dict(), "tsa_rotated": rotated}
+
+
+def verify_log(services) -> dict:
+    """The audit log's hash chain and RFC 3161 anchors, checked against the archive's TSA root and
+    the trusted roots (external TSAs): what ``luutru audit verify`` and ``GET /api/v1/audit/verify`` run."""
+    from archive import audit
+
+    roots = tsa_roots_for(services.settings) + trust_roots_for(services.settings)
+    with services.catalogue.session() as s:
+        report = audit.verify(s, trust_roots=roots or None, store=services.store)
+    return report.as_dict()

@@ -144,8 +144,7 @@ class Services:
     # Built on first use, once per Services, by the function named (each entry point calls it, never
     # the field directly): the ingest pipeline is one for the routes, the CLI, the quarantine and the
     # worker (it owns the extraction pool's processes).
-    # api.http.routes.records._ingest_service, api.cli.packages, api.worker:
-    ingest_service: IngestService | None = field(default=None, init=False, repr=False)
+    ingest_service: IngestService | None = field(default=None, init=False, repr=False)  # ingest_service()
     extraction_pool: ExtractionPool | None = field(default=None, init=False, repr=False)  # extraction_pool()
     format_identifier: FormatIdentifier | None = field(default=None, init=False, repr=False)  # format_identifier()
     preservation: PreservationService | None = field(default=None, init=False, repr=False)  # preservation_service()
@@ -335,6 +334,17 @@ def build_ingest(services: Services, *, workers: int | None = None):
         StoreStep(services.archive, identifier),
     ]
     return IngestService(steps, Quarantine(s.quarantine_dir), workers=workers, archive=services.archive)
+
+
+def ingest_service(services: Services):
+    """The one ingest pipeline of these services (``build_ingest(workers=1)``, made on first use):
+    uploads, edXML and package imports, the quarantine's release and the Celery worker share it and
+    its extraction pool (one extraction process: the requests', or Celery's, concurrency is the
+    parallelism). ``luutru ingest`` builds its own, with a pool the size of the machine."""
+    svc = services.ingest_service
+    if svc is None:
+        svc = services.ingest_service = build_ingest(services, workers=1)
+    return svc
 
 
 def extraction_pool(services: Services, workers: int | None = None):

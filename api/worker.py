@@ -24,13 +24,10 @@ def _get_services():
 
 
 def _get_ingest():
-    services = _get_services()
-    if services.ingest_service is None:
-        from api.wiring import build_ingest
+    from api.wiring import ingest_service
 
-        # One extraction process per Celery process: Celery's concurrency is the parallelism.
-        services.ingest_service = build_ingest(services, workers=1)
-    return services.ingest_service
+    # One extraction process per Celery process: Celery's concurrency is the parallelism.
+    return ingest_service(_get_services())
 
 
 def create_celery(settings: Settings) -> Celery:

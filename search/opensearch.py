@@ -36,19 +36,7 @@ from typing import Any
 
 from search.analysis import Abbreviations
 from search.backend import FacetValue, SearchHit, SearchPage
-from search.compile import (
-    FACET_FIELDS,
-    MATCH_FIELD,
-    Bool,
-    Clause,
-    Compiled,
-    Compiler,
-    MatchAll,
-    MatchNone,
-    Range,
-    Term,
-    Terms,
-)
+from search.compile import FACET_FIELDS, MATCH_FIELD, Bool, Clause, Compiled, Compiler, MatchAll, MatchNone, Range, Term, Terms
 from search.document import IndexDocument, tiebreak
 from search.frequency import FrequencyCache
 from search.highlight import refine_highlights

@@ -2,7 +2,8 @@
 
 ``verify`` recomputes the hash chain and checks every RFC 3161 anchor (exit 1 on any problem);
 ``anchor`` timestamps the head now (the Celery beat does it hourly, the repair pass on the embedded
-default); ``list`` shows entries with filters. ``verify_log`` is also what the HTTP route runs.
+default); ``list`` shows entries with filters. ``verify`` runs ``api.signature_wiring.verify_log``, as the
+HTTP route does.
 """
 
 from __future__ import annotations
@@ -14,17 +15,7 @@ import typer
 from rich.table import Table
 
 from api.cli.common import actor, console, fail, services_or_exit
-
-
-def verify_log(services) -> dict:
-    """Chain and anchors, with the archive's TSA root and the trusted roots (external TSAs)."""
-    from api.signature_wiring import trust_roots_for, tsa_roots_for
-    from archive import audit
-
-    roots = tsa_roots_for(services.settings) + trust_roots_for(services.settings)
-    with services.catalogue.session() as s:
-        report = audit.verify(s, trust_roots=roots or None, store=services.store)
-    return report.as_dict()
+from api.signature_wiring import verify_log  # also imported from here by api.cli.backup
 
 
 def _when(value: str | None, option: str) -> datetime | None:

@@ -1,5 +1,6 @@
 """``luutru export aip`` and ``luutru import sip``: a dossier out as a TT 05/2025 package or a
-BagIt bag, and a package or bag in as a dossier (``archive.packages``, ``ingest.packages``).
+BagIt bag, and a package or bag in as a dossier (``archive.packages``, ``ingest.packages``, through
+``api.packages``, which the HTTP routes share).
 
 Exit codes: 0 done; 1 the package was refused (every problem listed) or an original failed its
 digest (nothing written); 2 bad usage or an unknown dossier."""
@@ -7,71 +8,14 @@ digest (nothing written); 2 bad usage or an unknown dossier."""
 from __future__ import annotations
 
 import json
-import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
 from api.cli.common import actor, console, err, fail, identity, resolve, services_or_exit
+from api.packages import importer_for, write_export
 
 export_app = typer.Typer(help="Xuất hồ sơ thành gói tin lưu trữ (TT 05/2025) hoặc túi BagIt.", no_args_is_help=True)
-
-
-def export_identity(services):
-    from archive.packages.export import ExportIdentity
-
-    s = services.settings
-    code = s.packages.archive_code or s.agency_id
-    return ExportIdentity(archive_code=code, archive_name=s.packages.archive_name or s.archive.name or code,
-                          software="luutru", version=_version())
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("luutru")
-    except PackageNotFoundError:
-        return "0"
-
-
-def may_read_for(caller):
-    """The record rule of a reader (``None``: every record, for the machine's operator)."""
-    if caller is None:
-        return None
-    return lambda r: (r.status != "disposed" and caller.principal.may_read(
-        access_level=r.access_level, dossier_id=r.dossier_id, fonds_id=r.fonds_id))
-
-
-def limits_of(settings):
-    from archive.packages.zipsafe import ZipLimits
-
-    p = settings.packages
-    return ZipLimits(max_total_bytes=p.max_total_bytes, max_entries=p.max_entries, max_ratio=p.max_ratio)
-
-
-def write_export(services, dossier_id: str, out: Path, *, kind: str, fmt: str, caller) -> dict:
-    """Write the export to ``out`` atomically (a temporary file renamed at the end: an export
-    stopped by a damaged original leaves no file)."""
-    from archive.packages.bag import export_bag
-    from archive.packages.export import export_dossier
-
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        with open(tmp, "wb") as f:
-            if fmt == "bagit":
-                result = export_bag(services.catalogue, services.store, dossier_id, f, ident=export_identity(services),
-                                    now=datetime.now(UTC), may_read=may_read_for(caller))
-            else:
-                result = export_dossier(services.catalogue, services.store, dossier_id, f, kind=kind,
-                                        ident=export_identity(services), now=datetime.now(UTC),
-                                        may_read=may_read_for(caller))
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return {"objid": result.objid, "folder": result.folder, "documents": result.documents,
-            "files": len(result.files), "bytes": out.stat().st_size}
 
 
 @export_app.command("aip")
@@ -116,19 +60,6 @@ def export_aip(dossier: str = typer.Argument(..., help="Hồ sơ: mã hồ sơ, 
 def _audit(services, who: str, dossier_id: str, outcome: str, **detail) -> None:
     services.archive.audit_access(actor=who, action="dossier.export", target_type="dossier", target_id=dossier_id,
                                   outcome=outcome, detail=detail)
-
-
-def importer_for(services):
-    """The importer over the services' one ingest pipeline (built once, as for uploads: the
-    extraction pool is shared). Documents go through it in this process, also in scale-out."""
-    from api.wiring import build_ingest
-    from ingest.packages import PackageImporter
-
-    ingest = services.ingest_service
-    if ingest is None:
-        ingest = services.ingest_service = build_ingest(services, workers=1)
-    return PackageImporter(services.archive, services.dossiers, ingest, limits=limits_of(services.settings),
-                           workdir=services.settings.data_dir / "uploads")
 
 
 def import_sip(path: Path = typer.Argument(..., help="Tệp ZIP của gói tin (hoặc túi BagIt với --format bagit)."),

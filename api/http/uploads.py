@@ -95,6 +95,19 @@ async def file_chunks(upload: Any, size: int = CHUNK) -> AsyncIterator[bytes]:
         yield chunk
 
 
+async def receive_form_file(form: Any, upload: SpooledUpload) -> str | None:
+    """Spool a multipart form's ``file`` part into ``upload`` (422 ``invalid_request`` when the form
+    has none). Returns the file's name as the client gave it."""
+    from starlette.datastructures import UploadFile
+
+    part = form.get("file")
+    if not isinstance(part, UploadFile):
+        raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
+                         code="invalid_request")
+    await upload.receive(file_chunks(part))
+    return part.filename
+
+
 @asynccontextmanager
 async def spool_upload(services: Any, *, limit: int, prefix: str = "upload-", suffix: str = "",
                        what: tuple[str, str] = ("the file", "Tệp tải lên"),

@@ -163,3 +163,18 @@ def test_a_client_that_hangs_up_mid_upload_leaves_no_temporary_file(api, server,
         from archive.catalogue.models import Record
 
         assert s.execute(sa.select(sa.func.count()).select_from(Record)).scalar() == 0
+
+
+@pytest.mark.parametrize(("path", "who"), [("/api/v1/records", "quantri"), ("/api/v1/imports/edxml", "quantri")])
+def test_a_form_without_its_file_part_is_a_clear_422_and_leaves_nothing(api, path, who):
+    """GIVEN a multipart form with fields but no ``file`` part WHEN posted to either upload route
+    THEN 422 invalid_request in both languages (one check, ``api.http.uploads.receive_form_file``),
+    nothing spooled and nothing archived."""
+    before = api.services.archive.counts()["records"]
+    r = api.post(who, path, files={"document": ("a.pdf", b"%PDF-1.4\n", "application/pdf")},
+                 data={"subject": "Không có trường file"})
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["code"] == "invalid_request" and "file" in problem["detail"] and "Thiếu tệp" in problem["detail_vi"]
+    assert _left(api.services.settings.data_dir) == []
+    assert api.services.archive.counts()["records"] == before

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.deps import ServicesDep, page_size, require
+from api.signature_wiring import verify_log
 from archive.audit_labels import labelled_entries
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -90,8 +91,6 @@ def list_audit(services: ServicesDep, caller: AuditCaller,
             summary="Kiểm tra toàn vẹn nhật ký — verify the hash chain and the RFC 3161 anchors",
             responses={403: {"description": "The audit scope is required"}})
 async def verify_audit(services: ServicesDep, caller: AuditCaller) -> dict:
-    from api.cli.audit import verify_log
-
     report = await run_in_threadpool(verify_log, services)
     services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
                                   action="audit.verify", outcome="success" if report["ok"] else "failure",

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.deps import ServicesDep, readable_record, require
 from api.http.problems import ApiProblem
-from api.http.uploads import SpooledUpload, file_chunks, spool_upload, too_large
+from api.http.uploads import SpooledUpload, receive_form_file, spool_upload, too_large
 from archive.errors import RecordNotFound
 
 router = APIRouter(prefix="/api/v1/imports", tags=["deposit"])
@@ -49,10 +49,9 @@ class EdxmlImportResult(BaseModel):
 def _importer(services):
     importer = services.edxml_import
     if importer is None:
-        from api.http.routes.records import _ingest_service
-        from api.wiring import build_edxml_import
+        from api.wiring import build_edxml_import, ingest_service
 
-        importer = services.edxml_import = build_edxml_import(services, _ingest_service(services))
+        importer = services.edxml_import = build_edxml_import(services, ingest_service(services))
     return importer
 
 
@@ -63,16 +62,9 @@ async def _receive(request: Request, upload: SpooledUpload) -> str | None:
     """Spool the body (or the form's ``file`` part) (413 past the limit). Returns the name."""
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if ctype == "multipart/form-data":
-        from starlette.datastructures import UploadFile
-
         form = await request.form(max_files=1, max_fields=5)
         try:
-            part = form.get("file")
-            if not isinstance(part, UploadFile):
-                raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
-                                 code="invalid_request")
-            await upload.receive(file_chunks(part))
-            return part.filename
+            return await receive_form_file(form, upload)
         finally:
             await form.close()
     await upload.receive(request.stream())

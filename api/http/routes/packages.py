@@ -30,6 +30,7 @@ from api.http.deps import ServicesDep, require
 from api.http.problems import ApiProblem
 from api.http.routes.collections import Ref, visible_dossier
 from api.http.uploads import spool_dir, spool_upload
+from api.packages import importer_for, write_export
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 ReadCaller = Annotated[Caller, Depends(require("read"))]
@@ -62,8 +63,6 @@ def export_package(dossier_id: Ref, services: ServicesDep, caller: ReadCaller, b
                    package: Annotated[Literal["aip-hoso", "aip-tailieu", "dip"],
                                       Query(description="Loại gói tin")] = "dip",
                    format: Annotated[Literal["tt05", "bagit"], Query(description="tt05 | bagit")] = "tt05"):
-    from api.cli.packages import write_export
-
     if package != "dip" and not caller.has("retention"):
         services.archive.audit_access(actor=caller.actor, client=caller.client, address=caller.address,
                                       action="dossier.export", target_type="dossier", target_id=dossier_id[:64],
@@ -118,7 +117,6 @@ async def import_package(request: Request, services: ServicesDep, caller: Deposi
 def _import(services, caller: Caller, path: Path, fmt: str):
     from fastapi.responses import JSONResponse
 
-    from api.cli.packages import importer_for
     from ingest.packages import PackageRejected
     from ingest.packages_bag import import_bag_with
 

@@ -36,7 +36,8 @@ from api.accounts import Caller
 from api.http.deps import ServicesDep, readable_record, require
 from api.http.problems import ApiProblem
 from api.http.routes.dossier_changes import deposit_dossier
-from api.http.uploads import SpooledUpload, file_chunks, spool_dir, spool_upload
+from api.http.uploads import SpooledUpload, receive_form_file, spool_dir, spool_upload
+from api.wiring import ingest_service
 from archive.domain import safe_filename
 from archive.errors import FixityFailed, RecordNotFound
 from ingest.declared import DEPOSIT_FIELDS
@@ -399,13 +400,7 @@ DECLARABLE = set(DEPOSIT_FIELDS)
 """The metadata fields of a deposit form (``ingest.declared.DEPOSIT_FIELDS``)."""
 
 
-def _ingest_service(services):
-    svc = services.ingest_service
-    if svc is None:
-        from api.wiring import build_ingest
-
-        svc = services.ingest_service = build_ingest(services, workers=1)
-    return svc
+_ingest_service = ingest_service  # the old name (tests import it)
 
 
 _spool_dir = spool_dir  # the old name (api.web imports it)
@@ -439,7 +434,7 @@ def _run_ingest(services, caller: Caller, path: Path, name: str | None, declared
 
     source = SourceFile(path=path, submit_name=name, submitter=caller.actor, declared=declared,
                         dossier_code=dossier, source="api")
-    outcome = _ingest_service(services).run(source)
+    outcome = ingest_service(services).run(source)
     return outcome.as_dict()
 
 
@@ -525,19 +520,13 @@ async def _receive_multipart(request: Request, upload: SpooledUpload,
                              dossier: str | None) -> tuple[str | None, dict, str | None]:
     """Parse the form (python-multipart spools file parts to disk past 1 MB) and move the file part
     to the spool file; the other parts are metadata."""
-    from starlette.datastructures import UploadFile
-
     form = await request.form(max_files=1, max_fields=40)
     try:
-        upload_file = form.get("file")
-        if not isinstance(upload_file, UploadFile):
-            raise ApiProblem(422, "the form needs a 'file' part", "Thiếu tệp (trường 'file') trong biểu mẫu",
-                             code="invalid_request")
-        await upload.receive(file_chunks(upload_file))
+        name = await receive_form_file(form, upload)
         fields = {k: v for k, v in form.items() if k not in ("file", "dossier") and isinstance(v, str)}
         form_dossier = form.get("dossier")
         dossier = form_dossier if isinstance(form_dossier, str) and form_dossier else dossier
-        return upload_file.filename, _declared(fields), dossier
+        return name, _declared(fields), dossier
     finally:
         await form.close()
 
