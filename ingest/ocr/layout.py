@@ -16,7 +16,10 @@ blank line between paragraphs.
 The header: the paragraphs at the top of the page until the first one without such a cut, each
 cut into rows where its lines lie further apart than ``ROW_GAP`` line heights (the row of số ký
 hiệu and date, which Tesseract sometimes puts in the header's paragraph, stays one row read
-across).
+across). When no paragraph at the top has such a cut — on a skewed scan Tesseract may give each
+header line a paragraph of its own — but the page's first line runs across both columns, the
+header is found from the geometry as the foot is (below, from the top down, ``HEAD_GAP``) and read
+band by band, left column then right.
 
 The foot (``foot``): the Nơi nhận list at the left beside the signer's block at the right
 (quyền hạn, chức vụ, the space for the signature and the seal, the name). Tesseract reads it
@@ -61,6 +64,11 @@ WIDE_LINE = 0.6
 """A line spanning at least this share of the page's width is body text (a full line of the body
 spans ~78 % of an A4 page; a Nơi nhận entry at most ~36 %, a signer's line ~50 %): below the header,
 the foot lies below the last such line."""
+
+HEAD_GAP = 1.0
+"""The same for the header's columns (organ | Quốc hiệu) when Tesseract made each of its lines a
+paragraph: there the strip between the longest organ line and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+can be under 2 line heights."""
 
 SIGN_GAP = 2.0
 """A band of the foot with one line in each column, at least this many line heights below the band
@@ -227,7 +235,7 @@ def free_strip(lines: list[Line]) -> tuple[int, int] | None:
 
 
 def foot(lines: list[Line], page_width: float, foot_gap: float = FOOT_GAP,
-         wide_line: float = WIDE_LINE) -> tuple[list[int], float] | None:
+         wide_line: float = WIDE_LINE, from_top: bool = False) -> tuple[list[int], float] | None:
     """The foot of a page: the indexes in ``lines`` (the lines below the header) of its lines and
     the x of the cut between its columns, or None when the page ends in one column.
 
@@ -235,11 +243,12 @@ def foot(lines: list[Line], page_width: float, foot_gap: float = FOOT_GAP,
     at least ``foot_gap`` line heights wide (the same strip: it may narrow, never move), or — before
     there are two columns — while the line is narrower than ``wide_line`` of the page (a signer's
     name and title above it, before the Nơi nhận list beside them). The first line that closes the
-    strip, or a wide line before any strip, is the body: the foot lies below it."""
+    strip, or a wide line before any strip, is the body: the foot lies below it. ``from_top``: the
+    same from the highest line down (the header, when Tesseract gave it no paragraph of its own)."""
     order = sorted(range(len(lines)), key=lambda i: (_top(lines[i]), _bottom(lines[i])))
     taken: list[int] = []
     strip: tuple[int, int] | None = None
-    for i in reversed(order):
+    for i in (order if from_top else reversed(order)):
         candidate = [*taken, i]
         chosen = [lines[k] for k in candidate]
         found = free_strip(chosen)
@@ -251,7 +260,7 @@ def foot(lines: list[Line], page_width: float, foot_gap: float = FOOT_GAP,
         if strip is not None or right - left >= wide_line * page_width:
             break
         taken = candidate
-    if strip is None:
+    if strip is None or len(taken) < 2:  # one line reads the same either way
         return None
     return sorted(taken, key=order.index), (strip[0] + strip[1]) / 2
 
@@ -290,33 +299,59 @@ def foot_bands(lines: list[Line], cut: float, row_gap: float = ROW_GAP,
     return out
 
 
-def foot_text(lines: list[Line], cut: float) -> str:
+def foot_text(lines: list[Line], cut: float, sign_gap: float = SIGN_GAP) -> str:
     """The foot read as a person reads it: band by band, the left column top to bottom, then the right."""
-    return "\n".join(" ".join(w.text for w in part) for left, right in foot_bands(lines, cut)
+    return "\n".join(" ".join(w.text for w in part) for left, right in foot_bands(lines, cut, sign_gap=sign_gap)
                      for part in (*sorted(left, key=_top), *sorted(right, key=_top)))
+
+
+Key = tuple[int, int]
+"""(paragraph, line) of a line of the page."""
+
+
+def columns(paragraphs: list[Paragraph], wide_gap: float = WIDE_GAP, page_width: float | None = None
+            ) -> tuple[int, tuple[list[Key], float] | None, tuple[list[Key], float] | None]:
+    """How the page is read: the number of header paragraphs (``leading``); when there are none, the
+    header's lines found from the geometry (``foot`` from the top) if the page's first line runs
+    across both columns, with their cut; the foot's lines and cut (``foot``, below the rest)."""
+    top = leading(paragraphs, wide_gap)
+    width = page_width or max((w.x1 for p in paragraphs for line in p for w in line), default=1)
+    head: tuple[list[Key], float] | None = None
+    if top == 0:  # no header paragraph: the header's lines may be paragraphs of one line each
+        every = [(n, k) for n in range(len(paragraphs)) for k in range(len(paragraphs[n]))]
+        found = foot([paragraphs[n][k] for n, k in every], width, HEAD_GAP, from_top=True)
+        if found is not None:
+            n, k = every[found[0][0]]
+            first, cut = paragraphs[n][k], found[1]
+            if any(w.x1 <= cut for w in first) and any(w.x0 >= cut for w in first):
+                head = ([every[i] for i in found[0]], cut)
+    taken = set(head[0]) if head else set()
+    below = [(n, k) for n in range(top, len(paragraphs)) for k in range(len(paragraphs[n])) if (n, k) not in taken]
+    found = foot([paragraphs[n][k] for n, k in below], width)
+    return top, head, ([below[i] for i in found[0]], found[1]) if found else None
 
 
 def page_text(paragraphs: list[Paragraph], wide_gap: float = WIDE_GAP, page_width: float | None = None) -> str:
     """The page's text as Tesseract's text output lays it out, the header's columns read one after
-    the other within each row of lines of its paragraphs, and the foot's columns (``foot``) one
-    after the other, in place of the first paragraph that holds a line of it. ``page_width``: of
+    the other within each row of lines of its paragraphs (or, header found from the geometry, band
+    by band, first on the page), and the foot's columns (``foot``) one after the other, in place of
+    the first paragraph that holds a line of it (``columns``). ``page_width``: of
     the image (hOCR's ``ocr_page``); by default the right edge of the rightmost word."""
-    top = leading(paragraphs, wide_gap)
-    below = [(n, k) for n in range(top, len(paragraphs)) for k in range(len(paragraphs[n]))]
-    width = page_width or max((w.x1 for p in paragraphs for line in p for w in line), default=1)
-    found = foot([paragraphs[n][k] for n, k in below], width)
-    in_foot = {below[i] for i in found[0]} if found else set()
-    out = []
+    top, head, found = columns(paragraphs, wide_gap, page_width)
+    in_head = set(head[0]) if head else set()
+    in_foot = set(found[0]) if found else set()
+    at = {key: paragraphs[key[0]][key[1]] for key in in_head | in_foot}
+    out = [foot_text([at[key] for key in head[0]], head[1], sign_gap=float("inf")) + "\n\n"] if head else []
     placed = False
     for n, p in enumerate(paragraphs):
         if n < top:
             out.append("\n".join(t for row in rows(p) for t in paragraph_lines(row, wide_gap)) + "\n\n")
             continue
-        rest = [" ".join(w.text for w in line) for k, line in enumerate(p) if (n, k) not in in_foot]
+        rest = [" ".join(w.text for w in line) for k, line in enumerate(p) if (n, k) not in in_foot | in_head]
         if rest:
             out.append("\n".join(rest) + "\n\n")
-        if found and not placed and len(rest) < len(p):
-            out.append(foot_text([paragraphs[below[i][0]][below[i][1]] for i in found[0]], found[1]) + "\n\n")
+        if found and not placed and any((n, k) in in_foot for k in range(len(p))):
+            out.append(foot_text([at[key] for key in found[0]], found[1]) + "\n\n")
             placed = True
     return "".join(out)
 
