@@ -10,6 +10,12 @@ The server listens on 127.0.0.1 only, on a port chosen when it starts. It runs u
 the pipe closes and the guard stops the server, so no ``sf`` outlives the archive. ``close`` stops
 it at once (the guard and the server lead their own process group, killed as one).
 
+A forked child (Celery's prefork pool forks its workers from a parent that may have identified a
+file already) does not share its parent's server: after the fork it forgets the inherited one
+without stopping it (the parent still uses it), closes its copy of the guard's pipe (so the
+parent's server still ends with the parent) and starts its own on first use. Its lock is new, too:
+a lock held by another thread of the parent at the moment of the fork would never be released.
+
 A local user who can reach the port can ask it to identify a file this process may read (the
 answer is a format, a size and a date); set ``LUUTRU_FORMATS__SIEGFRIED_SERVE=false`` where other
 users share the machine, and each file runs ``sf`` as before.
@@ -58,6 +64,17 @@ def _free_port() -> int:
         return port
 
 
+_SERVERS: weakref.WeakSet[SiegfriedServer] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for server in list(_SERVERS):
+        server._forget_inherited()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class SiegfriedServer:
     """``sf -serve`` started on first use, restarted when it died, stopped by ``close``."""
 
@@ -72,8 +89,24 @@ class SiegfriedServer:
         self._port: int | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._finalizer: weakref.finalize | None = None
         self.starts = 0
-        """How many times a server was started (a restart after a death counts)."""
+        """How many times this process started a server (a restart after a death counts)."""
+        _SERVERS.add(self)
+
+    def _forget_inherited(self) -> None:
+        """In a forked child: drop the parent's server without stopping it (see the module)."""
+        self._lock = threading.Lock()
+        self.starts = 0
+        proc, self._proc, self._port = self._proc, None, None
+        if self._finalizer is not None:
+            self._finalizer.detach()  # the child's exit must not kill the parent's server
+            self._finalizer = None
+        if proc is not None and proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
 
     @property
     def pid(self) -> int | None:
@@ -97,7 +130,7 @@ class SiegfriedServer:
             self._proc, self._port = proc, port
             self.starts += 1
             # an identifier dropped without close (services never closed): stopped when collected
-            weakref.finalize(self, _kill_group, proc)
+            self._finalizer = weakref.finalize(self, _kill_group, proc)
             deadline = time.monotonic() + self.start_timeout
             while time.monotonic() < deadline:
                 try:

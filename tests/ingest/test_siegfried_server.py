@@ -221,3 +221,52 @@ def test_an_identifier_dropped_without_close_stops_its_server(tmp_path):
     del ident
     gc.collect()
     assert _wait_gone(pgid) == []
+
+
+def test_a_forked_worker_starts_its_own_server_and_leaves_its_parents(tmp_path):
+    """GIVEN a process whose server answered once, and another of its threads inside the server's
+    lock at the moment of a fork (Celery's prefork pool forks its workers from such a parent)
+    WHEN the child identifies a file THEN it does not wait for a lock nobody will release, it
+    answers through a server of its own, and the parent's server, untouched, still answers."""
+    _find(serve=True)
+    target = tmp_path / "a.txt"
+    target.write_text("xin chào\n", encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import os, signal, sys, threading, time
+        from pathlib import Path
+        from ingest.formats import SiegfriedIdentifier
+        ident = SiegfriedIdentifier.find("sf", None, serve=True)
+        target = Path({str(target)!r})
+        assert ident.identify([target], ["text/plain"])[0].puid == "x-fmt/111"
+        parent_group = ident.server.pid
+        held, release = threading.Event(), threading.Event()
+        def hold():
+            with ident.server._lock:
+                held.set()
+                release.wait()
+        threading.Thread(target=hold).start()
+        held.wait()
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            signal.alarm(20)  # a deadlock ends the child with SIGALRM
+            info = ident.identify([target], ["text/plain"])[0]
+            os.write(write, f"{{ident.server.pid}} {{info.puid}} {{ident.server.starts}}".encode())
+            os._exit(0)
+        release.set()
+        _, status = os.waitpid(child, 0)
+        os.close(write)
+        answer = os.read(read, 200).decode()
+        info = ident.identify([target], ["text/plain"])[0]
+        print(status, parent_group, answer or "- - -", ident.server.pid, info.puid, ident.server.starts, flush=True)
+        ident.close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    status, parent_group, child_group, child_puid, child_starts, after_group, after_puid, starts = done.stdout.split()
+    assert status == "0", "the child did not answer (deadlocked on the inherited lock?)"
+    assert child_puid == "x-fmt/111" and child_starts == "1"
+    assert child_group != parent_group
+    assert (after_group, after_puid, starts) == (parent_group, "x-fmt/111", "1")
+    assert _wait_gone(int(child_group)) == []  # the child's own server ended with the child
+    assert _wait_gone(int(parent_group)) == []
