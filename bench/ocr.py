@@ -25,10 +25,11 @@ recognition errors only) and the accuracy of words with diacritics; and the accu
 fields (số ký hiệu, date, type, agency) read from scans against the same documents ingested
 born-digital.
 
-    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--keep-red]
+    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--keep-red] [--deskew]
 
 The settings are the defaults (red dropped for the text, red marks read apart, no deskew) unless
-``--keep-red`` (``LUUTRU_OCR__DROP_RED=false``: red read as ink, the default before 06/12/2026).
+``--keep-red`` (``LUUTRU_OCR__DROP_RED=false``: red read as ink, the default before 06/12/2026) or
+``--deskew`` (``LUUTRU_OCR__DESKEW=true``: OCRmyPDF straightens each page before Tesseract).
 ``bench/ocr_red.py`` compares the configurations on the same pages, with the red marks' recall.
 """
 
@@ -165,6 +166,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--keep-red", action="store_true", help="LUUTRU_OCR__DROP_RED=false for the ingest")
+    ap.add_argument("--deskew", action="store_true", help="LUUTRU_OCR__DESKEW=true for the ingest")
     args = ap.parse_args()
 
     from served import account
@@ -177,7 +179,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Tesseract {tools()['tesseract']}, "
           f"OCRmyPDF {tools()['ocrmypdf']}; {args.count} documents per set at {args.dpi} dpi, {args.workers} workers"
-          + ("; red kept" if args.keep_red else ""))
+          + ("; red kept" if args.keep_red else "") + ("; deskew" if args.deskew else ""))
     results = {}
     for quality in ("clean", "noisy"):
         rows = make_scans(work, args.count, args.dpi, quality, args.seed)
@@ -186,7 +188,8 @@ def main() -> None:
         shutil.rmtree(data, ignore_errors=True)
         env = account({"LUUTRU_DATA_DIR": str(data), "LUUTRU_OCR__WAIT_SECONDS": "3600",
                        "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0",
-                       "LUUTRU_OCR__DROP_RED": "false" if args.keep_red else "true"})
+                       "LUUTRU_OCR__DROP_RED": "false" if args.keep_red else "true",
+                       "LUUTRU_OCR__DESKEW": "true" if args.deskew else "false"})
         raw = raw_tesseract(pages, args.workers)
         took, ids = ingest(env, work / quality, args.workers)
         recs = records(env, ids)
