@@ -241,12 +241,21 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         install(catalogue)
     services = Services(settings=settings, catalogue=catalogue, store=store, dispatcher=dispatcher, archive=archive,
                         search_backend=search_backend, search_indexer=indexer, webhooks=webhooks)
+    # every repair pass (start, beat, luutru repair) also settles what a crash left in this
+    # machine's quarantine (ingest.quarantine_service: half-put, half-released, half-discarded entries)
+    archive.repair_hooks["quarantine"] = lambda: _quarantine_service(services).repair()
     if isinstance(dispatcher, InlineDispatcher):
         # OCR and preservation tasks: the service (and its worker pool) is built on first use
         dispatcher.register("ocr_record", lambda record_id: preservation_service(services).ocr_task(record_id))
         dispatcher.register("preserve_record",
                             lambda record_id: preservation_service(services).preserve_task(record_id))
     return services
+
+
+def _quarantine_service(services: Services):
+    from api.quarantine import quarantine_service
+
+    return quarantine_service(services)
 
 
 def _audit_timestamper(settings: Settings):

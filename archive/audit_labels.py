@@ -55,11 +55,23 @@ def _codes(s: Session, kind: str, ids: list[str]) -> dict[str, str]:
     return {}
 
 
+def actor_names(s: Session, actors: list[str]) -> dict[str, str]:
+    """How people read each actor they know of: ``user:…`` → full name and title; ``client:…`` →
+    "hệ thống kết nối" with its name and description. Actors of accounts the catalogue does not
+    know (deleted, or of another archive) and of the software are left out: show the actor."""
+    users = sorted({a.removeprefix("user:") for a in actors if a.startswith("user:")})
+    clients = sorted({a.removeprefix("client:") for a in actors if a.startswith("client:")})
+    out = {f"user:{u.username}": person_label(u.full_name, u.title)
+           for u in (s.execute(sa.select(User).where(User.username.in_(users))).scalars() if users else [])}
+    for name, description in (s.execute(sa.select(ApiClient.name, ApiClient.description)
+                                        .where(ApiClient.name.in_(clients))).all() if clients else []):
+        out[f"client:{name}"] = f"{KINDS_VI['client'].capitalize()} {name}" + (f" — {description}" if description else "")
+    return out
+
+
 def label(s: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entries`` with ``actor_name`` and ``target_label`` added (in place; also returned)."""
-    names = {e["actor"].removeprefix("user:") for e in entries if (e.get("actor") or "").startswith("user:")}
-    people = {f"user:{u.username}": person_label(u.full_name, u.title)
-              for u in (s.execute(sa.select(User).where(User.username.in_(sorted(names)))).scalars() if names else [])}
+    people = actor_names(s, sorted({e["actor"] for e in entries if (e.get("actor") or "").startswith("user:")}))
     wanted: dict[str, set[str]] = defaultdict(set)
     for e in entries:
         if e.get("target_type") and e.get("target_id"):

@@ -48,25 +48,41 @@ def run(archive: ArchiveService, ids: Sequence[int] | None = None, *, include_de
                 return 0, 0
             q = q.where(OutboxEntry.id.in_(list(ids)))
         entries = [(e.id, e.kind, e.payload) for e in s.execute(q).scalars()]
-    for entry_id, kind, payload in entries:
-        if kind == "index" and batch is not None and batch.size > 1 and ids is not None:
-            if batch.stage(entry_id, payload["record_ids"]):
-                flush_index(archive, batch)
+    # The post-commit work of one transaction (``ids`` given) deletes its executed rows in one
+    # statement at the end (one catalogue commit, not one per row); a crash before it leaves them
+    # to the repair pass, which runs them again: every kind is idempotent (an event keeps its id).
+    # A full pass (``ids`` None: repair, deferred tasks) deletes each row as soon as it ran.
+    executed: list[int] = []
+    try:
+        for entry_id, kind, payload in entries:
+            if kind == "index" and batch is not None and batch.size > 1 and ids is not None:
+                if batch.stage(entry_id, payload["record_ids"]):
+                    flush_index(archive, batch)
+                done += 1
+                continue
+            try:
+                execute(archive, kind, payload)
+            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried by repair
+                failed += 1
+                log.warning("post-commit %s %s failed: %s", kind, payload, exc)
+                with archive.catalogue.session() as s:
+                    s.execute(sa.update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                        attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
+                continue
+            executed.append(entry_id)
+            if ids is None:
+                _delete(archive, executed)
+                executed = []
             done += 1
-            continue
-        try:
-            execute(archive, kind, payload)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried by repair
-            failed += 1
-            log.warning("post-commit %s %s failed: %s", kind, payload, exc)
-            with archive.catalogue.session() as s:
-                s.execute(sa.update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
-                    attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:2000]))
-            continue
-        with archive.catalogue.session() as s:
-            s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id == entry_id))
-        done += 1
+    finally:
+        _delete(archive, executed)
     return done, failed
+
+
+def _delete(archive: ArchiveService, entry_ids: list[int]) -> None:
+    if entry_ids:
+        with archive.catalogue.session() as s:
+            s.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
 
 
 def flush_index(archive: ArchiveService, batch: IndexBatch) -> None:

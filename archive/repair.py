@@ -9,13 +9,16 @@ committed is ever removed by it. The table of what it resolves is in ``docs/arch
 ("Repair").
 
 The functions take the ``ArchiveService`` whose store, catalogue and clock they use; the
-service's ``repair``, ``mark_missing`` and ``mark_restored`` delegate to them.
+service's ``repair``, ``mark_missing`` and ``mark_restored`` delegate to them. What the kernel does
+not know of (the ingest's quarantine) is repaired by the ``ArchiveService.repair_hooks`` that
+``api.wiring`` registers: each returns its counts, reported under its name (``parts``); a ``review``
+list in them names what a person must look at.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RepairHook = Callable[[], dict[str, Any]]
+"""A repair outside the kernel (``ArchiveService.repair_hooks``): settles what it owns, returns counts."""
+
 
 @dataclass
 class RepairReport:
@@ -48,16 +54,20 @@ class RepairReport:
     incomplete_removed: int = 0
     anchored: bool = False
     """The audit log's head was anchored with an RFC 3161 token in this pass."""
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each repair hook did (``{"quarantine": {...}}``); ``{"error": …}`` when it failed."""
 
     @property
     def clean(self) -> bool:
-        return not (self.outbox_failed or self.orphans_kept or self.missing)
+        return not (self.outbox_failed or self.orphans_kept or self.missing
+                    or any(p.get("review") or p.get("error") for p in self.parts.values()))
 
     def as_dict(self) -> dict[str, Any]:
         return {"outbox_done": self.outbox_done, "outbox_failed": self.outbox_failed,
                 "orphans_removed": self.orphans_removed, "orphans_kept": self.orphans_kept,
                 "missing": self.missing, "restored": self.restored,
-                "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, "clean": self.clean}
+                "incomplete_removed": self.incomplete_removed, "anchored": self.anchored, **self.parts,
+                "clean": self.clean}
 
 
 def record_intact(s: Session, record_id: str) -> bool:
@@ -107,6 +117,12 @@ def repair(archive: ArchiveService, *, actor: str = SOFTWARE_AGENT) -> RepairRep
         log.warning("anchoring the audit log failed: %s", exc)
     archive.publish_anchors()
     report.outbox_done, report.outbox_failed = outbox.run(archive, None, include_deferred=True)
+    for name, hook in archive.repair_hooks.items():
+        try:
+            report.parts[name] = hook()
+        except Exception as exc:  # one part failing never stops the pass
+            log.exception("repair of %s failed", name)
+            report.parts[name] = {"error": f"{type(exc).__name__}: {exc}"}
     now = archive.clock.now()
     cutoff = now - archive.orphan_grace
     report.incomplete_removed = archive.store.cleanup_incomplete(cutoff)

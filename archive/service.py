@@ -41,10 +41,10 @@ from archive.catalogue.fixity_tables import record_stored
 from archive.catalogue.models import AuditHead, Component, Dossier, Event, Fonds, OutboxEntry, Record
 from archive.domain import AGENCY_ID, SOFTWARE_AGENT, ComponentRole, RecordMetadata, dossier_code, safe_filename
 from archive.errors import ArchiveError, RecordNotFound
-from archive.objects.base import ObjectStore, StoredObject, VerifyingReader
+from archive.objects.base import ObjectStore, StoredObject, VerifyingReader, grouped_sync
 from archive.ports import Clock, Dispatcher, EventSink, Indexer, NullIndexer, SystemClock
-from archive.repair import RepairReport
-from archive.unit_of_work import IndexBatch, UnitOfWork
+from archive.repair import RepairHook, RepairReport
+from archive.unit_of_work import CommitGroup, IndexBatch, UnitOfWork
 
 log = logging.getLogger(__name__)
 __all__ = ["SOFTWARE_AGENT", "ArchiveService", "DuplicateRecord", "IndexBatch", "InvalidMetadata", "NewComponent",
@@ -125,6 +125,9 @@ class ArchiveService:
         self.dispatcher = dispatcher
         self.clock = clock or SystemClock()
         self.orphan_grace = orphan_grace
+        self.repair_hooks: dict[str, RepairHook] = {}
+        """More repair for what the kernel does not know (the ingest's quarantine), registered by
+        ``api.wiring``; run by every repair pass (``archive.repair``)."""
         # self-describing storage: every change to a record's rows writes its metadata sidecar
         # (archive.sidecars) through the outbox, after the commit of the transaction that made it
         self.sidecars = sidecars.SidecarWriter(catalogue, store, self.clock)
@@ -156,6 +159,7 @@ class ArchiveService:
         with self.catalogue.session() as s:
             uow = UnitOfWork(s, grouping)
             yield uow
+        uow.committed = True
         try:
             self._run_outbox(uow.outbox_ids, batch=grouping)
         finally:
@@ -172,12 +176,17 @@ class ArchiveService:
                 yield own
 
     @contextmanager
-    def batch(self, group_size: int = 64) -> Iterator[IndexBatch]:
+    def batch(self, group_size: int = 64, *, commit_group: int = 0) -> Iterator[IndexBatch]:
         """An ``IndexBatch`` bound to the calling context for the block: the units of work opened
         in it (each committing on its own) stage their index work there, and the indexer gets it
         ``group_size`` records at a time and at the end. Worker threads join it through
-        ``batch.bind(fn)``. Other threads, and other batches, are not affected."""
+        ``batch.bind(fn)``. Other threads, and other batches, are not affected.
+
+        ``commit_group`` > 1: the records created in the batch without a unit of work commit up
+        to that many per transaction (``archive.unit_of_work.CommitGroup``)."""
         grouping = IndexBatch(group_size)
+        if commit_group > 1:
+            grouping.commits = CommitGroup(lambda: self.unit_of_work(batch=grouping), commit_group)
         token = grouping.activate()
         try:
             yield grouping
@@ -263,61 +272,72 @@ class ArchiveService:
         """
         self._check_lengths(metadata)
         record_id = record_id or str(uuid.uuid4())
-        # 1. objects first
-        original = self.store.put(stream, expected_sha256=expected_sha256, size=size, media_type=media_type)
-        fmt = original_format or {}
-        stored = [(original, NewComponent(stream, ComponentRole.ORIGINAL, media_type, safe_filename(filename),
-                                          format_id=fmt.get("puid") or format_id, format_name=fmt.get("name"),
-                                          format_version=fmt.get("version")))]
-        for d in derivatives:
-            stored.append((self.store.put(d.stream, media_type=d.media_type), d))
-        # 2. one transaction
+        # 1. objects first, durable (their directory syncs grouped) before any row names them
+        with grouped_sync(self.store):
+            original = self.store.put(stream, expected_sha256=expected_sha256, size=size, media_type=media_type)
+            fmt = original_format or {}
+            stored = [(original, NewComponent(stream, ComponentRole.ORIGINAL, media_type, safe_filename(filename),
+                                              format_id=fmt.get("puid") or format_id, format_name=fmt.get("name"),
+                                              format_version=fmt.get("version")))]
+            stored += [(self.store.put(d.stream, media_type=d.media_type), d) for d in derivatives]
+        # 2. one transaction: the caller's, the group commit of the calling thread's batch
+        # (archive.unit_of_work.CommitGroup), or one of its own
         now = self.clock.now()
-        try:
-            with self._work(uow) as w:
-                s = w.session
-                dup = s.execute(sa.select(Component.record_id).where(
-                    Component.sha256 == original.sha256, Component.role == ComponentRole.ORIGINAL,
-                    Component.status != "destroyed")).scalar()
-                if dup:
-                    raise DuplicateRecord(dup, original.sha256)
-                fonds_id = None
-                if dossier_id:
-                    dossier = s.get(Dossier, dossier_id)
-                    if dossier is None:
-                        raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
-                    fonds_id = dossier.fonds_id
-                values = {k: v for k, v in vars(metadata).items() if k != "extra"}
-                record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
-                                original_filename=safe_filename(filename), extra=metadata.extra or None,
-                                created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
-                                **values)
-                s.add(record)
+
+        def rows(w: UnitOfWork) -> str:
+            s = w.session
+            dup = s.execute(sa.select(Component.record_id).where(
+                Component.sha256 == original.sha256, Component.role == ComponentRole.ORIGINAL,
+                Component.status != "destroyed")).scalar()
+            if dup:
+                raise DuplicateRecord(dup, original.sha256)
+            fonds_id = None
+            if dossier_id:
+                dossier = s.get(Dossier, dossier_id)
+                if dossier is None:
+                    raise RecordNotFound(f"no dossier {dossier_id}", f"Không có hồ sơ {dossier_id}")
+                fonds_id = dossier.fonds_id
+            values = {k: v for k, v in vars(metadata).items() if k != "extra"}
+            record = Record(id=record_id, dossier_id=dossier_id, fonds_id=fonds_id,
+                            original_filename=safe_filename(filename), extra=metadata.extra or None,
+                            created_at=now, updated_at=now, version=1, was_public=metadata.is_public,
+                            **values)
+            s.add(record)
+            s.flush()
+            original_id = None
+            for obj, comp in stored:
+                row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
+                s.add(row)
                 s.flush()
-                original_id = None
-                for obj, comp in stored:
-                    row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
-                    s.add(row)
-                    s.flush()
-                    record_stored(s, obj, now)
-                    original_id = original_id or row.id
-                    if comp.role == ComponentRole.ORIGINAL:
-                        s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
-                                    occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
-                                    detail=f"SHA-256 {obj.sha256}", data={"sha256": obj.sha256, "size": obj.size}))
-                for ev in events:
-                    s.add(Event(record_id=record_id, component_id=original_id, event_type=ev.event_type,
-                                occurred_at=now, agent=ev.agent, outcome=ev.outcome, detail=ev.detail, data=ev.data))
-                s.add(Event(record_id=record_id, component_id=original_id, event_type="ingestion", occurred_at=now,
-                            agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
-                audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
-                             target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
-                if dossier_id:  # after the audit head: the lock order of archive.dossier_state
-                    dossier_state.accept_record(s, record, require_open=require_open)
-                outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
-                outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
-                outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
-                w.add_outbox(outbox)
+                record_stored(s, obj, now)
+                original_id = original_id or row.id
+                if comp.role == ComponentRole.ORIGINAL:
+                    s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
+                                occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
+                                detail=f"SHA-256 {obj.sha256}", data={"sha256": obj.sha256, "size": obj.size}))
+            for ev in events:
+                s.add(Event(record_id=record_id, component_id=original_id, event_type=ev.event_type,
+                            occurred_at=now, agent=ev.agent, outcome=ev.outcome, detail=ev.detail, data=ev.data))
+            s.add(Event(record_id=record_id, component_id=original_id, event_type="ingestion", occurred_at=now,
+                        agent=actor, outcome="success", detail=f"archived {record.original_filename}"))
+            audit.append(s, at=now, actor=actor, action="record.create", target_type="record",
+                         target_id=record_id, detail={"sha256": original.sha256, "size": original.size})
+            if dossier_id:  # after the audit head: the lock order of archive.dossier_state
+                dossier_state.accept_record(s, record, require_open=require_open)
+            outbox = [OutboxEntry(kind="index", payload={"record_ids": [record_id]}, created_at=now)]
+            outbox += [OutboxEntry(kind="task", payload={"task": t, "args": a}, created_at=now) for t, a in tasks]
+            outbox += self.event_entries("record.ingested", {"record_id": record_id}, now=now)
+            w.add_outbox(outbox)
+            assert original_id is not None  # ``stored`` starts with the original: the loop set it
+            return original_id
+
+        batch = IndexBatch.current() if uow is None else None
+        try:
+            if batch is not None and batch.commits is not None:
+                original_id = batch.commits.submit(rows)
+            else:
+                with self._work(uow) as w:
+                    original_id = rows(w)
         except DBIntegrityError as exc:
             # A concurrent ingest of the same bytes won the race on the unique original index.
             existing = self.find_original(original.sha256)
@@ -325,7 +345,6 @@ class ArchiveService:
                 raise DuplicateRecord(existing, original.sha256) from None
             raise ArchiveError(f"catalogue refused the record: {exc.orig}") from exc
         # 3. post-commit: done by the unit of work after its commit
-        assert original_id is not None  # ``stored`` starts with the original: the loop set it
         return RecordCreated(record_id=record_id, component_id=original_id, sha256=original.sha256,
                              size=original.size)
 

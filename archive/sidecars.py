@@ -40,7 +40,7 @@ from archive.catalogue.db import AFTER_COMMIT, Catalogue
 from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
 from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch, RetentionAssignment
 from archive.errors import ArchiveError, ObjectExists, ObjectNotFound
-from archive.objects.base import ObjectStore
+from archive.objects.base import ObjectStore, grouped_sync
 from archive.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -190,12 +190,13 @@ class SidecarWriter:
         """Write the current state of each record if it differs from its latest sidecar (and of the
         retention schedules its decisions name); returns how many record sidecars were written."""
         written = 0
-        for record_id in dict.fromkeys(record_ids):
-            state = self._write_versioned(PREFIX, record_id, record_rows)
-            if state is not None:
-                written += state[0]
-                for schedule in state[1]["retention_schedules"]:
-                    self._write_schedule(schedule["id"])
+        with grouped_sync(self.store):  # the sidecars of a group commit: their folders synced together
+            for record_id in dict.fromkeys(record_ids):
+                state = self._write_versioned(PREFIX, record_id, record_rows)
+                if state is not None:
+                    written += state[0]
+                    for schedule in state[1]["retention_schedules"]:
+                        self._write_schedule(schedule["id"])
         return written
 
     def _write_schedule(self, schedule_id: str) -> None:

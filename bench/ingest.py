@@ -11,7 +11,11 @@ measures in the same run:
 and prints docs/s, pages/s, MB/s, p50/p95 latency per document, peak RSS of the main process and
 of the extraction workers, and the pipeline's speed as a share of the raw speed.
 
-    python bench/ingest.py [--count 1000] [--workers 2] [--keep DIR]
+    python bench/ingest.py [--count 1000] [--workers 2] [--keep DIR] [--commit-group N] [--profile]
+
+``--profile`` adds the time of each pipeline step (sum over documents, as the steps' threads saw
+it: waiting included) and a cProfile of the ingest threads (one profile per document, merged;
+the functions with the most cumulative time). The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -67,7 +71,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path, help="keep the corpus and data here")
+    ap.add_argument("--commit-group", type=int, default=None,
+                    help="records per catalogue transaction at most (1: each on its own; default: the service's)")
+    ap.add_argument("--profile", action="store_true", help="time per step and a cProfile of the ingest threads")
     args = ap.parse_args()
+    print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="luutru-bench-"))
     t0 = time.perf_counter()
@@ -94,7 +102,47 @@ def main() -> None:
     shutil.rmtree(data, ignore_errors=True)
     services = build_services(load_settings({"LUUTRU_DATA_DIR": str(data)}))
     ingest = build_ingest(services, workers=args.workers)
+    if args.commit_group is not None:
+        ingest.commit_group = args.commit_group
     ingest.run(SourceFile(path=files[0]))  # warm the worker processes (not counted)
+    step_time: dict[str, float] = {}
+    profiles: list = []
+    groups: list[int] = []
+    orig_batch = services.archive.batch
+
+    def batch(*a, **k):  # keeps the sizes of the groups committed (archive.unit_of_work.CommitGroup)
+        cm = orig_batch(*a, **k)
+
+        class Kept:
+            def __enter__(self):
+                self.b = cm.__enter__()
+                return self.b
+
+            def __exit__(self, *exc):
+                if getattr(self.b, "commits", None) is not None:
+                    groups.extend(self.b.commits.groups)
+                return cm.__exit__(*exc)
+        return Kept()
+
+    services.archive.batch = batch
+    if args.profile:
+        import cProfile
+
+        pipe_run = ingest.pipeline.run
+
+        def profiled(source):
+            prof = cProfile.Profile()
+            prof.enable()
+            try:
+                outcome, ctx = pipe_run(source)
+            finally:
+                prof.disable()
+                profiles.append(prof)
+            for name, t in ctx.timings.items():
+                step_time[name] = step_time.get(name, 0.0) + t
+            return outcome, ctx
+
+        ingest.pipeline.run = profiled
     sources = [SourceFile(path=p) for p in files[1:]]
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
@@ -126,6 +174,23 @@ def main() -> None:
           f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1000:.0f} ms")
     print(f"peak RSS: main process {self_rss:.0f} MiB, largest worker {child_rss:.0f} MiB")
     print(f"pipeline / raw extraction: {rate / raw_rate:.0%} (target ≥ 70%); target ≥ 60 docs/s")
+    if groups:
+        print(f"catalogue transactions of the ingest: {len(groups)} for {sum(groups)} records "
+              f"(largest group {max(groups)})")
+    if step_time:
+        print("time per document by step (thread time, waits included): " + ", ".join(
+            f"{name} {t / n * 1000:.0f} ms" for name, t in sorted(step_time.items(), key=lambda kv: -kv[1])))
+    if profiles:
+        import io as _io
+        import pstats
+
+        out = _io.StringIO()
+        stats = pstats.Stats(profiles[0], stream=out)
+        for prof in profiles[1:]:
+            stats.add(prof)
+        stats.sort_stats("cumulative").print_stats(45)
+        print(out.getvalue())
+    print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -6,7 +6,9 @@ index size, and p50/p95/p99 latency of top-20 queries: term, multi-term, phrase,
 filtered+faceted+highlighted, *officials' mix* (2–4 words, optional filters, highlights and facets,
 cycling through ``MIX``), *long question* (``LONG``: 20–40-word questions and statements, as pasted,
 with facets; and the same compiled as before issue 17 — three in four words must match, no pairs in
-the match — and without the exact words on ``all_exact``, as the baselines of the same run) and
+the match — without the exact words on ``all_exact``, with every word in the match, the commonest
+too (``compile.LONG_COMMON_SHARE``), as the baselines of the same run; and a variant without the
+exact forms of the common words, ``compile.LONG_COMMON_EXACT``) and
 *pasted paragraph* (1,000 characters of the text of ten documents of the index itself, with
 highlights and facets: what an official pastes to find a document again; ``pasted``) — through the
 service layer (``EmbeddedSearchBackend.search``: parsing, compilation, paging, snippets, facets) and
@@ -20,7 +22,8 @@ load average is printed first: wall-clock figures depend on it, so the median CP
 process (all its threads) per search is printed too, for the service (p50/p95) and for the engine's
 page (p50), with their ratio (``cpu svc/page``): other processes disturb CPU time far less than
 wall-clock time.
-``--reuse`` queries an index left in ``--path`` by an earlier run instead of indexing again.
+``--reuse`` queries an index left in ``--path`` by an earlier run instead of indexing again;
+``--common-share X`` sets ``compile.LONG_COMMON_SHARE`` for the run.
 
 ``--backend opensearch`` (with ``OPENSEARCH_URL``, e.g. the node ``tests/servers/start`` runs) also
 indexes the same N documents into OpenSearch (an index of its own prefix, dropped at the end) and
@@ -139,7 +142,10 @@ def main() -> None:
     ap.add_argument("--only", action="append", default=None, metavar="CLASS",
                     help="run only this query class (repeatable): term, multi-term, phrase, "
                          "filtered+faceted+highlighted, mix, long, pasted")
+    ap.add_argument("--common-share", type=float, default=compile_module.LONG_COMMON_SHARE,
+                    help="compile.LONG_COMMON_SHARE for this run (the \"common words (before)\" rows use 1)")
     args = ap.parse_args()
+    compile_module.LONG_COMMON_SHARE = args.common_share
     path = args.path or Path(tempfile.mkdtemp(prefix="luutru-bench-"))
     backend = EmbeddedSearchBackend(path / "index", writer_heap=512_000_000)
     if not args.reuse:
@@ -162,15 +168,19 @@ def main() -> None:
           f" {'engine+page p50/p95/p99':>24} {'svc/eng':>7} {'svc/page':>8}"
           f" {'svc cpu p50/p95':>16} {'page cpu':>8} {'cpu svc/page':>12}")
     LONG_FROM, LONG_EXACT_BOOST = compile_module.LONG_FROM, compile_module.LONG_EXACT_BOOST
+    LONG_COMMON_SHARE, LONG_COMMON_EXACT = compile_module.LONG_COMMON_SHARE, compile_module.LONG_COMMON_EXACT
     classes = {name: [q] for name, q in QUERIES.items()}
     classes["officials' mix"] = MIX
     classes["long question"] = LONG
     classes["long, 3/4 model (before)"] = LONG
     classes["long, no all_exact (before)"] = LONG
+    classes["long, common words (before)"] = LONG
+    classes["long, no common exact (variant)"] = LONG
     sources = pasted(backend)
     classes["pasted paragraph"] = list(sources)
     classes["pasted, 3/4 model (before)"] = list(sources)
     classes["pasted, no all_exact (before)"] = list(sources)
+    classes["pasted, common words (before)"] = list(sources)
     if args.only:
         classes = {name: qs for name, qs in classes.items() if name in args.only or (name == "officials' mix"
                                                                                       and "mix" in args.only)
@@ -182,10 +192,14 @@ def main() -> None:
         compile_module.LONG_FROM = 10**9 if name.endswith("3/4 model (before)") else LONG_FROM
         # and without the exact words of a question typed with diacritics (all_exact)
         compile_module.LONG_EXACT_BOOST = 0.0 if name.endswith("no all_exact (before)") else LONG_EXACT_BOOST
+        # and with the commonest words in the match (every word of it)
+        compile_module.LONG_COMMON_SHARE = 1.0 if name.endswith("common words (before)") else LONG_COMMON_SHARE
+        # a variant: without the exact forms of the words left out as common
+        compile_module.LONG_COMMON_EXACT = False if name.endswith("no common exact (variant)") else LONG_COMMON_EXACT
         svc, eng, full, svc_cpu, full_cpu = [], [], [], [], []
         prepared = []
         for q in queries:
-            compiled = backend.compiler.compile(q, principal)
+            compiled = backend.compiler.compile(q, principal, backend.doc_freqs)
             aggs = backend._aggregations(q)
             rescore = bool(compiled.scored and q.sort == "relevance" and compiled.bonus)
             prepared.append((q, compiled, backend._query(compiled), aggs, rescore))
@@ -228,6 +242,7 @@ def main() -> None:
               f" {pct(svc_cpu, 50):8.2f}/{pct(svc_cpu, 95):7.2f} {pct(full_cpu, 50):8.2f}"
               f" {m(svc_cpu) / max(m(full_cpu), 1e-9):11.1f}x")
     compile_module.LONG_FROM, compile_module.LONG_EXACT_BOOST = LONG_FROM, LONG_EXACT_BOOST
+    compile_module.LONG_COMMON_SHARE, compile_module.LONG_COMMON_EXACT = LONG_COMMON_SHARE, LONG_COMMON_EXACT
     if "pasted paragraph" in classes:
         admin = Principal.admin()
         pages = [backend.search(q, admin) for q in sources]
@@ -236,8 +251,8 @@ def main() -> None:
               f"characters (median); their own document first for {first}; matches median "
               f"{statistics.median(p.total for p in pages):.0f} of {searcher.num_docs}")
     if args.backend == "opensearch":
-        side_by_side(backend, args.count, {name: qs for name, qs in classes.items() if "(before)" not in name},
-                     principal, args.repeat)
+        own = {name: qs for name, qs in classes.items() if not name.endswith(("(before)", "(variant)"))}
+        side_by_side(backend, args.count, own, principal, args.repeat)
     backend.close()
 
 

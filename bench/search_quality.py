@@ -8,7 +8,9 @@
    the same run, per query class, with and without diacritics, and the ratio ours / BM25.
    ``--split`` prints the tuning half (odd base queries: ``q001``, ``q003``…, which the test checks and
    on which weights may be chosen) and the held-out half (even ones) apart, so that a gain can be
-   told from tuning; ``--only long`` scores one class (the others are not run).
+   told from tuning; ``--only long`` scores one class (the others are not run);
+   ``--common-share X`` sets ``compile.LONG_COMMON_SHARE`` for the run (1 keeps every word of a long
+   query in its match, as before the commonest were left out).
 2. The older generated set (``tests/search/judged_queries.jsonl``): nDCG@10 and success@1.
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import search.compile as compile_module  # noqa: E402
 from kit.law_quality import PlainBM25, backend_ranker, documents, groups, load_queries, score  # noqa: E402
 from kit.search_quality import evaluate, judged_corpus  # noqa: E402
 from search.embedded import EmbeddedSearchBackend  # noqa: E402
@@ -118,7 +121,11 @@ def main() -> None:
     ap.add_argument("--split", action="store_true",
                     help="print the tuning half (odd base queries) and the held-out half (even) apart")
     ap.add_argument("--only", action="append", choices=ORDER[:-1], help="score only this class (repeatable)")
+    ap.add_argument("--common-share", type=float, default=compile_module.LONG_COMMON_SHARE,
+                    help="compile.LONG_COMMON_SHARE for this run (1: every word of a long query in its match)")
     args = ap.parse_args()
+    compile_module.LONG_COMMON_SHARE = args.common_share
+    print(f"long queries: words in {args.common_share:.0%} of the documents or more left out of the match")
     law(args.opensearch, split=args.split, only=args.only)
     if not (args.skip_generated or args.only):
         generated()

@@ -5,8 +5,20 @@ ingest rejected the file (in scale-out, the worker's own data folder):
 
 ``<YYYY-MM-DD>/<id>/<file name>`` plus ``reason.json``
     one entry; ``<id>`` is 32 hex digits (the entry's id everywhere: CLI, HTTP, pages); the day is
-    the UTC day it was rejected. The file is copied (the source may be a user's folder) with fsync,
-    then the reason is written (atomically: a reader never sees half a ``reason.json``).
+    the UTC day it was rejected. An entry is built in ``<YYYY-MM-DD>/.new-<id>/`` under its lock
+    (taken in ``.tmp-<id>/``, which is then renamed ``.new-<id>``: a ``.new-`` folder is locked for
+    as long as its ``put`` lives): the file is copied (the source may be a user's folder) with
+    fsync, the reason is written (atomically), then the folder is renamed to ``<id>`` — a listing
+    never sees half an entry.
+    After a crash the repair (``QuarantineService.repair``, run by ``luutru repair``) publishes a
+    ``.new-<id>`` whose reason was written and removes one whose reason was not (its ``put`` never
+    returned: the caller still holds the source and gave no outcome for it). A visible folder
+    without ``reason.json`` (left by a crash of a version before this layout) is kept as an entry
+    ``interrupted`` for a person to check, or removed when it holds no file.
+    ``declared`` holds the declared metadata as JSON values (``DeclaredMetadata.as_json``: dates
+    ``yyyy-mm-dd``, enumerations by their stored value, numbers, lists), marked
+    ``"declared_typed": true``; entries written before held every value as ``str(value)`` and are
+    read back into the same form (``read_declared``).
 ``<YYYY-MM-DD>/<id>/.lock``
     taken (``flock``) by whoever releases or discards the entry: two processes never act on one
     entry at once, and the kernel drops the lock of a process that dies.
@@ -23,8 +35,10 @@ only what they name (hex digits, a date) and never a path, so ``../../etc`` name
 
 from __future__ import annotations
 
+import ast
 import builtins
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -39,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from archive.descriptive import fold
 from archive.domain import safe_filename
 from archive.errors import ArchiveError
 from archive.objects.filesystem import fsync_dir
@@ -49,7 +64,13 @@ REF = re.compile(r"^[0-9a-f]{6,32}$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LOG = "_log"
+NEW = ".new-"
+TMP = ".tmp-"
 MAX_SUBMITTER = 200
+INTERRUPTED = ("Lưu vào khu cách ly bị gián đoạn (máy dừng giữa chừng): lý do từ chối ban đầu không được ghi "
+               "và tệp có thể không đầy đủ. Kiểm tra tệp trước khi giải phóng, hoặc hủy kèm lý do",
+               "putting the file in the quarantine was interrupted (the machine stopped): the original reason "
+               "was not recorded and the file may be incomplete; check it before releasing, or discard it")
 
 
 class QuarantineInvalid(ArchiveError):
@@ -99,7 +120,8 @@ def parse_day(text: str) -> date:
 @dataclass(frozen=True)
 class QuarantineFilter:
     """Which entries to list: the rejection code, the local day range (Asia/Ho_Chi_Minh) in which
-    they were rejected, and the submitter (the actor, or a part of it, any case)."""
+    they were rejected, and the submitter (a part of the actor or, once the service named it, of
+    the person's or system's name; case and diacritics ignored)."""
 
     code: str | None = None
     since: date | None = None
@@ -132,7 +154,10 @@ class QuarantineFilter:
             day = local_day(entry.get("at"))
             if day is None or (self.since and day < self.since) or (self.until and day > self.until):
                 return False
-        return not (self.submitter and self.submitter.casefold() not in str(entry.get("submitter") or "").casefold())
+        if not self.submitter:
+            return True
+        who = fold(self.submitter)  # case and diacritics ignored: "nguyen thi lan" finds Nguyễn Thị Lan
+        return any(who in fold(str(entry.get(k) or "")) for k in ("submitter", "submitter_name"))
 
 
 def local_day(at: str | None) -> date | None:
@@ -164,20 +189,53 @@ class Quarantine:
     def put(self, path: Path, *, name: str, code: str, message_vi: str, message_en: str,
             sha256: str | None, submitter: str, source: str, declared: Mapping[str, Any] | None = None,
             dossier_code: str | None = None) -> Path:
+        """Keep ``path`` with its reason; returns the entry's folder once it is durable and listed."""
         now = datetime.now(UTC)
-        folder = self.root / now.strftime("%Y-%m-%d") / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        target = folder / safe_filename(name)
-        if path.is_file():
-            with open(path, "rb") as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
-                dst.flush()
-                os.fsync(dst.fileno())
-        reason = {"code": code, "message_vi": message_vi, "message_en": message_en, "sha256": sha256,
-                  "file": target.name if path.is_file() else None, "name": name, "source_path": str(path),
-                  "submitter": submitter, "source": source, "at": now.isoformat(),
-                  "declared": {k: str(v) for k, v in (declared or {}).items()}, "dossier_code": dossier_code}
-        write_json(folder / "reason.json", reason)
+        day = self.root / now.strftime("%Y-%m-%d")
+        entry_id = uuid.uuid4().hex
+        staging, fresh = day / f"{NEW}{entry_id}", day / f"{TMP}{entry_id}"
+        for attempt in range(3):  # the day's folder may be removed (empty) by a release meanwhile
+            try:
+                day.mkdir(parents=True, exist_ok=True)
+                fresh.mkdir()
+                break
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+        # locked before it is named .new-: the repair never sees a .new- folder whose put is alive unlocked
+        fd = os.open(fresh / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(fresh, staging)
+        except BaseException:
+            os.close(fd)
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        try:
+            target = staging / safe_filename(name)
+            kept_sha = None
+            if path.is_file():
+                digest = hashlib.sha256()
+                with open(path, "rb") as src, open(target, "wb") as dst:
+                    while chunk := src.read(1024 * 1024):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+                kept_sha = digest.hexdigest()
+            reason = {"code": code, "message_vi": message_vi, "message_en": message_en,
+                      "sha256": sha256 or kept_sha, "file": target.name if path.is_file() else None, "name": name,
+                      "source_path": str(path), "submitter": submitter, "source": source, "at": now.isoformat(),
+                      "declared": stored_declared(declared), "declared_typed": True, "dossier_code": dossier_code}
+            write_json(staging / "reason.json", reason)
+            folder = day / entry_id
+            os.rename(staging, folder)
+            fsync_dir(day)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # a full disk, an unreadable source: no half entry
+            raise
+        finally:
+            os.close(fd)
         return folder
 
     def list(self) -> list[dict]:
@@ -204,10 +262,14 @@ class Quarantine:
 
     @staticmethod
     def read(folder: Path) -> dict | None:
+        """The entry's ``reason.json`` (its ``declared`` in the typed form: ``read_declared``)."""
         try:
-            return json.loads((folder / "reason.json").read_text(encoding="utf-8"))
+            data = json.loads((folder / "reason.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return None  # being written (put) or being removed (release, discard)
+            return None  # being removed (release, discard), or left by a crash (repair)
+        data["declared"] = read_declared(data)
+        data["declared_typed"] = True
+        return data
 
     def entry(self, folder: Path) -> dict | None:
         """The public form of one entry (no server path), or None if it is gone."""
@@ -294,6 +356,77 @@ class Quarantine:
             if DAY.match(day.name) and day.is_dir():
                 yield from (p for p in day.iterdir() if p.name.startswith(".gone-"))
 
+    # repair of interrupted puts -----------------------------------------------------------------
+    def settle_puts(self, *, grace_seconds: float = 3600.0) -> dict[str, builtins.list[str]]:
+        """Settle what a crash in ``put`` left (see the module's docstring): ``published`` (a
+        ``.new-`` folder whose reason was written), ``abandoned`` (one whose reason was not: the
+        copy of a file its caller still holds), ``interrupted`` (a listed folder without a reason,
+        older than ``grace_seconds``, kept as an entry for a person), ``removed`` (such a folder
+        holding no file). A ``.new-`` folder whose ``put`` is still running (its lock held) is left."""
+        out: dict[str, builtins.list[str]] = {"published": [], "abandoned": [], "interrupted": [], "removed": []}
+        if not self.root.is_dir():
+            return out
+        for day in sorted(self.root.iterdir()):
+            if not (DAY.match(day.name) and day.is_dir()):
+                continue
+            for folder in sorted(day.iterdir()):
+                if folder.name.startswith(TMP) and folder.is_dir():  # a put died before it held its lock
+                    if datetime.now(UTC).timestamp() - folder.stat().st_mtime > grace_seconds:
+                        shutil.rmtree(folder, ignore_errors=True)  # it holds nothing but the lock file
+                        out["abandoned"].append(folder.name.removeprefix(TMP))
+                    continue
+                entry_id = folder.name.removeprefix(NEW)
+                if not (ENTRY_ID.match(entry_id) and folder.is_dir()):
+                    continue
+                if folder.name.startswith(NEW):
+                    self._settle_new(folder, entry_id, out)
+                elif not (folder / "reason.json").exists():
+                    self._settle_bare(folder, grace_seconds, out)
+        return out
+
+    def _settle_new(self, staging: Path, entry_id: str, out: dict[str, builtins.list[str]]) -> None:
+        try:
+            fd = os.open(staging / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except FileNotFoundError:
+            return  # published or removed meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # its put is running
+            if not staging.exists():
+                return
+            if (staging / "reason.json").exists():
+                os.rename(staging, staging.with_name(entry_id))
+                fsync_dir(staging.parent)
+                out["published"].append(entry_id)
+            else:
+                self.remove(staging)
+                out["abandoned"].append(entry_id)
+        finally:
+            os.close(fd)
+
+    def _settle_bare(self, folder: Path, grace_seconds: float, out: dict[str, builtins.list[str]]) -> None:
+        files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        newest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in files)])
+        if datetime.now(UTC).timestamp() - newest < grace_seconds:
+            return  # a put of an older version may still be writing it
+        if not files:
+            self.remove(folder)
+            out["removed"].append(folder.name)
+            return
+        kept = max(files, key=lambda p: p.stat().st_size)
+        digest = hashlib.sha256()
+        with open(kept, "rb") as f:
+            while chunk := f.read(1024 * 1024):
+                digest.update(chunk)
+        write_json(folder / "reason.json", {
+            "code": "interrupted", "message_vi": INTERRUPTED[0], "message_en": INTERRUPTED[1],
+            "sha256": digest.hexdigest(), "file": kept.name, "name": kept.name, "source_path": None,
+            "submitter": None, "source": None, "at": datetime.fromtimestamp(newest, UTC).isoformat(),
+            "declared": {}, "declared_typed": True, "dossier_code": None, "repaired": True})
+        out["interrupted"].append(folder.name)
+
     # traces -------------------------------------------------------------------------------------
     def trace_path(self, kind: str, entry_id: str) -> Path:
         assert kind in ("released", "discarded") and ENTRY_ID.match(entry_id)
@@ -316,3 +449,49 @@ class Quarantine:
             return []
         out = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json") if ENTRY_ID.match(p.stem)]
         return sorted(out, key=lambda t: t.get("at") or "", reverse=True)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def stored_declared(declared: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What an entry keeps of the declared metadata: the typed JSON of ``DeclaredMetadata``
+    (``as_json``: a release gets exactly what was declared), or — when it does not pass, the very
+    reason some files are here — the values as given, as JSON values."""
+    from ingest.declared import DeclaredMetadata, InvalidDeclared
+
+    if not declared:
+        return {}
+    try:
+        return DeclaredMetadata.parse(declared, lengths=False).as_json()
+    except InvalidDeclared:
+        return {str(k): _json_value(v) for k, v in declared.items() if v is not None}
+
+
+def read_declared(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``declared`` of a ``reason.json``: as stored when typed; from an entry written before
+    (every value ``str(value)``: ``"3"``, ``"[{'organ_name': …}]"``, ``"None"``), the values read
+    back and typed the same way when they pass."""
+    declared = data.get("declared") or {}
+    if not isinstance(declared, dict):
+        return {}
+    if data.get("declared_typed"):
+        return dict(declared)
+    values: dict[str, Any] = {}
+    for key, value in declared.items():
+        if value in (None, "None", ""):
+            continue
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = ast.literal_eval(value)  # the repr of a list or dict (recipients): literals only
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                pass
+        values[key] = value
+    return stored_declared(values)

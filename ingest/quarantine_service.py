@@ -9,11 +9,19 @@ when, why) and ``_log/discarded/<id>.json`` outside the deleted folder.
 
 Crash safety. Each action holds the entry's lock (``Quarantine.locked``: two processes never
 release one entry twice; the second is told the entry is busy, or gone) and first writes its
-intent (``release.json``, ``discard.json``) into the entry. After a crash, ``repair`` (run by every
-list, release and discard) finds an intent whose lock is free and settles it from what is durable:
-a release whose file is in the catalogue (its SHA-256 is an original's) is finished — trace, audit,
-folder removed —, one whose file is not is undone (the entry stays as it was); a discard is
-finished. A crash therefore leaves the entry or the record, never neither, and never both for long.
+intent (``release.json``, ``discard.json``) into the entry. After a crash, ``repair`` (run by
+``luutru repair`` and every repair pass of the archive — a hook registered in ``api.wiring`` —,
+and by every list, release and discard) finds an intent whose lock is free and settles it from what
+is durable: a release whose file is in the catalogue (its SHA-256 is an original's) is finished —
+audit, trace, folder removed —, one whose file is not is undone (the entry stays as it was); a
+discard is finished. Both write the audit entry before the trace file and skip it when the trace
+is there: a crash may repeat the audit entry, never lose it. A crash therefore leaves the entry or
+the record, never neither, and never both for long. It also settles the entries a crash left half
+put (``Quarantine.settle_puts``).
+
+Entries are shown with the submitter as people know them (``submitter_name``: the person's full
+name and title, or the connected system's name and description; the actor only when the account
+is unknown), and the submitter filter matches the name as well as the actor.
 """
 
 from __future__ import annotations
@@ -68,13 +76,28 @@ class QuarantineService:
     # reading ------------------------------------------------------------------------------------
     def list(self, flt: QuarantineFilter | None = None) -> list[dict]:
         self.repair()
-        return self.quarantine.entries(flt)
+        flt = flt or QuarantineFilter()
+        named = self._named(self.quarantine.entries())
+        return [e for e in named if flt.matches(e)]
 
     def show(self, ref: str) -> dict:
         entry = self.quarantine.entry(self.quarantine.find(ref))
         if entry is None:
             raise EntryNotFound(f"no quarantine entry {ref}", f"Không tìm thấy mục cách ly {ref}")
-        return entry
+        return self._named([entry])[0]
+
+    def _named(self, entries: builtins.list[dict]) -> builtins.list[dict]:
+        """``entries`` with ``submitter_name`` (the catalogue's names of people and systems)."""
+        names: dict[str, str] = {}
+        actors = sorted({e["submitter"] for e in entries if e.get("submitter")})
+        if actors and self.archive is not None:
+            from archive.audit_labels import actor_names
+
+            with self.archive.catalogue.session() as s:
+                names = actor_names(s, actors)
+        for e in entries:
+            e["submitter_name"] = names.get(e.get("submitter") or "", e.get("submitter"))
+        return entries
 
     def file(self, ref: str) -> tuple[Path, dict]:
         """The kept file of an entry (to send) and the entry."""
@@ -145,10 +168,11 @@ class QuarantineService:
                  "submitter": data.get("submitter"), "rejected_at": data.get("at"), "actor": intent.get("actor"),
                  "at": _now(), "outcome": outcome["outcome"], "record_id": outcome.get("record_id"),
                  "declared": intent.get("declared"), "dossier_code": intent.get("dossier_code"), "repaired": repaired}
-        self.quarantine.write_trace("released", folder.name, trace)
+        # The audit entry first: a crash before the trace file repeats it (two entries), never loses it.
         self._audit("quarantine.release", folder.name, intent.get("actor") or REPAIR_ACTOR, "success", client, address,
                     result=outcome["outcome"], record_id=outcome.get("record_id"), sha256=outcome.get("sha256"),
                     code=data.get("code"), repaired=repaired or None)
+        self.quarantine.write_trace("released", folder.name, trace)
         self.quarantine.remove(folder)
 
     def _settle_release(self, folder: Path, data: dict, *, actor: str) -> str:
@@ -159,6 +183,9 @@ class QuarantineService:
             intent = json.loads((folder / "release.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             intent = {"actor": actor}
+        if self.quarantine.trace("released", folder.name) is not None:
+            self.quarantine.remove(folder)  # audited and traced: only the removal was missing
+            return "finished"
         kept = self.quarantine.kept_file(folder)
         sha = sha256_of(kept) if kept is not None else None
         record_id = self.archive.find_original(sha) if sha and self.archive is not None else None
@@ -204,15 +231,18 @@ class QuarantineService:
         self.quarantine.remove(folder)
 
     # repair -------------------------------------------------------------------------------------
-    def repair(self) -> dict[str, int]:
-        """Settle what a crash interrupted (see the module's docstring); returns counts."""
+    def repair(self) -> dict[str, Any]:
+        """Settle what a crash interrupted (see the module's docstring). Returns counts, and under
+        ``review`` the ids of the entries a person must look at (``interrupted``, until released or
+        discarded)."""
         import json
         import shutil
 
-        counts = {"finished": 0, "undone": 0, "discarded": 0, "cleaned": 0}
+        counts: dict[str, Any] = {"finished": 0, "undone": 0, "discarded": 0, "cleaned": 0}
         for gone in list(self.quarantine.leftovers()):
             shutil.rmtree(gone, ignore_errors=True)
             counts["cleaned"] += 1
+        puts = self.quarantine.settle_puts()
         for folder in list(self.quarantine.folders()):
             if not ((folder / "release.json").exists() or (folder / "discard.json").exists()):
                 continue
@@ -231,11 +261,17 @@ class QuarantineService:
                 continue  # busy (someone is at it now) or gone meanwhile
             except OSError as exc:
                 log.warning("quarantine entry %s could not be repaired: %s", folder.name, exc)
+        counts.update({k: len(v) for k, v in puts.items()})
         if any(counts.values()):
-            log.warning("quarantine repair: %s", counts)
+            log.warning("quarantine repair: %s (abandoned puts: %s)", counts, puts["abandoned"])
+        if puts["interrupted"]:
+            self._audit("quarantine.repair", None, REPAIR_ACTOR, "warning", None, None,
+                        interrupted=puts["interrupted"])
+        # still to be looked at by a person, from this pass or an earlier one
+        counts["review"] = [e["id"] for e in self.quarantine.entries() if e.get("code") == "interrupted"]
         return counts
 
-    def _audit(self, action: str, entry_id: str, actor: str, outcome: str, client, address, **detail) -> None:
+    def _audit(self, action: str, entry_id: str | None, actor: str, outcome: str, client, address, **detail) -> None:
         if self.archive is None:
             return
         self.archive.audit_access(actor=actor, client=client, address=address, action=action,

@@ -1,7 +1,8 @@
 """IngestService: runs the pipeline for one file or many, and keeps what it rejects.
 
 Many files run in parallel threads; the heavy work (extraction) happens in the worker processes
-of the ``ExtractionPool``, hashing releases the GIL, and the catalogue serialises its own writes.
+of the ``ExtractionPool``, hashing releases the GIL, and the catalogue rows of the files ready at
+the same time commit in one transaction (group commit, ``archive.unit_of_work.CommitGroup``).
 One bad file never fails a batch: every file ends in an outcome. Re-running a folder after a crash
 ingests only what is missing (the rest comes back as duplicates of their records).
 """
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class IngestService:
     def __init__(self, pipeline_steps: list, quarantine: Quarantine, *, workers: int = 2, archive=None,
-                 threads: int | None = None):
+                 threads: int | None = None, commit_group: int = 32):
         self.quarantine = quarantine
         self.archive = archive
         self.pipeline = Pipeline(pipeline_steps, on_reject=self._quarantine)
@@ -31,6 +32,9 @@ class IngestService:
         # More files in flight than extraction processes: while one file waits on fsync or on
         # the catalogue, another is being extracted.
         self.threads = threads or workers * 3
+        # ``run_many``: records that reach the catalogue together commit together, up to this many
+        # per transaction (archive.unit_of_work.CommitGroup; 1: each on its own)
+        self.commit_group = commit_group
 
     def _quarantine(self, ctx: IngestContext, rej: Rejected) -> str:
         folder = self.quarantine.put(ctx.source.path, name=ctx.source.name, code=rej.code,
@@ -76,9 +80,12 @@ class IngestService:
         A full disk stops the run: no further file is started, the files already in flight finish
         (and are yielded), then ``DiskFull`` is raised."""
         it = iter(sources)
-        # the batch's index grouping, bound to each file's thread (archive.unit_of_work): every
-        # file still commits on its own, and another batch in this process keeps its own grouping
-        grouped = self.archive.batch() if self.archive is not None else nullcontext()
+        # the batch's index grouping and group commit, bound to each file's thread
+        # (archive.unit_of_work): the files whose rows are ready at the same time commit in one
+        # transaction (a file refused there commits alone, the others too), and another batch in
+        # this process keeps its own grouping
+        grouped = (self.archive.batch(commit_group=self.commit_group) if self.archive is not None
+                   else nullcontext())
         stop: DiskFull | None = None
         with grouped as batch, ThreadPoolExecutor(max_workers=self.threads) as pool:
             run = batch.bind(self.run) if batch is not None else self.run

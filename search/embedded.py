@@ -98,6 +98,7 @@ from search.compile import (
     Terms,
 )
 from search.document import EXACT_FIELDS, IndexDocument, tiebreak
+from search.frequency import FrequencyCache
 from search.highlight import refine_highlights
 from search.inflight import InflightLog, crash_note, recover
 from search.query import ACCESS_LEVELS, Principal, SearchQuery
@@ -194,7 +195,7 @@ class _EmbeddedRebuild:
             self.backend._w().commit()
             if release:
                 self.backend._release()
-        self.backend.index_.reload()
+        self.backend._reload()
 
     def checkpoint(self, last_record_id: str) -> None:
         if self._pending >= self.commit_every:
@@ -244,6 +245,9 @@ class EmbeddedSearchBackend:
         self._lock = threading.Lock()
         self._memory_checkpoint: str | None = None
         self._meta_seen: tuple | None = None
+        self._freqs = FrequencyCache()
+        self._generation = 0
+        """Bumped at each reload of the reader in this process (with ``_meta_seen``: what it sees)."""
 
     def _check_version(self) -> None:
         """Discard an index written with another schema version (it is rebuilt by ``luutru reindex``).
@@ -300,7 +304,7 @@ class EmbeddedSearchBackend:
         self._inflight.close()
 
     def count(self) -> int:
-        self.index_.reload()
+        self._reload()
         return self.index_.searcher().num_docs
 
     def health(self) -> str:
@@ -409,7 +413,7 @@ class EmbeddedSearchBackend:
             return
         with self._lease() as w:
             self._add(w, docs)
-        self.index_.reload()
+        self._reload()
 
     def delete(self, record_ids: Sequence[str]) -> None:
         """Returns once the deletion is committed (a destruction reports done only after this)."""
@@ -418,10 +422,26 @@ class EmbeddedSearchBackend:
         with self._lease() as w:
             for rid in record_ids:
                 w.delete_documents_by_term("record_id", rid)
-        self.index_.reload()
+        self._reload()
 
     def refresh(self) -> None:
+        self._reload()
+
+    def _reload(self) -> None:
+        self._generation += 1
         self.index_.reload()
+
+    def doc_freqs(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(documents, documents holding each folded term in ``all``), for ``Compiler.compile``,
+        cached until the reader next changes. Deleted documents count in both until merged away
+        (Tantivy's ``doc_freq`` counts them; each document holds exactly one access level)."""
+        searcher = self._searcher()
+
+        def fetch(missing: list[str]) -> tuple[int, dict[str, int]]:
+            docs = max(sum(searcher.doc_freq("access_level", level) for level in ACCESS_LEVELS), searcher.num_docs)
+            return docs, {t: searcher.doc_freq(MATCH_FIELD, t) for t in missing}
+
+        return self._freqs.lookup((self._meta_seen, self._generation), terms, fetch)
 
     def _searcher(self):
         """A searcher that sees every commit made so far, by any process: reload first when
@@ -434,7 +454,7 @@ class EmbeddedSearchBackend:
                 stamp = None
             if stamp != self._meta_seen:
                 self._meta_seen = stamp
-                self.index_.reload()
+                self._reload()
         return self.index_.searcher()
 
     # rebuild ----------------------------------------------------------------------------------
@@ -536,7 +556,7 @@ class EmbeddedSearchBackend:
 
     def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
         """``query.QueryError`` when the query is beyond a bound of ``compile``."""
-        compiled = self.compiler.compile(query, principal)
+        compiled = self.compiler.compile(query, principal, self.doc_freqs)
         with self._inflight.running({"op": "search", "q": query.q, "sort": query.sort, "size": query.size,
                                      "facets": query.facets, "after": query.search_after}):
             return self._search(query, compiled)  # a native crash in it is reported by the next process

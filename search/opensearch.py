@@ -38,6 +38,7 @@ from search.analysis import Abbreviations
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
+    MATCH_FIELD,
     Bool,
     Clause,
     Compiled,
@@ -49,6 +50,7 @@ from search.compile import (
     Terms,
 )
 from search.document import IndexDocument, tiebreak
+from search.frequency import FrequencyCache
 from search.highlight import refine_highlights
 from search.query import Principal, SearchQuery
 
@@ -56,6 +58,9 @@ MAPPING_VERSION = "v5"
 log = logging.getLogger(__name__)
 MAPPING_FILE = Path(__file__).with_name("mappings") / f"records-{MAPPING_VERSION}.json"
 SNIPPET_CHARS = 220
+FREQ_TTL = 60.0
+"""Seconds the document frequencies of a long query's words are cached (``doc_freqs``): OpenSearch
+shows no cheap generation of what a search sees (refreshes are periodic, other processes write)."""
 
 
 def source(d: IndexDocument, abbreviations: Abbreviations | None = None) -> dict[str, Any]:
@@ -144,6 +149,9 @@ class OpenSearchBackend:
         self.replicas = replicas
         """``number_of_replicas`` of the indices (None: the mapping file's)."""
         self.rebuild_needed = False
+        self._freqs = FrequencyCache()
+        self._writes = 0
+        """Bumped at each write, refresh and alias switch of this process (a new generation)."""
         self._ensure()
 
     @classmethod
@@ -243,6 +251,7 @@ class OpenSearchBackend:
         actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
         actions.append({"add": {"index": target, "alias": self.alias}})
         self.client.indices.update_aliases(body={"actions": actions})  # atomic
+        self._writes += 1
         for o in old:
             if o != target:
                 self.client.indices.delete(index=o, ignore_unavailable=True)
@@ -269,15 +278,39 @@ class OpenSearchBackend:
 
     def index(self, docs: Sequence[IndexDocument]) -> None:
         self._bulk_index(docs, self.alias)
+        self._writes += 1
 
     def delete(self, record_ids: Sequence[str]) -> None:
         if not record_ids:
             return
         lines = [{"delete": {"_index": self.alias, "_id": rid}} for rid in record_ids]
         self.client.bulk(body=lines)  # a missing id is a 404 item, not an error: delete is idempotent
+        self._writes += 1
 
     def refresh(self) -> None:
         self.client.indices.refresh(index=self.alias)
+        self._writes += 1
+
+    def doc_freqs(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(documents, documents holding each folded term in ``all``), for ``Compiler.compile``: the
+        term statistics of an artificial document (``_termvectors``, one request for the words not
+        yet known), cached for ``FREQ_TTL`` seconds or until this process writes. Deleted documents
+        count until merged away, as on Tantivy. On any failure (0, {}): every word is kept, as
+        before, and the search runs."""
+        generation = (self._writes, int(time.monotonic() // FREQ_TTL))
+        try:
+            return self._freqs.lookup(generation, terms, self._fetch_doc_freqs)
+        except Exception as exc:  # noqa: BLE001 - only an optimisation: never fail the search for it
+            log.warning("document frequencies not available from OpenSearch (%s); long query kept whole", exc)
+            return 0, {}
+
+    def _fetch_doc_freqs(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        body = {"doc": {MATCH_FIELD: " ".join(terms) or "a"}, "fields": [MATCH_FIELD], "term_statistics": True,
+                "field_statistics": True, "positions": False, "offsets": False, "payloads": False}
+        res = self.client.termvectors(index=self.alias, body=body)
+        vectors = res.get("term_vectors", {}).get(MATCH_FIELD, {})
+        docs = int(vectors.get("field_statistics", {}).get("doc_count", 0))
+        return docs, {t: int(v.get("doc_freq", 0)) for t, v in vectors.get("terms", {}).items()}
 
     def iter_ids(self, page: int = 5000) -> Iterator[str]:
         after = None
@@ -303,7 +336,7 @@ class OpenSearchBackend:
         return translate(Bool(must=(compiled.query,), filter=tuple(compiled.filters)))
 
     def search(self, query: SearchQuery, principal: Principal) -> SearchPage:
-        compiled = self.compiler.compile(query, principal)
+        compiled = self.compiler.compile(query, principal, self.doc_freqs)
         sort = query.sort if compiled.scored or query.sort != "relevance" else "date_desc"
         body: dict[str, Any] = {"query": self._bool(compiled), "size": query.size + 1, "sort": self._sort(sort),
                                 "track_total_hits": True, "track_scores": True,

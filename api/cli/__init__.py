@@ -298,9 +298,23 @@ def repair(as_json: bool = typer.Option(False, "--json", help="In kết quả d�
             console.print(f"Tệp bị thiếu: {len(data['missing'])}; tìm lại được: {len(data['restored'])}")
             for m in data["missing"]:
                 console.print(f"  [red]thiếu[/] văn bản {m['record_id']} ({m['role']}): {m['storage_key']}")
+            _print_quarantine_repair(data.get("quarantine") or {})
             console.print("[green]Kho nhất quán.[/]" if report.clean else "[yellow]Cần xem xét các mục trên.[/]")
         if data["missing"]:
             raise typer.Exit(1)
+
+
+def _print_quarantine_repair(q: dict) -> None:
+    """The quarantine's part of ``luutru repair`` (``ingest.quarantine_service.QuarantineService.repair``)."""
+    if q.get("error"):
+        console.print(f"[red]Khu cách ly: không sửa được[/] ({q['error']})")
+        return
+    console.print(f"Khu cách ly: hoàn tất {q.get('finished', 0)} lần giải phóng, hoàn tác {q.get('undone', 0)}, "
+                  f"hoàn tất {q.get('discarded', 0)} lần hủy bị gián đoạn; {q.get('published', 0)} tệp cách ly "
+                  f"dở được ghi nhận, {q.get('abandoned', 0)} bản sao dở được bỏ (tệp gốc vẫn ở nơi nộp)")
+    for entry_id in q.get("review") or []:
+        console.print(f"  [yellow]cần kiểm tra[/] mục cách ly {entry_id}: lưu vào khu cách ly bị gián đoạn, tệp có "
+                      f"thể không đầy đủ (luutru quarantine show {entry_id[:8]})")
 
 
 @app.command()

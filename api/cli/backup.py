@@ -40,6 +40,26 @@ def _size(n: int) -> str:
     return f"{n / 1024**2:,.1f} MiB" if n >= 1024**2 else f"{n:,} byte"
 
 
+NOT_IN_STORAGE: tuple[tuple[str, str], ...] = (
+    ("users", "tài khoản người dùng (tạo lại: luutru users add …)"),
+    ("api_clients", "hệ thống kết nối và mã truy cập của chúng (cấp lại mã: luutru clients …)"),
+    ("webhooks", "đăng ký webhook"),
+    ("audit_log", "nhật ký hệ thống, kể cả các mục ghi việc hủy tài liệu (nhật ký bắt đầu lại; các mốc dấu thời "
+                  "gian đã công bố chứng minh nhật ký cũ tồn tại nhưng không khôi phục được nội dung)"),
+    ("retention_holds", "lệnh phong tỏa (lập lại TRƯỚC mọi đợt hủy: không có chúng, hồ sơ đang bị phong tỏa "
+                        "có thể bị đề xuất hủy)"),
+    ("retention_rules", "quy tắc xác định thời hạn bảo quản (các quyết định đã áp dụng vẫn còn)"),
+    ("disposal_items_votes", "danh sách hồ sơ đề xuất và ý kiến của hội đồng trong các đợt hủy (danh mục tài liệu "
+                             "đã hủy thì còn)"),
+    ("registers", "số đã cấp của sổ đăng ký văn bản do kho ban hành (biên bản hủy…): đặt lại số cuối trước khi "
+                  "ban hành văn bản mới, để không trùng số"),
+    ("record_changes", "giá trị cũ trong lịch sử sửa siêu dữ liệu (sự kiện «ai sửa trường nào, lý do» và giá trị "
+                       "hiện tại thì còn)"),
+)
+"""What ``luutru rebuild --from-storage`` cannot bring back (``archive.sidecars.TABLES`` is what it
+does): ``(key of the JSON output, what the operator reads)``; docs/operations.md says the same."""
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Sao lưu và khôi phục kho (triển khai nhúng) — backup and restore.",
                         no_args_is_help=True)
@@ -180,15 +200,18 @@ def register(app: typer.Typer) -> None:
             services.archive.audit_access(actor=system_actor(), action="archive.rebuild",
                                           detail={"source": services.store.name, **counts})
         if as_json:
-            print(json.dumps(counts, ensure_ascii=False, indent=2))
+            print(json.dumps({**counts, "not_in_storage": [key for key, _vi in NOT_IN_STORAGE]},
+                             ensure_ascii=False, indent=2))
         else:
             console.print(f"[green]Đã dựng lại danh mục từ kho tệp:[/] {counts['records']} văn bản, "
                           f"{counts['components']} tệp, {counts['events']} sự kiện, {counts['dossiers']} hồ sơ, "
                           f"{counts['fonds']} phông, {counts['retention_assignments']} quyết định thời hạn, "
-                          f"{counts['destruction_log']} văn bản đã hủy")
-            console.print("  Tiếp theo: luutru reindex (dựng lại chỉ mục tìm kiếm). Tài khoản người dùng và "
-                          "nhật ký hệ thống cũ không nằm trong kho tệp: tạo lại tài khoản; nhật ký bắt đầu lại "
-                          "(các mốc đã công bố vẫn là bằng chứng của nhật ký cũ).")
+                          f"{counts['destruction_log']} văn bản đã hủy (danh mục tài liệu đã hủy, kèm đợt hủy)")
+            console.print("  Tiếp theo: luutru reindex (dựng lại chỉ mục tìm kiếm).")
+            console.print("  [yellow]Không nằm trong kho tệp, không dựng lại được[/] — lấy từ bản sao lưu cơ sở dữ "
+                          "liệu gần nhất (luutru backup restore, docs/operations.md) hoặc lập lại:")
+            for _key, vi in NOT_IN_STORAGE:
+                console.print(f"  • {vi}")
 
     @app.command("backfill-sidecars")
     def backfill_sidecars(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:

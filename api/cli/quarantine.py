@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from api.cli.common import console, fail, identity, services_or_exit
@@ -32,6 +33,13 @@ def _when(at: str | None) -> str:
     return datetime.fromisoformat(at).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
+def _who(e: dict) -> str | None:
+    """The submitter as people know them, then the account (``Nguyễn Thị Lan (Chuyên viên lưu trữ) —
+    tài khoản user:lan``); the account alone when the catalogue does not know it."""
+    name, actor = e.get("submitter_name"), e.get("submitter")
+    return f"{name} — tài khoản {actor}" if name and actor and name != actor else actor
+
+
 def _reader(scope: str = "deposit"):
     ident = identity(write=False)
     if ident.caller is not None and not ident.caller.has(scope):
@@ -45,14 +53,14 @@ def _audit(services, ident, action: str, target: str | None, outcome: str = "suc
                                   outcome=outcome, detail={k: v for k, v in detail.items() if v is not None} or None)
 
 
-def _parse_set(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"«{pair}» không có dạng TRƯỜNG=GIÁ_TRỊ", f"{pair!r} is not FIELD=VALUE", code=2)
-        out[key.strip()] = value.strip()
-    return out
+def _refused(code: str, message_vi: str, message_en: str, as_json: bool) -> None:
+    """A release refused before anything is tried (a bad ``--set``, an unknown dossier…): exit 2,
+    the entry unchanged; the message of ``luutru ingest --set`` and the HTTP deposit for the same
+    value (``ingest.declared``), and with ``--json`` the same ``{"outcome": "refused", …}`` line."""
+    if as_json:
+        print(json.dumps({"outcome": "refused", "code": code, "message_vi": message_vi, "message_en": message_en},
+                         ensure_ascii=False), flush=True)
+    fail(f"{message_vi}. Mục cách ly giữ nguyên.", f"{message_en}; the entry is unchanged", code=2)
 
 
 def register(app: typer.Typer) -> None:
@@ -87,7 +95,8 @@ def register(app: typer.Typer) -> None:
         for col in ("Mã", "Thời điểm", "Tệp", "Người nộp", "Lý do"):
             table.add_column(col)
         for e in entries:
-            table.add_row(e["id"][:8], _when(e["at"]), e["name"] or "", e["submitter"] or "", e["message_vi"] or "")
+            table.add_row(e["id"][:8], _when(e["at"]), *(escape(v or "") for v in (  # names are not markup
+                e["name"], e.get("submitter_name") or e["submitter"], e["message_vi"])))
         console.print(table)
 
     @group.command("show")
@@ -111,12 +120,12 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]Mục cách ly {e['id']}[/]")
         rows = [("Tệp", e["name"]), ("Cỡ", f"{e['size']} byte" if e["size"] is not None else "không giữ được tệp"),
                 ("SHA-256", e["sha256"]), ("Bị từ chối lúc", _when(e["at"])), ("Lý do", e["message_vi"]),
-                ("Mã lý do", e["code"]), ("Người nộp", e["submitter"]), ("Kênh nộp", e["source"]),
+                ("Mã lý do", e["code"]), ("Người nộp", _who(e)), ("Kênh nộp", e["source"]),
                 ("Hồ sơ", e["dossier_code"]),
                 ("Siêu dữ liệu khai báo", ", ".join(f"{k}={v}" for k, v in e["declared"].items()) or None)]
         for label, value in rows:
             if value:
-                console.print(f"  {label}: {value}")
+                console.print(f"  {label}: {escape(str(value))}")  # a file name is not markup
         for past in e["history"]:
             console.print(f"  Lần trước ({_when(past.get('at'))}): {past.get('message_vi')}")
 
@@ -131,14 +140,18 @@ def register(app: typer.Typer) -> None:
         đã vào kho (hoặc trùng một văn bản đã có); bị từ chối lại thì vẫn ở đó với lý do mới (exit 1)."""
         from api.http.problems import ApiProblem
         from api.http.routes.quarantine import release_entry
+        from ingest.declared import InvalidDeclared, assignments
 
-        declared = _parse_set(set_)
+        try:
+            declared = assignments(set_)  # the FIELD=VALUE of luutru ingest --set ("FIELD=" removes one)
+        except InvalidDeclared as exc:
+            _refused(exc.code, exc.message_vi, exc.message_en, as_json)
         with services_or_exit() as services:
             caller = identity(scope="deposit").caller
             try:
                 result = release_entry(services, caller, entry, declared, dossier)
             except ApiProblem as exc:
-                fail(exc.detail_vi, exc.detail, code=2)
+                _refused(exc.code, exc.detail_vi, exc.detail, as_json)
         if as_json:
             _print_json(result)
         elif result["released"]:

@@ -26,6 +26,20 @@ def _out(data, as_json: bool, message: str | None = None) -> None:
         console.print(message)
 
 
+def _day(text: str | None) -> date | None:
+    """``--as-of``: dd/mm/yyyy (as the pages and reports show dates) or YYYY-MM-DD; None when not
+    given; anything else ends the command with exit 2 and says so (never another day's list)."""
+    from api.web.actions import parse_day
+
+    if text is None or not text.strip():
+        return None
+    day = parse_day(text)
+    if day is None:
+        fail(f"Ngày không hợp lệ: «{text.strip()[:40]}». Nhập ngày dạng dd/mm/yyyy, ví dụ 31/12/2026.",
+             f"{text.strip()[:40]!r} is not a date (dd/mm/yyyy or YYYY-MM-DD)", code=2)
+    return day
+
+
 def _services():
     from api.retention_wiring import retention_services
 
@@ -114,13 +128,13 @@ def assign(rule_item: str = typer.Option(None, "--rule", help="Thêm quy tắc: 
 
 
 @retention_app.command()
-def due(as_of: str = typer.Option(None, "--as-of", help="Ngày (YYYY-MM-DD), mặc định hôm nay."),
+def due(as_of: str = typer.Option(None, "--as-of", help="Ngày (dd/mm/yyyy hoặc YYYY-MM-DD), mặc định hôm nay."),
         transfer: bool = typer.Option(False, "--transfer", help="Hồ sơ đến hạn nộp lưu lịch sử."),
         as_json: bool = JSON) -> None:
     """Các hồ sơ đến hạn tính đến một ngày, với mục trong bảng thời hạn và ngày đến hạn."""
     from retention.policy import Action
 
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = _day(as_of) or date.today()
     with _Ctx() as c:
         rows = c.retention.due(day, action=Action.TRANSFER if transfer else Action.REVIEW_DESTROY)
     if as_json:
@@ -137,7 +151,7 @@ def due(as_of: str = typer.Option(None, "--as-of", help="Ngày (YYYY-MM-DD), m�
 @retention_app.command()
 def sweep(as_of: str = typer.Option(None, "--as-of"), as_json: bool = JSON) -> None:
     """Đưa hồ sơ hết hạn vào danh mục «Xem xét hủy» và nhắc hạn nộp lưu."""
-    day = date.fromisoformat(as_of) if as_of else None
+    day = _day(as_of)
     with _Ctx() as c:
         report = c.retention.sweep(day, actor=actor(scope="retention"))
     d = report.as_dict()
@@ -347,7 +361,7 @@ def report(kind: str = typer.Argument("due", help="due / destroyed / candidates 
         fail(f"Không có báo cáo «{kind}» (due, destroyed, candidates, unfiled)", f"unknown report {kind}")
     with _Ctx() as c:
         if kind == "unfiled":
-            rows = c.retention.unfiled(date.fromisoformat(as_of) if as_of else None)
+            rows = c.retention.unfiled(_day(as_of))
         elif kind == "destroyed":
             from retention import destroyed_list
 
@@ -360,7 +374,7 @@ def report(kind: str = typer.Argument("due", help="due / destroyed / candidates 
         elif kind == "candidates":
             rows = c.retention.candidates()
         else:
-            rows = c.retention.due(date.fromisoformat(as_of) if as_of else date.today())
+            rows = c.retention.due(_day(as_of) or date.today())
     if output is None or as_json:
         return _out(rows, True) if as_json or output is None else None
     cols = list(rows[0]) if rows else ["(trống)"]

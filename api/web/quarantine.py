@@ -30,7 +30,11 @@ from ingest.quarantine import EntryNotFound, QuarantineFilter, QuarantineInvalid
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 EntryRef = Annotated[str, Path(min_length=1, max_length=64)]
-CODES = (*REASONS, "internal_error")
+OTHER_REASONS = {"internal_error": ("Lỗi nội bộ khi nộp lưu", "internal error during the deposit"),
+                 "interrupted": ("Lưu vào khu cách ly bị gián đoạn", "putting the file in the quarantine was "
+                                 "interrupted")}
+"""The codes of entries that no pipeline step gives (``IngestService``, ``Quarantine.settle_puts``)."""
+CODES = (*REASONS, *OTHER_REASONS)
 
 
 def _allowed(caller: Caller) -> None:
@@ -39,7 +43,7 @@ def _allowed(caller: Caller) -> None:
 
 
 def _reasons(locale: str) -> dict[str, str]:
-    return {code: REASONS.get(code, (code, code))[0 if locale == "vi" else 1] for code in CODES}
+    return {code: {**REASONS, **OTHER_REASONS}.get(code, (code, code))[0 if locale == "vi" else 1] for code in CODES}
 
 
 @router.get("/quarantine")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -208,23 +209,32 @@ async def assign_page(request: Request, code: Code, caller: PageCaller) -> Respo
 # the due list, the sweep, the candidates ----------------------------------------------------------
 
 def due_context(services, caller: Caller, day: date | None, action: Literal["review_destroy", "transfer"],
-                page: int) -> dict:
+                page: int, *, bad_day: str | None = None) -> dict:
+    """The due list as of ``day`` (None: today); ``bad_day``: what was typed instead of a date — no
+    list (never that of another day than the one asked for), the error, the typed text kept."""
     from api.http.routes.retention import candidates, due
 
-    page_out = due(services, caller, day, action, page, 50)
+    if bad_day is not None:
+        page_out = {"as_of": bad_day, "action": action, "items": [], "page": 1, "next_page": None}
+        error = f"Ngày không hợp lệ: «{bad_day}». Nhập ngày dạng dd/mm/yyyy, ví dụ 31/12/2026."
+    else:
+        page_out, error = due(services, caller, day, action, page, 50), None
     return {"due": page_out, "action": action, "candidates": candidates(services, caller) if caller.has("retention")
-            else [], "council": disposal.council_people(services), "swept": None, "error": None, "form": {}}
+            else [], "council": disposal.council_people(services), "swept": None, "error": error, "form": {}}
 
 
 @router.get("/retention/due")
 async def due_page(request: Request, caller: PageCaller) -> Response:
     need(caller, "retention")
     q = request.query_params
-    day = parse_day(q.get("as_of", ""))
+    raw = (q.get("as_of") or "").strip()[:40]
+    day = parse_day(raw) if raw else None
     action: Literal["review_destroy", "transfer"] = "transfer" if q.get("action") == "transfer" else "review_destroy"
     page = int(q["page"]) if q.get("page", "").isdigit() and 0 < int(q["page"]) <= 100_000 else 1
-    ctx = await run_in_threadpool(due_context, request.app.state.services, caller, day, action, page)
-    return render(request, "retention_due.html", ctx)
+    bad = raw if raw and day is None else None  # the API answers 422 for it too
+    ctx = await run_in_threadpool(partial(due_context, bad_day=bad), request.app.state.services, caller, day,
+                                  action, page)
+    return render(request, "retention_due.html", ctx, status=422 if bad is not None else 200)
 
 
 @router.post("/retention/sweep", dependencies=[Depends(check_csrf)])

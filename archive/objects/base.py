@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -256,6 +257,14 @@ class VerifyingReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def grouped_sync(store: object) -> AbstractContextManager[None]:
+    """The store's grouping of durability syncs for a block of writes
+    (``FilesystemObjectStore.grouped_dir_sync``); nothing to group for the others (S3 is durable
+    when a put returns)."""
+    grouped: Callable[[], AbstractContextManager[None]] | None = getattr(store, "grouped_dir_sync", None)
+    return grouped() if grouped is not None else nullcontext()
 
 
 @runtime_checkable

@@ -20,6 +20,13 @@ class PdfiumExtractor:
         return 100 if media_type in PDF_TYPES else None
 
     def extract(self, path: Path, media_type: str) -> Extraction:
+        return self.extract_with_coverage(path, coverage=False)[0]
+
+    def extract_with_coverage(self, path: Path, *, coverage: bool = True) -> tuple[Extraction, list[dict] | str | None]:
+        """The text and, in the same pass over the pages, what ``ingest.ocr.engine.page_coverage``
+        reads (per page ``chars`` of text and ``image``, the share of the page covered by images),
+        or the error that stopped reading it (a str). One pass: the coverage's own reading of the
+        document and of every page's text cost as much CPU as the extraction."""
         import pypdfium2 as pdfium
 
         try:
@@ -27,18 +34,42 @@ class PdfiumExtractor:
         except pdfium.PdfiumError as exc:
             code = "encrypted" if "password" in str(exc).lower() else "corrupt"
             raise ExtractionFailed(code, f"PDFium: {exc}") from None
+        pages: list[dict] | str | None = [] if coverage else None
         try:
             parts = []
             for page in doc:
+                if isinstance(pages, list):
+                    try:
+                        image = image_share(page)
+                    except Exception as exc:  # noqa: BLE001 - the OCR decision then sees no scan
+                        pages = f"{type(exc).__name__}: {exc}"
                 textpage = page.get_textpage()
                 parts.append(textpage.get_text_bounded())
                 textpage.close()
                 page.close()
+                if isinstance(pages, list):
+                    pages.append({"chars": len(parts[-1].strip()), "image": image})
             # PDFium separates lines with CRLF; pages with a form feed, as pdftotext does.
             text = "\f".join(p.replace("\r\n", "\n") for p in parts)
-            return Extraction(text=text, extractor=self.name, media_type="application/pdf", pages=len(parts))
+            return Extraction(text=text, extractor=self.name, media_type="application/pdf", pages=len(parts)), pages
         finally:
             doc.close()
+
+
+def image_share(page: Any) -> float:
+    """The share of a PDFium page covered by images (as ``ingest.ocr.engine.page_coverage`` counts it)."""
+    import pypdfium2.raw as raw
+
+    w, h = page.get_size()
+    area = max(w * h, 1.0)
+    covered = 0.0
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        try:
+            left, bottom, right, top = obj.get_bounds()
+        except Exception:  # noqa: BLE001 - a broken object covers nothing
+            continue
+        covered += max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
+    return round(min(1.0, covered / area), 3)
 
 
 _PDFA = re.compile(rb"<pdfaid:part(?:\s[^>]*)?>\s*(\d)\s*</pdfaid:part>|pdfaid:part=[\"'](\d)[\"']")

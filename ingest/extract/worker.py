@@ -20,7 +20,7 @@ from pathlib import Path
 from ingest.extract.base import Extraction, ExtractionFailed
 from ingest.extract.pdf import PdfiumExtractor, pdf_structure
 from ingest.extract.tika import MAX_TEXT, TikaEmbeddedExtractor, TikaServerExtractor
-from ingest.ocr.engine import OcrUnavailable, page_coverage, pdf_to_pdfa, run_ocr
+from ingest.ocr.engine import OcrUnavailable, pdf_to_pdfa, run_ocr
 
 
 def _job(req: dict) -> dict:
@@ -81,11 +81,12 @@ class Worker:
             if structure.get("encrypted") == "user_password":
                 raise ExtractionFailed("encrypted", "the PDF needs a password to open")
             try:
-                extraction = self.pdfium.extract(path, media_type)
-                try:
-                    structure["page_coverage"] = page_coverage(path)
-                except Exception as exc:  # noqa: BLE001 - the OCR decision then sees no scan
-                    structure["errors"].append(f"page coverage: {type(exc).__name__}: {exc}")
+                # the text and the pages' coverage (for the OCR decision) in one pass over the pages
+                extraction, coverage = self.pdfium.extract_with_coverage(path)
+                if isinstance(coverage, list):
+                    structure["page_coverage"] = coverage
+                else:
+                    structure["errors"].append(f"page coverage: {coverage}")
                 return extraction, structure
             except ExtractionFailed as first:
                 try:

@@ -103,3 +103,24 @@ def test_two_releases_of_one_entry_at_once_make_one_record(tmp_path, sample_pdfs
     assert "đang được người khác" in err or "Không tìm thấy mục cách ly" in err, err
     assert _originals(data, sha) == 1
     assert json.loads(run_cli(env, "quarantine", "list", "--json").stdout) == []
+
+
+def test_cli_shows_the_submitter_by_name(tmp_path, sample_pdfs):
+    data = tmp_path / "data"
+    env = {"LUUTRU_DATA_DIR": str(data), "COLUMNS": "250"}
+    account(env, "luutruvien")  # Nguyễn Thị Lan, Chuyên viên lưu trữ
+    _entry(data, tmp_path, sample_pdfs[2][1], "báo cáo.pdf", dossier_code="KHONG-CO")
+    mine = _entry(data, tmp_path, b"", "rong.pdf")
+    # both submitted by user:canbo (no account): make the second the archivist's
+    reason = next((data / "quarantine").glob(f"*/{mine}/reason.json"))
+    kept = json.loads(reason.read_text(encoding="utf-8"))
+    reason.write_text(json.dumps({**kept, "submitter": "user:luutruvien"}, ensure_ascii=False), encoding="utf-8")
+
+    r = run_cli(env, "quarantine", "list")
+    assert r.returncode == 0, r.stderr
+    assert "Nguyễn Thị Lan (Chuyên viên lưu trữ)" in r.stdout and "user:canbo" in r.stdout  # unknown: the account
+    r = run_cli(env, "quarantine", "show", mine)
+    assert "Người nộp: Nguyễn Thị Lan (Chuyên viên lưu trữ) — tài khoản user:luutruvien" in r.stdout
+    r = run_cli(env, "quarantine", "list", "--submitter", "nguyen thi lan", "--json")
+    assert [e["id"] for e in json.loads(r.stdout)] == [mine]
+    assert json.loads(r.stdout)[0]["submitter_name"] == "Nguyễn Thị Lan (Chuyên viên lưu trữ)"

@@ -10,6 +10,7 @@ import io
 import json
 
 import pytest
+from apienv import PASSWORD
 
 from api import deposits
 from api.wiring import build_ingest
@@ -112,3 +113,86 @@ def test_a_bad_metadata_file_touches_no_file(cli, tmp_path, content):
     out = cli.as_user(None)("ingest", str(path), "--metadata", str(meta))
     assert out.exit_code == 2 and "Siêu dữ liệu khai báo không hợp lệ" in out.output
     assert path.exists() and not (tmp_path / "data" / "quarantine").exists()
+
+
+# the quarantine's release takes the same values the same way (luutru quarantine release --set,
+# POST /api/v1/quarantine/{id}/release): ingest.declared.assignments, then the deposit's check
+
+RELEASE_BAD = [*BAD, ("Issued-Date", "31/02/2026"), ("URGENCY", "rất gấp")]
+AS_ARCHIVIST = {"LUUTRU_USER": "luutruvien", "LUUTRU_PASSWORD": PASSWORD}
+"""The ``api`` fixture's archivist (its password), for the CLI run in the same archive."""
+
+
+def _quarantined(api, pdf: bytes, tmp_path) -> str:
+    from pathlib import Path
+
+    from api.http.routes.records import _ingest_service
+    from ingest.pipeline import SourceFile
+
+    path = tmp_path / "cách ly.pdf"
+    path.write_bytes(pdf)
+    outcome = _ingest_service(api.services).run(SourceFile(path=path, submitter="user:luutruvien",
+                                                           dossier_code="KHONG-CO"))
+    assert outcome.outcome == "rejected", outcome
+    return Path(outcome.quarantine).name
+
+
+def _release_through_cli(cli, entry: str, *pairs: str) -> tuple[dict, str]:
+    args = [a for pair in pairs for a in ("--set", pair)]
+    result = cli.as_user(None)("quarantine", "release", entry, *args, "--json", env=AS_ARCHIVIST)
+    assert result.exit_code == 2, result.output
+    line = next((x for x in result.stdout.splitlines() if x.startswith("{")), None)
+    assert line is not None, result.output
+    return json.loads(line), result.output
+
+
+@pytest.mark.parametrize(("field", "value"), RELEASE_BAD, ids=[f for f, _ in RELEASE_BAD])
+def test_a_quarantine_release_refuses_a_bad_value_as_the_deposit_does(api, cli, sample_pdfs, tmp_path, field, value):
+    """GIVEN a quarantined file WHEN it is released with a bad value THEN ``luutru quarantine release
+    --set`` says what ``luutru ingest --set`` says for the same pair (code ``invalid_metadata``, the
+    same Vietnamese message; ``FIELD`` read the same way: any case, ``-`` for ``_``), the HTTP
+    release what the HTTP deposit says, and the entry is unchanged."""
+    pdf = sample_pdfs[0][1]
+    path = tmp_path / "tờ trình.pdf"
+    path.write_bytes(pdf)
+    entry = _quarantined(api, pdf, tmp_path)
+    before = api.get("luutruvien", f"/api/v1/quarantine/{entry}").json()
+
+    by_ingest = _through_cli(cli, path, field, value)
+    by_release, output = _release_through_cli(cli, entry, f"{field}={value}")
+    assert by_ingest["message_vi"] in output  # what a person reads in the terminal
+    assert by_release == by_ingest
+    assert by_release["code"] == "invalid_metadata"
+    if field in BAD_FIELDS:
+        by_deposit = _through_http(api, pdf, field, value)
+        r = api.post("luutruvien", f"/api/v1/quarantine/{entry}/release", json={"declared": {field: value}})
+        assert r.status_code == 422, r.text
+        assert (r.json()["code"], r.json()["detail_vi"]) == (by_deposit["code"], by_deposit["message_vi"])
+        assert by_deposit["message_vi"] == by_release["message_vi"]
+    assert api.get("luutruvien", f"/api/v1/quarantine/{entry}").json() == before
+
+
+BAD_FIELDS = {f for f, _ in BAD}
+
+
+def test_a_release_pair_without_equals_is_refused_as_by_ingest(api, cli, sample_pdfs, tmp_path):
+    pdf = sample_pdfs[1][1]
+    path = tmp_path / "b.pdf"
+    path.write_bytes(pdf)
+    entry = _quarantined(api, pdf, tmp_path)
+    ingest = cli.as_user(None)("ingest", str(path), "--set", "subject", "--json")
+    assert ingest.exit_code == 2
+    by_ingest = json.loads(next(x for x in ingest.stdout.splitlines() if x.startswith("{")))
+    by_release, _ = _release_through_cli(cli, entry, "subject")
+    assert by_release == by_ingest and by_release["message_vi"].startswith("Siêu dữ liệu khai báo không hợp lệ")
+
+
+def test_a_release_reads_field_names_as_ingest_does(api, cli, sample_pdfs, tmp_path):
+    """``--set Access-Level=Nội bộ`` works for a release as for ``luutru ingest``."""
+    entry = _quarantined(api, sample_pdfs[2][1], tmp_path)
+    result = cli.as_user(None)("quarantine", "release", entry, "--dossier", "", "--set", "Access-Level=Nội bộ",
+                               "--set", "Issued-Date=05/03/2026", "--json", env=AS_ARCHIVIST)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    rec = api.services.archive.get_record(out["record_id"], actor="test")
+    assert (rec["access_level"], str(rec["issued_date"])) == ("internal", "2026-03-05")

@@ -235,6 +235,87 @@ def test_a_crash_mid_discard_is_finished_by_the_next_run(env, html_files):
     assert _audit(services, "quarantine.discard")[0].detail["repaired"] is True
 
 
+# what was declared ------------------------------------------------------------------------------
+
+DECLARED = {"access_level": "Nội bộ", "issued_date": "15/03/2026", "page_amount": 3,
+            "recipients": [{"organ_name": "Sở Nội vụ tỉnh Hà Nam"}], "subject": "Về việc kiểm kê tài liệu"}
+TYPED = {"access_level": "internal", "issued_date": "2026-03-15", "page_amount": 3,
+         "recipients": [{"organ_name": "Sở Nội vụ tỉnh Hà Nam"}], "subject": "Về việc kiểm kê tài liệu"}
+
+
+def _released_record(services, svc, entry_id: str) -> dict:
+    done = svc.release(entry_id, actor="user:luutruvien", dossier_code="")
+    assert done["released"] is True and done["outcome"] == "ingested", done
+    return services.archive.get_record(done["record_id"], actor="test", audit_access=False)
+
+
+def _assert_declared_reached(record: dict) -> None:
+    assert (record["access_level"], record["issued_date"], record["page_amount"], record["recipients"],
+            record["subject"]) == ("internal", "2026-03-15", 3, TYPED["recipients"], TYPED["subject"])
+
+
+def test_an_entry_keeps_the_declared_values_typed_and_a_release_gets_them(env, html_files):
+    """GIVEN a file declared with values as people and importers give them (a Vietnamese access
+    level, dd/mm/yyyy, a number, a list of recipients) and rejected WHEN it is released THEN the
+    entry showed the typed values (not their ``str``) and the record holds exactly them."""
+    services, ingest, svc = env
+    entry_id = _reject(ingest, html_files[2], dossier_code="KHONG-CO", declared=DECLARED)
+    folder = Quarantine(services.settings.quarantine_dir).find(entry_id)
+    stored = json.loads((folder / "reason.json").read_text(encoding="utf-8"))
+    assert stored["declared"] == TYPED and stored["declared_typed"] is True
+    assert svc.show(entry_id)["declared"] == TYPED
+    _assert_declared_reached(_released_record(services, svc, entry_id))
+
+
+def test_an_entry_written_before_with_every_value_a_string_is_read_typed(env, html_files):
+    """GIVEN an entry as versions before wrote it (``str(value)``: ``"3"``, the ``repr`` of the
+    recipients, ``"Nội bộ"``) WHEN it is shown and released THEN the values are read back typed."""
+    services, ingest, svc = env
+    entry_id = _reject(ingest, html_files[2], dossier_code="KHONG-CO")
+    folder = Quarantine(services.settings.quarantine_dir).find(entry_id)
+    reason = json.loads((folder / "reason.json").read_text(encoding="utf-8"))
+    reason.pop("declared_typed", None)
+    reason["declared"] = {k: str(v) for k, v in {**DECLARED, "issued_date": date(2026, 3, 15)}.items()}
+    (folder / "reason.json").write_text(json.dumps(reason, ensure_ascii=False), encoding="utf-8")
+    assert svc.show(entry_id)["declared"] == TYPED
+    _assert_declared_reached(_released_record(services, svc, entry_id))
+
+
+def test_invalid_declared_values_are_kept_as_given(env, html_files):
+    """A value that does not pass is why the file is here: kept as given (a JSON value), to correct."""
+    _services, ingest, svc = env
+    bad = {"issued_date": "31/02/2026", "page_amount": 3, "recipients": [{"organ_name": "Sở Nội vụ"}]}
+    entry_id = _reject(ingest, html_files[2], declared=bad)
+    entry = svc.show(entry_id)
+    assert entry["code"] == "invalid_metadata" and entry["declared"] == bad
+
+
+def test_the_submitter_is_shown_by_name_and_found_by_it(env, html_files, tmp_path):
+    """GIVEN files rejected for a person, a connected system and an account the catalogue does not
+    know WHEN the quarantine is listed THEN each shows the person's name (and title), the system's
+    name and description, or the account; the submitter filter finds a person by a part of the name
+    typed without diacritics."""
+    services, ingest, svc = env
+    services.accounts.create_user("lan.nguyen", full_name="Nguyễn Thị Lan", title="Chuyên viên lưu trữ",
+                                  role="archivist", password="Mật-khẩu-thử-2026", actor="test")
+    services.accounts.create_client("qlvb-so-noi-vu", scopes=["deposit"], access_levels=["public"],
+                                    description="Quản lý văn bản Sở Nội vụ", actor="test")
+    from ingest.pipeline import SourceFile
+
+    ids = {}
+    for who, n in (("user:lan.nguyen", 0), ("client:qlvb-so-noi-vu", 1), ("user:da.nghi", 2)):
+        out = ingest.run(SourceFile(path=html_files[n], submitter=who, dossier_code="KHONG-CO"))
+        ids[who] = Path(out.quarantine).name
+    names = {e["submitter"]: e["submitter_name"] for e in svc.list()}
+    assert names == {"user:lan.nguyen": "Nguyễn Thị Lan (Chuyên viên lưu trữ)",
+                     "client:qlvb-so-noi-vu": "Hệ thống kết nối qlvb-so-noi-vu — Quản lý văn bản Sở Nội vụ",
+                     "user:da.nghi": "user:da.nghi"}
+    assert svc.show(ids["user:lan.nguyen"])["submitter_name"] == "Nguyễn Thị Lan (Chuyên viên lưu trữ)"
+    found = svc.list(QuarantineFilter.parse(submitter="nguyen thi LAN"))
+    assert [e["id"] for e in found] == [ids["user:lan.nguyen"]]
+    assert [e["id"] for e in svc.list(QuarantineFilter.parse(submitter="Sở Nội vụ"))] == [ids["client:qlvb-so-noi-vu"]]
+
+
 # parsing ----------------------------------------------------------------------------------------
 
 @given(st.text(max_size=80))

@@ -28,6 +28,17 @@ def test_retention_commands(cli, tmp_path):
     assert out.exit_code == 0 and xlsx.exists()
 
 
+def test_a_date_as_the_pages_show_it_or_a_clear_refusal(cli):
+    """``--as-of`` takes dd/mm/yyyy like the pages and reports show dates; anything else ends with
+    exit 2 and a Vietnamese message (never a traceback, never another day's list)."""
+    out = cli("retention", "due", "--as-of", "01/01/2025", "--json")
+    assert out.exit_code == 0 and json.loads(out.output) == []
+    for command in (("retention", "due"), ("retention", "sweep"), ("retention", "report", "due")):
+        out = cli(*command, "--as-of", "31/02/2025")
+        assert out.exit_code == 2 and "Ngày không hợp lệ: «31/02/2025»" in out.output, (command, out.output)
+    assert cli("retention", "sweep", "--as-of", "hôm qua").exit_code != 0
+
+
 def _one(out) -> dict:
     assert out.exit_code == 0, out.output
     return json.loads(out.output)

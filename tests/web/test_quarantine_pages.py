@@ -145,3 +145,16 @@ def test_the_archivist_releases_and_discards_in_the_browser(tmp_path):
         driver.find_element(By.CSS_SELECTOR, "#discard-form button[type=submit]").click()
         _wait(driver, lambda d: d.find_elements(By.ID, "discarded"))
         assert driver.find_elements(By.ID, "quarantine-empty")
+
+
+def test_the_submitter_is_shown_by_name(web, login, sample_pdfs, tmp_path):
+    """The list and the entry show who submitted the file by name (Vietnamese first), not the account."""
+    services, _client = web
+    entry = _put(services.settings.quarantine_dir, sample_pdfs[1][1], "công văn.pdf", "invalid_metadata", tmp_path)
+    archivist = login("luutruvien")
+    page = archivist.get("/quarantine").text
+    assert "Nguyễn Văn Canbo" in page
+    shown = archivist.get(f"/quarantine/{entry}").text
+    assert 'id="entry-submitter">Nguyễn Văn Canbo' in shown
+    found = archivist.get("/quarantine", params={"submitter": "nguyen van canbo"}).text
+    assert entry in found

@@ -272,10 +272,30 @@ def test_a_date_as_people_write_it_is_read_back(day):
     assert parse_day(day.isoformat()) == day
 
 
+def test_a_due_date_that_is_not_a_date_is_said_so(web, login, due):
+    """GIVEN dossiers due WHEN the due list is asked as of something that is not a date THEN the
+    page says so in Vietnamese (422), keeps what was typed, and lists nothing — not today's list as
+    if it were that day's; dd/mm/yyyy as the page shows dates works; the API answers 422 too."""
+    _services, client = web
+    lan = login("luutruvien")
+    ok = lan.get("/retention/due", params={"as_of": "31/12/2022"})
+    assert ok.status_code == 200 and due["A"] in ok.text.split('id="sweep"')[0]
+    for bad in ("31/02/2026", "hôm qua", "2026-13-01", "1/2/3/4", "00/00/0000"):
+        r = lan.get("/retention/due", params={"as_of": bad})
+        assert r.status_code == 422, (bad, r.status_code)
+        head = r.text.split('id="sweep"')[0]
+        assert 'id="retention-error"' in head and "Ngày không hợp lệ" in head and "dd/mm/yyyy" in head
+        assert 'id="due"' not in head and due["A"] not in head and due["B"] not in head
+        assert f'value="{bad}"' in head  # what was typed stays in the box
+    api = client.get("/api/v1/retention/due", params={"as_of": "31/02/2026"},
+                     headers=token(client, "luutruvien", PASSWORD))
+    assert api.status_code == 422
+
+
 @settings(deadline=None)
 @given(st.text(max_size=40))
 def test_any_date_text_is_a_date_or_nothing(text):
-    """Whatever is typed in the date box: a date, or None (the page then uses today), never an error."""
+    """Whatever is typed in the date box: a date, or None (the page then says it is not a date)."""
     from api.web.actions import parse_day
 
     out = parse_day(text)

@@ -56,9 +56,12 @@ class QuarantineEntry(BaseModel):
     name: str | None = Field(None, description="Tên tệp đã nộp")
     size: int | None = Field(None, description="Cỡ tệp (byte); null: không giữ được tệp")
     sha256: str | None = None
-    submitter: str | None = Field(None, description="Người/hệ thống đã nộp")
+    submitter: str | None = Field(None, description="Tài khoản đã nộp (user:…, client:…)")
+    submitter_name: str | None = Field(None, description="Người nộp (họ tên, chức vụ) hoặc tên hệ thống kết nối; "
+                                       "tài khoản khi không rõ")
     source: str | None = Field(None, description="Kênh nộp: cli, api, watch, quarantine…")
-    declared: dict[str, str] = Field(default_factory=dict, description="Siêu dữ liệu đã khai báo")
+    declared: dict[str, Any] = Field(default_factory=dict, description="Siêu dữ liệu đã khai báo, như khi nộp: ngày "
+                                     "yyyy-mm-dd, giá trị liệt kê theo mã lưu (internal, HỎA TỐC…), số, danh sách")
     dossier_code: str | None = Field(None, description="Hồ sơ đã chỉ định")
     history: list[PastReason] = Field(default_factory=list, description="Các lý do từ chối trước (lần giải phóng "
                                       "không thành)")
