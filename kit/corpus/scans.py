@@ -6,7 +6,10 @@ degraded as a flatbed scan or a copier degrades paper: a skew of up to ±3°, a 
 sensor noise, a slight blur, a red round stamp over the signature block, JPEG compression. The
 pages are saved as an image-only PDF (no text layer: PDFium finds 0 characters) and as a
 multi-page TIFF. The truth is the text PDFium reads from the born-digital PDF before rendering,
-with the document's metadata (số ký hiệu, date…).
+with the document's metadata (số ký hiệu, date…), its foot in the page's reading order
+(``foot_in_reading_order``: the generator draws the signer's block, at the right, before the Nơi
+nhận list, at the left, and PDFium gives the text in drawing order; a reader, and the OCR text,
+read the left column first).
 
 Deterministic: the same spec, resolution and seed give the same pixels.
 """
@@ -17,10 +20,11 @@ import io
 import math
 import os
 import random
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.corpus.generator import DEFAULT_FONT_DIR, FONT_DIR_ENV, DocSpec, generate_pdf
+from kit.corpus.generator import DEFAULT_FONT_DIR, FONT_DIR_ENV, DocSpec, generate_pdf, noi_nhan_lines
 
 QUALITIES = {
     # name: (max skew in degrees, noise sigma, blur radius, jpeg quality, stamp)
@@ -34,7 +38,8 @@ QUALITIES = {
 class Scan:
     spec: DocSpec
     truth_text: str
-    """The text of the born-digital document (PDFium), pages separated by form feeds."""
+    """The text of the born-digital document (PDFium), pages separated by form feeds, each foot in
+    the page's reading order (``foot_in_reading_order``)."""
     pages: list  # PIL images
     dpi: int
     quality: str
@@ -127,6 +132,33 @@ def _noise(size: tuple[int, int], sigma: float, rng: random.Random):
     return Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(table)
 
 
+def _words(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def foot_in_reading_order(page: str, spec: DocSpec) -> str:
+    """``page`` (one page of PDFium's text of a generated document) with each foot — the signer's
+    block of ``spec`` (and of its original, for a copy) followed by its Nơi nhận list, as the
+    generator draws them — put in the order a person reads the page: the Nơi nhận list (the left
+    column) first, then the signer's block (the right column: quyền hạn, chức vụ, name). Lines are
+    moved, never changed; a page without such a foot is returned as it is."""
+    lines = page.split("\n")
+    for who in ([spec.original, spec] if spec.original is not None else [spec]):
+        signer = [_words(t) for t in (*who.signer_lines, who.signer_name)]
+        recipients = _words(" ".join(noi_nhan_lines(who)))
+        for i in range(len(lines) - len(signer)):
+            j = i + len(signer)
+            if [_words(t) for t in lines[i:j]] != signer or _words(lines[j]) != "Nơi nhận:":
+                continue
+            got, k = "", j + 1
+            while k < len(lines) and len(got) < len(recipients):
+                got, k = _words(f"{got} {lines[k]}"), k + 1
+            if got == recipients:
+                lines = lines[:i] + lines[j:k] + lines[i:j] + lines[k:]
+                break
+    return "\n".join(lines)
+
+
 def degrade(image, quality: str, rng: random.Random, dpi: int, red_marks: tuple[str, ...] = ()):
     """One page as the scanner saw it (see the module docstring); ``red_marks`` stamped in red."""
     from PIL import Image, ImageFilter
@@ -172,7 +204,7 @@ def scan(spec: DocSpec, *, dpi: int = 200, quality: str = "noisy", seed: int = 0
     try:
         for page in doc:
             tp = page.get_textpage()
-            texts.append(tp.get_text_bounded().replace("\r\n", "\n"))
+            texts.append(foot_in_reading_order(tp.get_text_bounded().replace("\r\n", "\n"), spec))
             tp.close()
             image = page.render(scale=dpi / 72, grayscale=False).to_pil()
             pages.append(degrade(image, quality, rng, dpi, red_marks if not pages else ()))
