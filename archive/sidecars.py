@@ -43,7 +43,14 @@ from sqlalchemy.orm import Session
 from archive.catalogue.change_tables import RecordChange
 from archive.catalogue.db import AFTER_COMMIT, Catalogue
 from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
-from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch, RetentionAssignment, RetentionHold
+from archive.catalogue.retention_tables import (
+    DestructionLogEntry,
+    DisposalBatch,
+    Register,
+    RetentionAssignment,
+    RetentionHold,
+)
+from archive.dossier_state import VN_TZ
 from archive.errors import ArchiveError, ObjectExists, ObjectNotFound
 from archive.objects.base import ObjectStore, grouped_sync
 from archive.ports import Clock
@@ -380,6 +387,29 @@ def _latest_names(store: ObjectStore, prefix: str, pattern: re.Pattern[str]) -> 
     return best
 
 
+_NUMBER = re.compile(r"^(\d+)/(\S+)$")
+
+
+def _restore_registers(catalogue: Catalogue) -> int:
+    """The registers' last numbers, from the minutes numbers of the rebuilt disposal batches: the
+    highest ``NN/<notation>`` given in each local year (``archive.registers``). Without them the
+    next minutes would be numbered 01 again — a second document with a số already given."""
+    last: dict[tuple[str, int], int] = {}
+    with catalogue.session() as s:
+        s.info[_OFF] = True
+        for number, at in s.execute(sa.select(DisposalBatch.minutes_number, DisposalBatch.minutes_issued_at)
+                                    .where(DisposalBatch.minutes_number.is_not(None))).all():
+            m = _NUMBER.match(number or "")
+            if m is None or at is None:
+                continue
+            at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+            key = (m.group(2), at.astimezone(VN_TZ).year)
+            last[key] = max(last.get(key, 0), int(m.group(1)))
+        for (code, year), n in sorted(last.items()):
+            s.merge(Register(code=code, year=year, last_number=n))
+    return len(last)
+
+
 def _latest_holds(store: ObjectStore) -> Iterator[dict[str, Any]]:
     best = _latest_names(store, HOLDS, _HOLD_NAME)
     for hid in sorted(best):
@@ -470,6 +500,7 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> di
             flush()
     flush()
     counts["retention_assignments"] += counts.pop("dossier_assignments", 0)
+    counts["registers"] = _restore_registers(catalogue)
     if catalogue.dialect == "postgresql":
         with catalogue.session() as s:
             s.execute(sa.text("SELECT setval(pg_get_serial_sequence('events', 'id'), "

@@ -33,7 +33,7 @@ from archive.settings import load_settings
 from kit.corpus.generator import generate_pdf, random_doc_spec
 
 ORGAN = "000.00.00.H26"
-COMPARED = (*sidecars.TABLES, "retention_holds")
+COMPARED = (*sidecars.TABLES, "retention_holds", "registers")
 DERIVED = {"dossiers": {"due_state"}}
 """Columns set in bulk by the retention sweep (recomputed by the next sweep; see docs/architecture.md)."""
 
