@@ -169,8 +169,10 @@ class OcrSettings(_Section):
     deskew: bool = False
     """Straighten skewed pages before recognition (OCRmyPDF ``--deskew``; the copy keeps them straight).
     Off by default: it costs a second Tesseract pass (layout analysis for the angle) and a rewrite of
-    the page image, and Tesseract's own line finding reads the ±3° of a flatbed scan as well
-    (bench/ocr_red.py); the copy then shows the page as scanned."""
+    the page image; the copy then shows the page as scanned. Tesseract's own line finding reads most
+    pages skewed by ±3° as well, not all: in bench/ocr.py's noisy set one skewed page lost about ten
+    lines without it (strict CER of the set 6.56 %, with it 0.28 %; docs/ingest.md). Turn it on where
+    scans are often skewed and findability matters more than OCR speed."""
     rotate_pages: bool = False
     """Turn pages scanned sideways or upside down (OCRmyPDF ``--rotate-pages``; one more Tesseract pass
     per page)."""
