@@ -23,10 +23,10 @@ class PdfiumExtractor:
         return self.extract_with_coverage(path, coverage=False)[0]
 
     def extract_with_coverage(self, path: Path, *, coverage: bool = True) -> tuple[Extraction, list[dict] | str | None]:
-        """The text and, in the same pass over the pages, what ``ingest.ocr.engine.page_coverage``
-        reads (per page ``chars`` of text and ``image``, the share of the page covered by images),
-        or the error that stopped reading it (a str). One pass: the coverage's own reading of the
-        document and of every page's text cost as much CPU as the extraction."""
+        """The text and, in the same pass over the pages, the OCR decision's coverage (per page
+        ``chars`` of text and ``image``, the share of the page covered by images), or the error that
+        stopped reading it (a str). One pass: a separate reading of the document and of every page's
+        text for the coverage (``page_coverage``, removed) cost as much CPU as the extraction."""
         import pypdfium2 as pdfium
 
         try:
@@ -57,7 +57,8 @@ class PdfiumExtractor:
 
 
 def image_share(page: Any) -> float:
-    """The share of a PDFium page covered by images (as ``ingest.ocr.engine.page_coverage`` counts it)."""
+    """The share of a PDFium page covered by images (counted for the OCR decision,
+    ``ingest.ocr.engine.pages_needing_ocr``)."""
     import pypdfium2.raw as raw
 
     w, h = page.get_size()

@@ -74,34 +74,6 @@ def tool_names(language: str = "vie") -> str:
             f"Ghostscript {t.get('ghostscript', '?')}")
 
 
-def page_coverage(path: Path) -> list[dict]:
-    """Per page: ``chars`` of text PDFium finds and ``image`` = share of the page covered by images."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    doc = pdfium.PdfDocument(str(path))
-    pages = []
-    try:
-        for page in doc:
-            w, h = page.get_size()
-            area = max(w * h, 1.0)
-            covered = 0.0
-            for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
-                try:
-                    left, bottom, right, top = obj.get_bounds()
-                except Exception:  # noqa: BLE001 - a broken object covers nothing
-                    continue
-                covered += max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
-            tp = page.get_textpage()
-            chars = len(tp.get_text_bounded().strip())
-            tp.close()
-            page.close()
-            pages.append({"chars": chars, "image": round(min(1.0, covered / area), 3)})
-    finally:
-        doc.close()
-    return pages
-
-
 def pages_needing_ocr(coverage: list[dict], *, min_chars: int, min_image: float) -> list[int]:
     """1-based numbers of the pages that are scans: little text, mostly image."""
     return [i + 1 for i, p in enumerate(coverage) if p["chars"] < min_chars and p["image"] >= min_image]
