@@ -61,7 +61,9 @@ def make_dirs(path: Path) -> None:
         try:
             folder.mkdir()
         except FileExistsError:
-            pass  # another writer made it a moment ago: its parent is synced here too, not trusted
+            if not folder.is_dir():
+                raise  # a file where a folder belongs: refused, as mkdir -p refuses it
+            # else another writer made it a moment ago: its parent is synced here too, not trusted
         fsync_dir(folder.parent)
 
 
