@@ -191,6 +191,11 @@ class ExtractionPool:
         group_checked = time.monotonic()
         try:
             while True:
+                # close() kills the worker and closes its pipe: a pipe closed between two selects
+                # leaves the selector (epoll drops a closed descriptor) with nothing to report, so the
+                # job would wait out its whole time limit instead of failing at once
+                if self._closed:
+                    raise ExtractionFailed("cancelled", "the extraction pool was closed during the job")
                 now = time.monotonic()
                 remaining = deadline - now
                 if remaining <= 0:

@@ -195,6 +195,34 @@ def test_a_killed_ocr_worker_takes_tesseract_with_it(tmp_path):
     assert list((tmp_path / "work" / "tmp").glob("ocrmypdf.io.*"))
 
 
+def test_a_pool_closed_between_two_looks_at_the_worker_cancels_the_job_at_once(pdf, monkeypatch):
+    """GIVEN a job waiting on its worker
+    WHEN the pool closes (kills the worker, closes its pipe) while the waiting thread is between two
+    selects, measuring the worker's memory
+    THEN the job fails at once with code 'cancelled'; it used to wait out its whole time limit, as a
+    closed pipe leaves the selector nothing to report (CI's killed-OCR-worker test saw no error)."""
+    import time
+
+    from ingest.extract import pool as pool_module
+
+    pool = ExtractionPool(PoolConfig(size=1, timeout=20))
+    measure = pool_module._rss
+    calls = []
+
+    def close_on_first_look(pid: int) -> int:
+        if not calls:
+            calls.append(pid)
+            pool.close()  # the worker is killed and its pipe closed before the first select
+        return measure(pid)
+
+    monkeypatch.setattr(pool_module, "_rss", close_on_first_look)
+    started = time.monotonic()
+    with pytest.raises(ExtractionFailed) as info:
+        pool.extract(pdf, "application/pdf")
+    assert calls and info.value.code == "cancelled"
+    assert time.monotonic() - started < 10
+
+
 def _run(pool: ExtractionPool, source: Path, work: Path):
     try:
         pool.job("ocr", source, "application/pdf", work, params={"pages": None}, timeout=300)
