@@ -21,12 +21,20 @@ triggers. So:
   object lock until 2200 — the database alone can no longer rewrite history; ``verify`` with the
   store checks every published anchor against the database and against the chain, and the repair
   pass publishes any anchor whose publication failed;
+* with each anchor, the **entries it covers** since the previous anchor are published beside it
+  (``audit/entries/00000001.jsonl``, one entry a line, written once and locked like the anchor), so
+  ``luutru rebuild --from-storage`` brings the log back up to the newest anchor (``restore``): each
+  segment is checked against the two anchors around it (the chain from the previous anchor's hash
+  to this anchor's), and the log continues from there — without them a rebuilt catalogue started a
+  new chain whose first anchor could never be published (its number was taken) and looked like a
+  rewrite to ``verify``;
 * anchor ids must run from 1 without a gap (deleting the oldest, or every anchor, shows);
 * the append-only triggers on ``audit_log`` and ``audit_anchors`` must be in place and enabled.
 
 What remains: on the filesystem store an administrator of the machine can delete published files
 (the filesystem cannot enforce retention against root); entries after the newest anchor rest on the
-chain alone until the next anchor.
+chain alone until the next anchor, and a catalogue lost without a backup loses them (a rebuild
+brings back the log up to the newest published anchor).
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from archive.catalogue.access_tables import AuditAnchor
 from archive.catalogue.models import AuditEntry, AuditHead
+from archive.errors import ArchiveError, ObjectExists
 
 if TYPE_CHECKING:
     from archive.objects.base import ObjectStore
@@ -51,6 +60,8 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 ANCHORS_PREFIX = "audit/anchors/"
+ENTRIES_PREFIX = "audit/entries/"
+"""The entries each anchor covers since the one before, published beside it (``segment_name``)."""
 ANCHOR_RETAIN_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
 """Published anchors are kept as long as permanent records (object lock on S3)."""
 TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -142,8 +153,6 @@ def anchor_document(a: AuditAnchor) -> bytes:
 def publish(store: ObjectStore, a: AuditAnchor) -> bool:
     """Publish one anchor (write-once; locked on S3). False when an identical copy was already
     there; raises ``ValueError`` when a *different* copy is (the database's anchor was rewritten)."""
-    from archive.errors import ObjectExists
-
     doc = anchor_document(a)
     try:
         store.put_named(anchor_name(a.id), doc, retain_until=ANCHOR_RETAIN_UNTIL)
@@ -154,14 +163,132 @@ def publish(store: ObjectStore, a: AuditAnchor) -> bool:
         return False
 
 
+def segment_name(anchor_id: int) -> str:
+    return f"{ENTRIES_PREFIX}{anchor_id:08d}.jsonl"
+
+
+_ENTRY_FIELDS = ("id", "occurred_at", "actor", "client", "address", "action", "target_type", "target_id",
+                 "outcome", "detail", "prev_hash", "entry_hash")
+
+
+def segment_document(session: Session, after_id: int, last_id: int) -> bytes | None:
+    """The entries ``after_id`` + 1 … ``last_id`` as JSON lines (every field the hash covers, and the
+    two hashes); None when the catalogue lacks some of them (a log rebuilt with a gap)."""
+    lines = []
+    rows = session.execute(sa.select(AuditEntry).where(AuditEntry.id > after_id, AuditEntry.id <= last_id)
+                           .order_by(AuditEntry.id).execution_options(yield_per=5000))
+    for e in rows.scalars():
+        line = {f: getattr(e, f) for f in _ENTRY_FIELDS}
+        line["occurred_at"] = e.occurred_at.isoformat()
+        lines.append(json.dumps(line, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str))
+    if len(lines) != last_id - after_id:
+        return None
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def publish_segment(store: ObjectStore, anchor_id: int, doc: bytes) -> bool:
+    """Publish the entries anchor ``anchor_id`` covers (write-once; locked on S3); as ``publish``."""
+    try:
+        store.put_named(segment_name(anchor_id), doc, retain_until=ANCHOR_RETAIN_UNTIL)
+        return True
+    except ObjectExists:
+        if store.get_named(segment_name(anchor_id)) != doc:
+            raise ValueError(f"the entries of anchor {anchor_id} differ from their published copy") from None
+        return False
+
+
 def publish_missing(session: Session, store: ObjectStore) -> int:
-    """Publish every anchor not yet in the store (a publication that failed, an older archive)."""
+    """Publish every anchor not yet in the store (a publication that failed, an older archive), each
+    after the entries it covers; returns how many anchors were published."""
     published = set(store.list_named(ANCHORS_PREFIX))
-    done = 0
+    segments = set(store.list_named(ENTRIES_PREFIX))
+    done = previous = 0
     for a in session.execute(sa.select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
+        if segment_name(a.id) not in segments:
+            doc = segment_document(session, previous, a.last_id)
+            if doc is not None:  # a rebuilt log lacking these entries: nothing true to publish
+                publish_segment(store, a.id, doc)
         if anchor_name(a.id) not in published:
             done += publish(store, a)
+        previous = a.last_id
     return done
+
+
+@dataclass
+class RestoreReport:
+    entries: int = 0
+    anchors: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def restore(session: Session, store: ObjectStore, *, batch: int = 5000) -> RestoreReport:
+    """Bring an empty log back from the store (``luutru rebuild --from-storage``): every published
+    anchor, and the entries of each published segment that runs, hash by hash, from the previous
+    anchor's hash to its own. The head is set to the newest anchor, so the log continues after it;
+    what could not be restored (a segment missing or altered, entries after the newest anchor) is
+    reported, and ``verify`` names those entries missing."""
+    report = RestoreReport()
+    head = session.get(AuditHead, 1)
+    if head is None or head.last_id:
+        report.problems.append("the catalogue's audit log is not empty: nothing restored")
+        return report
+    anchors = []
+    for name in sorted(store.list_named(ANCHORS_PREFIX)):
+        try:
+            doc = json.loads(store.get_named(name))
+            anchors.append(AuditAnchor(id=int(doc["id"]), last_id=int(doc["last_id"]), last_hash=str(doc["last_hash"]),
+                                       token=base64.b64decode(doc["token"]), tsa=str(doc["tsa"]),
+                                       anchored_at=datetime.fromisoformat(doc["anchored_at"])))
+        except (ValueError, KeyError, TypeError) as exc:
+            report.problems.append(f"published anchor {name} cannot be read ({exc})")
+    anchors.sort(key=lambda a: a.id)  # restored as published: ``verify`` then judges their tokens
+    previous_id, previous_hash = 0, GENESIS
+    for a in anchors:
+        rows = _segment_rows(store, a, previous_id, previous_hash, report.problems)
+        for i in range(0, len(rows), batch):
+            session.execute(sa.insert(AuditEntry), rows[i:i + batch])
+        report.entries += len(rows)
+        previous_id, previous_hash = a.last_id, a.last_hash
+    for a in anchors:
+        session.add(a)
+    report.anchors = len(anchors)
+    if anchors:
+        head.last_id, head.last_hash = anchors[-1].last_id, anchors[-1].last_hash
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT setval(pg_get_serial_sequence('audit_anchors', 'id'), "
+                                "coalesce((SELECT max(id) FROM audit_anchors), 0) + 1, false)"))
+    return report
+
+
+def _segment_rows(store: ObjectStore, a: AuditAnchor, previous_id: int, previous_hash: str,
+                  problems: list[str]) -> list[dict[str, Any]]:
+    """The entries of anchor ``a``'s published segment, checked; [] (and a problem) when it is
+    missing or does not run from ``previous_hash`` to the anchor's hash."""
+    span = f"entries {previous_id + 1}–{a.last_id} (anchor {a.id})"
+    try:
+        raw = store.get_named(segment_name(a.id))
+    except ArchiveError:
+        problems.append(f"{span}: not published, not restored")
+        return []
+    rows, prev, expected = [], previous_hash, previous_id + 1
+    try:
+        for line in raw.decode("utf-8").splitlines():
+            row = json.loads(line)
+            row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
+            digest = entry_hash(row["prev_hash"], **{f: row[f] for f in _ENTRY_FIELDS[:-2]})
+            if row["id"] != expected or row["prev_hash"] != prev or digest != row["entry_hash"]:
+                problems.append(f"{span}: the published copy is altered at entry {row['id']}, not restored")
+                return []
+            rows.append({f: row[f] for f in _ENTRY_FIELDS})
+            prev, expected = row["entry_hash"], expected + 1
+    except (ValueError, KeyError, TypeError) as exc:
+        problems.append(f"{span}: the published copy cannot be read ({exc}), not restored")
+        return []
+    if expected != a.last_id + 1 or prev != a.last_hash:
+        problems.append(f"{span}: the published copy does not end at the anchored entry, not restored")
+        return []
+    return rows
 
 
 def _published_fields(doc: dict[str, Any]) -> tuple[Any, ...]:
@@ -199,6 +326,10 @@ class ChainReport:
     """Anchors found published in the object store (None: the store was not checked)."""
     unpublished: list[int] = field(default_factory=list)
     """Anchors of the database not (yet) published: the next repair pass publishes them."""
+    segments: int | None = None
+    """Published segments of entries found in the object store (None: the store was not checked)."""
+    unsegmented: list[int] = field(default_factory=list)
+    """Anchors of the database whose entries are not (yet) published: the next pass publishes them."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -305,6 +436,32 @@ def _verify_published(session: Session, report: ChainReport, trust_roots: Sequen
                             + ("is missing" if current is None else "no longer has the hash timestamped")
                             + " (the log was rewritten)")
     report.unpublished = sorted(set(in_db) - seen)
+    _verify_segments(session, report, store)
+
+
+def _verify_segments(session: Session, report: ChainReport, store: ObjectStore) -> None:
+    """Each published segment of entries against the catalogue's entries, hash by hash: a rewrite
+    of entries the anchors also lost (deleted) still shows."""
+    names = set(store.list_named(ENTRIES_PREFIX))
+    report.segments = len(names)
+    for name in sorted(names):
+        try:
+            published = {int(row["id"]): str(row["entry_hash"])
+                         for row in map(json.loads, store.get_named(name).decode("utf-8").splitlines())}
+        except (ValueError, KeyError, TypeError) as exc:
+            report.problems.append(f"published entries {name} cannot be read ({exc})")
+            continue
+        if not published:
+            continue
+        current = {i: h for i, h in session.execute(sa.select(AuditEntry.id, AuditEntry.entry_hash).where(
+            AuditEntry.id >= min(published), AuditEntry.id <= max(published)))}
+        changed = sorted(i for i, h in published.items() if current.get(i) != h)
+        if changed:
+            report.problems.append(f"published entries {name}: entry {changed[0]} "
+                                   + ("is missing" if changed[0] not in current else "differs")
+                                   + f" in the database ({len(changed)} in all; the log was rewritten or lost)")
+    in_db = session.execute(sa.select(AuditAnchor.id).order_by(AuditAnchor.id)).scalars()
+    report.unsegmented = [i for i in in_db if segment_name(i) not in names]
 
 
 def entry_dict(e: AuditEntry) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from archive import audit
 from archive.catalogue.change_tables import RecordChange
 from archive.catalogue.db import AFTER_COMMIT, Catalogue
 from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
@@ -422,9 +423,11 @@ def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
         yield json.loads(store.get_named(best[sid]))
 
 
-def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> dict[str, int]:
-    """Recreate the catalogue's descriptive rows and its legal holds from the store's sidecars, into
-    an empty catalogue.
+def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500,
+            problems: list[str] | None = None) -> dict[str, int]:
+    """Recreate the catalogue's descriptive rows and its legal holds from the store's sidecars, and
+    its audit log up to the newest published anchor (``archive.audit.restore``), into an empty
+    catalogue; what the log could not get back is added to ``problems``.
 
     One pass over the latest sidecars, ``batch`` records per transaction, so memory stays flat at
     any size. Rows several records share (fonds, dossiers, schedules, disposal batches, a dossier's
@@ -434,6 +437,10 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> di
         if s.execute(sa.select(sa.func.count()).select_from(Record)).scalar_one():
             raise RebuildError("the catalogue already holds records; rebuild needs an empty database",
                                "Danh mục đã có văn bản; chỉ dựng lại vào một cơ sở dữ liệu trống")
+    with catalogue.session() as s:  # first: the log continues from its restored head
+        restored = audit.restore(s, store)
+    if problems is not None:
+        problems.extend(restored.problems)
     counts = {t: 0 for t in (*TABLES, *SHARED, "retention_holds")}
     seen: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {t: {} for t in SHARED}
     pending: list[dict[str, Any]] = []
@@ -501,6 +508,7 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500) -> di
     flush()
     counts["retention_assignments"] += counts.pop("dossier_assignments", 0)
     counts["registers"] = _restore_registers(catalogue)
+    counts["audit_log"], counts["audit_anchors"] = restored.entries, restored.anchors
     if catalogue.dialect == "postgresql":
         with catalogue.session() as s:
             s.execute(sa.text("SELECT setval(pg_get_serial_sequence('events', 'id'), "

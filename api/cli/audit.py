@@ -52,6 +52,9 @@ def register(app: typer.Typer) -> None:
             if report["unpublished"]:
                 console.print(f"[yellow]Mốc chưa công bố (lần kiểm tra nhất quán sau sẽ công bố):[/] "
                               f"{', '.join(map(str, report['unpublished']))}")
+            if report["unsegmented"]:
+                console.print(f"[yellow]Mốc chưa công bố các mục nhật ký mà mốc bao phủ (lần kiểm tra nhất quán "
+                              f"sau sẽ công bố):[/] {', '.join(map(str, report['unsegmented']))}")
             last = report["last_anchor"]
             if last:
                 console.print(f"Mốc mới nhất: mục {last['last_id']} lúc {last['gen_time']} "

@@ -44,8 +44,8 @@ NOT_IN_STORAGE: tuple[tuple[str, str], ...] = (
     ("users", "tài khoản người dùng (tạo lại: luutru users add …)"),
     ("api_clients", "hệ thống kết nối và mã truy cập của chúng (cấp lại mã: luutru clients …)"),
     ("webhooks", "đăng ký webhook"),
-    ("audit_log", "nhật ký hệ thống, kể cả các mục ghi việc hủy tài liệu (nhật ký bắt đầu lại; các mốc dấu thời "
-                  "gian đã công bố chứng minh nhật ký cũ tồn tại nhưng không khôi phục được nội dung)"),
+    ("audit_log", "các mục nhật ký hệ thống ghi sau mốc dấu thời gian cuối cùng đã công bố (mốc được lập mỗi giờ "
+                  "và ở mỗi lần kiểm tra nhất quán; nhật ký đến mốc đó thì được khôi phục)"),
     ("retention_rules", "quy tắc xác định thời hạn bảo quản (các quyết định đã áp dụng vẫn còn)"),
     ("disposal_items_votes", "danh sách hồ sơ đề xuất và ý kiến của hội đồng trong các đợt hủy (danh mục tài liệu "
                              "đã hủy thì còn)"),
@@ -185,28 +185,34 @@ def register(app: typer.Typer) -> None:
                 as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
         """Dựng lại danh mục chỉ từ kho tệp, vào cơ sở dữ liệu trống.
 
-        Phông, hồ sơ, văn bản, tệp, sự kiện, quyết định thời hạn, văn bản đã hủy, lệnh phong tỏa."""
+        Phông, hồ sơ, văn bản, tệp, sự kiện, quyết định thời hạn, văn bản đã hủy, lệnh phong tỏa, nhật ký
+        hệ thống đến mốc dấu thời gian cuối cùng đã công bố."""
         from archive.sidecars import RebuildError
         from archive.sidecars import rebuild as do_rebuild
 
         if not from_storage:
             fail("Cần chỉ rõ nguồn: luutru rebuild --from-storage", "say where from: --from-storage", code=2)
         with services_or_exit() as services:
+            problems: list[str] = []
             try:
-                counts = do_rebuild(services.catalogue, services.store)
+                counts = do_rebuild(services.catalogue, services.store, problems=problems)
             except RebuildError as exc:
                 fail(exc.message_vi, str(exc), code=1)
             services.archive.audit_access(actor=system_actor(), action="archive.rebuild",
-                                          detail={"source": services.store.name, **counts})
+                                          detail={"source": services.store.name, **counts,
+                                                  "audit_not_restored": problems})
         if as_json:
-            print(json.dumps({**counts, "not_in_storage": [key for key, _vi in NOT_IN_STORAGE]},
-                             ensure_ascii=False, indent=2))
+            print(json.dumps({**counts, "audit_not_restored": problems,
+                              "not_in_storage": [key for key, _vi in NOT_IN_STORAGE]}, ensure_ascii=False, indent=2))
         else:
             console.print(f"[green]Đã dựng lại danh mục từ kho tệp:[/] {counts['records']} văn bản, "
                           f"{counts['components']} tệp, {counts['events']} sự kiện, {counts['dossiers']} hồ sơ, "
                           f"{counts['fonds']} phông, {counts['retention_assignments']} quyết định thời hạn, "
                           f"{counts['destruction_log']} văn bản đã hủy (danh mục tài liệu đã hủy, kèm đợt hủy), "
-                          f"{counts['retention_holds']} lệnh phong tỏa")
+                          f"{counts['retention_holds']} lệnh phong tỏa, {counts['audit_log']} mục nhật ký hệ thống "
+                          f"({counts['audit_anchors']} mốc dấu thời gian)")
+            for problem in problems:
+                console.print(f"  [yellow]Nhật ký hệ thống chưa khôi phục được:[/] {problem}")
             console.print("  Tiếp theo: luutru reindex (dựng lại chỉ mục tìm kiếm).")
             console.print("  [yellow]Không nằm trong kho tệp, không dựng lại được[/] — lấy từ bản sao lưu cơ sở dữ "
                           "liệu gần nhất (luutru backup restore, docs/operations.md) hoặc lập lại:")

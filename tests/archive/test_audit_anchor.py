@@ -4,6 +4,7 @@ by someone with raw database access."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -276,3 +277,90 @@ def test_a_rewritten_anchor_is_not_published_over_its_copy(catalogue, tsa, fs_st
     row.last_hash = "f" * 64
     with pytest.raises(ValueError, match="differs from its published copy"):
         audit.publish(fs_store, row)
+
+
+# the log back from the store after the catalogue is lost (luutru rebuild --from-storage) --------
+def _log(catalogue) -> tuple[list[dict], list[tuple]]:
+    with catalogue.session() as s:
+        entries = [dict(r._mapping) for r in s.execute(sa.select(AuditEntry.__table__).order_by(AuditEntry.id))]
+        anchors = [tuple(r) for r in s.execute(sa.select(AuditAnchor.id, AuditAnchor.last_id, AuditAnchor.last_hash,
+                                                         AuditAnchor.token, AuditAnchor.tsa).order_by(AuditAnchor.id))]
+    return entries, anchors
+
+
+def _lose_the_log(catalogue) -> None:
+    """The catalogue's log as a new, empty database has it (the rest of the catalogue is not needed)."""
+    with catalogue.engine.begin() as conn:
+        _bypass_triggers(catalogue, conn)
+        conn.execute(sa.delete(AuditEntry.__table__))
+        conn.execute(sa.delete(AuditAnchor.__table__))
+        conn.execute(sa.update(AuditHead.__table__).values(last_id=0, last_hash=audit.GENESIS))
+        _restore_triggers(catalogue, conn)
+
+
+def test_a_lost_log_comes_back_from_the_store_up_to_its_newest_anchor(catalogue, tsa, fs_store):
+    """GIVEN a log anchored three times, each anchor published, and two entries after the last
+    anchor WHEN the catalogue's log is lost and restored from the store THEN every anchored entry and
+    every anchor is back as it was, the log verifies against the store, and it goes on: the next
+    anchor is published as number 4 (before, a rebuilt catalogue's first anchor was number 1 again,
+    could never be published over the old one, and ``verify`` called the log rewritten)."""
+    stamper, roots = tsa
+    _anchored_log(catalogue, stamper, fs_store)
+    _append(catalogue, 2, start=100)  # after the newest anchor: lost with the catalogue
+    entries, anchors = _log(catalogue)
+    assert len(entries) == 8 and [a[:2] for a in anchors] == [(1, 2), (2, 4), (3, 6)]
+    assert list(fs_store.list_named(audit.ENTRIES_PREFIX)) == [audit.segment_name(i) for i in (1, 2, 3)]
+
+    _lose_the_log(catalogue)
+    with catalogue.session() as s:
+        report = audit.restore(s, fs_store)
+    assert (report.entries, report.anchors, report.problems) == (6, 3, [])
+    assert _log(catalogue) == (entries[:6], anchors)
+    with catalogue.session() as s:
+        checked = audit.verify(s, trust_roots=roots, store=fs_store)
+    assert checked.ok, checked.problems
+    assert (checked.entries, checked.published, checked.segments, checked.unsegmented) == (6, 3, 3, [])
+
+    _append(catalogue, 1, start=200)
+    assert _anchor(catalogue, stamper) == (4, 7)
+    with catalogue.session() as s:
+        assert audit.publish_missing(s, fs_store) == 1
+        checked = audit.verify(s, trust_roots=roots, store=fs_store)
+    assert checked.ok, checked.problems
+    with catalogue.session() as s:  # never into a log that has entries
+        assert audit.restore(s, fs_store).problems == ["the catalogue's audit log is not empty: nothing restored"]
+
+
+def test_a_missing_or_altered_segment_is_reported_and_the_log_goes_on(catalogue, tsa, fs_store):
+    """GIVEN published segments WHEN one is deleted and another altered (recomputing its hashes does
+    not help: it must end at its anchor's timestamped hash) THEN the restore brings back the others,
+    names what it could not, ``verify`` reports the missing entries, and the next anchor is still
+    published after the old ones."""
+    stamper, roots = tsa
+    _anchored_log(catalogue, stamper, fs_store, rounds=4)
+    root = fs_store.root / "named"
+    (root / audit.segment_name(2)).unlink()
+    third = root / audit.segment_name(3)
+    lines = third.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["actor"] = "user:nguoi-khac"
+    first["entry_hash"] = audit.entry_hash(first["prev_hash"], **{k: first[k] for k in (
+        "id", "actor", "client", "address", "action", "target_type", "target_id", "outcome", "detail")},
+        occurred_at=datetime.fromisoformat(first["occurred_at"]))
+    third.chmod(0o644)
+    third.write_text("\n".join([json.dumps(first, ensure_ascii=False), *lines[1:]]) + "\n", encoding="utf-8")
+
+    _lose_the_log(catalogue)
+    with catalogue.session() as s:
+        report = audit.restore(s, fs_store)
+    assert (report.entries, report.anchors) == (4, 4)  # segments 1 and 4: entries 1–2 and 7–8
+    assert report.problems == ["entries 3–4 (anchor 2): not published, not restored",
+                               "entries 5–6 (anchor 3): the published copy is altered at entry 6, not restored"]
+    with catalogue.session() as s:
+        checked = audit.verify(s, trust_roots=roots, store=fs_store)
+    assert not checked.ok and "entries 3–6 are missing" in checked.problems, checked.problems
+    _append(catalogue, 1, start=300)
+    assert _anchor(catalogue, stamper) == (5, 9)
+    with catalogue.session() as s:
+        assert audit.publish_missing(s, fs_store) == 1
+    assert audit.anchor_name(5) in set(fs_store.list_named(audit.ANCHORS_PREFIX))

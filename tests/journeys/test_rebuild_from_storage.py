@@ -25,9 +25,11 @@ from served import PASSWORD, run_cli
 
 from api.corrections import correction_service
 from api.retention_wiring import retention_services
+from api.signature_wiring import verify_log
 from api.wiring import build_services
 from archive import sidecars
-from archive.catalogue.models import Base, OutboxEntry
+from archive.catalogue.access_tables import AuditAnchor
+from archive.catalogue.models import AuditEntry, Base, OutboxEntry
 from archive.domain import RecordMetadata
 from archive.settings import load_settings
 from kit.corpus.generator import generate_pdf, random_doc_spec
@@ -112,6 +114,15 @@ def rows(catalogue) -> dict[str, dict]:
     return out
 
 
+def audit_log(catalogue) -> tuple[list[dict], list[tuple]]:
+    """The audit entries (every column) and the anchors (id, last entry, hash, token), in order."""
+    with catalogue.session() as s:
+        entries = [dict(r._mapping) for r in s.execute(sa.select(AuditEntry.__table__).order_by(AuditEntry.id))]
+        anchors = [tuple(r) for r in s.execute(sa.select(AuditAnchor.id, AuditAnchor.last_id, AuditAnchor.last_hash,
+                                                         AuditAnchor.token).order_by(AuditAnchor.id))]
+    return entries, anchors
+
+
 def assert_same(before: dict, after: dict) -> None:
     for name in COMPARED:
         assert set(after[name]) == set(before[name]), f"{name}: rows differ"
@@ -168,6 +179,9 @@ def test_a_deleted_catalogue_is_rebuilt_from_storage(tmp_path, db_env, store_env
         with services.catalogue.session() as s:
             assert not s.execute(sa.select(OutboxEntry).where(OutboxEntry.kind == "sidecar")).first()
         before = rows(services.catalogue)
+        anchored = services.archive.anchor_audit()  # the hourly anchor: publishes the entries it covers
+        assert anchored is not None
+        log_before = audit_log(services.catalogue)
     finally:
         services.close()
     # six records, the minutes and the list of destroyed records; two tombstones
@@ -176,7 +190,9 @@ def test_a_deleted_catalogue_is_rebuilt_from_storage(tmp_path, db_env, store_env
     _drop_everything(db_env.get("LUUTRU_DB__URL"), tmp_path / "data")
     done = run_cli(env, "rebuild", "--from-storage", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout)["records"] == len(before["records"])
+    rebuilt = json.loads(done.stdout)
+    assert rebuilt["records"] == len(before["records"])
+    assert (rebuilt["audit_log"], rebuilt["audit_anchors"], rebuilt["audit_not_restored"]) == (anchored["last_id"], 1, [])
     services = build_services(load_settings(env))
     try:
         after = rows(services.catalogue)
@@ -185,6 +201,17 @@ def test_a_deleted_catalogue_is_rebuilt_from_storage(tmp_path, db_env, store_env
         assert rec[history["loose"][1]]["access_level"] == "restricted"
         retention, _ = retention_services(services)
         assert retention.held_records(history["loose"]) == {history["loose"][2]: [history["held"]]}
+        # the audit log: every anchored entry as it was (who destroyed what, under which decision), the
+        # rebuild's own entry after them, the chain and the anchors valid against the store
+        entries, anchors = audit_log(services.catalogue)
+        assert entries[:anchored["last_id"]] == log_before[0][:anchored["last_id"]] and anchors == log_before[1]
+        assert entries[anchored["last_id"]]["action"] == "archive.rebuild"
+        assert any(e["action"] == "disposal.destroyed" for e in entries[:anchored["last_id"]])
+        report = verify_log(services)
+        assert report["ok"], report["problems"]
+        assert services.archive.anchor_audit()["id"] == 2  # and the log goes on: anchor 2 is published
+        report = verify_log(services)
+        assert report["ok"] and report["published"] == report["segments"] == 2, report
     finally:
         services.close()
     assert_same(before, after)

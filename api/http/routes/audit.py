@@ -57,6 +57,10 @@ class AuditVerification(BaseModel):
     published: int | None = Field(None, description="Anchors published in the object store (audit/anchors/)")
     unpublished: list[int] = Field(default_factory=list, description="Anchors not yet published (the next repair "
                                                                      "pass publishes them)")
+    segments: int | None = Field(None, description="Published segments of entries in the object store "
+                                                   "(audit/entries/: what each anchor covers, for a rebuild)")
+    unsegmented: list[int] = Field(default_factory=list, description="Anchors whose entries are not yet published "
+                                                                     "(the next repair pass publishes them)")
 
 
 def _utc(value: datetime | None) -> datetime | None:
