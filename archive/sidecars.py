@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from archive import audit
 from archive.catalogue.change_tables import RecordChange
 from archive.catalogue.db import AFTER_COMMIT, Catalogue
-from archive.catalogue.models import Base, Component, Dossier, Event, OutboxEntry, Record
+from archive.catalogue.models import AuditEntry, Base, Component, Dossier, Event, OutboxEntry, Record
 from archive.catalogue.retention_tables import (
     DestructionLogEntry,
     DisposalBatch,
@@ -392,20 +392,28 @@ _NUMBER = re.compile(r"^(\d+)/(\S+)$")
 
 
 def _restore_registers(catalogue: Catalogue) -> int:
-    """The registers' last numbers, from the minutes numbers of the rebuilt disposal batches: the
-    highest ``NN/<notation>`` given in each local year (``archive.registers``). Without them the
+    """The registers' last numbers, from the minutes numbers of the rebuilt disposal batches and
+    from the restored audit log's ``disposal.minutes_number`` entries (a number given to a batch
+    that destroyed nothing has no sidecar, but its entry is in the log up to the newest anchor):
+    the highest ``NN/<notation>`` given in each local year (``archive.registers``). Without them the
     next minutes would be numbered 01 again — a second document with a số already given."""
     last: dict[tuple[str, int], int] = {}
+
+    def given(number: str | None, year: int) -> None:
+        m = _NUMBER.match(number or "")
+        if m is not None:
+            key = (m.group(2), year)
+            last[key] = max(last.get(key, 0), int(m.group(1)))
+
     with catalogue.session() as s:
         s.info[_OFF] = True
         for number, at in s.execute(sa.select(DisposalBatch.minutes_number, DisposalBatch.minutes_issued_at)
                                     .where(DisposalBatch.minutes_number.is_not(None))).all():
-            m = _NUMBER.match(number or "")
-            if m is None or at is None:
-                continue
-            at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-            key = (m.group(2), at.astimezone(VN_TZ).year)
-            last[key] = max(last.get(key, 0), int(m.group(1)))
+            if at is not None:
+                given(number, (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(VN_TZ).year)
+        for (detail,) in s.execute(sa.select(AuditEntry.detail).where(AuditEntry.action == "disposal.minutes_number")):
+            if isinstance(detail, dict) and isinstance(detail.get("year"), int):
+                given(detail.get("number"), detail["year"])
         for (code, year), n in sorted(last.items()):
             s.merge(Register(code=code, year=year, last_number=n))
     return len(last)

@@ -50,8 +50,9 @@ NOT_IN_STORAGE: tuple[tuple[str, str], ...] = (
     ("disposal_items_votes", "danh sách hồ sơ đề xuất và ý kiến của hội đồng trong các đợt hủy (danh mục tài liệu "
                              "đã hủy thì còn)"),
     ("registers", "số đã cấp của sổ đăng ký văn bản do kho ban hành: số cuối được tính lại từ các biên bản hủy "
-                  "đã dựng lại, nhưng một số đã cấp cho đợt hủy chưa hủy được văn bản nào thì không biết — đối chiếu "
-                  "với bản sao lưu trước khi ban hành văn bản mới, để không trùng số"),
+                  "đã dựng lại và từ nhật ký hệ thống đã khôi phục, nhưng một số cấp sau mốc dấu thời gian cuối cùng "
+                  "cho đợt hủy chưa hủy được văn bản nào thì không biết — đối chiếu với bản sao lưu trước khi ban "
+                  "hành văn bản mới, để không trùng số"),
     ("record_changes", "giá trị cũ trong lịch sử sửa siêu dữ liệu (sự kiện «ai sửa trường nào, lý do» và giá trị "
                        "hiện tại thì còn)"),
 )

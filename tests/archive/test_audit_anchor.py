@@ -364,3 +364,27 @@ def test_a_missing_or_altered_segment_is_reported_and_the_log_goes_on(catalogue,
     with catalogue.session() as s:
         assert audit.publish_missing(s, fs_store) == 1
     assert audit.anchor_name(5) in set(fs_store.list_named(audit.ANCHORS_PREFIX))
+
+
+def test_a_minutes_number_known_only_to_the_restored_log_still_counts_in_the_register(catalogue, tsa, fs_store):
+    """GIVEN the number 07/BB-HTL given to a batch that destroyed nothing (no sidecar names it), its
+    ``disposal.minutes_number`` entry anchored WHEN the catalogue is rebuilt (log restored, then the
+    registers recomputed) THEN the register's last number of that year is 7, so the next minutes
+    are not numbered 07 again."""
+    from archive import sidecars
+    from archive.catalogue.retention_tables import Register
+
+    stamper, _ = tsa
+    with catalogue.session() as s:
+        audit.append(s, at=datetime.now(UTC), actor="user:lan.nguyen", action="disposal.minutes_number",
+                     target_type="disposal_batch", target_id="b-1",
+                     detail={"number": "07/BB-HTL", "register": "BB-HTL", "year": 2026})
+    _anchor(catalogue, stamper)
+    with catalogue.session() as s:
+        audit.publish_missing(s, fs_store)
+    _lose_the_log(catalogue)
+    with catalogue.session() as s:
+        assert audit.restore(s, fs_store).entries == 1
+    assert sidecars._restore_registers(catalogue) == 1
+    with catalogue.session() as s:
+        assert s.get(Register, ("BB-HTL", 2026)).last_number == 7
