@@ -27,6 +27,12 @@ Permissions the archive's S3 user needs: Get/Put/DeleteObject(+Version), ListBuc
 Get/PutObjectRetention, Get/PutObjectLegalHold, ListBucketMultipartUploads, AbortMultipartUpload,
 GetBucketVersioning, GetBucketObjectLockConfiguration (and CreateBucket for ``ensure_bucket``).
 It must **not** need s3:BypassGovernanceRetention: the store never bypasses retention.
+
+Why one module over 600 lines: it is one adapter of one port (``archive.objects.base.ObjectStore``),
+and every public method goes through the same few private pieces — the error mapping of ``_s3``,
+the version and lock state (``_head``, ``_lock_state``, ``_lock_version``) and the
+staging-then-copy protocol of ``put``. Split by method, each part would import the others' private
+helpers; what is not S3-specific already lives in ``base.py``.
 """
 
 from __future__ import annotations
