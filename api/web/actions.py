@@ -24,6 +24,18 @@ def need(caller: Caller, scope: str) -> None:
         raise NotFoundPage()
 
 
+async def show(request: Request, caller: Caller, scope: str, template: str, build: Callable[..., dict],
+               *args) -> Response:
+    """A page to read: the scope check (:func:`need`), then ``build(services, caller, *args)`` run off
+    the event loop (it reads the catalogue) and rendered into ``template``."""
+    from starlette.concurrency import run_in_threadpool
+
+    from api.web.render import render
+
+    need(caller, scope)
+    return render(request, template, await run_in_threadpool(build, request.app.state.services, caller, *args))
+
+
 def refused(request: Request, caller: Caller, scope: str) -> Response | None:
     """The scope the API route needs, to send a form: without it the 403 page, before anything runs
     (the page did not offer the form; a request made anyway is refused)."""

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_SCOPES, Caller
 from api.http.problems import ApiProblem
-from api.web.actions import attempt, form_text, need, refused
+from api.web.actions import attempt, form_text, need, refused, show
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import SECURITY_HEADERS, WebRoute, render
 from api.web.session import check_csrf
@@ -70,9 +70,7 @@ def _batch_context(services, caller: Caller, ref: str) -> dict:
 
 @router.get("/disposals/{ref}")
 async def batch_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
-    need(caller, "retention")
-    ctx = await run_in_threadpool(_batch_context, request.app.state.services, caller, ref)
-    return render(request, "disposal.html", ctx)
+    return await show(request, caller, "retention", "disposal.html", _batch_context, ref)
 
 
 @router.post("/disposals", dependencies=[Depends(check_csrf)])
@@ -192,9 +190,7 @@ def _plan(services, caller: Caller, ref: str) -> dict:
 @router.get("/disposals/{ref}/destroy")
 async def destroy_preview(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Chạy thử: exactly what the destruction would remove now (the API's ``dry_run``)."""
-    need(caller, "retention")
-    return render(request, "disposal_destroy.html", await run_in_threadpool(_plan, request.app.state.services,
-                                                                            caller, ref))
+    return await show(request, caller, "retention", "disposal_destroy.html", _plan, ref)
 
 
 @router.post("/disposals/{ref}/destroy", dependencies=[Depends(check_csrf)])
@@ -290,9 +286,7 @@ def _ballot_context(services, caller: Caller, ref: str) -> dict:
 
 @router.get("/ballots/{ref}")
 async def ballot_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
-    need(caller, "council")
-    return render(request, "ballot.html", await run_in_threadpool(_ballot_context, request.app.state.services,
-                                                                  caller, ref))
+    return await show(request, caller, "council", "ballot.html", _ballot_context, ref)
 
 
 @router.post("/ballots/{ref}/vote", dependencies=[Depends(check_csrf)])

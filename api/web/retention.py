@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.web import disposal
-from api.web.actions import attempt, form_text, need, parse_day, refused
+from api.web.actions import attempt, form_text, need, parse_day, refused, show
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -290,9 +290,7 @@ def _label_holds(services, holds: list[dict]) -> None:
 
 @router.get("/retention/holds")
 async def holds_page(request: Request, caller: PageCaller) -> Response:
-    need(caller, "retention")
-    ctx = await run_in_threadpool(_holds_context, request.app.state.services, caller)
-    return render(request, "retention_holds.html", ctx)
+    return await show(request, caller, "retention", "retention_holds.html", _holds_context)
 
 
 def _place(services, caller: Caller, kind: str, codes: list[str], authority: str, reason: str) -> dict:
