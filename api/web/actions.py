@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
-from api.web.pages import NotFoundPage
+from api.web.pages import ForbiddenPage, NotFoundPage
 from archive.errors import ArchiveError, RecordNotFound
 
 
@@ -36,14 +37,17 @@ async def show(request: Request, caller: Caller, scope: str, template: str, buil
     return render(request, template, await run_in_threadpool(build, request.app.state.services, caller, *args))
 
 
-def refused(request: Request, caller: Caller, scope: str) -> Response | None:
+def allow(caller: Caller, scope: str) -> None:
     """The scope the API route needs, to send a form: without it the 403 page, before anything runs
     (the page did not offer the form; a request made anyway is refused)."""
-    from api.web.render import render
+    if not caller.has(scope):
+        raise ForbiddenPage()
 
-    if caller.has(scope):
-        return None
-    return render(request, "error.html", {"status": 403, "message": None, "forbidden": True}, status=403)
+
+async def posted(request: Request, caller: Caller, scope: str) -> tuple[Any, FormData]:
+    """A form sent to a page: the scope check (:func:`allow`), then the services and the form."""
+    allow(caller, scope)
+    return request.app.state.services, await request.form()
 
 
 def attempt(fn: Callable[..., Any], *args, **kw) -> tuple[Any, str | None, int]:
