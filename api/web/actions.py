@@ -1,5 +1,6 @@
-"""What the retention and disposal pages share: the scope check (404 page to read, 403 page to
-act), running an API route function and keeping its Vietnamese refusal for the page, form fields.
+"""What the web pages share: the scope check (:func:`need`, the 404 page, to read; :func:`allow`,
+the 403 page, to act), a page to read (:func:`show`) and a form sent (:func:`posted`), running an API
+route function and keeping its Vietnamese refusal for the page (:func:`attempt`), form fields.
 """
 
 from __future__ import annotations
