@@ -145,6 +145,15 @@ def _norm_username(name: str) -> str:
     return name
 
 
+def _add_unique(s, row, same_name, exists: AccountError) -> None:
+    """Add a new user or client ``row`` unless a row of its table matches ``same_name`` (then raise
+    ``exists``), flushed so that the audit entry that follows names its id."""
+    if s.execute(sa.select(type(row).id).where(same_name)).first():
+        raise exists
+    s.add(row)
+    s.flush()
+
+
 def _levels(levels, default: tuple[str, ...]) -> list[str]:
     out = list(dict.fromkeys(levels)) if levels else list(default)
     unknown = set(out) - set(ACCESS_LEVELS)
@@ -193,10 +202,8 @@ class AccountService:
                     password_hash=_hasher.hash(password) if password else None, active=True,
                     failed_logins=0, created_at=self.now(), updated_at=self.now())
         with self.catalogue.session() as s:
-            if s.execute(sa.select(User.id).where(User.username == username)).first():
-                raise AccountError(f"user {username} exists", f"Người dùng {username} đã tồn tại")
-            s.add(user)
-            s.flush()
+            _add_unique(s, user, User.username == username,
+                        AccountError(f"user {username} exists", f"Người dùng {username} đã tồn tại"))
             audit.append(s, at=self.now(), actor=actor, action="user.create", target_type="user",
                          target_id=user.id, detail={"username": username, "role": role,
                                                     "access_levels": user.access_levels})
@@ -467,10 +474,8 @@ class AccountService:
                            token_hash=self.digest(token), token_hint=token[:10], rate_limit=rate_limit,
                            active=True, expires_at=expires_at, created_by=actor, created_at=self.now())
         with self.catalogue.session() as s:
-            if s.execute(sa.select(ApiClient.id).where(ApiClient.name == name)).first():
-                raise AccountError(f"client {name} exists", f"Hệ thống {name} đã tồn tại")
-            s.add(client)
-            s.flush()
+            _add_unique(s, client, ApiClient.name == name,
+                        AccountError(f"client {name} exists", f"Hệ thống {name} đã tồn tại"))
             audit.append(s, at=self.now(), actor=actor, action="client.create", target_type="client",
                          target_id=client.id, detail={"name": name, "scopes": scopes, "access_levels": levels})
             out = self._client_dict(client)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -306,24 +307,22 @@ class _Parser:
         return inner
 
     def parse_or(self) -> Node | None:
-        parts = [self.parse_and()]
-        while self.peek() == "OR":
-            self.take()
-            parts.append(self.parse_and())
-        nodes = [p for p in parts if p is not None]
-        if not nodes:
-            return None
-        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+        return self._joined("OR", self.parse_and, Or)
 
     def parse_and(self) -> Node | None:
-        parts = [self.parse_seq()]
-        while self.peek() == "AND":
+        return self._joined("AND", self.parse_seq, And)
+
+    def _joined(self, keyword: str, operand: Callable[[], Node | None], node: type[And | Or]) -> Node | None:
+        """``operand (keyword operand)*``: the operands that are not empty, joined by ``node``; one
+        alone stands for itself, none is None."""
+        parts = [operand()]
+        while self.peek() == keyword:
             self.take()
-            parts.append(self.parse_seq())
+            parts.append(operand())
         nodes = [p for p in parts if p is not None]
         if not nodes:
             return None
-        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+        return nodes[0] if len(nodes) == 1 else node(tuple(nodes))
 
     def parse_seq(self) -> Node | None:
         items: list[Node] = []

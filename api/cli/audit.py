@@ -9,24 +9,13 @@ HTTP route does.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from rich.table import Table
 
-from api.cli.common import actor, console, fail, services_or_exit
+from api.cli.common import actor, console, parse_when, services_or_exit
 from api.signature_wiring import verify_log  # also imported from here by api.cli.backup
-
-
-def _when(value: str | None, option: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"Thời điểm {option} không hợp lệ: {value!r} (dùng ISO 8601, ví dụ 2026-01-31 hoặc 2026-01-31T08:00+07:00)",
-             f"invalid {option} {value!r}", code=2)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def register(app: typer.Typer) -> None:
@@ -94,7 +83,7 @@ def register(app: typer.Typer) -> None:
         from archive import audit
         from archive.audit_labels import label
 
-        at = _when(since, "--since")
+        at = parse_when(since, "--since")
         if actor_ and ":" not in actor_:
             actor_ = f"user:{actor_}"
         with services_or_exit() as services:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
@@ -84,6 +85,19 @@ def reader(services):
 def fail(message_vi: str, message_en: str, code: int = 1) -> None:
     err.print(f"[bold red]Lỗi:[/] {message_vi}\n[dim]{message_en}[/]")
     raise typer.Exit(code)
+
+
+def parse_when(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 moment given to ``option`` (a date alone is its midnight); without a zone, UTC.
+    Not ISO 8601: the error and exit code 2, as for any malformed option."""
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"Thời điểm {option} không hợp lệ: {value!r} (dùng ISO 8601, ví dụ 2026-01-31 hoặc 2026-01-31T08:00+07:00)",
+             f"invalid {option} {value!r}", code=2)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def resolve(services, kind: str, ref: str) -> str:

@@ -7,7 +7,6 @@ timestamper, ``renew_all``) are the composition root's: ``api/signature_wiring.p
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import typer
 from rich.table import Table
@@ -35,21 +34,9 @@ def _modification_vi(sig: dict) -> str:
 
 
 # --- commands ---------------------------------------------------------------------------------
-def _parse_at(value: str | None) -> datetime | None:
-    from api.cli import fail
-
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"Thời điểm không hợp lệ: {value!r} (dùng ISO 8601, ví dụ 2030-01-01T00:00:00+07:00)",
-             f"invalid --at {value!r}", code=2)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def register(app: typer.Typer) -> None:
     from api.cli import actor, console, readable, services_or_exit, system_actor
+    from api.cli.common import parse_when
 
     timestamps = typer.Typer(help="Dấu thời gian lưu trữ (RFC 3161) — archive timestamps.", no_args_is_help=True)
     app.add_typer(timestamps, name="timestamps")
@@ -62,7 +49,7 @@ def register(app: typer.Typer) -> None:
         Exit 1 if a signature is not VALID or the archive timestamp chain is broken."""
         from ingest.signatures.ltv import verify_record
 
-        moment = _parse_at(at)
+        moment = parse_when(at, "--at")
         with services_or_exit() as services:
             record_id = readable(services, record_id, action="record.verify")
             s = services.settings

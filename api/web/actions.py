@@ -1,5 +1,6 @@
-"""What the retention and disposal pages share: the scope check (404 page to read, 403 page to
-act), running an API route function and keeping its Vietnamese refusal for the page, form fields.
+"""What the web pages share: the scope check (:func:`need`, the 404 page, to read; :func:`allow`,
+the 403 page, to act), a page to read (:func:`show`) and a form sent (:func:`posted`), running an API
+route function and keeping its Vietnamese refusal for the page (:func:`attempt`), form fields.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
-from api.web.pages import NotFoundPage
+from api.web.pages import ForbiddenPage, NotFoundPage
 from archive.errors import ArchiveError, RecordNotFound
 
 
@@ -24,14 +26,29 @@ def need(caller: Caller, scope: str) -> None:
         raise NotFoundPage()
 
 
-def refused(request: Request, caller: Caller, scope: str) -> Response | None:
-    """The scope the API route needs, to send a form: without it the 403 page, before anything runs
-    (the page did not offer the form; a request made anyway is refused)."""
+async def show(request: Request, caller: Caller, scope: str, template: str, build: Callable[..., dict],
+               *args) -> Response:
+    """A page to read: the scope check (:func:`need`), then ``build(services, caller, *args)`` run off
+    the event loop (it reads the catalogue) and rendered into ``template``."""
+    from starlette.concurrency import run_in_threadpool
+
     from api.web.render import render
 
-    if caller.has(scope):
-        return None
-    return render(request, "error.html", {"status": 403, "message": None, "forbidden": True}, status=403)
+    need(caller, scope)
+    return render(request, template, await run_in_threadpool(build, request.app.state.services, caller, *args))
+
+
+def allow(caller: Caller, scope: str) -> None:
+    """The scope the API route needs, to send a form: without it the 403 page, before anything runs
+    (the page did not offer the form; a request made anyway is refused)."""
+    if not caller.has(scope):
+        raise ForbiddenPage()
+
+
+async def posted(request: Request, caller: Caller, scope: str) -> tuple[Any, FormData]:
+    """A form sent to a page: the scope check (:func:`allow`), then the services and the form."""
+    allow(caller, scope)
+    return request.app.state.services, await request.form()
 
 
 def attempt(fn: Callable[..., Any], *args, **kw) -> tuple[Any, str | None, int]:

@@ -61,6 +61,14 @@ def audit_view(services, caller: Caller, page: str, **detail) -> None:
                                   detail={"page": page, **{k: v for k, v in detail.items() if v}})
 
 
+async def admin_view(request: Request, caller: Caller, page: str, template: str, build, *args) -> Response:
+    """An administration page to read: the view audited (:func:`audit_view`), then
+    ``build(services, *args)`` run off the event loop (it reads the catalogue) and rendered."""
+    services = request.app.state.services
+    await run_in_threadpool(audit_view, services, caller, page)
+    return render(request, template, await run_in_threadpool(build, services, *args))
+
+
 def fonds_choices(services) -> list[dict]:
     from archive.catalogue.models import Fonds
 
@@ -96,9 +104,7 @@ def admin_home(caller: AdminCaller) -> Response:
 
 @router.get("/admin/users")
 async def users_page(request: Request, caller: AdminCaller) -> Response:
-    services = request.app.state.services
-    await run_in_threadpool(audit_view, services, caller, "users")
-    return render(request, "admin_users.html", await run_in_threadpool(_users_context, services))
+    return await admin_view(request, caller, "users", "admin_users.html", _users_context)
 
 
 @router.post("/admin/users", dependencies=[Depends(check_csrf)])

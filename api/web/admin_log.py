@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.web.admin import AdminCaller, audit_view
+from api.web.admin import AdminCaller, admin_view
 from api.web.i18n import TZ
 from api.web.render import WebRoute, render
 
@@ -155,6 +155,4 @@ def _status(services) -> dict:
 
 @router.get("/admin/status")
 async def status_page(request: Request, caller: AdminCaller) -> Response:
-    services = request.app.state.services
-    await run_in_threadpool(audit_view, services, caller, "status")
-    return render(request, "admin_status.html", await run_in_threadpool(_status, services))
+    return await admin_view(request, caller, "status", "admin_status.html", _status)

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import CLIENT_SCOPES, AccountError
-from api.web.admin import AdminCaller, _form_list, audit_view, fonds_choices
+from api.web.admin import AdminCaller, _form_list, admin_view, audit_view, fonds_choices
 from api.web.i18n import N_
 from api.web.pages import NotFoundPage
 from api.web.render import WebRoute, render
@@ -53,9 +53,7 @@ def _clients_context(services, **extra) -> dict:
 
 @router.get("/admin/clients")
 async def clients_page(request: Request, caller: AdminCaller) -> Response:
-    services = request.app.state.services
-    await run_in_threadpool(audit_view, services, caller, "clients")
-    return render(request, "admin_clients.html", await run_in_threadpool(_clients_context, services))
+    return await admin_view(request, caller, "clients", "admin_clients.html", _clients_context)
 
 
 @router.post("/admin/clients", dependencies=[Depends(check_csrf)])
@@ -118,9 +116,7 @@ def _webhooks_context(services, caller, **extra) -> dict:
 
 @router.get("/admin/webhooks")
 async def webhooks_page(request: Request, caller: AdminCaller) -> Response:
-    services = request.app.state.services
-    await run_in_threadpool(audit_view, services, caller, "webhooks")
-    return render(request, "admin_webhooks.html", await run_in_threadpool(_webhooks_context, services, caller))
+    return await admin_view(request, caller, "webhooks", "admin_webhooks.html", _webhooks_context, caller)
 
 
 @router.post("/admin/webhooks", dependencies=[Depends(check_csrf)])

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
+from api.web.actions import need
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -94,8 +95,7 @@ def _fonds_labels() -> dict[str, str]:
 
 @router.get("/collections/fonds/new")
 async def new_fonds_page(request: Request, caller: PageCaller) -> Response:
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     return render(request, "fonds_form.html", {"values": {}, "errors": {}, "error": None})
 
 
@@ -104,8 +104,7 @@ async def new_fonds(request: Request, caller: PageCaller) -> Response:
     from api.http.routes.collections import FondsCreate, create_fonds
 
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     form = await request.form()
     values = {k: str(form.get(k) or "").strip() for k in FONDS_FIELDS}
     try:
@@ -134,8 +133,7 @@ def _fonds_form(f: dict, **extra) -> dict:
 @router.get("/collections/fonds/{ref}/edit")
 async def edit_fonds_page(request: Request, ref: Ref, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     f = await _fonds(services, caller, ref)
     return render(request, "fonds_form.html", _fonds_form(f))
 
@@ -148,8 +146,7 @@ async def edit_fonds(request: Request, ref: Ref, caller: PageCaller) -> Response
     from api.http.routes.collections import edit_fonds as api_edit
 
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     f = await _fonds(services, caller, ref)
     form = await request.form()
     sent = {k: str(form.get(k) or "").strip() for k in FONDS_FIELDS if k != "organ_id"}
@@ -215,8 +212,7 @@ def _dossier_form_context(services, caller: Caller, **extra) -> dict:
 @router.get("/collections/dossiers/new")
 async def new_dossier_page(request: Request, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     ctx = await run_in_threadpool(_dossier_form_context, services, caller)
     ctx["fonds_id"] = request.query_params.get("fonds", "")
     ctx["values"] = {"access_regime": "internal", "language": "vi"}
@@ -237,8 +233,7 @@ def create_from_form(services, caller: Caller, fonds_id: str, values: dict[str, 
 @router.post("/collections/dossiers/new", dependencies=[Depends(check_csrf)])
 async def new_dossier(request: Request, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     form = await request.form()
     values = _dossier_values(form)
     fonds_id = str(form.get("fonds_id") or "").strip()
@@ -272,8 +267,7 @@ async def _dossier(services, caller: Caller, ref: str) -> dict:
 @router.get("/dossiers/{ref}/edit")
 async def edit_dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     d = await _dossier(services, caller, ref)
     ctx = await run_in_threadpool(_dossier_form_context, services, caller, dossier=d, values=_edit_values(d),
                                   fonds_id=d["fonds_id"])
@@ -287,8 +281,7 @@ async def edit_dossier(request: Request, ref: Ref, caller: PageCaller) -> Respon
     from api.http.routes.dossier_changes import edit_dossier as api_edit
 
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     d = await _dossier(services, caller, ref)
     form = await request.form()
     sent = _dossier_values(form)
@@ -313,8 +306,7 @@ async def _state_change(request: Request, ref: str, caller: Caller, action: str)
     from api.web.holdings import _dossier_context
 
     services = request.app.state.services
-    if not caller.has("read"):
-        raise NotFoundPage()
+    need(caller, "read")
     d = await _dossier(services, caller, ref)
     form = await request.form()
     reason = str(form.get("reason") or "").strip()

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
+from api.web.actions import need
 from api.web.pages import NotFoundPage, PageCaller, RecordRef, _record_or_404
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -46,8 +47,7 @@ def _context(services, caller: Caller, ref: str) -> dict:
 @router.get("/records/{ref}/edit")
 async def edit_page(request: Request, ref: RecordRef, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     return render(request, "edit.html", await run_in_threadpool(_context, services, caller, ref))
 
 
@@ -56,8 +56,7 @@ async def edit(request: Request, ref: RecordRef, caller: PageCaller) -> Response
     from api.http.routes.corrections import _edit
 
     services = request.app.state.services
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
     ctx = await run_in_threadpool(_context, services, caller, ref)
     form = await request.form()
     sent = {n: str(form.get(n) or "").strip() for n, _ in _fields()}

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_SCOPES, Caller
 from api.http.problems import ApiProblem
-from api.web.actions import attempt, form_text, need, refused
+from api.web.actions import allow, attempt, form_text, need, posted, show
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import SECURITY_HEADERS, WebRoute, render
 from api.web.session import check_csrf
@@ -70,9 +70,7 @@ def _batch_context(services, caller: Caller, ref: str) -> dict:
 
 @router.get("/disposals/{ref}")
 async def batch_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
-    need(caller, "retention")
-    ctx = await run_in_threadpool(_batch_context, request.app.state.services, caller, ref)
-    return render(request, "disposal.html", ctx)
+    return await show(request, caller, "retention", "disposal.html", _batch_context, ref)
 
 
 @router.post("/disposals", dependencies=[Depends(check_csrf)])
@@ -81,10 +79,7 @@ async def propose_page(request: Request, caller: PageCaller) -> Response:
     from api.http.routes.retention import ProposeRequest, propose
     from api.web.retention import due_context
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
-    services = request.app.state.services
-    form = await request.form()
+    services, form = await posted(request, caller, "retention")
     sent = {"title": form_text(form, "title", 500), "explanation": form_text(form, "explanation", 20000),
             "dossiers": [str(v) for v in form.getlist("dossiers")][:5000],
             "council": [str(v) for v in form.getlist("council")][:25],
@@ -113,8 +108,7 @@ async def propose_page(request: Request, caller: PageCaller) -> Response:
 async def _step(request: Request, caller: PageCaller, ref: str, run) -> Response:
     """A workflow step from the batch page: the route function, then back to the batch page (or the
     page again with the API's refusal)."""
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
+    allow(caller, "retention")
     services = request.app.state.services
     ctx = await run_in_threadpool(_batch_context, services, caller, ref)
     form = await request.form()
@@ -192,17 +186,14 @@ def _plan(services, caller: Caller, ref: str) -> dict:
 @router.get("/disposals/{ref}/destroy")
 async def destroy_preview(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     """Chạy thử: exactly what the destruction would remove now (the API's ``dry_run``)."""
-    need(caller, "retention")
-    return render(request, "disposal_destroy.html", await run_in_threadpool(_plan, request.app.state.services,
-                                                                            caller, ref))
+    return await show(request, caller, "retention", "disposal_destroy.html", _plan, ref)
 
 
 @router.post("/disposals/{ref}/destroy", dependencies=[Depends(check_csrf)])
 async def destroy_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     from api.http.routes.retention import DestroyRequest, destroy
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
+    allow(caller, "retention")
     services = request.app.state.services
     ctx = await run_in_threadpool(_batch_context, services, caller, ref)
     form = await request.form()
@@ -290,9 +281,7 @@ def _ballot_context(services, caller: Caller, ref: str) -> dict:
 
 @router.get("/ballots/{ref}")
 async def ballot_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
-    need(caller, "council")
-    return render(request, "ballot.html", await run_in_threadpool(_ballot_context, request.app.state.services,
-                                                                  caller, ref))
+    return await show(request, caller, "council", "ballot.html", _ballot_context, ref)
 
 
 @router.post("/ballots/{ref}/vote", dependencies=[Depends(check_csrf)])
@@ -300,8 +289,7 @@ async def vote_page(request: Request, ref: BatchRef, caller: PageCaller) -> Resp
     """One vote as oneself: on one dossier (with a comment) or on the whole list at once."""
     from api.http.routes.retention import VoteRequest, ballot, vote
 
-    if (no := refused(request, caller, "council")) is not None:
-        return no
+    allow(caller, "council")
     services = request.app.state.services
     _st, _e, code = await run_in_threadpool(attempt, ballot, ref, services, caller)
     if code != 200:  # not on this batch's council (or no such batch): nothing to vote on

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
+from api.web.actions import need
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -42,8 +43,7 @@ async def fonds_list(request: Request, caller: PageCaller) -> Response:
     from api.http.routes.collections import list_fonds
 
     services = request.app.state.services
-    if not caller.has("read"):
-        raise NotFoundPage()
+    need(caller, "read")
     size = services.settings.api.max_page_size
     page = await run_in_threadpool(_call, list_fonds, services, caller, 1, size)
     return render(request, "holdings.html", {"fonds_page": page})
@@ -64,8 +64,7 @@ async def fonds_page(request: Request, fonds_ref: Ref, caller: PageCaller) -> Re
     from api.http.routes.collections import get_fonds, list_dossiers
 
     services = request.app.state.services
-    if not caller.has("read"):
-        raise NotFoundPage()
+    need(caller, "read")
     fonds = await run_in_threadpool(_call, get_fonds, fonds_ref, services, caller)
     years = await run_in_threadpool(_years, services, caller, fonds["id"])
     raw = request.query_params.get("year", "")
@@ -104,8 +103,7 @@ async def _dossier_context(services, caller: Caller, ref: str) -> dict:
 @router.get("/dossiers/{ref}")
 async def dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Response:
     services = request.app.state.services
-    if not caller.has("read"):
-        raise NotFoundPage()
+    need(caller, "read")
     return render(request, "dossier.html", await _dossier_context(services, caller, ref))
 
 
@@ -115,8 +113,7 @@ async def file_into(request: Request, ref: Ref, caller: PageCaller) -> Response:
     from api.http.routes.dossier_changes import FileRequest, file_records
 
     services = request.app.state.services
-    if not caller.has("read"):
-        raise NotFoundPage()
+    need(caller, "read")
     ctx = await _dossier_context(services, caller, ref)
     form = await request.form()
     chosen = [str(v) for v in form.getlist("records")]

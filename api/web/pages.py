@@ -47,6 +47,10 @@ class NotFoundPage(Exception):
     """Answered with the one 404 page (``api.web.render``)."""
 
 
+class ForbiddenPage(Exception):
+    """Answered with the 403 page that says the account may not do this (``api.web.render``)."""
+
+
 def _local_path(value: str | None) -> str:
     """Where to go after login: a path of this site only (no ``//host`` or scheme: no open redirect)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 2000:

@@ -20,6 +20,7 @@ from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.http.routes.quarantine import _audit, guarded, release_entry
 from api.quarantine import quarantine_service
+from api.web.actions import need
 from api.web.deposit import FIELDS
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
@@ -38,8 +39,7 @@ CODES = (*REASONS, *OTHER_REASONS)
 
 
 def _allowed(caller: Caller) -> None:
-    if not caller.has("deposit"):
-        raise NotFoundPage()
+    need(caller, "deposit")
 
 
 def _reasons(locale: str) -> dict[str, str]:

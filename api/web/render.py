@@ -111,6 +111,10 @@ def install(app) -> None:
     async def _not_found(request: Request, exc: pages.NotFoundPage):
         return render(request, "error.html", {"status": 404, "message": None}, status=404)
 
+    @app.exception_handler(pages.ForbiddenPage)
+    async def _forbidden(request: Request, exc: pages.ForbiddenPage):
+        return render(request, "error.html", {"status": 403, "message": None, "forbidden": True}, status=403)
+
     app.include_router(pages.router)
     app.include_router(deposit.router)
     app.include_router(holdings.router)

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.web import disposal
-from api.web.actions import attempt, form_text, need, parse_day, refused
+from api.web.actions import allow, attempt, form_text, need, parse_day, posted, show
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -140,10 +140,7 @@ async def import_page(request: Request, caller: PageCaller) -> Response:
 
     from api.http.routes.retention import list_schedules
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
-    services = request.app.state.services
-    form = await request.form()
+    services, form = await posted(request, caller, "retention")
     upload = form.get("file")
     sent = {k: form_text(form, k, 500) for k in ("code", "title")}
     raw, filename = b"", ""
@@ -185,8 +182,7 @@ async def assign_page(request: Request, code: Code, caller: PageCaller) -> Respo
     hiệu), with the reason — the API's ``POST /api/v1/retention/assignments``."""
     from api.http.routes.retention import AssignmentCreate, assign
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
+    allow(caller, "retention")
     services = request.app.state.services
     sched = await run_in_threadpool(_schedule, services, caller, code, None)
     form = await request.form()
@@ -242,10 +238,7 @@ async def sweep_page(request: Request, caller: PageCaller) -> Response:
     """Quét hạn now (the API's ``POST /api/v1/retention/sweep``), then the due list with the report."""
     from api.http.routes.retention import SweepRequest, sweep
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
-    services = request.app.state.services
-    form = await request.form()
+    services, form = await posted(request, caller, "retention")
     raw = form_text(form, "as_of", 20)
     day = parse_day(raw) if raw else None
     result: tuple[Any, str | None, int] = (None, "Ngày không hợp lệ (dd/mm/yyyy)", 422)
@@ -290,9 +283,7 @@ def _label_holds(services, holds: list[dict]) -> None:
 
 @router.get("/retention/holds")
 async def holds_page(request: Request, caller: PageCaller) -> Response:
-    need(caller, "retention")
-    ctx = await run_in_threadpool(_holds_context, request.app.state.services, caller)
-    return render(request, "retention_holds.html", ctx)
+    return await show(request, caller, "retention", "retention_holds.html", _holds_context)
 
 
 def _place(services, caller: Caller, kind: str, codes: list[str], authority: str, reason: str) -> dict:
@@ -318,10 +309,7 @@ def _place(services, caller: Caller, kind: str, codes: list[str], authority: str
 
 @router.post("/retention/holds", dependencies=[Depends(check_csrf)])
 async def place_hold_page(request: Request, caller: PageCaller) -> Response:
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
-    services = request.app.state.services
-    form = await request.form()
+    services, form = await posted(request, caller, "retention")
     sent = {"kind": form_text(form, "kind", 10), "codes": form_text(form, "codes", 20000),
             "authority": form_text(form, "authority", 300), "reason": form_text(form, "reason", 1000)}
     kind = sent["kind"] if sent["kind"] in HOLD_KINDS else "dossier"
@@ -337,10 +325,7 @@ async def place_hold_page(request: Request, caller: PageCaller) -> Response:
 async def release_hold_page(request: Request, hold_id: HoldId, caller: PageCaller) -> Response:
     from api.http.routes.retention import ReleaseRequest, release_hold
 
-    if (no := refused(request, caller, "retention")) is not None:
-        return no
-    services = request.app.state.services
-    form = await request.form()
+    services, form = await posted(request, caller, "retention")
     reason = form_text(form, "reason", 1000)
     result: tuple[Any, str | None, int] = (None, "Cần ghi lý do giải tỏa", 422)
     if reason:

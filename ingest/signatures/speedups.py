@@ -293,23 +293,29 @@ def extract_certs_for_validation(signed_data):
                            attribute_certs=list(found.attribute_certs))
 
 
+def _patches() -> tuple[tuple[object, str, object, object], ...]:
+    """What :func:`install` puts in place and :func:`uninstall` puts back: (owner, attribute, ours,
+    the library's own), one row per patched attribute."""
+    return (
+        (generic, "read_hex_string_from_stream", read_hex_string, pyhanko_read_hex_string),
+        (x509.NameTypeAndValue, "_ldap_string_prep", ldap_string_prep, asn1crypto_ldap_string_prep),
+        (reader, "read_next_end_line", read_next_end_line, pyhanko_read_next_end_line),
+        (generic.NameObject, "read_from_stream", staticmethod(read_name), staticmethod(pyhanko_read_name)),
+        (generic_cms, "extract_certs_for_validation", extract_certs_for_validation,
+         pyhanko_extract_certs_for_validation),
+        (core.ObjectIdentifier, "dotted", oid_dotted, asn1crypto_oid_dotted),
+        (x509.Name, "__eq__", name_eq, asn1crypto_name_eq),
+        (x509.Name, "__ne__", name_ne, asn1crypto_name_ne),
+        (x509.Name, "hashable", name_hashable, asn1crypto_name_hashable),
+    )
+
+
 def install() -> None:
-    generic.read_hex_string_from_stream = read_hex_string
-    x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
-    reader.read_next_end_line = read_next_end_line
-    generic.NameObject.read_from_stream = staticmethod(read_name)  # type: ignore[method-assign]
-    generic_cms.extract_certs_for_validation = extract_certs_for_validation
-    core.ObjectIdentifier.dotted = oid_dotted
-    x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = name_eq, name_ne, name_hashable
+    for owner, attribute, ours, _ in _patches():
+        setattr(owner, attribute, ours)
 
 
 def uninstall() -> None:
     """Put the libraries' own functions back (``bench/signatures.py`` times plain pyHanko)."""
-    generic.read_hex_string_from_stream = pyhanko_read_hex_string
-    x509.NameTypeAndValue._ldap_string_prep = asn1crypto_ldap_string_prep
-    reader.read_next_end_line = pyhanko_read_next_end_line
-    generic.NameObject.read_from_stream = staticmethod(pyhanko_read_name)  # type: ignore[method-assign]
-    generic_cms.extract_certs_for_validation = pyhanko_extract_certs_for_validation
-    core.ObjectIdentifier.dotted = asn1crypto_oid_dotted
-    x509.Name.__eq__, x509.Name.__ne__, x509.Name.hashable = (
-        asn1crypto_name_eq, asn1crypto_name_ne, asn1crypto_name_hashable)
+    for owner, attribute, _, theirs in _patches():
+        setattr(owner, attribute, theirs)

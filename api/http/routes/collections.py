@@ -37,6 +37,7 @@ from api.accounts import Caller
 from api.http import collections_queries as queries
 from api.http.deps import ServicesDep, page_size, require
 from api.http.problems import ApiProblem
+from api.http.schemas.common import ItemPage
 from archive import access
 from archive.errors import ArchiveError, RecordNotFound
 
@@ -145,11 +146,8 @@ class FondsPublic(BaseModel):
     records: int = Field(description="Số văn bản người hỏi được đọc")
 
 
-class FondsPage(BaseModel):
+class FondsPage(ItemPage):
     items: list[FondsPublic]
-    total: int
-    page: int
-    size: int
 
 
 class RetentionAssignmentPublic(BaseModel):
@@ -186,11 +184,8 @@ class DossierSummary(BaseModel):
     doc_total: int = Field(0, description="Tổng số văn bản (DocTotal, hệ thống tự tính)")
 
 
-class DossierPage(BaseModel):
+class DossierPage(ItemPage):
     items: list[DossierSummary]
-    total: int
-    page: int
-    size: int
 
 
 class DossierPublic(DossierSummary):
@@ -231,11 +226,8 @@ class RecordSummary(BaseModel):
     created_at: str
 
 
-class RecordPage(BaseModel):
+class RecordPage(ItemPage):
     items: list[RecordSummary]
-    total: int
-    page: int
-    size: int
 
 
 NoBlank = r"\S"

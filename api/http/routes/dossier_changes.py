@@ -122,6 +122,15 @@ def _run(services, caller: Caller, action: str, dossier_id: str, fn, **detail):
         raise
 
 
+def _lifecycle(services, caller: Caller, ref: str, action: str, change, reason: str | None) -> dict:
+    """Close or reopen (``change``: the kernel's ``close`` or ``reopen``): the same checks, the same
+    audit, the dossier as it is afterwards."""
+    d = _writable(services, caller, ref, action)
+    _run(services, caller, action, d.id, lambda: change(d.id, reason=reason, actor=caller.actor))
+    _audit(services, caller, action, target_type="dossier", target_id=d.id, code=d.code)
+    return _after(services, caller, d.id)
+
+
 @router.patch("/dossiers/{dossier_id}", response_model=DossierPublic, responses=CHANGE_ERRORS,
               summary="Sửa hồ sơ — edit a dossier's fields (audited with old and new values)")
 def edit_dossier(dossier_id: Ref, body: DossierUpdate, services: ServicesDep, caller: DepositCaller) -> dict:
@@ -137,21 +146,13 @@ def edit_dossier(dossier_id: Ref, body: DossierUpdate, services: ServicesDep, ca
 @router.post("/dossiers/{dossier_id}/close", response_model=DossierPublic, responses=CHANGE_ERRORS,
              summary="Kết thúc hồ sơ — close a dossier: it takes no record until reopened")
 def close_dossier(dossier_id: Ref, body: CloseRequest, services: ServicesDep, caller: DepositCaller) -> dict:
-    d = _writable(services, caller, dossier_id, "api.dossier.close")
-    _run(services, caller, "api.dossier.close", d.id,
-         lambda: services.dossiers.close(d.id, reason=body.reason, actor=caller.actor))
-    _audit(services, caller, "api.dossier.close", target_type="dossier", target_id=d.id, code=d.code)
-    return _after(services, caller, d.id)
+    return _lifecycle(services, caller, dossier_id, "api.dossier.close", services.dossiers.close, body.reason)
 
 
 @router.post("/dossiers/{dossier_id}/reopen", response_model=DossierPublic, responses=CHANGE_ERRORS,
              summary="Mở lại hồ sơ — reopen a closed dossier, with a reason")
 def reopen_dossier(dossier_id: Ref, body: ReopenRequest, services: ServicesDep, caller: DepositCaller) -> dict:
-    d = _writable(services, caller, dossier_id, "api.dossier.reopen")
-    _run(services, caller, "api.dossier.reopen", d.id,
-         lambda: services.dossiers.reopen(d.id, reason=body.reason, actor=caller.actor))
-    _audit(services, caller, "api.dossier.reopen", target_type="dossier", target_id=d.id, code=d.code)
-    return _after(services, caller, d.id)
+    return _lifecycle(services, caller, dossier_id, "api.dossier.reopen", services.dossiers.reopen, body.reason)
 
 
 @router.post("/dossiers/{dossier_id}/records", response_model=FilingResult, responses=CHANGE_ERRORS,

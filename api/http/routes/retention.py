@@ -155,6 +155,16 @@ def _batch(services, batch_id: str):
     return b
 
 
+@contextmanager
+def _on_batch(services, caller: Caller, action: str, batch_id: str, **detail) -> Iterator[tuple[Any, str, dict]]:
+    """A step on one disposal batch, audited as ``api.<action>`` with the batch the path names as its
+    target (:func:`_acting`): yields the ``DisposalService``, the batch's id (the path may give its
+    number, ``3-2026``; unknown: 404) and the audit detail the block may add to."""
+    _, disposal = _svc(services)
+    with _acting(services, caller, action, target_type="disposal_batch", target_id=batch_id, **detail) as info:
+        yield disposal, _batch(services, batch_id).id, info
+
+
 def _schedule_exists(services, code: str, version: int | None = None) -> None:
     if not queries.schedule_exists(services.catalogue, code, version):
         raise _not_found("schedule", "bảng thời hạn", code + (f" v{version}" if version else ""))
@@ -445,8 +455,7 @@ def list_batches(services: ServicesDep, caller: RetentionCaller,
 @router.get("/disposals/{batch_id}", response_model=BatchStatus,
             summary="Tình trạng đợt hủy — a batch: state, dossiers, votes, documents", responses=ERRORS)
 def batch_status(batch_id: BatchId, services: ServicesDep, caller: RetentionCaller) -> dict:
-    with _acting(services, caller, "disposal.view", target_type="disposal_batch", target_id=batch_id):
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.view", batch_id) as (_, batch_id, _):
         return _status(services, batch_id)
 
 
@@ -465,10 +474,7 @@ def ballot(batch_id: BatchId, services: ServicesDep, caller: CouncilCaller) -> d
 @router.post("/disposals/{batch_id}/votes", status_code=201, response_model=VoteRecorded,
              summary="Biểu quyết — a council member votes as themselves", responses=ERRORS)
 def vote(batch_id: BatchId, body: VoteRequest, services: ServicesDep, caller: CouncilCaller) -> dict:
-    _, disposal = _svc(services)
-    with _acting(services, caller, "disposal.vote", target_type="disposal_batch", target_id=batch_id,
-                 vote=body.vote):
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.vote", batch_id, vote=body.vote) as (disposal, batch_id, _):
         dossiers = (None if body.dossiers is None else
                     [visible_dossier(services, caller, d, action="disposal.vote").id for d in body.dossiers])
         voted = disposal.vote(batch_id, member=caller.actor, vote=body.vote, opinion=body.opinion, dossiers=dossiers)
@@ -478,10 +484,8 @@ def vote(batch_id: BatchId, body: VoteRequest, services: ServicesDep, caller: Co
 @router.post("/disposals/{batch_id}/review", response_model=ReviewResult,
              summary="Kết thúc phiên xét của Hội đồng — close the council review (majority)", responses=ERRORS)
 def close_review(batch_id: BatchId, body: ReviewRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
-    _, disposal = _svc(services)
-    with _acting(services, caller, "disposal.review", target_type="disposal_batch", target_id=batch_id,
-                 minutes_record_id=body.minutes_record_id) as info:
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.review", batch_id,
+                   minutes_record_id=body.minutes_record_id) as (disposal, batch_id, info):
         minutes = _document(services, caller, body.minutes_record_id, action="disposal.review")
         out = disposal.close_review(batch_id, minutes_record_id=minutes, actor=caller.actor)
         info["majority"] = out["majority"]
@@ -491,10 +495,8 @@ def close_review(batch_id: BatchId, body: ReviewRequest, services: ServicesDep, 
 @router.post("/disposals/{batch_id}/appraisal-request", response_model=BatchStatus,
              summary="Đề nghị thẩm định — request the external appraisal", responses=ERRORS)
 def request_appraisal(batch_id: BatchId, body: AppraisalRequestIn, services: ServicesDep, caller: RetentionCaller) -> dict:
-    _, disposal = _svc(services)
-    with _acting(services, caller, "disposal.appraisal_request", target_type="disposal_batch", target_id=batch_id,
-                 letter_record_id=body.letter_record_id):
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.appraisal_request", batch_id,
+                   letter_record_id=body.letter_record_id) as (disposal, batch_id, _):
         letter = _document(services, caller, body.letter_record_id, action="disposal.appraisal_request")
         disposal.request_appraisal(batch_id, letter_record_id=letter, actor=caller.actor)
     return _status(services, batch_id)
@@ -503,10 +505,8 @@ def request_appraisal(batch_id: BatchId, body: AppraisalRequestIn, services: Ser
 @router.post("/disposals/{batch_id}/appraisal", response_model=BatchStatus,
              summary="Kết quả thẩm định — record the appraisal (agreed or not)", responses=ERRORS)
 def record_appraisal(batch_id: BatchId, body: AppraisalIn, services: ServicesDep, caller: RetentionCaller) -> dict:
-    _, disposal = _svc(services)
-    with _acting(services, caller, "disposal.appraisal", target_type="disposal_batch", target_id=batch_id,
-                 appraisal_record_id=body.appraisal_record_id, agreed=body.agreed):
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.appraisal", batch_id,
+                   appraisal_record_id=body.appraisal_record_id, agreed=body.agreed) as (disposal, batch_id, _):
         appraisal = _document(services, caller, body.appraisal_record_id, action="disposal.appraisal")
         disposal.record_appraisal(batch_id, appraisal_record_id=appraisal, agreed=body.agreed,
                                   actor=caller.actor, opinion=body.opinion)
@@ -516,10 +516,8 @@ def record_appraisal(batch_id: BatchId, body: AppraisalIn, services: ServicesDep
 @router.post("/disposals/{batch_id}/approve", response_model=Approved,
              summary="Quyết định hủy — approve (never by the proposer)", responses=ERRORS)
 def approve(batch_id: BatchId, body: ApproveRequest, services: ServicesDep, caller: RetentionCaller) -> dict:
-    _, disposal = _svc(services)
-    with _acting(services, caller, "disposal.approve", target_type="disposal_batch", target_id=batch_id,
-                 decision_record_id=body.decision_record_id):
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.approve", batch_id,
+                   decision_record_id=body.decision_record_id) as (disposal, batch_id, _):
         decision = _document(services, caller, body.decision_record_id, action="disposal.approve")
         return disposal.approve(batch_id, decision_record_id=decision, actor=caller.actor)
 
@@ -529,11 +527,9 @@ def approve(batch_id: BatchId, body: ApproveRequest, services: ServicesDep, call
              responses={**ERRORS, 409: {"description": "Not approved, the caller proposed it, or holds cover records "
                                                        "of the batch (see `held`)"}})
 def destroy(batch_id: BatchId, services: ServicesDep, caller: RetentionCaller, body: DestroyRequest | None = None) -> dict:
-    _, disposal = _svc(services)
     body = body or DestroyRequest()
-    with _acting(services, caller, "disposal.destroy", target_type="disposal_batch", target_id=batch_id,
-                 dry_run=body.dry_run, exclude_held=body.exclude_held) as info:
-        batch_id = _batch(services, batch_id).id
+    with _on_batch(services, caller, "disposal.destroy", batch_id,
+                   dry_run=body.dry_run, exclude_held=body.exclude_held) as (disposal, batch_id, info):
         if body.dry_run:
             out = disposal.destroy(batch_id, actor=caller.actor, dry_run=True)
             info["records"] = len(out["records"])

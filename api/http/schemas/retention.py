@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.schemas.common import ItemPage
+
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 BatchId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
                                description="Đợt hủy: id, or its number with a hyphen (3-2026 for đợt 3/2026)")]
@@ -246,11 +248,8 @@ class HoldPublic(BaseModel):
     release_reason: str | None = None
 
 
-class HoldPage(BaseModel):
+class HoldPage(ItemPage):
     items: list[HoldPublic]
-    total: int
-    page: int
-    size: int
 
 
 class ReleaseRequest(BaseModel):
@@ -292,11 +291,8 @@ class BatchSummary(BaseModel):
     destroyed_at: str | None = None
 
 
-class BatchPage(BaseModel):
+class BatchPage(ItemPage):
     items: list[BatchSummary]
-    total: int
-    page: int
-    size: int
 
 
 class BatchItem(BaseModel):
@@ -470,8 +466,5 @@ class DestroyedItem(BaseModel):
     components: list[DestroyedComponent]
 
 
-class DestroyedPage(BaseModel):
+class DestroyedPage(ItemPage):
     items: list[DestroyedItem]
-    total: int
-    page: int
-    size: int
