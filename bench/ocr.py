@@ -147,6 +147,12 @@ def text_of(data_dir: Path, record: dict) -> str:
     return (data_dir / "objects" / comps[-1]["storage_key"]).read_text(encoding="utf-8")
 
 
+def ocr_event_pages(record: dict) -> list[dict]:
+    """The pages of the record's last OCR event (``creation`` with an OCR summary): skew included."""
+    events = [e for e in record.get("events", []) if e["type"] == "creation" and (e.get("data") or {}).get("pages")]
+    return events[-1]["data"]["pages"] if events else []
+
+
 def header_accuracy(rows: list[dict], recs: dict[str, dict]) -> dict[str, float]:
     out = {}
     for field in HEADER_FIELDS:
@@ -209,8 +215,9 @@ def main() -> None:
             fca_err, fca_chars = fca_err + e, fca_chars + c
             m, w = diacritic_word_accuracy(r["truth"], raw_text)
             matched, wanted = matched + m, wanted + w
-        ocr_pages = [p for rec in recs.values() for p in (rec["extra"].get("ocr") or {}).get("pages", [])]
-        confidences = [p["confidence"] for p in ocr_pages]
+        confidences = [p["confidence"] for rec in recs.values() for p in (rec["extra"].get("ocr") or {}).get("pages", [])]
+        # each page's skew is in the OCR event's data (the record's extra keeps page, confidence, words)
+        ocr_pages = [p for rec in recs.values() for p in ocr_event_pages(rec)]
         deskewed = [p for p in ocr_pages if p.get("deskewed")]
         skewed_docs = sum(1 for rec in recs.values() if "deskew" in (rec["extra"].get("ocr") or {}).get("preprocessing", []))
         ocr_s = sum((rec["extra"].get("ocr") or {}).get("seconds") or 0 for rec in recs.values()) / args.workers
@@ -220,7 +227,7 @@ def main() -> None:
                             "word_acc": matched / max(wanted, 1), "header": header_accuracy(rows, recs),
                             "confidence": sum(confidences) / max(len(confidences), 1),
                             "deskewed": len(deskewed), "deskew_docs": skewed_docs,
-                            "angles": sorted(abs(p.get("skew", 0.0)) for p in ocr_pages)}
+                            "angles": sorted(abs(p["skew"]) for p in ocr_pages if "skew" in p)}
         if quality == "clean":
             born_data = work / "data-born"
             shutil.rmtree(born_data, ignore_errors=True)
@@ -240,7 +247,8 @@ def main() -> None:
     for quality in ("clean", "noisy"):
         r = results[quality]
         print(f"{quality}: {r['deskew_docs']} of {args.count} documents deskewed, {r['deskewed']} of {r['pages']} pages "
-              f"turned; |skew| per page: {', '.join(f'{a:.2f}' for a in r['angles'])}")
+              f"turned; |skew| per page (ingest.ocr.skew under auto, Tesseract's under always): "
+              f"{', '.join(f'{a:.2f}' for a in r['angles']) or 'not measured'}")
     print("(OCR step: OCRmyPDF in the workers — rasterising, deskew, Tesseract, the PDF/A-2b copy; ingest: the "
           "whole command, with identification, storage, indexing and veraPDF)")
     print("CER: Levenshtein over the whole text as stored (the header's and the foot's columns read one after\n"

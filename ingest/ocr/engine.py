@@ -140,7 +140,8 @@ def fast_png(level: int = 1, *, ocr_image_tiff: bool = False):
 
 def page_skews(pdf: Path, pages: list[int] | None) -> dict[int, float]:
     """Each page's estimated skew (``ingest.ocr.skew``), rendered by PDFium at 100 dpi in colour
-    (the red channel is used): about 0.1 s a page."""
+    (the red channel is used): about 0.1 s a page. A page PDFium cannot render is left out (not
+    deskewed on its own account); OCRmyPDF then meets it as before."""
     import pypdfium2 as pdfium
 
     from ingest.ocr.skew import estimate_skew
@@ -151,11 +152,14 @@ def page_skews(pdf: Path, pages: list[int] | None) -> dict[int, float]:
         for n in pages or range(1, len(doc) + 1):
             if not 0 < n <= len(doc):
                 continue
-            page = doc[n - 1]
-            image = page.render(scale=100 / 72).to_pil()
+            try:
+                page = doc[n - 1]
+                image = page.render(scale=100 / 72).to_pil()
+                page.close()
+            except Exception:  # noqa: BLE001 - a broken page is OCRmyPDF's to report, not this estimate's
+                continue
             image.info["dpi"] = (100, 100)
             out[n] = estimate_skew(image)
-            page.close()
     finally:
         doc.close()
     return out
