@@ -25,11 +25,15 @@ recognition errors only) and the accuracy of words with diacritics; and the accu
 fields (số ký hiệu, date, type, agency) read from scans against the same documents ingested
 born-digital.
 
-    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--keep-red] [--deskew]
+    python bench/ocr.py [--count 6] [--dpi 200] [--workers 2] [--keep DIR] [--keep-red]
+                        [--deskew [off|auto|always]]
 
-The settings are the defaults (red dropped for the text, red marks read apart, no deskew) unless
+The settings are the defaults (red dropped for the text, red marks read apart, deskew ``auto``:
+documents with a page skewed by 0.5° or more straightened, ``ingest.ocr.skew``) unless
 ``--keep-red`` (``LUUTRU_OCR__DROP_RED=false``: red read as ink, the default before 06/12/2026) or
-``--deskew`` (``LUUTRU_OCR__DESKEW=true``: OCRmyPDF straightens each page before Tesseract).
+``--deskew MODE`` (``LUUTRU_OCR__DESKEW=MODE``; ``--deskew`` alone is ``always``: OCRmyPDF
+straightens every page by Tesseract's angle, as ``true`` did; ``off``: the default before
+07/12/2026). The OCR step's table also counts the pages deskewed.
 ``bench/ocr_red.py`` compares the configurations on the same pages, with the red marks' recall.
 """
 
@@ -143,6 +147,12 @@ def text_of(data_dir: Path, record: dict) -> str:
     return (data_dir / "objects" / comps[-1]["storage_key"]).read_text(encoding="utf-8")
 
 
+def ocr_event_pages(record: dict) -> list[dict]:
+    """The pages of the record's last OCR event (``creation`` with an OCR summary): skew included."""
+    events = [e for e in record.get("events", []) if e["type"] == "creation" and (e.get("data") or {}).get("pages")]
+    return events[-1]["data"]["pages"] if events else []
+
+
 def header_accuracy(rows: list[dict], recs: dict[str, dict]) -> dict[str, float]:
     out = {}
     for field in HEADER_FIELDS:
@@ -166,7 +176,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--keep-red", action="store_true", help="LUUTRU_OCR__DROP_RED=false for the ingest")
-    ap.add_argument("--deskew", action="store_true", help="LUUTRU_OCR__DESKEW=true for the ingest")
+    ap.add_argument("--deskew", nargs="?", const="always", default="auto", choices=("off", "auto", "always"),
+                    help="LUUTRU_OCR__DESKEW for the ingest (alone: always)")
     args = ap.parse_args()
 
     from served import account
@@ -179,7 +190,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Tesseract {tools()['tesseract']}, "
           f"OCRmyPDF {tools()['ocrmypdf']}; {args.count} documents per set at {args.dpi} dpi, {args.workers} workers"
-          + ("; red kept" if args.keep_red else "") + ("; deskew" if args.deskew else ""))
+          + ("; red kept" if args.keep_red else "") + f"; deskew {args.deskew}")
     results = {}
     for quality in ("clean", "noisy"):
         rows = make_scans(work, args.count, args.dpi, quality, args.seed)
@@ -189,7 +200,7 @@ def main() -> None:
         env = account({"LUUTRU_DATA_DIR": str(data), "LUUTRU_OCR__WAIT_SECONDS": "3600",
                        "LUUTRU_TASKS__INLINE_INTERVAL_SECONDS": "0",
                        "LUUTRU_OCR__DROP_RED": "false" if args.keep_red else "true",
-                       "LUUTRU_OCR__DESKEW": "true" if args.deskew else "false"})
+                       "LUUTRU_OCR__DESKEW": args.deskew})
         raw = raw_tesseract(pages, args.workers)
         took, ids = ingest(env, work / quality, args.workers)
         recs = records(env, ids)
@@ -205,12 +216,18 @@ def main() -> None:
             m, w = diacritic_word_accuracy(r["truth"], raw_text)
             matched, wanted = matched + m, wanted + w
         confidences = [p["confidence"] for rec in recs.values() for p in (rec["extra"].get("ocr") or {}).get("pages", [])]
+        # each page's skew is in the OCR event's data (the record's extra keeps page, confidence, words)
+        ocr_pages = [p for rec in recs.values() for p in ocr_event_pages(rec)]
+        deskewed = [p for p in ocr_pages if p.get("deskewed")]
+        skewed_docs = sum(1 for rec in recs.values() if "deskew" in (rec["extra"].get("ocr") or {}).get("preprocessing", []))
         ocr_s = sum((rec["extra"].get("ocr") or {}).get("seconds") or 0 for rec in recs.values()) / args.workers
         results[quality] = {"pages": len(pages), "raw_s": raw, "ingest_s": took, "ocr_s": ocr_s,
                             "cer": errors / max(chars, 1), "line_cer": line_err / max(line_chars, 1),
                             "fca_cer": fca_err / max(fca_chars, 1),
                             "word_acc": matched / max(wanted, 1), "header": header_accuracy(rows, recs),
-                            "confidence": sum(confidences) / max(len(confidences), 1)}
+                            "confidence": sum(confidences) / max(len(confidences), 1),
+                            "deskewed": len(deskewed), "deskew_docs": skewed_docs,
+                            "angles": sorted(abs(p["skew"]) for p in ocr_pages if "skew" in p)}
         if quality == "clean":
             born_data = work / "data-born"
             shutil.rmtree(born_data, ignore_errors=True)
@@ -227,6 +244,11 @@ def main() -> None:
         print(f"{quality:<8}{r['pages']:>6}{raw_ps:>15.3f}{ocr_ps:>14.3f}{ocr_ps / raw_ps:>7.0%}{ing_ps:>12.3f}"
               f"{ing_ps / raw_ps:>7.0%}{r['cer']:>8.2%}{r['fca_cer']:>9.2%}{r['line_cer']:>10.2%}{r['word_acc']:>17.1%}"
               f"{r['confidence']:>11.1f}")
+    for quality in ("clean", "noisy"):
+        r = results[quality]
+        print(f"{quality}: {r['deskew_docs']} of {args.count} documents deskewed, {r['deskewed']} of {r['pages']} pages "
+              f"turned; |skew| per page (ingest.ocr.skew under auto, Tesseract's under always): "
+              f"{', '.join(f'{a:.2f}' for a in r['angles']) or 'not measured'}")
     print("(OCR step: OCRmyPDF in the workers — rasterising, deskew, Tesseract, the PDF/A-2b copy; ingest: the "
           "whole command, with identification, storage, indexing and veraPDF)")
     print("CER: Levenshtein over the whole text as stored (the header's and the foot's columns read one after\n"

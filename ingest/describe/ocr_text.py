@@ -34,7 +34,8 @@ MIN_RATIO = 0.8
 _DATE_WORDS = {"ngay": "ngày", "thang": "tháng", "nam": "năm"}
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
 _NUMERIC_TOKEN = re.compile(r"(?<![^\W\d_])([0-9OoIl|SB]{1,4})(?![^\W\d_])")
-_SO_LABEL = re.compile(r"^\s*(S[ốôoóòỗồổộ6][\s:;.,]*|S6[\s:;.,]*)(?=[0-9OoIl|])")
+# a dash between the label and the number: the edge of a stamp, or a speck, read as "-" ("Số:-23/…")
+_SO_LABEL = re.compile(r"^\s*(S[ốôoóòỗồổộ6][\s:;.,\-–—]*|S6[\s:;.,\-–—]*)(?=[0-9OoIl|])")
 
 
 def fold(s: str) -> str:

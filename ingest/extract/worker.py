@@ -41,7 +41,7 @@ def _run_job(op: str, path: Path, work: Path, req: dict) -> dict:
     if op == "ocr":
         p = req.get("params") or {}
         return run_ocr(path, req["media_type"], work, language=p.get("language", "vie"), pages=p.get("pages"),
-                       deskew=p.get("deskew", True), rotate_pages=p.get("rotate_pages", False),
+                       deskew=p.get("deskew", "auto"), rotate_pages=p.get("rotate_pages", False),
                        clean=p.get("clean", False), drop_red=p.get("drop_red", False),
                        red_stamps=p.get("red_stamps", False))
     if op == "pdfa":

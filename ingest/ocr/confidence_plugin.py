@@ -1,8 +1,11 @@
 """An OCRmyPDF plugin: Tesseract as OCRmyPDF runs it, plus the word confidences and the text of
 each page (``COLUMNS``: side-by-side columns read one after the other, ``ingest.ocr.layout``),
-(``PASSTHROUGH``) a page that is one JPEG handed to Tesseract as stored, and
+(``PASSTHROUGH``) a page that is one JPEG handed to Tesseract as stored,
 (``DROP_RED``) the red seal dropped from the image Tesseract sees, with (``RED_STAMPS``) the độ mật
-and độ khẩn marks stamped in red read apart (``ingest.ocr.stamps``).
+and độ khẩn marks stamped in red read apart (``ingest.ocr.stamps``), and (``SKEW``) the deskew angle
+OCRmyPDF asks for estimated from the page's pixels (``ingest.ocr.skew``) instead of by a second
+Tesseract pass, pages below the threshold left unrotated; every page's angle is recorded
+(``skew-<page>.json``).
 
 OCRmyPDF keeps Tesseract's hOCR to itself. This engine is OCRmyPDF's own Tesseract engine; after
 each page it reads the hOCR it just wrote (``x_wconf`` of every word) and leaves a small JSON file
@@ -34,6 +37,10 @@ to ``stamps-<page>.json`` in ``OUT_DIR``."""
 COLUMNS: list[bool] = []
 """``[True]``: a page's text is rebuilt from its hOCR, a two-column paragraph (the Decree 30 header)
 read column by column; otherwise Tesseract's own text."""
+SKEW: list[float] = []
+"""``[threshold]`` (``LUUTRU_OCR__DESKEW=auto``): ``get_deskew`` estimates the angle with
+``ingest.ocr.skew`` and straightens only pages skewed by at least ``threshold`` degrees; empty:
+Tesseract's own angle (OCRmyPDF's ``--deskew``), every page straightened by it."""
 PASSTHROUGH: list[bool] = []
 """``[True]``: a page that is one JPEG over the whole page goes to Tesseract as stored, not rendered
 (``ingest.ocr.passthrough``)."""
@@ -59,6 +66,30 @@ class ConfidenceTesseractEngine(TesseractOcrEngine):
             Path(output_text).write_text(text, encoding="utf-8")
         (OUT_DIR[0] / f"{Path(input_file).stem}.json").write_text(
             json.dumps({"page": page, "confidences": confs, "text": text}, ensure_ascii=False), encoding="utf-8")
+
+    @staticmethod
+    def get_deskew(input_file, options) -> float:
+        """The angle OCRmyPDF rotates the page by (counter-clockwise, degrees) before recognition,
+        only called with ``--deskew``. The page's number and angle go to ``skew-<page>.json``."""
+        if SKEW:
+            from PIL import Image
+
+            from ingest.ocr.skew import estimate_skew, needs_deskew
+
+            with Image.open(input_file) as im:
+                skew = estimate_skew(im)
+            deskewed = needs_deskew(skew, SKEW[0])
+            angle = -skew if deskewed else 0.0
+            source = "ingest.ocr.skew"
+        else:
+            angle = TesseractOcrEngine.get_deskew(input_file, options)
+            skew, deskewed, source = -angle, bool(angle), "tesseract"
+        m = _PAGE.match(Path(input_file).name)
+        if OUT_DIR and m:
+            (OUT_DIR[0] / f"skew-{int(m.group(1)):06d}.json").write_text(json.dumps(
+                {"page": int(m.group(1)), "skew": round(skew, 2), "deskewed": deskewed, "by": source}),
+                encoding="utf-8")
+        return angle
 
 
 @hookimpl

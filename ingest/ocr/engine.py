@@ -138,12 +138,54 @@ def fast_png(level: int = 1, *, ocr_image_tiff: bool = False):
         Image.register_save("PNG", original)
 
 
+def page_skews(pdf: Path, pages: list[int] | None) -> dict[int, float]:
+    """Each page's estimated skew (``ingest.ocr.skew``), rendered by PDFium at 100 dpi in colour
+    (the red channel is used): about 0.1 s a page. A page PDFium cannot render is left out (not
+    deskewed on its own account); OCRmyPDF then meets it as before."""
+    import pypdfium2 as pdfium
+
+    from ingest.ocr.skew import estimate_skew
+
+    out = {}
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        for n in pages or range(1, len(doc) + 1):
+            if not 0 < n <= len(doc):
+                continue
+            try:
+                page = doc[n - 1]
+                image = page.render(scale=100 / 72).to_pil()
+                page.close()
+            except Exception:  # noqa: BLE001 - a broken page is OCRmyPDF's to report, not this estimate's
+                continue
+            image.info["dpi"] = (100, 100)
+            out[n] = estimate_skew(image)
+    finally:
+        doc.close()
+    return out
+
+
+def deskew_mode(deskew: bool | str) -> str:
+    """``off``, ``auto`` or ``always`` (``LUUTRU_OCR__DESKEW``; a boolean as before 07/12/2026)."""
+    if isinstance(deskew, bool):
+        return "always" if deskew else "off"
+    if deskew not in ("off", "auto", "always"):
+        raise ValueError(f"deskew must be off, auto or always, not {deskew!r}")
+    return deskew
+
+
 def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", pages: list[int] | None = None,
-            deskew: bool = True, rotate_pages: bool = False, clean: bool = False, drop_red: bool = False,
+            deskew: bool | str = "auto", rotate_pages: bool = False, clean: bool = False, drop_red: bool = False,
             red_stamps: bool = False, png_level: int | None = 1, lossless: bool = True,
             columns: bool = True) -> dict:
     """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts, confidences and the
-    red marks read apart (``stamps``). ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
+    red marks read apart (``stamps``). ``deskew`` (``deskew_mode``): ``auto`` estimates each page's
+    skew first (``page_skews``) and runs OCRmyPDF with ``--deskew`` only when a page is skewed by
+    ``ingest.ocr.skew.THRESHOLD_DEGREES`` or more, the angle from that estimate (no Tesseract pass)
+    and only such pages rotated — the other pages of that document are still rewritten (OCRmyPDF
+    replaces every page image once it deskews), unrotated; a straight document is OCRed losslessly
+    as without deskew. Each page's ``skew`` (and whether it was ``deskewed``) is in ``pages``.
+    ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
     (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares). ``lossless``
     (the default): pages without text are OCRed in OCRmyPDF's ``skip`` mode, which keeps each page
     as it is in the copy and adds the text layer (no page rendered and re-encoded as JPEG), and a
@@ -167,6 +209,15 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
     source = _as_pdf(path, media_type, work)
     output = work / "ocr.pdf"
     conf_dir = work / "confidence"
+    from ingest.ocr.skew import THRESHOLD_DEGREES, needs_deskew
+
+    mode_deskew = deskew_mode(deskew)
+    skews: dict[int, float] = {}
+    if mode_deskew == "auto":
+        skews = page_skews(source, pages)
+        use_deskew = any(needs_deskew(a) for a in skews.values())
+    else:
+        use_deskew = mode_deskew == "always"
     modes = [("skip", "internal"), ("force", "auto")] if lossless else [("force", "auto")]
     for mode, backend in modes:
         shutil.rmtree(conf_dir, ignore_errors=True)
@@ -176,10 +227,11 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
         confidence_plugin.RED_STAMPS[:] = [language] if drop_red and red_stamps else []
         confidence_plugin.PASSTHROUGH[:] = [True] if lossless else []
         confidence_plugin.COLUMNS[:] = [True] if columns else []
+        confidence_plugin.SKEW[:] = [THRESHOLD_DEGREES] if mode_deskew == "auto" else []
         with fast_png(png_level, ocr_image_tiff=lossless) if png_level is not None else nullcontext():
             try:
                 ocrmypdf.ocr(source, output, language=[language], output_type="pdfa-2", jobs=1,
-                             use_threads=True, optimize=0, progress_bar=False, deskew=deskew,
+                             use_threads=True, optimize=0, progress_bar=False, deskew=use_deskew,
                              rotate_pages=rotate_pages, clean=clean and t["unpaper"], mode=mode,
                              pdfa_backend=backend,
                              pages=",".join(str(p) for p in pages) if pages else None, image_dpi=200,
@@ -204,9 +256,12 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
         texts = [""] * len(pdf.pages)  # a page not OCRed has no text here (merge_text keeps its own)
     conf: dict[int, list[int]] = {}
     stamps = []
+    deskewed: dict[int, dict] = {}
     for f in sorted(conf_dir.glob("*.json")):
         row = json.loads(f.read_text(encoding="utf-8"))
-        if row.get("page") and "stamps" in row:
+        if row.get("page") and "skew" in row:
+            deskewed[row["page"]] = row
+        elif row.get("page") and "stamps" in row:
             stamps += [{"page": row["page"], **m} for m in row["stamps"]]
         elif row.get("page"):
             conf[row["page"]] = row["confidences"]
@@ -217,12 +272,17 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
     for n in chosen:
         words = conf.get(n, [])
         text = texts[n - 1] if n - 1 < len(texts) else ""
-        per_page.append({"page": n, "words": len(words), "characters": len(text.strip()),
-                         "confidence": round(sum(words) / len(words), 1) if words else 0.0})
+        row = {"page": n, "words": len(words), "characters": len(text.strip()),
+               "confidence": round(sum(words) / len(words), 1) if words else 0.0}
+        if n in deskewed:  # the angle on the page as OCRmyPDF rendered it, and whether it was turned
+            row |= {"skew": deskewed[n]["skew"], "deskewed": deskewed[n]["deskewed"]}
+        elif n in skews:  # auto, a straight document: the estimate, nothing turned
+            row |= {"skew": skews[n], "deskewed": False}
+        per_page.append(row)
     return {"pdf": str(output), "texts": texts,
             "pages": per_page, "tools": tool_names(language), "language": language,
             "seconds": round(time.perf_counter() - started, 2), "stamps": stamps,
-            "preprocessing": [n for n, on in (("deskew", deskew), ("rotate_pages", rotate_pages),
+            "preprocessing": [n for n, on in (("deskew", use_deskew), ("rotate_pages", rotate_pages),
                                               ("clean", clean and t["unpaper"]), ("drop_red", drop_red),
                                               ("red_stamps", drop_red and red_stamps)) if on]}
 

@@ -34,6 +34,7 @@ MISREAD = [
     ("ngảy 05 thảng 3 năm 2024", "ngày 05 tháng 3 năm 2024"),
     ("ngày 05 tháng 3\nnăm 2024", "ngày 05 tháng 3 năm 2024"),
     ("Số: 1234/QĐ-\nUBND Hà Nam,", "Số: 1234/QĐ-UBND Hà Nam,"),
+    ("Số:-1234/QĐ-UBND", "Số: 1234/QĐ-UBND"),  # a red stamp's edge read as a dash (test_ocr_stamps.py)
 ]
 
 
