@@ -31,7 +31,7 @@ from ingest.formats import identify_components
 from ingest.ocr.engine import OcrUnavailable, tools
 from ingest.pdfa import ConversionFailed, ToolMissing, VeraPdfValidator, office_to_pdfa
 from ingest.policy import OFFICE
-from ingest.steps.ocr import OCR_ROLE, merge_text, ocr_event, ocr_params, pages_to_ocr, summarise
+from ingest.steps.ocr import OCR_ROLE, merge_text, ocr_event, ocr_params, pages_to_ocr, recorded, summarise
 
 AGENT = "software:luutru"
 PRESERVATION_ROLE = "preservation_copy"
@@ -121,7 +121,7 @@ class PreservationService:
                 components = identify_components(self.identifier, [
                     NewComponent(io.BytesIO(text.encode("utf-8")), "text", "text/plain; charset=utf-8", "text.txt"),
                     NewComponent(pdf, OCR_ROLE, "application/pdf", "ocr.pdf")], work / "formats")
-                new_extra: dict[str, Any] = {"ocr": _slim(summary)}
+                new_extra: dict[str, Any] = {"ocr": recorded(summary)}
                 if repairs:
                     new_extra["ocr_header_repairs"] = repairs
                 if description is not None and not (extra.get("description") or {}):
@@ -310,5 +310,3 @@ class _closing:
             c.stream.close()
 
 
-def _slim(summary: dict) -> dict:
-    return {**summary, "pages": [{k: p[k] for k in ("page", "confidence", "words")} for p in summary["pages"]]}

@@ -63,6 +63,19 @@ def summarise(result: dict, settings) -> dict:
             "seconds": result.get("seconds")}
 
 
+RECORDED_PAGE_FIELDS = ("page", "confidence", "words", "skew", "deskewed")
+"""What a record keeps of each OCRed page in ``extra["ocr"]``: not its text (that is the text
+component), but the confidence, the words, the skew found and whether the page was straightened."""
+
+
+def recorded(summary: dict) -> dict:
+    """The OCR summary as the record keeps it (``extra["ocr"]``): each page without its text; the
+    pages of a deferred or failed run, page numbers only, are left out."""
+    return {k: v for k, v in summary.items() if k != "pages"} | {
+        "pages": [{k: p[k] for k in RECORDED_PAGE_FIELDS if k in p} for p in summary.get("pages") or []
+                  if isinstance(p, dict)]}
+
+
 def merge_text(base: str | None, texts: list[str], pages: list[int] | None) -> str:
     """The document's text: OCR text on the OCRed pages, the extracted text elsewhere (NFC)."""
     ocr = [unicodedata.normalize("NFC", t).strip() for t in texts]
@@ -82,6 +95,10 @@ def ocr_event(summary: dict) -> NewEvent:
         pages = summary["pages"]
         detail = (f"OCR ({summary['tools']}): {len(pages)} page(s), mean word confidence "
                   f"{summary['mean_confidence']}; searchable PDF/A-2b copy made (the original is unchanged)")
+        straightened = [p for p in pages if p.get("deskewed")]
+        if straightened:
+            detail += "; straightened in the copy: " + ", ".join(
+                f"page {p['page']} ({abs(p['skew']):.1f}°)" for p in straightened)
         if summary["low_confidence"]:
             detail += f"; low confidence on page(s) {', '.join(map(str, summary['low_confidence_pages']))}"
         return NewEvent(OCR_EVENT, outcome="warning" if summary["low_confidence"] else "success",

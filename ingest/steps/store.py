@@ -12,6 +12,7 @@ from archive.errors import IntegrityError, RecordNotFound
 from archive.service import ArchiveService, DuplicateRecord, InvalidMetadata, NewComponent, NewEvent
 from ingest.formats import identify_components
 from ingest.pipeline import DuplicateFound, IngestContext, NoCleanup, Rejected
+from ingest.steps.ocr import recorded
 
 SOFTWARE = "software:luutru ingest"
 
@@ -107,9 +108,7 @@ class StoreStep(NoCleanup):
             ctx.metadata.extra.update(ctx.source.extra)
         tasks += ctx.tasks
         if ctx.ocr is not None:
-            ctx.metadata.extra["ocr"] = {k: v for k, v in ctx.ocr.items() if k != "pages"} | {
-                "pages": [{k: p[k] for k in ("page", "confidence", "words")} for p in ctx.ocr.get("pages") or []
-                          if isinstance(p, dict)]}
+            ctx.metadata.extra["ocr"] = recorded(ctx.ocr)
         if ctx.policy is not None:
             ctx.metadata.extra["format_policy"] = ctx.policy
         if ctx.pdf and ctx.pdf.get("pdfa"):

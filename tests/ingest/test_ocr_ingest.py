@@ -309,6 +309,9 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
         first, second = event["data"]["pages"]  # the event keeps each page's skew
         assert second["deskewed"] and second["skew"] == pytest.approx(-2.29, abs=0.15), second
         assert not first["deskewed"] and abs(first["skew"]) < 0.5, first
+        assert "straightened in the copy: page 2 (2." in event["detail"], event["detail"]  # said to people too
+        kept = record["extra"]["ocr"]["pages"]  # and kept with the record, without the pages' text
+        assert [(p["page"], p["deskewed"]) for p in kept] == [(1, False), (2, True)] and "text" not in kept[0]
         _, reader = services.archive.open_component(record["id"], actor="test", role="ocr_copy")
         with reader:
             copy = b"".join(reader)
@@ -322,6 +325,7 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
         assert "deskew" not in straight["extra"]["ocr"]["preprocessing"]
         event = next(e for e in straight["events"] if e["type"] == "creation")
         assert [(p["skew"], p["deskewed"]) for p in event["data"]["pages"]] == [(0.0, False)]
+        assert "straightened" not in event["detail"]
         _, reader = services.archive.open_component(straight["id"], actor="test", role="ocr_copy")
         with reader:
             copy = b"".join(reader)
