@@ -278,7 +278,10 @@ def test_users_and_clients_commands(cli, data_dir):
     client = runner.invoke(cli_app, ["clients", "add", "qlvb-so-noi-vu", "--scope", "deposit,read", "--json"])
     assert client.exit_code == 0, client.output
     token = json.loads(client.output)["token"]
+    dup = runner.invoke(cli_app, ["clients", "add", "qlvb-so-noi-vu", "--scope", "read", "--json"])
+    assert dup.exit_code != 0 and "đã tồn tại" in dup.output  # a second client of that name: refused
     listed = runner.invoke(cli_app, ["clients", "list", "--json"])
+    assert [c["name"] for c in json.loads(listed.output)].count("qlvb-so-noi-vu") == 1
     assert token not in listed.output and "qlvb-so-noi-vu" in listed.output
     get_settings.cache_clear()
     services = build_services(get_settings())
