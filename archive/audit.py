@@ -242,13 +242,18 @@ def restore(session: Session, store: ObjectStore, *, batch: int = 5000) -> Resto
         except (ValueError, KeyError, TypeError) as exc:
             report.problems.append(f"published anchor {name} cannot be read ({exc})")
     anchors.sort(key=lambda a: a.id)  # restored as published: ``verify`` then judges their tokens
-    previous_id, previous_hash = 0, GENESIS
+    previous_anchor, previous_id, previous_hash = 0, 0, GENESIS
     for a in anchors:
-        rows = _segment_rows(store, a, previous_id, previous_hash, report.problems)
-        for i in range(0, len(rows), batch):
-            session.execute(sa.insert(AuditEntry), rows[i:i + batch])
-        report.entries += len(rows)
-        previous_id, previous_hash = a.last_id, a.last_hash
+        if a.id != previous_anchor + 1:  # its segment cannot be checked from where it starts
+            report.problems.append(f"entries {previous_id + 1}–{a.last_id} (anchor {a.id}): anchor "
+                                   f"{previous_anchor + 1}{'' if a.id == previous_anchor + 2 else f'–{a.id - 1}'} "
+                                   "before it is not published, not restored")
+        else:
+            rows = _segment_rows(store, a, previous_id, previous_hash, report.problems)
+            for i in range(0, len(rows), batch):
+                session.execute(sa.insert(AuditEntry), rows[i:i + batch])
+            report.entries += len(rows)
+        previous_anchor, previous_id, previous_hash = a.id, a.last_id, a.last_hash
     for a in anchors:
         session.add(a)
     report.anchors = len(anchors)

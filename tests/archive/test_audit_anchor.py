@@ -366,6 +366,22 @@ def test_a_missing_or_altered_segment_is_reported_and_the_log_goes_on(catalogue,
     assert audit.anchor_name(5) in set(fs_store.list_named(audit.ANCHORS_PREFIX))
 
 
+def test_a_segment_whose_previous_anchor_is_not_published_is_named_so(catalogue, tsa, fs_store):
+    """GIVEN three published anchors and their segments WHEN the published anchor 2 is lost THEN the
+    restore brings back segment 1, says segment 3 cannot be checked because anchor 2 is missing (not
+    that it was altered), and the log goes on after anchor 3."""
+    stamper, _ = tsa
+    _anchored_log(catalogue, stamper, fs_store)
+    (fs_store.root / "named" / audit.anchor_name(2)).unlink()
+    _lose_the_log(catalogue)
+    with catalogue.session() as s:
+        report = audit.restore(s, fs_store)
+    assert (report.entries, report.anchors) == (2, 2)
+    assert report.problems == ["entries 3–6 (anchor 3): anchor 2 before it is not published, not restored"]
+    _append(catalogue, 1, start=400)
+    assert _anchor(catalogue, stamper) == (4, 7)
+
+
 def test_a_minutes_number_known_only_to_the_restored_log_still_counts_in_the_register(catalogue, tsa, fs_store):
     """GIVEN the number 07/BB-HTL given to a batch that destroyed nothing (no sidecar names it), its
     ``disposal.minutes_number`` entry anchored WHEN the catalogue is rebuilt (log restored, then the
