@@ -3,6 +3,7 @@ Tika server over its REST interface in scale-out. Also the fallback when PDFium 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,22 @@ class TikaServerExtractor:
         embedded document."""
         return 6 * self.max_text + (self.max_embedded + 1) * 64 * 1024
 
+    def _read_answer(self, raw: Any, deadline: float) -> bytes:
+        """The answer's bytes, up to one past the limit, a chunk (one read) at a time so that the
+        deadline is checked between chunks."""
+        limit = self._answer_limit() + 1
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            if time.monotonic() > deadline:
+                raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s")
+            chunk = raw.read1(min(64 * 1024, limit - size), decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+
     def extract(self, path: Path, media_type: str) -> Extraction:
         import json
 
@@ -120,16 +137,21 @@ class TikaServerExtractor:
                    "maxEmbeddedResources": str(self.max_embedded)}
         if media_type and media_type != "application/octet-stream":
             headers["Content-Type"] = media_type
+        # ``timeout`` bounds the whole answer, not each wait for a byte: a server that sends its
+        # answer slowly, or a client paused between sending and reading, is measured by the clock.
+        deadline = time.monotonic() + self.timeout
         with open(path, "rb") as body:
             try:
                 with requests.put(f"{self.url}/rmeta/text", data=body, headers=headers, stream=True,
                                   timeout=(self.connect_timeout, self.timeout)) as response:
                     status = response.status_code
-                    raw = response.raw.read(self._answer_limit() + 1, decode_content=True) if status == 200 else b""
+                    raw = self._read_answer(response.raw, deadline) if status == 200 else b""
+                if time.monotonic() > deadline:
+                    raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s")
             except requests.ConnectTimeout as exc:
                 raise ConnectionError(f"Tika server {self.url}: {exc}") from exc
             except (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError) as exc:
-                raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:.0f} s") from exc
+                raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s") from exc
             except (requests.ConnectionError, urllib3.exceptions.HTTPError) as exc:
                 # The server is down, restarting or dropped the connection: transient, retried by the caller.
                 raise ConnectionError(f"Tika server {self.url}: {exc}") from exc

@@ -123,6 +123,57 @@ def test_a_slow_answer_is_the_files_timeout(html):
     assert info.value.code == "timeout" and "3 s" in str(info.value)
 
 
+def test_a_dribbling_answer_is_timed_by_the_clock_not_by_each_byte(html):
+    """A real loopback server that sends its answer a few bytes at a time, each within the
+    per-read timeout: the whole answer takes longer than ``timeout`` and is the file's timeout,
+    found within about one chunk's wait after the deadline (it used to wait for the last byte)."""
+    import threading
+    import time
+
+    body = json.dumps([{"Content-Type": "text/html", "X-TIKA:content": "x" * 200}]).encode()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(5)
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += conn.recv(65536)
+            head, _, rest = received.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            for i in range(0, len(body), 4):  # 4 bytes every 50 ms: about 3 s in all
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(body[i:i + 4])
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ExtractionFailed) as info:
+            TikaServerExtractor(f"http://127.0.0.1:{server.getsockname()[1]}", timeout=0.5).extract(
+                html, "text/html")
+    finally:
+        stop.set()
+        server.close()
+        thread.join(10)
+    assert info.value.code == "timeout" and "0.5 s" in str(info.value)
+    assert time.monotonic() - started < 1.5
+
+
 def test_a_missing_file_is_not_a_server_problem(tmp_path):
     with pytest.raises(FileNotFoundError):
         TikaServerExtractor(URL).extract(tmp_path / "missing.pdf", "application/pdf")
