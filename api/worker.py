@@ -52,7 +52,7 @@ def create_celery(settings: Settings) -> Celery:
 
     from sqlalchemy.exc import OperationalError
 
-    @app.task(name="luutru.ingest_staged", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+    @app.task(shared=False, name="luutru.ingest_staged", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               retry_backoff_max=300, retry_jitter=True, max_retries=8)
     def ingest_staged(job_id: str) -> dict:
         """Thin: ingest a deposit staged in the object store (``api.deposits``). Bad input is an
@@ -67,7 +67,7 @@ def create_celery(settings: Settings) -> Celery:
             raise Ignore()
         return result
 
-    @app.task(name="luutru.make_ltv_copy", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+    @app.task(shared=False, name="luutru.make_ltv_copy", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               max_retries=5)
     def make_ltv_copy(record_id: str) -> None:
         """Thin: the PAdES B-LTA copy of a signed PDF, off the ingest path."""
@@ -75,7 +75,7 @@ def create_celery(settings: Settings) -> Celery:
 
         ltv_task(_get_services())(record_id)
 
-    @app.task(name="luutru.ocr_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+    @app.task(shared=False, name="luutru.ocr_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               max_retries=5)
     def ocr_record(record_id: str) -> None:
         """Thin: the OCR of a scan that took longer than LUUTRU_OCR__WAIT_SECONDS at ingest."""
@@ -83,7 +83,7 @@ def create_celery(settings: Settings) -> Celery:
 
         preservation_service(_get_services(), workers=1).ocr_task(record_id)
 
-    @app.task(name="luutru.preserve_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
+    @app.task(shared=False, name="luutru.preserve_record", autoretry_for=(ConnectionError, OperationalError), retry_backoff=True,
               max_retries=5)
     def preserve_record(record_id: str) -> None:
         """Thin: PDF/A validation of claims and copies, the policy's PDF/A-2b preservation copy."""
@@ -91,25 +91,25 @@ def create_celery(settings: Settings) -> Celery:
 
         preservation_service(_get_services(), workers=1).preserve_task(record_id)
 
-    @app.task(name="luutru.renew_timestamps")
+    @app.task(shared=False, name="luutru.renew_timestamps")
     def renew_timestamps() -> dict:
         from api.signature_wiring import renew_all
 
         return renew_all(_get_services(), actor="software:luutru beat")
 
-    @app.task(name="luutru.retention_sweep")
+    @app.task(shared=False, name="luutru.retention_sweep")
     def retention_sweep() -> dict:
         """Move due dossiers to the review list ("Xem xét hủy") and send transfer reminders."""
         from api.scheduler import retention_sweep as sweep
 
         return sweep(_get_services(), actor="software:luutru beat")
 
-    @app.task(name="luutru.anchor_audit")
+    @app.task(shared=False, name="luutru.anchor_audit")
     def anchor_audit() -> dict | None:
         """RFC 3161 anchor over the audit log's head, when it moved since the last anchor."""
         return _get_services().archive.anchor_audit()
 
-    @app.task(name="luutru.deliver_webhook", bind=True, max_retries=None,
+    @app.task(shared=False, name="luutru.deliver_webhook", bind=True, max_retries=None,
               autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300)
     def deliver_webhook(self, delivery_id: str) -> str:
         """Thin: one attempt; while the delivery stays pending, retry after its backoff (the
@@ -119,18 +119,18 @@ def create_celery(settings: Settings) -> Celery:
             raise self.retry(countdown=result.retry_in)
         return result.state
 
-    @app.task(name="luutru.requeue_webhooks")
+    @app.task(shared=False, name="luutru.requeue_webhooks")
     def requeue_webhooks() -> int:
         """Thin: queue again the webhook deliveries whose task was lost (overdue pending ones)."""
         return len(_get_services().webhooks.requeue_overdue())
 
-    @app.task(name="luutru.fixity_audit")
+    @app.task(shared=False, name="luutru.fixity_audit")
     def fixity_audit() -> dict:
         """Thin: one slice of the fixity audit (the due objects, within the slice's time and budget);
         skipped while another audit runs (one at a time, across workers)."""
         return _get_services().fixity.run_due(actor="software:luutru beat")
 
-    @app.task(name="luutru.repair_archive")
+    @app.task(shared=False, name="luutru.repair_archive")
     def repair_archive() -> dict:
         """Thin: the repair pass, then deposits staged too long ago dispatched again."""
         from api.deposits import requeue_stale

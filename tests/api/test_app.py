@@ -65,6 +65,28 @@ def test_beat_schedule_names_registered_tasks():
     assert scheduled <= set(app.tasks)
 
 
+def test_two_celery_apps_keep_their_own_tasks():
+    """Tasks are not shared between apps: a second app (the API's dispatcher beside a worker, or
+    the next test) registers its own callables instead of inheriting every earlier app's, which
+    Celery refused with a DuplicateTaskNameWarning per task."""
+    import warnings
+
+    from celery.exceptions import DuplicateTaskNameWarning
+
+    from api.worker import create_celery
+
+    settings = load_settings({"LUUTRU_TASKS__BACKEND": "celery", "LUUTRU_TASKS__BROKER_URL": "memory://",
+                              "LUUTRU_TASKS__RESULT_BACKEND": "cache+memory://",
+                              "LUUTRU_SEARCH__BACKEND": "opensearch", "LUUTRU_SEARCH__OPENSEARCH_URL": "http://127.0.0.1:9"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DuplicateTaskNameWarning)
+        first, second = create_celery(settings), create_celery(settings)
+        first.finalize()
+        second.finalize()
+    assert first.tasks["luutru.anchor_audit"].run is not second.tasks["luutru.anchor_audit"].run
+    assert {n for n in first.tasks if n.startswith("luutru.")} == {n for n in second.tasks if n.startswith("luutru.")}
+
+
 def test_api_start_runs_the_repair_pass(tmp_path):
     """GIVEN post-commit work left by a crash WHEN the API starts THEN the repair pass runs it."""
     import io
