@@ -431,6 +431,24 @@ def _latest_schedules(store: ObjectStore) -> Iterator[dict[str, Any]]:
         yield json.loads(store.get_named(best[sid]))
 
 
+def _rows_held(s: Session) -> dict[str, int]:
+    """Rows per table of a catalogue that is not as ``init`` leaves it (only its schema version and
+    an audit head at entry 0). A rebuild is several transactions: one interrupted, or an account
+    added before it (its audit entry would stop the log's restore), leaves rows a second run must
+    not build on."""
+    held = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        query = sa.select(sa.func.count()).select_from(table)
+        if table.name == "audit_head":
+            query = query.where(table.c.last_id != 0)
+        n = s.execute(query).scalar_one()
+        if n:
+            held[table.name] = n
+    return held
+
+
 def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500,
             problems: list[str] | None = None) -> dict[str, int]:
     """Recreate the catalogue's descriptive rows and its legal holds from the store's sidecars, and
@@ -442,9 +460,15 @@ def rebuild(catalogue: Catalogue, store: ObjectStore, *, batch: int = 500,
     retention decisions) are inserted where first met and replaced by the copy of a more recently
     written sidecar; a schedule's own sidecar wins over every copy. Returns rows per table."""
     with catalogue.session() as s:
-        if s.execute(sa.select(sa.func.count()).select_from(Record)).scalar_one():
-            raise RebuildError("the catalogue already holds records; rebuild needs an empty database",
-                               "Danh mục đã có văn bản; chỉ dựng lại vào một cơ sở dữ liệu trống")
+        held = _rows_held(s)
+    if held:
+        listed = ", ".join(f"{table}: {n}" for table, n in held.items())
+        raise RebuildError(
+            f"the catalogue is not empty ({listed}); rebuild needs an empty database (an interrupted "
+            "rebuild, or accounts added first: start again on an empty database, add accounts after)",
+            f"Danh mục không trống ({listed}); chỉ dựng lại vào một cơ sở dữ liệu trống. Nếu lần dựng "
+            "lại trước bị ngắt, hoặc đã thêm tài khoản trước khi dựng: tạo lại cơ sở dữ liệu trống rồi "
+            "chạy lại, thêm tài khoản sau khi dựng xong")
     with catalogue.session() as s:  # first: the log continues from its restored head
         restored = audit.restore(s, store)
     if problems is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from served import account, run_cli
 
 
@@ -50,3 +51,51 @@ def test_rebuild_names_what_must_come_from_the_backup(tmp_path):
     for words in ("tài khoản người dùng", "hệ thống kết nối", "nhật ký hệ thống", "0 lệnh phong tỏa",
                   "sổ đăng ký", "danh mục tài liệu đã hủy"):
         assert words in text, words
+
+
+def test_a_rebuild_only_builds_on_an_empty_catalogue(tmp_path, monkeypatch):
+    """An account added before the rebuild (its audit entry used to stop the log's restore, which the
+    rebuild then reported as "nothing restored" and went on), or a rebuild interrupted after the log
+    was restored: the next ``luutru rebuild`` refuses, names what the catalogue holds and says what to
+    do; the store is untouched and the rebuild on an empty database then restores everything."""
+    from api.wiring import build_services
+    from archive import sidecars
+    from archive.settings import load_settings
+
+    data = tmp_path / "data"
+    env = {"LUUTRU_DATA_DIR": str(data)}
+    assert run_cli(env, "init").returncode == 0
+    account(env, "quantri", role="admin", full_name="Trần Văn Quản")
+    services = build_services(load_settings(env))
+    try:
+        services.archive.anchor_audit()  # the account's entries are anchored and published
+    finally:
+        services.close()
+    _lose_the_catalogue(data)
+
+    account(env, "quantri", role="admin", full_name="Trần Văn Quản")  # too early: before the rebuild
+    r = run_cli(env, "rebuild", "--from-storage")
+    assert r.returncode == 1
+    said = " ".join(r.stderr.split())
+    assert "Danh mục không trống" in said and "audit_log" in said and "users: 1" in said
+    assert "thêm tài khoản sau khi dựng xong" in said
+
+    _lose_the_catalogue(data)
+    services = build_services(load_settings(env))
+    try:  # interrupted after the log was restored, before the first record
+        def crash(store):
+            raise OSError("the machine stopped")
+        monkeypatch.setattr(sidecars, "_latest_holds", crash)
+        with pytest.raises(OSError):
+            sidecars.rebuild(services.catalogue, services.store)
+        monkeypatch.undo()
+        with pytest.raises(sidecars.RebuildError, match="audit_log"):
+            sidecars.rebuild(services.catalogue, services.store)
+    finally:
+        services.close()
+
+    _lose_the_catalogue(data)
+    r = run_cli(env, "rebuild", "--from-storage", "--json")
+    assert r.returncode == 0, r.stderr
+    done = json.loads(r.stdout)
+    assert done["audit_log"] >= 1 and done["audit_anchors"] == 1 and done["audit_not_restored"] == []
