@@ -13,7 +13,6 @@ shown as dd/mm/yyyy. ``rows`` also serves JSON (ISO dates), for programs.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from archive import tabular
 from archive.catalogue.access_tables import User
 from archive.catalogue.models import Dossier, Record
 from archive.catalogue.retention_tables import DestructionLogEntry, DisposalBatch
@@ -136,61 +136,19 @@ def rows(s: Session, batch_id: str | None = None) -> list[dict]:
     return out
 
 
-def _text(key: str, value) -> str:
-    if value is None:
-        return ""
-    if key == "destroyed_at":
-        return f"{value:%d/%m/%Y %H:%M:%S}"
-    if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    return str(value)
+WIDTHS = {"stt": 5, "dossier_code": 28, "dossier_title": 40, "so_ky_hieu": 16, "issued_date": 12, "type_name": 14,
+          "subject": 50, "page_amount": 8, "size": 14, "sha256": 66, "destroyed_at": 20, "destroyed_by": 30,
+          "decision": 40, "batch_number": 10, "minutes_number": 14}
 
 
 def to_csv(items: list[dict]) -> bytes:
     """UTF-8 with a BOM, Vietnamese headers, dd/mm/yyyy dates, local times."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(HEADERS)
-    for r in items:
-        w.writerow([_text(k, r.get(k)) for k, _ in COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return tabular.to_csv(COLUMNS, items)
 
 
 def write_xlsx(items: list[dict], path: Path | io.BytesIO, *, title: str = "Danh mục tài liệu đã hủy") -> None:
     """One sheet, the header row frozen; dates are date cells shown dd/mm/yyyy (Excel sorts them)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    wb = Workbook()
-    ws = wb.active
-    assert isinstance(ws, Worksheet)  # a new workbook has one worksheet, active
-    ws.title = title[:31]
-    ws.append(HEADERS)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-    for r in items:
-        values = []
-        for key, _ in COLUMNS:
-            v = r.get(key)
-            if isinstance(v, datetime):
-                v = v.replace(tzinfo=None)  # Excel has no time zones: the local time, as the header says
-            values.append(v)
-        ws.append(values)
-        for (key, _), c in zip(COLUMNS, ws[ws.max_row], strict=True):
-            if key == "issued_date" and c.value is not None:
-                c.number_format = "dd/mm/yyyy"
-            elif key == "destroyed_at" and c.value is not None:
-                c.number_format = "dd/mm/yyyy hh:mm:ss"
-    widths = {"stt": 5, "dossier_code": 28, "dossier_title": 40, "so_ky_hieu": 16, "issued_date": 12, "type_name": 14,
-              "subject": 50, "page_amount": 8, "size": 14, "sha256": 66, "destroyed_at": 20, "destroyed_by": 30,
-              "decision": 40, "batch_number": 10, "minutes_number": 14}
-    for i, (key, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = widths.get(key, 15)
-    ws.freeze_panes = "A2"
-    wb.save(path)
+    tabular.write_xlsx(COLUMNS, items, path, title=title, widths=WIDTHS)
 
 
 def json_rows(items: list[dict]) -> list[dict]:
