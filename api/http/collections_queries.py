@@ -17,6 +17,7 @@ from archive.access import Principal
 from archive.catalogue import Catalogue
 from archive.catalogue.models import Dossier, Fonds, Record
 from archive.catalogue.retention_tables import DisposalItem, RetentionAssignment
+from archive.dossier_listing import DOSSIER_ORDER
 
 KINDS: dict[str, Any] = {"dossier": (Dossier, access.visible_dossiers), "fonds": (Fonds, access.visible_fonds)}
 
@@ -154,9 +155,8 @@ def dossier_records(catalogue: Catalogue, principal: Principal, see_disposed: bo
     where = [Record.dossier_id == dossier_id, access.readable_records(principal, see_disposed=see_disposed)]
     with catalogue.session() as s:
         total = s.execute(sa.select(sa.func.count()).select_from(Record).where(*where)).scalar_one()
-        rows = s.execute(sa.select(Record).where(*where).order_by(
-            Record.doc_ordinal.is_(None), Record.doc_ordinal, Record.issued_date, Record.created_at, Record.id)
-            .offset((page - 1) * size).limit(size)).scalars().all()
+        rows = s.execute(sa.select(Record).where(*where).order_by(*DOSSIER_ORDER)
+                         .offset((page - 1) * size).limit(size)).scalars().all()
         items = [{"id": r.id, "doc_ordinal": r.doc_ordinal, "type_name": r.type_name, "so_ky_hieu": r.so_ky_hieu,
                   "issued_date": _iso(r.issued_date), "organ_name": r.organ_name, "subject": r.subject,
                   "access_level": r.access_level, "status": r.status, "created_at": r.created_at.isoformat()}

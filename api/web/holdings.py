@@ -9,6 +9,8 @@ batch) and the audit are exactly the API's. Filing needs the ``deposit`` scope a
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -21,7 +23,7 @@ from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.web.actions import need
 from api.web.pages import NotFoundPage, PageCaller
-from api.web.render import WebRoute, render
+from api.web.render import SECURITY_HEADERS, WebRoute, render
 from api.web.session import check_csrf
 from archive.errors import ArchiveError, RecordNotFound
 
@@ -72,7 +74,7 @@ async def fonds_page(request: Request, fonds_ref: Ref, caller: PageCaller) -> Re
     dossiers = None
     if year is not None:
         dossiers = await run_in_threadpool(_call, list_dossiers, services, caller, fonds=fonds["id"], year=year, q=None,
-                                           status=None, page=1, size=services.settings.api.max_page_size)
+                                           status=None, page=_page(request), size=services.settings.api.max_page_size)
     return render(request, "fonds.html", {"fonds": fonds, "years": years, "year": year, "dossiers": dossiers})
 
 
@@ -88,11 +90,17 @@ def _unfiled(services, caller: Caller) -> list[dict]:
                  "issued_date": r.issued_date.isoformat() if r.issued_date else None} for r in rows]
 
 
-async def _dossier_context(services, caller: Caller, ref: str) -> dict:
+def _page(request: Request) -> int:
+    """``?page=N`` (1 when absent or not a page number)."""
+    raw = request.query_params.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 100_000 else 1
+
+
+async def _dossier_context(services, caller: Caller, ref: str, page: int = 1) -> dict:
     from api.http.routes.collections import dossier_records, get_dossier
 
     dossier = await run_in_threadpool(_call, get_dossier, ref, services, caller)
-    records = await run_in_threadpool(_call, dossier_records, dossier["id"], services, caller, 1,
+    records = await run_in_threadpool(_call, dossier_records, dossier["id"], services, caller, page,
                                       services.settings.api.max_page_size)
     may_file = caller.has("deposit") and dossier["status"] == "open"
     unfiled = await run_in_threadpool(_unfiled, services, caller) if may_file else []
@@ -104,7 +112,43 @@ async def _dossier_context(services, caller: Caller, ref: str) -> dict:
 async def dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Response:
     services = request.app.state.services
     need(caller, "read")
-    return render(request, "dossier.html", await _dossier_context(services, caller, ref))
+    return render(request, "dossier.html", await _dossier_context(services, caller, ref, _page(request)))
+
+
+@router.get("/dossiers/{ref}/muc-luc.{fmt}")
+async def dossier_listing(request: Request, ref: Ref, fmt: str, caller: PageCaller) -> Response:
+    """Mục lục văn bản of the dossier (``archive.dossier_listing``): every document the person may
+    read, in the dossier's order, as CSV (UTF-8 with a BOM) or XLSX (with the dossier's heading);
+    a dossier they may not see is the one 404. Audited as ``dossier.listing`` with the format and
+    the number of lines."""
+    from datetime import datetime
+
+    from api.http.routes.collections import _audit, _see_disposed, visible_dossier
+    from archive import dossier_listing, tabular
+    from archive.dossier_state import VN_TZ
+
+    need(caller, "read")
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundPage()
+    services = request.app.state.services
+
+    def build() -> tuple[bytes, str, str]:
+        d = _call(visible_dossier, services, caller, ref, action="dossier.listing")
+        with services.catalogue.session() as s:
+            items = dossier_listing.rows(s, caller.principal, d.id, see_disposed=_see_disposed(caller))
+        _audit(services, caller, "dossier.listing", target_type="dossier", target_id=d.id, format=fmt,
+               total=len(items), web=True)
+        if fmt == "csv":
+            return tabular.to_csv(dossier_listing.COLUMNS, items), "text/csv; charset=utf-8", d.code
+        buf = io.BytesIO()
+        tabular.write_xlsx(dossier_listing.COLUMNS, items, buf, title="Mục lục văn bản", widths=dossier_listing.WIDTHS,
+                           heading=dossier_listing.heading(d, len(items), datetime.now(VN_TZ)))
+        return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", d.code
+
+    data, mime, code = await run_in_threadpool(build)
+    code = re.sub(r"[^A-Za-z0-9.-]+", "-", code)  # a header is ASCII: the mã hồ sơ's other letters as "-"
+    return Response(data, media_type=mime, headers={**SECURITY_HEADERS, "Content-Disposition":
+                                                    f'attachment; filename="muc-luc-van-ban-{code}.{fmt}"'})
 
 
 @router.post("/dossiers/{ref}/file", dependencies=[Depends(check_csrf)])

@@ -64,3 +64,110 @@ def test_an_official_browses_but_cannot_file_and_an_unseen_dossier_is_the_one_40
                                                              "csrf_token": csrf_of(page.text)})
     assert r.status_code == 403
     assert canbo.post(f"/dossiers/{dossier['id']}/file", data={"records": [records["public"]], "reason": "x"}).status_code == 403
+
+
+def test_a_dossier_is_read_page_by_page_and_as_its_muc_luc_van_ban(web, login, records, dossier, csrf_of):
+    """GIVEN a dossier holding the public, internal and restricted records, and pages of 2 WHEN an
+    archivist (who may read all three) and an official (not the restricted one) open it THEN the
+    page says how many records the person may read and the pages hold them all, in the API's order
+    (the page used to show the first 100 and say nothing of the rest); the Mục lục văn bản, CSV and
+    XLSX, lists every one of them numbered from 1 with Vietnamese headers and dd/mm/yyyy dates; the
+    official's list leaves the restricted record out, its number too, and a reader of public records
+    gets the public one; a missing dossier is the one 404 page; each download is audited with its
+    format and number of lines."""
+    import csv
+    import io
+    import re
+
+    import openpyxl
+    import sqlalchemy as sa
+
+    from archive.catalogue.models import AuditEntry
+
+    services, client = web
+    lan = login("luutruvien")
+    page = lan.get(f"/dossiers/{dossier['id']}")
+    chosen = [records[level] for level in ("public", "internal", "restricted")]
+    done = lan.post(f"/dossiers/{dossier['id']}/file", data={"records": chosen, "reason": "Lập hồ sơ năm 2026",
+                                                             "csrf_token": csrf_of(page.text)})
+    assert done.status_code == 303, done.text
+    services.settings.api.max_page_size = 2
+    bearer = _bearer(client, "luutruvien")
+    api_order = [r for p in (1, 2) for r in client.get(f"/api/v1/dossiers/{dossier['id']}/records?page={p}&size=2",
+                                                       headers=bearer).json()["items"]]
+    assert {r["id"] for r in api_order} == set(chosen)
+
+    first = lan.get(f"/dossiers/{dossier['id']}")
+    assert "(3 văn bản)" in first.text and "Trang 1/2" in first.text
+    nxt = lxml.html.fromstring(first.text).xpath("//nav[@id='records-pager']//a[@rel='next']/@href")
+    second = lan.get(nxt[0])
+    assert "Trang 2/2" in second.text and 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    assert _ids(first.text, "dossier-records") + _ids(second.text, "dossier-records") == [r["id"] for r in api_order]
+    assert 'start="3"' in second.text  # the list's numbers go on from the first page's
+
+    got = lan.get(f"/dossiers/{dossier['id']}/muc-luc.csv")
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    assert got.headers["content-disposition"] == f'attachment; filename="muc-luc-van-ban-{dossier["code"]}.csv"'
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert table[0] == ["STT", "Số, ký hiệu văn bản", "Ngày tháng năm văn bản", "Tên loại và trích yếu nội dung văn bản",
+                        "Tác giả văn bản", "Số trang", "Ghi chú"]
+    assert [row[0] for row in table[1:]] == ["1", "2", "3"]
+    assert [row[1] or None for row in table[1:]] == [r["so_ky_hieu"] for r in api_order]
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", row[2]) for row in table[1:] if row[2])
+    restricted = next(row for row, r in zip(table[1:], api_order, strict=True) if r["id"] == records["restricted"])
+    assert restricted[6] == "Mức tiếp cận: Hạn chế"
+
+    book = openpyxl.load_workbook(io.BytesIO(lan.get(f"/dossiers/{dossier['id']}/muc-luc.xlsx").content))
+    sheet = book.active
+    lines = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert lines[0][0] == "MỤC LỤC VĂN BẢN" and lines[1][0] == f"Hồ sơ số: {dossier['code']} — Hồ sơ thử nghiệm"
+    header = next(i for i, line in enumerate(lines) if line[0] == "STT")
+    assert sheet.freeze_panes == f"A{header + 2}"
+    assert [line[0] for line in lines[header + 1:]] == [1, 2, 3]
+    dated = [sheet.cell(row=header + 2 + i, column=3) for i in range(3) if lines[header + 1 + i][2] is not None]
+    assert dated and all(c.number_format == "dd/mm/yyyy" for c in dated)
+
+    canbo = login("canbo")
+    theirs = list(csv.reader(io.StringIO(canbo.get(f"/dossiers/{dossier['id']}/muc-luc.csv").content.decode("utf-8-sig"))))
+    assert [row[0] for row in theirs[1:]] == ["1", "2"]
+    assert [row[1] or None for row in theirs[1:]] == [r["so_ky_hieu"] for r in api_order
+                                                      if r["id"] != records["restricted"]]
+    assert "(2 văn bản)" in canbo.get(f"/dossiers/{dossier['id']}").text
+    public_only = login("canbo_congkhai").get(f"/dossiers/{dossier['id']}/muc-luc.csv").content.decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(public_only))][1:] == ["1"]  # the public record only
+    missing = lan.get("/dossiers/00000000-0000-4000-8000-000000000000/muc-luc.csv")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    assert lan.get(f"/dossiers/{dossier['id']}/muc-luc.pdf").status_code == 404
+
+    with services.catalogue.session() as s:
+        audited = s.execute(sa.select(AuditEntry).where(AuditEntry.action == "dossier.listing")
+                            .order_by(AuditEntry.id)).scalars().all()
+        assert [(e.outcome, (e.detail or {}).get("format"), (e.detail or {}).get("total")) for e in audited
+                if e.outcome == "success"] == [("success", "csv", 3), ("success", "xlsx", 3), ("success", "csv", 2),
+                                               ("success", "csv", 1)]
+        assert any(e.outcome != "success" for e in audited)  # the missing one is in the log too
+
+
+def test_a_year_with_more_dossiers_than_a_page_shows_them_all_page_by_page(web, login, dossier):
+    """GIVEN three dossiers of 2026 in a fonds and pages of 2 WHEN the archivist opens the fonds
+    THEN the year says 3 and its pages hold the three, as the API lists them (only the first page's
+    used to be shown)."""
+    services, client = web
+    admin = _bearer(client, "quantri")
+    for n in (2, 3):
+        r = client.post("/api/v1/dossiers", headers=admin, json={
+            "fonds_id": dossier["fonds_id"], "year": 2026, "notation": f"0{n}.VP", "title": f"Hồ sơ số {n}",
+            "access_regime": "internal"})
+        assert r.status_code == 201, r.text
+    services.settings.api.max_page_size = 2
+    lan = login("luutruvien")
+    first = lan.get(f"/holdings/{dossier['fonds_id']}?year=2026")
+    assert 'id="dossiers-total">(3)' in first.text and "Trang 1/2" in first.text
+    nxt = lxml.html.fromstring(first.text).xpath("//nav[@id='dossiers-pager']//a[@rel='next']/@href")
+    assert nxt == [f"/holdings/{dossier['fonds_id']}?year=2026&page=2"]
+    second = lan.get(nxt[0])
+    api = [d["id"] for p in (1, 2) for d in client.get(
+        f"/api/v1/dossiers?fonds={dossier['fonds_id']}&year=2026&page={p}&size=2", headers=_bearer(client, "luutruvien")
+    ).json()["items"]]
+    assert _ids(first.text, "dossiers") + _ids(second.text, "dossiers") == api and len(set(api)) == 3
+    assert lan.get(f"/holdings/{dossier['fonds_id']}?year=2026&page=abc").status_code == 200  # a bad number: page 1

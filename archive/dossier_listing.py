@@ -1,0 +1,74 @@
+"""Mục lục văn bản: the list of a dossier's documents as a records officer prints or files it.
+
+Decree 30 (Điều 29.4) has the system make the listing of an electronic dossier; the columns are
+those of the usual form — STT, số và ký hiệu, ngày tháng năm, tên loại và trích yếu nội dung, tác
+giả (the issuing agency), tờ số (here the number of pages: an electronic document has no sheet
+numbers) and ghi chú — in the dossier's order (the documents' ordinal in the dossier, then date).
+Only what the reader may read is listed, by ``archive.access`` (the rule of every other list), so
+a person without the level of a restricted document neither sees it nor its line number.
+
+``rows`` feeds ``tabular.to_csv`` / ``write_xlsx`` (``/dossiers/{ref}/muc-luc.csv|.xlsx``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from archive import access
+from archive.catalogue.models import Dossier, Record
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("stt", "STT"),
+    ("so_ky_hieu", "Số, ký hiệu văn bản"),
+    ("issued_date", "Ngày tháng năm văn bản"),
+    ("title", "Tên loại và trích yếu nội dung văn bản"),
+    ("organ_name", "Tác giả văn bản"),
+    ("page_amount", "Số trang"),
+    ("note", "Ghi chú"),
+)
+"""(key, Vietnamese header) in the order of the columns."""
+WIDTHS = {"stt": 5, "so_ky_hieu": 18, "issued_date": 12, "title": 60, "organ_name": 36, "page_amount": 8,
+          "note": 24}
+DOSSIER_ORDER = (Record.doc_ordinal.is_(None), Record.doc_ordinal, Record.issued_date, Record.created_at, Record.id)
+"""The order of a dossier's documents, here and on its page."""
+
+
+def title(type_name: str | None, subject: str | None) -> str:
+    """Tên loại và trích yếu: ``Quyết định về việc …``; a subject that already starts with the type
+    name, or a Công văn's ``V/v …``, as it is."""
+    subject = (subject or "").strip()
+    kind = (type_name or "").strip()
+    if not kind or subject.casefold().startswith(kind.casefold()):
+        return subject or kind
+    return f"{kind} {subject}".strip()
+
+
+def rows(s: Session, principal: access.Principal, dossier_id: str, *, see_disposed: bool = False) -> list[dict[str, Any]]:
+    """The dossier's documents ``principal`` may read, numbered from 1 in the dossier's order."""
+    found = s.execute(sa.select(Record).where(Record.dossier_id == dossier_id,
+                                              access.readable_records(principal, see_disposed=see_disposed))
+                      .order_by(*DOSSIER_ORDER)).scalars().all()
+    out: list[dict[str, Any]] = []
+    for n, r in enumerate(found, start=1):
+        notes = []
+        if r.status == "disposed":
+            notes.append("Đã hủy")
+        if r.access_level not in ("public", "internal"):
+            notes.append(f"Mức tiếp cận: {access.ACCESS_LEVELS_VI.get(r.access_level, r.access_level)}")
+        out.append({"stt": n, "record_id": r.id, "so_ky_hieu": r.so_ky_hieu, "issued_date": r.issued_date,
+                    "title": title(r.type_name, r.subject), "organ_name": r.organ_name,
+                    "page_amount": r.page_amount, "note": "; ".join(notes) or None})
+    return out
+
+
+def heading(dossier: Dossier, count: int, made_at: datetime) -> list[str]:
+    """The lines above the table: what it lists, and when it was made (local time)."""
+    span = " – ".join(f"{d:%d/%m/%Y}" for d in (dossier.start_date, dossier.end_date) if isinstance(d, date))
+    return ["MỤC LỤC VĂN BẢN",
+            f"Hồ sơ số: {dossier.code} — {dossier.title}",
+            *([f"Thời gian: {span}"] if span else []),
+            f"Gồm {count} văn bản; lập lúc {made_at:%H:%M ngày %d/%m/%Y}"]
