@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -43,6 +45,25 @@ def _password(generate: bool, stdin: bool) -> tuple[str, bool]:
 
 def _accounts(services):
     return services.accounts
+
+
+def _list_command(app: typer.Typer, doc: str, rows: Callable[[Any], list[dict]], headers: tuple[str, ...],
+                  cells: Callable[[dict], tuple[str, ...]]) -> None:
+    """Register ``<app> list``: the rows as JSON with ``--json``, else a table of their cells (users and
+    API clients differ only in what they list and how a row reads)."""
+    def list_command(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
+        with services_or_exit() as services:
+            found = rows(_accounts(services))
+        if as_json:
+            console.print_json(json.dumps(found, ensure_ascii=False))
+            return
+        table = Table(*headers)
+        for row in found:
+            table.add_row(*cells(row))
+        console.print(table)
+
+    list_command.__doc__ = doc
+    app.command("list")(list_command)
 
 
 def _admin(services) -> str:
@@ -97,19 +118,10 @@ def users_add(username: str = typer.Argument(..., help="Tên đăng nhập."),
         console.print(f"Khóa TOTP (chỉ hiện một lần): [bold]{out['totp_secret']}[/]\n{out['totp_uri']}")
 
 
-@users_app.command("list")
-def users_list(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
-    """Danh sách người dùng. List users."""
-    with services_or_exit() as services:
-        users = _accounts(services).list_users()
-    if as_json:
-        console.print_json(json.dumps(users, ensure_ascii=False))
-        return
-    table = Table("Tên đăng nhập", "Họ và tên", "Vai trò", "Mức độ tiếp cận", "2FA", "Trạng thái")
-    for u in users:
-        table.add_row(u["username"], u["full_name"], u["role_vi"], ", ".join(u["access_levels"]),
-                      "có" if u["totp"] else "—", "hoạt động" if u["active"] else "đã khóa")
-    console.print(table)
+_list_command(users_app, "Danh sách người dùng. List users.", lambda accounts: accounts.list_users(),
+              ("Tên đăng nhập", "Họ và tên", "Vai trò", "Mức độ tiếp cận", "2FA", "Trạng thái"),
+              lambda u: (u["username"], u["full_name"], u["role_vi"], ", ".join(u["access_levels"]),
+                         "có" if u["totp"] else "—", "hoạt động" if u["active"] else "đã khóa"))
 
 
 @users_app.command("set")
@@ -219,19 +231,10 @@ def clients_add(name: str = typer.Argument(..., help="Tên hệ thống, ví d�
     console.print(f"Mã truy cập (chỉ hiện một lần, hãy lưu ngay): [bold]{out['token']}[/]")
 
 
-@clients_app.command("list")
-def clients_list(as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON.")) -> None:
-    """Danh sách hệ thống kết nối. List API clients."""
-    with services_or_exit() as services:
-        clients = _accounts(services).list_clients()
-    if as_json:
-        console.print_json(json.dumps(clients, ensure_ascii=False))
-        return
-    table = Table("Tên", "Quyền", "Mức độ tiếp cận", "Mã", "Dùng lần cuối", "Trạng thái")
-    for c in clients:
-        table.add_row(c["name"], ", ".join(c["scopes"]), ", ".join(c["access_levels"]), c["token_hint"] + "…",
-                      c["last_used_at"] or "—", "hoạt động" if c["active"] else "đã thu hồi")
-    console.print(table)
+_list_command(clients_app, "Danh sách hệ thống kết nối. List API clients.", lambda accounts: accounts.list_clients(),
+              ("Tên", "Quyền", "Mức độ tiếp cận", "Mã", "Dùng lần cuối", "Trạng thái"),
+              lambda c: (c["name"], ", ".join(c["scopes"]), ", ".join(c["access_levels"]), c["token_hint"] + "…",
+                         c["last_used_at"] or "—", "hoạt động" if c["active"] else "đã thu hồi"))
 
 
 @clients_app.command("set")

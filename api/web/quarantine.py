@@ -10,11 +10,12 @@ audit. A person without the scope gets the one 404 page; an id that names nothin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
@@ -77,6 +78,15 @@ def _entry_context(services, caller: Caller, ref: str, action: str = "quarantine
             "error": None, "reason": ""}
 
 
+async def _entry_form(request: Request, caller: Caller, ref: str, action: str) -> tuple[Any, dict, FormData]:
+    """A form sent about one entry (release, discard): the scope check, the entry's page context (read
+    as ``action``, the one 404 page when it names nothing), then the services and the form."""
+    _allowed(caller)
+    services = request.app.state.services
+    ctx = await run_in_threadpool(_entry_context, services, caller, ref, action)
+    return services, ctx, await request.form()
+
+
 @router.get("/quarantine/{ref}")
 async def entry_page(request: Request, ref: EntryRef, caller: PageCaller) -> Response:
     _allowed(caller)
@@ -99,10 +109,7 @@ async def entry_file(request: Request, ref: EntryRef, caller: PageCaller) -> Res
 
 @router.post("/quarantine/{ref}/release", dependencies=[Depends(check_csrf)])
 async def release(request: Request, ref: EntryRef, caller: PageCaller) -> Response:
-    _allowed(caller)
-    services = request.app.state.services
-    ctx = await run_in_threadpool(_entry_context, services, caller, ref, "quarantine.release")
-    form = await request.form()
+    services, ctx, form = await _entry_form(request, caller, ref, "quarantine.release")
     values = {f: str(form.get(f) or "").strip() for f in FIELDS}
     dossier = str(form.get("dossier") or "").strip()
     ctx = {**ctx, "values": values, "dossier": dossier}
@@ -127,10 +134,7 @@ async def release(request: Request, ref: EntryRef, caller: PageCaller) -> Respon
 
 @router.post("/quarantine/{ref}/discard", dependencies=[Depends(check_csrf)])
 async def discard(request: Request, ref: EntryRef, caller: PageCaller) -> Response:
-    _allowed(caller)
-    services = request.app.state.services
-    ctx = await run_in_threadpool(_entry_context, services, caller, ref, "quarantine.discard")
-    form = await request.form()
+    services, ctx, form = await _entry_form(request, caller, ref, "quarantine.discard")
     reason = str(form.get("reason") or "").strip()
     entry_id = ctx["entry"]["id"]
     try:

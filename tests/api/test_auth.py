@@ -261,10 +261,11 @@ def test_openid_connect_login(tmp_path, identity_provider):
 
 
 # CLI -----------------------------------------------------------------------------------------------
-def test_users_and_clients_commands(cli, data_dir):
+def test_users_and_clients_commands(cli, data_dir, monkeypatch):
     from typer.testing import CliRunner
 
     from api.cli import app as cli_app
+    from api.cli.common import console
     from api.http.app import create_app
     from api.wiring import build_services, get_settings
 
@@ -283,6 +284,15 @@ def test_users_and_clients_commands(cli, data_dir):
     listed = runner.invoke(cli_app, ["clients", "list", "--json"])
     assert [c["name"] for c in json.loads(listed.output)].count("qlvb-so-noi-vu") == 1
     assert token not in listed.output and "qlvb-so-noi-vu" in listed.output
+    monkeypatch.setattr(console, "_width", 200)  # one table row a line
+    table = runner.invoke(cli_app, ["clients", "list"])  # the table, not JSON
+    assert table.exit_code == 0, table.output
+    assert "qlvb-so-noi-vu" in table.output and "deposit, read" in table.output and "hoạt động" in table.output
+    assert token not in table.output
+    users = runner.invoke(cli_app, ["users", "list"])
+    assert users.exit_code == 0, users.output
+    assert "Tên đăng nhập" in users.output and "nguyenvana" in users.output and "Nguyễn Văn A" in users.output
+    assert "nguyenvana" in [u["username"] for u in json.loads(runner.invoke(cli_app, ["users", "list", "--json"]).output)]
     get_settings.cache_clear()
     services = build_services(get_settings())
     try:
