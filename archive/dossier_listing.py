@@ -1,4 +1,5 @@
-"""Mục lục văn bản: the list of a dossier's documents as a records officer prints or files it.
+"""Mục lục văn bản and mục lục hồ sơ: the lists of a dossier's documents and of a fonds' dossiers
+of a year, as a records officer prints or files them.
 
 Decree 30 (Điều 29.4) has the system make the listing of an electronic dossier; the columns are
 those of the usual form — STT, số và ký hiệu, ngày tháng năm, tên loại và trích yếu nội dung, tác
@@ -7,7 +8,12 @@ numbers) and ghi chú — in the dossier's order (the documents' ordinal in the 
 Only what the reader may read is listed, by ``archive.access`` (the rule of every other list), so
 a person without the level of a restricted document neither sees it nor its line number.
 
-``rows`` feeds ``tabular.to_csv`` / ``write_xlsx`` (``/dossiers/{ref}/muc-luc.csv|.xlsx``).
+The mục lục hồ sơ (``dossier_rows``) has the columns of the list kept with a transfer (*Mục lục hồ
+sơ, tài liệu nộp lưu*): STT, số và ký hiệu hồ sơ, tiêu đề, thời gian (the dates of its documents),
+thời hạn bảo quản, số văn bản, số tờ, ghi chú (its state), for the dossiers the reader may see.
+
+``rows`` and ``dossier_rows`` feed ``tabular.to_csv`` / ``write_xlsx``
+(``/dossiers/{ref}/muc-luc.csv|.xlsx``, ``/holdings/{fonds}/muc-luc-ho-so.csv|.xlsx?year=``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from archive import access
-from archive.catalogue.models import Dossier, Record
+from archive.catalogue.models import Dossier, Fonds, Record
+from archive.dossier_fields import STATUS_VI
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("stt", "STT"),
@@ -72,3 +79,39 @@ def heading(dossier: Dossier, count: int, made_at: datetime) -> list[str]:
             f"Hồ sơ số: {dossier.code} — {dossier.title}",
             *([f"Thời gian: {span}"] if span else []),
             f"Gồm {count} văn bản; lập lúc {made_at:%H:%M ngày %d/%m/%Y}"]
+
+
+DOSSIER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("stt", "STT"),
+    ("notation", "Số và ký hiệu hồ sơ"),
+    ("code", "Mã hồ sơ"),
+    ("title", "Tiêu đề hồ sơ"),
+    ("start_date", "Ngày bắt đầu"),
+    ("end_date", "Ngày kết thúc"),
+    ("retention", "Thời hạn bảo quản"),
+    ("doc_total", "Số văn bản"),
+    ("sheet_total", "Số tờ"),
+    ("note", "Ghi chú"),
+)
+DOSSIER_WIDTHS = {"stt": 5, "notation": 14, "code": 30, "title": 60, "start_date": 12, "end_date": 12,
+                  "retention": 14, "doc_total": 10, "sheet_total": 8, "note": 20}
+
+
+def dossier_rows(s: Session, principal: access.Principal, fonds_id: str, year: int, *,
+                 see_disposed: bool = False) -> list[dict[str, Any]]:
+    """The fonds' dossiers of ``year`` that ``principal`` may see, by their code (the order of the
+    holdings page), numbered from 1."""
+    found = s.execute(sa.select(Dossier).where(Dossier.fonds_id == fonds_id, Dossier.year == year,
+                                               access.visible_dossiers(principal, see_disposed=see_disposed))
+                      .order_by(Dossier.code)).scalars().all()
+    return [{"stt": n, "dossier_id": d.id, "notation": d.notation, "code": d.code, "title": d.title,
+             "start_date": d.start_date, "end_date": d.end_date, "retention": d.retention,
+             "doc_total": d.doc_total or 0, "sheet_total": d.sheet_total, "note": STATUS_VI.get(d.status, d.status)}
+            for n, d in enumerate(found, start=1)]
+
+
+def dossier_heading(fonds: Fonds, year: int, count: int, made_at: datetime) -> list[str]:
+    return ["MỤC LỤC HỒ SƠ",
+            f"Phông: {fonds.name} ({fonds.organ_id})",
+            f"Năm hình thành: {year}",
+            f"Gồm {count} hồ sơ; lập lúc {made_at:%H:%M ngày %d/%m/%Y}"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -115,40 +117,85 @@ async def dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Respon
     return render(request, "dossier.html", await _dossier_context(services, caller, ref, _page(request)))
 
 
+Listing = tuple[Sequence[tuple[str, str]], Mapping[str, float], list[dict], list[str], str, str]
+"""What a list download is made of: columns, column widths, rows, the XLSX heading lines, the
+sheet's title and the file's name (without its extension)."""
+
+
+async def _download(fmt: str, build: Callable[[], Listing]) -> Response:
+    """A list as CSV (UTF-8 with a BOM) or XLSX (``archive.tabular``); ``build`` runs in a thread
+    (it reads the catalogue and audits); another format is the one 404."""
+    from archive import tabular
+
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundPage()
+
+    def make() -> tuple[bytes, str, str]:
+        columns, widths, items, heading, title, name = build()
+        if fmt == "csv":
+            return tabular.to_csv(columns, items), "text/csv; charset=utf-8", name
+        buf = io.BytesIO()
+        tabular.write_xlsx(columns, items, buf, title=title, widths=widths, heading=heading)
+        return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name
+
+    data, mime, name = await run_in_threadpool(make)
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", name)  # a header is ASCII: a code's other letters as "-"
+    return Response(data, media_type=mime, headers={**SECURITY_HEADERS,
+                                                    "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
 @router.get("/dossiers/{ref}/muc-luc.{fmt}")
 async def dossier_listing(request: Request, ref: Ref, fmt: str, caller: PageCaller) -> Response:
-    """Mục lục văn bản of the dossier (``archive.dossier_listing``): every document the person may
-    read, in the dossier's order, as CSV (UTF-8 with a BOM) or XLSX (with the dossier's heading);
-    a dossier they may not see is the one 404. Audited as ``dossier.listing`` with the format and
-    the number of lines."""
-    from datetime import datetime
-
+    """Mục lục văn bản of the dossier (``archive.dossier_listing.rows``): every document the person
+    may read, in the dossier's order, with the dossier's heading in XLSX; a dossier they may not see
+    is the one 404. Audited as ``dossier.listing`` with the format and the number of lines."""
     from api.http.routes.collections import _audit, _see_disposed, visible_dossier
-    from archive import dossier_listing, tabular
+    from archive import dossier_listing
     from archive.dossier_state import VN_TZ
 
     need(caller, "read")
-    if fmt not in ("csv", "xlsx"):
-        raise NotFoundPage()
     services = request.app.state.services
 
-    def build() -> tuple[bytes, str, str]:
+    def build() -> Listing:
         d = _call(visible_dossier, services, caller, ref, action="dossier.listing")
         with services.catalogue.session() as s:
             items = dossier_listing.rows(s, caller.principal, d.id, see_disposed=_see_disposed(caller))
         _audit(services, caller, "dossier.listing", target_type="dossier", target_id=d.id, format=fmt,
                total=len(items), web=True)
-        if fmt == "csv":
-            return tabular.to_csv(dossier_listing.COLUMNS, items), "text/csv; charset=utf-8", d.code
-        buf = io.BytesIO()
-        tabular.write_xlsx(dossier_listing.COLUMNS, items, buf, title="Mục lục văn bản", widths=dossier_listing.WIDTHS,
-                           heading=dossier_listing.heading(d, len(items), datetime.now(VN_TZ)))
-        return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", d.code
+        return (dossier_listing.COLUMNS, dossier_listing.WIDTHS, items,
+                dossier_listing.heading(d, len(items), datetime.now(VN_TZ)), "Mục lục văn bản",
+                f"muc-luc-van-ban-{d.code}")
 
-    data, mime, code = await run_in_threadpool(build)
-    code = re.sub(r"[^A-Za-z0-9.-]+", "-", code)  # a header is ASCII: the mã hồ sơ's other letters as "-"
-    return Response(data, media_type=mime, headers={**SECURITY_HEADERS, "Content-Disposition":
-                                                    f'attachment; filename="muc-luc-van-ban-{code}.{fmt}"'})
+    return await _download(fmt, build)
+
+
+@router.get("/holdings/{fonds_ref}/muc-luc-ho-so.{fmt}")
+async def fonds_listing(request: Request, fonds_ref: Ref, fmt: str, caller: PageCaller) -> Response:
+    """Mục lục hồ sơ of the fonds' dossiers of ``?year=`` (``archive.dossier_listing.dossier_rows``):
+    the dossiers the person may see, by code, with the fonds and year in XLSX; a fonds they may not
+    see, or no year, is the one 404. Audited as ``fonds.listing`` with the year, format and lines."""
+    from api.http.routes.collections import _audit, _see_disposed, visible_fonds_row
+    from archive import dossier_listing
+    from archive.dossier_state import VN_TZ
+
+    need(caller, "read")
+    services = request.app.state.services
+    raw = request.query_params.get("year", "")
+    if not (raw.isascii() and raw.isdigit() and 1000 <= int(raw) <= 9999):
+        raise NotFoundPage()
+    year = int(raw)
+
+    def build() -> Listing:
+        f = _call(visible_fonds_row, services, caller, fonds_ref, action="fonds.listing")
+        with services.catalogue.session() as s:
+            items = dossier_listing.dossier_rows(s, caller.principal, f.id, year, see_disposed=_see_disposed(caller))
+        _audit(services, caller, "fonds.listing", target_type="fonds", target_id=f.id, year=year, format=fmt,
+               total=len(items), web=True)
+        return (dossier_listing.DOSSIER_COLUMNS, dossier_listing.DOSSIER_WIDTHS, items,
+                dossier_listing.dossier_heading(f, year, len(items), datetime.now(VN_TZ)), "Mục lục hồ sơ",
+                f"muc-luc-ho-so-{f.organ_id}-{year}")
+
+    return await _download(fmt, build)
 
 
 @router.post("/dossiers/{ref}/file", dependencies=[Depends(check_csrf)])

@@ -151,7 +151,8 @@ def test_a_dossier_is_read_page_by_page_and_as_its_muc_luc_van_ban(web, login, r
 def test_a_year_with_more_dossiers_than_a_page_shows_them_all_page_by_page(web, login, dossier):
     """GIVEN three dossiers of 2026 in a fonds and pages of 2 WHEN the archivist opens the fonds
     THEN the year says 3 and its pages hold the three, as the API lists them (only the first page's
-    used to be shown)."""
+    used to be shown); the year's Mục lục hồ sơ lists the three, and none for a reader of public
+    records only, who may see none of these internal dossiers."""
     services, client = web
     admin = _bearer(client, "quantri")
     for n in (2, 3):
@@ -171,3 +172,29 @@ def test_a_year_with_more_dossiers_than_a_page_shows_them_all_page_by_page(web, 
     ).json()["items"]]
     assert _ids(first.text, "dossiers") + _ids(second.text, "dossiers") == api and len(set(api)) == 3
     assert lan.get(f"/holdings/{dossier['fonds_id']}?year=2026&page=abc").status_code == 200  # a bad number: page 1
+
+    # the Mục lục hồ sơ of the year: the three, numbered, in the page's order, with the fonds above in XLSX
+    import csv
+    import io
+
+    import openpyxl
+
+    got = lan.get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.csv?year=2026")
+    assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+    assert got.headers["content-disposition"] == 'attachment; filename="muc-luc-ho-so-000.00.00.H26-2026.csv"'
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert table[0][:4] == ["STT", "Số và ký hiệu hồ sơ", "Mã hồ sơ", "Tiêu đề hồ sơ"]
+    assert [row[0] for row in table[1:]] == ["1", "2", "3"]
+    assert [row[1] for row in table[1:]] == ["01.VP", "02.VP", "03.VP"] and {row[9] for row in table[1:]} == {"Đang lập"}
+    book = openpyxl.load_workbook(io.BytesIO(lan.get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.xlsx?year=2026").content))
+    lines = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert lines[0][0] == "MỤC LỤC HỒ SƠ" and lines[1][0] == "Phông: Ủy ban nhân dân tỉnh Hà Nam (000.00.00.H26)"
+    assert [line[0] for line in lines[lines.index(next(x for x in lines if x[0] == "STT")) + 1:]] == [1, 2, 3]
+    # a year with nothing, or a reader who may see none of these internal dossiers: the headers alone;
+    # no year, another format, a missing fonds: the one 404
+    assert lan.get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.csv?year=1999").content.count(b"\r\n") == 1
+    public_only = login("canbo_congkhai").get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.csv?year=2026")
+    assert public_only.status_code == 200 and public_only.content.count(b"\r\n") == 1
+    assert lan.get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.csv").status_code == 404
+    assert lan.get(f"/holdings/{dossier['fonds_id']}/muc-luc-ho-so.pdf?year=2026").status_code == 404
+    assert lan.get("/holdings/00000000-0000-4000-8000-000000000000/muc-luc-ho-so.csv?year=2026").status_code == 404
