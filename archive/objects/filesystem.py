@@ -45,6 +45,23 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_durably(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one, never an
+    empty or partial one: a temporary file beside it, fsync'd, renamed over it, the folder fsync'd.
+    (A retention lock written without the first fsync could come back empty after a power cut: the
+    rename durable, the bytes not — and an unreadable lock makes its object unreadable too.)"""
+    tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
 def make_dirs(path: Path) -> None:
     """``mkdir -p`` whose new folders survive a crash: each folder created is named durably in its
     parent (the parent fsync'd) before anything goes into it. Without it a file linked into a new
@@ -237,11 +254,7 @@ class FilesystemObjectStore:
 
     # retention ------------------------------------------------------------------------------
     def _write_lock(self, key: str, lock: dict[str, Any]) -> None:
-        path = self._lock_path(key)
-        tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
-        tmp.write_text(json.dumps(lock))
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        write_durably(self._lock_path(key), json.dumps(lock).encode())
 
     def set_retention(self, key: str, retain_until: datetime) -> None:
         info = self.stat(key)
@@ -299,8 +312,7 @@ class FilesystemObjectStore:
         finally:
             tmp.unlink(missing_ok=True)
         if retain_until is not None:
-            lock = final.with_name(final.name + ".lock")
-            lock.write_text(json.dumps({"retain_until": retain_until.isoformat()}))
+            write_durably(final.with_name(final.name + ".lock"), json.dumps({"retain_until": retain_until.isoformat()}).encode())
 
     def get_named(self, name: str) -> bytes:
         try:

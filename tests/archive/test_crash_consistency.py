@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,36 @@ def test_a_new_folder_is_named_on_disk_before_anything_goes_into_it(tmp_path, mo
         made = [p for p in final.parents if p != store.root and store.root in p.parents]
         for folder in made:  # every folder between the store's root and the file was new
             assert ("sync", str(folder.parent)) in calls[:link_at], (folder, calls)
+
+
+def test_a_retention_lock_reaches_the_disk_before_its_name(tmp_path, monkeypatch):
+    """GIVEN a filesystem store WHEN a retention date is set on an object and a named object is put
+    with one THEN each lock's bytes are fsync'd before the temporary file is renamed to the lock's
+    name and the folder is fsync'd after — a lock renamed before its bytes were durable could come
+    back empty after a power cut, and an unreadable lock makes its object unreadable."""
+    from datetime import UTC, datetime
+
+    import archive.objects.filesystem as fs
+
+    store = FilesystemObjectStore(tmp_path / "objects")
+    stored = store.put(io.BytesIO(b"Bien ban huy tai lieu so 3"))
+    calls: list[tuple[str, str]] = []
+    real_fsync, real_replace, real_sync = os.fsync, os.replace, fs.fsync_dir
+    monkeypatch.setattr(fs.os, "fsync", lambda fd: (calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
+                                                     real_fsync(fd))[1])
+    monkeypatch.setattr(fs.os, "replace", lambda a, b: (calls.append(("replace", str(a))), real_replace(a, b))[1])
+    monkeypatch.setattr(fs, "fsync_dir", lambda p: (calls.append(("sync", str(p))), real_sync(p))[1])
+
+    until = datetime(2200, 1, 1, tzinfo=UTC)
+    store.set_retention(stored.key, until)
+    store.put_named("audit/anchors/00000001.json", b"{}", retain_until=until)
+    renamed = [arg for op, arg in calls if op == "replace"]
+    assert len(renamed) == 2
+    for tmp in renamed:
+        at = calls.index(("replace", tmp))
+        assert ("fsync", tmp) in calls[:at]  # the bytes first
+        assert any(op == "sync" and arg == str(Path(tmp).parent) for op, arg in calls[at:])  # then the name
+    assert store.stat(stored.key).retain_until == until
+    lock = store._named_path("audit/anchors/00000001.json").with_name("00000001.json.lock")
+    assert json.loads(lock.read_text())["retain_until"] == until.isoformat()
+    assert not list(lock.parent.glob("*.tmp"))
