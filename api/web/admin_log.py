@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.web.admin import AdminCaller, admin_view
 from api.web.i18n import TZ
+from api.web.numbers import int_in
 from api.web.render import WebRoute, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -52,7 +53,7 @@ def audit_filters(params) -> tuple[dict, dict, list[str]]:
     for name, value, parsed in (("since", raw["since"], since), ("until", raw["until"], until)):
         if value and parsed is None:
             ignored.append(name)
-    before = int(raw["before"]) if raw["before"].isdigit() and 0 < int(raw["before"]) < 2**63 else None
+    before = int_in(raw["before"], 1, 2**63 - 1)
     if raw["outcome"] and raw["outcome"] not in OUTCOMES:
         ignored.append("outcome")
         raw["outcome"] = ""

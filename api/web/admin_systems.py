@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import CLIENT_SCOPES, AccountError
 from api.web.admin import AdminCaller, _form_list, admin_view, audit_view, fonds_choices
 from api.web.i18n import N_
+from api.web.numbers import int_in
 from api.web.pages import NotFoundPage
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -38,9 +39,7 @@ SCOPE_WORDS = {"read": N_("read records"), "deposit": N_("deposit"), "search": N
 """What each client scope lets a system do, in words (``api.accounts.CLIENT_SCOPES``)."""
 
 
-def _int(value, low: int, high: int) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and low <= int(text) <= high else None
+_int = int_in
 
 
 # API clients ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.web.actions import need
+from api.web.numbers import int_in
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import SECURITY_HEADERS, WebRoute, render
 from api.web.session import check_csrf
@@ -72,7 +73,7 @@ async def fonds_page(request: Request, fonds_ref: Ref, caller: PageCaller) -> Re
     fonds = await run_in_threadpool(_call, get_fonds, fonds_ref, services, caller)
     years = await run_in_threadpool(_years, services, caller, fonds["id"])
     raw = request.query_params.get("year", "")
-    year = int(raw) if raw.isascii() and raw.isdigit() and 1000 <= int(raw) <= 9999 else (years[0][0] if years else None)
+    year = int_in(raw, 1000, 9999) or (years[0][0] if years else None)
     dossiers = None
     if year is not None:
         dossiers = await run_in_threadpool(_call, list_dossiers, services, caller, fonds=fonds["id"], year=year, q=None,
@@ -94,8 +95,7 @@ def _unfiled(services, caller: Caller) -> list[dict]:
 
 def _page(request: Request) -> int:
     """``?page=N`` (1 when absent or not a page number)."""
-    raw = request.query_params.get("page", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 100_000 else 1
+    return int_in(request.query_params.get("page"), 1, 100_000) or 1
 
 
 async def _dossier_context(services, caller: Caller, ref: str, page: int = 1) -> dict:
@@ -180,10 +180,9 @@ async def fonds_listing(request: Request, fonds_ref: Ref, fmt: str, caller: Page
 
     need(caller, "read")
     services = request.app.state.services
-    raw = request.query_params.get("year", "")
-    if not (raw.isascii() and raw.isdigit() and 1000 <= int(raw) <= 9999):
+    year = int_in(request.query_params.get("year"), 1000, 9999)
+    if year is None:
         raise NotFoundPage()
-    year = int(raw)
 
     def build() -> Listing:
         f = _call(visible_fonds_row, services, caller, fonds_ref, action="fonds.listing")

@@ -24,6 +24,7 @@ from api.accounts import Caller
 from api.http.problems import ApiProblem
 from api.web import disposal
 from api.web.actions import allow, attempt, form_text, need, parse_day, posted, show
+from api.web.numbers import int_in
 from api.web.pages import NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
@@ -170,7 +171,7 @@ def _schedule(services, caller: Caller, code: str, version: int | None) -> dict:
 async def schedule_page(request: Request, code: Code, caller: PageCaller) -> Response:
     need(caller, "retention")
     raw = request.query_params.get("version", "")
-    version = int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else None
+    version = int_in(raw, 1, 999_999)
     sched = await run_in_threadpool(_schedule, request.app.state.services, caller, code, version)
     return render(request, "retention_schedule.html", {"schedule": sched, "error": None, "assigned": None,
                                                        "form": {}})
@@ -226,7 +227,7 @@ async def due_page(request: Request, caller: PageCaller) -> Response:
     raw = (q.get("as_of") or "").strip()[:40]
     day = parse_day(raw) if raw else None
     action: Literal["review_destroy", "transfer"] = "transfer" if q.get("action") == "transfer" else "review_destroy"
-    page = int(q["page"]) if q.get("page", "").isdigit() and 0 < int(q["page"]) <= 100_000 else 1
+    page = int_in(q.get("page"), 1, 100_000) or 1
     bad = raw if raw and day is None else None  # the API answers 422 for it too
     ctx = await run_in_threadpool(partial(due_context, bad_day=bad), request.app.state.services, caller, day,
                                   action, page)

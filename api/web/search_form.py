@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from api.web.numbers import int_in
 from archive.access import ACCESS_LEVELS
 
 MULTI = ("type", "agency", "signer", "access_level", "dossier", "fonds", "signature_status")
@@ -130,8 +131,8 @@ def parse(items) -> SearchForm:
                 values.append(value)
         elif name == "year":
             year_value = raw.strip()
-            if year_value.isascii() and year_value.isdigit() and 1 <= int(year_value) <= 9999:
-                year = int(year_value)
+            if (number := int_in(year_value, 1, 9999)) is not None:
+                year = number
             elif year_value:
                 dropped.append("year")
         elif name == "sort":
@@ -147,8 +148,7 @@ def parse(items) -> SearchForm:
                 dropped.append("after")
         elif name == "page":
             value = raw.strip()
-            if value.isascii() and value.isdigit() and 1 <= int(value) <= 100000:
-                page = int(value)
+            page = int_in(value, 1, 100_000) or page
     if after is None:
         page = 1
     return SearchForm(q=q, filters={k: tuple(v) for k, v in filters.items() if v}, year=year, sort=sort,
