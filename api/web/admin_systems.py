@@ -39,7 +39,6 @@ SCOPE_WORDS = {"read": N_("read records"), "deposit": N_("deposit"), "search": N
 """What each client scope lets a system do, in words (``api.accounts.CLIENT_SCOPES``)."""
 
 
-_int = int_in
 
 
 # API clients ---------------------------------------------------------------------------------------
@@ -65,7 +64,7 @@ async def create_client(request: Request, caller: AdminCaller) -> Response:
               "rate_limit": str(form.get("rate_limit") or "").strip(), "days": str(form.get("days") or "").strip(),
               "scopes": _form_list(form, "scopes", CLIENT_SCOPES), "levels": _form_list(form, "levels", ACCESS_LEVELS),
               "fonds": _form_list(form, "fonds", fonds)}
-    rate_limit, days = _int(values["rate_limit"], 1, 1_000_000), _int(values["days"], 1, 36500)
+    rate_limit, days = int_in(values["rate_limit"], 1, 1_000_000), int_in(values["days"], 1, 36500)
     try:
         if values["rate_limit"] and rate_limit is None:
             raise AccountError("bad rate limit", "Giới hạn yêu cầu phải là số nguyên dương")

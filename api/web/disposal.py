@@ -13,7 +13,6 @@ ballots — a member sees and votes only on the batches whose council names them
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -22,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_SCOPES, Caller
 from api.http.problems import ApiProblem
-from api.web.actions import allow, attempt, form_text, need, posted, show
+from api.web.actions import Listing, allow, attempt, form_text, list_download, need, posted, show
 from api.web.pages import NotFoundPage, PageCaller
-from api.web.render import SECURITY_HEADERS, WebRoute, render
+from api.web.render import WebRoute, render
 from api.web.session import check_csrf
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -214,12 +213,10 @@ async def register_download(request: Request, fmt: str, caller: PageCaller) -> R
     from retention import destroyed_list
 
     need(caller, "retention")
-    if fmt not in ("csv", "xlsx"):
-        raise NotFoundPage()
     services = request.app.state.services
     ref = request.query_params.get("batch")
 
-    def build() -> tuple[bytes, str]:
+    def build() -> Listing:
         batch_id = None
         if ref:
             batch_id = _status(services, caller, ref)["batch_id"]
@@ -227,16 +224,10 @@ async def register_download(request: Request, fmt: str, caller: PageCaller) -> R
             rows = destroyed_list.rows(s, batch_id)
         _audit(services, caller, "api.disposal.destroyed", target_type="disposal_batch" if batch_id else None,
                target_id=batch_id, detail={"format": fmt, "total": len(rows), "web": True})
-        if fmt == "xlsx":
-            buf = io.BytesIO()
-            destroyed_list.write_xlsx(rows, buf)
-            return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return destroyed_list.to_csv(rows), "text/csv; charset=utf-8"
+        return (destroyed_list.COLUMNS, destroyed_list.WIDTHS, rows, [], "Danh mục tài liệu đã hủy",
+                f"danh-muc-tai-lieu-da-huy{'-' + ref if ref else ''}")
 
-    data, mime = await run_in_threadpool(build)
-    name = f"danh-muc-tai-lieu-da-huy{'-' + ref if ref else ''}.{fmt}"
-    return Response(data, media_type=mime, headers={**SECURITY_HEADERS,
-                                                    "Content-Disposition": f'attachment; filename="{name}"'})
+    return await list_download(fmt, build)
 
 
 # ballots ----------------------------------------------------------------------------------------

@@ -9,9 +9,6 @@ batch) and the audit are exactly the API's. Filing needs the ``deposit`` scope a
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -23,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.problems import ApiProblem
-from api.web.actions import need
+from api.web.actions import Listing, list_download, need
 from api.web.numbers import int_in
 from api.web.pages import NotFoundPage, PageCaller
-from api.web.render import SECURITY_HEADERS, WebRoute, render
+from api.web.render import WebRoute, render
 from api.web.session import check_csrf
 from archive.errors import ArchiveError, RecordNotFound
 
@@ -117,33 +114,6 @@ async def dossier_page(request: Request, ref: Ref, caller: PageCaller) -> Respon
     return render(request, "dossier.html", await _dossier_context(services, caller, ref, _page(request)))
 
 
-Listing = tuple[Sequence[tuple[str, str]], Mapping[str, float], list[dict], list[str], str, str]
-"""What a list download is made of: columns, column widths, rows, the XLSX heading lines, the
-sheet's title and the file's name (without its extension)."""
-
-
-async def _download(fmt: str, build: Callable[[], Listing]) -> Response:
-    """A list as CSV (UTF-8 with a BOM) or XLSX (``archive.tabular``); ``build`` runs in a thread
-    (it reads the catalogue and audits); another format is the one 404."""
-    from archive import tabular
-
-    if fmt not in ("csv", "xlsx"):
-        raise NotFoundPage()
-
-    def make() -> tuple[bytes, str, str]:
-        columns, widths, items, heading, title, name = build()
-        if fmt == "csv":
-            return tabular.to_csv(columns, items), "text/csv; charset=utf-8", name
-        buf = io.BytesIO()
-        tabular.write_xlsx(columns, items, buf, title=title, widths=widths, heading=heading)
-        return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name
-
-    data, mime, name = await run_in_threadpool(make)
-    name = re.sub(r"[^A-Za-z0-9.-]+", "-", name)  # a header is ASCII: a code's other letters as "-"
-    return Response(data, media_type=mime, headers={**SECURITY_HEADERS,
-                                                    "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
-
-
 @router.get("/dossiers/{ref}/muc-luc.{fmt}")
 async def dossier_listing(request: Request, ref: Ref, fmt: str, caller: PageCaller) -> Response:
     """Mục lục văn bản of the dossier (``archive.dossier_listing.rows``): every document the person
@@ -166,7 +136,7 @@ async def dossier_listing(request: Request, ref: Ref, fmt: str, caller: PageCall
                 dossier_listing.heading(d, len(items), datetime.now(VN_TZ)), "Mục lục văn bản",
                 f"muc-luc-van-ban-{d.code}")
 
-    return await _download(fmt, build)
+    return await list_download(fmt, build)
 
 
 @router.get("/holdings/{fonds_ref}/muc-luc-ho-so.{fmt}")
@@ -194,7 +164,7 @@ async def fonds_listing(request: Request, fonds_ref: Ref, fmt: str, caller: Page
                 dossier_listing.dossier_heading(f, year, len(items), datetime.now(VN_TZ)), "Mục lục hồ sơ",
                 f"muc-luc-ho-so-{f.organ_id}-{year}")
 
-    return await _download(fmt, build)
+    return await list_download(fmt, build)
 
 
 @router.post("/dossiers/{ref}/file", dependencies=[Depends(check_csrf)])
