@@ -167,18 +167,18 @@ class OcrSettings(_Section):
     timeout_seconds_per_page: float = Field(default=120.0, gt=0)
     """Time limit of the background OCR task, per page (at least 5 minutes per file)."""
     deskew: Literal["off", "auto", "always"] = "auto"
-    """Straighten skewed pages before recognition; the searchable copy then shows them straight (its
-    text layer is made from the straightened image, so the two stay aligned; the original is never
-    changed). ``auto`` (the default): each page's skew is estimated from its pixels
-    (``ingest.ocr.skew``, a projection profile: ~30 ms a page, no Tesseract pass, within 0.02° of the
-    true angle on bench/ocr.py's pages) and a document with a page skewed by 0.5° or more is
-    deskewed by that estimate, pages under 0.5° left unturned; straight documents are OCRed as with
-    ``off``, their pages kept as scanned. ``always``: OCRmyPDF ``--deskew`` on every document, the
-    angle from a second Tesseract pass per page, every page rewritten (Tesseract turned one straight
-    page by 0.84°). ``off``: never. The old booleans still work (``true`` → ``always``, ``false`` →
-    ``off``). bench/ocr.py, 12 documents a set (18 pages), 200 dpi, strict CER clean / noisy (pages
-    skewed up to ±3°): auto 0.37 % / 0.36 %, always 0.52 % / 0.59 %, off 0.37 % / 14.37 % — without
-    deskew Tesseract's page segmentation drops whole lines of pages skewed by about 2° or more
+    """Straighten skewed pages before recognition (the original is never changed). ``auto`` (the
+    default): each page's skew is estimated from its pixels (``ingest.ocr.skew``, a projection
+    profile: ~30 ms a page, no Tesseract pass, within 0.02° of the true angle on bench/ocr.py's
+    pages) and a page skewed by 0.5° or more is straightened **for reading only**: Tesseract reads
+    it turned straight, the text layer is turned back over the page as scanned, and the searchable
+    copy keeps every page image as scanned (the lossless path, as for straight scans). ``always``:
+    OCRmyPDF ``--deskew`` on every document, the angle from a second Tesseract pass per page, every
+    page of the copy rewritten and shown straight (Tesseract turned one straight page by 0.84°).
+    ``off``: never. The old booleans still work (``true`` → ``always``, ``false`` → ``off``).
+    bench/ocr.py, 12 documents a set (18 pages), 200 dpi, strict CER clean / noisy (pages skewed up
+    to ±3°): auto 0.37 % / 0.36 %, always 0.52 % / 0.59 %, off 0.37 % / 14.37 % — without deskew
+    Tesseract's page segmentation drops whole lines of pages skewed by about 2° or more
     (docs/ingest.md)."""
     rotate_pages: bool = False
     """Turn pages scanned sideways or upside down (OCRmyPDF ``--rotate-pages``; one more Tesseract pass

@@ -29,7 +29,8 @@ born-digital.
                         [--deskew [off|auto|always]]
 
 The settings are the defaults (red dropped for the text, red marks read apart, deskew ``auto``:
-documents with a page skewed by 0.5° or more straightened, ``ingest.ocr.skew``) unless
+pages skewed by 0.5° or more straightened for Tesseract only, the copy kept as scanned,
+``ingest.ocr.skew``) unless
 ``--keep-red`` (``LUUTRU_OCR__DROP_RED=false``: red read as ink, the default before 06/12/2026) or
 ``--deskew MODE`` (``LUUTRU_OCR__DESKEW=MODE``; ``--deskew`` alone is ``always``: OCRmyPDF
 straightens every page by Tesseract's angle, as ``true`` did; ``off``: the default before

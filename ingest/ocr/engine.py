@@ -138,33 +138,6 @@ def fast_png(level: int = 1, *, ocr_image_tiff: bool = False):
         Image.register_save("PNG", original)
 
 
-def page_skews(pdf: Path, pages: list[int] | None) -> dict[int, float]:
-    """Each page's estimated skew (``ingest.ocr.skew``), rendered by PDFium at 100 dpi in colour
-    (the red channel is used): about 0.1 s a page. A page PDFium cannot render is left out (not
-    deskewed on its own account); OCRmyPDF then meets it as before."""
-    import pypdfium2 as pdfium
-
-    from ingest.ocr.skew import estimate_skew
-
-    out = {}
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        for n in pages or range(1, len(doc) + 1):
-            if not 0 < n <= len(doc):
-                continue
-            try:
-                page = doc[n - 1]
-                image = page.render(scale=100 / 72).to_pil()
-                page.close()
-            except Exception:  # noqa: BLE001 - a broken page is OCRmyPDF's to report, not this estimate's
-                continue
-            image.info["dpi"] = (100, 100)
-            out[n] = estimate_skew(image)
-    finally:
-        doc.close()
-    return out
-
-
 def deskew_mode(deskew: bool | str) -> str:
     """``off``, ``auto`` or ``always`` (``LUUTRU_OCR__DESKEW``; a boolean as before 07/12/2026)."""
     if isinstance(deskew, bool):
@@ -179,12 +152,15 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
             red_stamps: bool = False, png_level: int | None = 1, lossless: bool = True,
             columns: bool = True) -> dict:
     """OCR ``pages`` (all when None) of ``path``; returns the PDF/A's path, texts, confidences and the
-    red marks read apart (``stamps``). ``deskew`` (``deskew_mode``): ``auto`` estimates each page's
-    skew first (``page_skews``) and runs OCRmyPDF with ``--deskew`` only when a page is skewed by
-    ``ingest.ocr.skew.THRESHOLD_DEGREES`` or more, the angle from that estimate (no Tesseract pass)
-    and only such pages rotated — the other pages of that document are still rewritten (OCRmyPDF
-    replaces every page image once it deskews), unrotated; a straight document is OCRed losslessly
-    as without deskew. Each page's ``skew`` (and whether it was ``deskewed``) is in ``pages``.
+    red marks read apart (``stamps``). ``deskew`` (``deskew_mode``): ``auto`` (the default)
+    estimates each page's skew (``ingest.ocr.skew``, in the plugin, on the image Tesseract is given)
+    and straightens a page skewed by ``ingest.ocr.skew.THRESHOLD_DEGREES`` or more **for reading
+    only**: Tesseract reads it turned straight, its hOCR is turned back onto the page as scanned,
+    and the copy keeps the page images as scanned (the lossless path below, as for straight scans:
+    no ``--deskew``, since 07/12/2026). ``always``: OCRmyPDF's ``--deskew`` (Tesseract's angle, every
+    page of the copy rewritten and shown straight); ``off``: neither. Each page's ``skew`` (and
+    whether it was ``deskewed``) is in ``pages``; ``deskew`` is in ``preprocessing`` when a page was,
+    and the result's ``deskew`` says where: ``reading`` (``auto``) or ``copy`` (``always``).
     ``png_level``: zlib level of OCRmyPDF's intermediate PNG files
     (``fast_png``; None: Pillow's default, as before — bench/ocr_red.py compares). ``lossless``
     (the default): pages without text are OCRed in OCRmyPDF's ``skip`` mode, which keeps each page
@@ -209,15 +185,10 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
     source = _as_pdf(path, media_type, work)
     output = work / "ocr.pdf"
     conf_dir = work / "confidence"
-    from ingest.ocr.skew import THRESHOLD_DEGREES, needs_deskew
+    from ingest.ocr.skew import THRESHOLD_DEGREES
 
     mode_deskew = deskew_mode(deskew)
-    skews: dict[int, float] = {}
-    if mode_deskew == "auto":
-        skews = page_skews(source, pages)
-        use_deskew = any(needs_deskew(a) for a in skews.values())
-    else:
-        use_deskew = mode_deskew == "always"
+    use_deskew = mode_deskew == "always"  # auto: the plugin straightens for reading only
     modes = [("skip", "internal"), ("force", "auto")] if lossless else [("force", "auto")]
     for mode, backend in modes:
         shutil.rmtree(conf_dir, ignore_errors=True)
@@ -246,6 +217,7 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                 confidence_plugin.RED_STAMPS[:] = []
                 confidence_plugin.PASSTHROUGH[:] = []
                 confidence_plugin.COLUMNS[:] = []
+                confidence_plugin.SKEW[:] = []
         if mode == "force" or not _skipped(conf_dir, pages, output):
             break
     import json
@@ -276,13 +248,13 @@ def run_ocr(path: Path, media_type: str, work: Path, *, language: str = "vie", p
                "confidence": round(sum(words) / len(words), 1) if words else 0.0}
         if n in deskewed:  # the angle on the page as OCRmyPDF rendered it, and whether it was turned
             row |= {"skew": deskewed[n]["skew"], "deskewed": deskewed[n]["deskewed"]}
-        elif n in skews:  # auto, a straight document: the estimate, nothing turned
-            row |= {"skew": skews[n], "deskewed": False}
         per_page.append(row)
+    straightened = any(p.get("deskewed") for p in per_page)
     return {"pdf": str(output), "texts": texts,
             "pages": per_page, "tools": tool_names(language), "language": language,
             "seconds": round(time.perf_counter() - started, 2), "stamps": stamps,
-            "preprocessing": [n for n, on in (("deskew", use_deskew), ("rotate_pages", rotate_pages),
+            "deskew": ("copy" if use_deskew else "reading") if use_deskew or straightened else None,
+            "preprocessing": [n for n, on in (("deskew", use_deskew or straightened), ("rotate_pages", rotate_pages),
                                               ("clean", clean and t["unpaper"]), ("drop_red", drop_red),
                                               ("red_stamps", drop_red and red_stamps)) if on]}
 

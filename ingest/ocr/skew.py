@@ -17,6 +17,9 @@ pass) and ``ingest.ocr.engine.run_ocr`` to decide whether a document needs deske
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 
 THRESHOLD_DEGREES = 0.5
@@ -96,3 +99,69 @@ def estimate_skew(image, limit: float = 5.0) -> float:
 
 def needs_deskew(angle: float, threshold: float = THRESHOLD_DEGREES) -> bool:
     return abs(angle) >= threshold
+
+
+def turn_for_reading(image, skew: float):
+    """``image`` straightened for Tesseract alone: turned by ``-skew`` degrees about its centre,
+    same size, the corners it uncovers white, its ``info`` (the DPI) kept. Grey and colour images
+    are turned as they are (bicubic), others as grey or colour first (a bilevel page as grey)."""
+    from PIL import Image
+
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("L" if image.mode in ("1", "I", "I;16", "F") else "RGB")
+    fill = 255 if image.mode == "L" else (255, 255, 255)
+    turned = image.rotate(-skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill)
+    turned.info.update(image.info)
+    return turned
+
+
+_TITLE = re.compile(r"""(class=['"](\w+)['"][^>]*?title=)(['"])(.*?)\3""")
+_BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
+_BASELINE = re.compile(r"baseline ([-+]?\d*\.?\d+(?:e-?\d+)?) ([-+]?\d+)")
+
+
+def hocr_to_page(hocr: str, skew: float) -> str:
+    """Tesseract's hOCR of a page it read turned by ``turn_for_reading(image, skew)``, its
+    coordinates brought back to the page as scanned: each element's box (word, line, paragraph,
+    block) becomes the axis-aligned box of its corners turned back by ``skew`` about the image's
+    centre (the ``ocr_page`` box: the image's size, which turning did not change), and each line's
+    ``baseline`` the same line turned back (its slope and its intercept at the new box's left
+    edge). OCRmyPDF's renderer lays each line's words along its baseline, so the text layer lies
+    over the words of the skewed page image."""
+    page = re.search(r"class=['\"]ocr_page['\"][^>]*?" + _BBOX.pattern, hocr)
+    if page is None or not skew:
+        return hocr
+    width, height = int(page.group(3)), int(page.group(4))
+    cx, cy = width / 2, height / 2
+    a = math.radians(skew)
+    cos, sin = math.cos(a), math.sin(a)
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        # Pillow turned the page by -skew, counter-clockwise as seen (y downwards): turn by +skew
+        dx, dy = x - cx, y - cy
+        return cx + dx * cos + dy * sin, cy - dx * sin + dy * cos
+
+    def title(m: re.Match) -> str:
+        cls, text = m.group(2), m.group(4)
+        box = _BBOX.search(text)
+        if cls == "ocr_page" or box is None:
+            return m.group(0)
+        x0, y0, x1, y1 = (int(v) for v in box.groups())
+        corners = [back(x, y) for x in (x0, x1) for y in (y0, y1)]
+        nx0 = min(max(0, math.floor(min(p[0] for p in corners))), width)
+        nx1 = min(max(0, math.ceil(max(p[0] for p in corners))), width)
+        ny0 = min(max(0, math.floor(min(p[1] for p in corners))), height)
+        ny1 = min(max(0, math.ceil(max(p[1] for p in corners))), height)
+        new = _BBOX.sub(f"bbox {nx0} {ny0} {nx1} {ny1}", text, count=1)
+        base = _BASELINE.search(new)
+        if base is not None:
+            slope, intercept = float(base.group(1)), int(base.group(2))
+            # two points of the baseline as read: at the box's left and right edges
+            p0 = back(x0, y1 + intercept)
+            p1 = back(x1, y1 + intercept + slope * (x1 - x0))
+            s = (p1[1] - p0[1]) / (p1[0] - p0[0]) if p1[0] != p0[0] else 0.0
+            c = round(p0[1] + s * (nx0 - p0[0]) - ny1)
+            new = _BASELINE.sub(f"baseline {s:.4f} {c}", new, count=1)
+        return m.group(1) + m.group(3) + new + m.group(3)
+
+    return _TITLE.sub(title, hocr)

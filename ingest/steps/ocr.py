@@ -59,13 +59,14 @@ def summarise(result: dict, settings) -> dict:
     return {"status": "done", "pages": pages, "mean_confidence": mean, "low_confidence_pages": low,
             "low_confidence": bool(low), "threshold": settings.low_confidence, "tools": result["tools"],
             "language": result["language"], "preprocessing": result.get("preprocessing", []),
-            "stamps": result.get("stamps", []),
+            "stamps": result.get("stamps", []), "deskew": result.get("deskew"),
             "seconds": result.get("seconds")}
 
 
 RECORDED_PAGE_FIELDS = ("page", "confidence", "words", "skew", "deskewed")
 """What a record keeps of each OCRed page in ``extra["ocr"]``: not its text (that is the text
-component), but the confidence, the words, the skew found and whether the page was straightened."""
+component), but the confidence, the words, the skew found and whether the page was straightened (for
+reading under ``LUUTRU_OCR__DESKEW=auto``, in the copy under ``always``: the summary's ``deskew``)."""
 
 
 def recorded(summary: dict) -> dict:
@@ -96,8 +97,9 @@ def ocr_event(summary: dict) -> NewEvent:
         detail = (f"OCR ({summary['tools']}): {len(pages)} page(s), mean word confidence "
                   f"{summary['mean_confidence']}; searchable PDF/A-2b copy made (the original is unchanged)")
         straightened = [p for p in pages if p.get("deskewed")]
-        if straightened:
-            detail += "; straightened in the copy: " + ", ".join(
+        if straightened:  # LUUTRU_OCR__DESKEW: auto turns the image Tesseract reads, always the copy's pages
+            detail += ("; straightened in the copy: " if summary.get("deskew") == "copy" else
+                       "; straightened for reading only (the copy keeps the pages as scanned): ") + ", ".join(
                 f"page {p['page']} ({abs(p['skew']):.1f}°)" for p in straightened)
         if summary["low_confidence"]:
             detail += f"; low confidence on page(s) {', '.join(map(str, summary['low_confidence_pages']))}"

@@ -266,7 +266,7 @@ def test_drop_red_reads_the_words_under_the_seal_and_the_copy_keeps_the_seal(tmp
         return sum(1 for r, g, b in image.getdata() if r > 150 and r - max(g, b) > 60)
 
     plain, dropped = reds(Path(results[False][0]["pdf"])), reds(Path(results[True][0]["pdf"]))
-    assert reds(source) > 50 and plain > 50  # the scan and its (deskewed) copy show the seal
+    assert reds(source) > 50 and plain > 50  # the scan and its copy show the seal
     assert abs(dropped - plain) <= 0.05 * plain  # dropping red for Tesseract leaves the copy as it was
 
 
@@ -275,13 +275,20 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
     Nghị định, whose page 2 is skewed by 2.3° (without deskew Tesseract's page segmentation lost
     about ten of its body lines: line CER 15.5 %, docs/ingest.md), and a clean, straight scan
     WHEN ``luutru ingest`` archives them
-    THEN every line of the skewed page is read, the OCR event says page 2 was turned and by how
-    much (page 1, 0.4°, was not), the copy shows page 2 straight; the straight scan is not
-    deskewed and its copy keeps the scanned page images byte for byte."""
+    THEN every line of the skewed page is read, the OCR event says page 2 was turned for reading
+    and by how much (page 1, 0.4°, was not), and the copy keeps both pages as scanned (page 2 still
+    skewed, its images byte for byte: since 07/12/2026 only the image Tesseract reads is turned);
+    the straight scan is not deskewed and its copy keeps the scanned page images byte for byte."""
+    import io
+
     import pikepdf
     import pypdfium2 as pdfium
 
     from kit.ocr_accuracy import cer, line_errors
+
+    def images(data: bytes) -> list[bytes]:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            return [img.read_raw_bytes() for page in pdf.pages for img in page.get_images().values()]
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -309,7 +316,9 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
         first, second = event["data"]["pages"]  # the event keeps each page's skew
         assert second["deskewed"] and second["skew"] == pytest.approx(-2.29, abs=0.15), second
         assert not first["deskewed"] and abs(first["skew"]) < 0.5, first
-        assert "straightened in the copy: page 2 (2." in event["detail"], event["detail"]  # said to people too
+        assert ("straightened for reading only (the copy keeps the pages as scanned): page 2 (2."
+                in event["detail"]), event["detail"]  # said to people too
+        assert event["data"]["deskew"] == "reading"
         kept = record["extra"]["ocr"]["pages"]  # and kept with the record, without the pages' text
         assert [(p["page"], p["deskewed"]) for p in kept] == [(1, False), (2, True)] and "text" not in kept[0]
         _, reader = services.archive.open_component(record["id"], actor="test", role="ocr_copy")
@@ -319,7 +328,8 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
 
         image = pdfium.PdfDocument(copy)[1].render(scale=200 / 72).to_pil()
         image.info["dpi"] = (200, 200)
-        assert abs(estimate_skew(image)) < 0.15  # the copy shows the page as Tesseract read it
+        assert estimate_skew(image) == pytest.approx(second["skew"], abs=0.15)  # the copy shows it as scanned
+        assert images(copy) == images((folder / "nghi-dinh-nghieng.pdf").read_bytes())  # not rewritten
 
         straight = services.archive.get_record(rows["thang.pdf"]["record_id"], actor="test")
         assert "deskew" not in straight["extra"]["ocr"]["preprocessing"]
@@ -329,12 +339,6 @@ def test_only_skewed_scans_are_straightened_and_the_skewed_page_keeps_its_lines(
         _, reader = services.archive.open_component(straight["id"], actor="test", role="ocr_copy")
         with reader:
             copy = b"".join(reader)
-
-        def images(data: bytes) -> list[bytes]:
-            import io
-
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                return [img.read_raw_bytes() for page in pdf.pages for img in page.get_images().values()]
 
         assert images(copy) == images((folder / "thang.pdf").read_bytes())  # not rewritten
     finally:
