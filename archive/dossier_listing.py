@@ -45,12 +45,15 @@ DOSSIER_ORDER = (Record.doc_ordinal.is_(None), Record.doc_ordinal, Record.issued
 
 
 def title(type_name: str | None, subject: str | None) -> str:
-    """Tên loại và trích yếu: ``Quyết định về việc …``; a subject that already starts with the type
-    name, or a Công văn's ``V/v …``, as it is."""
+    """Tên loại và trích yếu, as one phrase: ``Thông báo về việc …`` (the subject's capital ``Về``
+    lowered after the type name; an abbreviation such as ``UBND`` or ``V/v`` kept); a subject that
+    already starts with the type name as it is."""
     subject = (subject or "").strip()
     kind = (type_name or "").strip()
     if not kind or subject.casefold().startswith(kind.casefold()):
         return subject or kind
+    if len(subject) > 1 and subject[0].isupper() and subject[1].islower():
+        subject = subject[0].lower() + subject[1:]
     return f"{kind} {subject}".strip()
 
 
