@@ -1,9 +1,10 @@
-"""Fixtures of the ingest tests (edXML importer): the shared synthetic samples, message builders, a test PKI."""
+"""Fixtures of the ingest tests: the edXML importer's synthetic samples, message builders, a test PKI; OCR tools present."""
 
 from __future__ import annotations
 
 import base64
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -70,3 +71,14 @@ def build_message(*, subject: str = "V/v thử nghiệm", code_number: str = "7"
 @pytest.fixture(scope="session")
 def message_builder():
     return build_message
+
+
+@pytest.fixture(scope="session")
+def ocr_ready():
+    """Tesseract with the Vietnamese model and OCRmyPDF: required under CI, else the test is skipped."""
+    from ingest.ocr.engine import tools
+
+    if tools("vie")["missing"]:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Tesseract with vie and OCRmyPDF are required under CI")
+        pytest.skip("Tesseract with vie or OCRmyPDF missing")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import os
 from pathlib import Path
 
 import pytest
@@ -65,16 +64,6 @@ def test_the_hocr_is_turned_back_onto_the_skewed_page():
     lx0, _, _, ly1 = boxes[0]
     for x, y in (turned(100, 334), turned(900, 334)):  # the level baseline's two ends, turned back
         assert ly1 + int(intercept) + float(slope) * (x - lx0) == pytest.approx(y, abs=1.0)
-
-
-@pytest.fixture(scope="module")
-def ocr_ready():
-    from ingest.ocr.engine import tools
-
-    if tools("vie")["missing"]:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Tesseract with vie and OCRmyPDF are required under CI")
-        pytest.skip("Tesseract with vie or OCRmyPDF missing")
 
 
 def _page() -> tuple[Image.Image, dict[str, tuple[float, float, float, float]]]:

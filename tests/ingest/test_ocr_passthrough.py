@@ -4,7 +4,6 @@ lossless OCR run that keeps the page as scanned in the searchable copy (``run_oc
 from __future__ import annotations
 
 import io
-import os
 import random
 import struct
 from pathlib import Path
@@ -129,16 +128,6 @@ def test_a_rotation_asked_for_a_filter_or_another_resolution_is_left_to_the_rend
     assert page_jpeg(pdf, 1, _dpi(200), _dpi(200), 0, True, False) is None
     assert page_jpeg(pdf, 1, _dpi(300), _dpi(300), 0, False, False) is None
     assert page_jpeg(pdf, 2, _dpi(200), _dpi(200), 0, False, False) is None
-
-
-@pytest.fixture(scope="module")
-def ocr_ready():
-    from ingest.ocr.engine import tools
-
-    if tools("vie")["missing"]:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Tesseract with vie and OCRmyPDF are required under CI")
-        pytest.skip("Tesseract with vie or OCRmyPDF missing")
 
 
 def test_the_lossless_run_keeps_the_scanned_jpeg_and_reads_the_same_text(tmp_path, ocr_ready):
