@@ -111,6 +111,9 @@ class TikaServerExtractor:
         embedded document."""
         return 6 * self.max_text + (self.max_embedded + 1) * 64 * 1024
 
+    def _timed_out(self) -> ExtractionFailed:
+        return ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s")
+
     def _read_answer(self, raw: Any, deadline: float) -> bytes:
         """The answer's bytes, up to one past the limit, a chunk (one read) at a time so that the
         deadline is checked between chunks."""
@@ -119,7 +122,7 @@ class TikaServerExtractor:
         size = 0
         while size < limit:
             if time.monotonic() > deadline:
-                raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s")
+                raise self._timed_out()
             chunk = raw.read1(min(64 * 1024, limit - size), decode_content=True)
             if not chunk:
                 break
@@ -147,11 +150,11 @@ class TikaServerExtractor:
                     status = response.status_code
                     raw = self._read_answer(response.raw, deadline) if status == 200 else b""
                 if time.monotonic() > deadline:
-                    raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s")
+                    raise self._timed_out()
             except requests.ConnectTimeout as exc:
                 raise ConnectionError(f"Tika server {self.url}: {exc}") from exc
             except (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError) as exc:
-                raise ExtractionFailed("timeout", f"the Tika server took longer than {self.timeout:g} s") from exc
+                raise self._timed_out() from exc
             except (requests.ConnectionError, urllib3.exceptions.HTTPError) as exc:
                 # The server is down, restarting or dropped the connection: transient, retried by the caller.
                 raise ConnectionError(f"Tika server {self.url}: {exc}") from exc
