@@ -314,9 +314,15 @@ class OutboxEntry(Base):
 
     Executed and deleted right after the commit; whatever a crash leaves here is executed by the
     repair pass (a transactional outbox), so no committed record stays unindexed.
+
+    Ids are never handed out twice (SQLite ``AUTOINCREMENT``; PostgreSQL's sequence already does
+    so): two passes may execute the same entry at once (the request's and the periodic loop's on
+    the embedded default), and the slower one deletes the id it read — a reused id would delete the
+    newer entry that took it, a task lost without a trace (migration 0013).
     """
 
     __tablename__ = "outbox"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     """index / deindex / task"""
