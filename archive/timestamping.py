@@ -198,11 +198,9 @@ class ArchiveTsaFiles:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    from archive.objects.filesystem import create_durably
+
+    create_durably(path, data)
 
 
 def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: datetime | None = None,
@@ -254,8 +252,9 @@ def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: da
         tsa_key, tsa = _issue_tsa(root_key, root, now, tsa_years)
         _write_private(files.folder / "root.key", root_key.private_bytes(*pem_key))
         _write_private(files.folder / "tsa.key", tsa_key.private_bytes(*pem_key))
-        (files.folder / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
-        (files.folder / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
+        # each file appears whole (a request may read root.pem while the periodic loop creates it)
+        _write_private(files.folder / "root.pem", root.public_bytes(serialization.Encoding.PEM))
+        _write_private(files.folder / "tsa.pem", tsa.public_bytes(serialization.Encoding.PEM))
     finally:
         lock.unlink(missing_ok=True)
     log.info("created the archive TSA in %s", files.folder)
@@ -307,12 +306,18 @@ def rotate_archive_tsa(keys_dir: Path, *, horizon: timedelta, now: datetime | No
     root_key = serialization.load_pem_private_key((files.folder / "root.key").read_bytes(), password=None)
     # a key that cannot sign certificates fails in CertificateBuilder.sign, as before
     tsa_key, tsa = _issue_tsa(cast("CertificateIssuerPrivateKeyTypes", root_key), root, now, tsa_years)
+    from archive.objects.filesystem import write_durably
+
     serial = format(current.serial_number, "x")
-    os.replace(files.folder / "tsa.pem", files.folder / f"tsa-{serial}.pem")
-    os.replace(files.folder / "tsa.key", files.folder / f"tsa-{serial}.key")
-    _write_private(files.folder / "tsa.key", tsa_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    (files.folder / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
+    # the old pair kept under its serial, then each new file replaces the old one whole: tsa.pem
+    # and tsa.key never go missing nor are read half-written
+    for name in ("tsa.pem", "tsa.key"):
+        old = files.folder / f"tsa-{serial}{Path(name).suffix}"
+        if not old.exists():
+            os.link(files.folder / name, old)
+    write_durably(files.folder / "tsa.key", tsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), mode=0o600)
+    write_durably(files.folder / "tsa.pem", tsa.public_bytes(serialization.Encoding.PEM))
     log.info("issued a new archive TSA certificate (the old one ends %s)", current.not_valid_after)
     return True
 

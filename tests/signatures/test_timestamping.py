@@ -77,3 +77,39 @@ def test_renewal_chains_over_the_old_token(tmp_path, archive_service):
     assert not verify_chain(tokens, original, trust_roots=[root], at=now + timedelta(days=365 * 11)).ok
     record = archive_service.get_record(created.record_id, actor="test")
     assert [e["type"] for e in record["events"]].count("timestamp renewal") == 1
+
+
+def test_the_archive_tsa_files_are_never_read_half_written(tmp_path):
+    """GIVEN a reader that polls the TSA folder the way a request does (``archive_roots_for``) WHEN
+    the periodic loop creates the TSA (CI: an upload read ``root.pem`` empty and failed) THEN every
+    file the reader finds parses, and the keys stay 0600 after a rotation."""
+    import threading
+
+    from asn1crypto import pem, x509
+
+    folder, broken, done = tmp_path / "tsa", [], threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            for name in ("root.pem", "tsa.pem"):
+                path = folder / name
+                if path.is_file():
+                    data = path.read_bytes()
+                    try:
+                        x509.Certificate.load(pem.unarmor(data)[2]).native
+                    except Exception as exc:  # noqa: BLE001 - any failure to parse is the finding
+                        broken.append((name, len(data), exc))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        files = ensure_archive_tsa(tmp_path, now=datetime.now(UTC) - timedelta(days=365 * 9), tsa_years=10)
+        assert rotate_archive_tsa(tmp_path, horizon=timedelta(days=730)) is True
+    finally:
+        done.set()
+        reader.join()
+    assert broken == []
+    for key in folder.glob("*.key"):
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600, key.name
+    assert files.tsa_cert().not_valid_after > datetime.now(UTC) + timedelta(days=365 * 5)
+    assert len(list(folder.glob("tsa-*.pem"))) == 1 and not list(folder.glob("*.tmp"))
