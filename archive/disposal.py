@@ -132,6 +132,8 @@ class DestructionService:
                 info = self.store.stat(key)
             except ObjectNotFound:
                 continue
+            if info.lock_unreadable:
+                return f"{key}: retention lock unreadable"
             if info.legal_hold:
                 return f"{key}: legal hold"
             if info.retain_until is not None and info.retain_until > now:

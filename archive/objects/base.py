@@ -91,6 +91,9 @@ class ObjectInfo:
     legal_hold: bool = False
     version_id: str | None = None
     modified_at: datetime | None = None
+    lock_unreadable: bool = False
+    """The filesystem store's ``.lock`` sidecar cannot be read (damaged on disk): the object is then
+    treated as held (``legal_hold`` True) until the lock is restored — never as unlocked."""
 
 
 class BlockHasher:

@@ -7,12 +7,15 @@ directory, then remove the temporary name. Stored files are made read-only.
 
 Retention is recorded in a sidecar ``<key>.lock`` JSON file and enforced by this class: a
 filesystem cannot enforce it against its administrator, which is why deployments that need
-WORM guarantees use the S3 store with object lock.
+WORM guarantees use the S3 store with object lock. A lock that cannot be read (a damaged disk, a
+hand edit) fails closed: the object counts as held, nothing deletes it, and changing its retention
+is refused until the lock is restored (from a backup, whose manifest keeps every lock).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import uuid
@@ -34,6 +37,37 @@ from archive.objects.base import (
     key_for_sha256,
     sha256_from_key,
 )
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = "unreadable"
+"""Key of the lock dict ``_read_lock`` returns for a lock file it cannot read."""
+
+
+def _read_lock(path: Path) -> dict[str, Any]:
+    """A ``.lock`` sidecar's content: {} when there is none, ``{UNREADABLE: True}`` when it is not a
+    JSON object with a well-formed, timezone-aware ``retain_until`` (if any)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    try:
+        lock = json.loads(data)
+        if not isinstance(lock, dict):
+            raise ValueError("not a JSON object")
+        if lock.get("retain_until") is not None and datetime.fromisoformat(lock["retain_until"]).tzinfo is None:
+            raise ValueError("retain_until without a time zone")
+        return lock
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        log.warning("retention lock %s is unreadable (%s): the object is treated as held", path, exc)
+        return {UNREADABLE: True}
+
+
+def _unreadable(what: str) -> ObjectLocked:
+    return ObjectLocked(
+        f"the retention lock of {what} is unreadable: restore it from a backup before changing it",
+        f"Tệp khóa lưu giữ của {what} bị hỏng: tệp được giữ nguyên; khôi phục khóa từ bản sao lưu "
+        "trước khi thay đổi")
 
 
 def fsync_dir(path: Path) -> None:
@@ -230,11 +264,7 @@ class FilesystemObjectStore:
         return chunks()
 
     def _lock(self, key: str) -> dict[str, Any]:
-        try:
-            lock: dict[str, Any] = json.loads(self._lock_path(key).read_text())
-            return lock
-        except FileNotFoundError:
-            return {}
+        return _read_lock(self._lock_path(key))
 
     def stat(self, key: str) -> ObjectInfo:
         try:
@@ -244,8 +274,8 @@ class FilesystemObjectStore:
         lock = self._lock(key)
         until = datetime.fromisoformat(lock["retain_until"]) if lock.get("retain_until") else None
         return ObjectInfo(key=key, size=st.st_size, sha256=sha256_from_key(key), retain_until=until,
-                          legal_hold=bool(lock.get("legal_hold")),
-                          modified_at=datetime.fromtimestamp(st.st_mtime, UTC))
+                          legal_hold=bool(lock.get("legal_hold")) or UNREADABLE in lock,
+                          modified_at=datetime.fromtimestamp(st.st_mtime, UTC), lock_unreadable=UNREADABLE in lock)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -285,18 +315,24 @@ class FilesystemObjectStore:
                 f"Tệp {key} được khóa đến {info.retain_until:%d/%m/%Y}; chỉ có thể gia hạn, không thể rút ngắn",
             )
         lock = self._lock(key)
+        if UNREADABLE in lock:
+            raise _unreadable(key)
         lock["retain_until"] = retain_until.isoformat()
         self._write_lock(key, lock)
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         self.stat(key)
         lock = self._lock(key)
+        if UNREADABLE in lock:
+            raise _unreadable(key)
         lock["legal_hold"] = bool(on)
         self._write_lock(key, lock)
 
     def delete(self, key: str) -> None:
         info = self.stat(key)
         now = datetime.now(UTC)
+        if info.lock_unreadable:
+            raise _unreadable(key)
         if info.legal_hold:
             raise ObjectLocked(f"{key} is under a legal hold", f"Tệp {key} đang bị phong tỏa (legal hold)")
         if info.retain_until is not None and info.retain_until > now:
@@ -313,9 +349,13 @@ class FilesystemObjectStore:
 
     def put_named(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
         """Written like a content object (temporary file, fsync, ``link``: never overwrites) and
-        made read-only; a retention date goes in the ``.lock`` sidecar."""
+        made read-only; a retention date goes in the ``.lock`` sidecar, written durably *before* the
+        object appears (a crash in between leaves a lock without an object, which the retry keeps
+        or extends; never an object without its lock)."""
         final = self._named_path(name)
         make_dirs(final.parent)
+        if retain_until is not None:
+            self._lock_named(name, final, retain_until)
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
         try:
             with open(tmp, "xb") as out:
@@ -330,8 +370,23 @@ class FilesystemObjectStore:
             self._sync_dir(final.parent)
         finally:
             tmp.unlink(missing_ok=True)
-        if retain_until is not None:
-            write_durably(final.with_name(final.name + ".lock"), json.dumps({"retain_until": retain_until.isoformat()}).encode())
+
+    def _lock_named(self, name: str, final: Path, retain_until: datetime) -> None:
+        lock = final.with_name(final.name + ".lock")
+        body = json.dumps({"retain_until": retain_until.isoformat()}).encode()
+        try:
+            create_durably(lock, body, mode=0o666)
+            return
+        except FileExistsError:
+            pass
+        if final.exists():
+            raise ObjectExists(f"named object {name} exists", f"Đối tượng {name} đã có trong kho")
+        current = _read_lock(lock)  # left by an earlier attempt that crashed before the object
+        if UNREADABLE in current:
+            raise _unreadable(name)
+        until = current.get("retain_until")
+        if until is None or retain_until > datetime.fromisoformat(until):  # never shortens
+            write_durably(lock, body)
 
     def get_named(self, name: str) -> bytes:
         try:
@@ -342,8 +397,11 @@ class FilesystemObjectStore:
     def delete_named(self, name: str) -> None:
         path = self._named_path(name)
         lock = path.with_name(path.name + ".lock")
-        if lock.exists():
-            until = datetime.fromisoformat(json.loads(lock.read_text(encoding="utf-8"))["retain_until"])
+        content = _read_lock(lock)
+        if UNREADABLE in content:
+            raise _unreadable(name)
+        if content.get("retain_until"):
+            until = datetime.fromisoformat(content["retain_until"])
             if until > datetime.now(UTC):
                 raise ObjectLocked(f"{name} is retained until {until.isoformat()}",
                                    f"Tệp {name} được khóa đến {until:%d/%m/%Y}")

@@ -237,9 +237,9 @@ def test_a_new_folder_is_named_on_disk_before_anything_goes_into_it(tmp_path, mo
 
 def test_a_retention_lock_reaches_the_disk_before_its_name(tmp_path, monkeypatch):
     """GIVEN a filesystem store WHEN a retention date is set on an object and a named object is put
-    with one THEN each lock's bytes are fsync'd before the temporary file is renamed to the lock's
-    name and the folder is fsync'd after — a lock renamed before its bytes were durable could come
-    back empty after a power cut, and an unreadable lock makes its object unreadable."""
+    with one THEN each lock's bytes are fsync'd before the temporary file is renamed (or linked) to
+    the lock's name and the folder is fsync'd after — a lock renamed before its bytes were durable
+    could come back empty after a power cut."""
     from datetime import UTC, datetime
 
     import archive.objects.filesystem as fs
@@ -247,22 +247,59 @@ def test_a_retention_lock_reaches_the_disk_before_its_name(tmp_path, monkeypatch
     store = FilesystemObjectStore(tmp_path / "objects")
     stored = store.put(io.BytesIO(b"Bien ban huy tai lieu so 3"))
     calls: list[tuple[str, str]] = []
-    real_fsync, real_replace, real_sync = os.fsync, os.replace, fs.fsync_dir
+    real_fsync, real_replace, real_link, real_sync = os.fsync, os.replace, os.link, fs.fsync_dir
     monkeypatch.setattr(fs.os, "fsync", lambda fd: (calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))),
                                                      real_fsync(fd))[1])
-    monkeypatch.setattr(fs.os, "replace", lambda a, b: (calls.append(("replace", str(a))), real_replace(a, b))[1])
+    monkeypatch.setattr(fs.os, "replace", lambda a, b: (calls.append(("name", str(a))), real_replace(a, b))[1])
+    monkeypatch.setattr(fs.os, "link", lambda a, b: (calls.append(("name", str(a))), real_link(a, b))[1])
     monkeypatch.setattr(fs, "fsync_dir", lambda p: (calls.append(("sync", str(p))), real_sync(p))[1])
 
     until = datetime(2200, 1, 1, tzinfo=UTC)
     store.set_retention(stored.key, until)
     store.put_named("audit/anchors/00000001.json", b"{}", retain_until=until)
-    renamed = [arg for op, arg in calls if op == "replace"]
-    assert len(renamed) == 2
-    for tmp in renamed:
-        at = calls.index(("replace", tmp))
+    named = [arg for op, arg in calls if op == "name" and arg.endswith(".tmp")]
+    assert len(named) == 2
+    for tmp in named:
+        at = calls.index(("name", tmp))
         assert ("fsync", tmp) in calls[:at]  # the bytes first
         assert any(op == "sync" and arg == str(Path(tmp).parent) for op, arg in calls[at:])  # then the name
     assert store.stat(stored.key).retain_until == until
     lock = store._named_path("audit/anchors/00000001.json").with_name("00000001.json.lock")
     assert json.loads(lock.read_text())["retain_until"] == until.isoformat()
     assert not list(lock.parent.glob("*.tmp"))
+
+
+def test_a_named_object_never_appears_without_its_lock(tmp_path, monkeypatch):
+    """GIVEN a named object put with a retention date (an audit anchor, kept until 2200) WHEN its
+    bytes are linked under its name THEN its lock is already on disk; a crash before the object
+    leaves a lock alone, which the retry keeps (an earlier date never shortens it) or extends."""
+    from datetime import UTC, datetime
+
+    import archive.objects.filesystem as fs
+    from archive.errors import ObjectExists
+
+    store = FilesystemObjectStore(tmp_path / "objects")
+    name = "audit/anchors/00000002.json"
+    final = store._named_path(name)
+    lock = final.with_name(final.name + ".lock")
+    seen, real_link = [], os.link
+
+    def link(src, dst):
+        if Path(dst) == final:
+            seen.append(json.loads(lock.read_text())["retain_until"])
+        return real_link(src, dst)
+
+    monkeypatch.setattr(fs.os, "link", link)
+    until, later = datetime(2200, 1, 1, tzinfo=UTC), datetime(2300, 1, 1, tzinfo=UTC)
+    store.put_named(name, b"{}", retain_until=until)
+    assert seen == [until.isoformat()]
+
+    crashed = "audit/anchors/00000003.json"  # a crash after the lock, before the object
+    crashed_lock = store._named_path(crashed).with_name("00000003.json.lock")
+    crashed_lock.write_text(json.dumps({"retain_until": later.isoformat()}))
+    store.put_named(crashed, b"{}", retain_until=until)  # the retry with an earlier date
+    assert json.loads(crashed_lock.read_text())["retain_until"] == later.isoformat()
+    assert store.get_named(crashed) == b"{}"
+    with pytest.raises(ObjectExists):
+        store.put_named(name, b"{}", retain_until=later)
+    assert json.loads(lock.read_text())["retain_until"] == until.isoformat()  # untouched by the refusal
