@@ -12,11 +12,20 @@ default, ``InlineDispatcher``) until ``run_pending_tasks`` or the repair pass.
 
 The functions take the ``ArchiveService`` whose collaborators (catalogue, indexer, dispatcher,
 event sink, sidecar writer) do the work; the service's methods delegate to them.
+
+Several passes may run at once: on the embedded default ``luutru serve`` runs them from requests
+(after an upload) and from its periodic loop. An entry is *claimed* by the thread executing it
+(``Claims``, per process) until its row is deleted, so another pass of the process skips it; a
+full pass also checks that a task entry it read is still there before running it (the other pass
+may have run and deleted it since). Across processes (a CLI run beside ``serve``) an entry may
+still run twice: every kind is idempotent, and a deleted id is never given to a newer entry
+(migration 0013), so the slower pass never deletes work it did not do.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +38,25 @@ if TYPE_CHECKING:
     from archive.service import ArchiveService
 
 log = logging.getLogger(__name__)
+
+
+class Claims:
+    """Ids of the outbox entries the threads of this process are executing."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, entry_id: int) -> bool:
+        with self._lock:
+            if entry_id in self._ids:
+                return False
+            self._ids.add(entry_id)
+            return True
+
+    def release(self, entry_ids: Sequence[int]) -> None:
+        with self._lock:
+            self._ids.difference_update(entry_ids)
 
 
 def run(archive: ArchiveService, ids: Sequence[int] | None = None, *, include_deferred: bool = False,
@@ -53,8 +81,15 @@ def run(archive: ArchiveService, ids: Sequence[int] | None = None, *, include_de
     # to the repair pass, which runs them again: every kind is idempotent (an event keeps its id).
     # A full pass (``ids`` None: repair, deferred tasks) deletes each row as soon as it ran.
     executed: list[int] = []
+    claimed: list[int] = []
+    claims: Claims = archive.outbox_claims
     try:
         for entry_id, kind, payload in entries:
+            if not claims.claim(entry_id):
+                continue  # another thread of this process is executing it (and will delete it)
+            claimed.append(entry_id)
+            if kind == "task" and ids is None and not _still_there(archive, entry_id):
+                continue  # read before another pass ran and deleted it
             if kind == "index" and batch is not None and batch.size > 1 and ids is not None:
                 if batch.stage(entry_id, payload["record_ids"]):
                     flush_index(archive, batch)
@@ -75,8 +110,16 @@ def run(archive: ArchiveService, ids: Sequence[int] | None = None, *, include_de
                 executed = []
             done += 1
     finally:
-        _delete(archive, executed)
+        try:
+            _delete(archive, executed)
+        finally:
+            claims.release(claimed)
     return done, failed
+
+
+def _still_there(archive: ArchiveService, entry_id: int) -> bool:
+    with archive.catalogue.session() as s:
+        return s.get(OutboxEntry, entry_id) is not None
 
 
 def _delete(archive: ArchiveService, entry_ids: list[int]) -> None:

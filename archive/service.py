@@ -125,6 +125,8 @@ class ArchiveService:
         self.dispatcher = dispatcher
         self.clock = clock or SystemClock()
         self.orphan_grace = orphan_grace
+        self.outbox_claims = outbox.Claims()
+        """Outbox entries a thread of this process is executing (``archive.outbox``)."""
         self.repair_hooks: dict[str, RepairHook] = {}
         """More repair for what the kernel does not know (the ingest's quarantine), registered by
         ``api.wiring``; run by every repair pass (``archive.repair``)."""
