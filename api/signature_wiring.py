@@ -61,6 +61,17 @@ def tsa_roots_for(settings: Settings) -> list:
     return [files.root_cert()] if (files.folder / "root.pem").exists() else []
 
 
+def _has_ltv_copy(services, record_id: str) -> bool:
+    import sqlalchemy as sa
+
+    from archive.catalogue.models import Component
+
+    with services.catalogue.session() as s:
+        return s.execute(sa.select(Component.id).where(
+            Component.record_id == record_id, Component.role == "ltv_copy",
+            Component.status == "present").limit(1)).first() is not None
+
+
 def ltv_task(services):
     """The ``make_ltv_copy`` task bound to these services."""
     from ingest.signatures.ltv import make_ltv_copy
@@ -68,6 +79,8 @@ def ltv_task(services):
     def run(record_id: str) -> None:
         from api.wiring import format_identifier
 
+        if _has_ltv_copy(services, record_id):
+            return  # the task ran before (tasks are at least once: a Celery retry, a second pass)
         make_ltv_copy(services.archive, record_id, pdf_timestamper=timestamper_for(services.settings).pyhanko,
                       identifier=format_identifier(services))
 

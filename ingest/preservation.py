@@ -45,6 +45,10 @@ class NothingToDo(Exception):
     """The record has no page to OCR (the message says why)."""
 
 
+class AlreadyDone(NothingToDo):
+    """The record was OCRed already: the ``ocr_record`` task ran before (tasks are at least once)."""
+
+
 class PreservationService:
     def __init__(self, archive: ArchiveService, pool, policy_store, identifier, ocr_settings, formats_settings,
                  validator: VeraPdfValidator | None = None, *, allow_state_secrets: bool = False):
@@ -86,7 +90,7 @@ class PreservationService:
             path, info, extra = self._original(record_id, work)
             media_type = info["media_type"]
             if (extra.get("ocr") or {}).get("status") == "done" and not force:
-                raise NothingToDo("the record was OCRed already (use --force to OCR it again)")
+                raise AlreadyDone("the record was OCRed already (use --force to OCR it again)")
             try:
                 extraction, structure = self.pool.extract(path, media_type)
             except ExtractionFailed as exc:
@@ -174,6 +178,8 @@ class PreservationService:
         """The ``ocr_record`` background task: OCR, or record why not (never raises for the file)."""
         try:
             self.ocr_record(record_id)
+        except AlreadyDone:
+            return  # the task ran twice (a retry, a second pass): its summary and events stay as they are
         except (NothingToDo, OcrUnavailable) as exc:
             status = "unavailable" if isinstance(exc, OcrUnavailable) else "not_needed"
             summary = {"status": status, "missing": [str(exc)]} if status == "unavailable" else {"status": status}

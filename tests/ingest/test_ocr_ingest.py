@@ -228,6 +228,13 @@ def test_an_ocr_slower_than_the_wait_limit_is_deferred_the_record_exists_at_once
         assert record["extra"]["ocr"]["status"] == "done"
         assert record["code_number"] + "/" + record["code_notation"] == truth["cong-van-scan.pdf"]["so_ky_hieu"]
         assert _found(services, words) == {outcome.record_id}
+        # the task delivered a second time (at least once: a retry, another process's pass) changes nothing
+        from api.wiring import preservation_service
+
+        preservation_service(services).ocr_task(outcome.record_id)
+        again = services.archive.get_record(outcome.record_id, actor="test")
+        assert again["extra"]["ocr"] == record["extra"]["ocr"]
+        assert len(again["events"]) == len(record["events"])
     finally:
         services.close()
         get_settings.cache_clear()

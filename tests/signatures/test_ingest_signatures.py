@@ -78,6 +78,13 @@ def test_signed_folder_is_archived_with_verdicts_timestamps_and_ltv_copies(servi
         original, chain = load_chain(services.archive, r["id"])
         assert verify_chain([t for _, t in chain], original, trust_roots=tsa_roots_for(services.settings)).ok
 
+    # the task delivered a second time (a Celery retry, another pass) makes no second copy
+    from api.signature_wiring import ltv_task
+
+    ltv_task(services)(both["id"])
+    again = services.archive.get_record(both["id"], actor="test")
+    assert [c["role"] for c in again["components"]].count("ltv_copy") == 1
+
     # the B-LTA copy validates too, and the original is byte-for-byte unchanged
     _info, reader = services.archive.open_component(both["id"], role="ltv_copy", actor="test")
     ltv = reader.read()
