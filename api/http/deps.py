@@ -111,6 +111,12 @@ def require(scope: str):
     return check
 
 
+ReadCaller = Annotated[Caller, Depends(require("read"))]
+"""The caller of a route that reads the holdings (``read`` scope)."""
+DepositCaller = Annotated[Caller, Depends(require("deposit"))]
+"""The caller of a route that deposits or describes records and dossiers (``deposit`` scope)."""
+
+
 def readable_record(services: Services, caller: Caller, record_id: str, *, action: str) -> Record:
     """The record ``record_id`` names (its id, a unique id prefix or its số và ký hiệu,
     ``archive.identifiers``) if the caller may read it; otherwise ``RecordNotFound`` — the same

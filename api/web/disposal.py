@@ -21,8 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import ROLE_SCOPES, Caller
 from api.http.problems import ApiProblem
-from api.web.actions import Listing, allow, attempt, form_text, list_download, need, posted, show
-from api.web.pages import NotFoundPage, PageCaller
+from api.web.actions import Listing, attempt, form_text, list_download, need, posted, show
+from api.web.pages import ForbiddenPage, NotFoundPage, PageCaller
 from api.web.render import WebRoute, render
 from api.web.session import check_csrf
 
@@ -107,10 +107,8 @@ async def propose_page(request: Request, caller: PageCaller) -> Response:
 async def _step(request: Request, caller: PageCaller, ref: str, run) -> Response:
     """A workflow step from the batch page: the route function, then back to the batch page (or the
     page again with the API's refusal)."""
-    allow(caller, "retention")
-    services = request.app.state.services
+    services, form = await posted(request, caller, "retention")
     ctx = await run_in_threadpool(_batch_context, services, caller, ref)
-    form = await request.form()
     _out, error, status = await run_in_threadpool(attempt, run, services, ctx["b"]["batch_id"], form)
     if error is None:
         return RedirectResponse(f"/disposals/{ctx['slug']}", status_code=303)
@@ -192,10 +190,8 @@ async def destroy_preview(request: Request, ref: BatchRef, caller: PageCaller) -
 async def destroy_page(request: Request, ref: BatchRef, caller: PageCaller) -> Response:
     from api.http.routes.retention import DestroyRequest, destroy
 
-    allow(caller, "retention")
-    services = request.app.state.services
+    services, form = await posted(request, caller, "retention")
     ctx = await run_in_threadpool(_batch_context, services, caller, ref)
-    form = await request.form()
     body = DestroyRequest(dry_run=False, exclude_held=form.get("exclude_held") == "1")
     out, error, status = await run_in_threadpool(attempt, destroy, ctx["b"]["batch_id"], services, caller, body)
     if error is None:
@@ -280,12 +276,10 @@ async def vote_page(request: Request, ref: BatchRef, caller: PageCaller) -> Resp
     """One vote as oneself: on one dossier (with a comment) or on the whole list at once."""
     from api.http.routes.retention import VoteRequest, ballot, vote
 
-    allow(caller, "council")
-    services = request.app.state.services
+    services, form = await posted(request, caller, "council")
     _st, _e, code = await run_in_threadpool(attempt, ballot, ref, services, caller)
     if code != 200:  # not on this batch's council (or no such batch): nothing to vote on
-        return render(request, "error.html", {"status": 403, "message": None, "forbidden": True}, status=403)
-    form = await request.form()
+        raise ForbiddenPage()
     dossier = form_text(form, "dossier", 100)
     choice = form_text(form, "vote", 10)
 

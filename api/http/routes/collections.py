@@ -30,12 +30,12 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts import Caller
 from api.http import collections_queries as queries
-from api.http.deps import ServicesDep, page_size, require
+from api.http.deps import DepositCaller, ReadCaller, ServicesDep, page_size
 from api.http.problems import ApiProblem
 from api.http.schemas.common import ItemPage
 from archive import access
@@ -43,8 +43,6 @@ from archive.errors import ArchiveError, RecordNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 
-ReadCaller = Annotated[Caller, Depends(require("read"))]
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$",
                            description="Id, id rút gọn (8 ký tự đầu) hoặc mã (mã hồ sơ, mã định danh của phông)")]

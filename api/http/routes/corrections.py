@@ -23,25 +23,22 @@ and if the index cannot be written the answer is 503 ``index_unavailable`` with 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.corrections import correction_service, etag, if_match_versions
-from api.http.deps import ServicesDep, readable_record, require
+from api.http.deps import DepositCaller, ReadCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from api.http.routes.records import RecordId, RecordPublic, _public
 from archive.corrections import EDITABLE, MAX_REASON, EditForbidden, VersionConflict
 from archive.errors import ArchiveError
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
-
-EditCaller = Annotated[Caller, Depends(require("deposit"))]
-ReadCaller = Annotated[Caller, Depends(require("read"))]
 
 
 class FieldChange(BaseModel):
@@ -146,7 +143,7 @@ def _edit(services, caller: Caller, record_id: str, body: dict, if_match: str | 
                          412: {"description": "If-Match names another version (version_conflict)"},
                          422: {"description": "A field that may not be edited, or an invalid value (nothing stored)"},
                          503: {"description": "The search index could not hide the record first (nothing stored)"}})
-async def edit_record(record_id: RecordId, request: Request, services: ServicesDep, caller: EditCaller):
+async def edit_record(record_id: RecordId, request: Request, services: ServicesDep, caller: DepositCaller):
     try:
         body = json.loads(await request.body() or b"null")
     except (ValueError, UnicodeDecodeError):

@@ -7,12 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts import Caller
-from api.http.deps import ServicesDep, readable_record, require
+from api.http.deps import DepositCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from archive.errors import RecordNotFound
 
@@ -39,7 +38,7 @@ def _not_found(job_id: str) -> ApiProblem:
 @router.get("/{job_id}", response_model=DepositJob, summary="Lượt nộp lưu qua worker — a staged deposit's state",
             responses={404: {"description": "No such job, or not the caller's"}})
 async def get_job(job_id: Annotated[str, Path(max_length=36)], services: ServicesDep,
-                  caller: Annotated[Caller, Depends(require("deposit"))]) -> dict:
+                  caller: DepositCaller) -> dict:
     try:
         job_id = str(uuid.UUID(job_id))
     except ValueError:

@@ -24,12 +24,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts import Caller
 from api.http import collections_queries as queries
-from api.http.deps import ServicesDep, readable_record, require
+from api.http.deps import DepositCaller, ServicesDep, readable_record
 from api.http.routes.collections import (
     ERRORS,
     DossierPublic,
@@ -43,7 +43,6 @@ from archive.errors import ArchiveError
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 CHANGE_ERRORS: dict[int | str, dict[str, Any]]
 CHANGE_ERRORS = {**ERRORS, 409: {"description": "The dossier is closed, destroyed or in a disposal batch under way, "
                                                 "or the new mã hồ sơ is taken"}}

@@ -15,20 +15,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts import Caller
-from api.http.deps import ServicesDep, readable_record, require
+from api.http.deps import DepositCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from api.http.uploads import SpooledUpload, receive_form_file, spool_upload, too_large
 from archive.errors import RecordNotFound
 
 router = APIRouter(prefix="/api/v1/imports", tags=["deposit"])
-
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 
 
 class EdxmlImportResult(BaseModel):

@@ -20,21 +20,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.accounts import Caller, Forbidden
-from api.http.deps import ServicesDep, require
+from api.http.deps import DepositCaller, ReadCaller, ServicesDep
 from api.http.problems import ApiProblem
 from api.http.routes.collections import Ref, visible_dossier
 from api.http.uploads import spool_dir, spool_upload
 from api.packages import importer_for, write_export
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
-ReadCaller = Annotated[Caller, Depends(require("read"))]
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 CHUNK = 1 << 20
 
 

@@ -19,20 +19,19 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.http.deps import ServicesDep, require
+from api.http.deps import DepositCaller, ServicesDep
 from api.http.problems import ApiProblem
 from api.quarantine import quarantine_service
 from ingest.quarantine import QuarantineFilter
 
 router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"])
 
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 EntryRef = Annotated[str, Path(min_length=1, max_length=64, description="Mã mục cách ly (32 chữ số hệ 16) "
                                                                         "hoặc 6 chữ số đầu trở lên")]
 

@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
-from api.http.deps import ServicesDep, readable_record, require
+from api.http.deps import DepositCaller, ReadCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from api.http.routes.dossier_changes import deposit_dossier
 from api.http.uploads import SpooledUpload, receive_form_file, spool_dir, spool_upload
@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
-ReadCaller = Annotated[Caller, Depends(require("read"))]
-DepositCaller = Annotated[Caller, Depends(require("deposit"))]
 RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", "direction", "type_name",
