@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,40 +79,33 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_durably(path: Path, data: bytes, *, mode: int = 0o666) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new one, never an
-    empty or partial one: a temporary file beside it, fsync'd, renamed over it, the folder fsync'd.
-    (A retention lock written without the first fsync could come back empty after a power cut: the
-    rename durable, the bytes not — and an unreadable lock makes its object unreadable too.)"""
-    tmp = path.with_name(path.name + f".{uuid.uuid4().hex}.tmp")
+def _publish(path: Path, data: bytes, mode: int, name: Callable[[Path, Path], None]) -> None:
+    """``data`` into a temporary file beside ``path``, fsync'd, then given its name by ``name``
+    (``os.replace`` or ``os.link``), and the folder fsync'd: nobody ever reads the file partly
+    written, and a crash leaves the old state or the new one."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        name(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
+
+
+def write_durably(path: Path, data: bytes, *, mode: int = 0o666) -> None:
+    """Replace ``path`` with ``data`` (``_publish`` with a rename). A retention lock written without
+    the first fsync could come back empty after a power cut: the rename durable, the bytes not."""
+    _publish(path, data, mode, os.replace)
 
 
 def create_durably(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Create ``path`` with ``data`` (never over an existing file: ``FileExistsError``), so that
-    nobody ever reads it partly written: the bytes go to a temporary file beside it, fsync'd, which
-    is then linked under its name (a link fails when the name exists), and the folder is fsync'd.
-    (The archive's certificates were written in place: a request reading ``tsa/root.pem`` while the
-    periodic loop created it found it empty, and the upload failed.)"""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    """Create ``path`` with ``data``, never over an existing file (``FileExistsError``: a link fails
+    when the name exists). The archive's certificates were written in place: a request reading
+    ``tsa/root.pem`` while the periodic loop created it found it empty, and the upload failed."""
+    _publish(path, data, mode, os.link)
 
 
 def make_dirs(path: Path) -> None:
