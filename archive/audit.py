@@ -305,15 +305,15 @@ def missing_triggers(session: Session) -> list[str]:
     dialect = session.get_bind().dialect.name
     expected = TRIGGERS.get(dialect, {})
     if dialect == "sqlite":
-        found = set(session.execute(sa.text(
-            "select tbl_name, name from sqlite_master where type = 'trigger'")).tuples())
+        found = {(table, name) for table, name in session.execute(sa.text(
+            "select tbl_name, name from sqlite_master where type = 'trigger'"))}
     elif dialect == "postgresql":
         # the triggers of *these* tables (as the search path resolves them), not a trigger of the
         # same name on a table of another schema of the database
-        found = set(session.execute(sa.text(
+        found = {(table, name) for table, name in session.execute(sa.text(
             "select c.relname, t.tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid "
             "where t.tgrelid in (to_regclass('audit_log'), to_regclass('audit_anchors')) "
-            "and not t.tgisinternal and t.tgenabled <> 'D'")).tuples())
+            "and not t.tgisinternal and t.tgenabled <> 'D'"))}
     else:
         return []
     return [f"{table}.{name}" for table, names in expected.items() for name in names if (table, name) not in found]

@@ -272,8 +272,8 @@ def _label_holds(services, holds: list[dict]) -> None:
 
     ids = {i for h in holds for i in (h["scope"].get("ids") or []) + (h["scope"].get("fonds_ids") or [])}
     with services.catalogue.session() as s:
-        names = dict(s.execute(sa.select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids))).tuples().all())
-        names.update(s.execute(sa.select(Fonds.id, Fonds.organ_id).where(Fonds.id.in_(ids))).tuples().all())
+        names = {i: code for i, code in s.execute(sa.select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids)))}
+        names.update((i, organ) for i, organ in s.execute(sa.select(Fonds.id, Fonds.organ_id).where(Fonds.id.in_(ids))))
         names.update((r.id, r.so_ky_hieu or r.id[:8]) for r in s.execute(sa.select(Record).where(
             Record.id.in_(ids))).scalars())
     for h in holds:

@@ -43,8 +43,8 @@ def _deposit(archive: ArchiveService, n: int) -> tuple[str, str]:
 
 def _decisions(archive: ArchiveService) -> list[tuple[str, str, str]]:
     with archive.catalogue.session() as s:
-        return sorted(s.execute(sa.select(RetentionAssignment.target_type, RetentionAssignment.item_code,
-                                          RetentionAssignment.method)).tuples())
+        return sorted((t, code, method) for t, code, method in s.execute(sa.select(
+            RetentionAssignment.target_type, RetentionAssignment.item_code, RetentionAssignment.method)))
 
 
 def _with_rule(archive: ArchiveService) -> None:
