@@ -32,6 +32,7 @@ import hashlib
 import io
 import logging
 import os
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -57,6 +58,8 @@ TOKEN_MEDIA_TYPE = "application/timestamp-token"
 ROLE = "timestamp"
 STRONG_HASHES = {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"}
 TSA_DIR = "tsa"
+PAIR_READS = 100
+"""Reads of the TSA's key and certificate, 50 ms apart, until they match (``LocalTimeStamper.from_dir``)."""
 
 
 # --- issuing --------------------------------------------------------------------------------------
@@ -137,8 +140,17 @@ class LocalTimeStamper:
 
     @classmethod
     def from_dir(cls, keys_dir: Path, **kw: Any) -> LocalTimeStamper:
+        """The archive TSA of ``keys_dir``. Its key and certificate are read as a pair: a rotation
+        (``rotate_archive_tsa``) replaces them one after the other, and a token signed with the new
+        key under the old certificate would never verify — so a pair that does not match is read
+        again until it does."""
         files = ArchiveTsaFiles(keys_dir / TSA_DIR)
-        return cls(files.tsa_cert(), files.tsa_key(), [files.root_cert()], **kw)
+        for _ in range(PAIR_READS):
+            cert, key = files.tsa_cert(), files.tsa_key()
+            if cert.public_key.dump() == _public_key_der(key):
+                return cls(cert, key, [files.root_cert()], **kw)
+            time.sleep(0.05)
+        raise RuntimeError(f"the archive TSA key and certificate in {files.folder} do not match")
 
     def timestamp(self, sha256: bytes) -> bytes:
         token: bytes = run_sync(lambda: self._stamper.async_timestamp(sha256, "sha256")).dump()
@@ -148,6 +160,13 @@ class LocalTimeStamper:
     def pyhanko(self) -> PyHankoTimeStamper:
         """The pyHanko ``TimeStamper`` behind it (for PDF document timestamps)."""
         return self._stamper
+
+
+def _public_key_der(key: keys.PrivateKeyInfo) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    public = serialization.load_der_private_key(key.dump(), password=None).public_key()
+    return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 class HttpTimeStamper:
@@ -174,7 +193,8 @@ class HttpTimeStamper:
 # --- the archive's own TSA key and certificates -------------------------------------------------------
 class ArchiveTsaFiles:
     """``<keys_dir>/tsa/``: ``root.pem``, ``root.key`` (the archive TSA root), ``tsa.pem``, ``tsa.key``
-    (the signing certificate). Keys are written 0600 and never overwritten."""
+    (the signing certificate). Keys are written 0600; only a rotation replaces ``tsa.pem`` and
+    ``tsa.key``, each whole, after keeping the old pair as ``tsa-<serial>.*``."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -228,8 +248,6 @@ def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: da
         for _ in range(300):
             if files.exists():
                 return files
-            import time
-
             time.sleep(0.1)
         raise RuntimeError(f"archive TSA creation in {files.folder} did not finish (stale {lock}?)") from None
     try:

@@ -113,3 +113,29 @@ def test_the_archive_tsa_files_are_never_read_half_written(tmp_path):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600, key.name
     assert files.tsa_cert().not_valid_after > datetime.now(UTC) + timedelta(days=365 * 5)
     assert len(list(folder.glob("tsa-*.pem"))) == 1 and not list(folder.glob("*.tmp"))
+
+
+def test_a_timestamper_read_during_a_rotation_signs_with_a_matching_pair(tmp_path):
+    """GIVEN a rotation caught between its two files (the new key in place, the old certificate
+    still there for a moment) WHEN the timestamper is read THEN it waits for the matching
+    certificate, and its token verifies — never the new key under the old certificate."""
+    import shutil
+    import threading
+    import time
+
+    files = ensure_archive_tsa(tmp_path, now=datetime.now(UTC) - timedelta(days=365 * 9), tsa_years=10)
+    rotated = tmp_path / "rotated"
+    shutil.copytree(tmp_path / "tsa", rotated / "tsa")
+    assert rotate_archive_tsa(rotated, horizon=timedelta(days=730)) is True
+    (files.folder / "tsa.key").unlink()
+    shutil.copy(rotated / "tsa" / "tsa.key", files.folder / "tsa.key")  # the key replaced, not yet the cert
+    finishing = threading.Timer(0.3, lambda: shutil.copy(rotated / "tsa" / "tsa.pem", files.folder / "tsa.pem"))
+    finishing.start()
+    try:
+        started = time.monotonic()
+        stamper = LocalTimeStamper.from_dir(tmp_path)
+        assert time.monotonic() - started >= 0.2  # it waited for the pair
+    finally:
+        finishing.join()
+    digest = hashlib.sha256(b"ban goc").digest()
+    assert verify_token(stamper.timestamp(digest), digest, trust_roots=[files.root_cert()]).ok
