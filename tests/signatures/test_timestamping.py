@@ -119,6 +119,7 @@ def test_a_timestamper_read_during_a_rotation_signs_with_a_matching_pair(tmp_pat
     """GIVEN a rotation caught between its two files (the new key in place, the old certificate
     still there for a moment) WHEN the timestamper is read THEN it waits for the matching
     certificate, and its token verifies — never the new key under the old certificate."""
+    import os
     import shutil
     import threading
     import time
@@ -129,7 +130,11 @@ def test_a_timestamper_read_during_a_rotation_signs_with_a_matching_pair(tmp_pat
     assert rotate_archive_tsa(rotated, horizon=timedelta(days=730)) is True
     (files.folder / "tsa.key").unlink()
     shutil.copy(rotated / "tsa" / "tsa.key", files.folder / "tsa.key")  # the key replaced, not yet the cert
-    finishing = threading.Timer(0.3, lambda: shutil.copy(rotated / "tsa" / "tsa.pem", files.folder / "tsa.pem"))
+    def finish() -> None:  # the rotation's second file, replaced whole as rotate_archive_tsa does
+        shutil.copy(rotated / "tsa" / "tsa.pem", files.folder / "tsa.pem.new")
+        os.replace(files.folder / "tsa.pem.new", files.folder / "tsa.pem")
+
+    finishing = threading.Timer(0.3, finish)
     finishing.start()
     try:
         started = time.monotonic()
