@@ -86,6 +86,9 @@ class CheckResult:
     block_digests: bytes | None = None
     """Block digests computed in this read for an object that had none (recorded on success)."""
     note: str | None = None
+    lock_unreadable: bool = False
+    """The store's retention lock of the object cannot be read (``ObjectInfo.lock_unreadable``): the
+    bytes are right, but the object is held until the lock is restored."""
 
 
 @dataclass
@@ -100,6 +103,9 @@ class RunReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     """Records whose bytes were found right again (restored from a backup)."""
+    unreadable_locks: list[str] = field(default_factory=list)
+    """Objects whose bytes are right but whose retention lock cannot be read (the filesystem store's
+    ``.lock`` sidecar damaged): held until the lock is restored from a backup."""
     complete: bool = False
     """Nothing of the run's work is left (False: stopped by its time limit or interrupted)."""
     budget_bytes_s: float | None = None
@@ -112,7 +118,8 @@ class RunReport:
         return {"run_id": self.run_id, "kind": self.kind, "resumed_from": self.resumed_from, "cutoff": self.cutoff,
                 "objects": self.objects, "bytes": self.bytes, "seconds": round(self.seconds, 3),
                 "bytes_per_second": round(self.rate), "budget_bytes_per_second": self.budget_bytes_s,
-                "failures": self.failures, "restored": self.restored, "complete": self.complete}
+                "failures": self.failures, "restored": self.restored, "unreadable_locks": self.unreadable_locks,
+                "complete": self.complete}
 
 
 class Throttle:
@@ -302,6 +309,8 @@ class FixityService:
                         stop = True
                         break
                     result = self.check(row, throttle=throttle, heartbeat=heartbeat)
+                    if result.lock_unreadable:
+                        report.unreadable_locks.append(result.key)
                     pending.append(result)
                     report.objects += 1
                     report.bytes += result.bytes_read
@@ -370,7 +379,14 @@ class FixityService:
             return CheckResult(key, size, "failure", f"stored sha256 metadata is {stored}", bytes_read=read)
         note = "no sha256 metadata on the stored version" if stored == "" else None
         return CheckResult(key, size, "success", bytes_read=read, note=note,
-                           block_digests=blocks.digests() if blocks is not None else None)
+                           block_digests=blocks.digests() if blocks is not None else None,
+                           lock_unreadable=self._lock_unreadable(key))
+
+    def _lock_unreadable(self, key: str) -> bool:
+        try:
+            return self.store.stat(key).lock_unreadable
+        except ObjectNotFound:
+            return False
 
     def _locate(self, row: dict[str, Any], expected: str) -> str:
         """Which blocks differ (a second read, only after a mismatch, when block digests exist)."""
@@ -430,11 +446,12 @@ class FixityService:
                 state=state, finished_at=now, heartbeat_at=now, objects=report.objects, bytes=report.bytes,
                 failures=len(report.failures)))
             if report.objects or state != "done":
-                audit.append(s, at=now, actor=actor, action="fixity.run",
-                             outcome="failure" if report.failures else "success", target_type="fixity_run",
+                outcome = "failure" if report.failures else "warning" if report.unreadable_locks else "success"
+                audit.append(s, at=now, actor=actor, action="fixity.run", outcome=outcome, target_type="fixity_run",
                              target_id=str(run_id), detail={"kind": report.kind, "state": state,
                                                             "objects": report.objects, "bytes": report.bytes,
                                                             "failures": len(report.failures),
+                                                            "unreadable_locks": report.unreadable_locks,
                                                             "resumed_from": report.resumed_from})
 
     def _live(self) -> sa.Exists:

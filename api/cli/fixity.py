@@ -4,7 +4,8 @@
 (``--budget-mb-s``, default ``LUUTRU_FIXITY__BUDGET_MB_S``); stopped or crashed, the next ``run``
 continues where it left off. ``--due`` checks only what the cycle makes due, as the periodic slices
 of ``luutru serve`` and Celery beat do (for cron when the embedded loop is off). Exit 1 when a
-failure was found. ``report`` lists open failures and when each object was last verified.
+failure was found, or an object whose retention lock cannot be read (its bytes right, the object
+held until the lock is restored from a backup). ``report`` lists open failures and when each object was last verified.
 """
 
 from __future__ import annotations
@@ -120,9 +121,14 @@ def register(app: typer.Typer) -> None:
                 console.print("[green]Mọi tệp đã kiểm tra đều đúng mã băm SHA-256.[/]")
             if report.restored:
                 console.print(f"[green]Đã khôi phục:[/] {len(report.restored)} văn bản trở lại bình thường.")
+            if report.unreadable_locks:
+                console.print(f"[yellow]Khóa lưu giữ bị hỏng:[/] {len(report.unreadable_locks)} tệp (nội dung vẫn "
+                              "đúng; tệp được giữ nguyên, không xóa được) — khôi phục tệp .lock từ bản sao lưu:")
+                for key in report.unreadable_locks:
+                    console.print(f"  {key}")
             if not report.complete and report.kind == "full":
                 console.print("[yellow]Chưa xong:[/] chạy lại `luutru fixity run` để kiểm tra nốt.")
-        if report.failures:
+        if report.failures or report.unreadable_locks:
             raise typer.Exit(1)
 
     @group.command("report")

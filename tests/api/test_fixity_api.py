@@ -243,3 +243,32 @@ def test_the_celery_beat_task_runs_a_due_slice(tmp_path, monkeypatch):
         assert result["kind"] == "due" and result["objects"] == 1 and result["failures"] == []
     finally:
         services.close()
+
+
+def test_fixity_run_names_an_object_whose_retention_lock_is_damaged(cli, data_dir, archive_with_records):
+    """GIVEN a record whose original has a retention lock, damaged on disk (a truncated write) WHEN
+    ``luutru fixity run`` runs THEN its bytes still verify (no failure, the record stays active), the
+    run names the object as held with an unreadable lock, exits 1, and its audit entry is a warning;
+    after the lock is restored the next run is clean."""
+    from datetime import UTC, datetime
+
+    from archive.objects.filesystem import FilesystemObjectStore
+
+    rid, key, _data = archive_with_records["Bản đồ"]
+    store = FilesystemObjectStore(data_dir / "objects")
+    store.set_retention(key, datetime(2200, 1, 1, tzinfo=UTC))
+    lock = store._lock_path(key)
+    good = lock.read_bytes()
+    lock.write_bytes(good[: len(good) // 2])
+    run = cli("fixity", "run", "--json")
+    assert run.exit_code == 1, run.output
+    report = json.loads(run.output)
+    assert report["failures"] == [] and report["unreadable_locks"] == [key]
+    assert json.loads(cli("show", rid, "--json").output)["status"] == "active"
+    text = cli("fixity", "run")
+    assert "Khóa lưu giữ bị hỏng" in text.output and key in text.output
+    audit = json.loads(cli("audit", "list", "--action", "fixity.run", "--json").output)
+    assert audit and audit[0]["outcome"] == "warning"
+    lock.write_bytes(good)
+    again = cli("fixity", "run", "--json")
+    assert again.exit_code == 0 and json.loads(again.output)["unreadable_locks"] == []
