@@ -383,6 +383,10 @@ class FixityService:
                            lock_unreadable=self._lock_unreadable(key))
 
     def _lock_unreadable(self, key: str) -> bool:
+        """Only a store keeping its locks in sidecar files is asked (on S3 a ``stat`` is one more
+        request per object, for a flag that is always false there)."""
+        if not self.store.locks_in_sidecars:
+            return False
         try:
             return self.store.stat(key).lock_unreadable
         except ObjectNotFound:

@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 import sqlalchemy as sa
 from asn1crypto import cms, keys, pem, tsp, x509
 
+from archive.objects.filesystem import create_durably
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
@@ -217,11 +219,6 @@ class ArchiveTsaFiles:
         return keys.PrivateKeyInfo.load(pem.unarmor(data)[2] if pem.detect(data) else data)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    from archive.objects.filesystem import create_durably
-
-    create_durably(path, data)
-
 
 def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: datetime | None = None,
                        tsa_years: int = 10, root_years: int = 30) -> ArchiveTsaFiles:
@@ -268,11 +265,11 @@ def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: da
                 .add_extension(cx509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
                 .sign(root_key, hashes.SHA256()))
         tsa_key, tsa = _issue_tsa(root_key, root, now, tsa_years)
-        _write_private(files.folder / "root.key", root_key.private_bytes(*pem_key))
-        _write_private(files.folder / "tsa.key", tsa_key.private_bytes(*pem_key))
+        create_durably(files.folder / "root.key", root_key.private_bytes(*pem_key))
+        create_durably(files.folder / "tsa.key", tsa_key.private_bytes(*pem_key))
         # each file appears whole (a request may read root.pem while the periodic loop creates it)
-        _write_private(files.folder / "root.pem", root.public_bytes(serialization.Encoding.PEM))
-        _write_private(files.folder / "tsa.pem", tsa.public_bytes(serialization.Encoding.PEM))
+        create_durably(files.folder / "root.pem", root.public_bytes(serialization.Encoding.PEM))
+        create_durably(files.folder / "tsa.pem", tsa.public_bytes(serialization.Encoding.PEM))
     finally:
         lock.unlink(missing_ok=True)
     log.info("created the archive TSA in %s", files.folder)

@@ -275,6 +275,10 @@ class ObjectStore(Protocol):
     """Where bytes live. Implementations: ``FilesystemObjectStore`` (embedded), ``S3ObjectStore``."""
 
     name: str
+    locks_in_sidecars: bool
+    """Retention locks are files beside the objects (the filesystem store), which can be damaged
+    apart from the object (``ObjectInfo.lock_unreadable``); False where the server keeps them (S3
+    object lock), whose ``stat`` never reports an unreadable lock — and costs a request."""
 
     def put(self, stream: BinaryIO, *, expected_sha256: str | None = None, size: int | None = None,
             media_type: str = "application/octet-stream",

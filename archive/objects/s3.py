@@ -190,6 +190,7 @@ class S3ObjectStore:
     """Content-addressed objects in one MinIO/S3 bucket with versioning and object lock."""
 
     name = "s3"
+    locks_in_sidecars = False
 
     def __init__(self, endpoint: str | S3Settings | None, access_key: str | None = None,
                  secret_key: str | SecretStr | None = None,

@@ -327,6 +327,30 @@ def test_fixity_audit_and_downloads_on_every_store(store, catalogue):
         assert b"".join(content) == data[2 * MiB:2 * MiB + 100]
 
 
+def test_the_audit_asks_for_the_lock_only_where_locks_are_files(store, catalogue, monkeypatch):
+    """GIVEN a record on this store WHEN the fixity audit reads it THEN the store is asked for the
+    object's lock (``stat``: one more request per object on S3) only when it keeps its locks in
+    sidecar files that can be damaged apart from the object — the filesystem store — and never on
+    S3, whose object lock the server keeps."""
+    from archive.domain import RecordMetadata
+    from archive.fixity import FixityService
+    from archive.service import ArchiveService
+
+    s, _ = store
+    archive = ArchiveService(catalogue, s)
+    fixity = FixityService(archive, prehash_limit=MiB, budget_bytes_s=None)
+    archive.create_record(io.BytesIO(_pattern(MiB + 3, 6)), filename="to-trinh.pdf",
+                          metadata=RecordMetadata(subject="Tờ trình"), actor="user:lan")
+    asked: list[str] = []
+    stat = s.stat
+    monkeypatch.setattr(s, "stat", lambda key: asked.append(key) or stat(key))
+    time.sleep(0.01)
+    report = fixity.run()
+    assert report.objects == 1 and not report.failures
+    assert len(asked) == (1 if s.name == "filesystem" else 0), (s.name, asked)
+    assert s.locks_in_sidecars == (s.name == "filesystem")
+
+
 def test_a_replica_on_every_store_serves_what_the_store_lost(store, catalogue, tmp_path):
     """GIVEN this store as the replica of a filesystem store WHEN the store's copy is altered THEN a
     download is served, verified, from the replica — in the middle of a long transfer too."""
