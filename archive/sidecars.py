@@ -13,9 +13,10 @@ components, events, retention decisions, record corrections, destruction log ent
 records of a dossier that changes — and adds an outbox row ``sidecar`` to *that* transaction. After
 the commit the row is executed (``Catalogue`` after-commit hooks, through
 ``ArchiveService.run_post_commit``); a crash in between leaves the row, which the repair pass
-executes. A sidecar is always the record's state *as read at writing time*, then read again: if
-the state moved meanwhile (another process changed the record), the next ``seq`` is written, so the
-last writer always leaves the latest state.
+executes. A sidecar is always the record's state *as read at writing time*, read after the latest
+sidecar and created as the next ``seq`` (never replacing one): a writer whose state went stale while
+another wrote finds its ``seq`` taken and reads again, so the last sidecar is the latest state
+(``SidecarWriter._write_versioned``).
 
 **Legal holds** have sidecars of their own, ``retention/holds/<hold id>/meta-<seq>.json`` (the
 ``retention_holds`` row: authority, reason, scope, placed and released), written the same way when a
@@ -244,32 +245,37 @@ class SidecarWriter:
 
     def _write_versioned(self, prefix: str, ident: str,
                          read: Callable[[Session, str], dict[str, Any] | None]) -> tuple[int, dict[str, Any]] | None:
-        """Write ``read(session, ident)`` as the next ``seq`` until the latest stored one equals the
-        catalogue's state: (sidecars written, state), None when there is no such row."""
-        written = 0
+        """Write ``read(session, ident)`` as the next ``seq`` unless the latest stored one equals the
+        catalogue's state: (sidecars written, state), None when there is no such row.
+
+        The latest sidecar is read *before* the catalogue, and the next one is created, never
+        replaced (``put_named`` refuses a name that exists). So a sidecar that gets written holds a
+        state read after every sidecar before it was stored: a writer whose state went stale while
+        another wrote (the other read a later transaction) finds its seq taken, and reads both
+        again. Read the other way round — the state, then the latest — a slow writer would store
+        its stale state *after* the fresh one, and had to read the catalogue a second time to catch
+        it. A transaction committed after the read has its own ``sidecar`` outbox entry, run after
+        its commit, which writes the state it made."""
         state: dict[str, Any] | None = None
-        mine: dict[str, Any] | None = None
         for _ in range(20):
+            seq, doc = self.latest(ident, prefix)
             with self.catalogue.session() as s:
                 state = read(s, ident)
             if state is None:
                 return None
-            if mine is not None and state == mine:
-                break  # what this writer just stored is still the catalogue's state
-            seq, doc = self.latest(ident, prefix)
             if doc is not None and doc.get("tables") == state:
-                break
+                return 0, state
             new = {"schema": _SCHEMAS[prefix], "version": VERSION,
                    "id": ident, "seq": seq + 1, "written_at": self.clock.now().isoformat(), "tables": state}
             data = json.dumps(new, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
             try:
                 self.store.put_named(f"{prefix}{ident}/meta-{seq + 1:08d}.json", data)
-                written += 1
-                mine = state
             except ObjectExists:
-                continue  # another writer took this seq: read again
-        assert state is not None  # the loop returned on None
-        return written, state
+                continue  # another writer took this seq: read both again
+            return 1, state
+        raise SidecarContention(f"{prefix}{ident}: other writers took the next seq 20 times in a row",
+                                f"{prefix}{ident}: tệp mô tả chưa ghi được (20 lần bị tiến trình khác ghi trước); "
+                                "lượt sửa chữa sẽ ghi lại")
 
 
 def install(catalogue: Catalogue) -> None:
@@ -361,6 +367,13 @@ SHARED = ("fonds", "dossiers", "retention_schedules", "retention_schedule_items"
 
 class RebuildError(ArchiveError):
     code = "rebuild_refused"
+
+
+class SidecarContention(ArchiveError):
+    """The next sidecar of one record was taken by another writer at every try: the outbox entry
+    fails and stays for the repair pass."""
+
+    code = "sidecar_contention"
 
 
 def latest_documents(store: ObjectStore) -> Iterator[dict[str, Any]]:
