@@ -255,7 +255,10 @@ class SidecarWriter:
         again. Read the other way round — the state, then the latest — a slow writer would store
         its stale state *after* the fresh one, and had to read the catalogue a second time to catch
         it. A transaction committed after the read has its own ``sidecar`` outbox entry, run after
-        its commit, which writes the state it made."""
+                its commit, which writes the state it made. On a store whose ``put_named`` is not atomic
+        (S3: HEAD, then PUT) two writers may both store the same seq; there the writer reads both
+        again after writing, as the state-first order always had to."""
+        written = 0
         state: dict[str, Any] | None = None
         for _ in range(20):
             seq, doc = self.latest(ident, prefix)
@@ -264,7 +267,7 @@ class SidecarWriter:
             if state is None:
                 return None
             if doc is not None and doc.get("tables") == state:
-                return 0, state
+                return written, state
             new = {"schema": _SCHEMAS[prefix], "version": VERSION,
                    "id": ident, "seq": seq + 1, "written_at": self.clock.now().isoformat(), "tables": state}
             data = json.dumps(new, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -272,7 +275,11 @@ class SidecarWriter:
                 self.store.put_named(f"{prefix}{ident}/meta-{seq + 1:08d}.json", data)
             except ObjectExists:
                 continue  # another writer took this seq: read both again
-            return 1, state
+            written += 1
+            if self.store.named_create_atomic:
+                return written, state
+            # S3: another writer may have found the same seq free and stored it too, the later
+            # version read back: read both again, and go on while the latest is not the state
         raise SidecarContention(f"{prefix}{ident}: other writers took the next seq 20 times in a row",
                                 f"{prefix}{ident}: tệp mô tả chưa ghi được (20 lần bị tiến trình khác ghi trước); "
                                 "lượt sửa chữa sẽ ghi lại")

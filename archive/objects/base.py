@@ -279,6 +279,10 @@ class ObjectStore(Protocol):
     """Retention locks are files beside the objects (the filesystem store), which can be damaged
     apart from the object (``ObjectInfo.lock_unreadable``); False where the server keeps them (S3
     object lock), whose ``stat`` never reports an unreadable lock — and costs a request."""
+    named_create_atomic: bool
+    """``put_named`` creates a name atomically: of two writers at the same moment one gets
+    ``ObjectExists`` (the filesystem's ``link``). False on S3, where a HEAD comes before the PUT: two
+    writers may both find the name free and both store a version, the later one read back."""
 
     def put(self, stream: BinaryIO, *, expected_sha256: str | None = None, size: int | None = None,
             media_type: str = "application/octet-stream",

@@ -133,6 +133,7 @@ def make_dirs(path: Path) -> None:
 class FilesystemObjectStore:
     name = "filesystem"
     locks_in_sidecars = True
+    named_create_atomic = True
 
     def __init__(self, root: Path, *, read_only: bool = False):
         """``read_only``: only read (a replica mounted read-only); nothing is created under ``root``."""

@@ -191,6 +191,7 @@ class S3ObjectStore:
 
     name = "s3"
     locks_in_sidecars = False
+    named_create_atomic = False
 
     def __init__(self, endpoint: str | S3Settings | None, access_key: str | None = None,
                  secret_key: str | SecretStr | None = None,

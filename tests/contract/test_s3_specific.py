@@ -401,3 +401,47 @@ def test_a_replica_bucket_is_wired_from_the_settings(s3_server, store, tmp_path)
 def test_s3_dates_of_any_precision_are_read(text, expected):
     """minio-py refuses more than six fractional digits; the store's listing reads them."""
     assert parse_s3_time(text) == expected
+
+
+@pytest.mark.parametrize("atomic", [False, pytest.param(True, marks=pytest.mark.xfail(
+    strict=True, reason="what the writer would leave if it trusted S3's put_named to be atomic"))])
+def test_two_sidecar_writers_storing_one_seq_at_once_leave_the_records_state(store, catalogue, monkeypatch, atomic):
+    """GIVEN a slow sidecar writer (another process's pass) that read a record's rows and found the
+    next seq free (its HEAD) WHEN, before its PUT, a transaction changes the record and that
+    transaction's own pass stores the same seq THEN the slow writer's stale version — stored last, so
+    the one S3 reads back — is not left as the record's latest sidecar: S3's ``put_named`` is not
+    atomic, so the writer reads both again and stores the state as the next seq."""
+    from archive import sidecars
+    from archive.catalogue.models import Event
+    from archive.domain import RecordMetadata
+    from archive.service import ArchiveService
+
+    archive = ArchiveService(catalogue, store)
+    rid = archive.create_record(io.BytesIO(b"Cong van 12/UBND-VP"), filename="cv.pdf", actor="user:lan",
+                                metadata=RecordMetadata(subject="Công văn")).record_id
+    slow = sidecars.SidecarWriter(catalogue, store, archive.clock)
+    real_head = store._head
+    fired: list[str] = []
+
+    def head(key, version_id=None):
+        found = real_head(key, version_id)
+        if not fired and f"{sidecars.PREFIX}{rid}/meta-" in key:
+            fired.append(key)  # the slow writer found its seq free: now the other one stores it
+            with catalogue.session() as s:
+                s.add(Event(record_id=rid, event_type="validation", occurred_at=datetime.now(UTC),
+                            agent="user:lan", outcome="success", detail="đổi trước lượt ghi chậm"))
+        return found
+
+    with monkeypatch.context() as m:  # a change whose pass is the slow writer's, not run yet
+        m.setattr(archive.sidecars, "write", lambda record_ids: 0)
+        with catalogue.session() as s:
+            s.add(Event(record_id=rid, event_type="validation", occurred_at=datetime.now(UTC), agent="user:lan",
+                        outcome="success", detail="trước"))
+    monkeypatch.setattr(store, "_head", head)
+    monkeypatch.setattr(store, "named_create_atomic", atomic)
+    slow.write([rid])
+    assert fired, "the slow writer never tried to store a sidecar"
+    assert len(store._versions(fired[0])) == 2  # both stored the seq
+    _seq, doc = archive.sidecars.latest(rid)
+    with catalogue.session() as s:
+        assert doc is not None and doc["tables"] == sidecars.record_rows(s, rid)
