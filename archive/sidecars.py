@@ -255,7 +255,7 @@ class SidecarWriter:
         again. Read the other way round — the state, then the latest — a slow writer would store
         its stale state *after* the fresh one, and had to read the catalogue a second time to catch
         it. A transaction committed after the read has its own ``sidecar`` outbox entry, run after
-                its commit, which writes the state it made. On a store whose ``put_named`` is not atomic
+        its commit, which writes the state it made. On a store whose ``put_named`` is not atomic
         (S3: HEAD, then PUT) two writers may both store the same seq; there the writer reads both
         again after writing, as the state-first order always had to."""
         written = 0

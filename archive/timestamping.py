@@ -219,7 +219,6 @@ class ArchiveTsaFiles:
         return keys.PrivateKeyInfo.load(pem.unarmor(data)[2] if pem.detect(data) else data)
 
 
-
 def ensure_archive_tsa(keys_dir: Path, *, organisation: str = "Luu Tru", now: datetime | None = None,
                        tsa_years: int = 10, root_years: int = 30) -> ArchiveTsaFiles:
     """Create the archive's TSA root and TSA certificate once (idempotent; 0600 keys).
