@@ -24,6 +24,10 @@ class Extraction:
     pages: int | None = None
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    legacy_encoding: str | None = None
+    """``tcvn3`` or ``vni`` when the worker converted text typed in a legacy font to Unicode
+    (``ingest.vnlegacy.fix_legacy_text``), None otherwise."""
+    legacy_changed_chars: int = 0
 
 
 @runtime_checkable

@@ -140,7 +140,9 @@ class ExtractionPool:
                     warnings.append(f"text truncated to its first {self.config.max_text_chars:,} characters "
                                     "for the text copy and the index (the original is archived whole)")
             extraction = Extraction(text=text, extractor=answer["extractor"], media_type=answer["media_type"],
-                                    pages=answer["pages"], metadata=answer["metadata"] or {}, warnings=warnings)
+                                    pages=answer["pages"], metadata=answer["metadata"] or {}, warnings=warnings,
+                                    legacy_encoding=answer.get("legacy_encoding"),
+                                    legacy_changed_chars=answer.get("legacy_changed_chars") or 0)
             self._release(worker)
             worker = None
             return extraction, answer.get("structure")

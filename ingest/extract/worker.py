@@ -15,12 +15,14 @@ import json
 import os
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from ingest.extract.base import Extraction, ExtractionFailed
 from ingest.extract.pdf import PdfiumExtractor, pdf_structure
 from ingest.extract.tika import MAX_TEXT, TikaEmbeddedExtractor, TikaServerExtractor
 from ingest.ocr.engine import OcrUnavailable, pdf_to_pdfa, run_ocr
+from ingest.vnlegacy import fix_legacy_text
 
 
 def _job(req: dict) -> dict:
@@ -100,6 +102,19 @@ class Worker:
         return self.tika.extract(path, media_type), None
 
 
+def repaired(extraction: Extraction) -> Extraction:
+    """The text as the archive keeps it: NFC (no extractor normalises: PDFs typed with decomposed
+    Vietnamese would never match a query), and text typed in a TCVN3 or VNI font converted to
+    Unicode. Done here rather than in the ingesting process: it reads the whole text (a tenth of
+    that process's CPU per document when it ran there), and a pathological text meets this
+    process's time and memory limits."""
+    fixed = fix_legacy_text(unicodedata.normalize("NFC", extraction.text))
+    extraction.text = fixed.text
+    if fixed.encoding:
+        extraction.legacy_encoding, extraction.legacy_changed_chars = fixed.encoding, fixed.changed_chars
+    return extraction
+
+
 def main() -> None:
     config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -121,11 +136,14 @@ def main() -> None:
             continue
         try:
             extraction, structure = worker.run(Path(req["path"]), req["media_type"])
+            extraction = repaired(extraction)
             with open(req["out"], "w", encoding="utf-8") as out:
                 out.write(extraction.text)
             answer = {"ok": True, "extractor": extraction.extractor, "media_type": extraction.media_type,
                       "pages": extraction.pages, "metadata": extraction.metadata,
-                      "warnings": extraction.warnings, "structure": structure}
+                      "warnings": extraction.warnings, "structure": structure,
+                      "legacy_encoding": extraction.legacy_encoding,
+                      "legacy_changed_chars": extraction.legacy_changed_chars}
         except ExtractionFailed as exc:
             answer = {"ok": False, "code": exc.code, "error": str(exc)}
         except ConnectionError as exc:

@@ -1,4 +1,4 @@
-"""Extraction: text and metadata in an isolated worker, then NFC and legacy-encoding repair."""
+"""Extraction: text (NFC, legacy encodings repaired) and metadata from an isolated worker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import unicodedata
 from ingest.extract.base import ExtractionFailed
 from ingest.extract.pool import ExtractionPool
 from ingest.pipeline import IngestContext, NoCleanup, Rejected
-from ingest.vnlegacy import fix_legacy_text
 
 
 class ExtractStep(NoCleanup):
@@ -28,14 +27,13 @@ class ExtractStep(NoCleanup):
         ctx.pdf = structure
         if structure and structure.get("encrypted") == "owner_password":
             ctx.warnings.append("the PDF carries permission restrictions (owner password)")
-        # No extractor normalises: PDFs typed with decomposed Vietnamese would never match a query.
-        text = unicodedata.normalize("NFC", extraction.text)
-        fixed = fix_legacy_text(text)
-        if fixed.encoding:
-            ctx.legacy_encoding = fixed.encoding
-            ctx.warnings.append(f"text converted from {fixed.encoding.upper()} to Unicode "
-                                f"({fixed.changed_chars} characters)")
-        ctx.text = fixed.text
+        # The worker gave NFC text, legacy fonts converted (``ingest.extract.worker.repaired``); NFC
+        # again costs a quick check only, and holds for a text cut at ``max_text_chars``.
+        if extraction.legacy_encoding:
+            ctx.legacy_encoding = extraction.legacy_encoding
+            ctx.warnings.append(f"text converted from {extraction.legacy_encoding.upper()} to Unicode "
+                                f"({extraction.legacy_changed_chars} characters)")
+        ctx.text = unicodedata.normalize("NFC", extraction.text)
         ctx.warnings.extend(extraction.warnings)
         pages = extraction.pages or (structure or {}).get("pages")
         ctx.extraction = {"extractor": extraction.extractor, "detected_media_type": extraction.media_type,

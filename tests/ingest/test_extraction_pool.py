@@ -255,3 +255,81 @@ def test_the_memory_limit_counts_the_tools_a_worker_starts():
 
         os.killpg(leader.pid, signal.SIGKILL)
         leader.wait()
+
+
+
+LEGACY_LINES = ["Ủy ban nhân dân thành phố Hà Nội",
+                "Quyết định về việc phê duyệt kế hoạch cải cách hành chính năm 2016",
+                "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
+                "Giám đốc Sở Tài chính chịu trách nhiệm hướng dẫn, kiểm tra việc thực hiện."]
+
+
+def _lines_pdf(path: Path, lines: list[str]) -> Path:
+    pdfmetrics.registerFont(TTFont("DejaVuSerif", FONT))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("DejaVuSerif", 11)
+    for i, line in enumerate(lines):
+        c.drawString(40, 760 - 20 * i, line)
+    c.save()
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _tcvn3_pdf(path: Path) -> Path:
+    """Text typed in a TCVN3 (ABC) font: the extracted characters are the font's Latin-1 codes, as
+    in the 1990s–2000s documents agencies still hold."""
+    from ingest.vnlegacy import from_unicode
+
+    return _lines_pdf(path, [from_unicode(line, "tcvn3") for line in LEGACY_LINES])
+
+
+def test_text_typed_in_a_legacy_font_comes_back_as_unicode_from_the_worker(tmp_path):
+    """GIVEN a PDF typed in a TCVN3 font and the same lines in Unicode WHEN extracted THEN the worker
+    answers with the same NFC Unicode text for both and names the encoding it converted (the
+    conversion runs in the worker, under its limits, not in the ingesting process)."""
+    with ExtractionPool(PoolConfig(size=1)) as pool:
+        legacy, _ = pool.extract(_tcvn3_pdf(tmp_path / "abc.pdf"), "application/pdf")
+        plain, _ = pool.extract(_lines_pdf(tmp_path / "unicode.pdf", LEGACY_LINES), "application/pdf")
+    assert legacy.legacy_encoding == "tcvn3" and legacy.legacy_changed_chars > 50
+    for line in LEGACY_LINES:
+        assert line in legacy.text, legacy.text
+    assert plain.legacy_encoding is None and plain.legacy_changed_chars == 0
+    assert plain.text == legacy.text
+
+
+def test_an_ingested_legacy_font_pdf_is_searchable_in_unicode(tmp_path, data_dir, monkeypatch):
+    """GIVEN the TCVN3 PDF WHEN ingested THEN the record's text copy is Unicode, its report and
+    warnings name the conversion, and a search typed in Unicode (or without diacritics) finds it —
+    with the conversion unavailable in the ingesting process, so it is the worker's."""
+    import json
+
+    import ingest.vnlegacy
+    import ingest.vnlegacy.convert
+    from api.wiring import build_ingest, build_services, get_settings
+    from ingest.pipeline import SourceFile
+    from search.query import Principal, SearchQuery
+
+    def not_here(text):
+        raise AssertionError("fix_legacy_text ran in the ingesting process")
+
+    monkeypatch.setattr(ingest.vnlegacy, "fix_legacy_text", not_here)
+    monkeypatch.setattr(ingest.vnlegacy.convert, "fix_legacy_text", not_here)
+    monkeypatch.setattr("ingest.steps.extract.fix_legacy_text", not_here, raising=False)
+    get_settings.cache_clear()
+    services = build_services(get_settings())
+    try:
+        outcome = build_ingest(services, workers=1).run(SourceFile(path=_tcvn3_pdf(tmp_path / "abc.pdf")))
+        assert outcome.outcome == "ingested", outcome
+        rid = outcome.record_id
+        text = services.archive.open_component(rid, actor="test", role="text")[1].read().decode()
+        report = json.loads(services.archive.open_component(rid, actor="test", role="metadata")[1].read())
+        assert "Căn cứ Luật Tổ chức chính quyền địa phương" in text
+        assert report["legacy_encoding"] == "tcvn3"
+        assert any("TCVN3" in w for w in report["warnings"]), report["warnings"]
+        for q in ("chính quyền địa phương", "chinh quyen dia phuong"):
+            page = services.search_backend.search(SearchQuery(q=q), Principal(unrestricted=True))
+            assert [h.record_id for h in page.hits] == [rid], q
+    finally:
+        services.close()
+        get_settings.cache_clear()
