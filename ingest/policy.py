@@ -134,16 +134,22 @@ class PolicyStore:
 
     def __init__(self, catalogue):
         self.catalogue = catalogue
+        self._current: FormatPolicy | None = None
 
     def current(self) -> FormatPolicy:
+        """The version in force. Versions are never changed once saved, so the one read last is kept
+        and only the newest version's number is asked for (the ingest asks once per document)."""
         from archive.catalogue.format_tables import FormatPolicyVersion
 
+        kept = self._current
         with self.catalogue.session() as s:
-            row = s.execute(sa.select(FormatPolicyVersion).order_by(FormatPolicyVersion.version.desc())
-                            .limit(1)).scalar()
-            if row is None:
-                return FormatPolicy(DEFAULT_POLICY, 0)
-            return FormatPolicy(row.content, row.version)
+            newest = s.execute(sa.select(sa.func.max(FormatPolicyVersion.version))).scalar() or 0
+            if kept is not None and kept.version == newest:
+                return kept
+            row = s.get(FormatPolicyVersion, newest) if newest else None
+            policy = FormatPolicy(row.content, row.version) if row is not None else FormatPolicy(DEFAULT_POLICY, 0)
+        self._current = policy
+        return policy
 
     def versions(self) -> list[dict]:
         from archive.catalogue.format_tables import FormatPolicyVersion

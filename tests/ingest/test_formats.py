@@ -288,3 +288,29 @@ def test_policy_rules_match_in_order():
     assert p.rule_for(media_type="image/tiff").ocr == "always"
     assert p.rule_for(media_type="application/vnd.oasis.opendocument.text").preservation == "pdfa-2b"
     assert p.rule_for(media_type="message/rfc822").ocr == "never" and p.rule_for(media_type=None).version == 3
+
+
+def test_a_running_ingest_follows_a_policy_imported_elsewhere(data_dir):
+    """GIVEN the policy store a running ingest holds (it keeps the version it read) WHEN another
+    process imports a new version THEN the next document is decided by the new version, and while
+    nothing changes the kept version is served without being read and checked again."""
+    from ingest.policy import PolicyStore
+
+    get_settings.cache_clear()
+    services = build_services(get_settings())
+    try:
+        running, elsewhere = PolicyStore(services.catalogue), PolicyStore(services.catalogue)
+        first = running.current()
+        assert first.version == 0 and first.rule_for(media_type="image/tiff").ocr == "always"
+        assert running.current() is first
+        content = validate(DEFAULT_POLICY)
+        for rule in content["formats"]:
+            if "image/tiff" in rule["match"].get("media_type", []):
+                rule["ocr"] = "never"
+        assert elsewhere.save(content, actor="user:luutruvien") == (1, True)
+        second = running.current()
+        assert second.version == 1 and second.rule_for(media_type="image/tiff").ocr == "never"
+        assert running.current() is second
+    finally:
+        services.close()
+        get_settings.cache_clear()
