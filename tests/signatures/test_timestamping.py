@@ -17,6 +17,7 @@ from archive.timestamping import (
     load_chain,
     renew_timestamps,
     rotate_archive_tsa,
+    run_at_once,
     verify_chain,
     verify_token,
 )
@@ -49,6 +50,33 @@ def test_token_verifies_and_detects_other_bytes(tmp_path):
     broken = bytearray(token)
     broken[-10] ^= 0xFF  # inside the signature value
     assert not verify_token(bytes(broken), digest).ok
+
+
+def test_a_local_token_is_made_without_an_event_loop_and_one_that_waits_still_runs(tmp_path, monkeypatch):
+    """GIVEN the local TSA (it signs in memory, its coroutine never waits) WHEN a token is made —
+    also from inside a running event loop, as ``luutru serve``'s start-up repair does THEN no event
+    loop is built for it and the token verifies; a coroutine that does wait is run again under a
+    loop and gives its result."""
+    import asyncio
+
+    files = ensure_archive_tsa(tmp_path)
+    stamper = LocalTimeStamper.from_dir(tmp_path)
+    digest = hashlib.sha256(b"ban goc").digest()
+
+    async def waits() -> str:
+        await asyncio.sleep(0)
+        return "xong"
+
+    async def inside_a_loop() -> bytes:
+        return stamper.timestamp(digest)
+
+    assert run_at_once(waits) == "xong"
+    from_loop = asyncio.run(inside_a_loop())
+    with monkeypatch.context() as m:
+        m.setattr(asyncio, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("a loop was built")))
+        token = stamper.timestamp(digest)
+    for t in (token, from_loop):
+        assert verify_token(t, digest, trust_roots=[files.root_cert()]).ok
 
 
 def test_renewal_chains_over_the_old_token(tmp_path, archive_service):
