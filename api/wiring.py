@@ -325,7 +325,7 @@ def build_ingest(services: Services, *, workers: int | None = None):
     steps = [
         PreflightStep(services.archive, s.extract.max_file_size),
         IdentifyStep(identifier),
-        ExtractStep(pool),
+        ExtractStep(pool, getattr(services.search_backend, "precomputed", None)),
         OcrStep(pool, PolicyStore(services.catalogue), s.ocr),
         SignatureStep(trust_roots_for(s), allow_online=s.signatures.allow_online_revocation),
         DescribeStep(allow_state_secrets=s.extract.allow_state_secrets),

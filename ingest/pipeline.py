@@ -98,6 +98,9 @@ class IngestContext:
     extraction: dict[str, Any] = field(default_factory=dict)
     pdf: dict[str, Any] | None = None
     legacy_encoding: str | None = None
+    parsed: tuple[str, Description] | None = None
+    """``(text, parse_document(text))`` as the extraction worker read it: ``DescribeStep`` uses it
+    while ``text`` is still that text (OCR may replace it)."""
     description: Description | None = None
     """What ``DescribeStep`` read from the text, declared values merged over it."""
     metadata: RecordMetadata | None = None

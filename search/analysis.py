@@ -192,6 +192,76 @@ def _paired(words: list[str]) -> str:
     return "".join(parts)
 
 
+# Body analyses made elsewhere ------------------------------------------------------------------
+_PARTS = "\x00"
+"""Separates the parts of a serialised ``BodyAnalysis`` (never in a syllable, a pair or a space)."""
+
+
+@dataclass(frozen=True)
+class BodyAnalysis:
+    """What the embedded index needs of a long text besides the text itself: its syllables (for the
+    abbreviations) and ``bigram_sources``. The most expensive part of an index document (a regex
+    over the whole text), so the extraction worker makes it beside the text (``serialise``) and the
+    index takes it from ``PrecomputedAnalyses`` instead of reading the text again."""
+
+    joined: str
+    """The syllables joined by single spaces (``Abbreviations.found_joined``)."""
+    first: str
+    second: str
+
+    @staticmethod
+    def serialise(text: str) -> str:
+        words = syllables(text)
+        first, second = bigram_sources(text, words)
+        return _PARTS.join((" ".join(words), first, second))
+
+    @classmethod
+    def parse(cls, data: str) -> BodyAnalysis:
+        joined, first, second = data.split(_PARTS)
+        return cls(joined, first, second)
+
+
+class PrecomputedAnalyses:
+    """Body analyses offered with their text (the ingest's extraction step), each taken once by the
+    index document of the same text (``EmbeddedSearchBackend``). Keyed by the text itself: a text
+    that changed on the way (OCR replaced it, the store cut it) finds nothing and is analysed
+    again, so an analysis never meets another text. Bounded: the oldest go first, by number and by
+    characters (a document rejected after extraction leaves its analysis until then)."""
+
+    def __init__(self, keep: int = 64, max_chars: int = 32_000_000):
+        import threading
+        from collections import OrderedDict
+
+        self.keep, self.max_chars = keep, max_chars
+        self._kept: OrderedDict[str, str] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def offer(self, text: str, serialised: str) -> None:
+        if not text or len(text) > self.max_chars:
+            return
+        with self._lock:
+            old = self._kept.pop(text, None)
+            if old is not None:
+                self._chars -= len(text)
+            self._kept[text] = serialised
+            self._chars += len(text)
+            while len(self._kept) > self.keep or self._chars > self.max_chars:
+                gone, _ = self._kept.popitem(last=False)
+                self._chars -= len(gone)
+
+    def take(self, text: str) -> BodyAnalysis | None:
+        with self._lock:
+            serialised = self._kept.pop(text, None)
+            if serialised is None:
+                return None
+            self._chars -= len(text)
+        return BodyAnalysis.parse(serialised)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 # Abbreviations -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Abbreviations:
@@ -250,9 +320,13 @@ class Abbreviations:
         of a text as written, in order: ``["Ủy", "ban", "nhân", "dân", "Thành", "phố"]`` →
         ``{"ubnd", "tp"}``. One pass of an Aho–Corasick automaton over the lowercased syllables of
         them all (~30 µs for 3 KB of text); a form never spans two texts."""
-        if not self.to_long or not any(texts):
+        return self.found_joined(*(" ".join(words) for words in texts))
+
+    def found_joined(self, *joined: str) -> set[str]:
+        """``found`` of texts whose syllables are already joined by single spaces."""
+        if not self.to_long or not any(joined):
             return set()
-        text = f" {f' {_SEPARATOR} '.join(' '.join(words) for words in texts).lower()} "
+        text = f" {f' {_SEPARATOR} '.join(joined).lower()} "
         return {short for shorts in {v for _, v in self._automaton.iter(text)} for short in shorts}
 
 

@@ -81,7 +81,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
-from search.analysis import bigram_sources, fold_tokens, normalize_tones, syllables
+from search.analysis import PrecomputedAnalyses, bigram_sources, fold_tokens, normalize_tones, syllables
 from search.backend import FacetValue, SearchHit, SearchPage
 from search.compile import (
     FACET_FIELDS,
@@ -225,6 +225,8 @@ class EmbeddedSearchBackend:
         self.rebuild_commit_every = rebuild_commit_every
         self.compiler = compiler or Compiler()
         self.rescore_window = RESCORE_WINDOW
+        self.precomputed = PrecomputedAnalyses()
+        """Body analyses the ingest's extraction workers made (``analysis.PrecomputedAnalyses``)."""
         self.crashes = recover(self.path / INFLIGHT) if self.path is not None else []
         """What processes that died inside the engine were running (``inflight.recover``), found on opening."""
         if self.path is not None:
@@ -367,12 +369,17 @@ class EmbeddedSearchBackend:
             value = getattr(d, name)
             if value:
                 add(name, value)
-        every: list[list[str]] = []  # each text's syllables, for the abbreviations
+        every: list[str] = []  # each text's syllables joined by spaces, for the abbreviations
         for name, text in d.texts().items():
             if not text:
                 continue
-            words = syllables(text)
-            first, second = bigram_sources(text, words)
+            made = self.precomputed.take(text) if name == "body" else None
+            if made is not None:  # analysed by the extraction worker (ingest.steps.extract)
+                joined, first, second = made.joined, made.first, made.second
+            else:
+                words = syllables(text)
+                first, second = bigram_sources(text, words)
+                joined = " ".join(words)
             add(MATCH_FIELD, text)
             add(f"{MATCH_FIELD}_exact", text)  # as written: a query looks for both tone placements
             add(f"{MATCH_FIELD}_bi", first)
@@ -387,8 +394,8 @@ class EmbeddedSearchBackend:
                     add(f"{name}_bi", second)
             if name in EXACT_FIELDS:
                 add(f"{name}_exact", normalize_tones(text))
-            every.append(words)
-        found = self.compiler.abbr.found(*every)
+            every.append(joined)
+        found = self.compiler.abbr.found_joined(*every)
         if found:
             add(MATCH_FIELD, " ".join(sorted(found)))  # IndexDocument.abbreviations
         skh = d.skh_tokens()

@@ -68,6 +68,10 @@ class Field:
     flags: tuple[str, ...] = ()
 
 
+DATE_FIELDS = ("issued_date", "copy_issued_date")
+"""The fields whose value is a ``datetime.date`` (ISO 8601 in ``as_dict``)."""
+
+
 def _ordered(fields: Mapping[str, Field]) -> dict[str, Field]:
     known = {name: fields[name] for name in FIELD_ORDER if name in fields}
     known.update({name: f for name, f in fields.items() if name not in known})
@@ -119,6 +123,21 @@ class Description:
                     pass
             fields[name] = Field(value=value, confidence=1.0, source=DECLARED)
         return Description(fields)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, object]]) -> Description:
+        """The description ``as_dict`` gave (the extraction worker's, read back): dates are dates
+        again, flags a tuple; strings, numbers, booleans and lists of strings come back as they were."""
+        fields = {}
+        for name, f in data.items():
+            value = f["value"]
+            if name in DATE_FIELDS and isinstance(value, str):
+                value = date.fromisoformat(value)
+            confidence, source, flags = f["confidence"], f["source"], f.get("flags") or ()
+            assert isinstance(confidence, (int, float)) and isinstance(source, str) and isinstance(flags, (list, tuple))
+            fields[name] = Field(value=value, confidence=float(confidence), source=source,
+                                 flags=tuple(str(x) for x in flags))
+        return cls(fields)
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """JSON-ready ``{name: {"value", "confidence", "source", "flags"}}``; dates in ISO 8601."""

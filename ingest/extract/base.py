@@ -28,6 +28,12 @@ class Extraction:
     """``tcvn3`` or ``vni`` when the worker converted text typed in a legacy font to Unicode
     (``ingest.vnlegacy.fix_legacy_text``), None otherwise."""
     legacy_changed_chars: int = 0
+    analysis: str | None = None
+    """``search.analysis.BodyAnalysis`` of ``text``, serialised, when it was asked for (and the text
+    was not cut)."""
+    description: dict | None = None
+    """``ingest.describe.parse_document(text).as_dict()`` when it was asked for (and the text was
+    not cut)."""
 
 
 @runtime_checkable

@@ -120,14 +120,22 @@ class ExtractionPool:
     def _release(self, worker: _Worker | None) -> None:
         self._idle.put(worker)
 
-    def extract(self, path: Path, media_type: str) -> tuple[Extraction, dict | None]:
-        """Extract in a worker; returns (extraction, pdf structure or None)."""
+    def extract(self, path: Path, media_type: str, *, analyse: bool = False,
+                describe: bool = False) -> tuple[Extraction, dict | None]:
+        """Extract in a worker; returns (extraction, pdf structure or None). The worker also makes
+        the text's ``search.analysis.BodyAnalysis`` (``analyse``: ``Extraction.analysis``) and its
+        Decree 30 description (``describe``: ``Extraction.description``)."""
         worker: _Worker | None  # None once released: the finally then leaves it alone
         worker = self._take()
         out = tempfile.NamedTemporaryFile(prefix="luutru-text-", suffix=".txt", delete=False)
         out.close()
+        analysis_out = f"{out.name}.analysis" if analyse else None
         try:
-            worker.stdin.write(json.dumps({"path": str(path), "media_type": media_type, "out": out.name}) + "\n")
+            request: dict[str, str | int | bool] = {"path": str(path), "media_type": media_type, "out": out.name,
+                                                     "max_chars": self.config.max_text_chars, "describe": describe}
+            if analysis_out:
+                request["analysis_out"] = analysis_out
+            worker.stdin.write(json.dumps(request) + "\n")
             worker.stdin.flush()
             answer = self._wait(worker)
             if not answer["ok"]:
@@ -136,13 +144,19 @@ class ExtractionPool:
             # read at most max_text_chars: a huge text file must not fill the ingesting process
             with open(out.name, encoding="utf-8", errors="replace") as f:
                 text = f.read(self.config.max_text_chars)
-                if f.read(1):
+                cut = bool(f.read(1))
+                if cut:
                     warnings.append(f"text truncated to its first {self.config.max_text_chars:,} characters "
                                     "for the text copy and the index (the original is archived whole)")
+            analysis = None
+            if analysis_out and not cut and os.path.exists(analysis_out):
+                with open(analysis_out, encoding="utf-8") as f:
+                    analysis = f.read()
             extraction = Extraction(text=text, extractor=answer["extractor"], media_type=answer["media_type"],
                                     pages=answer["pages"], metadata=answer["metadata"] or {}, warnings=warnings,
                                     legacy_encoding=answer.get("legacy_encoding"),
-                                    legacy_changed_chars=answer.get("legacy_changed_chars") or 0)
+                                    legacy_changed_chars=answer.get("legacy_changed_chars") or 0,
+                                    analysis=analysis, description=None if cut else answer.get("description"))
             self._release(worker)
             worker = None
             return extraction, answer.get("structure")
@@ -155,6 +169,8 @@ class ExtractionPool:
                     self._all.discard(worker)
                 self._release(None)
             os.unlink(out.name)
+            if analysis_out and os.path.exists(analysis_out):
+                os.unlink(analysis_out)
 
     def job(self, op: str, path: Path, media_type: str, work: Path, *, params: dict | None = None,
             timeout: float | None = None) -> dict:

@@ -18,11 +18,13 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from ingest.describe import parse_document
 from ingest.extract.base import Extraction, ExtractionFailed
 from ingest.extract.pdf import PdfiumExtractor, pdf_structure
 from ingest.extract.tika import MAX_TEXT, TikaEmbeddedExtractor, TikaServerExtractor
 from ingest.ocr.engine import OcrUnavailable, pdf_to_pdfa, run_ocr
 from ingest.vnlegacy import fix_legacy_text
+from search.analysis import BodyAnalysis
 
 
 def _job(req: dict) -> dict:
@@ -139,11 +141,18 @@ def main() -> None:
             extraction = repaired(extraction)
             with open(req["out"], "w", encoding="utf-8") as out:
                 out.write(extraction.text)
+            # Work on the text done here rather than in the ingesting process, only for a text the
+            # pool will not cut: the embedded index's analysis, the Decree 30 description.
+            whole = len(extraction.text) <= req.get("max_chars", 0)
+            if req.get("analysis_out") and whole:
+                with open(req["analysis_out"], "w", encoding="utf-8") as out:
+                    out.write(BodyAnalysis.serialise(extraction.text))
+            described = parse_document(extraction.text).as_dict() if req.get("describe") and whole else None
             answer = {"ok": True, "extractor": extraction.extractor, "media_type": extraction.media_type,
                       "pages": extraction.pages, "metadata": extraction.metadata,
                       "warnings": extraction.warnings, "structure": structure,
                       "legacy_encoding": extraction.legacy_encoding,
-                      "legacy_changed_chars": extraction.legacy_changed_chars}
+                      "legacy_changed_chars": extraction.legacy_changed_chars, "description": described}
         except ExtractionFailed as exc:
             answer = {"ok": False, "code": exc.code, "error": str(exc)}
         except ConnectionError as exc:

@@ -77,6 +77,8 @@ class DescribeStep(NoCleanup):
         stamps = (ctx.ocr or {}).get("stamps") if (ctx.ocr or {}).get("status") == "done" else None
         if header_from_ocr(ctx):
             parsed, repairs = parse_ocr_document(ctx.text or "", stamps)
+        elif ctx.parsed is not None and ctx.parsed[0] == ctx.text:  # read by the extraction worker
+            parsed = with_stamps(ctx.parsed[1], stamps)
         else:
             parsed = with_stamps(parse_document(ctx.text or ""), stamps)
         description = parsed.merged({DECLARED_TO_PARSED[k]: v for k, v in declared.items() if k in DECLARED_TO_PARSED})

@@ -7,13 +7,17 @@ import unicodedata
 from ingest.extract.base import ExtractionFailed
 from ingest.extract.pool import ExtractionPool
 from ingest.pipeline import IngestContext, NoCleanup, Rejected
+from search.analysis import PrecomputedAnalyses
 
 
 class ExtractStep(NoCleanup):
     name = "extract"
 
-    def __init__(self, pool: ExtractionPool):
+    def __init__(self, pool: ExtractionPool, analyses: PrecomputedAnalyses | None = None):
         self.pool = pool
+        self.analyses = analyses
+        """Where the index takes the text's analysis from (the embedded backend's): the worker
+        makes it beside the text, so the ingesting process does not read the whole text again."""
 
     def applies(self, ctx: IngestContext) -> bool:
         return ctx.media_type is not None
@@ -21,7 +25,8 @@ class ExtractStep(NoCleanup):
     def run(self, ctx: IngestContext) -> None:
         assert ctx.media_type is not None  # applies() checked it
         try:
-            extraction, structure = self.pool.extract(ctx.source.path, ctx.media_type)
+            extraction, structure = self.pool.extract(ctx.source.path, ctx.media_type,
+                                                      analyse=self.analyses is not None, describe=True)
         except ExtractionFailed as exc:
             raise Rejected(exc.code, str(exc)) from None
         ctx.pdf = structure
@@ -34,6 +39,12 @@ class ExtractStep(NoCleanup):
             ctx.warnings.append(f"text converted from {extraction.legacy_encoding.upper()} to Unicode "
                                 f"({extraction.legacy_changed_chars} characters)")
         ctx.text = unicodedata.normalize("NFC", extraction.text)
+        if extraction.description is not None:
+            from ingest.describe.description import Description
+
+            ctx.parsed = (ctx.text, Description.from_dict(extraction.description))
+        if self.analyses is not None and extraction.analysis is not None:
+            self.analyses.offer(ctx.text, extraction.analysis)
         ctx.warnings.extend(extraction.warnings)
         pages = extraction.pages or (structure or {}).get("pages")
         ctx.extraction = {"extractor": extraction.extractor, "detected_media_type": extraction.media_type,

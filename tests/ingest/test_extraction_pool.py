@@ -258,8 +258,9 @@ def test_the_memory_limit_counts_the_tools_a_worker_starts():
 
 
 
-LEGACY_LINES = ["Ủy ban nhân dân thành phố Hà Nội",
-                "Quyết định về việc phê duyệt kế hoạch cải cách hành chính năm 2016",
+LEGACY_LINES = ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HÀ NỘI", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "Độc lập - Tự do - Hạnh phúc", "Số: 1234/QĐ-UBND", "Hà Nội, ngày 19 tháng 6 năm 2015", "",
+                "QUYẾT ĐỊNH", "Về việc phê duyệt kế hoạch cải cách hành chính năm 2016", "",
                 "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
                 "Giám đốc Sở Tài chính chịu trách nhiệm hướng dẫn, kiểm tra việc thực hiện."]
 
@@ -301,21 +302,28 @@ def test_text_typed_in_a_legacy_font_comes_back_as_unicode_from_the_worker(tmp_p
 def test_an_ingested_legacy_font_pdf_is_searchable_in_unicode(tmp_path, data_dir, monkeypatch):
     """GIVEN the TCVN3 PDF WHEN ingested THEN the record's text copy is Unicode, its report and
     warnings name the conversion, and a search typed in Unicode (or without diacritics) finds it —
-    with the conversion unavailable in the ingesting process, so it is the worker's."""
+    with the conversion unavailable in the ingesting process, so it is the worker's; the Decree 30
+    description and the index document's analysis of the text are the worker's too (the ingesting
+    process neither parses the text nor splits it)."""
     import json
 
     import ingest.vnlegacy
     import ingest.vnlegacy.convert
+    import search.embedded
     from api.wiring import build_ingest, build_services, get_settings
     from ingest.pipeline import SourceFile
     from search.query import Principal, SearchQuery
 
     def not_here(text):
-        raise AssertionError("fix_legacy_text ran in the ingesting process")
+        raise AssertionError("the text was read again in the ingesting process")
 
     monkeypatch.setattr(ingest.vnlegacy, "fix_legacy_text", not_here)
     monkeypatch.setattr(ingest.vnlegacy.convert, "fix_legacy_text", not_here)
     monkeypatch.setattr("ingest.steps.extract.fix_legacy_text", not_here, raising=False)
+    monkeypatch.setattr("ingest.steps.describe.parse_document", not_here)
+    split_here: list[str] = []
+    syllables = search.embedded.syllables
+    monkeypatch.setattr(search.embedded, "syllables", lambda text: split_here.append(text) or syllables(text))
     get_settings.cache_clear()
     services = build_services(get_settings())
     try:
@@ -326,10 +334,15 @@ def test_an_ingested_legacy_font_pdf_is_searchable_in_unicode(tmp_path, data_dir
         report = json.loads(services.archive.open_component(rid, actor="test", role="metadata")[1].read())
         assert "Căn cứ Luật Tổ chức chính quyền địa phương" in text
         assert report["legacy_encoding"] == "tcvn3"
+        record = services.archive.get_record(rid, actor="test")
+        assert (record["type_name"], record["code_number"], record["code_notation"]) == ("Quyết định", "1234", "QĐ-UBND")
+        assert record["issued_date"] == "2015-06-19"
+        assert report["description"]["doc_type"]["value"] == "Quyết định"
         assert any("TCVN3" in w for w in report["warnings"]), report["warnings"]
-        for q in ("chính quyền địa phương", "chinh quyen dia phuong"):
+        for q in ("chính quyền địa phương", "chinh quyen dia phuong", '"chinh quyen dia phuong"'):
             page = services.search_backend.search(SearchQuery(q=q), Principal(unrestricted=True))
             assert [h.record_id for h in page.hits] == [rid], q
+        assert text.strip() and text not in split_here
     finally:
         services.close()
         get_settings.cache_clear()
