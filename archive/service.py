@@ -307,12 +307,14 @@ class ArchiveService:
             s.add(record)
             s.flush()
             original_id = None
+            components = []
             for obj, comp in stored:
-                row = self._component_row(record_id, obj, comp, now, derived_from=original_id)
-                s.add(row)
-                s.flush()
-                record_stored(s, obj, now)
-                original_id = original_id or row.id
+                components.append(self._component_row(record_id, obj, comp, now, derived_from=original_id))
+                original_id = original_id or components[-1].id
+            s.add_all(components)
+            s.flush()  # one INSERT for them all, before the events that name them (foreign keys)
+            record_stored(s, [obj for obj, _ in stored], now)
+            for (obj, comp), row in zip(stored, components, strict=True):
                 if comp.role == ComponentRole.ORIGINAL:
                     s.add(Event(record_id=record_id, component_id=row.id, event_type="message digest calculation",
                                 occurred_at=now, agent=SOFTWARE_AGENT, outcome="success",
@@ -363,7 +365,7 @@ class ArchiveService:
             row = self._component_row(record_id, obj, component, now, derived_from=derived_from)
             s.add(row)
             s.flush()
-            record_stored(s, obj, now)
+            record_stored(s, [obj], now)
             if event:
                 s.add(Event(record_id=record_id, component_id=row.id, event_type=event.event_type, occurred_at=now,
                             agent=event.agent, outcome=event.outcome, detail=event.detail, data=event.data))

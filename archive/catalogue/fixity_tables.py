@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
@@ -92,21 +93,25 @@ class FixityRun(Base):
     """Read-rate budget of the run (bytes per second); NULL: unlimited."""
 
 
-def record_stored(session: Session, obj: StoredObject, now: datetime) -> None:
-    """In the transaction that references ``obj`` (a ``StoredObject``): its fixity row, if it has
-    none, with the block digests the store computed; they are added to an existing row without.
+def record_stored(session: Session, objs: Sequence[StoredObject], now: datetime) -> None:
+    """In the transaction that references ``objs`` (``StoredObject``): each one's fixity row, if it
+    has none, with the block digests the store computed; they are added to an existing row without.
 
-    ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL), so two ingests of the same bytes
-    never fail on each other. An existing row keeps its outcome: a failure stays open until a
-    check finds the bytes right again (and returns the records to active).
+    One ``INSERT … ON CONFLICT DO NOTHING`` for them all (SQLite and PostgreSQL), so two ingests of
+    the same bytes never fail on each other. An existing row keeps its outcome: a failure stays
+    open until a check finds the bytes right again (and returns the records to active).
     """
     table = cast(sa.Table, ObjectFixity.__table__)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    block_size = BLOCK_SIZE if obj.block_digests else None
-    session.execute(insert(table).values(
-        storage_key=obj.key, size=obj.size, block_size=block_size, block_digests=obj.block_digests,
-        checked_at=now, outcome="ingest", checks=0).on_conflict_do_nothing(index_elements=["storage_key"]))
-    if obj.block_digests:
-        session.execute(sa.update(table).where(table.c.storage_key == obj.key, table.c.block_digests.is_(None),
-                                               table.c.size == obj.size)
-                        .values(block_size=block_size, block_digests=obj.block_digests))
+    unique = list({obj.key: obj for obj in objs}.values())  # a record's components may share bytes
+    if not unique:
+        return
+    session.execute(insert(table).values([
+        {"storage_key": obj.key, "size": obj.size, "block_size": BLOCK_SIZE if obj.block_digests else None,
+         "block_digests": obj.block_digests, "checked_at": now, "outcome": "ingest", "checks": 0}
+        for obj in unique]).on_conflict_do_nothing(index_elements=["storage_key"]))
+    for obj in unique:
+        if obj.block_digests:
+            session.execute(sa.update(table).where(table.c.storage_key == obj.key, table.c.block_digests.is_(None),
+                                                   table.c.size == obj.size)
+                            .values(block_size=BLOCK_SIZE, block_digests=obj.block_digests))

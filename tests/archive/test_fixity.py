@@ -385,3 +385,31 @@ def test_ingest_records_block_digests_once_per_object(env):
     report = env.fixity.run()
     assert report.objects == 1
     assert env.events(rid).count(("fixity check", "success")) == 2, "one event per component"
+
+
+def test_components_sharing_bytes_in_one_record_get_one_fixity_row_each_object(env):
+    """GIVEN a record whose original, text copy and a rendition carry the same bytes (a plain-text
+    deposit), besides one other object WHEN it is created THEN each object has exactly one fixity
+    row, with its block digests; the events name components that exist (foreign keys, checked by
+    PostgreSQL at each statement) and an audit finds every object whole."""
+    from archive.service import NewComponent
+
+    data, other = blob(MiB + 5, 4), b'{"a": 1}'
+    env.clock.at += timedelta(seconds=1)
+    rec = env.archive.create_record(
+        io.BytesIO(data), filename="van-ban.txt", actor="user:lan", metadata=RecordMetadata(subject="Công văn"),
+        derivatives=[NewComponent(io.BytesIO(data), "text", "text/plain"),
+                     NewComponent(io.BytesIO(other), "metadata", "application/json"),
+                     NewComponent(io.BytesIO(data), "rendition", "text/plain")])
+    comps = env.archive.get_record(rec.record_id, actor="t", audit_access=False)["components"]
+    assert [c["role"] for c in comps] == ["original", "text", "metadata", "rendition"]
+    keys = {c["storage_key"] for c in comps}
+    assert len(keys) == 2
+    with env.archive.catalogue.session() as s:
+        rows = {r.storage_key: r for r in s.execute(sa.select(ObjectFixity)).scalars()}
+    assert set(rows) == keys
+    big = rows[comps[0]["storage_key"]]
+    assert big.block_size == BLOCK_SIZE and len(big.block_digests) == 2 * 32
+    assert env.events(rec.record_id)[0] == ("message digest calculation", "success")
+    env.clock.at += timedelta(minutes=1)
+    assert env.fixity.run().objects == 2 and env.status(rec.record_id) == "active"
