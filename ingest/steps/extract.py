@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from ingest.describe.description import Description
 from ingest.extract.base import ExtractionFailed
 from ingest.extract.pool import ExtractionPool
 from ingest.pipeline import IngestContext, NoCleanup, Rejected
@@ -40,8 +41,6 @@ class ExtractStep(NoCleanup):
                                 f"({extraction.legacy_changed_chars} characters)")
         ctx.text = unicodedata.normalize("NFC", extraction.text)
         if extraction.description is not None:
-            from ingest.describe.description import Description
-
             ctx.parsed = (ctx.text, Description.from_dict(extraction.description))
         if self.analyses is not None and extraction.analysis is not None:
             self.analyses.offer(ctx.text, extraction.analysis)
