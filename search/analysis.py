@@ -226,9 +226,10 @@ class PrecomputedAnalyses:
     index document of the same text (``EmbeddedSearchBackend``). Keyed by the text itself: a text
     that changed on the way (OCR replaced it, the store cut it) finds nothing and is analysed
     again, so an analysis never meets another text. Bounded: the oldest go first, by number and by
-    characters (a document rejected after extraction leaves its analysis until then)."""
+    the characters held, the text and its analysis both counted (a document rejected after
+    extraction leaves its analysis until then; at the default bound, ~25 MB of strings at most)."""
 
-    def __init__(self, keep: int = 64, max_chars: int = 32_000_000):
+    def __init__(self, keep: int = 64, max_chars: int = 12_000_000):
         import threading
         from collections import OrderedDict
 
@@ -238,24 +239,25 @@ class PrecomputedAnalyses:
         self._lock = threading.Lock()
 
     def offer(self, text: str, serialised: str) -> None:
-        if not text or len(text) > self.max_chars:
+        size = len(text) + len(serialised)
+        if not text or size > self.max_chars:
             return
         with self._lock:
             old = self._kept.pop(text, None)
             if old is not None:
-                self._chars -= len(text)
+                self._chars -= len(text) + len(old)
             self._kept[text] = serialised
-            self._chars += len(text)
+            self._chars += size
             while len(self._kept) > self.keep or self._chars > self.max_chars:
-                gone, _ = self._kept.popitem(last=False)
-                self._chars -= len(gone)
+                gone, analysis = self._kept.popitem(last=False)
+                self._chars -= len(gone) + len(analysis)
 
     def take(self, text: str) -> BodyAnalysis | None:
         with self._lock:
             serialised = self._kept.pop(text, None)
             if serialised is None:
                 return None
-            self._chars -= len(text)
+            self._chars -= len(text) + len(serialised)
         return BodyAnalysis.parse(serialised)
 
     def __len__(self) -> int:

@@ -54,15 +54,20 @@ def test_an_analysis_serves_only_its_own_text_once():
 
 def test_the_cache_of_analyses_is_bounded_by_number_and_characters():
     """GIVEN more analyses than the cache keeps (documents rejected after extraction never take
-    theirs) WHEN more are offered THEN the oldest go, by number and by characters, and a text over
-    the character bound is not kept at all."""
-    cache = PrecomputedAnalyses(keep=3, max_chars=100)
+    theirs) WHEN more are offered THEN the oldest go, by number and by the characters held (text
+    and analysis), and a text whose analysis would pass the bound alone is not kept at all."""
+    cache = PrecomputedAnalyses(keep=3, max_chars=1000)
     texts = [f"văn bản số {i}" for i in range(5)]
     for t in texts:
         cache.offer(t, BodyAnalysis.serialise(t))
     assert len(cache) == 3 and cache.take(texts[0]) is None and cache.take(texts[4]) is not None
-    cache.offer("x" * 60, "x\x00\x00")
-    cache.offer("y" * 60, "y\x00\x00")
-    assert cache.take("x" * 60) is None and cache.take("y" * 60) is not None
-    cache.offer("z" * 101, "z\x00\x00")
-    assert cache.take("z" * 101) is None
+    cache = PrecomputedAnalyses(keep=10, max_chars=100)
+    x, y = "x" * 30, "y" * 30
+    cache.offer(x, "x" * 25 + "\x00\x00")
+    cache.offer(y, "y" * 25 + "\x00\x00")  # 57 + 57 characters held: x goes
+    assert cache.take(x) is None and cache.take(y) is not None and cache._chars == 0
+    cache.offer("z" * 40, "z" * 59 + "\x00\x00")  # 101 alone
+    assert cache.take("z" * 40) is None and len(cache) == 0 and cache._chars == 0
+    cache.offer(x, "a\x00\x00")
+    cache.offer(x, "b\x00\x00")  # offered again: replaced, counted once
+    assert cache._chars == 33 and cache.take(x) == BodyAnalysis("b", "", "")
