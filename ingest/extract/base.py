@@ -34,6 +34,8 @@ class Extraction:
     description: dict | None = None
     """``ingest.describe.parse_document(text).as_dict()`` when it was asked for (and the text was
     not cut)."""
+    cut: bool = False
+    """The text is the first ``max_text_chars`` characters of a longer one (the pool cut it)."""
 
 
 @runtime_checkable

@@ -120,11 +120,12 @@ class ExtractionPool:
     def _release(self, worker: _Worker | None) -> None:
         self._idle.put(worker)
 
-    def extract(self, path: Path, media_type: str, *, analyse: bool = False,
+    def extract(self, path: Path, media_type: str, *, analyse: bool = False, analysis_limit: int | None = None,
                 describe: bool = False) -> tuple[Extraction, dict | None]:
         """Extract in a worker; returns (extraction, pdf structure or None). The worker also makes
-        the text's ``search.analysis.BodyAnalysis`` (``analyse``: ``Extraction.analysis``) and its
-        Decree 30 description (``describe``: ``Extraction.description``)."""
+        the text's ``search.analysis.BodyAnalysis`` (``analyse``: ``Extraction.analysis``; not for a
+        text that with its analysis would be over ``analysis_limit`` characters, which the taker
+        refuses) and its Decree 30 description (``describe``: ``Extraction.description``)."""
         worker: _Worker | None  # None once released: the finally then leaves it alone
         worker = self._take()
         out = tempfile.NamedTemporaryFile(prefix="luutru-text-", suffix=".txt", delete=False)
@@ -135,6 +136,8 @@ class ExtractionPool:
                                                      "max_chars": self.config.max_text_chars, "describe": describe}
             if analysis_out:
                 request["analysis_out"] = analysis_out
+                if analysis_limit is not None:
+                    request["analysis_limit"] = analysis_limit
             worker.stdin.write(json.dumps(request) + "\n")
             worker.stdin.flush()
             answer = self._wait(worker)
@@ -156,7 +159,8 @@ class ExtractionPool:
                                     pages=answer["pages"], metadata=answer["metadata"] or {}, warnings=warnings,
                                     legacy_encoding=answer.get("legacy_encoding"),
                                     legacy_changed_chars=answer.get("legacy_changed_chars") or 0,
-                                    analysis=analysis, description=None if cut else answer.get("description"))
+                                    analysis=analysis, description=None if cut else answer.get("description"),
+                                    cut=cut)
             self._release(worker)
             worker = None
             return extraction, answer.get("structure")

@@ -143,10 +143,14 @@ def main() -> None:
                 out.write(extraction.text)
             # Work on the text done here rather than in the ingesting process, only for a text the
             # pool will not cut: the embedded index's analysis, the Decree 30 description.
+            # (the pool checks the cut again when it reads the text: it bounds its own memory)
             whole = len(extraction.text) <= req.get("max_chars", 0)
-            if req.get("analysis_out") and whole:
-                with open(req["analysis_out"], "w", encoding="utf-8") as out:
-                    out.write(BodyAnalysis.serialise(extraction.text))
+            limit = req.get("analysis_limit")
+            if req.get("analysis_out") and whole and (limit is None or len(extraction.text) <= limit):
+                analysis = BodyAnalysis.serialise(extraction.text)
+                if limit is None or len(extraction.text) + len(analysis) <= limit:  # else refused by the taker
+                    with open(req["analysis_out"], "w", encoding="utf-8") as out:
+                        out.write(analysis)
             described = parse_document(extraction.text).as_dict() if req.get("describe") and whole else None
             answer = {"ok": True, "extractor": extraction.extractor, "media_type": extraction.media_type,
                       "pages": extraction.pages, "metadata": extraction.metadata,

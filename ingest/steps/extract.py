@@ -26,20 +26,22 @@ class ExtractStep(NoCleanup):
     def run(self, ctx: IngestContext) -> None:
         assert ctx.media_type is not None  # applies() checked it
         try:
-            extraction, structure = self.pool.extract(ctx.source.path, ctx.media_type,
-                                                      analyse=self.analyses is not None, describe=True)
+            extraction, structure = self.pool.extract(
+                ctx.source.path, ctx.media_type, analyse=self.analyses is not None, describe=True,
+                analysis_limit=self.analyses.max_chars if self.analyses is not None else None)
         except ExtractionFailed as exc:
             raise Rejected(exc.code, str(exc)) from None
         ctx.pdf = structure
         if structure and structure.get("encrypted") == "owner_password":
             ctx.warnings.append("the PDF carries permission restrictions (owner password)")
-        # The worker gave NFC text, legacy fonts converted (``ingest.extract.worker.repaired``); NFC
-        # again costs a quick check only, and holds for a text cut at ``max_text_chars``.
+        # The worker gave NFC text, legacy fonts converted (``ingest.extract.worker.repaired``): a
+        # whole text is not read again here; one the pool cut at ``max_text_chars`` is normalised
+        # again, as before (cheap insurance at the cut point, for a rare huge text).
         if extraction.legacy_encoding:
             ctx.legacy_encoding = extraction.legacy_encoding
             ctx.warnings.append(f"text converted from {extraction.legacy_encoding.upper()} to Unicode "
                                 f"({extraction.legacy_changed_chars} characters)")
-        ctx.text = unicodedata.normalize("NFC", extraction.text)
+        ctx.text = unicodedata.normalize("NFC", extraction.text) if extraction.cut else extraction.text
         if extraction.description is not None:
             ctx.parsed = (ctx.text, Description.from_dict(extraction.description))
         if self.analyses is not None and extraction.analysis is not None:

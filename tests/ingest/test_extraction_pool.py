@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from reportlab.pdfbase import pdfmetrics
@@ -116,6 +117,27 @@ def test_text_beyond_the_limit_is_cut_with_a_warning(tmp_path):
     assert any("truncated" in w and "10,000" in w for w in cut.warnings), cut.warnings
     assert whole.text.count("Điều 1.") == 2000
     assert not any("truncated" in w for w in whole.warnings)
+    assert cut.cut and not whole.cut
+
+
+def test_an_analysis_the_index_would_refuse_is_not_made(tmp_path):
+    """GIVEN a limit on what the index keeps of a text and its analysis WHEN a text is extracted THEN
+    the worker writes the analysis only when text and analysis fit under it: a large text is not
+    analysed, written and read again only to be refused (``PrecomputedAnalyses.max_chars``)."""
+    from search.analysis import BodyAnalysis
+
+    line = "Điều 1. Quy định về công tác văn thư, lưu trữ của Ủy ban nhân dân tỉnh.\n"
+    path = tmp_path / "vb.txt"
+    path.write_text(line * 50, encoding="utf-8")
+    size = len(line) * 50 + len(BodyAnalysis.serialise(line * 50))
+    with ExtractionPool(PoolConfig(size=1)) as pool:
+        fits, _ = pool.extract(path, "text/plain", analyse=True, analysis_limit=size)
+        over, _ = pool.extract(path, "text/plain", analyse=True, analysis_limit=size - 1)
+        text_alone_over, _ = pool.extract(path, "text/plain", analyse=True, analysis_limit=len(line) * 50 - 1)
+        unbounded, _ = pool.extract(path, "text/plain", analyse=True)
+    assert fits.analysis == BodyAnalysis.serialise(fits.text) == unbounded.analysis
+    assert over.analysis is None and text_alone_over.analysis is None
+    assert over.text == fits.text  # the text itself is whole either way
 
 
 def _children(pid: int) -> dict[int, str]:
@@ -321,6 +343,8 @@ def test_an_ingested_legacy_font_pdf_is_searchable_in_unicode(tmp_path, data_dir
     monkeypatch.setattr(ingest.vnlegacy.convert, "fix_legacy_text", not_here)
     monkeypatch.setattr("ingest.steps.extract.fix_legacy_text", not_here, raising=False)
     monkeypatch.setattr("ingest.steps.describe.parse_document", not_here)
+    # nor normalises it again (the worker's text is NFC and was not cut)
+    monkeypatch.setattr("ingest.steps.extract.unicodedata", SimpleNamespace(normalize=lambda form, text: not_here(text)))
     split_here: list[str] = []
     syllables = search.embedded.syllables
     monkeypatch.setattr(search.embedded, "syllables", lambda text: split_here.append(text) or syllables(text))
