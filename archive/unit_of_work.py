@@ -38,8 +38,10 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Generic, ParamSpec, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -113,12 +115,16 @@ class UnitOfWork:
         """Set once the transaction committed (post-commit work may still fail after it)."""
 
     def add_outbox(self, entries: Sequence[OutboxEntry]) -> list[int]:
-        """Add post-commit work to the transaction; its ids are run after the commit."""
+        """Add post-commit work to the transaction; its ids are run after the commit.
+
+        The rows go in one INSERT … RETURNING (the entries are the values, not added to the
+        session): added as ORM objects, SQLite gets one INSERT each, since it cannot return new
+        rowids in the order of the rows and the ORM needs that order to give each object its id."""
         if not entries:
             return []
-        self.session.add_all(entries)
-        self.session.flush()
-        ids = [e.id for e in entries]
+        now = datetime.now(UTC)
+        rows = [{"kind": e.kind, "payload": e.payload, "created_at": e.created_at or now} for e in entries]
+        ids = sorted(self.session.execute(sa.insert(OutboxEntry).returning(OutboxEntry.id), rows).scalars())
         self.outbox_ids += ids
         return ids
 

@@ -279,7 +279,8 @@ class Event(Base):
     outcome: Mapped[str] = mapped_column(sa.String(20))
     """success / failure / warning."""
     detail: Mapped[str | None] = mapped_column(sa.Text)
-    data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    """None is SQL NULL however the row was written (not JSON ``null`` for an explicit None)."""
 
 
 class AuditEntry(Base):

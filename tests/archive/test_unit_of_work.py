@@ -219,3 +219,45 @@ def test_two_batches_in_two_threads_keep_their_own_grouping(service):
     assert seen["a_calls"] == [seen["a"]]  # the group of 2 was full: sent at once, by itself
     assert seen["b_indexed_before_its_end"] is False
     assert service.indexer.calls == [seen["a"], [seen["b"]]]
+
+
+def test_a_new_records_events_and_outbox_rows_each_go_in_one_insert(service, catalogue):
+    """GIVEN a record created with events of every shape (data or none, detail or none) and tasks
+    WHEN it is committed THEN its events are one INSERT and its outbox rows one INSERT (the ORM
+    wrote one per row on SQLite, which cannot return new rowids in the rows' order), every event
+    is there in order with its data, "no data" is SQL NULL whichever way it was given, and the
+    post-commit work ran every outbox row (each id returned, none left behind)."""
+    inserts: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO"):
+            inserts.append(statement.split()[2].strip('"'))
+
+    events = [NewEvent("format identification", data={"puid": "fmt/17"}, detail="fmt/17"),
+              NewEvent("metadata extraction", outcome="warning", data=None, detail=None),
+              NewEvent("validation", detail="Kiểm tra cấu trúc"),
+              NewEvent("timestamping", agent="software:tsa", data={"gen_time": "2026-12-07"})]
+    dispatched: list[tuple[str, dict]] = []
+    service.dispatcher = type("Dispatcher", (), {"deferred": False,
+                                                 "dispatch": lambda self, t, a: dispatched.append((t, a))})()
+    sa.event.listen(catalogue.engine, "before_cursor_execute", seen)
+    try:
+        rid = _create(service, "số 99/UBND", events=events,
+                      tasks=[("preserve_record", {"record_id": "x"}), ("make_ltv_copy", {"record_id": "x"})])
+    finally:
+        sa.event.remove(catalogue.engine, "before_cursor_execute", seen)
+    assert inserts.count("events") == 1, inserts
+    assert inserts.count("outbox") == 2, inserts  # the record's rows, then the sidecar row at the commit
+    with catalogue.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT event_type, detail, data IS NULL, agent FROM events "
+                                    "WHERE record_id = :r ORDER BY id"), {"r": rid}).all()
+    assert [r[0] for r in rows] == ["message digest calculation", "format identification", "metadata extraction",
+                                    "validation", "timestamping", "ingestion"]
+    assert [bool(r[2]) for r in rows] == [False, False, True, True, False, True]
+    assert rows[3][1] == "Kiểm tra cấu trúc" and rows[4][3] == "software:tsa" and rows[5][3] == "user:lan"
+    listed = {e["type"]: e for e in service.list_events(rid)}
+    assert listed["format identification"]["data"] == {"puid": "fmt/17"}
+    assert listed["metadata extraction"]["data"] is None and listed["ingestion"]["data"] is None
+    assert sorted(t for t, _ in dispatched) == ["make_ltv_copy", "preserve_record"]
+    assert _count(catalogue, OutboxEntry) == 0
+    assert service.indexer.indexed() == [rid]
