@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.deps import ServicesDep, page_size, require
+from api.http.schemas.audit import AuditPage, AuditVerification
 from api.signature_wiring import verify_log
 from archive.audit_labels import labelled_entries
 
@@ -25,42 +25,14 @@ AuditCaller = Annotated[Caller, Depends(require("audit"))]
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-class AuditEntryPublic(BaseModel):
-    id: int
-    occurred_at: str
-    actor: str = Field(description="user:<tên đăng nhập>, client:<hệ thống>, cli:<người dùng máy>, software:…")
-    actor_name: str | None = Field(None, description="Người thực hiện: họ tên (chức vụ) của tài khoản, đọc lúc xem; "
-                                                     "hệ thống: như actor")
-    client: str | None = None
-    address: str | None = None
-    action: str = Field(description="record.view, record.download, record.create, auth.login, disposal.approved…")
-    target_type: str | None = None
-    target_id: str | None = None
-    target_label: str | None = Field(None, description="Đối tượng theo mã người dùng biết: «hồ sơ <mã hồ sơ>», "
-                                                       "«văn bản <số ký hiệu>», «đợt hủy 1/2026»…")
-    outcome: str = Field(description="success, failure, denied, not_found, warning…")
-    detail: Any = None
-    entry_hash: str
+def __getattr__(name: str) -> Any:
+    """The request and response models moved to ``api.http.schemas.audit``; still importable here."""
+    from api.http.schemas import audit as schemas
 
-
-class AuditPage(BaseModel):
-    items: list[AuditEntryPublic]
-    next_before: int | None = Field(None, description="Pass as `before` for the next (older) page; null: last page")
-
-
-class AuditVerification(BaseModel):
-    ok: bool
-    entries: int
-    anchors: int
-    problems: list[str]
-    last_anchor: dict | None = Field(None, description="Newest anchor: keep a copy of token_sha256 elsewhere")
-    published: int | None = Field(None, description="Anchors published in the object store (audit/anchors/)")
-    unpublished: list[int] = Field(default_factory=list, description="Anchors not yet published (the next repair "
-                                                                     "pass publishes them)")
-    segments: int | None = Field(None, description="Published segments of entries in the object store "
-                                                   "(audit/entries/: what each anchor covers, for a rebuild)")
-    unsegmented: list[int] = Field(default_factory=list, description="Anchors whose entries are not yet published "
-                                                                     "(the next repair pass publishes them)")
+    try:
+        return getattr(schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 def _utc(value: datetime | None) -> datetime | None:

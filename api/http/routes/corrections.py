@@ -27,54 +27,28 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.corrections import correction_service, etag, if_match_versions
 from api.http.deps import DepositCaller, ReadCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
-from api.http.routes.records import RecordId, RecordPublic, _public
+from api.http.routes.records import RecordId, _public
+from api.http.schemas.corrections import ChangePublic, RecordEdited
 from archive.corrections import EDITABLE, MAX_REASON, EditForbidden, VersionConflict
 from archive.errors import ArchiveError
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
 
-class FieldChange(BaseModel):
-    field: str
-    label: str = Field(description="Tên trường (tiếng Việt)")
-    old: Any = Field(None, description="Giá trị cũ")
-    new: Any = Field(None, description="Giá trị mới")
+def __getattr__(name: str) -> Any:
+    """The request and response models moved to ``api.http.schemas.corrections``; still importable here."""
+    from api.http.schemas import corrections as schemas
 
-
-class RecordEdited(BaseModel):
-    """Kết quả sửa siêu dữ liệu."""
-
-    record_id: str
-    version: int = Field(description="Phiên bản sau khi sửa (ETag \"v<version>\")")
-    change_id: str | None = Field(None, description="Lần sửa; null: các giá trị đã như vậy, không có gì thay đổi")
-    changes: list[FieldChange]
-    indexed: bool = Field(description="Chỉ mục tìm kiếm đã có bản sửa (false: sẽ được cập nhật bởi lần sửa chữa sau)")
-    retention: dict | None = Field(None, description="Thời hạn bảo quản trước và sau, nếu thay đổi")
-    at: str | None = None
-    record: RecordPublic
-
-
-class ChangePublic(BaseModel):
-    """Một trường của một lần sửa."""
-
-    change_id: str
-    version: int
-    field: str
-    label: str
-    old: Any = None
-    new: Any = None
-    reason: str | None = Field(None, description="Lý do sửa")
-    redacted: bool = Field(description="Giá trị ẩn: lần sửa diễn ra khi văn bản ở mức người hỏi không được đọc")
-    actor: str
-    actor_name: str = Field(description="Người sửa (họ tên)")
-    at: str
+    try:
+        return getattr(schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 def _schema(name: str) -> dict:

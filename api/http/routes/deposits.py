@@ -5,30 +5,17 @@ a job that does not exist."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import DepositCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
+from api.http.schemas.deposits import DepositJob
 from archive.errors import RecordNotFound
 
 router = APIRouter(prefix="/api/v1/deposits", tags=["deposit"])
-
-
-class DepositJob(BaseModel):
-    job_id: str
-    status: Literal["queued", "running", "done", "failed"]
-    """``queued`` until a worker has ingested it; ``failed``: its last attempt failed (a service
-    down), it is dispatched again; ``done``: ``outcome`` says how it ended."""
-    outcome: Literal["ingested", "duplicate", "rejected"] | None = None
-    record_id: str | None = None
-    sha256: str | None = None
-    code: str | None = None
-    message_vi: str | None = None
-    message_en: str | None = None
 
 
 def _not_found(job_id: str) -> ApiProblem:

@@ -21,11 +21,9 @@ with the old and new values and the reason.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts import Caller
 from api.http import collections_queries as queries
@@ -39,6 +37,7 @@ from api.http.routes.collections import (
     require_own_fonds,
     visible_dossier,
 )
+from api.http.schemas.dossier_changes import CloseRequest, DossierUpdate, FileRequest, FilingResult, ReopenRequest
 from archive.errors import ArchiveError
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
@@ -46,59 +45,16 @@ router = APIRouter(prefix="/api/v1", tags=["collections"])
 CHANGE_ERRORS: dict[int | str, dict[str, Any]]
 CHANGE_ERRORS = {**ERRORS, 409: {"description": "The dossier is closed, destroyed or in a disposal batch under way, "
                                                 "or the new mã hồ sơ is taken"}}
-RecordRef = Annotated[str, Field(min_length=1, max_length=200,
-                                 description="Văn bản: id, id rút gọn (8 ký tự đầu) hoặc số ký hiệu")]
 
 
-class DossierUpdate(BaseModel):
-    """Các trường cần sửa (chỉ những trường gửi lên). ``null`` xóa một trường không bắt buộc; với
-    thời gian bắt đầu/kết thúc, ``null`` trả về thời gian theo các văn bản."""
+def __getattr__(name: str) -> Any:
+    """The request and response models moved to ``api.http.schemas.dossier_changes``; still importable here."""
+    from api.http.schemas import dossier_changes as schemas
 
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, max_length=2000, description="Tiêu đề hồ sơ (tối đa 500 ký tự)")
-    year: int | None = Field(None, description="Năm hình thành (đổi mã hồ sơ)")
-    notation: str | None = Field(None, max_length=100, description="Số và ký hiệu hồ sơ (đổi mã hồ sơ)")
-    start_date: date | None = None
-    end_date: date | None = None
-    access_regime: Literal["public", "internal", "restricted"] | None = None
-    creator: str | None = Field(None, max_length=200)
-    language: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=2000)
-    catalogue_number: str | None = Field(None, max_length=100)
-    sheet_total: int | None = Field(None, ge=0)
-    reason: str | None = Field(None, max_length=2000, description="Lý do sửa (ghi nhật ký)")
-
-
-class CloseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str | None = Field(None, max_length=2000, description="Lý do, ghi chú (không bắt buộc)")
-
-
-class ReopenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=2000, description="Lý do mở lại hồ sơ đã kết thúc (bắt buộc)")
-
-
-class FileRequest(BaseModel):
-    """Lập hồ sơ: các văn bản cần đưa vào hồ sơ, và lý do."""
-
-    model_config = ConfigDict(extra="forbid")
-    records: list[RecordRef] = Field(min_length=1, max_length=1000)
-    reason: str = Field(max_length=2000, description="Lý do (bắt buộc, ghi nhật ký)")
-
-
-class FiledRecord(BaseModel):
-    record_id: str
-    so_ky_hieu: str | None = None
-    from_dossier_id: str | None = Field(None, description="Hồ sơ cũ (null: văn bản chưa lập hồ sơ)")
-    from_code: str | None = None
-    doc_ordinal: int = Field(description="Số thứ tự văn bản trong hồ sơ")
-
-
-class FilingResult(BaseModel):
-    dossier: DossierPublic
-    filed: list[FiledRecord]
-    unchanged: list[str] = Field(description="Văn bản đã ở trong hồ sơ từ trước")
+    try:
+        return getattr(schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 def _writable(services, caller: Caller, ref: str, action: str):

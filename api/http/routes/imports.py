@@ -13,34 +13,19 @@ message is bounded by the cap and its attachments are examined whole before the 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import DepositCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
+from api.http.schemas.imports import EdxmlImportResult
 from api.http.uploads import SpooledUpload, receive_form_file, spool_upload, too_large
 from archive.errors import RecordNotFound
 
 router = APIRouter(prefix="/api/v1/imports", tags=["deposit"])
-
-
-class EdxmlImportResult(BaseModel):
-    outcome: Literal["ingested", "duplicate", "status"]
-    """``status``: a status message (đã đến, tiếp nhận…) recorded as an event of ``record_id``."""
-    record_id: str | None = None
-    sha256: str | None = None
-    """SHA-256 of the message."""
-    kind: Literal["document", "status"] | None = None
-    so_ky_hieu: str | None = None
-    signature: Literal["valid", "invalid", "unverifiable", "absent"] | None = None
-    """The message's own XML-DSig signature; ``invalid`` is kept and reported, never refused."""
-    signature_vi: str | None = None
-    attachments: int = 0
-    warnings: list[str] = []
 
 
 def _importer(services):

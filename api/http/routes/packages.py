@@ -23,27 +23,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from api.accounts import Caller, Forbidden
 from api.http.deps import DepositCaller, ReadCaller, ServicesDep
 from api.http.problems import ApiProblem
 from api.http.routes.collections import Ref, visible_dossier
+from api.http.schemas.packages import PackageImported
 from api.http.uploads import spool_dir, spool_upload
 from api.packages import importer_for, write_export
 
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 CHUNK = 1 << 20
-
-
-class PackageImported(BaseModel):
-    outcome: Literal["imported", "partial"]
-    objid: str
-    dossier_id: str
-    dossier_code: str
-    records: list[dict]
-    rejected: list[dict]
-    warnings: list[str]
 
 
 _spool = spool_dir  # the old name

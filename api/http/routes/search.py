@@ -23,12 +23,13 @@ from typing import Annotated, Any, Literal
 import anyio
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.deps import ServicesDep, page_size, readable_record, require
 from api.http.problems import ApiProblem
+from api.http.schemas.search import SearchRequest, SearchResults
 from api.search_params import encode_after, query_from_dict
 from search.query import QueryError
 
@@ -39,54 +40,14 @@ RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0
 Names = Annotated[list[str] | None, Query(max_length=20)]
 
 
-class SearchHitPublic(BaseModel):
-    record_id: str
-    score: float
-    so_ky_hieu: str | None = Field(None, description="Số và ký hiệu")
-    title: str | None = Field(None, description="Trích yếu nội dung")
-    date: str | None = Field(None, description="Ngày ban hành (YYYY-MM-DD)")
-    type: str | None = Field(None, description="Tên loại văn bản")
-    agency: str | None = Field(None, description="Cơ quan ban hành")
-    signer: str | None = Field(None, description="Người ký")
-    snippet: str | None = Field(None, description="Đoạn trích, từ khớp trong <b>…</b> (HTML-escaped otherwise)")
+def __getattr__(name: str) -> Any:
+    """The request and response models moved to ``api.http.schemas.search``; still importable here."""
+    from api.http.schemas import search as schemas
 
-
-class SearchResults(BaseModel):
-    total: int = Field(description="Số văn bản khớp mà người hỏi được đọc")
-    hits: list[SearchHitPublic]
-    facets: dict[str, dict[str, int]] = Field(default_factory=dict, description="facet → value → count")
-    histogram: dict[str, int] = Field(default_factory=dict, description="year or year-month → count, in order")
-    next_after: str | None = Field(None, description="Opaque: pass as search_after for the next page; null: last")
-
-
-class SearchRequest(BaseModel):
-    """Tìm kiếm — the body of ``POST /api/v1/search``; the same names as the query parameters."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    q: str = Field("", max_length=1000, description='Từ khóa: AND / OR / NOT, "cụm từ", số ký hiệu')
-    type: list[str] | None = Field(None, max_length=20, description="Tên loại văn bản")
-    agency: list[str] | None = Field(None, max_length=20, description="Cơ quan ban hành")
-    signer: list[str] | None = Field(None, max_length=20, description="Người ký")
-    date_from: date | None = Field(None, alias="from", description="Từ ngày")
-    date_to: date | None = Field(None, alias="to", description="Đến ngày")
-    year_from: int | None = Field(None, ge=1, le=9999)
-    year_to: int | None = Field(None, ge=1, le=9999)
-    dossier: list[str] | None = Field(None, max_length=50, description="Mã (id) hồ sơ")
-    fonds: list[str] | None = Field(None, max_length=50, description="Mã (id) phông")
-    signature_status: list[str] | None = Field(None, max_length=5,
-                                               description="valid, invalid, indeterminate, unsigned")
-    access_level: list[str] | None = Field(None, max_length=4, description="public, internal, restricted, secret")
-    retention_status: list[str] | None = Field(None, max_length=3, description="permanent, temporary, unassigned")
-    ocr_status: list[str] | None = Field(None, max_length=5, description="Nhận dạng chữ của bản scan: none, done, "
-                                                                        "low_confidence, pending, missing")
-    facets: list[str] | None = Field(None, max_length=9, description="type, agency, signer, year, access_level, "
-                                                                     "signature_status, retention_status, fonds, dossier")
-    histogram: Literal["year", "month"] | None = None
-    sort: Literal["relevance", "date_desc", "date_asc"] = "relevance"
-    size: int = Field(20, ge=1)
-    search_after: str | None = Field(None, max_length=2000, description="next_after of the previous page")
-    highlight: bool = True
+    try:
+        return getattr(schemas, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 def _split(values: list[str] | None) -> list[str] | None:

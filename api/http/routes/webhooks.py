@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from api.accounts import Caller, Forbidden
 from api.http.deps import CallerDep, ServicesDep, page_size
 from api.http.problems import ApiProblem
-from api.webhooks import EVENTS
+from api.http.schemas.webhooks import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -55,41 +55,6 @@ def webhook_registrar(caller: CallerDep, services: ServicesDep) -> Caller:
 
 WebhookCaller = Annotated[Caller, Depends(webhook_caller)]
 WebhookRegistrar = Annotated[Caller, Depends(webhook_registrar)]
-
-
-class WebhookCreate(BaseModel):
-    url: str = Field(max_length=1000, description="Địa chỉ nhận (http/https) — where events are POSTed",
-                     examples=["https://qlvb.so-noi-vu.gov.vn/luutru/webhook"])
-    events: list[str] = Field(min_length=1, max_length=len(EVENTS) + 1,
-                              description="Sự kiện — " + ", ".join(EVENTS) + "; `*` for all")
-    client: str | None = Field(None, max_length=100,
-                               description="Hệ thống nhận (administrators only; default: the calling client)")
-
-
-class WebhookPublic(BaseModel):
-    id: str
-    client: str | None
-    url: str
-    events: list[str]
-    active: bool
-    created_at: str
-
-
-class WebhookCreated(WebhookPublic):
-    secret: str = Field(description="Khóa HMAC — shown once: keep it to verify X-Luutru-Signature")
-
-
-class DeliveryPublic(BaseModel):
-    id: str
-    event: str
-    state: str = Field(description="pending, delivered, failed")
-    attempts: int
-    last_status: int | None = None
-    last_error: str | None = Field(None, description="Generic: HTTP <status>, no valid answer, or address not allowed")
-    next_attempt_at: str | None = None
-    created_at: str
-    delivered_at: str | None = None
-    payload: dict
 
 
 def _scope_client(services, caller: Caller) -> str | None:
