@@ -1,7 +1,8 @@
 """A thin HTTP layer (issue 20): the modules under ``api/http/routes`` validate, check access, call
 services and shape answers. They import neither SQLAlchemy nor the catalogue, open no catalogue
 session and execute no statement: queries live in services (``retention/queries.py``,
-``api/http/collections_queries.py``, ``archive.*``). And none grows past ~600 lines."""
+``api/http/collections_queries.py``, ``archive.*``). And none grows past ~600 lines. Their request
+and response models live in ``api/http/schemas``, which import no route module."""
 
 from __future__ import annotations
 
@@ -71,3 +72,34 @@ def test_the_checker_catches_sql_in_a_route(tmp_path):
     assert sql_in(tmp_path / "x.py") == [
         "1: imports sqlalchemy", "2: imports archive.catalogue.models", "3: imports archive.catalogue",
         "5: opens a catalogue session (.session)", "6: runs SQL (.execute)", "7: opens a catalogue session (.connect)"]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+    return out
+
+
+def schema_imports_of_routes(path: Path) -> list[str]:
+    """The ``api.http.routes`` modules ``path`` imports (a schema module must import none: the routes
+    import the schemas, never the other way round)."""
+    return sorted({m for m in _imports(path) if m == "api.http.routes" or m.startswith("api.http.routes.")})
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "api" / "http" / "schemas").rglob("*.py")), ids=lambda p: p.name)
+def test_schema_modules_import_no_route(path):
+    assert schema_imports_of_routes(path) == []
+
+
+def test_the_checker_catches_a_schema_importing_a_route(tmp_path):
+    (tmp_path / "s.py").write_text("from api.http.routes.records import RecordPublic\n"
+                                   "import api.http.routes\n"
+                                   "from api.http import routes\n"
+                                   "from api.http.schemas.common import ItemPage\n")
+    assert schema_imports_of_routes(tmp_path / "s.py") == [
+        "api.http.routes", "api.http.routes.records", "api.http.routes.records.RecordPublic"]
