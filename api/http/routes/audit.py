@@ -15,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts import Caller
 from api.http.deps import ServicesDep, page_size, require
+from api.http.schemas import audit as _schemas
+from api.http.schemas import moved
 from api.http.schemas.audit import AuditPage, AuditVerification
 from api.signature_wiring import verify_log
 from archive.audit_labels import labelled_entries
@@ -27,12 +29,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.audit``; still importable here."""
-    from api.http.schemas import audit as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _utc(value: datetime | None) -> datetime | None:

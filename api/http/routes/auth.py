@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from api.accounts import AccountError, AuthError, Caller, Forbidden, ReauthenticationFailed
 from api.http.deps import CallerDep, ServicesDep, client_address, require
 from api.http.problems import ApiProblem
+from api.http.schemas import auth as _schemas
+from api.http.schemas import moved
 from api.http.schemas.auth import (
     CallerPublic,
     LoginRequest,
@@ -33,12 +35,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.auth``; still importable here."""
-    from api.http.schemas import auth as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 Username = Annotated[str, Path(min_length=1, max_length=60)]

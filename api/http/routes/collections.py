@@ -35,6 +35,8 @@ from api.accounts import Caller
 from api.http import collections_queries as queries
 from api.http.deps import DepositCaller, ReadCaller, ServicesDep, page_size
 from api.http.problems import ApiProblem
+from api.http.schemas import collections as _schemas
+from api.http.schemas import moved
 from api.http.schemas.collections import (
     DossierCreate,
     DossierPage,
@@ -57,12 +59,7 @@ Size = Annotated[int, Query(ge=1, description="Số kết quả mỗi trang (t�
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.collections``; still importable here."""
-    from api.http.schemas import collections as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"description": "Malformed request body"},

@@ -34,6 +34,8 @@ from api.corrections import correction_service, etag, if_match_versions
 from api.http.deps import DepositCaller, ReadCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from api.http.routes.records import RecordId, _public
+from api.http.schemas import corrections as _schemas
+from api.http.schemas import moved
 from api.http.schemas.corrections import ChangePublic, RecordEdited
 from archive.corrections import EDITABLE, MAX_REASON, EditForbidden, VersionConflict
 from archive.errors import ArchiveError
@@ -43,12 +45,7 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.corrections``; still importable here."""
-    from api.http.schemas import corrections as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _schema(name: str) -> dict:

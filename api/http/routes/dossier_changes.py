@@ -37,6 +37,8 @@ from api.http.routes.collections import (
     require_own_fonds,
     visible_dossier,
 )
+from api.http.schemas import dossier_changes as _schemas
+from api.http.schemas import moved
 from api.http.schemas.dossier_changes import CloseRequest, DossierUpdate, FileRequest, FilingResult, ReopenRequest
 from archive.errors import ArchiveError
 
@@ -49,12 +51,7 @@ CHANGE_ERRORS = {**ERRORS, 409: {"description": "The dossier is closed, destroye
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.dossier_changes``; still importable here."""
-    from api.http.schemas import dossier_changes as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _writable(services, caller: Caller, ref: str, action: str):

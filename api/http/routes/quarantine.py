@@ -26,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.deps import DepositCaller, ServicesDep
 from api.http.problems import ApiProblem
+from api.http.schemas import moved
+from api.http.schemas import quarantine as _schemas
 from api.http.schemas.quarantine import DiscardTrace, QuarantineEntry, ReleaseRequest, ReleaseResult
 from api.quarantine import quarantine_service
 from ingest.quarantine import QuarantineFilter
@@ -38,12 +40,7 @@ EntryRef = Annotated[str, Path(min_length=1, max_length=64, description="MÃ£ má»
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.quarantine``; still importable here."""
-    from api.http.schemas import quarantine as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _audit(services, caller: Caller, action: str, target: str | None, outcome: str = "success", **detail) -> None:

@@ -36,6 +36,8 @@ from api.accounts import Caller
 from api.http.deps import DepositCaller, ReadCaller, ServicesDep, readable_record
 from api.http.problems import ApiProblem
 from api.http.routes.dossier_changes import deposit_dossier
+from api.http.schemas import moved
+from api.http.schemas import records as _schemas
 from api.http.schemas.records import ComponentPublic, DepositAccepted, DepositResult, EventPublic, RecordPublic, SignaturesPublic
 from api.http.uploads import SpooledUpload, receive_form_file, spool_dir, spool_upload
 from api.wiring import ingest_service
@@ -58,12 +60,7 @@ PUBLIC_FIELDS = ("id", "dossier_id", "dossier_code", "fonds_id", "doc_ordinal", 
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.records``; still importable here."""
-    from api.http.schemas import records as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _signature_status(signatures: list[dict]) -> str:

@@ -39,6 +39,8 @@ from api.accounts import ROLE_SCOPES, AccountError, Caller
 from api.http.deps import ServicesDep, page_size, readable_record, require
 from api.http.problems import ApiProblem
 from api.http.routes.collections import visible_dossier
+from api.http.schemas import moved
+from api.http.schemas import retention as _schemas
 from api.http.schemas.retention import (
     AppraisalIn,
     AppraisalRequestIn,
@@ -88,12 +90,7 @@ BUILT_IN = ("vn-sample", "vn-system")
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.retention``; still importable here."""
-    from api.http.schemas import retention as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"description": "Malformed request body"},

@@ -29,6 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts import Caller
 from api.http.deps import ServicesDep, page_size, readable_record, require
 from api.http.problems import ApiProblem
+from api.http.schemas import moved
+from api.http.schemas import search as _schemas
 from api.http.schemas.search import SearchRequest, SearchResults
 from api.search_params import encode_after, query_from_dict
 from search.query import QueryError
@@ -42,12 +44,7 @@ Names = Annotated[list[str] | None, Query(max_length=20)]
 
 def __getattr__(name: str) -> Any:
     """The request and response models moved to ``api.http.schemas.search``; still importable here."""
-    from api.http.schemas import search as schemas
-
-    try:
-        return getattr(schemas, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return moved(__name__, _schemas, name)
 
 
 def _split(values: list[str] | None) -> list[str] | None:
